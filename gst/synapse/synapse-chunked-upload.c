@@ -1,0 +1,974 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SynapseChunkedUpload:
+ *
+ * Uploads a file to the backend in chunks (protocol §6, the
+ * drf-chunked-upload protocol) from data that arrives in pieces of any
+ * size: make it with the total size, write the bytes, then finish.
+ *
+ * It holds at most one chunk in memory. Each full chunk is sent as a `PUT`
+ * with a `Content-Range`, first to `chunked_upload/` and then to the `url`
+ * the backend returns, while a running MD5 of the whole file is kept;
+ * finishing sends the last chunk and `POST`s the MD5, which the backend
+ * checks against the bytes it stored.
+ *
+ * A chunk that fails is sent again with the very same bytes under the
+ * client's retry policy. When the backend answers "Offsets do not match"
+ * (it stored more or less of the chunk than the client knew, e.g. when a
+ * reply was lost), the upload continues from the backend's offset instead
+ * of starting over. A 404 (unknown upload), 410 (expired upload) or 413
+ * (too large) ends the upload with that status as the error code.
+ *
+ * An upload is used from one thread at a time.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "synapse-chunked-upload.h"
+#include "synapse-private.h"
+
+#define UPLOAD_PATH "chunked_upload/"
+#define READ_SIZE (1024 * 1024)
+/* "Offsets do not match" answers in a row that move nothing */
+#define MAX_STALLED_CHUNKS 3
+
+struct _SynapseChunkedUpload
+{
+  GObject parent_instance;
+
+  SynapseClient *client;
+  char *filename;
+  guint64 total_size;
+  gsize chunk_size;
+
+  GByteArray *buffer;           /* written bytes not yet all stored */
+  guint64 buffer_start;         /* the file offset of buffer[0] */
+  guint64 written;              /* bytes the caller has written */
+  guint64 offset;               /* bytes the backend acknowledged */
+  GChecksum *md5;
+  char *md5_hex;                /* set when every byte was written */
+  char *url;                    /* this upload's URL, from the first reply */
+
+  /* multipart framing around each chunk's bytes */
+  char *content_type;
+  GBytes *head;
+  GBytes *tail;
+
+  SynapseProgressFunc progress;
+  gpointer progress_data;
+  GDestroyNotify progress_data_free;
+  gboolean finished;
+  gboolean broken;              /* a write failed: bytes may be missing */
+};
+
+G_DEFINE_FINAL_TYPE (SynapseChunkedUpload, synapse_chunked_upload,
+    G_TYPE_OBJECT);
+
+static void
+synapse_chunked_upload_finalize (GObject * object)
+{
+  SynapseChunkedUpload *self = SYNAPSE_CHUNKED_UPLOAD (object);
+
+  if (self->progress_data_free)
+    self->progress_data_free (self->progress_data);
+  g_clear_object (&self->client);
+  g_free (self->filename);
+  g_clear_pointer (&self->buffer, g_byte_array_unref);
+  g_clear_pointer (&self->md5, g_checksum_free);
+  g_free (self->md5_hex);
+  g_free (self->url);
+  g_free (self->content_type);
+  g_clear_pointer (&self->head, g_bytes_unref);
+  g_clear_pointer (&self->tail, g_bytes_unref);
+
+  G_OBJECT_CLASS (synapse_chunked_upload_parent_class)->finalize (object);
+}
+
+static void
+synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = synapse_chunked_upload_finalize;
+}
+
+static void
+synapse_chunked_upload_init (SynapseChunkedUpload * self)
+{
+  self->md5 = g_checksum_new (G_CHECKSUM_MD5);
+}
+
+/* A file name that cannot break out of a quoted header parameter. */
+static char *
+header_safe_filename (const char *filename)
+{
+  char *safe = g_strdup (filename);
+
+  for (char *c = safe; *c; c++)
+    if (*c == '"' || *c == '\\' || (guchar) * c < 0x20 || *c == 0x7f)
+      *c = '_';
+  return safe;
+}
+
+static void
+build_multipart_framing (SynapseChunkedUpload * self)
+{
+  g_autofree char *boundary = g_uuid_string_random ();
+  g_autofree char *safe_name = header_safe_filename (self->filename);
+  char *head;
+  char *tail;
+
+  /* drf-chunked-upload reads the form field `filename` and the file part
+   * `file` */
+  head = g_strdup_printf ("--%s\r\n"
+      "Content-Disposition: form-data; name=\"filename\"\r\n\r\n"
+      "%s\r\n"
+      "--%s\r\n"
+      "Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+      "Content-Type: application/octet-stream\r\n\r\n",
+      boundary, self->filename, boundary, safe_name);
+  tail = g_strdup_printf ("\r\n--%s--\r\n", boundary);
+  self->head = g_bytes_new_take (head, strlen (head));
+  self->tail = g_bytes_new_take (tail, strlen (tail));
+  self->content_type = g_strdup_printf ("multipart/form-data; boundary=%s",
+      boundary);
+}
+
+/**
+ * synapse_chunked_upload_new:
+ * @client: the #SynapseClient of the backend to upload to
+ * @filename: the file's base name, as the backend will store it
+ * @total_size: the number of bytes that will be written, at least 1
+ * @chunk_size: bytes per chunk, or 0 for %SYNAPSE_DEFAULT_CHUNK_SIZE
+ *
+ * Prepares an upload; nothing is sent until a chunk is full.
+ *
+ * Returns: (transfer full): a new #SynapseChunkedUpload
+ */
+SynapseChunkedUpload *
+synapse_chunked_upload_new (SynapseClient * client, const char *filename,
+    guint64 total_size, gsize chunk_size)
+{
+  SynapseChunkedUpload *self;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (filename != NULL && *filename != '\0', NULL);
+
+  self = g_object_new (SYNAPSE_TYPE_CHUNKED_UPLOAD, NULL);
+  self->client = g_object_ref (client);
+  self->filename = g_path_get_basename (filename);
+  self->total_size = total_size;
+  self->chunk_size = chunk_size ? chunk_size : SYNAPSE_DEFAULT_CHUNK_SIZE;
+  self->buffer = g_byte_array_new ();
+  build_multipart_framing (self);
+  return self;
+}
+
+/**
+ * synapse_chunked_upload_set_progress_func:
+ * @self: a #SynapseChunkedUpload
+ * @progress: (nullable) (scope notified) (closure user_data)
+ *   (destroy user_data_free): called after each stored chunk
+ * @user_data: data for @progress
+ * @user_data_free: frees @user_data
+ *
+ * Sets the function told of the upload's progress.
+ */
+void
+synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
+    SynapseProgressFunc progress, gpointer user_data,
+    GDestroyNotify user_data_free)
+{
+  g_return_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self));
+
+  if (self->progress_data_free)
+    self->progress_data_free (self->progress_data);
+  self->progress = progress;
+  self->progress_data = user_data;
+  self->progress_data_free = user_data_free;
+}
+
+/* The offset the backend reports in an "Offsets do not match" answer
+ * (drf-chunked-upload sends it as `offset` or `expected_offset`). */
+static gboolean
+get_backend_offset (const GError * error, guint64 * offset)
+{
+  JsonNode *detail;
+  JsonObject *object;
+  const char *names[] = { "offset", "expected_offset" };
+
+  if (!g_error_matches (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_BAD_REQUEST))
+    return FALSE;
+  detail = synapse_client_error_get_detail (error);
+  if (detail == NULL || !JSON_NODE_HOLDS_OBJECT (detail))
+    return FALSE;
+  object = json_node_get_object (detail);
+  if (strstr (json_object_get_string_member_with_default (object, "detail",
+              ""), "Offsets do not match") == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    JsonNode *member = json_object_get_member (object, names[i]);
+
+    if (member && JSON_NODE_HOLDS_VALUE (member)
+        && json_node_get_value_type (member) == G_TYPE_INT64
+        && json_node_get_int (member) >= 0) {
+      *offset = json_node_get_int (member);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static const char *
+upload_target (SynapseChunkedUpload * self)
+{
+  return self->url ? self->url : UPLOAD_PATH;
+}
+
+/* Reads the backend's reply to a chunk: it must say where the upload lives
+ * and how much of it is stored. */
+static gboolean
+take_chunk_reply (SynapseChunkedUpload * self, JsonNode * reply,
+    guint64 chunk_end, guint64 * stored, GError ** error)
+{
+  g_autofree char *request_url = synapse_client_build_url (self->client,
+      upload_target (self), NULL);
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
+    synapse_set_protocol_error (error, "PUT", request_url,
+        "the reply to a chunk is not a JSON object");
+    return FALSE;
+  }
+  object = json_node_get_object (reply);
+
+  if (self->url == NULL) {
+    g_autoptr (GUri) base = g_uri_parse (request_url, SOUP_HTTP_URI_FLAGS,
+        NULL);
+    g_autoptr (GUri) url = NULL;
+    const char *text = json_object_get_string_member_with_default (object,
+        "url", NULL);
+
+    if (text && base)
+      url = g_uri_parse_relative (base, text, SOUP_HTTP_URI_FLAGS, NULL);
+    if (url == NULL) {
+      synapse_set_protocol_error (error, "PUT", request_url,
+          "the reply to the first chunk has no upload \"url\"");
+      return FALSE;
+    }
+    self->url = g_uri_to_string (url);
+  }
+
+  member = json_object_get_member (object, "offset");
+  if (member == NULL) {
+    *stored = chunk_end;
+    return TRUE;
+  }
+  if (!JSON_NODE_HOLDS_VALUE (member)
+      || json_node_get_value_type (member) != G_TYPE_INT64
+      || json_node_get_int (member) < 0) {
+    synapse_set_protocol_error (error, "PUT", request_url,
+        "the upload's \"offset\" is not a whole number");
+    return FALSE;
+  }
+  *stored = json_node_get_int (member);
+  return TRUE;
+}
+
+/* PUTs @bytes as the part of the file that starts at @start. Sets *stored
+ * to the backend's offset afterwards, which an "Offsets do not match"
+ * answer gives too. */
+static gboolean
+put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
+    guint64 * stored, GCancellable * cancellable, GError ** error)
+{
+  gsize size = g_bytes_get_size (bytes);
+  g_autofree char *range = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%"
+      G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start, start + size - 1,
+      self->total_size);
+  GBytes *parts[] = { self->head, bytes, self->tail, NULL };
+  SynapseRequest request = {
+    .method = "PUT",
+    .path = upload_target (self),
+    .body = parts,
+    .content_type = self->content_type,
+    .content_range = range,
+    /* sending the same bytes again is harmless: the backend checks the
+     * offset */
+    .idempotent = TRUE,
+  };
+  g_autoptr (GError) put_error = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+
+  reply = synapse_client_send_json (self->client, &request, cancellable,
+      &put_error);
+  if (reply)
+    return take_chunk_reply (self, reply, start + size, stored, error);
+
+  if (self->url && get_backend_offset (put_error, stored)) {
+    g_debug ("%s: the backend holds %" G_GUINT64_FORMAT " bytes, not %"
+        G_GUINT64_FORMAT "; continuing from there", self->filename, *stored,
+        start);
+    return TRUE;
+  }
+  g_propagate_error (error, g_steal_pointer (&put_error));
+  return FALSE;
+}
+
+static void
+report_progress (SynapseChunkedUpload * self, guint64 offset)
+{
+  if (offset <= self->offset)
+    return;
+  self->offset = offset;
+  if (self->progress)
+    self->progress (offset, self->total_size, self->progress_data);
+}
+
+/* Sends the buffered bytes, resuming from wherever the backend says it
+ * stands as long as that lies within them. */
+static gboolean
+send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
+    GError ** error)
+{
+  guint64 start = self->buffer_start;
+  guint64 end = start + self->buffer->len;
+  g_autoptr (GBytes) window = g_bytes_new_static (self->buffer->data,
+      self->buffer->len);
+  /* a finish sent again after a failure resumes where the backend stands */
+  guint64 position = MAX (start, self->offset);
+  guint stalled = 0;
+
+  while (position < end) {
+    g_autoptr (GBytes) rest = g_bytes_new_from_bytes (window,
+        position - start, end - position);
+    guint64 stored = 0;
+
+    if (!put_chunk (self, rest, position, &stored, cancellable, error)) {
+      g_prefix_error (error, "Upload of %s stopped at byte %" G_GUINT64_FORMAT
+          " of %" G_GUINT64_FORMAT ": ", self->filename, position,
+          self->total_size);
+      return FALSE;
+    }
+    if (stored < start || stored > end) {
+      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
+          "Upload of %s: the backend holds %" G_GUINT64_FORMAT " bytes, "
+          "outside the %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT
+          " just sent; the upload cannot continue", self->filename, stored,
+          start, end);
+      synapse_client_error_annotate (*error, "PUT", self->url, 0, NULL);
+      return FALSE;
+    }
+    stalled = stored == position ? stalled + 1 : 0;
+    if (stalled >= MAX_STALLED_CHUNKS) {
+      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
+          "Upload of %s: the backend stores nothing of the chunk at byte %"
+          G_GUINT64_FORMAT, self->filename, position);
+      synapse_client_error_annotate (*error, "PUT", self->url, 0, NULL);
+      return FALSE;
+    }
+    position = stored;
+    report_progress (self, position);
+  }
+
+  g_byte_array_set_size (self->buffer, 0);
+  self->buffer_start = end;
+  return TRUE;
+}
+
+static gboolean
+check_writable (SynapseChunkedUpload * self, GError ** error)
+{
+  if (self->broken) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "The upload of %s failed earlier and cannot continue", self->filename);
+    return FALSE;
+  }
+  if (self->finished) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "The upload of %s is already finished", self->filename);
+    return FALSE;
+  }
+  if (self->total_size == 0) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "%s is empty: the backend cannot store an empty file", self->filename);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * synapse_chunked_upload_write:
+ * @self: a #SynapseChunkedUpload
+ * @data: (array length=size): the next bytes of the file
+ * @size: the number of bytes in @data
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Adds the next bytes of the file, sending each chunk as soon as it is
+ * full, so this blocks while a chunk is on its way (retrying and resuming
+ * as the client's policy says). Writing more bytes in all than the total
+ * size given at creation is an error. When a write fails, the upload
+ * cannot continue.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+synapse_chunked_upload_write (SynapseChunkedUpload * self,
+    const guint8 * data, gsize size, GCancellable * cancellable,
+    GError ** error)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), FALSE);
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_writable (self, error))
+    return FALSE;
+  if (size > self->total_size - self->written) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "%s: more bytes were written than the %" G_GUINT64_FORMAT
+        " announced", self->filename, self->total_size);
+    return FALSE;
+  }
+
+  g_checksum_update (self->md5, data, size);
+  self->written += size;
+  while (size > 0) {
+    gsize room = self->chunk_size - self->buffer->len;
+    gsize take = MIN (room, size);
+
+    g_byte_array_append (self->buffer, data, take);
+    data += take;
+    size -= take;
+    if (self->buffer->len == self->chunk_size
+        && !send_buffer (self, cancellable, error)) {
+      /* the caller cannot tell which of its bytes were taken */
+      self->broken = TRUE;
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/**
+ * synapse_chunked_upload_write_bytes:
+ * @self: a #SynapseChunkedUpload
+ * @bytes: the next bytes of the file
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * synapse_chunked_upload_write() for a #GBytes.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
+    GBytes * bytes, GCancellable * cancellable, GError ** error)
+{
+  gsize size;
+  const guint8 *data;
+
+  g_return_val_if_fail (bytes != NULL, FALSE);
+
+  data = g_bytes_get_data (bytes, &size);
+  return synapse_chunked_upload_write (self, data, size, cancellable, error);
+}
+
+/* Whether the backend says the upload is already complete: a finish whose
+ * reply was lost and that was sent again. */
+static gboolean
+is_already_complete (const GError * error)
+{
+  JsonNode *detail;
+
+  if (!g_error_matches (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_BAD_REQUEST))
+    return FALSE;
+  detail = synapse_client_error_get_detail (error);
+  return detail && JSON_NODE_HOLDS_OBJECT (detail)
+      && strstr (json_object_get_string_member_with_default
+      (json_node_get_object (detail), "detail", ""), "already") != NULL;
+}
+
+static JsonNode *
+request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (JsonObject) md5 = json_object_new ();
+  g_autoptr (JsonNode) body_node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (GBytes) body = NULL;
+  GBytes *parts[2] = { NULL, NULL };
+  SynapseRequest finish = {
+    .method = "POST",
+    .path = self->url,
+    .content_type = "application/json",
+    /* finishing twice cannot make two files: the second is refused */
+    .idempotent = TRUE,
+  };
+  SynapseRequest status = {
+    .method = "GET",
+    .path = self->url,
+    .idempotent = TRUE,
+  };
+  g_autoptr (GError) finish_error = NULL;
+  JsonNode *reply;
+
+  json_object_set_string_member (md5, "md5", self->md5_hex);
+  json_node_set_object (body_node, md5);
+  body = synapse_json_to_bytes (body_node);
+  parts[0] = body;
+  finish.body = parts;
+
+  reply = synapse_client_send_json (self->client, &finish, cancellable,
+      &finish_error);
+  if (reply)
+    return reply;
+  if (!is_already_complete (finish_error)) {
+    g_propagate_error (error, g_steal_pointer (&finish_error));
+    return NULL;
+  }
+  g_debug ("%s: the backend had already completed the upload", self->filename);
+  return synapse_client_send_json (self->client, &status, cancellable, error);
+}
+
+/* The backend's own account of the file must match what was sent. */
+static gboolean
+verify_finished (SynapseChunkedUpload * self, JsonNode * reply, GError ** error)
+{
+  JsonObject *object;
+  const char *checksum;
+  JsonNode *size;
+
+  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
+    synapse_set_protocol_error (error, "POST", self->url,
+        "the finished upload is not a JSON object");
+    return FALSE;
+  }
+  object = json_node_get_object (reply);
+  checksum = json_object_get_string_member_with_default (object, "checksum",
+      NULL);
+  if (checksum && g_ascii_strcasecmp (checksum, self->md5_hex) != 0) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM,
+        "Upload of %s: the backend's checksum %s differs from the file's %s",
+        self->filename, checksum, self->md5_hex);
+    synapse_client_error_annotate (*error, "POST", self->url, 0, reply);
+    return FALSE;
+  }
+  size = json_object_get_member (object, "size");
+  if (size && JSON_NODE_HOLDS_VALUE (size)
+      && json_node_get_value_type (size) == G_TYPE_INT64
+      && (guint64) json_node_get_int (size) != self->total_size) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM,
+        "Upload of %s: the backend stored %" G_GINT64_FORMAT " bytes, not %"
+        G_GUINT64_FORMAT, self->filename, json_node_get_int (size),
+        self->total_size);
+    synapse_client_error_annotate (*error, "POST", self->url, 0, reply);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gpointer
+finish_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  SynapseChunkedUpload *self = source;
+  g_autoptr (JsonNode) reply = NULL;
+
+  if (!check_writable (self, error))
+    return NULL;
+  if (self->written != self->total_size) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "%s ended after %" G_GUINT64_FORMAT " of the %" G_GUINT64_FORMAT
+        " bytes announced", self->filename, self->written, self->total_size);
+    return NULL;
+  }
+  if (self->md5_hex == NULL)
+    self->md5_hex = g_strdup (g_checksum_get_string (self->md5));
+
+  if (self->buffer->len > 0 && !send_buffer (self, cancellable, error))
+    return NULL;
+
+  reply = request_finish (self, cancellable, error);
+  if (reply == NULL) {
+    g_prefix_error (error, "Upload of %s could not be completed: ",
+        self->filename);
+    return NULL;
+  }
+  if (!verify_finished (self, reply, error))
+    return NULL;
+
+  self->finished = TRUE;
+  return json_object_ref (json_node_get_object (reply));
+}
+
+/**
+ * synapse_chunked_upload_finish:
+ * @self: a #SynapseChunkedUpload
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends the last chunk and completes the upload with the file's MD5, which
+ * the backend checks. It fails when fewer bytes were written than
+ * announced, or when the backend's checksum or size differ from the
+ * file's. A finish that failed may be called again.
+ *
+ * Returns: (transfer full): the completed upload as the backend describes
+ *   it (its `id` is what a model's `chunked_upload` takes), or %NULL with
+ *   @error set
+ */
+JsonObject *
+synapse_chunked_upload_finish (SynapseChunkedUpload * self,
+    GCancellable * cancellable, GError ** error)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return finish_run (self, NULL, cancellable, error);
+}
+
+/**
+ * synapse_chunked_upload_finish_async:
+ * @self: a #SynapseChunkedUpload
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the upload is complete
+ * @user_data: data for @callback
+ *
+ * Completes the upload as synapse_chunked_upload_finish() does, without
+ * blocking.
+ */
+void
+synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self));
+
+  synapse_task_run (self, synapse_chunked_upload_finish_async, finish_run,
+      NULL, NULL, (GDestroyNotify) json_object_unref, cancellable, callback,
+      user_data);
+}
+
+/**
+ * synapse_chunked_upload_finish_finish:
+ * @self: a #SynapseChunkedUpload
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_chunked_upload_finish_async().
+ *
+ * Returns: (transfer full): the completed upload, or %NULL with @error set
+ */
+JsonObject *
+synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
+    GAsyncResult * result, GError ** error)
+{
+  return synapse_task_finish (self, result,
+      synapse_chunked_upload_finish_async, error);
+}
+
+/**
+ * synapse_chunked_upload_get_filename:
+ * @self: a #SynapseChunkedUpload
+ *
+ * Returns: (transfer none): the file name sent to the backend
+ */
+const char *
+synapse_chunked_upload_get_filename (SynapseChunkedUpload * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), NULL);
+
+  return self->filename;
+}
+
+/**
+ * synapse_chunked_upload_get_total_size:
+ * @self: a #SynapseChunkedUpload
+ *
+ * Returns: the size of the whole file, in bytes
+ */
+guint64
+synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), 0);
+
+  return self->total_size;
+}
+
+/**
+ * synapse_chunked_upload_get_chunk_size:
+ * @self: a #SynapseChunkedUpload
+ *
+ * Returns: the size of a chunk, in bytes
+ */
+gsize
+synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), 0);
+
+  return self->chunk_size;
+}
+
+/**
+ * synapse_chunked_upload_get_offset:
+ * @self: a #SynapseChunkedUpload
+ *
+ * Returns: how many bytes the backend has acknowledged
+ */
+guint64
+synapse_chunked_upload_get_offset (SynapseChunkedUpload * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), 0);
+
+  return self->offset;
+}
+
+/**
+ * synapse_chunked_upload_get_url:
+ * @self: a #SynapseChunkedUpload
+ *
+ * Returns: (transfer none) (nullable): the upload's URL at the backend, or
+ *   %NULL before the first chunk was stored
+ */
+const char *
+synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), NULL);
+
+  return self->url;
+}
+
+/**
+ * synapse_chunked_upload_get_md5:
+ * @self: a #SynapseChunkedUpload
+ *
+ * Returns: (transfer none) (nullable): the hex MD5 of the file, or %NULL
+ *   until synapse_chunked_upload_finish() was called with every byte
+ *   written
+ */
+const char *
+synapse_chunked_upload_get_md5 (SynapseChunkedUpload * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), NULL);
+
+  return self->md5_hex;
+}
+
+/* Opens @path for an upload: it must be a readable, non-empty regular
+ * file. Checked before any request, so bad input costs nothing. */
+int
+synapse_open_upload_file (const char *path, guint64 * size, GError ** error)
+{
+  struct stat info;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Cannot read %s: %s", path,
+        g_strerror (saved_errno));
+    return -1;
+  }
+  if (fstat (fd, &info) < 0 || !S_ISREG (info.st_mode)) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "%s is not a regular file", path);
+    close (fd);
+    return -1;
+  }
+  if (info.st_size == 0) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "%s is empty: the backend cannot store an empty file", path);
+    close (fd);
+    return -1;
+  }
+  *size = info.st_size;
+  return fd;
+}
+
+typedef struct
+{
+  char *path;
+  gsize chunk_size;
+  SynapseProgressFunc progress;
+  gpointer progress_data;
+  GDestroyNotify progress_data_free;
+} FileUploadArgs;
+
+static void
+file_upload_args_free (FileUploadArgs * args)
+{
+  if (args->progress_data_free)
+    args->progress_data_free (args->progress_data);
+  g_free (args->path);
+  g_free (args);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FileUploadArgs, file_upload_args_free);
+
+static FileUploadArgs *
+file_upload_args_new (const char *path, gsize chunk_size,
+    SynapseProgressFunc progress, gpointer progress_data,
+    GDestroyNotify progress_data_free)
+{
+  FileUploadArgs *args = g_new0 (FileUploadArgs, 1);
+
+  args->path = g_strdup (path);
+  args->chunk_size = chunk_size;
+  args->progress = progress;
+  args->progress_data = progress_data;
+  args->progress_data_free = progress_data_free;
+  return args;
+}
+
+static gpointer
+file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  FileUploadArgs *args = data;
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autofree guint8 *buffer = NULL;
+  guint64 size = 0;
+  guint64 read_total = 0;
+  int fd;
+
+  fd = synapse_open_upload_file (args->path, &size, error);
+  if (fd < 0)
+    return NULL;
+
+  upload = synapse_chunked_upload_new (SYNAPSE_CLIENT (source), args->path,
+      size, args->chunk_size);
+  synapse_chunked_upload_set_progress_func (upload, args->progress,
+      args->progress_data, NULL);
+  buffer = g_malloc (READ_SIZE);
+
+  /* the file is read a little at a time: the upload holds the chunk */
+  while (read_total < size) {
+    gssize n = read (fd, buffer, MIN (READ_SIZE, size - read_total));
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+          "Cannot read %s: %s", args->path,
+          n == 0 ? "the file became shorter" : g_strerror (saved_errno));
+      close (fd);
+      return NULL;
+    }
+    read_total += n;
+    if (!synapse_chunked_upload_write (upload, buffer, n, cancellable, error)) {
+      close (fd);
+      return NULL;
+    }
+  }
+  close (fd);
+
+  return synapse_chunked_upload_finish (upload, cancellable, error);
+}
+
+/**
+ * synapse_client_create_chunked_upload:
+ * @self: a #SynapseClient
+ * @path: a local file to upload
+ * @chunk_size: bytes per chunk, or 0 for %SYNAPSE_DEFAULT_CHUNK_SIZE
+ * @progress: (nullable) (scope call) (closure progress_data): told of the
+ *   progress after each chunk
+ * @progress_data: data for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Uploads the file at @path with a #SynapseChunkedUpload, reading it a
+ * chunk at a time. A file that is missing, unreadable, not a regular file
+ * or empty fails with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT before any
+ * request.
+ *
+ * Returns: (transfer full): the completed upload (its `id` is what a
+ *   model's `chunked_upload` takes), or %NULL with @error set
+ */
+JsonObject *
+synapse_client_create_chunked_upload (SynapseClient * self, const char *path,
+    gsize chunk_size, SynapseProgressFunc progress, gpointer progress_data,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (FileUploadArgs) args = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = file_upload_args_new (path, chunk_size, progress, progress_data, NULL);
+  return file_upload_run (self, args, cancellable, error);
+}
+
+/**
+ * synapse_client_create_chunked_upload_async:
+ * @self: a #SynapseClient
+ * @path: a local file to upload
+ * @chunk_size: bytes per chunk, or 0 for %SYNAPSE_DEFAULT_CHUNK_SIZE
+ * @progress: (nullable) (scope notified) (closure progress_data)
+ *   (destroy progress_data_free): told of the progress after each chunk,
+ *   from a worker thread
+ * @progress_data: data for @progress
+ * @progress_data_free: frees @progress_data when the upload is over
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the upload is complete
+ * @user_data: data for @callback
+ *
+ * Uploads a file as synapse_client_create_chunked_upload() does, without
+ * blocking.
+ */
+void
+synapse_client_create_chunked_upload_async (SynapseClient * self,
+    const char *path, gsize chunk_size, SynapseProgressFunc progress,
+    gpointer progress_data, GDestroyNotify progress_data_free,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+  g_return_if_fail (path != NULL);
+
+  synapse_task_run (self, synapse_client_create_chunked_upload_async,
+      file_upload_run, file_upload_args_new (path, chunk_size, progress,
+          progress_data, progress_data_free),
+      (GDestroyNotify) file_upload_args_free,
+      (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_create_chunked_upload_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_create_chunked_upload_async().
+ *
+ * Returns: (transfer full): the completed upload, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_create_chunked_upload_finish (SynapseClient * self,
+    GAsyncResult * result, GError ** error)
+{
+  return synapse_task_finish (self, result,
+      synapse_client_create_chunked_upload_async, error);
+}

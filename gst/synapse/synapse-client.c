@@ -1,0 +1,1476 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SynapseClient:
+ *
+ * A connection to one Synapse backend: its base URL, the credentials sent
+ * to it, and the policy for timeouts and retries.
+ *
+ * Every request goes to the base URL joined with an endpoint path (or to an
+ * absolute URL the backend gave, such as a `next` link). Credentials are
+ * sent as `Token <value>` headers, and only to the base URL's origin
+ * (scheme, host and port): a link, upload URL or file URL on another origin
+ * is fetched without them, and so is the target of a redirect to another
+ * origin.
+ *
+ * Failures are retried when retrying can help: HTTP 429 (honouring
+ * `Retry-After`, capped by #SynapseClient:retry-backoff-max), 500, 502,
+ * 503, 504 and broken or refused connections, with exponential backoff and
+ * jitter. Other 4xx answers are never retried. A request that is not safe
+ * to send twice (creating a model) is retried only when the backend cannot
+ * have acted on it. Every wait, in a request or in a backoff sleep, ends at
+ * once when the operation's #GCancellable is cancelled.
+ *
+ * A client may be used from several threads at once; its blocking calls
+ * are meant for worker threads and its `_async` twins for the main loop.
+ */
+
+#include "config.h"
+
+#include "synapse-client.h"
+#include "synapse-private.h"
+
+#define DEFAULT_TIMEOUT 60
+#define DEFAULT_RETRIES 3
+#define DEFAULT_BACKOFF_FACTOR 0.5
+#define DEFAULT_BACKOFF_MAX 30.0
+#define DEFAULT_PAGE_SIZE 100
+#define DEFAULT_PREFETCH 1
+#define DEFAULT_MAX_RESPONSE_SIZE (64 * 1024 * 1024)
+#define DEFAULT_USER_AGENT "gst-synapse/" VERSION " "
+#define MAX_REDIRECTS 5
+#define MAX_ERROR_BODY_SIZE (64 * 1024)
+#define READ_CHUNK_SIZE (64 * 1024)
+
+struct _SynapseClient
+{
+  GObject parent_instance;
+
+  /* Guards every field below: requests run in several threads and read
+   * them while an application may set them. */
+  GMutex lock;
+
+  char *base_url;
+  GUri *base_uri;
+  char *access_token;
+  char *authorization_token;
+  char *tenant;
+  char *agent_token;
+  guint timeout;
+  guint retries;
+  double retry_backoff_factor;
+  double retry_backoff_max;
+  guint page_size;
+  guint prefetch;
+  char *user_agent;
+  gboolean ssl_strict;
+  char *ca_file;
+  guint64 max_response_size;
+
+  /* Made on first use with the settings above; dropped when one of them
+   * changes (libsoup wants a session configured before its first request),
+   * while requests in flight keep their own reference to the old one. */
+  SoupSession *session;
+};
+
+G_DEFINE_FINAL_TYPE (SynapseClient, synapse_client, G_TYPE_OBJECT);
+
+enum
+{
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_ACCESS_TOKEN,
+  PROP_AUTHORIZATION_TOKEN,
+  PROP_TENANT,
+  PROP_AGENT_TOKEN,
+  PROP_TIMEOUT,
+  PROP_RETRIES,
+  PROP_RETRY_BACKOFF_FACTOR,
+  PROP_RETRY_BACKOFF_MAX,
+  PROP_PAGE_SIZE,
+  PROP_PREFETCH,
+  PROP_USER_AGENT,
+  PROP_SSL_STRICT,
+  PROP_CA_FILE,
+  PROP_MAX_RESPONSE_SIZE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+synapse_client_set_base_url (SynapseClient * self, const char *base_url)
+{
+  g_free (self->base_url);
+  g_clear_pointer (&self->base_uri, g_uri_unref);
+  self->base_url = g_strdup (base_url);
+  if (base_url)
+    self->base_uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
+}
+
+/* Stores a string setting; returns whether it changed. */
+static gboolean
+replace_string (char **field, const GValue * value)
+{
+  const char *str = g_value_get_string (value);
+
+  if (g_strcmp0 (*field, str) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = (str && *str) ? g_strdup (str) : NULL;
+  return TRUE;
+}
+
+static void
+synapse_client_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  SynapseClient *self = SYNAPSE_CLIENT (object);
+  gboolean session_changed = FALSE;
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id) {
+    case PROP_BASE_URL:
+      synapse_client_set_base_url (self, g_value_get_string (value));
+      break;
+    case PROP_ACCESS_TOKEN:
+      replace_string (&self->access_token, value);
+      break;
+    case PROP_AUTHORIZATION_TOKEN:
+      replace_string (&self->authorization_token, value);
+      break;
+    case PROP_TENANT:
+      replace_string (&self->tenant, value);
+      break;
+    case PROP_AGENT_TOKEN:
+      replace_string (&self->agent_token, value);
+      break;
+    case PROP_TIMEOUT:
+      session_changed = self->timeout != g_value_get_uint (value);
+      self->timeout = g_value_get_uint (value);
+      break;
+    case PROP_RETRIES:
+      self->retries = g_value_get_uint (value);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      self->retry_backoff_factor = g_value_get_double (value);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      self->retry_backoff_max = g_value_get_double (value);
+      break;
+    case PROP_PAGE_SIZE:
+      self->page_size = g_value_get_uint (value);
+      break;
+    case PROP_PREFETCH:
+      session_changed = self->prefetch != g_value_get_uint (value);
+      self->prefetch = g_value_get_uint (value);
+      break;
+    case PROP_USER_AGENT:
+      if (g_value_get_string (value) == NULL) {
+        session_changed = g_strcmp0 (self->user_agent, DEFAULT_USER_AGENT);
+        g_free (self->user_agent);
+        self->user_agent = g_strdup (DEFAULT_USER_AGENT);
+      } else {
+        session_changed = replace_string (&self->user_agent, value);
+      }
+      break;
+    case PROP_SSL_STRICT:
+      self->ssl_strict = g_value_get_boolean (value);
+      break;
+    case PROP_CA_FILE:
+      session_changed = replace_string (&self->ca_file, value);
+      break;
+    case PROP_MAX_RESPONSE_SIZE:
+      self->max_response_size = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  if (session_changed)
+    g_clear_object (&self->session);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  SynapseClient *self = SYNAPSE_CLIENT (object);
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id) {
+    case PROP_BASE_URL:
+      g_value_set_string (value, self->base_url);
+      break;
+    case PROP_TENANT:
+      g_value_set_string (value, self->tenant);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+    case PROP_RETRIES:
+      g_value_set_uint (value, self->retries);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      g_value_set_double (value, self->retry_backoff_factor);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      g_value_set_double (value, self->retry_backoff_max);
+      break;
+    case PROP_PAGE_SIZE:
+      g_value_set_uint (value, self->page_size);
+      break;
+    case PROP_PREFETCH:
+      g_value_set_uint (value, self->prefetch);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, self->user_agent);
+      break;
+    case PROP_SSL_STRICT:
+      g_value_set_boolean (value, self->ssl_strict);
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string (value, self->ca_file);
+      break;
+    case PROP_MAX_RESPONSE_SIZE:
+      g_value_set_uint64 (value, self->max_response_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+synapse_client_finalize (GObject * object)
+{
+  SynapseClient *self = SYNAPSE_CLIENT (object);
+
+  g_clear_object (&self->session);
+  g_free (self->base_url);
+  g_clear_pointer (&self->base_uri, g_uri_unref);
+  g_free (self->access_token);
+  g_free (self->authorization_token);
+  g_free (self->tenant);
+  g_free (self->agent_token);
+  g_free (self->user_agent);
+  g_free (self->ca_file);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (synapse_client_parent_class)->finalize (object);
+}
+
+static void
+synapse_client_class_init (SynapseClientClass * klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->set_property = synapse_client_set_property;
+  object_class->get_property = synapse_client_get_property;
+  object_class->finalize = synapse_client_finalize;
+
+  /**
+   * SynapseClient:base-url:
+   *
+   * The backend's base URL, e.g. `https://api.example.com/`. Endpoint paths
+   * are joined to it; its origin is the only one that receives credentials.
+   */
+  properties[PROP_BASE_URL] =
+      g_param_spec_string ("base-url", "Base URL",
+      "The Synapse backend's base URL, e.g. https://api.example.com/", NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:access-token:
+   *
+   * The personal access token, sent as `Synapse-Access-Token: Token …`.
+   * Write-only: a secret is never read back.
+   */
+  properties[PROP_ACCESS_TOKEN] =
+      g_param_spec_string ("access-token", "Access token",
+      "Personal access token (write-only)", NULL,
+      G_PARAM_WRITABLE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:authorization-token:
+   *
+   * An authorization token, sent as `Authorization: Token …`. Write-only.
+   */
+  properties[PROP_AUTHORIZATION_TOKEN] =
+      g_param_spec_string ("authorization-token", "Authorization token",
+      "Authorization token (write-only)", NULL,
+      G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:tenant:
+   *
+   * The tenant code, sent as `Synapse-Tenant: Token …`.
+   */
+  properties[PROP_TENANT] =
+      g_param_spec_string ("tenant", "Tenant", "Tenant code", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:agent-token:
+   *
+   * An agent token, sent as `SYNAPSE-Agent: Token …`. Write-only.
+   */
+  properties[PROP_AGENT_TOKEN] =
+      g_param_spec_string ("agent-token", "Agent token",
+      "Agent token (write-only)", NULL,
+      G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:timeout:
+   *
+   * Seconds to wait for a connection or for any read or write on it before
+   * the attempt fails (and is retried); 0 waits forever.
+   */
+  properties[PROP_TIMEOUT] =
+      g_param_spec_uint ("timeout", "Timeout",
+      "Seconds to wait for a connection, a read or a write (0 = forever)",
+      0, G_MAXUINT, DEFAULT_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:retries:
+   *
+   * How many times a failed request is tried again when retrying can help.
+   */
+  properties[PROP_RETRIES] =
+      g_param_spec_uint ("retries", "Retries",
+      "Retries of a request after a retryable failure", 0, 100,
+      DEFAULT_RETRIES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:retry-backoff-factor:
+   *
+   * Seconds before the first retry; each further retry waits twice as long
+   * (with random jitter down to half), up to
+   * #SynapseClient:retry-backoff-max.
+   */
+  properties[PROP_RETRY_BACKOFF_FACTOR] =
+      g_param_spec_double ("retry-backoff-factor", "Retry backoff factor",
+      "Seconds before the first retry, doubled for each next one", 0.0,
+      3600.0, DEFAULT_BACKOFF_FACTOR,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:retry-backoff-max:
+   *
+   * The longest wait between two attempts, in seconds; it also caps a
+   * server's `Retry-After`.
+   */
+  properties[PROP_RETRY_BACKOFF_MAX] =
+      g_param_spec_double ("retry-backoff-max", "Retry backoff maximum",
+      "Longest wait between attempts in seconds, Retry-After included", 0.0,
+      86400.0, DEFAULT_BACKOFF_MAX, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:page-size:
+   *
+   * The `page_size` asked for by listings whose parameters do not set one.
+   */
+  properties[PROP_PAGE_SIZE] =
+      g_param_spec_uint ("page-size", "Page size",
+      "Results per page asked for when the parameters do not say", 1,
+      G_MAXUINT, DEFAULT_PAGE_SIZE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:prefetch:
+   *
+   * How many pages a #SynapsePager made by this client keeps requested
+   * ahead of the one being read; 1 walks the pages strictly in sequence.
+   */
+  properties[PROP_PREFETCH] =
+      g_param_spec_uint ("prefetch", "Prefetch",
+      "Pages requested ahead by pagers (1 = one page at a time)", 1, 64,
+      DEFAULT_PREFETCH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:user-agent:
+   *
+   * The `User-Agent` header; the default names this library and its
+   * version.
+   */
+  properties[PROP_USER_AGENT] =
+      g_param_spec_string ("user-agent", "User agent", "User-Agent header",
+      DEFAULT_USER_AGENT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:ssl-strict:
+   *
+   * Whether an HTTPS backend's certificate must be trusted. Turning this
+   * off accepts any certificate: for tests only; prefer
+   * #SynapseClient:ca-file.
+   */
+  properties[PROP_SSL_STRICT] =
+      g_param_spec_boolean ("ssl-strict", "Strict TLS",
+      "Refuse HTTPS servers whose certificate is not trusted", TRUE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:ca-file:
+   *
+   * A PEM file of certificate authorities to trust instead of the system's.
+   */
+  properties[PROP_CA_FILE] =
+      g_param_spec_string ("ca-file", "CA file",
+      "PEM file of the certificate authorities to trust", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:max-response-size:
+   *
+   * The largest JSON response accepted, in bytes; a larger one fails with
+   * %SYNAPSE_CLIENT_ERROR_PROTOCOL before it is read into memory.
+   */
+  properties[PROP_MAX_RESPONSE_SIZE] =
+      g_param_spec_uint64 ("max-response-size", "Maximum response size",
+      "Largest JSON response accepted, in bytes", 1024, G_MAXUINT64,
+      DEFAULT_MAX_RESPONSE_SIZE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+synapse_client_init (SynapseClient * self)
+{
+  g_mutex_init (&self->lock);
+  self->timeout = DEFAULT_TIMEOUT;
+  self->retries = DEFAULT_RETRIES;
+  self->retry_backoff_factor = DEFAULT_BACKOFF_FACTOR;
+  self->retry_backoff_max = DEFAULT_BACKOFF_MAX;
+  self->page_size = DEFAULT_PAGE_SIZE;
+  self->prefetch = DEFAULT_PREFETCH;
+  self->user_agent = g_strdup (DEFAULT_USER_AGENT);
+  self->ssl_strict = TRUE;
+  self->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
+}
+
+/**
+ * synapse_client_new:
+ * @base_url: the backend's base URL, e.g. `https://api.example.com/`
+ * @access_token: (nullable): a personal access token
+ *
+ * Makes a client for the backend at @base_url. Further credentials and
+ * settings are properties.
+ *
+ * Returns: (transfer full): a new #SynapseClient
+ */
+SynapseClient *
+synapse_client_new (const char *base_url, const char *access_token)
+{
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  return g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
+      "access-token", access_token, NULL);
+}
+
+/**
+ * synapse_client_new_from_env:
+ * @error: return location for a #GError
+ *
+ * Makes a client from the environment: `SYNAPSE_BACKEND_URL` (required),
+ * `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`. Keeping the token in the
+ * environment keeps it off command lines.
+ *
+ * Returns: (transfer full): a new #SynapseClient, or %NULL with
+ *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT when the URL is missing or not
+ *   an http(s) URL
+ */
+SynapseClient *
+synapse_client_new_from_env (GError ** error)
+{
+  const char *base_url = g_getenv ("SYNAPSE_BACKEND_URL");
+  g_autoptr (GUri) uri = NULL;
+
+  if (base_url == NULL || *base_url == '\0') {
+    g_set_error_literal (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "SYNAPSE_BACKEND_URL is not set: it must hold the Synapse backend's "
+        "base URL, e.g. https://api.example.com/");
+    return NULL;
+  }
+  uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
+          && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
+    g_autofree char *shown = synapse_redact_url (base_url);
+
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "SYNAPSE_BACKEND_URL is not an http or https URL: %s", shown);
+    return NULL;
+  }
+
+  return g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
+      "access-token", g_getenv ("SYNAPSE_ACCESS_TOKEN"),
+      "tenant", g_getenv ("SYNAPSE_TENANT"), NULL);
+}
+
+/**
+ * synapse_client_get_base_url:
+ * @self: a #SynapseClient
+ *
+ * Returns: (transfer none): the backend's base URL
+ */
+const char *
+synapse_client_get_base_url (SynapseClient * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+
+  /* construct-only, so no lock is needed to hand it out */
+  return self->base_url;
+}
+
+guint
+synapse_client_get_page_size (SynapseClient * self)
+{
+  guint page_size;
+
+  g_mutex_lock (&self->lock);
+  page_size = self->page_size;
+  g_mutex_unlock (&self->lock);
+  return page_size;
+}
+
+guint
+synapse_client_get_default_prefetch (SynapseClient * self)
+{
+  guint prefetch;
+
+  g_mutex_lock (&self->lock);
+  prefetch = self->prefetch;
+  g_mutex_unlock (&self->lock);
+  return prefetch;
+}
+
+static gboolean
+is_absolute_url (const char *path)
+{
+  return g_str_has_prefix (path, "http://")
+      || g_str_has_prefix (path, "https://");
+}
+
+/* Doubles as Python writes them (shortest form that reads back the same),
+ * so 0.1 is sent as 0.1 and not 0.10000000000000001. */
+static void
+append_double (GString * out, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (buf, sizeof buf, "%.15g", value);
+  if (g_ascii_strtod (buf, NULL) != value)
+    g_ascii_formatd (buf, sizeof buf, "%.17g", value);
+  g_string_append (out, buf);
+}
+
+static void
+append_query_value (GString * query, const char *name, JsonNode * node)
+{
+  g_autofree char *text = NULL;
+
+  switch (JSON_NODE_TYPE (node)) {
+    case JSON_NODE_NULL:
+      return;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node)) {
+        case G_TYPE_BOOLEAN:
+          text = g_strdup (json_node_get_boolean (node) ? "true" : "false");
+          break;
+        case G_TYPE_INT64:
+          text = g_strdup_printf ("%" G_GINT64_FORMAT,
+              json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:{
+          GString *number = g_string_new (NULL);
+
+          append_double (number, json_node_get_double (node));
+          text = g_string_free (number, FALSE);
+          break;
+        }
+        default:
+          text = g_strdup (json_node_get_string (node));
+          break;
+      }
+      break;
+    case JSON_NODE_ARRAY:{
+      JsonArray *array = json_node_get_array (node);
+
+      /* A list is sent as the same key repeated, as the SDK does. */
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        append_query_value (query, name, json_array_get_element (array, i));
+      return;
+    }
+    case JSON_NODE_OBJECT:
+      text = json_to_string (node, FALSE);
+      break;
+  }
+
+  if (query->len > 0)
+    g_string_append_c (query, '&');
+  g_string_append_uri_escaped (query, name, NULL, FALSE);
+  g_string_append_c (query, '=');
+  g_string_append_uri_escaped (query, text ? text : "", NULL, FALSE);
+}
+
+/**
+ * synapse_client_build_url:
+ * @self: a #SynapseClient
+ * @path: an endpoint path such as `models/`, or an absolute URL
+ * @params: (nullable): query parameters
+ *
+ * The URL a request to @path with @params goes to: the base URL without
+ * its trailing `/`, a `/`, and @path without its leading `/`; an absolute
+ * @path (a `next` link, an upload URL) is kept as it is, query included.
+ * Each member of @params is added percent-encoded: an array as the same key
+ * repeated, booleans as `true`/`false`, numbers in decimal; null members
+ * are left out.
+ *
+ * Returns: (transfer full): the URL
+ */
+char *
+synapse_client_build_url (SynapseClient * self, const char *path,
+    JsonObject * params)
+{
+  GString *url;
+  g_autoptr (GString) query = g_string_new (NULL);
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (is_absolute_url (path)) {
+    url = g_string_new (path);
+  } else {
+    const char *base = self->base_url ? self->base_url : "";
+    gsize base_len = strlen (base);
+
+    while (base_len > 0 && base[base_len - 1] == '/')
+      base_len--;
+    while (*path == '/')
+      path++;
+    url = g_string_new_len (base, base_len);
+    g_string_append_c (url, '/');
+    g_string_append (url, path);
+  }
+
+  if (params) {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *node;
+
+    json_object_iter_init_ordered (&iter, params);
+    while (json_object_iter_next_ordered (&iter, &name, &node))
+      append_query_value (query, name, node);
+  }
+  if (query->len > 0) {
+    g_string_append_c (url, strchr (url->str, '?') ? '&' : '?');
+    g_string_append_len (url, query->str, query->len);
+  }
+
+  return g_string_free (url, FALSE);
+}
+
+static int
+effective_port (GUri * uri)
+{
+  int port = g_uri_get_port (uri);
+
+  if (port > 0)
+    return port;
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
+}
+
+static gboolean
+same_origin (GUri * a, GUri * b)
+{
+  return a && b
+      && g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0
+      && g_uri_get_host (a) && g_uri_get_host (b)
+      && g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0
+      && effective_port (a) == effective_port (b);
+}
+
+/**
+ * synapse_client_is_backend_origin:
+ * @self: a #SynapseClient
+ * @url: an absolute URL
+ *
+ * Whether @url is on the base URL's origin (same scheme, host and port),
+ * the only origin that receives the client's credentials.
+ *
+ * Returns: %TRUE if requests to @url carry the credentials
+ */
+gboolean
+synapse_client_is_backend_origin (SynapseClient * self, const char *url)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  return same_origin (uri, self->base_uri);
+}
+
+static SoupSession *
+synapse_client_dup_session (SynapseClient * self, GError ** error)
+{
+  SoupSession *session;
+
+  g_mutex_lock (&self->lock);
+  if (self->session == NULL) {
+    g_autoptr (GTlsDatabase) database = NULL;
+
+    if (self->ca_file) {
+      g_autoptr (GError) ca_error = NULL;
+
+      database = g_tls_file_database_new (self->ca_file, &ca_error);
+      if (database == NULL) {
+        g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_TLS,
+            "Cannot load the certificate authorities of %s: %s",
+            self->ca_file, ca_error->message);
+        g_mutex_unlock (&self->lock);
+        return NULL;
+      }
+    }
+    /* Enough connections per host for the pages a pager fetches ahead and
+     * the downloads of a URL conversion. */
+    self->session = soup_session_new_with_options ("timeout", self->timeout,
+        "user-agent", self->user_agent,
+        "max-conns-per-host", MAX (8, self->prefetch + 2),
+        "max-conns", MAX (16, self->prefetch * 2 + 4), NULL);
+    if (database)
+      soup_session_set_tls_database (self->session, database);
+  }
+  session = g_object_ref (self->session);
+  g_mutex_unlock (&self->lock);
+
+  return session;
+}
+
+/* The settings one request reads, copied once so that it does not hold the
+ * lock while it waits on the network. */
+typedef struct
+{
+  GUri *base_uri;
+  char *access_token;
+  char *authorization_token;
+  char *tenant;
+  char *agent_token;
+  guint retries;
+  double backoff_factor;
+  double backoff_max;
+  gboolean ssl_strict;
+  guint64 max_response_size;
+} RequestSettings;
+
+static void
+request_settings_init (RequestSettings * settings, SynapseClient * self)
+{
+  g_mutex_lock (&self->lock);
+  settings->base_uri = self->base_uri ? g_uri_ref (self->base_uri) : NULL;
+  settings->access_token = g_strdup (self->access_token);
+  settings->authorization_token = g_strdup (self->authorization_token);
+  settings->tenant = g_strdup (self->tenant);
+  settings->agent_token = g_strdup (self->agent_token);
+  settings->retries = self->retries;
+  settings->backoff_factor = self->retry_backoff_factor;
+  settings->backoff_max = self->retry_backoff_max;
+  settings->ssl_strict = self->ssl_strict;
+  settings->max_response_size = self->max_response_size;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+request_settings_clear (RequestSettings * settings)
+{
+  g_clear_pointer (&settings->base_uri, g_uri_unref);
+  g_free (settings->access_token);
+  g_free (settings->authorization_token);
+  g_free (settings->tenant);
+  g_free (settings->agent_token);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RequestSettings, request_settings_clear);
+
+static void
+set_credential (SoupMessageHeaders * headers, const char *name,
+    const char *value)
+{
+  g_autofree char *token = NULL;
+
+  if (value == NULL)
+    return;
+  token = g_strconcat ("Token ", value, NULL);
+  soup_message_headers_replace (headers, name, token);
+}
+
+static gboolean
+accept_any_certificate (SoupMessage * msg, GTlsCertificate * certificate,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  return TRUE;
+}
+
+static void
+set_request_body (SoupMessage * msg, const SynapseRequest * request)
+{
+  g_autoptr (GInputStream) stream = NULL;
+  gssize length = 0;
+
+  if (request->body[0] && request->body[1] == NULL) {
+    soup_message_set_request_body_from_bytes (msg, request->content_type,
+        request->body[0]);
+    return;
+  }
+  /* a memory stream reads the parts in place, and can be rewound when
+   * libsoup has to send the message again */
+  stream = g_memory_input_stream_new ();
+  for (guint i = 0; request->body[i]; i++) {
+    g_memory_input_stream_add_bytes (G_MEMORY_INPUT_STREAM (stream),
+        request->body[i]);
+    length += g_bytes_get_size (request->body[i]);
+  }
+  soup_message_set_request_body (msg, request->content_type, stream, length);
+}
+
+static SoupMessage *
+build_message (const SynapseRequest * request, const char *method,
+    GUri * uri, gboolean with_body, const RequestSettings * settings)
+{
+  SoupMessage *msg = soup_message_new_from_uri (method, uri);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  /* Redirects are followed by hand, so that credentials never follow one
+   * to another origin. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+
+  if (same_origin (uri, settings->base_uri)) {
+    set_credential (headers, "Synapse-Access-Token", settings->access_token);
+    set_credential (headers, "Authorization", settings->authorization_token);
+    set_credential (headers, "Synapse-Tenant", settings->tenant);
+    set_credential (headers, "SYNAPSE-Agent", settings->agent_token);
+  }
+  if (with_body && request->body) {
+    set_request_body (msg, request);
+    /* libsoup sends a message again by itself when a kept-alive connection
+     * turns out closed, but then without its consumed body stream */
+    g_signal_connect (msg, "restarted", G_CALLBACK (set_request_body),
+        (gpointer) request);
+  }
+  if (with_body && request->content_range)
+    soup_message_headers_replace (headers, "Content-Range",
+        request->content_range);
+  if (!settings->ssl_strict)
+    g_signal_connect (msg, "accept-certificate",
+        G_CALLBACK (accept_any_certificate), NULL);
+
+  return msg;
+}
+
+/* Whether all of a body announced by Content-Length arrived: libsoup
+ * reports a connection closed early as a plain end of stream. */
+gboolean
+synapse_check_body_complete (SoupMessage * msg, guint64 received,
+    GError ** error)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  goffset expected;
+
+  if (soup_message_headers_get_encoding (headers) !=
+      SOUP_ENCODING_CONTENT_LENGTH
+      || soup_message_headers_get_one (headers, "Content-Encoding"))
+    return TRUE;
+  expected = soup_message_headers_get_content_length (headers);
+  if ((guint64) expected == received)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+      "the connection closed after %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT
+      " bytes", received, (gint64) expected);
+  return FALSE;
+}
+
+/* Reads at most @max bytes of @stream. Past @max, a JSON response is an
+ * error (it would not fit the promise of bounded memory), while an error
+ * body is simply cut. */
+static GBytes *
+read_body (SoupMessage * msg, GInputStream * stream, guint64 max,
+    gboolean cut_at_max, const char *method, const char *url,
+    GCancellable * cancellable, GError ** error)
+{
+  goffset content_length =
+      soup_message_headers_get_content_length
+      (soup_message_get_response_headers (msg));
+  g_autoptr (GByteArray) buffer = NULL;
+  gsize length = 0;
+
+  if (content_length > 0 && (guint64) content_length > max && !cut_at_max) {
+    synapse_set_protocol_error (error, method, url,
+        "the response of %" G_GINT64_FORMAT " bytes exceeds the limit of %"
+        G_GUINT64_FORMAT " bytes", (gint64) content_length, max);
+    return NULL;
+  }
+
+  buffer = g_byte_array_sized_new (content_length > 0
+      ? MIN ((guint64) content_length, max) + 1 : READ_CHUNK_SIZE);
+  for (;;) {
+    gssize n;
+
+    g_byte_array_set_size (buffer, length + READ_CHUNK_SIZE);
+    n = g_input_stream_read (stream, buffer->data + length, READ_CHUNK_SIZE,
+        cancellable, error);
+    if (n < 0)
+      return NULL;
+    if (n == 0)
+      break;
+    length += n;
+    if (length > max) {
+      if (cut_at_max) {
+        length = max;
+        break;
+      }
+      synapse_set_protocol_error (error, method, url,
+          "the response exceeds the limit of %" G_GUINT64_FORMAT " bytes", max);
+      return NULL;
+    }
+  }
+  g_byte_array_set_size (buffer, length);
+  if (!cut_at_max && !synapse_check_body_complete (msg, length, error))
+    return NULL;
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
+}
+
+static JsonNode *
+parse_error_body (GBytes * body)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  gsize size;
+  const char *data = g_bytes_get_data (body, &size);
+  JsonNode *node;
+  g_autofree char *text = NULL;
+
+  if (size == 0)
+    return NULL;
+  if (json_parser_load_from_data (parser, data, size, NULL))
+    return json_parser_steal_root (parser);
+
+  text = g_utf8_make_valid (data, size);
+  node = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (node, g_strstrip (text));
+  return node;
+}
+
+/* DRF's field errors, {"name": ["This field is required."]}, as
+ * "name: This field is required."; NULL when @object is not of that shape. */
+static char *
+describe_field_errors (JsonObject * object)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member)) {
+    JsonArray *messages;
+
+    if (!JSON_NODE_HOLDS_ARRAY (member))
+      return NULL;
+    messages = json_node_get_array (member);
+    for (guint i = 0; i < json_array_get_length (messages); i++) {
+      JsonNode *message = json_array_get_element (messages, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (message)
+          || json_node_get_value_type (message) != G_TYPE_STRING)
+        return NULL;
+      g_string_append_printf (text, "%s%s: %s", text->len ? "; " : "", name,
+          json_node_get_string (message));
+    }
+  }
+  return text->len ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+/* A short account of an error body for the message: DRF's `detail`, its
+ * field errors, or the body itself. */
+static char *
+describe_error_body (JsonNode * detail)
+{
+  g_autofree char *text = NULL;
+
+  if (detail == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_OBJECT (detail)) {
+    JsonObject *object = json_node_get_object (detail);
+    JsonNode *member = json_object_get_member (object, "detail");
+
+    if (member && JSON_NODE_HOLDS_VALUE (member)
+        && json_node_get_value_type (member) == G_TYPE_STRING)
+      text = g_strdup (json_node_get_string (member));
+    else
+      text = describe_field_errors (object);
+  }
+  if (text == NULL && JSON_NODE_HOLDS_VALUE (detail)
+      && json_node_get_value_type (detail) == G_TYPE_STRING)
+    text = g_strdup (json_node_get_string (detail));
+  if (text == NULL)
+    text = json_to_string (detail, FALSE);
+  if (g_utf8_strlen (text, -1) > 500) {
+    char *end = g_utf8_offset_to_pointer (text, 500);
+
+    *end = '\0';
+    return g_strconcat (text, "…", NULL);
+  }
+  return g_steal_pointer (&text);
+}
+
+/* Seconds from a Retry-After header (delta-seconds or an HTTP date);
+ * negative when there is none. */
+static double
+parse_retry_after (SoupMessage * msg)
+{
+  const char *value =
+      soup_message_headers_get_one (soup_message_get_response_headers (msg),
+      "Retry-After");
+  g_autoptr (GDateTime) date = NULL;
+  char *end = NULL;
+  guint64 seconds;
+
+  if (value == NULL)
+    return -1;
+  seconds = g_ascii_strtoull (value, &end, 10);
+  if (end != value && *end == '\0')
+    return seconds;
+  date = soup_date_time_new_from_http_string (value);
+  if (date) {
+    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+    return MAX (0.0, g_date_time_difference (date, now) / (double)
+        G_USEC_PER_SEC);
+  }
+  return -1;
+}
+
+static gboolean
+is_retryable_status (guint status, gboolean idempotent)
+{
+  switch (status) {
+    case 429:                  /* Too Many Requests */
+    case SOUP_STATUS_BAD_GATEWAY:
+    case SOUP_STATUS_SERVICE_UNAVAILABLE:
+    case SOUP_STATUS_GATEWAY_TIMEOUT:
+      /* the server says it did not do the work: safe for any method */
+      return TRUE;
+    case SOUP_STATUS_INTERNAL_SERVER_ERROR:
+      return idempotent;
+    default:
+      return FALSE;
+  }
+}
+
+/* Whether a transport failure is worth another attempt. A refused
+ * connection never reached the server, so any request may be repeated;
+ * anything later only if repeating it is harmless. */
+static gboolean
+is_retryable_transport_error (const GError * error, gboolean idempotent)
+{
+  if (error->domain == G_TLS_ERROR)
+    return FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
+      || error->domain == G_RESOLVER_ERROR)
+    return TRUE;
+  if (error->domain == G_IO_ERROR || error->domain == SOUP_SESSION_ERROR)
+    return idempotent;
+  if (g_error_matches (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_PROTOCOL))
+    return idempotent;
+  return FALSE;
+}
+
+static void
+set_transport_error (GError ** error, const GError * cause,
+    const char *method, const char *url, guint attempts)
+{
+  SynapseClientError code = SYNAPSE_CLIENT_ERROR_CONNECTION;
+  g_autofree char *tries = NULL;
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    code = SYNAPSE_CLIENT_ERROR_TIMEOUT;
+  else if (cause->domain == G_TLS_ERROR)
+    code = SYNAPSE_CLIENT_ERROR_TLS;
+
+  if (attempts > 1)
+    tries = g_strdup_printf (" (gave up after %u attempts)", attempts);
+  g_set_error (error, SYNAPSE_CLIENT_ERROR, code, "%s %s: %s%s", method, url,
+      cause->message, tries ? tries : "");
+  synapse_client_error_annotate (*error, method, url, 0, NULL);
+}
+
+static void
+set_http_error (GError ** error, guint status, const char *reason,
+    JsonNode * detail, const char *method, const char *url, guint attempts)
+{
+  g_autofree char *described = describe_error_body (detail);
+  g_autofree char *tries = NULL;
+
+  if (attempts > 1)
+    tries = g_strdup_printf (" (gave up after %u attempts)", attempts);
+  g_set_error (error, SYNAPSE_CLIENT_ERROR, (gint) status,
+      "%s %s: HTTP %u %s%s%s%s", method, url, status,
+      reason ? reason : soup_status_get_phrase (status),
+      described ? ": " : "", described ? described : "", tries ? tries : "");
+  synapse_client_error_annotate (*error, method, url, status, detail);
+}
+
+static gboolean
+is_redirect (guint status)
+{
+  return status == 301 || status == 302 || status == 303 || status == 307
+      || status == 308;
+}
+
+static gint64
+backoff_microseconds (const RequestSettings * settings, guint attempt,
+    double retry_after)
+{
+  double seconds;
+
+  if (retry_after >= 0)
+    return MIN (retry_after, settings->backoff_max) * G_USEC_PER_SEC;
+  seconds = settings->backoff_factor * (double) (1u << MIN (attempt, 30u));
+  seconds = MIN (seconds, settings->backoff_max);
+  /* jitter keeps many clients from retrying in lockstep */
+  return seconds * g_random_double_range (0.5, 1.0) * G_USEC_PER_SEC;
+}
+
+/* The request core: sends @request, follows redirects, retries as the
+ * client's policy says and hands a 2xx body to @reader (which may fail,
+ * and then the attempt counts as failed too). */
+gboolean
+synapse_client_send (SynapseClient * self, const SynapseRequest * request,
+    SynapseResponseReader reader, gpointer reader_data,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (SoupSession) session = NULL;
+  g_auto (RequestSettings) settings = { 0 };
+  g_autofree char *url = NULL;
+  const char *method = request->method;
+  gboolean with_body = TRUE;
+  guint attempt = 0;
+  guint redirects = 0;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), FALSE);
+
+  url = synapse_client_build_url (self, request->path, request->params);
+  session = synapse_client_dup_session (self, error);
+  if (session == NULL)
+    return FALSE;
+  request_settings_init (&settings, self);
+
+  for (;;) {
+    g_autoptr (GUri) uri = NULL;
+    g_autoptr (SoupMessage) msg = NULL;
+    g_autoptr (GInputStream) stream = NULL;
+    g_autoptr (GError) failure = NULL;
+    g_autoptr (JsonNode) detail = NULL;
+    g_autofree char *shown = synapse_redact_url (url);
+    guint status = 0;
+    double retry_after = -1;
+    gboolean retryable;
+
+    uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+    if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
+            && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
+      g_set_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+          "%s %s: not an http or https URL", method, shown);
+      synapse_client_error_annotate (*error, method, shown, 0, NULL);
+      return FALSE;
+    }
+
+    msg = build_message (request, method, uri, with_body, &settings);
+    stream = soup_session_send (session, msg, cancellable, &failure);
+    if (stream) {
+      status = soup_message_get_status (msg);
+
+      if (is_redirect (status) && redirects < MAX_REDIRECTS) {
+        const char *location =
+            soup_message_headers_get_one (soup_message_get_response_headers
+            (msg), "Location");
+        gboolean keeps_method = status == 307 || status == 308;
+        gboolean safe = g_str_equal (method, "GET")
+            || g_str_equal (method, "HEAD");
+        g_autoptr (GUri) target = location ?
+            g_uri_parse_relative (uri, location, SOUP_HTTP_URI_FLAGS,
+            NULL) : NULL;
+
+        if (target && (keeps_method || safe || status == 303)) {
+          g_input_stream_close (stream, NULL, NULL);
+          g_free (url);
+          url = g_uri_to_string (target);
+          if (status == 303 && !safe) {
+            method = "GET";
+            with_body = FALSE;
+          }
+          redirects++;
+          continue;
+        }
+      }
+
+      if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
+        gboolean ok = reader ? reader (msg, stream, reader_data, cancellable,
+            &failure) : TRUE;
+
+        g_input_stream_close (stream, NULL, NULL);
+        if (ok)
+          return TRUE;
+      } else {
+        g_autoptr (GBytes) body = read_body (msg, stream, MAX_ERROR_BODY_SIZE,
+            TRUE, method, shown, cancellable, NULL);
+
+        g_input_stream_close (stream, NULL, NULL);
+        detail = body ? parse_error_body (body) : NULL;
+        retry_after = parse_retry_after (msg);
+      }
+    }
+
+    if (failure && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+
+    if (failure)
+      retryable = is_retryable_transport_error (failure, request->idempotent);
+    else
+      retryable = is_retryable_status (status, request->idempotent);
+
+    if (retryable && attempt < settings.retries) {
+      gint64 delay = backoff_microseconds (&settings, attempt, retry_after);
+
+      if (failure)
+        g_debug ("%s %s: %s; retrying in %.2f s", method, shown,
+            failure->message, delay / (double) G_USEC_PER_SEC);
+      else
+        g_debug ("%s %s: HTTP %u; retrying in %.2f s", method, shown, status,
+            delay / (double) G_USEC_PER_SEC);
+      if (!synapse_sleep (delay, cancellable, error))
+        return FALSE;
+      attempt++;
+      continue;
+    }
+
+    if (failure == NULL)
+      set_http_error (error, status, soup_message_get_reason_phrase (msg),
+          detail, method, shown, attempt + 1);
+    else if (failure->domain == SYNAPSE_CLIENT_ERROR)
+      g_propagate_error (error, g_steal_pointer (&failure));
+    else
+      set_transport_error (error, failure, method, shown, attempt + 1);
+    return FALSE;
+  }
+}
+
+typedef struct
+{
+  guint64 max_size;
+  const char *method;
+  JsonNode *result;
+} JsonResponse;
+
+static gboolean
+read_json_response (SoupMessage * msg, GInputStream * stream,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
+{
+  JsonResponse *reader = user_data;
+  g_autofree char *full_url = g_uri_to_string (soup_message_get_uri (msg));
+  g_autofree char *url = synapse_redact_url (full_url);
+  g_autoptr (GBytes) body = NULL;
+
+  body = read_body (msg, stream, reader->max_size, FALSE, reader->method,
+      url, cancellable, error);
+  if (body == NULL)
+    return FALSE;
+
+  g_clear_pointer (&reader->result, json_node_unref);
+  if (soup_message_get_status (msg) == SOUP_STATUS_NO_CONTENT) {
+    reader->result = json_node_new (JSON_NODE_NULL);
+    return TRUE;
+  }
+  reader->result = synapse_parse_json_bytes (body, reader->method, url, error);
+  return reader->result != NULL;
+}
+
+/* Sends @request and parses its JSON answer (a null node for a 204). */
+JsonNode *
+synapse_client_send_json (SynapseClient * self,
+    const SynapseRequest * request, GCancellable * cancellable, GError ** error)
+{
+  JsonResponse reader = { 0 };
+
+  g_mutex_lock (&self->lock);
+  reader.max_size = self->max_response_size;
+  g_mutex_unlock (&self->lock);
+  reader.method = request->method;
+
+  if (!synapse_client_send (self, request, read_json_response, &reader,
+          cancellable, error)) {
+    g_clear_pointer (&reader.result, json_node_unref);
+    return NULL;
+  }
+  return reader.result;
+}
+
+static gboolean
+is_idempotent_method (const char *method)
+{
+  return g_str_equal (method, "GET") || g_str_equal (method, "HEAD")
+      || g_str_equal (method, "PUT") || g_str_equal (method, "DELETE")
+      || g_str_equal (method, "OPTIONS");
+}
+
+typedef struct
+{
+  char *method;
+  char *path;
+  JsonObject *params;
+  JsonNode *body;
+} RequestArgs;
+
+static void
+request_args_free (RequestArgs * args)
+{
+  g_free (args->method);
+  g_free (args->path);
+  g_clear_pointer (&args->params, json_object_unref);
+  g_clear_pointer (&args->body, json_node_unref);
+  g_free (args);
+}
+
+static gpointer
+request_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  RequestArgs *args = data;
+  g_autoptr (GBytes) body = NULL;
+  GBytes *parts[2] = { NULL, NULL };
+  SynapseRequest request = {
+    .method = args->method,
+    .path = args->path,
+    .params = args->params,
+    .idempotent = is_idempotent_method (args->method),
+  };
+
+  if (args->body) {
+    body = synapse_json_to_bytes (args->body);
+    parts[0] = body;
+    request.body = parts;
+    request.content_type = "application/json";
+  }
+  return synapse_client_send_json (SYNAPSE_CLIENT (source), &request,
+      cancellable, error);
+}
+
+static RequestArgs *
+request_args_new (const char *method, const char *path, JsonObject * params,
+    JsonNode * body)
+{
+  RequestArgs *args = g_new0 (RequestArgs, 1);
+
+  args->method = g_ascii_strup (method, -1);
+  args->path = g_strdup (path);
+  args->params = params ? json_object_ref (params) : NULL;
+  args->body = body ? json_node_ref (body) : NULL;
+  return args;
+}
+
+/**
+ * synapse_client_request:
+ * @self: a #SynapseClient
+ * @method: an HTTP method, e.g. `GET`
+ * @path: an endpoint path such as `models/`, or an absolute URL
+ * @params: (nullable): query parameters, encoded as
+ *   synapse_client_build_url() says
+ * @body: (nullable): a JSON request body
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends one request to any endpoint of the backend, with the client's
+ * credentials, retries and error mapping, and returns its JSON answer. The
+ * typed calls such as synapse_client_get_model() are built on it.
+ *
+ * Returns: (transfer full): the parsed response (a null node for an empty
+ *   204), or %NULL with @error set
+ */
+JsonNode *
+synapse_client_request (SynapseClient * self, const char *method,
+    const char *path, JsonObject * params, JsonNode * body,
+    GCancellable * cancellable, GError ** error)
+{
+  RequestArgs *args;
+  JsonNode *result;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (method != NULL && path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = request_args_new (method, path, params, body);
+  result = request_run (self, args, cancellable, error);
+  request_args_free (args);
+  return result;
+}
+
+/**
+ * synapse_client_request_async:
+ * @self: a #SynapseClient
+ * @method: an HTTP method, e.g. `GET`
+ * @path: an endpoint path such as `models/`, or an absolute URL
+ * @params: (nullable): query parameters
+ * @body: (nullable): a JSON request body
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the request is done
+ * @user_data: data for @callback
+ *
+ * Sends a request as synapse_client_request() does, without blocking.
+ */
+void
+synapse_client_request_async (SynapseClient * self, const char *method,
+    const char *path, JsonObject * params, JsonNode * body,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+  g_return_if_fail (method != NULL && path != NULL);
+
+  synapse_task_run (self, synapse_client_request_async, request_run,
+      request_args_new (method, path, params, body),
+      (GDestroyNotify) request_args_free, (GDestroyNotify) json_node_unref,
+      cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_request_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_request_async().
+ *
+ * Returns: (transfer full): the parsed response, or %NULL with @error set
+ */
+JsonNode *
+synapse_client_request_finish (SynapseClient * self, GAsyncResult * result,
+    GError ** error)
+{
+  return synapse_task_finish (self, result, synapse_client_request_async,
+      error);
+}

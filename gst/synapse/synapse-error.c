@@ -1,0 +1,150 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "synapse-error.h"
+#include "synapse-private.h"
+
+typedef struct
+{
+  guint status_code;
+  JsonNode *detail;
+  char *url;
+  char *method;
+} SynapseClientErrorPrivate;
+
+static void
+synapse_client_error_private_init (SynapseClientErrorPrivate * priv)
+{
+}
+
+static void
+synapse_client_error_private_copy (const SynapseClientErrorPrivate * src,
+    SynapseClientErrorPrivate * dest)
+{
+  dest->status_code = src->status_code;
+  dest->detail = src->detail ? json_node_copy (src->detail) : NULL;
+  dest->url = g_strdup (src->url);
+  dest->method = g_strdup (src->method);
+}
+
+static void
+synapse_client_error_private_clear (SynapseClientErrorPrivate * priv)
+{
+  g_clear_pointer (&priv->detail, json_node_unref);
+  g_clear_pointer (&priv->url, g_free);
+  g_clear_pointer (&priv->method, g_free);
+}
+
+/**
+ * synapse_client_error_quark:
+ *
+ * The quark of %SYNAPSE_CLIENT_ERROR.
+ *
+ * Returns: the error domain's quark
+ */
+G_DEFINE_EXTENDED_ERROR (SynapseClientError, synapse_client_error);
+
+/**
+ * synapse_client_error_get_status_code:
+ * @error: a #GError
+ *
+ * The HTTP status of the failed request, as the backend answered it (after
+ * any retries: the last real status, never a summary).
+ *
+ * Returns: the HTTP status, or 0 when @error is not an HTTP failure of
+ *   %SYNAPSE_CLIENT_ERROR
+ */
+guint
+synapse_client_error_get_status_code (const GError * error)
+{
+  SynapseClientErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, 0);
+
+  priv = synapse_client_error_get_private (error);
+  return priv ? priv->status_code : 0;
+}
+
+/**
+ * synapse_client_error_get_detail:
+ * @error: a #GError
+ *
+ * The backend's parsed error body, e.g. `{"detail": "Not found."}` or the
+ * field errors of a 400 (`{"name": ["This field is required."]}`). A body
+ * that is not JSON is given as a string node.
+ *
+ * Returns: (transfer none) (nullable): the body, or %NULL when there was
+ *   none or @error is not of %SYNAPSE_CLIENT_ERROR
+ */
+JsonNode *
+synapse_client_error_get_detail (const GError * error)
+{
+  SynapseClientErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  priv = synapse_client_error_get_private (error);
+  return priv ? priv->detail : NULL;
+}
+
+/**
+ * synapse_client_error_get_url:
+ * @error: a #GError
+ *
+ * The URL of the failed request, without any password it may have held.
+ *
+ * Returns: (transfer none) (nullable): the URL, or %NULL when the failure
+ *   was not a request's
+ */
+const char *
+synapse_client_error_get_url (const GError * error)
+{
+  SynapseClientErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  priv = synapse_client_error_get_private (error);
+  return priv ? priv->url : NULL;
+}
+
+/**
+ * synapse_client_error_get_method:
+ * @error: a #GError
+ *
+ * The HTTP method of the failed request.
+ *
+ * Returns: (transfer none) (nullable): the method, or %NULL when the failure
+ *   was not a request's
+ */
+const char *
+synapse_client_error_get_method (const GError * error)
+{
+  SynapseClientErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  priv = synapse_client_error_get_private (error);
+  return priv ? priv->method : NULL;
+}
+
+void
+synapse_client_error_annotate (GError * error, const char *method,
+    const char *url, guint status_code, JsonNode * detail)
+{
+  SynapseClientErrorPrivate *priv = synapse_client_error_get_private (error);
+
+  g_return_if_fail (priv != NULL);
+
+  priv->status_code = status_code;
+  g_clear_pointer (&priv->detail, json_node_unref);
+  priv->detail = detail ? json_node_ref (detail) : NULL;
+  g_free (priv->url);
+  priv->url = g_strdup (url);
+  g_free (priv->method);
+  priv->method = g_strdup (method);
+}

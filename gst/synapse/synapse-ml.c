@@ -1,0 +1,788 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* The ML endpoints of protocol §3: models, ground-truth events and dataset
+ * versions. Each blocking call is a *_run function that its _async twin
+ * runs in a worker thread. */
+
+#include "config.h"
+
+#include <unistd.h>
+
+#include "synapse-ml.h"
+#include "synapse-private.h"
+
+#define MODELS_PATH "models/"
+#define EVENTS_PATH "sdk/ground_truth_events/"
+#define VERSIONS_PATH "ground_truth_dataset_versions/"
+
+/* The arguments of every call here, so that one set of helpers carries
+ * them to a worker thread. */
+typedef struct
+{
+  gint64 id;
+  JsonObject *params;           /* or a new model's data */
+  SynapseUrlConversion *conversion;
+  gboolean list_all;
+  SynapseProgressFunc progress;
+  gpointer progress_data;
+  GDestroyNotify progress_data_free;
+} MlArgs;
+
+static MlArgs *
+ml_args_new (gint64 id, JsonObject * params,
+    SynapseUrlConversion * conversion, gboolean list_all)
+{
+  MlArgs *args = g_new0 (MlArgs, 1);
+
+  args->id = id;
+  args->params = params ? json_object_ref (params) : NULL;
+  args->conversion = conversion ? g_object_ref (conversion) : NULL;
+  args->list_all = list_all;
+  return args;
+}
+
+static void
+ml_args_free (MlArgs * args)
+{
+  if (args->progress_data_free)
+    args->progress_data_free (args->progress_data);
+  g_clear_pointer (&args->params, json_object_unref);
+  g_clear_object (&args->conversion);
+  g_free (args);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MlArgs, ml_args_free);
+
+/* A listing's results with the backend's total. */
+typedef struct
+{
+  JsonArray *results;
+  guint64 total_count;
+} Listing;
+
+static void
+listing_free (Listing * listing)
+{
+  g_clear_pointer (&listing->results, json_array_unref);
+  g_free (listing);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Listing, listing_free);
+
+static JsonArray *
+listing_unpack (Listing * listing, guint64 * total_count)
+{
+  g_autoptr (Listing) owned = listing;
+
+  if (owned == NULL)
+    return NULL;
+  if (total_count)
+    *total_count = owned->total_count;
+  return g_steal_pointer (&owned->results);
+}
+
+static Listing *
+list_one_page (SynapseClient * client, const char *path, JsonObject * params,
+    SynapseUrlConversion * conversion, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (JsonObject) page_params = synapse_listing_params (client, params);
+  g_autofree char *url = synapse_client_build_url (client, path,
+      page_params);
+  gint64 count = -1;
+  JsonArray *results;
+  Listing *listing;
+
+  results = synapse_fetch_page (client, url, conversion, &count, NULL,
+      cancellable, error);
+  if (results == NULL)
+    return NULL;
+
+  listing = g_new0 (Listing, 1);
+  listing->results = results;
+  listing->total_count = count >= 0 ? (guint64) count
+      : json_array_get_length (results);
+  return listing;
+}
+
+static Listing *
+list_every_page (SynapseClient * client, const char *path,
+    JsonObject * params, SynapseUrlConversion * conversion,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (SynapsePager) pager = synapse_pager_new (client, path, params,
+      conversion);
+  g_autoptr (JsonArray) all = json_array_new ();
+  g_autoptr (GError) page_error = NULL;
+  JsonArray *page;
+  Listing *listing;
+
+  while ((page = synapse_pager_next_page (pager, cancellable, &page_error))) {
+    for (guint i = 0; i < json_array_get_length (page); i++)
+      json_array_add_element (all,
+          json_node_ref (json_array_get_element (page, i)));
+    json_array_unref (page);
+  }
+  if (page_error) {
+    g_propagate_error (error, g_steal_pointer (&page_error));
+    return NULL;
+  }
+
+  listing = g_new0 (Listing, 1);
+  listing->total_count = synapse_pager_get_total_count (pager) >= 0
+      ? (guint64) synapse_pager_get_total_count (pager)
+      : json_array_get_length (all);
+  listing->results = g_steal_pointer (&all);
+  return listing;
+}
+
+static JsonObject *
+get_object (SynapseClient * client, const char *path, JsonObject * params,
+    SynapseUrlConversion * conversion, GCancellable * cancellable,
+    GError ** error)
+{
+  SynapseRequest request = {
+    .method = "GET",
+    .path = path,
+    .params = params,
+    .idempotent = TRUE,
+  };
+  g_autoptr (JsonNode) root = NULL;
+
+  root = synapse_client_send_json (client, &request, cancellable, error);
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root)) {
+    g_autofree char *url = synapse_client_build_url (client, path, params);
+
+    synapse_set_protocol_error (error, "GET", url, "expected a JSON object");
+    return NULL;
+  }
+
+  if (conversion) {
+    g_autoptr (JsonArray) one = json_array_sized_new (1);
+
+    json_array_add_element (one, json_node_ref (root));
+    if (!synapse_url_conversion_apply (conversion, client, one, cancellable,
+            error))
+      return NULL;
+  }
+  return json_object_ref (json_node_get_object (root));
+}
+
+static gpointer
+list_models_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  MlArgs *args = data;
+
+  return list_one_page (SYNAPSE_CLIENT (source), MODELS_PATH, args->params,
+      NULL, cancellable, error);
+}
+
+/**
+ * synapse_client_list_models:
+ * @self: a #SynapseClient
+ * @params: (nullable): filters and paging: `project`, `model_type`
+ *   (`classification`, `detection`, `segmentation`), `is_active`,
+ *   `created_after` (ISO 8601), `search`, `page`, `page_size`
+ * @total_count: (out) (optional): the number of models matching the
+ *   filters, over all pages
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * One page of the models (`GET models/`).
+ *
+ * Returns: (transfer full): the models of the
+ *   page, or %NULL with @error set
+ */
+JsonArray *
+synapse_client_list_models (SynapseClient * self, JsonObject * params,
+    guint64 * total_count, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MlArgs) args = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = ml_args_new (0, params, NULL, FALSE);
+  return listing_unpack (list_models_run (self, args, cancellable, error),
+      total_count);
+}
+
+/**
+ * synapse_client_list_models_async:
+ * @self: a #SynapseClient
+ * @params: (nullable): filters and paging, as for
+ *   synapse_client_list_models()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the page is there
+ * @user_data: data for @callback
+ *
+ * Lists one page of models without blocking.
+ */
+void
+synapse_client_list_models_async (SynapseClient * self, JsonObject * params,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+
+  synapse_task_run (self, synapse_client_list_models_async, list_models_run,
+      ml_args_new (0, params, NULL, FALSE), (GDestroyNotify) ml_args_free,
+      (GDestroyNotify) listing_free, cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_list_models_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @total_count: (out) (optional): the number of models over all pages
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_list_models_async().
+ *
+ * Returns: (transfer full): the models of the
+ *   page, or %NULL with @error set
+ */
+JsonArray *
+synapse_client_list_models_finish (SynapseClient * self,
+    GAsyncResult * result, guint64 * total_count, GError ** error)
+{
+  return listing_unpack (synapse_task_finish (self, result,
+          synapse_client_list_models_async, error), total_count);
+}
+
+static gpointer
+get_model_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  MlArgs *args = data;
+  g_autofree char *path = g_strdup_printf (MODELS_PATH "%" G_GINT64_FORMAT
+      "/", args->id);
+
+  return get_object (SYNAPSE_CLIENT (source), path, args->params,
+      args->conversion, cancellable, error);
+}
+
+/**
+ * synapse_client_get_model:
+ * @self: a #SynapseClient
+ * @id: the model's id
+ * @params: (nullable): e.g. `expand` (`metrics`, `evaluations`,
+ *   `versions`) or `include_file`
+ * @conversion: (nullable): how to convert the model's file URL; a
+ *   conversion without fields converts `file`
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * One model (`GET models/<id>/`). An unknown id fails with
+ * %SYNAPSE_CLIENT_ERROR_NOT_FOUND.
+ *
+ * Returns: (transfer full): the model, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_get_model (SynapseClient * self, gint64 id,
+    JsonObject * params, SynapseUrlConversion * conversion,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MlArgs) args = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = ml_args_new (id, params, conversion, FALSE);
+  return get_model_run (self, args, cancellable, error);
+}
+
+/**
+ * synapse_client_get_model_async:
+ * @self: a #SynapseClient
+ * @id: the model's id
+ * @params: (nullable): query parameters, as for synapse_client_get_model()
+ * @conversion: (nullable): how to convert the model's file URL
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the model is there
+ * @user_data: data for @callback
+ *
+ * Gets one model without blocking.
+ */
+void
+synapse_client_get_model_async (SynapseClient * self, gint64 id,
+    JsonObject * params, SynapseUrlConversion * conversion,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+
+  synapse_task_run (self, synapse_client_get_model_async, get_model_run,
+      ml_args_new (id, params, conversion, FALSE),
+      (GDestroyNotify) ml_args_free, (GDestroyNotify) json_object_unref,
+      cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_get_model_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_get_model_async().
+ *
+ * Returns: (transfer full): the model, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_get_model_finish (SynapseClient * self, GAsyncResult * result,
+    GError ** error)
+{
+  return synapse_task_finish (self, result, synapse_client_get_model_async,
+      error);
+}
+
+static const char *const model_types[] = {
+  "classification", "detection", "segmentation", NULL
+};
+
+static gboolean
+is_string_member (JsonObject * data, const char *name)
+{
+  JsonNode *member = json_object_get_member (data, name);
+
+  return member && JSON_NODE_HOLDS_VALUE (member)
+      && json_node_get_value_type (member) == G_TYPE_STRING;
+}
+
+static gboolean
+is_kind_member (JsonObject * data, const char *name, JsonNodeType kind,
+    GType value_type)
+{
+  JsonNode *member = json_object_get_member (data, name);
+
+  if (member == NULL)
+    return TRUE;                /* optional */
+  if (JSON_NODE_TYPE (member) != kind)
+    return FALSE;
+  return kind != JSON_NODE_VALUE
+      || json_node_get_value_type (member) == value_type;
+}
+
+static void
+add_problem (GString * problems, const char *format, ...)
+{
+  va_list args;
+
+  if (problems->len)
+    g_string_append (problems, "; ");
+  va_start (args, format);
+  g_string_append_vprintf (problems, format, args);
+  va_end (args);
+}
+
+/* Checks a new model's data before anything is sent, naming every
+ * problem at once. */
+static gboolean
+check_model_data (JsonObject * data, GError ** error)
+{
+  g_autoptr (GString) problems = g_string_new (NULL);
+  g_autoptr (GError) file_error = NULL;
+  JsonNode *project = json_object_get_member (data, "project");
+
+  if (!is_string_member (data, "name")
+      || *json_object_get_string_member (data, "name") == '\0')
+    add_problem (problems, "\"name\" must be a non-empty string");
+  if (!is_string_member (data, "model_type")
+      || !g_strv_contains (model_types, json_object_get_string_member (data,
+              "model_type")))
+    add_problem (problems,
+        "\"model_type\" must be one of classification, detection, "
+        "segmentation");
+  if (project == NULL || !JSON_NODE_HOLDS_VALUE (project)
+      || json_node_get_value_type (project) != G_TYPE_INT64)
+    add_problem (problems, "\"project\" must be a project id (an integer)");
+  if (!is_kind_member (data, "metrics", JSON_NODE_OBJECT, G_TYPE_INVALID))
+    add_problem (problems, "\"metrics\" must be a JSON object");
+  if (!is_kind_member (data, "configuration", JSON_NODE_OBJECT, G_TYPE_INVALID))
+    add_problem (problems, "\"configuration\" must be a JSON object");
+  if (!is_kind_member (data, "is_active", JSON_NODE_VALUE, G_TYPE_BOOLEAN))
+    add_problem (problems, "\"is_active\" must be true or false");
+  if (!is_kind_member (data, "description", JSON_NODE_VALUE, G_TYPE_STRING))
+    add_problem (problems, "\"description\" must be a string");
+  if (!is_string_member (data, "file")) {
+    add_problem (problems, "\"file\" must be the path of the model file");
+  } else {
+    guint64 size;
+    int fd = synapse_open_upload_file (json_object_get_string_member (data,
+            "file"), &size, &file_error);
+
+    if (fd < 0)
+      add_problem (problems, "%s", file_error->message);
+    else
+      close (fd);
+  }
+  if (problems->len == 0)
+    return TRUE;
+  g_set_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Cannot create the model: %s",
+      problems->str);
+  return FALSE;
+}
+
+static gpointer
+create_model_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  SynapseClient *self = SYNAPSE_CLIENT (source);
+  MlArgs *args = data;
+  g_autoptr (JsonObject) upload = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  g_autoptr (JsonNode) body_node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  GBytes *parts[2] = { NULL, NULL };
+  JsonNode *upload_id;
+  SynapseRequest request = {
+    .method = "POST",
+    .path = MODELS_PATH,
+    .content_type = "application/json",
+    /* a second POST would make a second model */
+    .idempotent = FALSE,
+  };
+
+  if (!check_model_data (args->params, error))
+    return NULL;
+
+  upload = synapse_client_create_chunked_upload (self,
+      json_object_get_string_member (args->params, "file"), 0,
+      args->progress, args->progress_data, cancellable, error);
+  if (upload == NULL)
+    return NULL;
+  upload_id = json_object_get_member (upload, "id");
+  if (upload_id == NULL || !JSON_NODE_HOLDS_VALUE (upload_id)) {
+    g_autofree char *url = synapse_client_build_url (self, "chunked_upload/",
+        NULL);
+
+    synapse_set_protocol_error (error, "POST", url,
+        "the completed upload has no \"id\"");
+    return NULL;
+  }
+
+  model = synapse_json_object_copy (args->params);
+  json_object_remove_member (model, "file");
+  json_object_set_member (model, "chunked_upload", json_node_copy (upload_id));
+  json_node_set_object (body_node, model);
+  body = synapse_json_to_bytes (body_node);
+  parts[0] = body;
+  request.body = parts;
+
+  reply = synapse_client_send_json (self, &request, cancellable, error);
+  if (reply == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
+    g_autofree char *url = synapse_client_build_url (self, MODELS_PATH, NULL);
+
+    synapse_set_protocol_error (error, "POST", url,
+        "the created model is not a JSON object");
+    return NULL;
+  }
+  return json_object_ref (json_node_get_object (reply));
+}
+
+static MlArgs *
+create_model_args_new (JsonObject * data, SynapseProgressFunc progress,
+    gpointer progress_data, GDestroyNotify progress_data_free)
+{
+  MlArgs *args = ml_args_new (0, data, NULL, FALSE);
+
+  args->progress = progress;
+  args->progress_data = progress_data;
+  args->progress_data_free = progress_data_free;
+  return args;
+}
+
+/**
+ * synapse_client_create_model:
+ * @self: a #SynapseClient
+ * @data: the model: `name`, `model_type` (`classification`, `detection` or
+ *   `segmentation`), `project` (an id) and `file` (the path of a local
+ *   file) are required; `description`, `metrics` and `configuration` (JSON
+ *   objects) and `is_active` are optional
+ * @progress: (nullable) (scope call) (closure progress_data): told of the
+ *   file upload's progress
+ * @progress_data: data for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Registers a model: checks @data and the file locally (every problem is
+ * reported at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
+ * request), uploads the file with a chunked upload, then `POST`s the model
+ * with the upload's id as `chunked_upload`. A 400 from the backend carries
+ * its field errors in synapse_client_error_get_detail().
+ *
+ * Returns: (transfer full): the created model, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_create_model (SynapseClient * self, JsonObject * data,
+    SynapseProgressFunc progress, gpointer progress_data,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MlArgs) args = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = create_model_args_new (data, progress, progress_data, NULL);
+  return create_model_run (self, args, cancellable, error);
+}
+
+/**
+ * synapse_client_create_model_async:
+ * @self: a #SynapseClient
+ * @data: the model, as for synapse_client_create_model()
+ * @progress: (nullable) (scope notified) (closure progress_data)
+ *   (destroy progress_data_free): told of the file upload's progress, from
+ *   a worker thread
+ * @progress_data: data for @progress
+ * @progress_data_free: frees @progress_data when the call is over
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the model is created
+ * @user_data: data for @callback
+ *
+ * Registers a model as synapse_client_create_model() does, without
+ * blocking.
+ */
+void
+synapse_client_create_model_async (SynapseClient * self, JsonObject * data,
+    SynapseProgressFunc progress, gpointer progress_data,
+    GDestroyNotify progress_data_free, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+  g_return_if_fail (data != NULL);
+
+  synapse_task_run (self, synapse_client_create_model_async,
+      create_model_run, create_model_args_new (data, progress, progress_data,
+          progress_data_free), (GDestroyNotify) ml_args_free,
+      (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_create_model_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_create_model_async().
+ *
+ * Returns: (transfer full): the created model, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_create_model_finish (SynapseClient * self,
+    GAsyncResult * result, GError ** error)
+{
+  return synapse_task_finish (self, result,
+      synapse_client_create_model_async, error);
+}
+
+static gpointer
+list_events_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  MlArgs *args = data;
+
+  if (args->list_all)
+    return list_every_page (SYNAPSE_CLIENT (source), EVENTS_PATH,
+        args->params, args->conversion, cancellable, error);
+  return list_one_page (SYNAPSE_CLIENT (source), EVENTS_PATH, args->params,
+      args->conversion, cancellable, error);
+}
+
+/**
+ * synapse_client_list_ground_truth_events:
+ * @self: a #SynapseClient
+ * @params: (nullable): filters and paging:
+ *   `ground_truth_dataset_versions` (an id or an array of ids), `project`,
+ *   `created_after`, `data_type`, `search`, `page`, `page_size`
+ * @conversion: (nullable): how to convert the events' file URLs (on every
+ *   page); a conversion without fields converts `files`
+ * @list_all: %FALSE for the one page @params asks for, %TRUE for every
+ *   page from there on
+ * @total_count: (out) (optional): the number of events matching the
+ *   filters
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Ground-truth events (`GET sdk/ground_truth_events/`), in the backend's
+ * order. With @list_all, N pages cost N requests; to stream a long listing
+ * in bounded memory use synapse_client_iter_ground_truth_events().
+ *
+ * Returns: (transfer full): the events, or
+ *   %NULL with @error set
+ */
+JsonArray *
+synapse_client_list_ground_truth_events (SynapseClient * self,
+    JsonObject * params, SynapseUrlConversion * conversion,
+    gboolean list_all, guint64 * total_count, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (MlArgs) args = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = ml_args_new (0, params, conversion, list_all);
+  return listing_unpack (list_events_run (self, args, cancellable, error),
+      total_count);
+}
+
+/**
+ * synapse_client_list_ground_truth_events_async:
+ * @self: a #SynapseClient
+ * @params: (nullable): filters and paging, as for
+ *   synapse_client_list_ground_truth_events()
+ * @conversion: (nullable): how to convert the events' file URLs
+ * @list_all: %FALSE for one page, %TRUE for every page
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the events are there
+ * @user_data: data for @callback
+ *
+ * Lists ground-truth events without blocking.
+ */
+void
+synapse_client_list_ground_truth_events_async (SynapseClient * self,
+    JsonObject * params, SynapseUrlConversion * conversion,
+    gboolean list_all, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+
+  synapse_task_run (self, synapse_client_list_ground_truth_events_async,
+      list_events_run, ml_args_new (0, params, conversion, list_all),
+      (GDestroyNotify) ml_args_free, (GDestroyNotify) listing_free,
+      cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_list_ground_truth_events_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @total_count: (out) (optional): the number of events matching the
+ *   filters
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_list_ground_truth_events_async().
+ *
+ * Returns: (transfer full): the events, or
+ *   %NULL with @error set
+ */
+JsonArray *
+synapse_client_list_ground_truth_events_finish (SynapseClient * self,
+    GAsyncResult * result, guint64 * total_count, GError ** error)
+{
+  return listing_unpack (synapse_task_finish (self, result,
+          synapse_client_list_ground_truth_events_async, error), total_count);
+}
+
+/**
+ * synapse_client_iter_ground_truth_events:
+ * @self: a #SynapseClient
+ * @params: (nullable): filters, as for
+ *   synapse_client_list_ground_truth_events()
+ * @conversion: (nullable): how to convert the events' file URLs
+ *
+ * A pager over the ground-truth events: the way to stream a listing of any
+ * length in bounded memory. No request is sent before the first
+ * synapse_pager_next().
+ *
+ * Returns: (transfer full): a new #SynapsePager
+ */
+SynapsePager *
+synapse_client_iter_ground_truth_events (SynapseClient * self,
+    JsonObject * params, SynapseUrlConversion * conversion)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+
+  return synapse_pager_new (self, EVENTS_PATH, params, conversion);
+}
+
+static gpointer
+get_version_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  MlArgs *args = data;
+  g_autofree char *path = g_strdup_printf (VERSIONS_PATH "%" G_GINT64_FORMAT
+      "/", args->id);
+
+  return get_object (SYNAPSE_CLIENT (source), path, NULL, NULL, cancellable,
+      error);
+}
+
+/**
+ * synapse_client_get_ground_truth_version:
+ * @self: a #SynapseClient
+ * @id: the dataset version's id
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * One ground-truth dataset version
+ * (`GET ground_truth_dataset_versions/<id>/`), with its `event_count`.
+ *
+ * Returns: (transfer full): the version, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_get_ground_truth_version (SynapseClient * self, gint64 id,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MlArgs) args = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = ml_args_new (id, NULL, NULL, FALSE);
+  return get_version_run (self, args, cancellable, error);
+}
+
+/**
+ * synapse_client_get_ground_truth_version_async:
+ * @self: a #SynapseClient
+ * @id: the dataset version's id
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the version is there
+ * @user_data: data for @callback
+ *
+ * Gets one dataset version without blocking.
+ */
+void
+synapse_client_get_ground_truth_version_async (SynapseClient * self,
+    gint64 id, GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+
+  synapse_task_run (self, synapse_client_get_ground_truth_version_async,
+      get_version_run, ml_args_new (id, NULL, NULL, FALSE),
+      (GDestroyNotify) ml_args_free, (GDestroyNotify) json_object_unref,
+      cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_get_ground_truth_version_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_get_ground_truth_version_async().
+ *
+ * Returns: (transfer full): the version, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_get_ground_truth_version_finish (SynapseClient * self,
+    GAsyncResult * result, GError ** error)
+{
+  return synapse_task_finish (self, result,
+      synapse_client_get_ground_truth_version_async, error);
+}

@@ -1,0 +1,117 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
+#error "Only <synapse/synapse.h> can be included directly."
+#endif
+
+#include <synapse/synapse-chunked-upload.h>
+#include <synapse/synapse-client.h>
+#include <synapse/synapse-pager.h>
+#include <synapse/synapse-url-conversion.h>
+
+G_BEGIN_DECLS
+
+JsonArray *synapse_client_list_models (SynapseClient * self,
+    JsonObject * params,
+    guint64 * total_count,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_client_list_models_async (SynapseClient * self,
+    JsonObject * params,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonArray *synapse_client_list_models_finish (SynapseClient * self,
+    GAsyncResult * result,
+    guint64 * total_count,
+    GError ** error);
+
+JsonObject *synapse_client_get_model (SynapseClient * self,
+    gint64 id,
+    JsonObject * params,
+    SynapseUrlConversion * conversion,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_client_get_model_async (SynapseClient * self,
+    gint64 id,
+    JsonObject * params,
+    SynapseUrlConversion * conversion,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonObject *synapse_client_get_model_finish (SynapseClient * self,
+    GAsyncResult * result,
+    GError ** error);
+
+JsonObject *synapse_client_create_model (SynapseClient * self,
+    JsonObject * data,
+    SynapseProgressFunc progress,
+    gpointer progress_data,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_client_create_model_async (SynapseClient * self,
+    JsonObject * data,
+    SynapseProgressFunc progress,
+    gpointer progress_data,
+    GDestroyNotify progress_data_free,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonObject *synapse_client_create_model_finish (SynapseClient * self,
+    GAsyncResult * result,
+    GError ** error);
+
+JsonArray *synapse_client_list_ground_truth_events (SynapseClient * self,
+    JsonObject * params,
+    SynapseUrlConversion * conversion,
+    gboolean list_all,
+    guint64 * total_count,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_client_list_ground_truth_events_async (SynapseClient * self,
+    JsonObject * params,
+    SynapseUrlConversion * conversion,
+    gboolean list_all,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonArray *synapse_client_list_ground_truth_events_finish (SynapseClient * self,
+    GAsyncResult * result,
+    guint64 * total_count,
+    GError ** error);
+
+SynapsePager *synapse_client_iter_ground_truth_events (SynapseClient * self,
+    JsonObject * params,
+    SynapseUrlConversion * conversion);
+
+JsonObject *synapse_client_get_ground_truth_version (SynapseClient * self,
+    gint64 id,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_client_get_ground_truth_version_async (SynapseClient * self,
+    gint64 id,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonObject *synapse_client_get_ground_truth_version_finish (
+    SynapseClient * self,
+    GAsyncResult * result,
+    GError ** error);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
+#error "Only <synapse/synapse.h> can be included directly."
+#endif
+
+#include <synapse/synapse-client.h>
+#include <synapse/synapse-url-conversion.h>
+
+G_BEGIN_DECLS
+
+#define SYNAPSE_TYPE_PAGER (synapse_pager_get_type ())
+
+G_DECLARE_FINAL_TYPE (SynapsePager, synapse_pager, SYNAPSE, PAGER, GObject)
+
+SynapsePager *synapse_pager_new (SynapseClient * client,
+    const char *path,
+    JsonObject * params,
+    SynapseUrlConversion * conversion);
+
+JsonObject *synapse_pager_next (SynapsePager * self,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_pager_next_async (SynapsePager * self,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonObject *synapse_pager_next_finish (SynapsePager * self,
+    GAsyncResult * result,
+    GError ** error);
+
+JsonArray *synapse_pager_next_page (SynapsePager * self,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_pager_next_page_async (SynapsePager * self,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonArray *synapse_pager_next_page_finish (SynapsePager * self,
+    GAsyncResult * result,
+    GError ** error);
+
+gint64 synapse_pager_get_total_count (SynapsePager * self);
+
+guint synapse_pager_get_pages_fetched (SynapsePager * self);
+
+guint64 synapse_pager_get_position (SynapsePager * self);
+
+guint synapse_pager_get_prefetch (SynapsePager * self);
+
+void synapse_pager_set_prefetch (SynapsePager * self,
+    guint prefetch);
+
+G_END_DECLS

@@ -1,0 +1,116 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* What the library's files share and users never see: the request core,
+ * the GTask helper and small utilities. */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "synapse-client.h"
+#include "synapse-error.h"
+#include "synapse-url-conversion.h"
+
+G_BEGIN_DECLS
+
+/* One HTTP request as the endpoint code describes it; the core adds the
+ * base URL, credentials (same origin only), retries and error mapping. */
+typedef struct
+{
+  const char *method;
+  const char *path;             /* relative to the base URL, or absolute */
+  JsonObject *params;           /* query parameters, or NULL */
+  /* The body as a NULL-terminated list of parts sent one after the other
+   * (a multipart chunk is framing, chunk bytes, framing: no copy), or
+   * NULL. */
+  GBytes *const *body;
+  const char *content_type;     /* of body */
+  const char *content_range;    /* a Content-Range header, or NULL */
+  /* Whether sending it twice is harmless, so a failure after it was sent
+   * (a broken connection, a timeout, a 500) may be retried. */
+  gboolean idempotent;
+} SynapseRequest;
+
+/* Consumes a 2xx response body. A G_IO_ERROR is a transport failure (the
+ * request may be retried); a SYNAPSE_CLIENT_ERROR_PROTOCOL error is a bad
+ * response (retried like a transport failure); any other error is final. */
+typedef gboolean (*SynapseResponseReader) (SoupMessage * msg,
+    GInputStream * body, gpointer user_data, GCancellable * cancellable,
+    GError ** error);
+
+gboolean synapse_client_send (SynapseClient * self,
+    const SynapseRequest * request, SynapseResponseReader reader,
+    gpointer reader_data, GCancellable * cancellable, GError ** error);
+
+/* Fails with G_IO_ERROR_PARTIAL_INPUT when fewer bytes than the response's
+ * Content-Length arrived. */
+gboolean synapse_check_body_complete (SoupMessage * msg, guint64 received,
+    GError ** error);
+
+JsonNode *synapse_client_send_json (SynapseClient * self,
+    const SynapseRequest * request, GCancellable * cancellable,
+    GError ** error);
+
+guint synapse_client_get_page_size (SynapseClient * self);
+
+/* A copy of @params with the client's page size unless they name one. */
+JsonObject *synapse_listing_params (SynapseClient * client,
+    JsonObject * params);
+
+/* Checks that @root is a DRF page ({"count", "next", "results"}) and takes
+ * it apart; @next may be NULL when the caller does not follow it. */
+gboolean synapse_parse_page (JsonNode * root, const char *url,
+    JsonArray ** results, gint64 * count, char **next, GError ** error);
+
+/* GETs the page at @url, checks it and applies @conversion to it. */
+JsonArray *synapse_fetch_page (SynapseClient * client, const char *url,
+    SynapseUrlConversion * conversion, gint64 * count, char **next,
+    GCancellable * cancellable, GError ** error);
+
+guint synapse_client_get_default_prefetch (SynapseClient * self);
+
+/* Sets @error to a PROTOCOL error naming the request. */
+void synapse_set_protocol_error (GError ** error, const char *method,
+    const char *url, const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+void synapse_client_error_annotate (GError * error, const char *method,
+    const char *url, guint status_code, JsonNode * detail);
+
+/* The URL without a password or other userinfo, for messages and logs. */
+char *synapse_redact_url (const char *url);
+
+JsonObject *synapse_json_object_copy (JsonObject * object);
+
+/* Compact JSON text of @node. */
+GBytes *synapse_json_to_bytes (JsonNode * node);
+
+/* Reads a response body of at most @max_size bytes and parses it. */
+JsonNode *synapse_parse_json_bytes (GBytes * bytes, const char *method,
+    const char *url, GError ** error);
+
+gboolean synapse_sleep (gint64 microseconds, GCancellable * cancellable,
+    GError ** error);
+
+/* Runs @func (source, data) in a worker thread: the one implementation a
+ * blocking call shares with its _async twin. */
+typedef gpointer (*SynapseTaskFunc) (gpointer source, gpointer data,
+    GCancellable * cancellable, GError ** error);
+
+void synapse_task_run (gpointer source, gpointer source_tag,
+    SynapseTaskFunc func, gpointer data, GDestroyNotify data_free,
+    GDestroyNotify result_free, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data);
+
+gpointer synapse_task_finish (gpointer source, GAsyncResult * result,
+    gpointer source_tag, GError ** error);
+
+/* Opens a file to upload: a readable, non-empty regular file; -1 with
+ * SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT otherwise. */
+int synapse_open_upload_file (const char *path, guint64 * size,
+    GError ** error);
+
+G_END_DECLS

@@ -1,0 +1,68 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
+#error "Only <synapse/synapse.h> can be included directly."
+#endif
+
+#include <synapse/synapse-client.h>
+
+G_BEGIN_DECLS
+
+/**
+ * SynapseUrlConverter:
+ * @url: a file URL found in a converted field
+ * @user_data: the data given with the converter
+ * @error: return location for a #GError
+ *
+ * Turns one file URL into another string, e.g. the same path on a CDN host.
+ * It may be called from a worker thread.
+ *
+ * Returns: (transfer full) (nullable): the converted URL, or %NULL with
+ *   @error set to fail the whole request
+ */
+typedef char *(*SynapseUrlConverter) (const char *url,
+    gpointer user_data,
+    GError ** error);
+
+#define SYNAPSE_TYPE_URL_CONVERSION (synapse_url_conversion_get_type ())
+
+G_DECLARE_FINAL_TYPE (SynapseUrlConversion, synapse_url_conversion,
+    SYNAPSE, URL_CONVERSION, GObject)
+
+SynapseUrlConversion *synapse_url_conversion_new_converter (
+    const char * const *fields,
+    SynapseUrlConverter converter,
+    gpointer user_data,
+    GDestroyNotify user_data_free);
+
+SynapseUrlConversion *synapse_url_conversion_new_download (
+    const char * const *fields,
+    const char *directory);
+
+const char * const *synapse_url_conversion_get_fields (
+    SynapseUrlConversion * self);
+
+const char *synapse_url_conversion_get_directory (
+    SynapseUrlConversion * self);
+
+guint synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self);
+
+void synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
+    guint max_downloads);
+
+char *synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
+    const char *url);
+
+gboolean synapse_url_conversion_apply (SynapseUrlConversion * self,
+    SynapseClient * client,
+    JsonArray * objects,
+    GCancellable * cancellable,
+    GError ** error);
+
+G_END_DECLS

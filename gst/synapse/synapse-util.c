@@ -1,0 +1,199 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* Small pieces the rest of the library shares: cancellable sleeps, the
+ * GTask runner behind every _async twin, JSON and URL helpers. */
+
+#include "config.h"
+
+#include "synapse-private.h"
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean woken;
+} Sleeper;
+
+static void
+sleeper_wake (GCancellable * cancellable, Sleeper * sleeper)
+{
+  g_mutex_lock (&sleeper->lock);
+  sleeper->woken = TRUE;
+  g_cond_signal (&sleeper->cond);
+  g_mutex_unlock (&sleeper->lock);
+}
+
+/* Waits @microseconds unless @cancellable fires first; a backoff sleep must
+ * end at once when the caller gives up, so g_usleep() will not do. */
+gboolean
+synapse_sleep (gint64 microseconds, GCancellable * cancellable, GError ** error)
+{
+  Sleeper sleeper = { 0 };
+  gulong handler = 0;
+  gint64 end = g_get_monotonic_time () + microseconds;
+
+  g_mutex_init (&sleeper.lock);
+  g_cond_init (&sleeper.cond);
+  if (cancellable)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (sleeper_wake),
+        &sleeper, NULL);
+
+  g_mutex_lock (&sleeper.lock);
+  while (!sleeper.woken && g_cond_wait_until (&sleeper.cond, &sleeper.lock,
+          end));
+  g_mutex_unlock (&sleeper.lock);
+
+  if (cancellable)
+    g_cancellable_disconnect (cancellable, handler);
+  g_mutex_clear (&sleeper.lock);
+  g_cond_clear (&sleeper.cond);
+
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+typedef struct
+{
+  SynapseTaskFunc func;
+  gpointer data;
+  GDestroyNotify data_free;
+  GDestroyNotify result_free;
+} TaskJob;
+
+static void
+task_job_free (TaskJob * job)
+{
+  if (job->data_free)
+    job->data_free (job->data);
+  g_free (job);
+}
+
+static void
+task_job_run (GTask * task, gpointer source, gpointer task_data,
+    GCancellable * cancellable)
+{
+  TaskJob *job = task_data;
+  GError *error = NULL;
+  gpointer result = job->func (source, job->data, cancellable, &error);
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, job->result_free);
+}
+
+void
+synapse_task_run (gpointer source, gpointer source_tag, SynapseTaskFunc func,
+    gpointer data, GDestroyNotify data_free, GDestroyNotify result_free,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (source, cancellable, callback,
+      user_data);
+  TaskJob *job = g_new0 (TaskJob, 1);
+
+  job->func = func;
+  job->data = data;
+  job->data_free = data_free;
+  job->result_free = result_free;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) task_job_free);
+  g_task_run_in_thread (task, task_job_run);
+}
+
+gpointer
+synapse_task_finish (gpointer source, GAsyncResult * result,
+    gpointer source_tag, GError ** error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag,
+      NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+char *
+synapse_redact_url (const char *url)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (url == NULL)
+    return NULL;
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED,
+      NULL);
+  if (uri == NULL || g_uri_get_userinfo (uri) == NULL)
+    return g_strdup (url);
+  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+}
+
+void
+synapse_set_protocol_error (GError ** error, const char *method,
+    const char *url, const char *format, ...)
+{
+  g_autofree char *what = NULL;
+  g_autofree char *shown = synapse_redact_url (url);
+  va_list args;
+
+  if (error == NULL)
+    return;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
+      "%s %s: unexpected response from the Synapse backend: %s", method,
+      shown, what);
+  synapse_client_error_annotate (*error, method, shown, 0, NULL);
+}
+
+JsonObject *
+synapse_json_object_copy (JsonObject * object)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (object == NULL)
+    return copy;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
+    json_object_set_member (copy, name, json_node_copy (node));
+  return copy;
+}
+
+JsonNode *
+synapse_parse_json_bytes (GBytes * bytes, const char *method,
+    const char *url, GError ** error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) parse_error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (size == 0) {
+    synapse_set_protocol_error (error, method, url, "empty body");
+    return NULL;
+  }
+  if (!json_parser_load_from_data (parser, data, size, &parse_error)) {
+    synapse_set_protocol_error (error, method, url, "malformed JSON (%s)",
+        parse_error->message);
+    return NULL;
+  }
+  return json_parser_steal_root (parser);
+}
+
+GBytes *
+synapse_json_to_bytes (JsonNode * node)
+{
+  gsize length;
+  char *text = json_to_string (node, FALSE);
+
+  length = strlen (text);
+  return g_bytes_new_take (text, length);
+}

@@ -1,0 +1,423 @@
+/* synapse-test-faults.c: fault specs, matching, and the broken answers
+ *
+ * Copyright (C) 2024 gst-synapse contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Connection-level faults take the connection away from libsoup
+ * (soup_server_message_steal_connection()) and then write or close it by
+ * hand, so the client sees exactly a broken connection, not an HTTP answer.
+ */
+
+#include "synapse-test-backend-private.h"
+
+#include <string.h>
+
+static const struct
+{
+  const char *word;
+  SynapseTestFaultKind kind;
+} kinds[] = {
+  {"status", SYNAPSE_TEST_FAULT_STATUS},
+  {"cut-response", SYNAPSE_TEST_FAULT_CUT_RESPONSE},
+  {"truncate", SYNAPSE_TEST_FAULT_TRUNCATE},
+  {"cut-request", SYNAPSE_TEST_FAULT_CUT_REQUEST},
+  {"drop-response", SYNAPSE_TEST_FAULT_DROP_RESPONSE},
+  {"stall", SYNAPSE_TEST_FAULT_STALL},
+  {"delay", SYNAPSE_TEST_FAULT_DELAY},
+};
+
+void
+synapse_test_fault_clear (SynapseTestFault * fault)
+{
+  g_free ((char *) fault->method);
+  g_free ((char *) fault->path);
+  g_free ((char *) fault->query);
+  g_free ((char *) fault->body);
+  memset (fault, 0, sizeof (*fault));
+}
+
+static gboolean
+parse_number (const char *key, const char *value, gint64 min, gint64 max,
+    gint64 * out, GError ** error)
+{
+  if (!g_ascii_string_to_signed (value, 10, min, max, out, NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid fault spec: %s=%s is not a number in %" G_GINT64_FORMAT
+        "..%" G_GINT64_FORMAT, key, value, min, max);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+set_string (const char **field, const char *value)
+{
+  g_free ((char *) *field);
+  *field = *value ? g_strdup (value) : NULL;
+}
+
+gboolean
+synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
+    GError ** error)
+{
+  g_auto (SynapseTestFault) f = { 0, };
+  g_auto (GStrv) argv = NULL;
+  gboolean have_kind = FALSE, have_status = FALSE;
+  int argc;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (fault != NULL, FALSE);
+
+  f.retry_after = -1;
+  if (!g_shell_parse_argv (spec, &argc, &argv, NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid fault spec \"%s\": empty or badly quoted", spec);
+    return FALSE;
+  }
+
+  for (int i = 0; i < argc; i++) {
+    const char *word = argv[i];
+    const char *eq = strchr (word, '=');
+    g_autofree char *key = NULL;
+    const char *value;
+    gint64 n;
+
+    if (!eq) {
+      guint k;
+
+      for (k = 0; k < G_N_ELEMENTS (kinds); k++) {
+        if (!strcmp (word, kinds[k].word))
+          break;
+      }
+      if (k == G_N_ELEMENTS (kinds) || (have_kind && f.kind != kinds[k].kind)) {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+            "Invalid fault spec: \"%s\" is not a fault kind, or a second "
+            "one (status, cut-response, truncate, cut-request, "
+            "drop-response, stall, delay)", word);
+        return FALSE;
+      }
+      f.kind = kinds[k].kind;
+      have_kind = TRUE;
+      continue;
+    }
+
+    key = g_strndup (word, eq - word);
+    value = eq + 1;
+    if (!strcmp (key, "status")) {
+      if (!parse_number (key, value, 100, 599, &n, error))
+        return FALSE;
+      f.status = n;
+      have_status = TRUE;
+    } else if (!strcmp (key, "method")) {
+      g_autofree char *upper = g_ascii_strup (value, -1);
+
+      set_string (&f.method, upper);
+    } else if (!strcmp (key, "path")) {
+      while (*value == '/')
+        value++;
+      set_string (&f.path, value);
+    } else if (!strcmp (key, "query")) {
+      set_string (&f.query, value[0] == '?' ? value + 1 : value);
+    } else if (!strcmp (key, "body")) {
+      g_free ((char *) f.body);
+      f.body = g_strdup (value);
+    } else if (!strcmp (key, "retry-after") || !strcmp (key, "retry_after")) {
+      if (!parse_number (key, value, -1, G_MAXINT, &n, error))
+        return FALSE;
+      f.retry_after = n;
+    } else if (!strcmp (key, "skip") || !strcmp (key, "times")
+        || !strcmp (key, "ms")) {
+      if (!parse_number (key, value, 0, G_MAXUINT, &n, error))
+        return FALSE;
+      if (key[0] == 's')
+        f.skip = n;
+      else if (key[0] == 't')
+        f.times = n;
+      else
+        f.ms = n;
+    } else if (!strcmp (key, "bytes")) {
+      if (!parse_number (key, value, 0, G_MAXSSIZE, &n, error))
+        return FALSE;
+      f.bytes = n;
+    } else {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "Invalid fault spec: unknown key \"%s\" (status, method, path, "
+          "query, skip, times, retry-after, body, bytes, ms)", key);
+      return FALSE;
+    }
+  }
+
+  if (!have_kind && have_status) {
+    f.kind = SYNAPSE_TEST_FAULT_STATUS;
+    have_kind = TRUE;
+  }
+  if (!have_kind) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid fault spec \"%s\": no fault kind", spec);
+    return FALSE;
+  }
+  if ((f.kind == SYNAPSE_TEST_FAULT_STATUS) != have_status) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid fault spec \"%s\": status=N goes with status faults only",
+        spec);
+    return FALSE;
+  }
+
+  *fault = f;
+  memset (&f, 0, sizeof (f));
+  return TRUE;
+}
+
+char *
+stb_fault_to_string (const SynapseTestFault * fault)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++) {
+    if (kinds[k].kind == fault->kind && k > 0)
+      g_string_append (s, kinds[k].word);
+  }
+  if (fault->kind == SYNAPSE_TEST_FAULT_STATUS)
+    g_string_append_printf (s, "status=%u", fault->status);
+  if (fault->retry_after >= 0 && fault->kind == SYNAPSE_TEST_FAULT_STATUS)
+    g_string_append_printf (s, " retry-after=%d", fault->retry_after);
+  if (fault->kind == SYNAPSE_TEST_FAULT_CUT_RESPONSE
+      || fault->kind == SYNAPSE_TEST_FAULT_TRUNCATE
+      || fault->kind == SYNAPSE_TEST_FAULT_CUT_REQUEST)
+    g_string_append_printf (s, " bytes=%" G_GSIZE_FORMAT, fault->bytes);
+  if (fault->kind == SYNAPSE_TEST_FAULT_STALL
+      || fault->kind == SYNAPSE_TEST_FAULT_DELAY)
+    g_string_append_printf (s, " ms=%u", fault->ms);
+  if (fault->method)
+    g_string_append_printf (s, " method=%s", fault->method);
+  if (fault->path) {
+    g_autofree char *quoted = g_shell_quote (fault->path);
+
+    g_string_append_printf (s, " path=%s", quoted);
+  }
+  if (fault->query) {
+    g_autofree char *quoted = g_shell_quote (fault->query);
+
+    g_string_append_printf (s, " query=%s", quoted);
+  }
+  if (fault->skip)
+    g_string_append_printf (s, " skip=%u", fault->skip);
+  if (fault->times)
+    g_string_append_printf (s, " times=%u", fault->times);
+  if (fault->body) {
+    g_autofree char *quoted = g_shell_quote (fault->body);
+
+    g_string_append_printf (s, " body=%s", quoted);
+  }
+  return g_string_free (s, FALSE);
+}
+
+void
+stb_fault_copy (SynapseTestFault * dest, const SynapseTestFault * src)
+{
+  *dest = *src;
+  dest->method = g_strdup (src->method);
+  dest->path = g_strdup (src->path);
+  dest->query = g_strdup (src->query);
+  dest->body = g_strdup (src->body);
+}
+
+StbFault *
+stb_fault_new (guint id, const SynapseTestFault * fault)
+{
+  StbFault *f = g_new0 (StbFault, 1);
+
+  f->id = id;
+  stb_fault_copy (&f->fault, fault);
+  /* paths are matched without their leading '/' */
+  if (f->fault.path && f->fault.path[0] == '/') {
+    const char *p = f->fault.path;
+    char *stripped;
+
+    while (*p == '/')
+      p++;
+    stripped = *p ? g_strdup (p) : NULL;
+    g_free ((char *) f->fault.path);
+    f->fault.path = stripped;
+  }
+  if (f->fault.method) {
+    char *upper = g_ascii_strup (f->fault.method, -1);
+
+    g_free ((char *) f->fault.method);
+    f->fault.method = upper;
+  }
+  return f;
+}
+
+void
+stb_fault_free (StbFault * fault)
+{
+  if (!fault)
+    return;
+  synapse_test_fault_clear (&fault->fault);
+  g_free (fault);
+}
+
+/* Needs the lock.  Counts the request against the first fault that takes
+ * it: skipping and exhausted faults let it through to the next one. */
+StbFault *
+stb_faults_match (SynapseTestBackend * self, const char *method,
+    const char *path, const char *query)
+{
+  for (guint i = 0; i < self->faults->len; i++) {
+    StbFault *f = g_ptr_array_index (self->faults, i);
+
+    if ((f->fault.method && strcmp (f->fault.method, method) != 0)
+        || (f->fault.path && !strstr (path, f->fault.path))
+        || (f->fault.query && (!query || !strstr (query, f->fault.query))))
+      continue;
+    if (f->fault.times && f->hits >= f->fault.times)
+      continue;
+    if (f->seen++ < f->fault.skip)
+      continue;
+    f->hits++;
+    return f;
+  }
+  return NULL;
+}
+
+void
+stb_fault_respond_status (SoupServerMessage * msg,
+    const SynapseTestFault * fault)
+{
+  SoupMessageHeaders *headers =
+      soup_server_message_get_response_headers (msg);
+
+  if (fault->body) {
+    const char *type = fault->body[0] == '{' || fault->body[0] == '[' ?
+        "application/json" : "text/plain; charset=utf-8";
+
+    soup_server_message_set_status (msg, fault->status, NULL);
+    soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY,
+        fault->body, strlen (fault->body));
+  } else {
+    stb_respond_detail (msg, fault->status,
+        soup_status_get_phrase (fault->status));
+  }
+  if (fault->retry_after >= 0) {
+    char value[16];
+
+    g_snprintf (value, sizeof (value), "%d", fault->retry_after);
+    soup_message_headers_replace (headers, "Retry-After", value);
+  }
+}
+
+/* A complete, self-consistent answer whose body is cut short. */
+void
+stb_fault_truncate (SoupServerMessage * msg, gsize bytes)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autoptr (GBytes) full = soup_message_body_flatten (body);
+  gsize n = MIN (bytes, g_bytes_get_size (full));
+  g_autoptr (GBytes) prefix = g_bytes_new_from_bytes (full, 0, n);
+
+  soup_message_body_truncate (body);
+  soup_message_body_append_bytes (body, prefix);
+  soup_message_headers_set_content_length
+      (soup_server_message_get_response_headers (msg), n);
+}
+
+/* Takes the connection from libsoup and closes its socket at once: a
+ * client still sending gets a reset, a client waiting gets EOF. */
+void
+stb_close_connection (SoupServerMessage * msg)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GIOStream) stream = NULL;
+
+  if (soup_server_message_get_socket (msg))
+    socket = g_object_ref (soup_server_message_get_socket (msg));
+  /* stealing drops libsoup's reference to @msg */
+  g_object_ref (msg);
+  stream = soup_server_message_steal_connection (msg);
+  g_object_unref (msg);
+  if (socket)
+    g_socket_close (socket, NULL);
+}
+
+typedef struct
+{
+  SynapseTestBackend *self;
+  GIOStream *stream;
+  GSocket *socket;
+  GBytes *data;
+} CutWrite;
+
+static void
+cut_write_done (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  CutWrite *cut = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL,
+      NULL);
+  /* FIN rather than RST: the client must get the prefix before the EOF */
+  if (cut->socket) {
+    g_socket_shutdown (cut->socket, FALSE, TRUE, NULL);
+    g_socket_close (cut->socket, NULL);
+  }
+  cut->self->outstanding_io--;
+  g_clear_object (&cut->socket);
+  g_object_unref (cut->stream);
+  g_bytes_unref (cut->data);
+  g_free (cut);
+}
+
+/* Status line and headers with the full Content-Length, then @bytes of the
+ * body, then the end of the connection.  Runs in the server thread. */
+void
+stb_fault_cut_response (SynapseTestBackend * self, SoupServerMessage * msg,
+    gsize bytes)
+{
+  SoupMessageHeaders *headers =
+      soup_server_message_get_response_headers (msg);
+  g_autoptr (GBytes) body =
+      soup_message_body_flatten (soup_server_message_get_response_body (msg));
+  gboolean head = soup_server_message_get_method (msg) == SOUP_METHOD_HEAD;
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  GString *raw = g_string_new (NULL);
+  gsize len = g_bytes_get_size (body);
+  CutWrite *cut;
+
+  if (!soup_server_message_get_status (msg))
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  g_string_append_printf (raw, "HTTP/1.1 %u %s\r\n",
+      soup_server_message_get_status (msg),
+      soup_server_message_get_reason_phrase (msg));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value)) {
+    if (g_ascii_strcasecmp (name, "Content-Length") != 0
+        && g_ascii_strcasecmp (name, "Transfer-Encoding") != 0
+        && g_ascii_strcasecmp (name, "Connection") != 0)
+      g_string_append_printf (raw, "%s: %s\r\n", name, value);
+  }
+  g_string_append_printf (raw, "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+      "Connection: close\r\n\r\n", len);
+  if (!head)
+    g_string_append_len (raw, g_bytes_get_data (body, NULL), MIN (bytes, len));
+
+  cut = g_new0 (CutWrite, 1);
+  cut->self = self;
+  if (soup_server_message_get_socket (msg))
+    cut->socket = g_object_ref (soup_server_message_get_socket (msg));
+  g_object_ref (msg);
+  cut->stream = soup_server_message_steal_connection (msg);
+  g_object_unref (msg);
+  if (!cut->stream) {
+    g_clear_object (&cut->socket);
+    g_free (cut);
+    g_string_free (raw, TRUE);
+    return;
+  }
+  cut->data = g_string_free_to_bytes (raw);
+  self->outstanding_io++;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream
+      (cut->stream), g_bytes_get_data (cut->data, NULL),
+      g_bytes_get_size (cut->data), G_PRIORITY_DEFAULT, self->io_cancellable,
+      cut_write_done, cut);
+}

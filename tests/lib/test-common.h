@@ -1,0 +1,47 @@
+/* Shared by the library's tests: a fixture with the local backend and a
+ * client of it.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <synapse/synapse.h>
+
+#include "synapse-test-backend.h"
+
+G_BEGIN_DECLS
+
+#define TEST_TOKEN "test-token-0123456789"
+
+typedef struct
+{
+  SynapseTestBackend *backend;
+  char *url;
+  SynapseClient *client;
+  char *tmpdir;
+} Fixture;
+
+/* Starts a backend with @data (a SynapseTestBackendOptions *, or NULL for
+ * 3 versions of 100 events, 5 models and TEST_TOKEN) and a client of it
+ * with TEST_TOKEN and quick retries. */
+void fixture_set_up (Fixture * f, gconstpointer data);
+
+void fixture_tear_down (Fixture * f, gconstpointer data);
+
+/* The value of @header in the @index-th logged request whose path holds
+ * @path; NULL when absent. */
+char *fixture_dup_request_header (Fixture * f, const char *path, guint index,
+    const char *header);
+
+/* The query of the @index-th logged request whose path holds @path. */
+char *fixture_dup_request_query (Fixture * f, const char *path, guint index);
+
+/* Whether two JSON arrays hold equal values in the same order. */
+gboolean json_arrays_equal (JsonArray * a, JsonArray * b);
+
+/* A file of @size pseudo-random bytes under the fixture's temporary
+ * folder. */
+char *fixture_make_file (Fixture * f, const char *name, gsize size);
+
+G_END_DECLS

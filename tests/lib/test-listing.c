@@ -1,0 +1,511 @@
+/* Tests of the listing calls and the pager against the local backend:
+ * models, events, dataset versions, pagination costs and async twins.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "test-common.h"
+
+static JsonArray *
+backend_events (Fixture * f, const guint * versions, guint n_versions)
+{
+  JsonArray *all = json_array_new ();
+
+  for (guint v = 0; v < n_versions; v++) {
+    g_autoptr (JsonArray) events = synapse_test_backend_dup_events (f->backend,
+        versions[v]);
+
+    for (guint i = 0; i < json_array_get_length (events); i++)
+      json_array_add_element (all,
+          json_node_ref (json_array_get_element (events, i)));
+  }
+  return all;
+}
+
+static gboolean
+objects_equal (JsonObject * a, JsonObject * b)
+{
+  g_autoptr (JsonNode) na = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonNode) nb = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (na, a);
+  json_node_set_object (nb, b);
+  return json_node_equal (na, nb);
+}
+
+static void
+test_list_models_one_page (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) models = NULL;
+  guint64 total = 0;
+
+  json_object_set_int_member (params, "page_size", 2);
+  models = synapse_client_list_models (f->client, params, &total, NULL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 5);
+  g_assert_cmpuint (json_array_get_length (models), ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    JsonObject *model = json_array_get_object_element (models, i);
+    g_autoptr (JsonObject) expected = synapse_test_backend_dup_model
+        (f->backend, json_object_get_int_member (model, "id"));
+
+    g_assert_true (objects_equal (model, expected));
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "models/"), ==, 1);
+}
+
+static void
+test_list_models_filters (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) models = NULL;
+  guint64 total = 0;
+
+  json_object_set_string_member (params, "model_type", "detection");
+  json_object_set_boolean_member (params, "is_active", TRUE);
+  models = synapse_client_list_models (f->client, params, &total, NULL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, json_array_get_length (models));
+  g_assert_cmpuint (total, >, 0);
+  for (guint i = 0; i < json_array_get_length (models); i++) {
+    JsonObject *model = json_array_get_object_element (models, i);
+
+    g_assert_cmpstr (json_object_get_string_member (model, "model_type"), ==,
+        "detection");
+    g_assert_true (json_object_get_boolean_member (model, "is_active"));
+  }
+}
+
+static void
+test_get_model (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = synapse_client_get_model (f->client, 4, NULL,
+      NULL, NULL, &error);
+  g_autoptr (JsonObject) expected = synapse_test_backend_dup_model (f->backend,
+      4);
+
+  g_assert_no_error (error);
+  g_assert_true (objects_equal (model, expected));
+}
+
+static void
+test_list_events_one_page (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
+      2);
+  guint64 total = 0;
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 2);
+  json_object_set_int_member (params, "page_size", 30);
+  json_object_set_int_member (params, "page", 2);
+  events = synapse_client_list_ground_truth_events (f->client, params, NULL,
+      FALSE, &total, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 100);
+  g_assert_cmpuint (json_array_get_length (events), ==, 30);
+  for (guint i = 0; i < 30; i++)
+    g_assert_true (json_node_equal (json_array_get_element (events, i),
+            json_array_get_element (expected, 30 + i)));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 1);
+}
+
+static void
+test_list_all_costs_one_request_a_page (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 total = 0;
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) events =
+      synapse_client_list_ground_truth_events (f->client, NULL, NULL, TRUE,
+      &total, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 300);
+  g_assert_true (json_arrays_equal (events, expected));
+  /* 300 events at the default 100 a page: 3 requests, not the SDK's 4 */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "sdk/ground_truth_events/"), ==, 3);
+}
+
+static void
+test_version_filter_forms (Fixture * f, gconstpointer data)
+{
+  const guint versions[] = { 1, 3 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 2);
+  const char *forms[] = {
+    "{\"ground_truth_dataset_versions\": [1, 3]}",
+    "{\"ground_truth_dataset_versions\": \"1,3\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonNode) params = json_from_string (forms[i], &error);
+    g_autoptr (JsonArray) events = NULL;
+
+    g_assert_no_error (error);
+    events = synapse_client_list_ground_truth_events (f->client,
+        json_node_get_object (params), NULL, TRUE, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (json_arrays_equal (events, expected));
+  }
+}
+
+static void
+test_pager_walks_every_event_once (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  const guint versions[] = { 1, 2 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 2);
+  g_autoptr (JsonArray) versions_param = json_array_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  JsonObject *event;
+  guint index = 0;
+
+  json_array_add_int_element (versions_param, 1);
+  json_array_add_int_element (versions_param, 2);
+  json_object_set_array_member (params, "ground_truth_dataset_versions",
+      g_steal_pointer (&versions_param));
+  json_object_set_int_member (params, "page_size", 33);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+
+  /* nothing is asked before the first result */
+  g_assert_cmpint (synapse_pager_get_total_count (pager), ==, -1);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+
+  while ((event = synapse_pager_next (pager, NULL, &error))) {
+    g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+    json_node_take_object (node, event);
+    g_assert_true (json_node_equal (node, json_array_get_element (expected,
+                index)));
+    index++;
+    g_assert_cmpint (synapse_pager_get_total_count (pager), ==, 200);
+    g_assert_cmpuint (synapse_pager_get_position (pager), ==, index);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (index, ==, 200);
+  /* 200 events at 33 a page: 7 pages, each asked once */
+  g_assert_cmpuint (synapse_pager_get_pages_fetched (pager), ==, 7);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 7);
+  /* the end stays the end */
+  g_assert_null (synapse_pager_next (pager, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 7);
+}
+
+static void
+test_pager_pages_and_rest_of_page (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (JsonObject) first = NULL;
+  g_autoptr (JsonArray) rest = NULL;
+  g_autoptr (JsonArray) second = NULL;
+  guint pages = 1;
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 3);
+  json_object_set_int_member (params, "page_size", 40);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+
+  first = synapse_pager_next (pager, NULL, &error);
+  g_assert_no_error (error);
+  rest = synapse_pager_next_page (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (rest), ==, 39);
+  second = synapse_pager_next_page (pager, NULL, &error);
+  g_assert_cmpuint (json_array_get_length (second), ==, 40);
+  for (JsonArray * page; (page = synapse_pager_next_page (pager, NULL,
+              &error)); json_array_unref (page)) {
+    g_assert_cmpuint (json_array_get_length (page), ==, 20);
+    pages++;
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages, ==, 2);
+  g_assert_cmpuint (synapse_pager_get_position (pager), ==, 100);
+}
+
+static void
+test_empty_listing (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (JsonArray) events = NULL;
+  guint64 total = 99;
+
+  json_object_set_string_member (params, "search", "no event says this");
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  g_assert_null (synapse_pager_next (pager, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (synapse_pager_get_total_count (pager), ==, 0);
+
+  events = synapse_client_list_ground_truth_events (f->client, params, NULL,
+      TRUE, &total, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (events), ==, 0);
+  g_assert_cmpuint (total, ==, 0);
+}
+
+static void
+test_pager_error_mid_listing (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault fault = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .path = "sdk/ground_truth_events/",
+    .query = "page=3",
+    .status = 401,
+    .retry_after = -1,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  JsonArray *page;
+  guint pages = 0;
+
+  synapse_test_backend_add_fault (f->backend, &fault);
+  json_object_set_int_member (params, "page_size", 10);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  while ((page = synapse_pager_next_page (pager, NULL, &error))) {
+    pages++;
+    json_array_unref (page);
+  }
+  g_assert_cmpuint (pages, ==, 2);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_UNAUTHORIZED);
+}
+
+static void
+test_retried_pages_lose_and_repeat_nothing (Fixture * f, gconstpointer data)
+{
+  const SynapseTestFault faults[] = {
+    {.kind = SYNAPSE_TEST_FAULT_STATUS,.query = "page=2",.status = 503,
+        .times = 2,.retry_after = -1},
+    {.kind = SYNAPSE_TEST_FAULT_CUT_RESPONSE,.query = "page=4",.bytes = 500,
+        .times = 1},
+    {.kind = SYNAPSE_TEST_FAULT_TRUNCATE,.query = "page=5",.bytes = 700,
+        .times = 1},
+    {.kind = SYNAPSE_TEST_FAULT_DROP_RESPONSE,.query = "page=7",.times = 1},
+  };
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    synapse_test_backend_add_fault (f->backend, &faults[i]);
+  json_object_set_int_member (params, "page_size", 25);
+  events = synapse_client_list_ground_truth_events (f->client, params, NULL,
+      TRUE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_arrays_equal (events, expected));
+}
+
+static void
+test_get_ground_truth_version (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) version =
+      synapse_client_get_ground_truth_version (f->client, 2, NULL, &error);
+  g_autoptr (JsonObject) expected = synapse_test_backend_dup_version
+      (f->backend, 2);
+  g_autoptr (JsonObject) missing = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (objects_equal (version, expected));
+  g_assert_cmpint (json_object_get_int_member (version, "event_count"), ==,
+      100);
+
+  missing = synapse_client_get_ground_truth_version (f->client, 99, NULL,
+      &error);
+  g_assert_null (missing);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_NOT_FOUND);
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  JsonArray *events;
+  guint64 total;
+  JsonObject *model;
+  JsonObject *version;
+  GPtrArray *streamed;
+  SynapsePager *pager;
+  guint pending;
+} AsyncState;
+
+static void
+async_done (AsyncState * state)
+{
+  if (--state->pending == 0)
+    g_main_loop_quit (state->loop);
+}
+
+static void
+on_events (GObject * source, GAsyncResult * result, gpointer data)
+{
+  AsyncState *state = data;
+  g_autoptr (GError) error = NULL;
+
+  state->events =
+      synapse_client_list_ground_truth_events_finish (SYNAPSE_CLIENT (source),
+      result, &state->total, &error);
+  g_assert_no_error (error);
+  async_done (state);
+}
+
+static void
+on_model (GObject * source, GAsyncResult * result, gpointer data)
+{
+  AsyncState *state = data;
+  g_autoptr (GError) error = NULL;
+
+  state->model = synapse_client_get_model_finish (SYNAPSE_CLIENT (source),
+      result, &error);
+  g_assert_no_error (error);
+  async_done (state);
+}
+
+static void
+on_version (GObject * source, GAsyncResult * result, gpointer data)
+{
+  AsyncState *state = data;
+  g_autoptr (GError) error = NULL;
+
+  state->version =
+      synapse_client_get_ground_truth_version_finish (SYNAPSE_CLIENT (source),
+      result, &error);
+  g_assert_no_error (error);
+  async_done (state);
+}
+
+static void
+on_next (GObject * source, GAsyncResult * result, gpointer data)
+{
+  AsyncState *state = data;
+  g_autoptr (GError) error = NULL;
+  JsonObject *event = synapse_pager_next_finish (SYNAPSE_PAGER (source),
+      result, &error);
+
+  g_assert_no_error (error);
+  if (event == NULL) {
+    async_done (state);
+    return;
+  }
+  g_ptr_array_add (state->streamed, event);
+  synapse_pager_next_async (state->pager, NULL, on_next, state);
+}
+
+static void
+test_async_twins (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (GPtrArray) streamed =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
+      1);
+  AsyncState state = {.loop = loop,.streamed = streamed,.pending = 4 };
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
+  json_object_set_int_member (params, "page_size", 30);
+  state.pager = synapse_client_iter_ground_truth_events (f->client, params,
+      NULL);
+
+  synapse_client_list_ground_truth_events_async (f->client, params, NULL,
+      TRUE, NULL, on_events, &state);
+  synapse_client_get_model_async (f->client, 2, NULL, NULL, NULL, on_model,
+      &state);
+  synapse_client_get_ground_truth_version_async (f->client, 1, NULL,
+      on_version, &state);
+  synapse_pager_next_async (state.pager, NULL, on_next, &state);
+  g_main_loop_run (loop);
+
+  g_assert_true (json_arrays_equal (state.events, expected));
+  g_assert_cmpuint (state.total, ==, 100);
+  g_assert_cmpint (json_object_get_int_member (state.model, "id"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (state.version, "id"), ==, 1);
+  g_assert_cmpuint (streamed->len, ==, 100);
+  for (guint i = 0; i < streamed->len; i++)
+    g_assert_cmpint (json_object_get_int_member (streamed->pdata[i], "id"),
+        ==, json_object_get_int_member (json_array_get_object_element
+            (expected, i), "id"));
+
+  json_array_unref (state.events);
+  json_object_unref (state.model);
+  json_object_unref (state.version);
+  g_object_unref (state.pager);
+}
+
+static void
+store_result (GObject * source, GAsyncResult * result, gpointer data)
+{
+  GAsyncResult **stored = data;
+
+  *stored = g_object_ref (result);
+}
+
+static void
+test_async_cancel (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault stall = {.kind = SYNAPSE_TEST_FAULT_STALL };
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (JsonArray) models = NULL;
+
+  synapse_test_backend_add_fault (f->backend, &stall);
+  synapse_client_list_models_async (f->client, NULL, cancellable,
+      store_result, &result);
+  g_cancellable_cancel (cancellable);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  models = synapse_client_list_models_finish (f->client, result, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+#define ADD(name, func) \
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  ADD ("/listing/models/one-page", test_list_models_one_page);
+  ADD ("/listing/models/filters", test_list_models_filters);
+  ADD ("/listing/models/get", test_get_model);
+  ADD ("/listing/events/one-page", test_list_events_one_page);
+  ADD ("/listing/events/list-all-one-request-a-page",
+      test_list_all_costs_one_request_a_page);
+  ADD ("/listing/events/version-filter-forms", test_version_filter_forms);
+  ADD ("/listing/events/empty", test_empty_listing);
+  ADD ("/listing/events/retries-lose-nothing",
+      test_retried_pages_lose_and_repeat_nothing);
+  ADD ("/listing/pager/every-event-once", test_pager_walks_every_event_once);
+  ADD ("/listing/pager/pages", test_pager_pages_and_rest_of_page);
+  ADD ("/listing/pager/error-mid-listing", test_pager_error_mid_listing);
+  ADD ("/listing/versions/get", test_get_ground_truth_version);
+  ADD ("/listing/async/twins", test_async_twins);
+  ADD ("/listing/async/cancel", test_async_cancel);
+
+  return g_test_run ();
+}

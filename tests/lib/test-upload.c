@@ -1,0 +1,581 @@
+/* Tests of the chunked upload and create_model against the local backend:
+ * sizes, stored bytes, resume, offsets, limits, expiry, cancellation,
+ * progress and model creation.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <glib/gstdio.h>
+
+#include "test-common.h"
+
+#define CHUNK 1000
+
+static void
+assert_stored_equals_file (Fixture * f, JsonObject * upload, const char *path)
+{
+  const char *id = json_object_get_string_member (upload, "id");
+  g_autofree char *stored_path = synapse_test_backend_dup_upload_path
+      (f->backend, id);
+  g_autofree char *stored = NULL;
+  g_autofree char *local = NULL;
+  gsize stored_length = 0, local_length = 0;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *md5 = NULL;
+
+  g_assert_nonnull (stored_path);
+  g_file_get_contents (stored_path, &stored, &stored_length, &error);
+  g_assert_no_error (error);
+  g_file_get_contents (path, &local, &local_length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (stored, stored_length, local, local_length);
+
+  md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (guchar *) local,
+      local_length);
+  g_assert_cmpstr (json_object_get_string_member (upload, "checksum"), ==,
+      md5);
+  g_assert_cmpstr (json_object_get_string_member (upload, "status"), ==,
+      "complete");
+}
+
+typedef struct
+{
+  GArray *reports;
+  guint64 total;
+  GCancellable *cancel_after_first;
+} Progress;
+
+static void
+record_progress (guint64 sent, guint64 total, gpointer data)
+{
+  Progress *progress = data;
+
+  g_array_append_val (progress->reports, sent);
+  progress->total = total;
+  if (progress->cancel_after_first)
+    g_cancellable_cancel (progress->cancel_after_first);
+}
+
+static void
+test_file_sizes (Fixture * f, gconstpointer data)
+{
+  const gsize sizes[] = { 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 500 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    g_autofree char *name = g_strdup_printf ("model-%zu.bin", sizes[i]);
+    g_autofree char *path = fixture_make_file (f, name, sizes[i]);
+    g_autoptr (GArray) reports = g_array_new (FALSE, FALSE, sizeof (guint64));
+    Progress progress = { reports, 0, NULL };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) upload = NULL;
+    guint chunks = (sizes[i] + CHUNK - 1) / CHUNK;
+
+    synapse_test_backend_clear_requests (f->backend);
+    upload = synapse_client_create_chunked_upload (f->client, path, CHUNK,
+        record_progress, &progress, NULL, &error);
+    g_assert_no_error (error);
+    assert_stored_equals_file (f, upload, path);
+    g_assert_cmpstr (json_object_get_string_member (upload, "filename"), ==,
+        name);
+
+    /* one PUT a chunk and one POST, nothing more */
+    g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+            "chunked_upload/"), ==, chunks + 1);
+    /* progress after each chunk, rising to the total */
+    g_assert_cmpuint (reports->len, ==, chunks);
+    for (guint r = 1; r < reports->len; r++)
+      g_assert_cmpuint (g_array_index (reports, guint64, r), >,
+          g_array_index (reports, guint64, r - 1));
+    g_assert_cmpuint (g_array_index (reports, guint64, reports->len - 1), ==,
+        sizes[i]);
+    g_assert_cmpuint (progress.total, ==, sizes[i]);
+  }
+}
+
+static void
+test_default_chunk_is_50_mib (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload =
+      synapse_chunked_upload_new (f->client, "/some/dir/model.bin", 10, 0);
+
+  g_assert_cmpuint (synapse_chunked_upload_get_chunk_size (upload), ==,
+      50 * 1024 * 1024);
+  g_assert_cmpstr (synapse_chunked_upload_get_filename (upload), ==,
+      "model.bin");
+}
+
+static void
+test_bad_files_fail_before_any_request (Fixture * f, gconstpointer data)
+{
+  g_autofree char *empty = fixture_make_file (f, "empty.bin", 0);
+  g_autofree char *missing = g_build_filename (f->tmpdir, "missing", NULL);
+  g_autofree char *unreadable = fixture_make_file (f, "secret.bin", 10);
+  const char *paths[] = { empty, missing, f->tmpdir, unreadable };
+
+  g_chmod (unreadable, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) upload = NULL;
+
+    /* root reads anything: the unreadable case only means something
+     * for other users */
+    if (paths[i] == unreadable && g_access (unreadable, R_OK) == 0)
+      continue;
+    upload = synapse_client_create_chunked_upload (f->client, paths[i], CHUNK,
+        NULL, NULL, NULL, &error);
+    g_assert_null (upload);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, paths[i]));
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
+static void
+test_resume_after_cut_connection (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault cut = {
+    .kind = SYNAPSE_TEST_FAULT_CUT_REQUEST,
+    .method = "PUT",
+    .path = "chunked_upload/",
+    .skip = 1,
+    .times = 1,
+    .bytes = 600,
+  };
+  g_autofree char *path = fixture_make_file (f, "cut.bin", 4 * CHUNK);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+  guint fault;
+
+  fault = synapse_test_backend_add_fault (f->backend, &cut);
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (synapse_test_backend_get_fault_hits (f->backend, fault),
+      ==, 1);
+  assert_stored_equals_file (f, upload, path);
+}
+
+static void
+test_lost_reply_continues_from_backend_offset (Fixture * f,
+    gconstpointer data)
+{
+  /* the second chunk is stored but its reply lost: the retry is told
+   * "Offsets do not match" and the upload goes on from there */
+  SynapseTestFault drop = {
+    .kind = SYNAPSE_TEST_FAULT_DROP_RESPONSE,
+    .method = "PUT",
+    .path = "chunked_upload/",
+    .skip = 1,
+    .times = 1,
+  };
+  g_autofree char *path = fixture_make_file (f, "drop.bin", 3 * CHUNK + 7);
+  g_autoptr (GArray) reports = g_array_new (FALSE, FALSE, sizeof (guint64));
+  Progress progress = { reports, 0, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  guint mismatches = 0;
+
+  synapse_test_backend_add_fault (f->backend, &drop);
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK,
+      record_progress, &progress, NULL, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, upload, path);
+
+  requests = synapse_test_backend_dup_requests (f->backend);
+  for (guint i = 0; i < requests->len; i++)
+    if (((SynapseTestRequest *) requests->pdata[i])->status == 400)
+      mismatches++;
+  g_assert_cmpuint (mismatches, ==, 1);
+  for (guint r = 1; r < reports->len; r++)
+    g_assert_cmpuint (g_array_index (reports, guint64, r), >,
+        g_array_index (reports, guint64, r - 1));
+}
+
+static void
+test_server_errors_on_a_chunk_are_retried (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault busy = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .method = "PUT",
+    .path = "chunked_upload/",
+    .skip = 2,
+    .times = 2,
+    .status = 503,
+    .retry_after = -1,
+  };
+  g_autofree char *path = fixture_make_file (f, "busy.bin", 4 * CHUNK);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+
+  synapse_test_backend_add_fault (f->backend, &busy);
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, upload, path);
+}
+
+static void
+test_too_large_is_413 (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "big.bin", 5000);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
+      NULL, NULL, &error);
+  g_assert_null (upload);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_PAYLOAD_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "big.bin"));
+  g_assert_nonnull (strstr (error->message, "exceeds the limit"));
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, TRUE), ==,
+      0);
+}
+
+static void
+test_expired_upload_is_410 (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload =
+      synapse_chunked_upload_new (f->client, "late.bin", 3 * CHUNK, CHUNK);
+  g_autoptr (GError) error = NULL;
+  guint8 block[CHUNK] = { 0 };
+
+  g_assert_true (synapse_chunked_upload_write (upload, block, CHUNK, NULL,
+          &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (synapse_chunked_upload_get_url (upload));
+  synapse_test_backend_expire_uploads (f->backend);
+  g_assert_false (synapse_chunked_upload_write (upload, block, CHUNK, NULL,
+          &error));
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_GONE);
+  g_assert_nonnull (strstr (error->message, "expired"));
+  g_clear_error (&error);
+  /* a failed write ends the upload */
+  g_assert_false (synapse_chunked_upload_write (upload, block, 1, NULL,
+          &error));
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_cancelled_upload_stops (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "cancel.bin", 5 * CHUNK);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GArray) reports = g_array_new (FALSE, FALSE, sizeof (guint64));
+  Progress progress = { reports, 0, cancellable };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK,
+      record_progress, &progress, cancellable, &error);
+  g_assert_null (upload);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (reports->len, ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, TRUE), ==,
+      0);
+}
+
+static void
+test_streaming_writes_of_any_size (Fixture * f, gconstpointer data)
+{
+  const gsize total = 4321;
+  g_autofree char *path = fixture_make_file (f, "stream.bin", total);
+  g_autofree char *contents = NULL;
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  const gsize pieces[] = { 1, 7, 999, 1000, 1, 13, 2000 };
+  gsize written = 0;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  upload = synapse_chunked_upload_new (f->client, path, total, CHUNK);
+  for (guint i = 0; written < total; i = (i + 1) % G_N_ELEMENTS (pieces)) {
+    gsize n = MIN (pieces[i], total - written);
+
+    g_assert_true (synapse_chunked_upload_write (upload,
+            (guint8 *) contents + written, n, NULL, &error));
+    g_assert_no_error (error);
+    written += n;
+    /* never more than a chunk held */
+    g_assert_cmpuint (written - synapse_chunked_upload_get_offset (upload),
+        <, CHUNK);
+  }
+  result = synapse_chunked_upload_finish (upload, NULL, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpstr (synapse_chunked_upload_get_md5 (upload), ==,
+      json_object_get_string_member (result, "checksum"));
+}
+
+static void
+test_streaming_size_must_match (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload =
+      synapse_chunked_upload_new (f->client, "short.bin", 100, CHUNK);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  guint8 block[200] = { 0 };
+
+  g_assert_false (synapse_chunked_upload_write (upload, block, 200, NULL,
+          &error));
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_true (synapse_chunked_upload_write (upload, block, 50, NULL,
+          &error));
+  result = synapse_chunked_upload_finish (upload, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "50 of the 100"));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
+static void
+test_checksum_disagreement_is_an_error (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault liar = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .method = "POST",
+    .path = "chunked_upload/",
+    .status = 200,
+    .retry_after = -1,
+    .body = "{\"id\": \"x\", \"status\": \"complete\", "
+        "\"checksum\": \"00000000000000000000000000000000\"}",
+  };
+  g_autofree char *path = fixture_make_file (f, "liar.bin", 10);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+
+  synapse_test_backend_add_fault (f->backend, &liar);
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
+      NULL, NULL, &error);
+  g_assert_null (upload);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_CHECKSUM);
+}
+
+static void
+test_lost_finish_reply_is_recovered (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault drop = {
+    .kind = SYNAPSE_TEST_FAULT_DROP_RESPONSE,
+    .method = "POST",
+    .path = "chunked_upload/",
+    .times = 1,
+  };
+  g_autofree char *path = fixture_make_file (f, "finish.bin", 2 * CHUNK);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+
+  synapse_test_backend_add_fault (f->backend, &drop);
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, upload, path);
+}
+
+static JsonObject *
+model_data (const char *file)
+{
+  g_autoptr (JsonNode) node = json_from_string ("{\"name\": \"yolo-é\", "
+      "\"model_type\": \"detection\", \"project\": 2, "
+      "\"description\": \"trained on v3\", "
+      "\"metrics\": {\"accuracy\": 0.91, \"f1_score\": 0.88}, "
+      "\"configuration\": {\"epochs\": 30}, \"is_active\": true}", NULL);
+  JsonObject *data = json_object_ref (json_node_get_object (node));
+
+  if (file)
+    json_object_set_string_member (data, "file", file);
+  return data;
+}
+
+static void
+test_create_model (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "weights.pt", 2500);
+  g_autoptr (JsonObject) input = model_data (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  g_autoptr (JsonObject) fetched = NULL;
+  g_autoptr (GBytes) stored = NULL;
+  g_autofree char *local = NULL;
+  gsize local_length = 0;
+  const char *fields[] = { "name", "model_type", "description" };
+
+  model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    g_assert_cmpstr (json_object_get_string_member (model, fields[i]), ==,
+        json_object_get_string_member (input, fields[i]));
+  g_assert_cmpint (json_object_get_int_member (model, "project"), ==, 2);
+  g_assert_true (json_object_get_boolean_member (model, "is_active"));
+  g_assert_cmpfloat (json_object_get_double_member
+      (json_object_get_object_member (model, "metrics"), "accuracy"), ==,
+      0.91);
+  /* the caller's data is left as it was */
+  g_assert_true (json_object_has_member (input, "file"));
+
+  fetched = synapse_client_get_model (f->client,
+      json_object_get_int_member (model, "id"), NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (fetched, "name"), ==,
+      "yolo-é");
+  stored = synapse_test_backend_dup_media (f->backend,
+      json_object_get_string_member (fetched, "file"));
+  g_file_get_contents (path, &local, &local_length, &error);
+  g_assert_cmpmem (g_bytes_get_data (stored, NULL), g_bytes_get_size (stored),
+      local, local_length);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+}
+
+static void
+test_create_model_checks_first (Fixture * f, gconstpointer data)
+{
+  g_autoptr (JsonObject) input = json_object_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = NULL;
+
+  json_object_set_string_member (input, "model_type", "regression");
+  json_object_set_string_member (input, "metrics", "high");
+  json_object_set_string_member (input, "file", "/nonexistent/model.bin");
+  model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      &error);
+  g_assert_null (model);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+  /* every problem at once */
+  g_assert_nonnull (strstr (error->message, "\"name\""));
+  g_assert_nonnull (strstr (error->message, "\"model_type\""));
+  g_assert_nonnull (strstr (error->message, "\"project\""));
+  g_assert_nonnull (strstr (error->message, "\"metrics\""));
+  g_assert_nonnull (strstr (error->message, "/nonexistent/model.bin"));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
+static void
+test_create_model_400_carries_field_errors (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault refuse = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .method = "POST",
+    .path = "models/",
+    .status = 400,
+    .retry_after = -1,
+    .body = "{\"name\": [\"A model with this name already exists.\"]}",
+  };
+  g_autofree char *path = fixture_make_file (f, "dup.pt", 100);
+  g_autoptr (JsonObject) input = model_data (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  JsonNode *detail;
+
+  synapse_test_backend_add_fault (f->backend, &refuse);
+  model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      &error);
+  g_assert_null (model);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (error->message,
+          "name: A model with this name already exists."));
+  detail = synapse_client_error_get_detail (error);
+  g_assert_true (json_object_has_member (json_node_get_object (detail),
+          "name"));
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 5);
+}
+
+static void
+test_create_model_real_validation (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) body = json_from_string ("{\"name\": \"x\", "
+      "\"model_type\": \"detection\", \"project\": 1, "
+      "\"chunked_upload\": \"no-such-upload\"}", NULL);
+  g_autoptr (JsonNode) reply = synapse_client_request (f->client, "POST",
+      "models/", NULL, body, NULL, &error);
+
+  g_assert_null (reply);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (error->message, "chunked_upload:"));
+}
+
+static void
+on_model_created (GObject * source, GAsyncResult * result, gpointer data)
+{
+  JsonObject **model = data;
+  g_autoptr (GError) error = NULL;
+
+  *model = synapse_client_create_model_finish (SYNAPSE_CLIENT (source),
+      result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_create_model_async (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "async.pt", 3 * CHUNK);
+  g_autoptr (JsonObject) input = model_data (path);
+  JsonObject *model = NULL;
+
+  synapse_client_create_model_async (f->client, input, NULL, NULL, NULL, NULL,
+      on_model_created, &model);
+  while (model == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (json_object_get_string_member (model, "model_type"), ==,
+      "detection");
+  json_object_unref (model);
+}
+
+static const SynapseTestBackendOptions small_limit = {
+  .token = TEST_TOKEN,
+  .versions = 1,
+  .events = 1,
+  .models = 5,
+  .seed = 1,
+  .max_upload_bytes = 4096,
+};
+
+#define ADD(name, func) \
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  ADD ("/upload/sizes", test_file_sizes);
+  ADD ("/upload/default-chunk", test_default_chunk_is_50_mib);
+  ADD ("/upload/bad-files", test_bad_files_fail_before_any_request);
+  ADD ("/upload/resume/cut-connection", test_resume_after_cut_connection);
+  ADD ("/upload/resume/lost-reply",
+      test_lost_reply_continues_from_backend_offset);
+  ADD ("/upload/resume/server-errors",
+      test_server_errors_on_a_chunk_are_retried);
+  ADD ("/upload/resume/lost-finish-reply",
+      test_lost_finish_reply_is_recovered);
+  g_test_add ("/upload/errors/413", Fixture, &small_limit, fixture_set_up,
+      test_too_large_is_413, fixture_tear_down);
+  ADD ("/upload/errors/410", test_expired_upload_is_410);
+  ADD ("/upload/errors/checksum", test_checksum_disagreement_is_an_error);
+  ADD ("/upload/cancel", test_cancelled_upload_stops);
+  ADD ("/upload/streaming/any-sizes", test_streaming_writes_of_any_size);
+  ADD ("/upload/streaming/size-must-match", test_streaming_size_must_match);
+  ADD ("/model/create", test_create_model);
+  ADD ("/model/create/checks-first", test_create_model_checks_first);
+  ADD ("/model/create/400-field-errors",
+      test_create_model_400_carries_field_errors);
+  ADD ("/model/create/backend-validation", test_create_model_real_validation);
+  ADD ("/model/create/async", test_create_model_async);
+
+  return g_test_run ();
+}
