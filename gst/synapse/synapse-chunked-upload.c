@@ -39,7 +39,8 @@
 #include "synapse-private.h"
 
 #define UPLOAD_PATH "chunked_upload/"
-#define READ_SIZE (1024 * 1024)
+/* chunks from this size on are hashed in a thread while they are sent */
+#define PARALLEL_HASH_SIZE (1024 * 1024)
 /* "Offsets do not match" answers in a row that move nothing */
 #define MAX_STALLED_CHUNKS 3
 
@@ -54,6 +55,7 @@ struct _SynapseChunkedUpload
 
   GByteArray *buffer;           /* written bytes not yet all stored */
   guint64 buffer_start;         /* the file offset of buffer[0] */
+  gboolean buffer_hashed;       /* the buffer is in the running MD5 */
   guint64 written;              /* bytes the caller has written */
   guint64 offset;               /* bytes the backend acknowledged */
   GChecksum *md5;
@@ -148,7 +150,8 @@ build_multipart_framing (SynapseChunkedUpload * self)
  * @client: the #SynapseClient of the backend to upload to
  * @filename: the file's base name, as the backend will store it
  * @total_size: the number of bytes that will be written, at least 1
- * @chunk_size: bytes per chunk, or 0 for %SYNAPSE_DEFAULT_CHUNK_SIZE
+ * @chunk_size: bytes per chunk, or 0 for the client's
+ *   #SynapseClient:chunk-size
  *
  * Prepares an upload; nothing is sent until a chunk is full.
  *
@@ -167,8 +170,12 @@ synapse_chunked_upload_new (SynapseClient * client, const char *filename,
   self->client = g_object_ref (client);
   self->filename = g_path_get_basename (filename);
   self->total_size = total_size;
-  self->chunk_size = chunk_size ? chunk_size : SYNAPSE_DEFAULT_CHUNK_SIZE;
-  self->buffer = g_byte_array_new ();
+  self->chunk_size = chunk_size ? chunk_size
+      : synapse_client_get_chunk_size (client);
+  /* sized once: a large chunk is mapped, and only what is written to it
+   * costs memory */
+  self->buffer = g_byte_array_sized_new (MIN (self->chunk_size,
+          MAX (total_size, 1)));
   build_multipart_framing (self);
   return self;
 }
@@ -337,10 +344,55 @@ report_progress (SynapseChunkedUpload * self, guint64 offset)
     self->progress (offset, self->total_size, self->progress_data);
 }
 
+static gpointer
+hash_buffer (gpointer data)
+{
+  SynapseChunkedUpload *self = data;
+
+  g_checksum_update (self->md5, self->buffer->data, self->buffer->len);
+  return NULL;
+}
+
+/* Adds the buffer to the running MD5, once; a large one in a thread of its
+ * own, to be joined when the buffer has been sent: hashing then costs no
+ * time on a machine with a core to spare. */
+static GThread *
+start_hashing_buffer (SynapseChunkedUpload * self)
+{
+  if (self->buffer_hashed)
+    return NULL;
+  self->buffer_hashed = TRUE;
+  if (self->buffer->len >= PARALLEL_HASH_SIZE)
+    return g_thread_new ("synapse-md5", hash_buffer, self);
+  hash_buffer (self);
+  return NULL;
+}
+
+static gboolean send_buffer_hashed (SynapseChunkedUpload * self,
+    GCancellable * cancellable, GError ** error);
+
+/* Sends the buffered bytes while they are hashed. */
+static gboolean
+send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
+    GError ** error)
+{
+  GThread *hashing = start_hashing_buffer (self);
+  gboolean sent = send_buffer_hashed (self, cancellable, error);
+
+  if (hashing)
+    g_thread_join (hashing);
+  if (sent) {
+    self->buffer_start += self->buffer->len;
+    g_byte_array_set_size (self->buffer, 0);
+    self->buffer_hashed = FALSE;
+  }
+  return sent;
+}
+
 /* Sends the buffered bytes, resuming from wherever the backend says it
  * stands as long as that lies within them. */
 static gboolean
-send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
+send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
     GError ** error)
 {
   guint64 start = self->buffer_start;
@@ -382,9 +434,6 @@ send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
     position = stored;
     report_progress (self, position);
   }
-
-  g_byte_array_set_size (self->buffer, 0);
-  self->buffer_start = end;
   return TRUE;
 }
 
@@ -410,6 +459,22 @@ check_writable (SynapseChunkedUpload * self, GError ** error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* Counts @added bytes just put in the buffer, and sends the buffer when it
+ * holds a whole chunk. */
+static gboolean
+buffer_grew (SynapseChunkedUpload * self, gsize added,
+    GCancellable * cancellable, GError ** error)
+{
+  self->written += added;
+  if (self->buffer->len < self->chunk_size)
+    return TRUE;
+  if (send_buffer (self, cancellable, error))
+    return TRUE;
+  /* the caller cannot tell which of its bytes were taken */
+  self->broken = TRUE;
+  return FALSE;
 }
 
 /**
@@ -447,21 +512,14 @@ synapse_chunked_upload_write (SynapseChunkedUpload * self,
     return FALSE;
   }
 
-  g_checksum_update (self->md5, data, size);
-  self->written += size;
   while (size > 0) {
-    gsize room = self->chunk_size - self->buffer->len;
-    gsize take = MIN (room, size);
+    gsize take = MIN (self->chunk_size - self->buffer->len, size);
 
     g_byte_array_append (self->buffer, data, take);
     data += take;
     size -= take;
-    if (self->buffer->len == self->chunk_size
-        && !send_buffer (self, cancellable, error)) {
-      /* the caller cannot tell which of its bytes were taken */
-      self->broken = TRUE;
+    if (!buffer_grew (self, take, cancellable, error))
       return FALSE;
-    }
   }
   return TRUE;
 }
@@ -600,11 +658,10 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
         " bytes announced", self->filename, self->written, self->total_size);
     return NULL;
   }
-  if (self->md5_hex == NULL)
-    self->md5_hex = g_strdup (g_checksum_get_string (self->md5));
-
   if (self->buffer->len > 0 && !send_buffer (self, cancellable, error))
     return NULL;
+  if (self->md5_hex == NULL)
+    self->md5_hex = g_strdup (g_checksum_get_string (self->md5));
 
   reply = request_finish (self, cancellable, error);
   if (reply == NULL) {
@@ -805,6 +862,37 @@ synapse_open_upload_file (const char *path, guint64 * size, GError ** error)
   return fd;
 }
 
+/* Reads the file behind @fd straight into the chunk buffer: no copy on
+ * the way, one chunk in memory. */
+static gboolean
+write_from_fd (SynapseChunkedUpload * self, int fd,
+    GCancellable * cancellable, GError ** error)
+{
+  while (self->written < self->total_size) {
+    guint held = self->buffer->len;
+    gsize want = MIN (self->chunk_size - held,
+        self->total_size - self->written);
+    gssize n;
+
+    g_byte_array_set_size (self->buffer, held + want);
+    do
+      n = read (fd, self->buffer->data + held, want);
+    while (n < 0 && errno == EINTR);
+    g_byte_array_set_size (self->buffer, held + MAX (n, 0));
+    if (n <= 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+          "Cannot read %s: %s", self->filename,
+          n == 0 ? "the file became shorter" : g_strerror (saved_errno));
+      return FALSE;
+    }
+    if (!buffer_grew (self, n, cancellable, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 typedef struct
 {
   char *path;
@@ -846,9 +934,8 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
 {
   FileUploadArgs *args = data;
   g_autoptr (SynapseChunkedUpload) upload = NULL;
-  g_autofree guint8 *buffer = NULL;
   guint64 size = 0;
-  guint64 read_total = 0;
+  gboolean written;
   int fd;
 
   fd = synapse_open_upload_file (args->path, &size, error);
@@ -859,30 +946,10 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
       size, args->chunk_size);
   synapse_chunked_upload_set_progress_func (upload, args->progress,
       args->progress_data, NULL);
-  buffer = g_malloc (READ_SIZE);
-
-  /* the file is read a little at a time: the upload holds the chunk */
-  while (read_total < size) {
-    gssize n = read (fd, buffer, MIN (READ_SIZE, size - read_total));
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      int saved_errno = errno;
-
-      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-          "Cannot read %s: %s", args->path,
-          n == 0 ? "the file became shorter" : g_strerror (saved_errno));
-      close (fd);
-      return NULL;
-    }
-    read_total += n;
-    if (!synapse_chunked_upload_write (upload, buffer, n, cancellable, error)) {
-      close (fd);
-      return NULL;
-    }
-  }
+  written = write_from_fd (upload, fd, cancellable, error);
   close (fd);
+  if (!written)
+    return NULL;
 
   return synapse_chunked_upload_finish (upload, cancellable, error);
 }
@@ -891,7 +958,8 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
  * synapse_client_create_chunked_upload:
  * @self: a #SynapseClient
  * @path: a local file to upload
- * @chunk_size: bytes per chunk, or 0 for %SYNAPSE_DEFAULT_CHUNK_SIZE
+ * @chunk_size: bytes per chunk, or 0 for the client's
+ *   #SynapseClient:chunk-size
  * @progress: (nullable) (scope call) (closure progress_data): told of the
  *   progress after each chunk
  * @progress_data: data for @progress
@@ -925,7 +993,8 @@ synapse_client_create_chunked_upload (SynapseClient * self, const char *path,
  * synapse_client_create_chunked_upload_async:
  * @self: a #SynapseClient
  * @path: a local file to upload
- * @chunk_size: bytes per chunk, or 0 for %SYNAPSE_DEFAULT_CHUNK_SIZE
+ * @chunk_size: bytes per chunk, or 0 for the client's
+ *   #SynapseClient:chunk-size
  * @progress: (nullable) (scope notified) (closure progress_data)
  *   (destroy progress_data_free): told of the progress after each chunk,
  *   from a worker thread

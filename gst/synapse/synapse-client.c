@@ -31,6 +31,7 @@
 
 #include "config.h"
 
+#include "synapse-chunked-upload.h"
 #include "synapse-client.h"
 #include "synapse-private.h"
 
@@ -70,6 +71,7 @@ struct _SynapseClient
   gboolean ssl_strict;
   char *ca_file;
   guint64 max_response_size;
+  guint64 chunk_size;
 
   /* Made on first use with the settings above; dropped when one of them
    * changes (libsoup wants a session configured before its first request),
@@ -97,6 +99,7 @@ enum
   PROP_SSL_STRICT,
   PROP_CA_FILE,
   PROP_MAX_RESPONSE_SIZE,
+  PROP_CHUNK_SIZE,
   N_PROPS
 };
 
@@ -187,6 +190,9 @@ synapse_client_set_property (GObject * object, guint prop_id,
     case PROP_MAX_RESPONSE_SIZE:
       self->max_response_size = g_value_get_uint64 (value);
       break;
+    case PROP_CHUNK_SIZE:
+      self->chunk_size = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -239,6 +245,9 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_MAX_RESPONSE_SIZE:
       g_value_set_uint64 (value, self->max_response_size);
+      break;
+    case PROP_CHUNK_SIZE:
+      g_value_set_uint64 (value, self->chunk_size);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -436,6 +445,18 @@ synapse_client_class_init (SynapseClientClass * klass)
       "Largest JSON response accepted, in bytes", 1024, G_MAXUINT64,
       DEFAULT_MAX_RESPONSE_SIZE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SynapseClient:chunk-size:
+   *
+   * Bytes per chunk of the uploads that do not say otherwise, such as
+   * synapse_client_create_model()'s. An upload holds one chunk in memory.
+   */
+  properties[PROP_CHUNK_SIZE] =
+      g_param_spec_uint64 ("chunk-size", "Chunk size",
+      "Bytes per chunk of uploads that do not say otherwise", 1,
+      G_MAXSIZE, SYNAPSE_DEFAULT_CHUNK_SIZE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -452,6 +473,7 @@ synapse_client_init (SynapseClient * self)
   self->user_agent = g_strdup (DEFAULT_USER_AGENT);
   self->ssl_strict = TRUE;
   self->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
+  self->chunk_size = SYNAPSE_DEFAULT_CHUNK_SIZE;
 }
 
 /**
@@ -538,6 +560,17 @@ synapse_client_get_page_size (SynapseClient * self)
   page_size = self->page_size;
   g_mutex_unlock (&self->lock);
   return page_size;
+}
+
+gsize
+synapse_client_get_chunk_size (SynapseClient * self)
+{
+  gsize chunk_size;
+
+  g_mutex_lock (&self->lock);
+  chunk_size = self->chunk_size;
+  g_mutex_unlock (&self->lock);
+  return chunk_size;
 }
 
 guint

@@ -518,7 +518,8 @@ create_model_args_new (JsonObject * data, SynapseProgressFunc progress,
  *
  * Registers a model: checks @data and the file locally (every problem is
  * reported at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
- * request), uploads the file with a chunked upload, then `POST`s the model
+ * request), uploads the file with a chunked upload in chunks of
+ * #SynapseClient:chunk-size, then `POST`s the model
  * with the upload's id as `chunked_upload`. A 400 from the backend carries
  * its field errors in synapse_client_error_get_detail().
  *

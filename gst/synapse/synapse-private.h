@@ -57,6 +57,8 @@ JsonNode *synapse_client_send_json (SynapseClient * self,
 
 guint synapse_client_get_page_size (SynapseClient * self);
 
+gsize synapse_client_get_chunk_size (SynapseClient * self);
+
 /* A copy of @params with the client's page size unless they name one. */
 JsonObject *synapse_listing_params (SynapseClient * client,
     JsonObject * params);

@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""gst-synapse benchmarks: one command, a table of figures and ratios.
+
+    tests/bench/run.py [--build _build] [--quick] [--only upload,...]
+
+Every figure is measured in the same run against the same local backend
+(synapse-dev-backend), beside baselines run the same way, so the ratios
+mean something on any machine. --quick shrinks every size so that the test
+suite can smoke-run the whole thing in seconds.
+
+Sections:
+  upload   a file uploaded with libsynapse's chunked upload, beside curl
+           sending the same chunked PUTs; throughput and peak RSS
+"""
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+MIB = 1024 * 1024
+
+
+class Backend:
+    """synapse-dev-backend on a free port, for the length of a `with`."""
+
+    def __init__(self, build, *flags):
+        binary = os.path.join(build, "tests", "backend", "synapse-dev-backend")
+        self.process = subprocess.Popen(
+            [binary, "--port", "0", "--no-log", "--quiet", *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r"(https?://\S+)", line)
+        if not match:
+            self.process.kill()
+            raise RuntimeError(f"synapse-dev-backend did not start: {line!r}")
+        self.url = match.group(1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def children_max_rss_kib():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def run_json(argv, env=None):
+    result = subprocess.run(argv, capture_output=True, text=True, env=env,
+                            check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed: {result.stderr.strip()}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def make_file(path, size):
+    """A file of incompressible bytes, written a MiB at a time."""
+    block = os.urandom(MIB)
+    with open(path, "wb") as f:
+        left = size
+        while left > 0:
+            f.write(block[:min(left, MIB)])
+            left -= min(left, MIB)
+
+
+def curl_chunked_upload(url, path, chunk_size, workdir):
+    """The protocol's chunked upload done by curl, one process a chunk,
+    from chunk files split beforehand (not timed), as a client would send
+    them. Returns (seconds of the PUTs and the finish, seconds of md5sum):
+    the MD5 that finishing needs is taken with md5sum, timed apart."""
+    size = os.path.getsize(path)
+    chunks = []
+    with open(path, "rb") as f:
+        index = 0
+        while True:
+            data = f.read(chunk_size)
+            if not data:
+                break
+            chunk = os.path.join(workdir, f"chunk{index:05d}")
+            with open(chunk, "wb") as out:
+                out.write(data)
+            chunks.append((chunk, index * chunk_size, len(data)))
+            index += 1
+    start = time.monotonic()
+    md5 = subprocess.run(["md5sum", path], capture_output=True, text=True,
+                         check=True).stdout.split()[0]
+    md5_seconds = time.monotonic() - start
+
+    start = time.monotonic()
+    target = url + "chunked_upload/"
+    for chunk, offset, length in chunks:
+        reply = subprocess.run(
+            ["curl", "-sS", "--fail", "-X", "PUT", "-H",
+             f"Content-Range: bytes {offset}-{offset + length - 1}/{size}",
+             "-F", f"filename={os.path.basename(path)}",
+             "-F", f"file=@{chunk};type=application/octet-stream", target],
+            capture_output=True, check=True).stdout
+        target = json.loads(reply)["url"]
+    subprocess.run(["curl", "-sS", "--fail", "-X", "POST", "-H",
+                    "Content-Type: application/json", "--data",
+                    json.dumps({"md5": md5}), target],
+                   capture_output=True, check=True)
+    seconds = time.monotonic() - start
+    for chunk, _, _ in chunks:
+        os.unlink(chunk)
+    return seconds, md5_seconds
+
+
+def bench_upload(build, quick, workdir, rows):
+    size = 8 * MIB if quick else 1024 * MIB
+    chunk = 1 * MIB if quick else 50 * MIB
+    path = os.path.join(workdir, "model.bin")
+    make_file(path, size)
+    bench = os.path.join(build, "tests", "bench", "bench-upload")
+
+    with Backend(build, "--discard-uploads") as backend:
+        # warm the page cache and the backend, measured by neither
+        run_json([bench, backend.url, path, str(chunk)])
+        ours = run_json([bench, backend.url, path, str(chunk)])
+        curl_seconds, md5_seconds = curl_chunked_upload(backend.url, path,
+                                                        chunk, workdir)
+
+    ours_rate = size / ours["seconds"] / MIB
+    curl_rate = size / curl_seconds / MIB
+    script_rate = size / (curl_seconds + md5_seconds) / MIB
+    rss = ours["max_rss_kib"] / 1024
+    rows.append(("upload", f"{size // MIB} MiB in {chunk // MIB} MiB chunks",
+                 "libsynapse (MD5 included)", f"{ours_rate:.0f} MiB/s", ""))
+    rows.append(("upload", "", "curl PUTs alone", f"{curl_rate:.0f} MiB/s",
+                 f"libsynapse/curl = {ours_rate / curl_rate:.2f}"))
+    rows.append(("upload", "", "md5sum, then curl PUTs",
+                 f"{script_rate:.0f} MiB/s",
+                 f"libsynapse/(md5sum+curl) = {ours_rate / script_rate:.2f}"))
+    rows.append(("upload", "", "libsynapse peak RSS", f"{rss:.1f} MiB",
+                 f"{rss / (chunk / MIB):.2f} chunks"))
+    os.unlink(path)
+
+
+SECTIONS = {"upload": bench_upload}
+
+
+def print_table(rows):
+    headers = ("section", "workload", "what", "figure", "ratio")
+    widths = [max(len(str(r[i])) for r in rows + [headers])
+              for i in range(len(headers))]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "_build"))
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes: a smoke run")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help="comma-separated sections")
+    args = parser.parse_args()
+
+    if shutil.which("curl") is None:
+        print("curl is needed for the baselines", file=sys.stderr)
+        return 1
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="synapse-bench-") as workdir:
+        for name in args.only.split(","):
+            SECTIONS[name](os.path.abspath(args.build), args.quick, workdir,
+                           rows)
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
