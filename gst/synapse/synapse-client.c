@@ -1317,14 +1317,16 @@ typedef struct
 {
   guint64 max_size;
   const char *method;
-  JsonNode *result;
-} JsonResponse;
+  SynapseBodyCheck check;
+  gpointer check_data;
+  GBytes *body;
+} BodyReader;
 
 static gboolean
-read_json_response (SoupMessage * msg, GInputStream * stream,
+read_checked_body (SoupMessage * msg, GInputStream * stream,
     gpointer user_data, GCancellable * cancellable, GError ** error)
 {
-  JsonResponse *reader = user_data;
+  BodyReader *reader = user_data;
   g_autofree char *full_url = g_uri_to_string (soup_message_get_uri (msg));
   g_autofree char *url = synapse_redact_url (full_url);
   g_autoptr (GBytes) body = NULL;
@@ -1333,14 +1335,53 @@ read_json_response (SoupMessage * msg, GInputStream * stream,
       url, cancellable, error);
   if (body == NULL)
     return FALSE;
+  /* checked here, so that a body that arrived broken is fetched again */
+  if (reader->check && !reader->check (msg, body, reader->method, url,
+          reader->check_data, error))
+    return FALSE;
 
-  g_clear_pointer (&reader->result, json_node_unref);
+  g_clear_pointer (&reader->body, g_bytes_unref);
+  reader->body = g_steal_pointer (&body);
+  return TRUE;
+}
+
+/* Sends @request and returns its answer's body once @check accepts it. */
+GBytes *
+synapse_client_send_bytes (SynapseClient * self,
+    const SynapseRequest * request, SynapseBodyCheck check,
+    gpointer check_data, GCancellable * cancellable, GError ** error)
+{
+  BodyReader reader = {
+    .method = request->method,
+    .check = check,
+    .check_data = check_data,
+  };
+
+  g_mutex_lock (&self->lock);
+  reader.max_size = self->max_response_size;
+  g_mutex_unlock (&self->lock);
+
+  if (!synapse_client_send (self, request, read_checked_body, &reader,
+          cancellable, error)) {
+    g_clear_pointer (&reader.body, g_bytes_unref);
+    return NULL;
+  }
+  return reader.body;
+}
+
+static gboolean
+parse_json_body (SoupMessage * msg, GBytes * body, const char *method,
+    const char *url, gpointer data, GError ** error)
+{
+  JsonNode **result = data;
+
+  g_clear_pointer (result, json_node_unref);
   if (soup_message_get_status (msg) == SOUP_STATUS_NO_CONTENT) {
-    reader->result = json_node_new (JSON_NODE_NULL);
+    *result = json_node_new (JSON_NODE_NULL);
     return TRUE;
   }
-  reader->result = synapse_parse_json_bytes (body, reader->method, url, error);
-  return reader->result != NULL;
+  *result = synapse_parse_json_bytes (body, method, url, error);
+  return *result != NULL;
 }
 
 /* Sends @request and parses its JSON answer (a null node for a 204). */
@@ -1348,19 +1389,13 @@ JsonNode *
 synapse_client_send_json (SynapseClient * self,
     const SynapseRequest * request, GCancellable * cancellable, GError ** error)
 {
-  JsonResponse reader = { 0 };
+  JsonNode *result = NULL;
+  g_autoptr (GBytes) body = synapse_client_send_bytes (self, request,
+      parse_json_body, &result, cancellable, error);
 
-  g_mutex_lock (&self->lock);
-  reader.max_size = self->max_response_size;
-  g_mutex_unlock (&self->lock);
-  reader.method = request->method;
-
-  if (!synapse_client_send (self, request, read_json_response, &reader,
-          cancellable, error)) {
-    g_clear_pointer (&reader.result, json_node_unref);
-    return NULL;
-  }
-  return reader.result;
+  if (body == NULL)
+    g_clear_pointer (&result, json_node_unref);
+  return result;
 }
 
 static gboolean

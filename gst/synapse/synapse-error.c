@@ -67,7 +67,14 @@ synapse_client_error_get_status_code (const GError * error)
   g_return_val_if_fail (error != NULL, 0);
 
   priv = synapse_client_error_get_private (error);
-  return priv ? priv->status_code : 0;
+  if (priv == NULL)
+    return 0;
+  /* a copy made from the domain and code alone (as language bindings make
+   * them) has lost the private part, but an HTTP failure's code is its
+   * status */
+  if (priv->status_code == 0 && error->code >= 100 && error->code < 600)
+    return error->code;
+  return priv->status_code;
 }
 
 /**

@@ -93,19 +93,23 @@ list_one_page (SynapseClient * client, const char *path, JsonObject * params,
   g_autoptr (JsonObject) page_params = synapse_listing_params (client, params);
   g_autofree char *url = synapse_client_build_url (client, path,
       page_params);
-  gint64 count = -1;
-  JsonArray *results;
+  SynapseFetchedPage fetched = { 0 };
+  g_autoptr (SynapsePage) page = NULL;
   Listing *listing;
 
-  results = synapse_fetch_page (client, url, conversion, &count, NULL,
-      cancellable, error);
-  if (results == NULL)
+  if (!synapse_fetch_page (client, url, conversion, &fetched, cancellable,
+          error))
     return NULL;
+  page = fetched.spans
+      ? synapse_page_new_raw (fetched.body, g_steal_pointer (&fetched.spans),
+      1, 0, fetched.count)
+      : synapse_page_new_items (fetched.items, 1, 0, fetched.count);
+  synapse_fetched_page_clear (&fetched);
 
   listing = g_new0 (Listing, 1);
-  listing->results = results;
-  listing->total_count = count >= 0 ? (guint64) count
-      : json_array_get_length (results);
+  listing->results = synapse_page_dup_items (page);
+  listing->total_count = fetched.count >= 0 ? (guint64) fetched.count
+      : json_array_get_length (listing->results);
   return listing;
 }
 

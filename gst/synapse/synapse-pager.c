@@ -8,18 +8,42 @@
  * SynapsePager:
  *
  * Walks a paginated listing one result at a time (or one page at a time),
- * following the backend's `next` links. It holds one page in memory, so a
- * listing of any length streams in bounded memory; N pages cost N
- * requests, and the total comes from the first page.
+ * following the backend's `next` links: N pages cost N requests, and the
+ * total comes from the first page.
+ *
+ * When the `next` links number their pages (`page=2`, as Django REST
+ * Framework's do), the pager requests up to #SynapsePager:prefetch pages
+ * at once, ahead of the one being read, and still delivers every result in
+ * order, exactly once: a page is only used when the page before it links
+ * to it, and no page past the last one (by the first page's count) is
+ * asked for. With a prefetch of 1 it walks the pages strictly one after
+ * another. Memory holds at most the page being read and the pages being
+ * fetched ahead, however long the listing.
+ *
+ * A page that fails (after the client's retries) fails the call that
+ * needed it; the next call asks for that page again.
  *
  * A pager is used by one caller at a time: call synapse_pager_next() (or
- * its `_async` twin) again only when the previous call has returned.
+ * another reading call) again only when the previous one has returned.
  */
 
 #include "config.h"
 
+#include "synapse-json-scan.h"
+#include "synapse-page.h"
 #include "synapse-pager.h"
 #include "synapse-private.h"
+
+/* A page requested ahead, filled in by a worker thread. */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  char *url;
+  guint number;                 /* the `page` parameter it asks for */
+  gboolean done;                /* guarded by the pager's lock */
+  SynapseFetchedPage result;
+  GError *error;
+} Fetch;
 
 struct _SynapsePager
 {
@@ -27,40 +51,162 @@ struct _SynapsePager
 
   SynapseClient *client;
   SynapseUrlConversion *conversion;
-  char *next_url;               /* NULL once the last page is fetched */
-  JsonArray *page;              /* the results of the page being read */
-  guint page_index;             /* next result of @page to hand out */
+  guint prefetch;
+
+  char *next_url;               /* the next page to ask for in sequence */
+  SynapsePage *page;            /* the page being read */
+  guint page_index;             /* its next result to hand out */
   gint64 total_count;           /* -1 until the first page arrived */
   guint pages_fetched;
-  guint64 position;
-  guint prefetch;
+  guint64 position;             /* results handed out */
+  guint64 results_delivered;    /* results in the pages delivered */
+
+  /* fetching ahead: pages `ahead_number` … `ahead_last` of `ahead_url` */
+  GThreadPool *pool;
+  GCancellable *ahead_cancellable;
+  GMutex lock;
+  GCond cond;
+  GQueue ahead;                 /* of Fetch, in page order */
+  char *ahead_url;
+  guint ahead_number;
+  guint ahead_last;
 };
 
 G_DEFINE_FINAL_TYPE (SynapsePager, synapse_pager, G_TYPE_OBJECT);
+
+enum
+{
+  PROP_0,
+  PROP_PREFETCH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+void
+synapse_fetched_page_clear (SynapseFetchedPage * page)
+{
+  g_clear_pointer (&page->body, g_bytes_unref);
+  g_clear_pointer (&page->spans, g_array_unref);
+  g_clear_pointer (&page->items, json_array_unref);
+  g_clear_pointer (&page->next, g_free);
+}
+
+static Fetch *
+fetch_ref (Fetch * fetch)
+{
+  g_atomic_ref_count_inc (&fetch->ref_count);
+  return fetch;
+}
+
+static void
+fetch_unref (Fetch * fetch)
+{
+  if (!g_atomic_ref_count_dec (&fetch->ref_count))
+    return;
+  g_free (fetch->url);
+  synapse_fetched_page_clear (&fetch->result);
+  g_clear_error (&fetch->error);
+  g_free (fetch);
+}
+
+/* Stops fetching ahead: what is in flight is dropped (its worker finishes
+ * on its own). */
+static void
+synapse_pager_stop_ahead (SynapsePager * self)
+{
+  g_mutex_lock (&self->lock);
+  g_queue_clear_full (&self->ahead, (GDestroyNotify) fetch_unref);
+  g_clear_pointer (&self->ahead_url, g_free);
+  g_mutex_unlock (&self->lock);
+}
 
 static void
 synapse_pager_finalize (GObject * object)
 {
   SynapsePager *self = SYNAPSE_PAGER (object);
 
+  if (self->pool) {
+    g_cancellable_cancel (self->ahead_cancellable);
+    /* waits for the workers, which stop at once */
+    g_thread_pool_free (self->pool, TRUE, TRUE);
+  }
+  synapse_pager_stop_ahead (self);
+  g_clear_object (&self->ahead_cancellable);
   g_clear_object (&self->client);
   g_clear_object (&self->conversion);
   g_free (self->next_url);
-  g_clear_pointer (&self->page, json_array_unref);
+  g_clear_pointer (&self->page, synapse_page_unref);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (synapse_pager_parent_class)->finalize (object);
 }
 
 static void
+synapse_pager_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  SynapsePager *self = SYNAPSE_PAGER (object);
+
+  switch (prop_id) {
+    case PROP_PREFETCH:
+      self->prefetch = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  SynapsePager *self = SYNAPSE_PAGER (object);
+
+  switch (prop_id) {
+    case PROP_PREFETCH:
+      g_value_set_uint (value, self->prefetch);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
 synapse_pager_class_init (SynapsePagerClass * klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = synapse_pager_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = synapse_pager_finalize;
+  object_class->set_property = synapse_pager_set_property;
+  object_class->get_property = synapse_pager_get_property;
+
+  /**
+   * SynapsePager:prefetch:
+   *
+   * How many page requests may be in flight at once; 1 walks the pages
+   * one after another. It takes effect after the first page. The default
+   * is the client's #SynapseClient:prefetch.
+   */
+  properties[PROP_PREFETCH] =
+      g_param_spec_uint ("prefetch", "Prefetch",
+      "Page requests in flight at once (1 = one page at a time)", 1, 64, 1,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 synapse_pager_init (SynapsePager * self)
 {
   self->total_count = -1;
+  self->prefetch = 1;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->ahead);
 }
 
 /* @params with the client's page size unless they name one. */
@@ -100,98 +246,93 @@ synapse_pager_new (SynapseClient * client, const char *path,
   g_return_val_if_fail (conversion == NULL
       || SYNAPSE_IS_URL_CONVERSION (conversion), NULL);
 
-  self = g_object_new (SYNAPSE_TYPE_PAGER, NULL);
+  self = g_object_new (SYNAPSE_TYPE_PAGER, "prefetch",
+      synapse_client_get_default_prefetch (client), NULL);
   self->client = g_object_ref (client);
   self->conversion = conversion ? g_object_ref (conversion) : NULL;
   page_params = synapse_listing_params (client, params);
   self->next_url = synapse_client_build_url (client, path, page_params);
-  self->prefetch = synapse_client_get_default_prefetch (client);
   return self;
 }
 
-/* Checks that @root is a DRF page and takes it apart. */
-gboolean
-synapse_parse_page (JsonNode * root, const char *url, JsonArray ** results,
-    gint64 * count, char **next, GError ** error)
+static gboolean
+scan_page_body (SoupMessage * msg, GBytes * body, const char *method,
+    const char *url, gpointer data, GError ** error)
 {
-  JsonObject *page;
-  JsonNode *member;
-  g_autofree char *shown = synapse_redact_url (url);
+  SynapseJsonPage *scan = data;
+  g_autoptr (GError) scan_error = NULL;
+  gsize size;
+  const char *bytes = g_bytes_get_data (body, &size);
 
-  if (!JSON_NODE_HOLDS_OBJECT (root)) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "a page must be a JSON object");
+  synapse_json_page_clear (scan);
+  if (!synapse_json_scan_page (bytes, size, scan, &scan_error)) {
+    synapse_set_protocol_error (error, method, url, "malformed JSON (%s)",
+        scan_error->message);
     return FALSE;
-  }
-  page = json_node_get_object (root);
-
-  member = json_object_get_member (page, "results");
-  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member)) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "the page has no \"results\" array");
-    return FALSE;
-  }
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (member));
-      i++) {
-    if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (json_node_get_array
-                (member), i))) {
-      synapse_set_protocol_error (error, "GET", shown,
-          "result %u of the page is not a JSON object", i);
-      return FALSE;
-    }
-  }
-  *results = json_array_ref (json_node_get_array (member));
-
-  *count = -1;
-  member = json_object_get_member (page, "count");
-  if (member && !JSON_NODE_HOLDS_NULL (member)) {
-    if (!JSON_NODE_HOLDS_VALUE (member)
-        || json_node_get_value_type (member) != G_TYPE_INT64
-        || json_node_get_int (member) < 0) {
-      synapse_set_protocol_error (error, "GET", shown,
-          "\"count\" is not a whole number");
-      g_clear_pointer (results, json_array_unref);
-      return FALSE;
-    }
-    *count = json_node_get_int (member);
-  }
-
-  if (next == NULL)
-    return TRUE;
-  *next = NULL;
-  member = json_object_get_member (page, "next");
-  if (member && !JSON_NODE_HOLDS_NULL (member)) {
-    g_autoptr (GUri) base = NULL;
-    g_autoptr (GUri) resolved = NULL;
-
-    if (JSON_NODE_HOLDS_VALUE (member)
-        && json_node_get_value_type (member) == G_TYPE_STRING) {
-      base = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-      resolved = base ? g_uri_parse_relative (base,
-          json_node_get_string (member), SOUP_HTTP_URI_FLAGS, NULL) : NULL;
-    }
-    if (resolved == NULL) {
-      synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
-      g_clear_pointer (results, json_array_unref);
-      return FALSE;
-    }
-    *next = g_uri_to_string (resolved);
-    /* a page that links to itself would be walked forever */
-    if (g_strcmp0 (*next, url) == 0) {
-      synapse_set_protocol_error (error, "GET", shown,
-          "the page's \"next\" link points to the page itself");
-      g_clear_pointer (next, g_free);
-      g_clear_pointer (results, json_array_unref);
-      return FALSE;
-    }
   }
   return TRUE;
 }
 
-/* Fetches the page at @url, checks and converts it. */
-JsonArray *
+/* Checks that a scanned body is a DRF page and takes its `next` link. */
+static gboolean
+check_page (SynapseJsonPage * scan, const char *url, char **next,
+    GError ** error)
+{
+  g_autofree char *shown = synapse_redact_url (url);
+  g_autoptr (GUri) base = NULL;
+  g_autoptr (GUri) resolved = NULL;
+
+  *next = NULL;
+  if (!scan->is_object) {
+    synapse_set_protocol_error (error, "GET", shown,
+        "a page must be a JSON object");
+    return FALSE;
+  }
+  if (scan->results == NULL) {
+    synapse_set_protocol_error (error, "GET", shown,
+        "the page has no \"results\" array");
+    return FALSE;
+  }
+  if (!scan->results_are_objects) {
+    synapse_set_protocol_error (error, "GET", shown,
+        "the page's results are not all JSON objects");
+    return FALSE;
+  }
+  if (!scan->count_valid) {
+    synapse_set_protocol_error (error, "GET", shown,
+        "\"count\" is not a whole number");
+    return FALSE;
+  }
+  if (!scan->next_valid) {
+    synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
+    return FALSE;
+  }
+  if (scan->next == NULL)
+    return TRUE;
+
+  base = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  resolved = base ? g_uri_parse_relative (base, scan->next,
+      SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  if (resolved == NULL) {
+    synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
+    return FALSE;
+  }
+  *next = g_uri_to_string (resolved);
+  /* a page that links to itself would be walked forever */
+  if (g_strcmp0 (*next, url) == 0) {
+    synapse_set_protocol_error (error, "GET", shown,
+        "the page's \"next\" link points to the page itself");
+    g_clear_pointer (next, g_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* GETs the page at @url and checks it. Without a conversion the page stays
+ * as the backend's bytes; with one it is parsed and converted. */
+gboolean
 synapse_fetch_page (SynapseClient * client, const char *url,
-    SynapseUrlConversion * conversion, gint64 * count, char **next,
+    SynapseUrlConversion * conversion, SynapseFetchedPage * page,
     GCancellable * cancellable, GError ** error)
 {
   SynapseRequest request = {
@@ -199,55 +340,290 @@ synapse_fetch_page (SynapseClient * client, const char *url,
     .path = url,
     .idempotent = TRUE,
   };
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (JsonArray) results = NULL;
+  g_auto (SynapseJsonPage) scan = { 0 };
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  char *next = NULL;
+  gsize size;
+  const char *data;
 
-  root = synapse_client_send_json (client, &request, cancellable, error);
-  if (root == NULL)
-    return NULL;
-  if (!synapse_parse_page (root, url, &results, count, next, error))
-    return NULL;
-  if (conversion && !synapse_url_conversion_apply (conversion, client,
-          results, cancellable, error)) {
-    if (next)
-      g_clear_pointer (next, g_free);
-    return NULL;
+  memset (page, 0, sizeof *page);
+  body = synapse_client_send_bytes (client, &request, scan_page_body, &scan,
+      cancellable, error);
+  if (body == NULL || !check_page (&scan, url, &next, error))
+    return FALSE;
+
+  page->next = next;
+  page->count = scan.count;
+  if (conversion == NULL) {
+    page->body = g_steal_pointer (&body);
+    page->spans = g_steal_pointer (&scan.results);
+    return TRUE;
   }
-  return g_steal_pointer (&results);
+
+  parser = json_parser_new ();
+  data = g_bytes_get_data (body, &size);
+  /* already checked by the scan: this cannot fail */
+  if (!json_parser_load_from_data (parser, data, size, NULL))
+    g_return_val_if_reached (FALSE);
+  page->items = json_array_ref (json_object_get_array_member
+      (json_node_get_object (json_parser_get_root (parser)), "results"));
+  if (!synapse_url_conversion_apply (conversion, client, page->items,
+          cancellable, error)) {
+    synapse_fetched_page_clear (page);
+    return FALSE;
+  }
+  return TRUE;
 }
 
-/* Makes the next page the current one; FALSE at the end or on error. */
+/* The value of a URL's `page` parameter, or 0. */
+static guint
+page_number_of (const char *url)
+{
+  const char *query = strchr (url, '?');
+  g_auto (GStrv) params = NULL;
+  guint number = 0;
+
+  if (query == NULL)
+    return 0;
+  params = g_strsplit (query + 1, "&", -1);
+  for (guint i = 0; params[i]; i++) {
+    char *end;
+    guint64 value;
+
+    if (!g_str_has_prefix (params[i], "page="))
+      continue;
+    value = g_ascii_strtoull (params[i] + 5, &end, 10);
+    number = (*end == '\0' && end != params[i] + 5 && value < G_MAXUINT)
+        ? value : 0;
+  }
+  return number;
+}
+
+/* @url with its `page` parameter set to @number, everything else as it
+ * was. */
+static char *
+url_with_page (const char *url, guint number)
+{
+  const char *query = strchr (url, '?');
+  g_auto (GStrv) params = g_strsplit (query + 1, "&", -1);
+  GString *out = g_string_new_len (url, query + 1 - url);
+
+  for (guint i = 0; params[i]; i++) {
+    if (i > 0)
+      g_string_append_c (out, '&');
+    if (g_str_has_prefix (params[i], "page="))
+      g_string_append_printf (out, "page=%u", number);
+    else
+      g_string_append (out, params[i]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static void
+fetch_ahead (gpointer data, gpointer user_data)
+{
+  Fetch *fetch = data;
+  SynapsePager *self = user_data;
+  GError *error = NULL;
+
+  synapse_fetch_page (self->client, fetch->url, self->conversion,
+      &fetch->result, self->ahead_cancellable, &error);
+
+  g_mutex_lock (&self->lock);
+  fetch->error = error;
+  fetch->done = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  fetch_unref (fetch);
+}
+
+/* Keeps `prefetch` pages requested, never past the last one. */
+static void
+synapse_pager_top_up (SynapsePager * self)
+{
+  g_mutex_lock (&self->lock);
+  while (self->ahead_url && self->ahead.length < self->prefetch
+      && self->ahead_number <= self->ahead_last) {
+    Fetch *fetch = g_new0 (Fetch, 1);
+
+    g_atomic_ref_count_init (&fetch->ref_count);
+    fetch->number = self->ahead_number++;
+    fetch->url = url_with_page (self->ahead_url, fetch->number);
+    g_queue_push_tail (&self->ahead, fetch);
+    g_thread_pool_push (self->pool, fetch_ref (fetch), NULL);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* After the first page: fetch ahead when the links number their pages and
+ * the count says where they end. */
+static void
+synapse_pager_maybe_start_ahead (SynapsePager * self,
+    const SynapseFetchedPage * first, guint n_results)
+{
+  guint number;
+
+  if (self->prefetch < 2 || first->next == NULL || first->count <= 0
+      || n_results == 0)
+    return;
+  number = page_number_of (first->next);
+  if (number < 2)
+    return;
+
+  if (self->pool == NULL) {
+    self->ahead_cancellable = g_cancellable_new ();
+    self->pool = g_thread_pool_new (fetch_ahead, self, self->prefetch, FALSE,
+        NULL);
+  }
+  g_mutex_lock (&self->lock);
+  self->ahead_url = g_strdup (first->next);
+  self->ahead_number = number;
+  /* the page that holds the last result: no request goes past it (a page
+   * with a `next` link is a full one) */
+  self->ahead_last = 1 + (first->count - 1) / n_results;
+  g_mutex_unlock (&self->lock);
+
+  /* the ahead pages take over from the sequential walk */
+  g_clear_pointer (&self->next_url, g_free);
+  synapse_pager_top_up (self);
+}
+
+static void
+wake_waiter (GCancellable * cancellable, SynapsePager * self)
+{
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Waits until @fetch is done, unless @cancellable fires first. */
 static gboolean
+wait_for_fetch (SynapsePager * self, Fetch * fetch,
+    GCancellable * cancellable, GError ** error)
+{
+  gulong handler = 0;
+  gboolean done;
+
+  if (cancellable)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_waiter),
+        self, NULL);
+  g_mutex_lock (&self->lock);
+  while (!fetch->done && !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&self->cond, &self->lock);
+  done = fetch->done;
+  g_mutex_unlock (&self->lock);
+  if (cancellable)
+    g_cancellable_disconnect (cancellable, handler);
+
+  if (!done)
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  return TRUE;
+}
+
+/* Takes the next page requested ahead into @result. */
+static gboolean
+take_ahead (SynapsePager * self, SynapseFetchedPage * result,
+    GCancellable * cancellable, GError ** error)
+{
+  Fetch *fetch = g_queue_peek_head (&self->ahead);
+  guint linked;
+
+  if (!wait_for_fetch (self, fetch, cancellable, error))
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  g_queue_pop_head (&self->ahead);
+  g_mutex_unlock (&self->lock);
+
+  if (fetch->error) {
+    /* the next call asks for this page again, one page at a time */
+    g_propagate_error (error, g_steal_pointer (&fetch->error));
+    self->next_url = g_strdup (fetch->url);
+    synapse_pager_stop_ahead (self);
+    fetch_unref (fetch);
+    return FALSE;
+  }
+
+  *result = fetch->result;
+  memset (&fetch->result, 0, sizeof fetch->result);
+  linked = result->next ? page_number_of (result->next) : 0;
+  if (result->next == NULL) {
+    /* the last page: what was asked past it is not needed */
+    synapse_pager_stop_ahead (self);
+  } else if (linked != fetch->number + 1 || fetch->number >= self->ahead_last) {
+    /* the links no longer match the count: follow them one by one */
+    synapse_pager_stop_ahead (self);
+    self->next_url = g_strdup (result->next);
+  } else {
+    synapse_pager_top_up (self);
+  }
+  fetch_unref (fetch);
+  return TRUE;
+}
+
+/* The next page, or NULL at the end (@error unset) or on failure. */
+static SynapsePage *
 synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
     GError ** error)
 {
-  g_autoptr (JsonArray) results = NULL;
-  gint64 count = -1;
-  char *next = NULL;
+  SynapseFetchedPage result = { 0 };
+  SynapsePage *page;
+  guint n_results;
 
-  if (self->next_url == NULL)
-    return FALSE;
+  if (!g_queue_is_empty (&self->ahead)) {
+    if (!take_ahead (self, &result, cancellable, error))
+      return NULL;
+  } else if (self->next_url) {
+    if (!synapse_fetch_page (self->client, self->next_url, self->conversion,
+            &result, cancellable, error))
+      return NULL;
+    g_free (self->next_url);
+    self->next_url = g_strdup (result.next);
+  } else {
+    return NULL;
+  }
 
-  results = synapse_fetch_page (self->client, self->next_url,
-      self->conversion, &count, &next, cancellable, error);
-  if (results == NULL)
-    return FALSE;
-
-  g_free (self->next_url);
-  self->next_url = next;
-  if (self->pages_fetched == 0 || count >= 0)
-    self->total_count = count;
+  n_results = result.spans ? result.spans->len
+      : json_array_get_length (result.items);
+  if (self->pages_fetched == 0) {
+    self->total_count = result.count;
+    synapse_pager_maybe_start_ahead (self, &result, n_results);
+  }
   self->pages_fetched++;
-  g_clear_pointer (&self->page, json_array_unref);
-  self->page = g_steal_pointer (&results);
-  self->page_index = 0;
-  return TRUE;
+
+  if (result.spans)
+    page = synapse_page_new_raw (result.body, g_steal_pointer (&result.spans),
+        self->pages_fetched, self->results_delivered, self->total_count);
+  else
+    page = synapse_page_new_items (result.items, self->pages_fetched,
+        self->results_delivered, self->total_count);
+  self->results_delivered += n_results;
+  synapse_fetched_page_clear (&result);
+  return page;
 }
 
 static gboolean
 synapse_pager_has_pending (SynapsePager * self)
 {
-  return self->page && self->page_index < json_array_get_length (self->page);
+  return self->page && self->page_index < synapse_page_get_n_items (self->page);
+}
+
+/* Makes sure a page with results to hand out is the current one. */
+static gboolean
+synapse_pager_ensure_pending (SynapsePager * self,
+    GCancellable * cancellable, GError ** error)
+{
+  while (!synapse_pager_has_pending (self)) {
+    SynapsePage *page = synapse_pager_advance (self, cancellable, error);
+
+    if (page == NULL)
+      return FALSE;
+    g_clear_pointer (&self->page, synapse_page_unref);
+    self->page = page;
+    self->page_index = 0;
+  }
+  return TRUE;
 }
 
 static gpointer
@@ -255,42 +631,40 @@ pager_next_run (gpointer source, gpointer data, GCancellable * cancellable,
     GError ** error)
 {
   SynapsePager *self = source;
-  JsonObject *result;
 
-  while (!synapse_pager_has_pending (self)) {
-    if (!synapse_pager_advance (self, cancellable, error))
-      return NULL;
-  }
-  result = json_array_get_object_element (self->page, self->page_index++);
+  if (!synapse_pager_ensure_pending (self, cancellable, error))
+    return NULL;
   self->position++;
-  return json_object_ref (result);
+  return synapse_page_dup_item (self->page, self->page_index++);
+}
+
+static gpointer
+pager_read_page_run (gpointer source, gpointer data,
+    GCancellable * cancellable, GError ** error)
+{
+  SynapsePager *self = source;
+  SynapsePage *rest;
+  guint n_items;
+
+  if (!synapse_pager_ensure_pending (self, cancellable, error))
+    return NULL;
+
+  n_items = synapse_page_get_n_items (self->page);
+  rest = self->page_index == 0 ? synapse_page_ref (self->page)
+      : synapse_page_new_rest (self->page, self->page_index);
+  self->position += n_items - self->page_index;
+  self->page_index = n_items;
+  return rest;
 }
 
 static gpointer
 pager_next_page_run (gpointer source, gpointer data,
     GCancellable * cancellable, GError ** error)
 {
-  SynapsePager *self = source;
-  JsonArray *rest;
-  guint length;
+  g_autoptr (SynapsePage) page = pager_read_page_run (source, data,
+      cancellable, error);
 
-  while (!synapse_pager_has_pending (self)) {
-    if (!synapse_pager_advance (self, cancellable, error))
-      return NULL;
-  }
-
-  length = json_array_get_length (self->page);
-  if (self->page_index == 0) {
-    rest = json_array_ref (self->page);
-  } else {
-    rest = json_array_sized_new (length - self->page_index);
-    for (guint i = self->page_index; i < length; i++)
-      json_array_add_element (rest,
-          json_node_ref (json_array_get_element (self->page, i)));
-  }
-  self->position += length - self->page_index;
-  self->page_index = length;
-  return rest;
+  return page ? synapse_page_dup_items (page) : NULL;
 }
 
 /**
@@ -353,17 +727,80 @@ synapse_pager_next_finish (SynapsePager * self, GAsyncResult * result,
 }
 
 /**
+ * synapse_pager_read_page:
+ * @self: a #SynapsePager
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The next page; when synapse_pager_next() has handed out part of a page,
+ * the rest of that page. A #SynapsePage gives each result as the backend's
+ * own bytes when nothing was converted: the way to pass results on as text
+ * without parsing them.
+ *
+ * Returns: (transfer full) (nullable): the page, never empty, or %NULL at
+ *   the end (with @error unset) or on failure (with @error set)
+ */
+SynapsePage *
+synapse_pager_read_page (SynapsePager * self, GCancellable * cancellable,
+    GError ** error)
+{
+  g_return_val_if_fail (SYNAPSE_IS_PAGER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return pager_read_page_run (self, NULL, cancellable, error);
+}
+
+/**
+ * synapse_pager_read_page_async:
+ * @self: a #SynapsePager
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the result
+ * @user_data: data for @callback
+ *
+ * Gets the next page as synapse_pager_read_page() does, without blocking.
+ */
+void
+synapse_pager_read_page_async (SynapsePager * self,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_PAGER (self));
+
+  synapse_task_run (self, synapse_pager_read_page_async, pager_read_page_run,
+      NULL, NULL, (GDestroyNotify) synapse_page_unref, cancellable, callback,
+      user_data);
+}
+
+/**
+ * synapse_pager_read_page_finish:
+ * @self: a #SynapsePager
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_pager_read_page_async().
+ *
+ * Returns: (transfer full) (nullable): the page, or %NULL at the end or on
+ *   failure
+ */
+SynapsePage *
+synapse_pager_read_page_finish (SynapsePager * self, GAsyncResult * result,
+    GError ** error)
+{
+  return synapse_task_finish (self, result, synapse_pager_read_page_async,
+      error);
+}
+
+/**
  * synapse_pager_next_page:
  * @self: a #SynapsePager
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * The results of the next page; when synapse_pager_next() has handed out
- * part of a page, the rest of that page.
+ * The results of the next page as objects; when synapse_pager_next() has
+ * handed out part of a page, the rest of that page.
  *
- * Returns: (transfer full) (nullable): the
- *   results, never empty, or %NULL at the end (with @error unset) or on
- *   failure (with @error set)
+ * Returns: (transfer full) (nullable): the results, never empty, or %NULL
+ *   at the end (with @error unset) or on failure (with @error set)
  */
 JsonArray *
 synapse_pager_next_page (SynapsePager * self, GCancellable * cancellable,
@@ -404,8 +841,8 @@ synapse_pager_next_page_async (SynapsePager * self,
  *
  * Finishes synapse_pager_next_page_async().
  *
- * Returns: (transfer full) (nullable): the
- *   results, or %NULL at the end or on failure
+ * Returns: (transfer full) (nullable): the results, or %NULL at the end or
+ *   on failure
  */
 JsonArray *
 synapse_pager_next_page_finish (SynapsePager * self, GAsyncResult * result,
@@ -436,7 +873,7 @@ synapse_pager_get_total_count (SynapsePager * self)
  * synapse_pager_get_pages_fetched:
  * @self: a #SynapsePager
  *
- * Returns: how many pages have been fetched so far
+ * Returns: how many pages have been delivered so far
  */
 guint
 synapse_pager_get_pages_fetched (SynapsePager * self)
@@ -464,7 +901,7 @@ synapse_pager_get_position (SynapsePager * self)
  * synapse_pager_get_prefetch:
  * @self: a #SynapsePager
  *
- * Returns: how many pages the pager keeps requested ahead
+ * Returns: how many page requests may be in flight at once
  */
 guint
 synapse_pager_get_prefetch (SynapsePager * self)
@@ -477,16 +914,14 @@ synapse_pager_get_prefetch (SynapsePager * self)
 /**
  * synapse_pager_set_prefetch:
  * @self: a #SynapsePager
- * @prefetch: pages to keep requested ahead, at least 1
+ * @prefetch: page requests in flight at once, at least 1
  *
- * Sets how many pages are requested ahead of the one being read; it takes
- * the client's #SynapseClient:prefetch by default.
+ * Sets #SynapsePager:prefetch. Call it before the first page is read.
  */
 void
 synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
 {
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
-  g_return_if_fail (prefetch >= 1);
 
-  self->prefetch = prefetch;
+  g_object_set (self, "prefetch", prefetch, NULL);
 }

@@ -11,6 +11,7 @@
 #endif
 
 #include <synapse/synapse-client.h>
+#include <synapse/synapse-page.h>
 #include <synapse/synapse-url-conversion.h>
 
 G_BEGIN_DECLS
@@ -34,6 +35,19 @@ void synapse_pager_next_async (SynapsePager * self,
     gpointer user_data);
 
 JsonObject *synapse_pager_next_finish (SynapsePager * self,
+    GAsyncResult * result,
+    GError ** error);
+
+SynapsePage *synapse_pager_read_page (SynapsePager * self,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_pager_read_page_async (SynapsePager * self,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+SynapsePage *synapse_pager_read_page_finish (SynapsePager * self,
     GAsyncResult * result,
     GError ** error);
 

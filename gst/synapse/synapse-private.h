@@ -13,6 +13,7 @@
 
 #include "synapse-client.h"
 #include "synapse-error.h"
+#include "synapse-page.h"
 #include "synapse-url-conversion.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,16 @@ gboolean synapse_client_send (SynapseClient * self,
 gboolean synapse_check_body_complete (SoupMessage * msg, guint64 received,
     GError ** error);
 
+/* Accepts or refuses a 2xx body as it arrives; a refusal with a
+ * SYNAPSE_CLIENT_ERROR_PROTOCOL error is retried like a broken
+ * connection. */
+typedef gboolean (*SynapseBodyCheck) (SoupMessage * msg, GBytes * body,
+    const char *method, const char *url, gpointer data, GError ** error);
+
+GBytes *synapse_client_send_bytes (SynapseClient * self,
+    const SynapseRequest * request, SynapseBodyCheck check,
+    gpointer check_data, GCancellable * cancellable, GError ** error);
+
 JsonNode *synapse_client_send_json (SynapseClient * self,
     const SynapseRequest * request, GCancellable * cancellable,
     GError ** error);
@@ -63,15 +74,33 @@ gsize synapse_client_get_chunk_size (SynapseClient * self);
 JsonObject *synapse_listing_params (SynapseClient * client,
     JsonObject * params);
 
-/* Checks that @root is a DRF page ({"count", "next", "results"}) and takes
- * it apart; @next may be NULL when the caller does not follow it. */
-gboolean synapse_parse_page (JsonNode * root, const char *url,
-    JsonArray ** results, gint64 * count, char **next, GError ** error);
+/* A page as it arrived: the backend's bytes and where its results lie, or
+ * (when converted) the results parsed. */
+typedef struct
+{
+  GBytes *body;
+  GArray *spans;                /* of SynapseJsonSpan */
+  JsonArray *items;
+  gint64 count;                 /* -1 when the backend gave none */
+  char *next;                   /* absolute, or NULL on the last page */
+} SynapseFetchedPage;
 
-/* GETs the page at @url, checks it and applies @conversion to it. */
-JsonArray *synapse_fetch_page (SynapseClient * client, const char *url,
-    SynapseUrlConversion * conversion, gint64 * count, char **next,
+void synapse_fetched_page_clear (SynapseFetchedPage * page);
+
+/* GETs the page at @url, checks that it is a DRF page and, with
+ * @conversion, parses and converts its results. */
+gboolean synapse_fetch_page (SynapseClient * client, const char *url,
+    SynapseUrlConversion * conversion, SynapseFetchedPage * page,
     GCancellable * cancellable, GError ** error);
+
+SynapsePage *synapse_page_new_raw (GBytes * body, GArray * spans,
+    guint number, guint64 position, gint64 total_count);
+
+SynapsePage *synapse_page_new_items (JsonArray * items, guint number,
+    guint64 position, gint64 total_count);
+
+/* The results of @page from @first on, as a page of their own. */
+SynapsePage *synapse_page_new_rest (SynapsePage * page, guint first);
 
 guint synapse_client_get_default_prefetch (SynapseClient * self);
 

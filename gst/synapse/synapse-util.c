@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "synapse-json-scan.h"
 #include "synapse-private.h"
 
 typedef struct
@@ -180,7 +181,10 @@ synapse_parse_json_bytes (GBytes * bytes, const char *method,
     synapse_set_protocol_error (error, method, url, "empty body");
     return NULL;
   }
-  if (!json_parser_load_from_data (parser, data, size, &parse_error)) {
+  /* json-glib's parser recurses without a bound: check the nesting (and
+   * the rest) first */
+  if (!synapse_json_validate (data, size, &parse_error)
+      || !json_parser_load_from_data (parser, data, size, &parse_error)) {
     synapse_set_protocol_error (error, method, url, "malformed JSON (%s)",
         parse_error->message);
     return NULL;

@@ -13,6 +13,7 @@
 #include <synapse/synapse-error.h>
 #include <synapse/synapse-client.h>
 #include <synapse/synapse-url-conversion.h>
+#include <synapse/synapse-page.h>
 #include <synapse/synapse-pager.h>
 #include <synapse/synapse-chunked-upload.h>
 #include <synapse/synapse-ml.h>

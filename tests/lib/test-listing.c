@@ -482,6 +482,136 @@ test_async_cancel (Fixture * f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* The walks again, with pages fetched ahead. */
+static void
+test_prefetch_walks_every_event_once (Fixture * f, gconstpointer data)
+{
+  g_object_set (f->client, "prefetch", 4, NULL);
+  test_pager_walks_every_event_once (f, data);
+}
+
+static void
+test_prefetch_pages_and_rest_of_page (Fixture * f, gconstpointer data)
+{
+  g_object_set (f->client, "prefetch", 3, NULL);
+  test_pager_pages_and_rest_of_page (f, data);
+}
+
+static void
+test_prefetch_retries_lose_nothing (Fixture * f, gconstpointer data)
+{
+  g_object_set (f->client, "prefetch", 5, NULL);
+  test_retried_pages_lose_and_repeat_nothing (f, data);
+}
+
+static void
+test_prefetch_never_asks_past_the_last_page (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+
+  /* 300 events, 64 a page: 5 pages, the last one short */
+  g_object_set (f->client, "prefetch", 8, NULL);
+  json_object_set_int_member (params, "page_size", 64);
+  events = synapse_client_list_ground_truth_events (f->client, params, NULL,
+      TRUE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_arrays_equal (events, expected));
+
+  requests = synapse_test_backend_dup_requests (f->backend);
+  g_assert_cmpuint (requests->len, ==, 5);
+  for (guint i = 0; i < requests->len; i++)
+    g_assert_cmpuint (((SynapseTestRequest *) requests->pdata[i])->status,
+        ==, 200);
+}
+
+static void
+test_prefetch_failure_surfaces_in_order (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault fault = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .query = "page=4",
+    .status = 401,
+    .retry_after = -1,
+    .times = 1,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) walked = json_array_new ();
+  SynapsePage *page;
+  guint failures = 0;
+
+  synapse_test_backend_add_fault (f->backend, &fault);
+  json_object_set_int_member (params, "page_size", 30);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  synapse_pager_set_prefetch (pager, 4);
+
+  /* pages 1-3 arrive, page 4 fails once and is asked again on the next
+   * call: nothing is lost or repeated */
+  for (;;) {
+    page = synapse_pager_read_page (pager, NULL, &error);
+    if (page == NULL && error) {
+      g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_UNAUTHORIZED);
+      g_assert_cmpuint (json_array_get_length (walked), ==, 90);
+      g_clear_error (&error);
+      failures++;
+      continue;
+    }
+    if (page == NULL)
+      break;
+    for (guint i = 0; i < synapse_page_get_n_items (page); i++) {
+      g_autoptr (JsonObject) item = synapse_page_dup_item (page, i);
+
+      json_array_add_object_element (walked, g_steal_pointer (&item));
+    }
+    g_assert_cmpuint (synapse_page_get_position (page) +
+        synapse_page_get_n_items (page), ==, json_array_get_length (walked));
+    synapse_page_unref (page);
+  }
+  g_assert_cmpuint (failures, ==, 1);
+  g_assert_true (json_arrays_equal (walked, expected));
+}
+
+static void
+test_raw_item_bytes_are_the_backend_bytes (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (SynapsePage) page = NULL;
+  g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
+      2);
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 2);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  page = synapse_pager_read_page (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (synapse_page_get_n_items (page), ==, 100);
+  g_assert_cmpint (synapse_page_get_total_count (page), ==, 100);
+  for (guint i = 0; i < 100; i++) {
+    g_autoptr (GBytes) bytes = synapse_page_get_item_bytes (page, i);
+    gsize size;
+    const char *text = g_bytes_get_data (bytes, &size);
+    g_autofree char *copy = g_strndup (text, size);
+    g_autoptr (JsonNode) parsed = NULL;
+
+    g_assert_null (memchr (text, '\n', size));
+    g_assert_true (text[0] == '{' && text[size - 1] == '}');
+    parsed = json_from_string (copy, &error);
+    g_assert_no_error (error);
+    g_assert_true (json_node_equal (parsed, json_array_get_element (expected,
+                i)));
+  }
+}
+
 #define ADD(name, func) \
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -503,6 +633,17 @@ main (int argc, char **argv)
   ADD ("/listing/pager/every-event-once", test_pager_walks_every_event_once);
   ADD ("/listing/pager/pages", test_pager_pages_and_rest_of_page);
   ADD ("/listing/pager/error-mid-listing", test_pager_error_mid_listing);
+  ADD ("/listing/pager/raw-item-bytes",
+      test_raw_item_bytes_are_the_backend_bytes);
+  ADD ("/listing/prefetch/every-event-once",
+      test_prefetch_walks_every_event_once);
+  ADD ("/listing/prefetch/pages", test_prefetch_pages_and_rest_of_page);
+  ADD ("/listing/prefetch/retries-lose-nothing",
+      test_prefetch_retries_lose_nothing);
+  ADD ("/listing/prefetch/not-past-last-page",
+      test_prefetch_never_asks_past_the_last_page);
+  ADD ("/listing/prefetch/failure-in-order",
+      test_prefetch_failure_surfaces_in_order);
   ADD ("/listing/versions/get", test_get_ground_truth_version);
   ADD ("/listing/async/twins", test_async_twins);
   ADD ("/listing/async/cancel", test_async_cancel);

@@ -1,0 +1,282 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SynapsePage:
+ *
+ * One page of a listing, as a #SynapsePager delivers it: its results, its
+ * place in the listing and the listing's total.
+ *
+ * A page whose results need no URL conversion keeps the bytes the backend
+ * sent, and synapse_page_get_item_bytes() hands out each result's own
+ * bytes without parsing or serializing anything: the fast way to pass
+ * results on as text (one line of NDJSON each). synapse_page_dup_item()
+ * parses them when asked.
+ *
+ * A page is used from one thread at a time.
+ */
+
+#include "config.h"
+
+#include "synapse-json-scan.h"
+#include "synapse-page.h"
+#include "synapse-private.h"
+
+struct _SynapsePage
+{
+  gatomicrefcount ref_count;
+
+  /* raw: the body and where each result lies in it; the spans are those
+   * of the body's results from index `first` on */
+  GBytes *body;
+  GArray *spans;
+  guint first;
+  /* parsed: the results as objects (made on demand for a raw page) */
+  JsonArray *items;
+
+  guint number;
+  guint64 position;
+  gint64 total_count;
+};
+
+G_DEFINE_BOXED_TYPE (SynapsePage, synapse_page, synapse_page_ref,
+    synapse_page_unref);
+
+static SynapsePage *
+page_new (guint number, guint64 position, gint64 total_count)
+{
+  SynapsePage *page = g_new0 (SynapsePage, 1);
+
+  g_atomic_ref_count_init (&page->ref_count);
+  page->number = number;
+  page->position = position;
+  page->total_count = total_count;
+  return page;
+}
+
+/* A page that keeps @body, whose results lie at @spans (taken). */
+SynapsePage *
+synapse_page_new_raw (GBytes * body, GArray * spans, guint number,
+    guint64 position, gint64 total_count)
+{
+  SynapsePage *page = page_new (number, position, total_count);
+
+  page->body = g_bytes_ref (body);
+  page->spans = spans;
+  return page;
+}
+
+/* A page of results already parsed (and converted). */
+SynapsePage *
+synapse_page_new_items (JsonArray * items, guint number, guint64 position,
+    gint64 total_count)
+{
+  SynapsePage *page = page_new (number, position, total_count);
+
+  page->items = json_array_ref (items);
+  return page;
+}
+
+SynapsePage *
+synapse_page_new_rest (SynapsePage * page, guint first)
+{
+  SynapsePage *rest = page_new (page->number, page->position + first,
+      page->total_count);
+  guint n_items = synapse_page_get_n_items (page);
+
+  if (page->spans) {
+    rest->body = g_bytes_ref (page->body);
+    rest->first = page->first + first;
+    rest->spans = g_array_sized_new (FALSE, FALSE, sizeof (SynapseJsonSpan),
+        n_items - first);
+    g_array_append_vals (rest->spans, &g_array_index (page->spans,
+            SynapseJsonSpan, first), n_items - first);
+  } else {
+    rest->items = json_array_sized_new (n_items - first);
+    for (guint i = first; i < n_items; i++)
+      json_array_add_element (rest->items,
+          json_node_ref (json_array_get_element (page->items, i)));
+  }
+  return rest;
+}
+
+/**
+ * synapse_page_ref:
+ * @page: a #SynapsePage
+ *
+ * Returns: (transfer full): @page
+ */
+SynapsePage *
+synapse_page_ref (SynapsePage * page)
+{
+  g_return_val_if_fail (page != NULL, NULL);
+
+  g_atomic_ref_count_inc (&page->ref_count);
+  return page;
+}
+
+/**
+ * synapse_page_unref:
+ * @page: (transfer full): a #SynapsePage
+ *
+ * Drops a reference to @page.
+ */
+void
+synapse_page_unref (SynapsePage * page)
+{
+  g_return_if_fail (page != NULL);
+
+  if (!g_atomic_ref_count_dec (&page->ref_count))
+    return;
+  g_clear_pointer (&page->body, g_bytes_unref);
+  g_clear_pointer (&page->spans, g_array_unref);
+  g_clear_pointer (&page->items, json_array_unref);
+  g_free (page);
+}
+
+/**
+ * synapse_page_get_n_items:
+ * @page: a #SynapsePage
+ *
+ * Returns: the number of results on the page
+ */
+guint
+synapse_page_get_n_items (SynapsePage * page)
+{
+  g_return_val_if_fail (page != NULL, 0);
+
+  return page->spans ? page->spans->len : json_array_get_length (page->items);
+}
+
+/**
+ * synapse_page_get_item_bytes:
+ * @page: a #SynapsePage
+ * @index: a result's index on the page
+ *
+ * The result as compact JSON text, without a trailing newline: the very
+ * bytes the backend sent when nothing was converted (whitespace the
+ * backend put between tokens removed), else the converted result
+ * serialized.
+ *
+ * Returns: (transfer full): the result's JSON text
+ */
+GBytes *
+synapse_page_get_item_bytes (SynapsePage * page, guint index)
+{
+  g_return_val_if_fail (page != NULL, NULL);
+  g_return_val_if_fail (index < synapse_page_get_n_items (page), NULL);
+
+  if (page->spans) {
+    SynapseJsonSpan *span = &g_array_index (page->spans, SynapseJsonSpan,
+        index);
+
+    if (!span->has_whitespace)
+      return g_bytes_new_from_bytes (page->body, span->offset, span->length);
+    return synapse_json_compact ((const char *) g_bytes_get_data (page->body,
+            NULL) + span->offset, span->length);
+  }
+  return synapse_json_to_bytes (json_array_get_element (page->items, index));
+}
+
+/* The results as objects, parsing a raw page's body once. */
+static JsonArray *
+page_items (SynapsePage * page)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonArray *results;
+  gsize size;
+  const char *data;
+
+  if (page->items)
+    return page->items;
+
+  parser = json_parser_new ();
+  data = g_bytes_get_data (page->body, &size);
+  /* the body was checked when it arrived: this cannot fail */
+  if (!json_parser_load_from_data (parser, data, size, NULL))
+    g_return_val_if_reached (NULL);
+  results = json_object_get_array_member (json_node_get_object
+      (json_parser_get_root (parser)), "results");
+  page->items = json_array_sized_new (page->spans->len);
+  for (guint i = 0; i < page->spans->len; i++)
+    json_array_add_element (page->items,
+        json_node_ref (json_array_get_element (results, page->first + i)));
+  return page->items;
+}
+
+/**
+ * synapse_page_dup_item:
+ * @page: a #SynapsePage
+ * @index: a result's index on the page
+ *
+ * Returns: (transfer full): the result as an object
+ */
+JsonObject *
+synapse_page_dup_item (SynapsePage * page, guint index)
+{
+  g_return_val_if_fail (page != NULL, NULL);
+  g_return_val_if_fail (index < synapse_page_get_n_items (page), NULL);
+
+  return json_object_ref (json_array_get_object_element (page_items (page),
+          index));
+}
+
+/**
+ * synapse_page_dup_items:
+ * @page: a #SynapsePage
+ *
+ * Returns: (transfer full): the results as an array of objects
+ */
+JsonArray *
+synapse_page_dup_items (SynapsePage * page)
+{
+  g_return_val_if_fail (page != NULL, NULL);
+
+  return json_array_ref (page_items (page));
+}
+
+/**
+ * synapse_page_get_number:
+ * @page: a #SynapsePage
+ *
+ * Returns: the page's place among the pages of the walk, from 1
+ */
+guint
+synapse_page_get_number (SynapsePage * page)
+{
+  g_return_val_if_fail (page != NULL, 0);
+
+  return page->number;
+}
+
+/**
+ * synapse_page_get_position:
+ * @page: a #SynapsePage
+ *
+ * Returns: the index in the whole listing of the page's first result
+ */
+guint64
+synapse_page_get_position (SynapsePage * page)
+{
+  g_return_val_if_fail (page != NULL, 0);
+
+  return page->position;
+}
+
+/**
+ * synapse_page_get_total_count:
+ * @page: a #SynapsePage
+ *
+ * Returns: the backend's count of results in the whole listing, or -1
+ *   when it gave none
+ */
+gint64
+synapse_page_get_total_count (SynapsePage * page)
+{
+  g_return_val_if_fail (page != NULL, -1);
+
+  return page->total_count;
+}

@@ -1,0 +1,45 @@
+/* libsynapse: a GObject client for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
+#error "Only <synapse/synapse.h> can be included directly."
+#endif
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define SYNAPSE_TYPE_PAGE (synapse_page_get_type ())
+
+typedef struct _SynapsePage SynapsePage;
+
+GType synapse_page_get_type (void) G_GNUC_CONST;
+
+SynapsePage *synapse_page_ref (SynapsePage * page);
+
+void synapse_page_unref (SynapsePage * page);
+
+guint synapse_page_get_n_items (SynapsePage * page);
+
+GBytes *synapse_page_get_item_bytes (SynapsePage * page,
+    guint index);
+
+JsonObject *synapse_page_dup_item (SynapsePage * page,
+    guint index);
+
+JsonArray *synapse_page_dup_items (SynapsePage * page);
+
+guint synapse_page_get_number (SynapsePage * page);
+
+guint64 synapse_page_get_position (SynapsePage * page);
+
+gint64 synapse_page_get_total_count (SynapsePage * page);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SynapsePage, synapse_page_unref)
+
+G_END_DECLS
