@@ -206,9 +206,10 @@ synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
 
 /* The offset the backend reports in an "Offsets do not match" answer
  * (drf-chunked-upload sends it as `offset` or `expected_offset`). */
-static gboolean
-get_backend_offset (const GError * error, guint64 * offset)
+gboolean
+synapse_chunked_upload_backend_offset (const GError * error, guint64 * offset)
 {
+  const char *text;
   JsonNode *detail;
   JsonObject *object;
   const char *names[] = { "offset", "expected_offset" };
@@ -220,8 +221,8 @@ get_backend_offset (const GError * error, guint64 * offset)
   if (detail == NULL || !JSON_NODE_HOLDS_OBJECT (detail))
     return FALSE;
   object = json_node_get_object (detail);
-  if (strstr (json_object_get_string_member_with_default (object, "detail",
-              ""), "Offsets do not match") == NULL)
+  text = synapse_json_get_string (object, "detail");
+  if (text == NULL || strstr (text, "Offsets do not match") == NULL)
     return FALSE;
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
@@ -245,9 +246,9 @@ upload_target (SynapseChunkedUpload * self)
 
 /* Reads the backend's reply to a chunk: it must say where the upload lives
  * and how much of it is stored. */
-static gboolean
-take_chunk_reply (SynapseChunkedUpload * self, JsonNode * reply,
-    guint64 chunk_end, guint64 * stored, GError ** error)
+gboolean
+synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
+    JsonNode * reply, guint64 chunk_end, guint64 * stored, GError ** error)
 {
   g_autofree char *request_url = synapse_client_build_url (self->client,
       upload_target (self), NULL);
@@ -265,8 +266,7 @@ take_chunk_reply (SynapseChunkedUpload * self, JsonNode * reply,
     g_autoptr (GUri) base = g_uri_parse (request_url, SOUP_HTTP_URI_FLAGS,
         NULL);
     g_autoptr (GUri) url = NULL;
-    const char *text = json_object_get_string_member_with_default (object,
-        "url", NULL);
+    const char *text = synapse_json_get_string (object, "url");
 
     if (text && base)
       url = g_uri_parse_relative (base, text, SOUP_HTTP_URI_FLAGS, NULL);
@@ -322,9 +322,10 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
   reply = synapse_client_send_json (self->client, &request, cancellable,
       &put_error);
   if (reply)
-    return take_chunk_reply (self, reply, start + size, stored, error);
+    return synapse_chunked_upload_take_reply (self, reply, start + size, stored,
+        error);
 
-  if (self->url && get_backend_offset (put_error, stored)) {
+  if (self->url && synapse_chunked_upload_backend_offset (put_error, stored)) {
     g_debug ("%s: the backend holds %" G_GUINT64_FORMAT " bytes, not %"
         G_GUINT64_FORMAT "; continuing from there", self->filename, *stored,
         start);
@@ -553,15 +554,17 @@ synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
 static gboolean
 is_already_complete (const GError * error)
 {
+  const char *text;
   JsonNode *detail;
 
   if (!g_error_matches (error, SYNAPSE_CLIENT_ERROR,
           SYNAPSE_CLIENT_ERROR_BAD_REQUEST))
     return FALSE;
   detail = synapse_client_error_get_detail (error);
-  return detail && JSON_NODE_HOLDS_OBJECT (detail)
-      && strstr (json_object_get_string_member_with_default
-      (json_node_get_object (detail), "detail", ""), "already") != NULL;
+  text = detail && JSON_NODE_HOLDS_OBJECT (detail)
+      ? synapse_json_get_string (json_node_get_object (detail), "detail")
+      : NULL;
+  return text && strstr (text, "already") != NULL;
 }
 
 static JsonNode *
@@ -606,8 +609,9 @@ request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
 }
 
 /* The backend's own account of the file must match what was sent. */
-static gboolean
-verify_finished (SynapseChunkedUpload * self, JsonNode * reply, GError ** error)
+gboolean
+synapse_chunked_upload_verify_finished (SynapseChunkedUpload * self,
+    JsonNode * reply, const char *md5_hex, GError ** error)
 {
   JsonObject *object;
   const char *checksum;
@@ -619,12 +623,11 @@ verify_finished (SynapseChunkedUpload * self, JsonNode * reply, GError ** error)
     return FALSE;
   }
   object = json_node_get_object (reply);
-  checksum = json_object_get_string_member_with_default (object, "checksum",
-      NULL);
-  if (checksum && g_ascii_strcasecmp (checksum, self->md5_hex) != 0) {
+  checksum = synapse_json_get_string (object, "checksum");
+  if (checksum && g_ascii_strcasecmp (checksum, md5_hex) != 0) {
     g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM,
         "Upload of %s: the backend's checksum %s differs from the file's %s",
-        self->filename, checksum, self->md5_hex);
+        self->filename, checksum, md5_hex);
     synapse_client_error_annotate (*error, "POST", self->url, 0, reply);
     return FALSE;
   }
@@ -669,7 +672,8 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
         self->filename);
     return NULL;
   }
-  if (!verify_finished (self, reply, error))
+  if (!synapse_chunked_upload_verify_finished (self, reply, self->md5_hex,
+          error))
     return NULL;
 
   self->finished = TRUE;
@@ -745,6 +749,9 @@ synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
  * synapse_chunked_upload_get_filename:
  * @self: a #SynapseChunkedUpload
  *
+ * The name the backend stores the file under: the base name given to
+ * synapse_chunked_upload_new().
+ *
  * Returns: (transfer none): the file name sent to the backend
  */
 const char *
@@ -758,6 +765,8 @@ synapse_chunked_upload_get_filename (SynapseChunkedUpload * self)
 /**
  * synapse_chunked_upload_get_total_size:
  * @self: a #SynapseChunkedUpload
+ *
+ * The number of bytes the upload was announced with.
  *
  * Returns: the size of the whole file, in bytes
  */
@@ -773,6 +782,8 @@ synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self)
  * synapse_chunked_upload_get_chunk_size:
  * @self: a #SynapseChunkedUpload
  *
+ * The number of bytes sent in each chunk but the last.
+ *
  * Returns: the size of a chunk, in bytes
  */
 gsize
@@ -786,6 +797,9 @@ synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self)
 /**
  * synapse_chunked_upload_get_offset:
  * @self: a #SynapseChunkedUpload
+ *
+ * How far the upload has got: the bytes the backend has stored and
+ * acknowledged.
  *
  * Returns: how many bytes the backend has acknowledged
  */
@@ -801,6 +815,8 @@ synapse_chunked_upload_get_offset (SynapseChunkedUpload * self)
  * synapse_chunked_upload_get_url:
  * @self: a #SynapseChunkedUpload
  *
+ * Where the next chunks go: the `url` the backend gave for the first one.
+ *
  * Returns: (transfer none) (nullable): the upload's URL at the backend, or
  *   %NULL before the first chunk was stored
  */
@@ -815,6 +831,9 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
 /**
  * synapse_chunked_upload_get_md5:
  * @self: a #SynapseChunkedUpload
+ *
+ * The MD5 of the whole file, which finishing the upload sends to the
+ * backend to check.
  *
  * Returns: (transfer none) (nullable): the hex MD5 of the file, or %NULL
  *   until synapse_chunked_upload_finish() was called with every byte

@@ -540,6 +540,8 @@ synapse_client_new_from_env (GError ** error)
  * synapse_client_get_base_url:
  * @self: a #SynapseClient
  *
+ * The backend's base URL, as #SynapseClient:base-url holds it.
+ *
  * Returns: (transfer none): the backend's base URL
  */
 const char *

@@ -138,22 +138,24 @@ scan_string (Scanner * s, GString * out)
 
         if (!scan_hex4 (s, &value))
           return FALSE;
-        /* a surrogate pair makes one character */
-        if (value >= 0xd800 && value < 0xdc00 && s->end - s->p >= 6
-            && s->p[0] == '\\' && s->p[1] == 'u') {
-          gunichar low;
+        /* a surrogate pair makes one character; json-glib turns a lone
+         * surrogate into invalid UTF-8, so it is refused here */
+        if (value >= 0xd800 && value < 0xdc00) {
+          gunichar low = 0;
 
+          if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u')
+            return fail (s, "an unpaired surrogate escape");
           s->p += 2;
           if (!scan_hex4 (s, &low))
             return FALSE;
-          if (low >= 0xdc00 && low < 0xe000)
-            value = 0x10000 + ((value - 0xd800) << 10) + (low - 0xdc00);
-          else if (out)
-            g_string_append_unichar (out, 0xfffd);
+          if (low < 0xdc00 || low >= 0xe000)
+            return fail (s, "an unpaired surrogate escape");
+          value = 0x10000 + ((value - 0xd800) << 10) + (low - 0xdc00);
+        } else if (value >= 0xdc00 && value < 0xe000) {
+          return fail (s, "an unpaired surrogate escape");
         }
         if (out)
-          g_string_append_unichar (out, (value >= 0xd800 && value < 0xe000)
-              ? 0xfffd : value);
+          g_string_append_unichar (out, value);
         break;
       }
       default:

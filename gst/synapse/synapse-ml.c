@@ -375,15 +375,11 @@ is_kind_member (JsonObject * data, const char *name, JsonNodeType kind,
 }
 
 static void
-add_problem (GString * problems, const char *format, ...)
+add_problem (GString * problems, const char *problem)
 {
-  va_list args;
-
   if (problems->len)
     g_string_append (problems, "; ");
-  va_start (args, format);
-  g_string_append_vprintf (problems, format, args);
-  va_end (args);
+  g_string_append (problems, problem);
 }
 
 /* Checks a new model's data before anything is sent, naming every
@@ -423,7 +419,7 @@ check_model_data (JsonObject * data, GError ** error)
             "file"), &size, &file_error);
 
     if (fd < 0)
-      add_problem (problems, "%s", file_error->message);
+      add_problem (problems, file_error->message);
     else
       close (fd);
   }

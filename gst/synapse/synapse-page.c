@@ -107,6 +107,8 @@ synapse_page_new_rest (SynapsePage * page, guint first)
  * synapse_page_ref:
  * @page: a #SynapsePage
  *
+ * Takes a reference to @page.
+ *
  * Returns: (transfer full): @page
  */
 SynapsePage *
@@ -140,6 +142,8 @@ synapse_page_unref (SynapsePage * page)
 /**
  * synapse_page_get_n_items:
  * @page: a #SynapsePage
+ *
+ * The number of results on the page.
  *
  * Returns: the number of results on the page
  */
@@ -212,6 +216,9 @@ page_items (SynapsePage * page)
  * @page: a #SynapsePage
  * @index: a result's index on the page
  *
+ * The result at @index, parsed; a page that kept the backend's bytes
+ * parses them once, on the first call.
+ *
  * Returns: (transfer full): the result as an object
  */
 JsonObject *
@@ -228,6 +235,8 @@ synapse_page_dup_item (SynapsePage * page, guint index)
  * synapse_page_dup_items:
  * @page: a #SynapsePage
  *
+ * Every result of the page, parsed.
+ *
  * Returns: (transfer full): the results as an array of objects
  */
 JsonArray *
@@ -241,6 +250,8 @@ synapse_page_dup_items (SynapsePage * page)
 /**
  * synapse_page_get_number:
  * @page: a #SynapsePage
+ *
+ * Where the page comes among the pages of the walk.
  *
  * Returns: the page's place among the pages of the walk, from 1
  */
@@ -256,6 +267,8 @@ synapse_page_get_number (SynapsePage * page)
  * synapse_page_get_position:
  * @page: a #SynapsePage
  *
+ * Where the page's first result comes in the whole listing.
+ *
  * Returns: the index in the whole listing of the page's first result
  */
 guint64
@@ -269,6 +282,8 @@ synapse_page_get_position (SynapsePage * page)
 /**
  * synapse_page_get_total_count:
  * @page: a #SynapsePage
+ *
+ * The backend's count of results in the whole listing.
  *
  * Returns: the backend's count of results in the whole listing, or -1
  *   when it gave none

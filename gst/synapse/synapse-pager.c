@@ -873,6 +873,8 @@ synapse_pager_get_total_count (SynapsePager * self)
  * synapse_pager_get_pages_fetched:
  * @self: a #SynapsePager
  *
+ * How many pages the pager has received from the backend.
+ *
  * Returns: how many pages have been delivered so far
  */
 guint
@@ -887,6 +889,8 @@ synapse_pager_get_pages_fetched (SynapsePager * self)
  * synapse_pager_get_position:
  * @self: a #SynapsePager
  *
+ * How many results the pager has handed out, one at a time or as pages.
+ *
  * Returns: how many results have been handed out so far
  */
 guint64
@@ -900,6 +904,8 @@ synapse_pager_get_position (SynapsePager * self)
 /**
  * synapse_pager_get_prefetch:
  * @self: a #SynapsePager
+ *
+ * How many pages the pager keeps requested ahead of the one being read.
  *
  * Returns: how many page requests may be in flight at once
  */

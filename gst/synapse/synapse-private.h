@@ -11,6 +11,7 @@
 
 #include <libsoup/soup.h>
 
+#include "synapse-chunked-upload.h"
 #include "synapse-client.h"
 #include "synapse-error.h"
 #include "synapse-page.h"
@@ -116,6 +117,10 @@ char *synapse_redact_url (const char *url);
 
 JsonObject *synapse_json_object_copy (JsonObject * object);
 
+/* The member @name of @object when it is a string, else NULL (json-glib's
+ * getters complain about other types rather than say so). */
+const char *synapse_json_get_string (JsonObject * object, const char *name);
+
 /* Compact JSON text of @node. */
 GBytes *synapse_json_to_bytes (JsonNode * node);
 
@@ -143,5 +148,16 @@ gpointer synapse_task_finish (gpointer source, GAsyncResult * result,
  * SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT otherwise. */
 int synapse_open_upload_file (const char *path, guint64 * size,
     GError ** error);
+
+/* How the chunked upload reads the backend's replies; apart so that they
+ * can be fuzzed. */
+gboolean synapse_chunked_upload_backend_offset (const GError * error,
+    guint64 * offset);
+
+gboolean synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
+    JsonNode * reply, guint64 chunk_end, guint64 * stored, GError ** error);
+
+gboolean synapse_chunked_upload_verify_finished (SynapseChunkedUpload * self,
+    JsonNode * reply, const char *md5_hex, GError ** error);
 
 G_END_DECLS

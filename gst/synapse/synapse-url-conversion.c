@@ -238,6 +238,8 @@ synapse_url_conversion_new_download (const char *const *fields,
  * synapse_url_conversion_get_fields:
  * @self: a #SynapseUrlConversion
  *
+ * The fields the conversion applies to, as dot-separated paths.
+ *
  * Returns: (transfer none) (nullable) (array zero-terminated=1): the
  *   fields converted, or %NULL for the defaults `file` and `files`
  */
@@ -253,6 +255,8 @@ synapse_url_conversion_get_fields (SynapseUrlConversion * self)
  * synapse_url_conversion_get_directory:
  * @self: a #SynapseUrlConversion
  *
+ * The cache folder a downloading conversion puts files in.
+ *
  * Returns: (transfer none) (nullable): the cache folder of a downloading
  *   conversion, or %NULL for a converter
  */
@@ -267,6 +271,8 @@ synapse_url_conversion_get_directory (SynapseUrlConversion * self)
 /**
  * synapse_url_conversion_get_max_downloads:
  * @self: a #SynapseUrlConversion
+ *
+ * How many files the conversion downloads at the same time.
  *
  * Returns: how many files are downloaded at the same time
  */

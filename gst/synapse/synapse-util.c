@@ -201,3 +201,14 @@ synapse_json_to_bytes (JsonNode * node)
   length = strlen (text);
   return g_bytes_new_take (text, length);
 }
+
+const char *
+synapse_json_get_string (JsonObject * object, const char *name)
+{
+  JsonNode *member = json_object_get_member (object, name);
+
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member)
+      || json_node_get_value_type (member) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (member);
+}
