@@ -54,12 +54,12 @@ main (int argc, char **argv)
     {"max-page-size", 0, 0, G_OPTION_ARG_INT, &max_page_size,
         "Largest page_size honoured (default 1000)", "N"},
     {"max-upload-bytes", 0, 0, G_OPTION_ARG_INT64, &max_upload,
-        "Refuse uploads larger than this with 413 (default: no limit)",
+          "Refuse uploads larger than this with 413 (default: no limit)",
         "BYTES"},
     {"upload-expiry", 0, 0, G_OPTION_ARG_INT, &expiry,
         "Seconds before an unfinished upload expires (default 86400)", "S"},
     {"data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
-        "Keep uploads here (default: a temporary dir, removed on exit)",
+          "Keep uploads here (default: a temporary dir, removed on exit)",
         "DIR"},
     {"discard-uploads", 0, 0, G_OPTION_ARG_NONE, &discard,
         "Keep only the size and MD5 of uploads (benchmarks)", NULL},
@@ -105,8 +105,7 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
   if (tls_cert) {
-    certificate = g_tls_certificate_new_from_files (tls_cert, tls_key,
-        &error);
+    certificate = g_tls_certificate_new_from_files (tls_cert, tls_key, &error);
     if (!certificate) {
       g_printerr ("synapse-dev-backend: %s\n", error->message);
       return EXIT_FAILURE;

@@ -13,15 +13,12 @@
 #include "synapse-test-backend.h"
 
 G_BEGIN_DECLS
-
 /* ---------------------------------------------------------------- data */
-
 #define STB_N_LABELS 16
 #define STB_N_NOTES 12
 #define STB_MEDIA_MAX 8192
 #define STB_MEDIA_BLOCKS (STB_MEDIA_MAX / 64)
-
-typedef struct
+    typedef struct
 {
   /* media bytes are a prefix of this seeded stream plus a tail naming the
    * path; the MD5 state after each 64-byte block is kept so a checksum
@@ -60,6 +57,8 @@ typedef struct
   gint64 completed_us;
   gboolean complete;
   gboolean expired;
+  guint pending;                /* chunk jobs not done yet (lock) */
+  char *io_error;               /* the first write failure (lock) */
 } StbUpload;
 
 typedef struct
@@ -112,6 +111,11 @@ struct _SynapseTestBackend
   gint64 next_model_id;
   GHashTable *uploads;          /* id → StbUpload* */
   guint64 upload_counter;
+  GCond upload_cond;            /* an upload's pending jobs reached 0 */
+  /* one thread each, so jobs run in order: a chunk is written and hashed
+   * while the next one is received */
+  GThreadPool *write_pool;
+  GThreadPool *md5_pool;
 
   /* the server thread's own */
   GMainContext *context;
@@ -139,6 +143,7 @@ typedef struct
   char *next_base;
   char *media_base;
   char *upload_base;
+  gboolean deferred;            /* set by a handler: call again shortly */
 } StbCall;
 
 typedef struct
@@ -220,10 +225,12 @@ void stb_handle_model_create (StbCall * call);
 
 /* ------------------------------------------------------------- uploads */
 
+void stb_uploads_init (SynapseTestBackend * self);
+void stb_uploads_shutdown (SynapseTestBackend * self);
 void stb_upload_free (StbUpload * upload);
+void stb_upload_wait (SynapseTestBackend * self, StbUpload * upload);
 void stb_write_upload (SynapseTestBackend * self, GString * out,
-    const StbUpload * upload, const char *upload_base,
-    const char *media_base);
+    const StbUpload * upload, const char *upload_base, const char *media_base);
 void stb_handle_upload_put (StbCall * call, const char *id, GBytes * body);
 void stb_handle_upload_post (StbCall * call, const char *id);
 void stb_handle_upload_get (StbCall * call, const char *id);

@@ -18,6 +18,9 @@
 #include <glib/gstdio.h>
 
 #define REQUEST_KEY "synapse-test-request"
+/* how soon a deferred call (an upload finish waiting for its last chunk's
+ * write) is tried again */
+#define RETRY_MS 2
 
 G_DEFINE_TYPE (SynapseTestBackend, synapse_test_backend, G_TYPE_OBJECT);
 
@@ -25,22 +28,23 @@ G_DEFINE_TYPE (SynapseTestBackend, synapse_test_backend, G_TYPE_OBJECT);
 typedef struct
 {
   SynapseTestBackend *self;
-  StbLogEntry *entry;      /* NULL when not logged */
+  StbLogEntry *entry;           /* NULL when not logged */
   gboolean control;
   gboolean media;
   gboolean has_fault;
-  SynapseTestFault fault;  /* a copy of the fault that took it */
-  gsize received;          /* request body bytes so far */
-  GByteArray *upload_body; /* a chunk PUT's body, in one piece */
-  gboolean cut;            /* the connection was taken away */
-  gboolean finished;       /* libsoup is done with the message */
+  SynapseTestFault fault;       /* a copy of the fault that took it */
+  gsize received;               /* request body bytes so far */
+  GByteArray *upload_body;      /* a chunk PUT's body, in one piece */
+  GBytes *body;                 /* the same, once complete */
+  gboolean cut;                 /* the connection was taken away */
+  gboolean finished;            /* libsoup is done with the message */
   gint64 start_us;
 } StbRequest;
 
 typedef enum
 {
-  STAGE_PROCESS,           /* STALL ended: handle, then answer */
-  STAGE_DELIVER,           /* latency or DELAY ended: answer */
+  STAGE_PROCESS,                /* STALL ended: handle, then answer */
+  STAGE_DELIVER,                /* latency or DELAY ended: answer */
 } StbStage;
 
 /* A paused message waiting for its timeout (or, without one, for stop). */
@@ -128,6 +132,7 @@ request_free (gpointer data)
   synapse_test_fault_clear (&req->fault);
   if (req->upload_body)
     g_byte_array_unref (req->upload_body);
+  g_clear_pointer (&req->body, g_bytes_unref);
   g_free (req);
 }
 
@@ -159,8 +164,7 @@ request_attach (SynapseTestBackend * self, SoupServerMessage * msg)
   const char *path = message_path (msg);
   const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
   const char *method = soup_server_message_get_method (msg);
-  SoupMessageHeaders *headers =
-      soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
   req->self = self;
   req->start_us = g_get_monotonic_time ();
@@ -329,8 +333,7 @@ auth_failure (SynapseTestBackend * self, SoupServerMessage * msg)
 {
   static const char *const names[] =
       { "Synapse-Access-Token", "Authorization" };
-  SoupMessageHeaders *headers =
-      soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   gboolean presented = FALSE;
 
   if (!self->token)
@@ -358,15 +361,19 @@ auth_failure (SynapseTestBackend * self, SoupServerMessage * msg)
       "Authentication credentials were not provided.";
 }
 
+/* The request body in one piece; kept, as a deferred PUT is processed
+ * again. */
 static GBytes *
-take_body (SoupServerMessage * msg, StbRequest * req)
+request_body (SoupServerMessage * msg, StbRequest * req)
 {
-  if (req->upload_body) {
-    GByteArray *body = g_steal_pointer (&req->upload_body);
-
-    return g_byte_array_free_to_bytes (body);
+  if (!req->body) {
+    if (req->upload_body)
+      req->body = g_byte_array_free_to_bytes (g_steal_pointer
+          (&req->upload_body));
+    else
+      req->body = stb_request_body (msg);
   }
-  return stb_request_body (msg);
+  return g_bytes_ref (req->body);
 }
 
 static void
@@ -401,10 +408,12 @@ call_clear (StbCall * call)
   g_free (call->upload_base);
 }
 
-/* Handles an API or media request: route, auth, method, endpoint. */
-static void
+/* Handles an API or media request: route, auth, method, endpoint.  TRUE
+ * when the endpoint cannot answer yet and wants to be called again. */
+static gboolean
 process (SynapseTestBackend * self, SoupServerMessage * msg, StbRequest * req)
 {
+  gboolean deferred;
   StbCall call;
   g_autofree char *arg = NULL;
   StbRoute route;
@@ -444,14 +453,14 @@ process (SynapseTestBackend * self, SoupServerMessage * msg, StbRequest * req)
         stb_handle_version (&call, arg);
         break;
       case ROUTE_UPLOADS:{
-        g_autoptr (GBytes) body = take_body (msg, req);
+        g_autoptr (GBytes) body = request_body (msg, req);
 
         stb_handle_upload_put (&call, NULL, body);
         break;
       }
       case ROUTE_UPLOAD:
         if (call.method == SOUP_METHOD_PUT) {
-          g_autoptr (GBytes) body = take_body (msg, req);
+          g_autoptr (GBytes) body = request_body (msg, req);
 
           stb_handle_upload_put (&call, arg, body);
         } else if (call.method == SOUP_METHOD_POST) {
@@ -467,7 +476,9 @@ process (SynapseTestBackend * self, SoupServerMessage * msg, StbRequest * req)
         g_assert_not_reached ();
     }
   }
+  deferred = call.deferred;
   call_clear (&call);
+  return deferred;
 }
 
 /* ------------------------------------------------------------------ control */
@@ -647,6 +658,9 @@ pending_free (gpointer data)
   g_free (pending);
 }
 
+static void pending_add (SynapseTestBackend * self, SoupServerMessage * msg,
+    guint ms, StbStage stage, gboolean paused);
+
 static gboolean
 pending_fire (gpointer data)
 {
@@ -659,9 +673,10 @@ pending_fire (gpointer data)
   g_hash_table_remove (self->pending, pending);
   req = g_object_get_data (G_OBJECT (msg), REQUEST_KEY);
   if (req && !req->finished) {
-    if (stage == STAGE_PROCESS)
-      process (self, msg, req);
-    deliver (self, msg, req, TRUE);
+    if (stage == STAGE_PROCESS && process (self, msg, req))
+      pending_add (self, msg, RETRY_MS, STAGE_PROCESS, TRUE);
+    else
+      deliver (self, msg, req, TRUE);
   }
   return G_SOURCE_REMOVE;
 }
@@ -669,11 +684,12 @@ pending_fire (gpointer data)
 /* Pauses @msg until @ms have passed (0: until the backend stops). */
 static void
 pending_add (SynapseTestBackend * self, SoupServerMessage * msg, guint ms,
-    StbStage stage)
+    StbStage stage, gboolean paused)
 {
   StbPending *pending = g_new0 (StbPending, 1);
 
-  soup_server_message_pause (msg);
+  if (!paused)
+    soup_server_message_pause (msg);
   pending->self = self;
   pending->msg = g_object_ref (msg);
   pending->stage = stage;
@@ -709,7 +725,7 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
         cut_request (self, msg, req);
         return;
       case SYNAPSE_TEST_FAULT_STALL:
-        pending_add (self, msg, req->fault.ms, STAGE_PROCESS);
+        pending_add (self, msg, req->fault.ms, STAGE_PROCESS, FALSE);
         return;
       case SYNAPSE_TEST_FAULT_STATUS:
         stb_fault_respond_status (msg, &req->fault);
@@ -718,7 +734,10 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
         break;
     }
   }
-  process (self, msg, req);
+  if (process (self, msg, req)) {
+    pending_add (self, msg, RETRY_MS, STAGE_PROCESS, FALSE);
+    return;
+  }
 
 respond:
   g_mutex_lock (&self->lock);
@@ -727,7 +746,7 @@ respond:
   if (req->has_fault && req->fault.kind == SYNAPSE_TEST_FAULT_DELAY)
     delay += req->fault.ms;
   if (delay > 0)
-    pending_add (self, msg, delay, STAGE_DELIVER);
+    pending_add (self, msg, delay, STAGE_DELIVER, FALSE);
   else
     deliver (self, msg, req, FALSE);
 }
@@ -896,6 +915,7 @@ synapse_test_backend_dispose (GObject * object)
     g_thread_join (self->thread);
     self->thread = NULL;
   }
+  stb_uploads_shutdown (self);
   G_OBJECT_CLASS (synapse_test_backend_parent_class)->dispose (object);
 }
 
@@ -924,6 +944,7 @@ synapse_test_backend_finalize (GObject * object)
   g_ptr_array_unref (self->models);
   g_hash_table_unref (self->uploads);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->upload_cond);
   g_mutex_clear (&self->sync_lock);
   g_cond_clear (&self->sync_cond);
 
@@ -953,6 +974,7 @@ synapse_test_backend_init (SynapseTestBackend * self)
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) stb_upload_free);
   self->pending = g_hash_table_new_full (NULL, NULL, pending_free, NULL);
+  stb_uploads_init (self);
 }
 
 SynapseTestBackend *
@@ -977,8 +999,7 @@ synapse_test_backend_new (const SynapseTestBackendOptions * options,
   self->latency_ms = options->latency_ms;
   self->default_page_size = options->default_page_size ?
       options->default_page_size : 100;
-  self->max_page_size = options->max_page_size ?
-      options->max_page_size : 1000;
+  self->max_page_size = options->max_page_size ? options->max_page_size : 1000;
   self->max_upload_bytes = options->max_upload_bytes;
   self->upload_expiry_s = options->upload_expiry_s ?
       options->upload_expiry_s : 86400;
@@ -1134,8 +1155,7 @@ synapse_test_backend_add_fault_spec (SynapseTestBackend * self,
 }
 
 guint
-synapse_test_backend_get_fault_hits (SynapseTestBackend * self,
-    guint fault_id)
+synapse_test_backend_get_fault_hits (SynapseTestBackend * self, guint fault_id)
 {
   guint hits = 0;
 
@@ -1208,8 +1228,7 @@ dup_media_base (SynapseTestBackend * self)
   char *base;
 
   g_mutex_lock (&self->lock);
-  base = g_strdup (self->media_base_url ? self->media_base_url :
-      self->own_url);
+  base = g_strdup (self->media_base_url ? self->media_base_url : self->own_url);
   g_mutex_unlock (&self->lock);
   return base;
 }
@@ -1382,8 +1401,10 @@ synapse_test_backend_dup_upload_path (SynapseTestBackend * self,
   g_return_val_if_fail (SYNAPSE_IS_TEST_BACKEND (self), NULL);
   g_mutex_lock (&self->lock);
   upload = g_hash_table_lookup (self->uploads, upload_id);
-  if (upload)
+  if (upload) {
+    stb_upload_wait (self, upload);
     path = g_strdup (upload->path);
+  }
   g_mutex_unlock (&self->lock);
   return path;
 }

@@ -16,10 +16,9 @@
 #include <libsoup/soup.h>
 
 G_BEGIN_DECLS
-
 #define SYNAPSE_TYPE_TEST_BACKEND (synapse_test_backend_get_type ())
 G_DECLARE_FINAL_TYPE (SynapseTestBackend, synapse_test_backend, SYNAPSE,
-    TEST_BACKEND, GObject)
+    TEST_BACKEND, GObject);
 
 /**
  * SynapseTestBackendOptions:
@@ -143,7 +142,7 @@ gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
 /* Frees the strings synapse_test_fault_parse() allocated and zeroes @fault. */
 void synapse_test_fault_clear (SynapseTestFault * fault);
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SynapseTestFault, synapse_test_fault_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SynapseTestFault, synapse_test_fault_clear);
 
 typedef struct
 {
@@ -157,7 +156,7 @@ typedef struct
 
 /* Frees a request returned by synapse_test_backend_dup_requests(). */
 void synapse_test_request_free (SynapseTestRequest * request);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SynapseTestRequest, synapse_test_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SynapseTestRequest, synapse_test_request_free);
 
 /* Copies of the logged requests, oldest first (element-type
  * SynapseTestRequest, freed by the array).  Control endpoints are never

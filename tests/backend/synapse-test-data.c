@@ -216,14 +216,16 @@ void
 stb_handle_media (StbCall * call)
 {
   g_autoptr (GBytes) bytes = stb_media_bytes (call->self, call->path);
+  SoupMessageHeaders *headers;
 
   if (!bytes) {
     stb_respond_detail (call->msg, SOUP_STATUS_NOT_FOUND, "Not found.");
     return;
   }
+  headers = soup_server_message_get_response_headers (call->msg);
   soup_server_message_set_status (call->msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_content_type (soup_server_message_get_response_headers
-      (call->msg), media_content_type (call->path), NULL);
+  soup_message_headers_set_content_type (headers,
+      media_content_type (call->path), NULL);
   soup_message_body_append_bytes (soup_server_message_get_response_body
       (call->msg), bytes);
 }
@@ -372,8 +374,7 @@ stb_write_version (SynapseTestBackend * self, GString * out, guint v)
   stb_json_uint (out, self->events);
   g_string_append (out, ",\"description\":");
   {
-    g_autofree char *description =
-        g_strdup_printf ("Version %u of \"%s\"", v,
+    g_autofree char *description = g_strdup_printf ("Version %u of \"%s\"", v,
         dataset_names[project - 1]);
 
     stb_json_string (out, description);
@@ -387,8 +388,7 @@ stb_write_version (SynapseTestBackend * self, GString * out, guint v)
     if (k)
       g_string_append_c (out, ',');
     g_string_append_printf (out, "\"%s\":", stb_data_types[k]);
-    stb_json_uint (out, self->events ? count_mod3 (first - 1, last - 1, k) :
-        0);
+    stb_json_uint (out, self->events ? count_mod3 (first - 1, last - 1, k) : 0);
   }
   g_string_append (out, "},\"first_event_id\":");
   if (self->events)
@@ -443,8 +443,7 @@ selection_clear (Selection * sel)
 }
 
 static inline gboolean
-selection_keeps (SynapseTestBackend * self, const Selection * sel,
-    guint64 id)
+selection_keeps (SynapseTestBackend * self, const Selection * sel, guint64 id)
 {
   guint li = label_index (self->seed, id);
   guint ni = note_index (event_hash (self->seed, id));

@@ -420,8 +420,7 @@ stb_respond_field_error (SoupServerMessage * msg, const char *field,
 GBytes *
 stb_request_body (SoupServerMessage * msg)
 {
-  return soup_message_body_flatten (soup_server_message_get_request_body
-      (msg));
+  return soup_message_body_flatten (soup_server_message_get_request_body (msg));
 }
 
 /* ------------------------------------------------------------------ pages */

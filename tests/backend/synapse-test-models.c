@@ -71,7 +71,7 @@ stb_models_seed (SynapseTestBackend * self, guint n)
     m->active = i % 4 != 0;
     m->description = g_strdup_printf ("Seeded %s model %u — project %"
         G_GINT64_FORMAT, stb_model_types[m->type], i, m->project);
-    m->created = MODEL_EPOCH + (gint64) i * 3600;
+    m->created = MODEL_EPOCH + (gint64) i *3600;
     m->file_path = g_strdup_printf ("media/models/%u/model.pt", i);
 
     json = g_string_new ("{");
@@ -349,8 +349,7 @@ object_from_form (SoupServerMessage * msg, GBytes * body,
         soup_multipart_new_from_message (soup_server_message_get_request_headers
         (msg), body);
 
-    for (int i = 0; multipart && i < soup_multipart_get_length (multipart);
-        i++) {
+    for (int i = 0; multipart && i < soup_multipart_get_length (multipart); i++) {
       SoupMessageHeaders *headers;
       GBytes *part;
       GHashTable *params = NULL;
@@ -413,8 +412,7 @@ request_object (StbCall * call, gboolean * form)
         g_strdup_printf ("Unsupported media type \"%s\" in request.",
         content_type);
 
-    stb_respond_detail (call->msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-        detail);
+    stb_respond_detail (call->msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, detail);
     return NULL;
   }
 
@@ -646,8 +644,7 @@ stb_handle_model_create (StbCall * call)
     g_autofree char *escaped = g_uri_escape_string (upload->filename, NULL,
         FALSE);
 
-    m->file_path = g_strdup_printf ("media/uploads/%s/%s", upload->id,
-        escaped);
+    m->file_path = g_strdup_printf ("media/uploads/%s/%s", upload->id, escaped);
   }
   m->upload_id = g_strdup (upload->id);
   m->metrics_json = metrics ? g_steal_pointer (&metrics) : g_strdup ("{}");

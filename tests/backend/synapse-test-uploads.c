@@ -3,9 +3,12 @@
  * Copyright (C) 2024 gst-synapse contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Chunks are appended to a file in the data dir as they come, with a running
- * MD5, so an upload of any size costs about one chunk of memory.  Checks
- * come in the order of drf-chunked-upload's views, with its messages.
+ * Chunks are appended to a file in the data dir with a running MD5, so an
+ * upload of any size costs about one chunk of memory.  The write and the
+ * hash run on two worker threads while the server thread already receives
+ * the next chunk (the reply's offset is the promised one; the next chunk
+ * and the finish wait for the jobs).  Checks come in the order of drf-chunked-upload's views,
+ * with its messages.
  */
 
 #include "synapse-test-backend-private.h"
@@ -27,7 +30,99 @@ stb_upload_free (StbUpload * upload)
   g_free (upload->path);
   g_clear_pointer (&upload->md5, g_checksum_free);
   g_free (upload->checksum);
+  g_free (upload->io_error);
   g_free (upload);
+}
+
+typedef struct
+{
+  SynapseTestBackend *self;
+  StbUpload *upload;
+  GBytes *chunk;                /* a slice of the request body */
+  gboolean first;               /* the upload's first chunk: a new file */
+} ChunkJob;
+
+static gboolean append_to_file (const char *path, gboolean truncate,
+    const guint8 * data, gsize len, GError ** error);
+
+static void
+job_done (ChunkJob * job, GError * error)
+{
+  SynapseTestBackend *self = job->self;
+
+  g_mutex_lock (&self->lock);
+  if (error && !job->upload->io_error)
+    job->upload->io_error = g_strdup (error->message);
+  if (--job->upload->pending == 0)
+    g_cond_broadcast (&self->upload_cond);
+  g_mutex_unlock (&self->lock);
+  g_bytes_unref (job->chunk);
+  g_free (job);
+}
+
+static void
+write_job (gpointer data, gpointer user_data)
+{
+  ChunkJob *job = data;
+  g_autoptr (GError) error = NULL;
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (job->chunk, &len);
+
+  append_to_file (job->upload->path, job->first, bytes, len, &error);
+  job_done (job, error);
+}
+
+static void
+md5_job (gpointer data, gpointer user_data)
+{
+  ChunkJob *job = data;
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (job->chunk, &len);
+
+  /* only this thread touches the checksum while jobs are pending */
+  g_checksum_update (job->upload->md5, bytes, len);
+  job_done (job, NULL);
+}
+
+/* Needs the lock. */
+static void
+push_job (SynapseTestBackend * self, GThreadPool * pool, StbUpload * upload,
+    GBytes * chunk, gboolean first)
+{
+  ChunkJob *job = g_new0 (ChunkJob, 1);
+
+  job->self = self;
+  job->upload = upload;
+  job->chunk = g_bytes_ref (chunk);
+  job->first = first;
+  upload->pending++;
+  g_thread_pool_push (pool, job, NULL);
+}
+
+void
+stb_uploads_init (SynapseTestBackend * self)
+{
+  g_cond_init (&self->upload_cond);
+  self->write_pool = g_thread_pool_new (write_job, NULL, 1, FALSE, NULL);
+  self->md5_pool = g_thread_pool_new (md5_job, NULL, 1, FALSE, NULL);
+}
+
+/* Finishes the queued jobs; the uploads stay. */
+void
+stb_uploads_shutdown (SynapseTestBackend * self)
+{
+  if (self->write_pool)
+    g_thread_pool_free (g_steal_pointer (&self->write_pool), FALSE, TRUE);
+  if (self->md5_pool)
+    g_thread_pool_free (g_steal_pointer (&self->md5_pool), FALSE, TRUE);
+}
+
+/* Needs the lock: waits until @upload's bytes are all on disk and hashed. */
+void
+stb_upload_wait (SynapseTestBackend * self, StbUpload * upload)
+{
+  while (upload->pending)
+    g_cond_wait (&self->upload_cond, &self->lock);
 }
 
 static gboolean
@@ -170,8 +265,7 @@ find_chunk (SoupServerMessage * msg, GBytes * body, char **filename)
   GBytes *chunk = NULL;
   char *part_filename = NULL;
 
-  for (int i = 0; multipart && i < soup_multipart_get_length (multipart);
-      i++) {
+  for (int i = 0; multipart && i < soup_multipart_get_length (multipart); i++) {
     SoupMessageHeaders *headers;
     GBytes *part;
     GHashTable *params = NULL;
@@ -201,11 +295,14 @@ find_chunk (SoupServerMessage * msg, GBytes * body, char **filename)
   return chunk;
 }
 
+/* @truncate: a kept data dir may hold a file of an earlier run's upload
+ * with the same (seeded) id */
 static gboolean
-append_to_file (const char *path, const guint8 * data, gsize len,
-    GError ** error)
+append_to_file (const char *path, gboolean truncate, const guint8 * data,
+    gsize len, GError ** error)
 {
-  int fd = g_open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+      (truncate ? O_TRUNC : 0), 0644);
 
   if (fd < 0) {
     int saved = errno;
@@ -272,20 +369,32 @@ stb_handle_upload_put (StbCall * call, const char *id, GBytes * body)
 {
   SynapseTestBackend *self = call->self;
   g_autofree char *filename = NULL;
-  g_autoptr (GBytes) chunk = find_chunk (call->msg, body, &filename);
+  g_autoptr (GBytes) chunk = NULL;
   const char *range;
   guint64 start, end, total;
   StbUpload *upload = NULL;
+  gboolean busy;
   gsize len;
-  const guint8 *data;
-  g_autoptr (GError) error = NULL;
 
+  /* backpressure: one chunk in the workers, this one waits its turn (before
+   * any parsing, it is retried every few ms), so memory stays at about two
+   * chunks however fast the client sends */
+  g_mutex_lock (&self->lock);
+  upload = id ? g_hash_table_lookup (self->uploads, id) : NULL;
+  busy = upload && upload->pending;
+  g_mutex_unlock (&self->lock);
+  if (busy) {
+    call->deferred = TRUE;
+    return;
+  }
+
+  chunk = find_chunk (call->msg, body, &filename);
   if (!chunk) {
     stb_respond_detail (call->msg, SOUP_STATUS_BAD_REQUEST,
         "No chunk file was submitted");
     return;
   }
-  data = g_bytes_get_data (chunk, &len);
+  len = g_bytes_get_size (chunk);
 
   g_mutex_lock (&self->lock);
   if (id && !(upload = lookup_open_upload (call, id)))
@@ -349,17 +458,15 @@ stb_handle_upload_put (StbCall * call, const char *id, GBytes * body)
     upload->created_us = g_get_real_time ();
     g_hash_table_insert (self->uploads, upload->id, upload);
   }
-
-  /* The disk write and the MD5 are the slow part: do them unlocked.  Only
-   * the server thread touches an upload's bytes, one request at a time. */
-  g_mutex_unlock (&self->lock);
-  if (upload->path && !append_to_file (upload->path, data, len, &error)) {
+  if (upload->io_error) {
     stb_respond_detail (call->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
-        error->message);
-    return;
+        upload->io_error);
+    goto out;
   }
-  g_checksum_update (upload->md5, data, len);
-  g_mutex_lock (&self->lock);
+
+  if (upload->path)
+    push_job (self, self->write_pool, upload, chunk, start == 0);
+  push_job (self, self->md5_pool, upload, chunk, start == 0);
   upload->offset += len;
   respond_upload (call, upload);
 
@@ -417,6 +524,16 @@ stb_handle_upload_post (StbCall * call, const char *id)
   upload = lookup_open_upload (call, id);
   if (!upload)
     goto out;
+  /* the last chunks may still be on their way to the disk: come back */
+  if (upload->pending) {
+    call->deferred = TRUE;
+    goto out;
+  }
+  if (upload->io_error) {
+    stb_respond_detail (call->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+        upload->io_error);
+    goto out;
+  }
   if (upload->offset < upload->total) {
     g_autofree char *detail =
         g_strdup_printf ("Upload is not complete: %" G_GUINT64_FORMAT
@@ -474,7 +591,7 @@ stb_upload_media (SynapseTestBackend * self, const char *path)
 
   g_mutex_lock (&self->lock);
   upload = g_hash_table_lookup (self->uploads, parts[2]);
-  if (upload && upload->complete && upload->path
+  if (upload && upload->complete && !upload->pending && upload->path
       && !strcmp (upload->filename, filename))
     file = g_strdup (upload->path);
   g_mutex_unlock (&self->lock);

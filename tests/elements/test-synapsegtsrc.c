@@ -1,0 +1,1427 @@
+/* test-synapsegtsrc.c: synapsegtsrc against the in-process local backend
+ *
+ * Copyright (C) 2026 gst-synapse developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <json-glib/json-glib.h>
+
+#include "synapse-test-backend.h"
+
+#define TOKEN "gtsrc-Test-Token-0c7e41"
+#define WRONG_TOKEN "gtsrc-Wrong-Token-9b2d55"
+#define EVENTS_PER_VERSION 25
+#define RUN_TIMEOUT (10 * GST_SECOND)
+
+typedef struct
+{
+  SynapseTestBackend *backend;
+  gchar *url;
+  gchar *dir;
+  gchar *output;
+} Fixture;
+
+static void
+fixture_set_up (Fixture * f, gconstpointer data)
+{
+  SynapseTestBackendOptions options = {
+    .token = TOKEN,
+    .versions = 3,
+    .events = EVENTS_PER_VERSION,
+    .seed = 3,
+  };
+  g_autoptr (GError) error = NULL;
+
+  f->backend = synapse_test_backend_new (&options, &error);
+  g_assert_no_error (error);
+  f->url = synapse_test_backend_dup_url (f->backend);
+  f->dir = g_dir_make_tmp ("synapsegtsrc-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->output = g_build_filename (f->dir, "events.ndjson", NULL);
+}
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir == NULL) {
+    g_remove (path);
+    return;
+  }
+  while ((name = g_dir_read_name (dir))) {
+    g_autofree gchar *child = g_build_filename (path, name, NULL);
+
+    remove_tree (child);
+  }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture * f, gconstpointer data)
+{
+  g_clear_object (&f->backend);
+  remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->output);
+  g_free (f->url);
+}
+
+/* `synapsegtsrc name=src <props> ! filesink location=<output>`, pointed at
+ * the backend with the right token and quick retries. */
+static GstElement *
+make_pipeline (Fixture * f, const gchar * props)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *launch =
+      g_strdup_printf ("synapsegtsrc name=src retry-backoff-factor=0.01 %s ! "
+      "filesink name=sink buffer-mode=unbuffered location=\"%s\"",
+      props ? props : "", f->output);
+  GstElement *pipeline = gst_parse_launch (launch, &error);
+  g_autoptr (GstElement) src = NULL;
+
+  g_assert_no_error (error);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "base-url", f->url, "access-token", TOKEN, NULL);
+  return pipeline;
+}
+
+static GstElement *
+get_src (GstElement * pipeline)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+
+  g_assert_nonnull (src);
+  gst_object_unref (src);       /* the pipeline keeps it alive */
+  return src;
+}
+
+/* Runs @pipeline until EOS or an error; returns every message it posted.
+ * The pipeline is left in PLAYING (or wherever the error left it). */
+static GPtrArray *
+run_pipeline (GstElement * pipeline)
+{
+  GPtrArray *messages =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_message_unref);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  gint64 deadline = g_get_monotonic_time () + RUN_TIMEOUT / GST_USECOND;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (;;) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    GstMessage *message;
+
+    g_assert_cmpint (left, >, 0);
+    message = gst_bus_timed_pop (bus, left * GST_USECOND);
+    g_assert_nonnull (message);
+    g_ptr_array_add (messages, message);
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS
+        || GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+      break;
+  }
+  return messages;
+}
+
+static GstMessage *
+find_message (GPtrArray * messages, GstMessageType type)
+{
+  for (guint i = 0; i < messages->len; i++) {
+    GstMessage *message = messages->pdata[i];
+
+    if (GST_MESSAGE_TYPE (message) == type)
+      return message;
+  }
+  return NULL;
+}
+
+/* Runs the pipeline to EOS, then to NULL. */
+static void
+run_to_eos (GstElement * pipeline)
+{
+  g_autoptr (GPtrArray) messages = run_pipeline (pipeline);
+  GstMessage *error = find_message (messages, GST_MESSAGE_ERROR);
+
+  if (error) {
+    g_autoptr (GError) gerror = NULL;
+    g_autofree gchar *debug = NULL;
+
+    gst_message_parse_error (error, &gerror, &debug);
+    g_error ("unexpected error: %s (%s)", gerror->message, debug);
+  }
+  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+/* The NDJSON the pipeline wrote, one parsed event a line. */
+static JsonArray *
+read_output (Fixture * f)
+{
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *events = json_array_new ();
+  guint n;
+
+  g_file_get_contents (f->output, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  if (*text == '\0')
+    return events;
+  lines = g_strsplit (text, "\n", -1);
+  n = g_strv_length (lines);
+  /* every line ends with \n, so the last piece is empty */
+  g_assert_cmpuint (n, >=, 1);
+  g_assert_cmpstr (lines[n - 1], ==, "");
+  for (guint i = 0; i + 1 < n; i++) {
+    JsonNode *node = json_from_string (lines[i], &error);
+
+    g_assert_no_error (error);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+    json_array_add_element (events, node);
+  }
+  return events;
+}
+
+static void
+assert_events_equal (JsonArray * got, JsonArray * expected)
+{
+  g_assert_cmpuint (json_array_get_length (got), ==,
+      json_array_get_length (expected));
+  for (guint i = 0; i < json_array_get_length (got); i++) {
+    JsonNode *a = json_array_get_element (got, i);
+    JsonNode *b = json_array_get_element (expected, i);
+
+    if (!json_node_equal (a, b)) {
+      g_autofree gchar *sa = json_to_string (a, FALSE);
+      g_autofree gchar *sb = json_to_string (b, FALSE);
+
+      g_error ("event %u differs:\n got %s\nwant %s", i, sa, sb);
+    }
+  }
+}
+
+/* The backend's events of the versions (ascending, as it lists them). */
+static JsonArray *
+expected_events (Fixture * f, const guint * versions, guint n_versions)
+{
+  JsonArray *all = json_array_new ();
+
+  for (guint i = 0; i < n_versions; i++) {
+    g_autoptr (JsonArray) events =
+        synapse_test_backend_dup_events (f->backend, versions[i]);
+
+    g_assert_nonnull (events);
+    for (guint j = 0; j < json_array_get_length (events); j++)
+      json_array_add_element (all,
+          json_node_copy (json_array_get_element (events, j)));
+  }
+  return all;
+}
+
+static JsonArray *
+first_events (JsonArray * events, guint n)
+{
+  JsonArray *first = json_array_new ();
+
+  for (guint i = 0; i < n && i < json_array_get_length (events); i++)
+    json_array_add_element (first,
+        json_node_copy (json_array_get_element (events, i)));
+  return first;
+}
+
+/* The query strings of the event listings the backend received. */
+static GPtrArray *
+listing_queries (Fixture * f)
+{
+  g_autoptr (GPtrArray) requests =
+      synapse_test_backend_dup_requests (f->backend);
+  GPtrArray *queries = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (strstr (request->path, "sdk/ground_truth_events/"))
+      g_ptr_array_add (queries, g_strdup (request->query ? request->query :
+              ""));
+  }
+  return queries;
+}
+
+static guint
+count_listings (Fixture * f)
+{
+  return synapse_test_backend_count_requests (f->backend,
+      "sdk/ground_truth_events/");
+}
+
+static void
+add_fault (Fixture * f, const gchar * spec)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend, spec,
+          &error), >, 0);
+  g_assert_no_error (error);
+}
+
+/* The error a failed run posted, with its details. */
+typedef struct
+{
+  GError *error;
+  gchar *debug;
+  GstStructure *details;
+} PostedError;
+
+static void
+posted_error_clear (PostedError * posted)
+{
+  g_clear_error (&posted->error);
+  g_clear_pointer (&posted->debug, g_free);
+  g_clear_pointer (&posted->details, gst_structure_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PostedError, posted_error_clear);
+
+static void
+run_to_error (GstElement * pipeline, PostedError * posted)
+{
+  g_autoptr (GPtrArray) messages = run_pipeline (pipeline);
+  GstMessage *message = find_message (messages, GST_MESSAGE_ERROR);
+  const GstStructure *details = NULL;
+
+  g_assert_nonnull (message);
+  g_assert_true (GST_IS_ELEMENT (GST_MESSAGE_SRC (message)));
+  g_assert_true (g_str_has_prefix (GST_MESSAGE_SRC_NAME (message), "src"));
+  gst_message_parse_error (message, &posted->error, &posted->debug);
+  gst_message_parse_error_details (message, &details);
+  posted->details = details ? gst_structure_copy (details) : NULL;
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+/* Nothing a user can see holds @secret. */
+static void
+assert_no_secret (const PostedError * posted, const gchar * secret)
+{
+  g_autofree gchar *details = posted->details ?
+      gst_structure_to_string (posted->details) : NULL;
+
+  g_assert_null (strstr (posted->error->message, secret));
+  g_assert_true (posted->debug == NULL || !strstr (posted->debug, secret));
+  g_assert_true (details == NULL || !strstr (details, secret));
+}
+
+/* --- streaming ---------------------------------------------------------- */
+
+static void
+test_ndjson_equals_backend_events (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=2 page-size=10");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) want = NULL;
+  const guint versions[] = { 2 };
+
+  run_to_eos (pipeline);
+
+  got = read_output (f);
+  want = expected_events (f, versions, 1);
+  g_assert_cmpuint (json_array_get_length (want), ==, EVENTS_PER_VERSION);
+  assert_events_equal (got, want);
+  /* 25 events, 10 a page: 3 requests, no more */
+  g_assert_cmpuint (count_listings (f), ==, 3);
+}
+
+static void
+test_buffers_offsets_and_caps (Fixture * f, gconstpointer data)
+{
+  GstHarness *h = gst_harness_new ("synapsegtsrc");
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GstCaps) want_caps =
+      gst_caps_from_string ("application/x-json, format=ndjson");
+  g_autoptr (JsonArray) want = synapse_test_backend_dup_events (f->backend, 1);
+  gint64 duration = -1;
+  gboolean saw_segment = FALSE;
+
+  g_object_set (h->element, "base-url", f->url, "access-token", TOKEN,
+      "dataset-versions", "1", "page-size", 7, NULL);
+  gst_harness_play (h);
+
+  for (guint i = 0; i < EVENTS_PER_VERSION; i++) {
+    g_autoptr (GstBuffer) buffer = gst_harness_pull (h);
+    GstMapInfo map;
+    g_autoptr (JsonNode) node = NULL;
+    g_autofree gchar *line = NULL;
+    g_autoptr (GError) error = NULL;
+
+    g_assert_nonnull (buffer);
+    g_assert_cmpuint (GST_BUFFER_OFFSET (buffer), ==, i);
+    g_assert_cmpuint (GST_BUFFER_OFFSET_END (buffer), ==, i + 1);
+    g_assert_true (gst_buffer_map (buffer, &map, GST_MAP_READ));
+    /* one compact object and its newline */
+    g_assert_cmpuint (map.size, >, 2);
+    g_assert_cmpint (map.data[map.size - 1], ==, '\n');
+    g_assert_null (memchr (map.data, '\n', map.size - 1));
+    g_assert_cmpint (map.data[0], ==, '{');
+    line = g_strndup ((const gchar *) map.data, map.size - 1);
+    gst_buffer_unmap (buffer, &map);
+
+    node = json_from_string (line, &error);
+    g_assert_no_error (error);
+    g_assert_true (json_node_equal (node, json_array_get_element (want, i)));
+  }
+
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  g_assert_true (gst_caps_is_equal (caps, want_caps));
+  g_assert_true (gst_element_query_duration (h->element, GST_FORMAT_DEFAULT,
+          &duration));
+  g_assert_cmpint (duration, ==, EVENTS_PER_VERSION);
+
+  for (;;) {
+    g_autoptr (GstEvent) event = gst_harness_pull_event (h);
+
+    g_assert_nonnull (event);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+      const GstSegment *segment;
+
+      gst_event_parse_segment (event, &segment);
+      g_assert_cmpint (segment->format, ==, GST_FORMAT_DEFAULT);
+      saw_segment = TRUE;
+    }
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+      break;
+  }
+  g_assert_true (saw_segment);
+  g_assert_null (gst_harness_try_pull (h));
+  gst_harness_teardown (h);
+}
+
+static void
+test_num_buffers_caps_the_events (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=3 page-size=5 num-buffers=12");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) all = synapse_test_backend_dup_events (f->backend, 3);
+  g_autoptr (JsonArray) want = first_events (all, 12);
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  /* events 11 and 12 are on page 3: no page beyond is asked for */
+  g_assert_cmpuint (count_listings (f), ==, 3);
+}
+
+static void
+test_empty_listing (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "dataset-versions=1 created-after=2100-01-01T00:00:00Z");
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (JsonArray) got = NULL;
+  guint pages = 0;
+  gint64 total = -2;
+
+  messages = run_pipeline (pipeline);
+  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
+  for (guint i = 0; i < messages->len; i++) {
+    const GstStructure *s = gst_message_get_structure (messages->pdata[i]);
+    guint events = 99;
+
+    if (s && gst_structure_has_name (s, "synapse-page")) {
+      g_assert_true (gst_structure_get_uint (s, "events", &events));
+      g_assert_cmpuint (events, ==, 0);
+      pages++;
+    }
+  }
+  g_assert_cmpuint (pages, ==, 1);
+  g_object_get (get_src (pipeline), "total-count", &total, NULL);
+  g_assert_cmpint (total, ==, 0);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  got = read_output (f);
+  g_assert_cmpuint (json_array_get_length (got), ==, 0);
+}
+
+static void
+test_restart_streams_again (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=1 page-size=10");
+  const guint versions[] = { 1 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+
+  for (guint run = 0; run < 2; run++) {
+    g_autoptr (JsonArray) got = NULL;
+
+    run_to_eos (pipeline);
+    got = read_output (f);
+    assert_events_equal (got, want);
+    g_assert_cmpuint (count_listings (f), ==, 3 * (run + 1));
+  }
+}
+
+static void
+test_prefetch_keeps_order (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=1,2,3 page-size=7 prefetch=4");
+  g_autoptr (JsonArray) got = NULL;
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  /* 75 events, 7 a page: 11 pages, and none past the last */
+  g_assert_cmpuint (count_listings (f), ==, 11);
+}
+
+/* --- filters ------------------------------------------------------------ */
+
+static void
+test_filter_versions_list (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=\"3, 1\" page-size=20");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) want = NULL;
+  g_autoptr (GPtrArray) queries = NULL;
+  const guint versions[] = { 1, 3 };
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  want = expected_events (f, versions, 2);
+  assert_events_equal (got, want);
+
+  queries = listing_queries (f);
+  g_assert_cmpuint (queries->len, ==, 3);
+  /* a list is sent as the key repeated */
+  g_assert_nonnull (strstr (queries->pdata[0],
+          "ground_truth_dataset_versions=3&ground_truth_dataset_versions=1"));
+}
+
+static void
+test_filter_project (Fixture * f, gconstpointer data)
+{
+  /* version v belongs to project (v - 1) % 2 + 1: project 2 is version 2 */
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "project=2");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) want = NULL;
+  g_autoptr (GPtrArray) queries = NULL;
+  const guint versions[] = { 2 };
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  want = expected_events (f, versions, 1);
+  assert_events_equal (got, want);
+
+  queries = listing_queries (f);
+  g_assert_nonnull (strstr (queries->pdata[0], "project=2"));
+  g_assert_null (strstr (queries->pdata[0], "ground_truth_dataset_versions"));
+}
+
+static gboolean
+is_of_data_type (JsonNode * event, const gchar * type)
+{
+  JsonObject *unit = json_object_get_object_member (json_node_get_object
+      (event), "data_unit");
+
+  return g_strcmp0 (json_object_get_string_member (unit, "data_type"),
+      type) == 0;
+}
+
+static void
+test_filter_data_type_property (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=1 data-type=video");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) all = synapse_test_backend_dup_events (f->backend, 1);
+  g_autoptr (JsonArray) want = json_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (all); i++) {
+    JsonNode *event = json_array_get_element (all, i);
+
+    if (is_of_data_type (event, "video"))
+      json_array_add_element (want, json_node_copy (event));
+  }
+  g_assert_cmpuint (json_array_get_length (want), >, 0);
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+}
+
+static void
+test_filter_extra_params (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "page-size=100 extra-params=\"params, page_size=4, "
+      "ground_truth_dataset_versions=(int)<1,3>, data_type=image\"");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) all = NULL;
+  g_autoptr (JsonArray) want = json_array_new ();
+  g_autoptr (GPtrArray) queries = NULL;
+  const guint versions[] = { 1, 3 };
+  guint n;
+
+  all = expected_events (f, versions, 2);
+  for (guint i = 0; i < json_array_get_length (all); i++) {
+    JsonNode *event = json_array_get_element (all, i);
+
+    if (is_of_data_type (event, "image"))
+      json_array_add_element (want, json_node_copy (event));
+  }
+  n = json_array_get_length (want);
+  g_assert_cmpuint (n, >, 4);
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+
+  /* page_size of extra-params wins over the page-size property */
+  queries = listing_queries (f);
+  g_assert_cmpuint (queries->len, ==, (n + 3) / 4);
+  g_assert_nonnull (strstr (queries->pdata[0], "page_size=4"));
+  g_assert_null (strstr (queries->pdata[0], "page_size=100"));
+  g_assert_nonnull (strstr (queries->pdata[0],
+          "ground_truth_dataset_versions=1&ground_truth_dataset_versions=3"));
+  g_assert_nonnull (strstr (queries->pdata[0], "data_type=image"));
+}
+
+static void
+test_extra_params_types (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "dataset-versions=1 extra-params=\"p, search=cat, flag=true, "
+      "ratio=0.5, big=(gint64)12345678901, n=(uint)7, tags={a,b}\"");
+  g_autoptr (GPtrArray) queries = NULL;
+  const gchar *query;
+
+  run_to_eos (pipeline);
+  queries = listing_queries (f);
+  query = queries->pdata[0];
+  g_assert_nonnull (strstr (query, "search=cat"));
+  g_assert_nonnull (strstr (query, "flag=true"));
+  g_assert_nonnull (strstr (query, "ratio=0.5"));
+  g_assert_nonnull (strstr (query, "big=12345678901"));
+  g_assert_nonnull (strstr (query, "n=7"));
+  g_assert_nonnull (strstr (query, "tags=a&tags=b"));
+}
+
+/* --- settings refused at start ------------------------------------------ */
+
+static void
+assert_refused_at_start (Fixture * f, const gchar * props,
+    const gchar * message_part)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, props);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *debug = NULL;
+
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_assert_nonnull (message);
+  gst_message_parse_error (message, &error, &debug);
+  g_assert_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  if (message_part && !strstr (error->message, message_part))
+    g_error ("\"%s\" does not say \"%s\"", error->message, message_part);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_cmpuint (count_listings (f), ==, 0);
+}
+
+static void
+test_bad_dataset_versions (Fixture * f, gconstpointer data)
+{
+  assert_refused_at_start (f, "dataset-versions=12,x3", "\"x3\"");
+  assert_refused_at_start (f, "dataset-versions=\"1 2\"", "dataset-versions");
+}
+
+static void
+test_bad_extra_params (Fixture * f, gconstpointer data)
+{
+  assert_refused_at_start (f, "extra-params=\",,=\"", "extra-params");
+  assert_refused_at_start (f, "extra-params=\"p, ratio=(fraction)1/2\"",
+      "ratio");
+}
+
+static void
+test_missing_base_url (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, NULL);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (get_src (pipeline), "base-url", NULL, NULL);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  gst_message_parse_error (message, &error, NULL);
+  g_assert_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  g_assert_nonnull (strstr (error->message, "SYNAPSE_BACKEND_URL"));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  g_object_set (get_src (pipeline), "base-url", "ftp://example.com/", NULL);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+/* --- URL conversion ----------------------------------------------------- */
+
+/* @url with scheme://host:port replaced by @prefix. */
+static gchar *
+with_prefix (const gchar * url, const gchar * prefix)
+{
+  const gchar *rest = strstr (url, "://") + 3;
+
+  rest += strcspn (rest, "/");
+  return g_strconcat (prefix, rest, NULL);
+}
+
+static void
+test_url_prefix (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "dataset-versions=1 url-prefix=https://cdn.example.com:8443/mirror/");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) want = synapse_test_backend_dup_events (f->backend, 1);
+
+  for (guint i = 0; i < json_array_get_length (want); i++) {
+    JsonObject *files = json_object_get_object_member
+        (json_array_get_object_element (want, i), "files");
+    JsonObjectIter iter;
+    const gchar *name;
+    JsonNode *node;
+
+    json_object_iter_init (&iter, files);
+    while (json_object_iter_next (&iter, &name, &node)) {
+      g_autofree gchar *converted = with_prefix (json_node_get_string (node),
+          "https://cdn.example.com:8443/mirror");
+
+      /* the query (a signature) is kept */
+      g_assert_true (!g_str_equal (name, "image")
+          || strstr (converted, "?sig=") != NULL);
+      json_node_set_string (node, converted);
+    }
+  }
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  /* only "files" (the default url-fields) changed: data_unit is as sent */
+  assert_events_equal (got, want);
+}
+
+static void
+test_download_dir (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *media = g_build_filename (f->dir, "media", NULL);
+  g_autofree gchar *props = g_strdup_printf ("dataset-versions=2 "
+      "page-size=10 num-buffers=12 url-fields=\"files, data_unit.files\" "
+      "download-dir=\"%s\"", media);
+  g_autoptr (GstElement) pipeline = make_pipeline (f, props);
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 2);
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  g_assert_cmpuint (json_array_get_length (got), ==, 12);
+
+  for (guint i = 0; i < 12; i++) {
+    JsonObject *event = json_array_get_object_element (got, i);
+    JsonObject *original = json_array_get_object_element (sent, i);
+    JsonObject *files = json_object_get_object_member (event, "files");
+    JsonObject *sent_files = json_object_get_object_member (original,
+        "files");
+    JsonObject *unit_image = json_object_get_object_member
+        (json_object_get_object_member (json_object_get_object_member (event,
+                "data_unit"), "files"), "image");
+    JsonObject *sent_unit_image = json_object_get_object_member
+        (json_object_get_object_member (json_object_get_object_member
+            (original, "data_unit"), "files"), "image");
+    JsonObjectIter iter;
+    const gchar *name;
+    JsonNode *node;
+
+    json_object_iter_init (&iter, files);
+    while (json_object_iter_next (&iter, &name, &node)) {
+      const gchar *path = json_node_get_string (node);
+      g_autoptr (GBytes) served = synapse_test_backend_dup_media (f->backend,
+          json_object_get_string_member (sent_files, name));
+      g_autofree gchar *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_str_has_prefix (path, media));
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      g_assert_nonnull (served);
+      g_assert_cmpmem (contents, length, g_bytes_get_data (served, NULL),
+          g_bytes_get_size (served));
+    }
+
+    /* a file entry gets a path in place of its url */
+    g_assert_false (json_object_has_member (unit_image, "url"));
+    g_assert_true (g_str_has_prefix (json_object_get_string_member
+            (unit_image, "path"), media));
+    g_assert_cmpint (json_object_get_int_member (unit_image, "size"), ==,
+        json_object_get_int_member (sent_unit_image, "size"));
+    g_assert_true (g_file_test (json_object_get_string_member (unit_image,
+                "path"), G_FILE_TEST_IS_REGULAR));
+  }
+}
+
+static gchar *
+convert_masks (GstElement * src, const gchar * url, gpointer user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  if (g_str_has_suffix (url, "/mask.png"))
+    return g_strconcat ("s3://masks", strstr (url, "/media/"), NULL);
+  return NULL;
+}
+
+static void
+test_convert_url_signal (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "dataset-versions=1 num-buffers=5 url-prefix=http://mirror.test");
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+  guint calls = 0;
+
+  g_signal_connect (get_src (pipeline), "convert-url",
+      G_CALLBACK (convert_masks), &calls);
+  run_to_eos (pipeline);
+  got = read_output (f);
+  g_assert_cmpuint (json_array_get_length (got), ==, 5);
+  /* two URLs an event, a page of 25 events converted */
+  g_assert_cmpuint (calls, ==, 2 * EVENTS_PER_VERSION);
+
+  for (guint i = 0; i < 5; i++) {
+    JsonObject *files = json_object_get_object_member
+        (json_array_get_object_element (got, i), "files");
+    JsonObject *sent_files = json_object_get_object_member
+        (json_array_get_object_element (sent, i), "files");
+    g_autofree gchar *mask = g_strconcat ("s3://masks",
+        strstr (json_object_get_string_member (sent_files, "mask"),
+            "/media/"), NULL);
+    g_autofree gchar *image =
+        with_prefix (json_object_get_string_member (sent_files, "image"),
+        "http://mirror.test");
+
+    /* the handler's URL wins; where it returns NULL, url-prefix applies */
+    g_assert_cmpstr (json_object_get_string_member (files, "mask"), ==, mask);
+    g_assert_cmpstr (json_object_get_string_member (files, "image"), ==, image);
+  }
+}
+
+static void
+test_prefix_then_download (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *media = g_build_filename (f->dir, "media", NULL);
+  g_autofree gchar *other_origin = g_strdup_printf ("http://localhost:%u",
+      synapse_test_backend_get_port (f->backend));
+  g_autofree gchar *props = g_strdup_printf ("dataset-versions=1 "
+      "num-buffers=4 page-size=4 prefetch=2 url-prefix=%s download-dir=\"%s\"",
+      other_origin, media);
+  g_autoptr (GstElement) pipeline = make_pipeline (f, props);
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  guint media_requests = 0;
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  g_assert_cmpuint (json_array_get_length (got), ==, 4);
+  for (guint i = 0; i < 4; i++) {
+    JsonObject *files = json_object_get_object_member
+        (json_array_get_object_element (got, i), "files");
+
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (files,
+                "mask"), media));
+    g_assert_true (g_file_test (json_object_get_string_member (files,
+                "mask"), G_FILE_TEST_IS_REGULAR));
+  }
+
+  /* the files came from the rewritten origin, which gets no credentials */
+  requests = synapse_test_backend_dup_requests (f->backend);
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+    const gchar *host;
+
+    if (!g_str_has_prefix (request->path, "media/"))
+      continue;
+    media_requests++;
+    host = soup_message_headers_get_one (request->headers, "Host");
+    g_assert_true (g_str_has_prefix (host, "localhost:"));
+    g_assert_null (soup_message_headers_get_one (request->headers,
+            "Synapse-Access-Token"));
+  }
+  g_assert_cmpuint (media_requests, >=, 8);
+}
+
+/* --- faults ------------------------------------------------------------- */
+
+static void
+assert_identical_despite (Fixture * f, const gchar * fault, guint expected_hits)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=3 page-size=5 retries=3");
+  g_autoptr (JsonArray) got = NULL;
+  const guint versions[] = { 3 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+  g_autoptr (GError) error = NULL;
+  guint id = synapse_test_backend_add_fault_spec (f->backend, fault, &error);
+
+  g_assert_no_error (error);
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  g_assert_cmpuint (synapse_test_backend_get_fault_hits (f->backend, id), ==,
+      expected_hits);
+  /* 5 pages, plus one request a fault */
+  g_assert_cmpuint (count_listings (f), ==, 5 + expected_hits);
+}
+
+static void
+test_fault_503_on_page_3 (Fixture * f, gconstpointer data)
+{
+  assert_identical_despite (f,
+      "status=503 path=sdk/ground_truth_events/ query=page=3 times=2", 2);
+}
+
+static void
+test_fault_cut_response (Fixture * f, gconstpointer data)
+{
+  assert_identical_despite (f,
+      "cut-response bytes=700 path=sdk/ground_truth_events/ query=page=2 "
+      "times=1", 1);
+}
+
+static void
+test_fault_truncated_page (Fixture * f, gconstpointer data)
+{
+  assert_identical_despite (f,
+      "truncate bytes=900 path=sdk/ground_truth_events/ query=page=4 times=1",
+      1);
+}
+
+static void
+test_fault_503_with_prefetch (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=2 page-size=3 prefetch=3");
+  g_autoptr (JsonArray) got = NULL;
+  const guint versions[] = { 2 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+
+  add_fault (f, "status=503 path=sdk/ground_truth_events/ query=page=3 "
+      "times=2");
+  add_fault (f, "cut-response bytes=500 path=sdk/ground_truth_events/ "
+      "query=page=6 times=1");
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+}
+
+/* --- fatal errors ------------------------------------------------------- */
+
+static void
+test_wrong_token_not_authorized (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
+  g_auto (PostedError) posted = { 0 };
+  guint status = 0;
+  const gchar *url;
+
+  g_object_set (get_src (pipeline), "access-token", WRONG_TOKEN, NULL);
+  run_to_error (pipeline, &posted);
+
+  g_assert_error (posted.error, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  g_assert_nonnull (strstr (posted.error->message, "access token"));
+  g_assert_nonnull (strstr (posted.error->message, "401"));
+  g_assert_nonnull (posted.details);
+  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+          &status));
+  g_assert_cmpuint (status, ==, 401);
+  url = gst_structure_get_string (posted.details, "url");
+  g_assert_true (g_str_has_prefix (url, f->url));
+  g_assert_nonnull (strstr (url, "sdk/ground_truth_events/"));
+  g_assert_cmpstr (gst_structure_get_string (posted.details, "method"), ==,
+      "GET");
+  g_assert_nonnull (gst_structure_get_string (posted.details, "server-detail"));
+  /* the debug string is the library's account: method and URL */
+  g_assert_nonnull (strstr (posted.debug, "GET "));
+  assert_no_secret (&posted, WRONG_TOKEN);
+  assert_no_secret (&posted, TOKEN);
+  /* 401 is never retried */
+  g_assert_cmpuint (count_listings (f), ==, 1);
+}
+
+static void
+test_no_token_says_so (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
+  g_auto (PostedError) posted = { 0 };
+
+  g_object_set (get_src (pipeline), "access-token", NULL, NULL);
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  g_assert_nonnull (strstr (posted.error->message, "SYNAPSE_ACCESS_TOKEN"));
+}
+
+static void
+test_unknown_version (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=99");
+  g_auto (PostedError) posted = { 0 };
+  guint status = 0;
+
+  run_to_error (pipeline, &posted);
+  /* DRF answers an unknown choice with 400 and a field error */
+  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+          &status));
+  g_assert_cmpuint (status, ==, 400);
+  g_assert_nonnull (strstr (gst_structure_get_string (posted.details,
+              "server-detail"), "Select a valid choice"));
+  g_assert_nonnull (strstr (posted.error->message, "99"));
+  assert_no_secret (&posted, TOKEN);
+}
+
+static void
+test_wrong_endpoint_not_found (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
+  g_autofree gchar *base = g_strconcat (f->url, "no/such/api/", NULL);
+  g_auto (PostedError) posted = { 0 };
+  guint status = 0;
+
+  g_object_set (get_src (pipeline), "base-url", base, NULL);
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_FOUND);
+  g_assert_cmpstr (posted.error->message, ==,
+      "Dataset version or endpoint not found (HTTP 404).");
+  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+          &status));
+  g_assert_cmpuint (status, ==, 404);
+}
+
+static void
+test_retries_exhausted (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=1 page-size=10 retries=2");
+  g_auto (PostedError) posted = { 0 };
+  g_autoptr (JsonArray) got = NULL;
+  guint status = 0;
+
+  add_fault (f, "status=503 path=sdk/ground_truth_events/ query=page=2");
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+          &status));
+  /* the real status, not a summary */
+  g_assert_cmpuint (status, ==, 503);
+  g_assert_nonnull (strstr (posted.error->message, "503"));
+  /* page 1, then page 2 three times */
+  g_assert_cmpuint (count_listings (f), ==, 4);
+
+  /* what came before the failure was written, once */
+  got = read_output (f);
+  g_assert_cmpuint (json_array_get_length (got), ==, 10);
+}
+
+static void
+test_unreachable_backend (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=1 retries=0");
+  g_auto (PostedError) posted = { 0 };
+
+  synapse_test_backend_stop (f->backend);
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_nonnull (strstr (posted.error->message, "connect"));
+  g_assert_false (gst_structure_has_field (posted.details, "http-status-code"));
+}
+
+/* --- going to NULL never hangs ------------------------------------------ */
+
+static void
+wait_for_listing_request (Fixture * f)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (count_listings (f) == 0) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (5000);
+  }
+}
+
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *messages;
+} MessageLog;
+
+/* Keeps every message as it is posted: going to NULL flushes the bus. */
+static GstBusSyncReply
+log_message (GstBus * bus, GstMessage * message, gpointer user_data)
+{
+  MessageLog *log = user_data;
+
+  g_mutex_lock (&log->lock);
+  g_ptr_array_add (log->messages, gst_message_ref (message));
+  g_mutex_unlock (&log->lock);
+  return GST_BUS_PASS;
+}
+
+/* Goes to PLAYING, waits for the first request to reach the backend, then
+ * to NULL, which must take well under a second; returns the messages
+ * posted all along. */
+static GPtrArray *
+assert_null_is_prompt (Fixture * f, GstElement * pipeline)
+{
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  MessageLog log = { 0 };
+  gint64 start;
+  gint64 elapsed;
+
+  g_mutex_init (&log.lock);
+  log.messages =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_message_unref);
+  gst_bus_set_sync_handler (bus, log_message, &log, NULL);
+
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), ==,
+      GST_STATE_CHANGE_ASYNC);
+  wait_for_listing_request (f);
+  g_usleep (100 * 1000);
+
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  elapsed = g_get_monotonic_time () - start;
+  g_assert_cmpint (elapsed, <, G_USEC_PER_SEC / 2);
+
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  g_mutex_clear (&log.lock);
+  /* a cancellation is not an error */
+  g_assert_null (find_message (log.messages, GST_MESSAGE_ERROR));
+  return log.messages;
+}
+
+static void
+test_null_during_stalled_request (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "dataset-versions=1 timeout=60");
+  g_autoptr (GPtrArray) messages = NULL;
+  GstProgressType last = GST_PROGRESS_TYPE_START;
+
+  add_fault (f, "stall path=sdk/ground_truth_events/");
+  messages = assert_null_is_prompt (f, pipeline);
+
+  /* the request's progress ends as CANCELED */
+  for (guint i = 0; i < messages->len; i++) {
+    if (GST_MESSAGE_TYPE (messages->pdata[i]) == GST_MESSAGE_PROGRESS)
+      gst_message_parse_progress (messages->pdata[i], &last, NULL, NULL);
+  }
+  g_assert_cmpint (last, ==, GST_PROGRESS_TYPE_CANCELED);
+}
+
+static void
+test_null_during_stalled_prefetch (Fixture * f, gconstpointer data)
+{
+  /* pages 1 and 2 arrive, page 3 (requested ahead) never does */
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "dataset-versions=1 page-size=5 prefetch=3");
+  g_autoptr (GPtrArray) messages = NULL;
+
+  add_fault (f, "stall path=sdk/ground_truth_events/ query=page=3");
+  messages = assert_null_is_prompt (f, pipeline);
+}
+
+static void
+test_restart_after_interruption (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=2 page-size=10");
+  const guint versions[] = { 2 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+  g_autoptr (JsonArray) got = NULL;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  /* page 2 hangs: stop there, then start over without the fault */
+  add_fault (f, "stall path=sdk/ground_truth_events/ query=page=2");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (count_listings (f) < 2) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (5000);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  synapse_test_backend_clear_faults (f->backend);
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+}
+
+static void
+test_null_during_backoff (Fixture * f, gconstpointer data)
+{
+  /* the backend asks for a 30 s pause: the element must not sit it out */
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "dataset-versions=1 retries=3 retry-backoff-max=60");
+  g_autoptr (GPtrArray) messages = NULL;
+
+  add_fault (f, "status=503 retry-after=30 path=sdk/ground_truth_events/");
+  messages = assert_null_is_prompt (f, pipeline);
+}
+
+/* --- messages and properties ------------------------------------------- */
+
+static void
+test_page_messages_and_total_count (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline =
+      make_pipeline (f, "dataset-versions=1 page-size=10");
+  GstElement *src = get_src (pipeline);
+  g_autoptr (GPtrArray) messages = NULL;
+  const guint want_events[] = { 10, 10, 5 };
+  guint pages = 0;
+  gint64 total = 0;
+  GstProgressType last = GST_PROGRESS_TYPE_ERROR;
+  guint starts = 0, completes = 0;
+
+  g_object_get (src, "total-count", &total, NULL);
+  g_assert_cmpint (total, ==, -1);
+
+  messages = run_pipeline (pipeline);
+  for (guint i = 0; i < messages->len; i++) {
+    GstMessage *message = messages->pdata[i];
+    const GstStructure *s = gst_message_get_structure (message);
+
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_PROGRESS) {
+      GstProgressType type;
+      g_autofree gchar *code = NULL;
+
+      gst_message_parse_progress (message, &type, &code, NULL);
+      g_assert_cmpstr (code, ==, "fetch");
+      /* each request is bracketed: START, then COMPLETE */
+      if (type == GST_PROGRESS_TYPE_START) {
+        g_assert_cmpint (last, !=, GST_PROGRESS_TYPE_START);
+        starts++;
+      } else {
+        g_assert_cmpint (type, ==, GST_PROGRESS_TYPE_COMPLETE);
+        g_assert_cmpint (last, ==, GST_PROGRESS_TYPE_START);
+        completes++;
+      }
+      last = type;
+    }
+
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (s, "synapse-page")) {
+      guint page = 0, events = 0;
+      guint64 position = 0;
+
+      g_assert_cmpuint (pages, <, G_N_ELEMENTS (want_events));
+      g_assert_true (GST_MESSAGE_SRC (message) == GST_OBJECT (src));
+      g_assert_true (gst_structure_get_uint (s, "page", &page));
+      g_assert_true (gst_structure_get_uint (s, "events", &events));
+      g_assert_true (gst_structure_get_uint64 (s, "position", &position));
+      g_assert_true (gst_structure_get_int64 (s, "total", &total));
+      g_assert_cmpuint (page, ==, pages + 1);
+      g_assert_cmpuint (events, ==, want_events[pages]);
+      g_assert_cmpuint (position, ==, MIN (10 * (pages + 1),
+              EVENTS_PER_VERSION));
+      g_assert_cmpint (total, ==, EVENTS_PER_VERSION);
+      pages++;
+    }
+  }
+  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
+  g_assert_cmpuint (pages, ==, 3);
+  g_assert_cmpint (last, ==, GST_PROGRESS_TYPE_COMPLETE);
+  g_assert_cmpuint (starts, ==, completes);
+  g_assert_cmpuint (starts, >=, 3);
+
+  g_object_get (src, "total-count", &total, NULL);
+  g_assert_cmpint (total, ==, EVENTS_PER_VERSION);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  /* still readable once stopped */
+  g_object_get (src, "total-count", &total, NULL);
+  g_assert_cmpint (total, ==, EVENTS_PER_VERSION);
+}
+
+static void
+test_credentials_from_environment (void)
+{
+  g_autoptr (GstElement) src = NULL;
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *token = NULL;
+  g_autofree gchar *tenant = NULL;
+
+  g_setenv ("SYNAPSE_BACKEND_URL", "https://synapse.example.com/", TRUE);
+  g_setenv ("SYNAPSE_ACCESS_TOKEN", TOKEN, TRUE);
+  g_setenv ("SYNAPSE_TENANT", "acme", TRUE);
+  src = gst_object_ref_sink (gst_element_factory_make ("synapsegtsrc", NULL));
+  g_unsetenv ("SYNAPSE_BACKEND_URL");
+  g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+  g_unsetenv ("SYNAPSE_TENANT");
+
+  g_object_get (src, "base-url", &url, "access-token", &token, "tenant",
+      &tenant, NULL);
+  g_assert_cmpstr (url, ==, "https://synapse.example.com/");
+  g_assert_cmpstr (tenant, ==, "acme");
+  /* the token is never read back */
+  g_assert_cmpstr (token, ==, "********");
+  g_clear_pointer (&token, g_free);
+
+  g_object_set (src, "access-token", NULL, NULL);
+  g_object_get (src, "access-token", &token, NULL);
+  g_assert_null (token);
+  g_object_set (src, "access-token", "", NULL);
+  g_object_get (src, "access-token", &token, NULL);
+  g_assert_null (token);
+}
+
+static void
+test_defaults_are_the_library_s (void)
+{
+  g_autoptr (GstElement) src =
+      gst_object_ref_sink (gst_element_factory_make ("synapsegtsrc", NULL));
+  guint timeout, retries, page_size, prefetch;
+  gdouble factor, max;
+  gboolean strict;
+  gint project;
+  g_autofree gchar *fields = NULL;
+  g_autofree gchar *token = NULL;
+
+  g_object_get (src, "timeout", &timeout, "retries", &retries,
+      "retry-backoff-factor", &factor, "retry-backoff-max", &max,
+      "ssl-strict", &strict, "page-size", &page_size, "prefetch", &prefetch,
+      "project", &project, "url-fields", &fields, "access-token", &token, NULL);
+  g_assert_cmpuint (timeout, ==, 60);
+  g_assert_cmpuint (retries, ==, 3);
+  g_assert_cmpfloat (factor, ==, 0.5);
+  g_assert_cmpfloat (max, ==, 30.0);
+  g_assert_true (strict);
+  g_assert_cmpuint (page_size, ==, 100);
+  g_assert_cmpuint (prefetch, ==, 1);
+  g_assert_cmpint (project, ==, -1);
+  g_assert_cmpstr (fields, ==, "files");
+  g_assert_null (token);
+}
+
+/* Runs a good and a refused stream; the parent runs this in a child
+ * process with GST_DEBUG=*:9 into a file. */
+static void
+test_token_never_logged_subprocess (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) good =
+      make_pipeline (f, "dataset-versions=1 num-buffers=3");
+  g_autoptr (GstElement) bad = make_pipeline (f, "dataset-versions=1");
+  g_auto (PostedError) posted = { 0 };
+
+  run_to_eos (good);
+  g_object_set (get_src (bad), "access-token", WRONG_TOKEN, NULL);
+  run_to_error (bad, &posted);
+}
+
+static void
+test_token_never_logged (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocess) child = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *log = NULL;
+
+  g_assert_nonnull (self_path);
+  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "*:9", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", log_path, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, self_path, "-p",
+      "/synapsegtsrc/security/token-never-logged/subprocess", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (child, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, &error));
+  /* the log did capture the element's work, and the refusal */
+  g_assert_nonnull (strstr (log, "page 1: 25 events"));
+  g_assert_nonnull (strstr (log, "HTTP 401"));
+  g_assert_null (strstr (log, TOKEN));
+  g_assert_null (strstr (log, WRONG_TOKEN));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+
+#define ADD(name, func) \
+  g_test_add ("/synapsegtsrc/" name, Fixture, NULL, fixture_set_up, func, \
+      fixture_tear_down)
+
+  ADD ("stream/ndjson-equals-backend-events",
+      test_ndjson_equals_backend_events);
+  ADD ("stream/buffers-offsets-and-caps", test_buffers_offsets_and_caps);
+  ADD ("stream/num-buffers-caps-the-events", test_num_buffers_caps_the_events);
+  ADD ("stream/empty-listing", test_empty_listing);
+  ADD ("stream/restart-streams-again", test_restart_streams_again);
+  ADD ("stream/prefetch-keeps-order", test_prefetch_keeps_order);
+  ADD ("filter/versions-list", test_filter_versions_list);
+  ADD ("filter/project", test_filter_project);
+  ADD ("filter/data-type", test_filter_data_type_property);
+  ADD ("filter/extra-params", test_filter_extra_params);
+  ADD ("filter/extra-params-types", test_extra_params_types);
+  ADD ("settings/bad-dataset-versions", test_bad_dataset_versions);
+  ADD ("settings/bad-extra-params", test_bad_extra_params);
+  ADD ("settings/missing-base-url", test_missing_base_url);
+  ADD ("urls/url-prefix", test_url_prefix);
+  ADD ("urls/download-dir", test_download_dir);
+  ADD ("urls/convert-url-signal", test_convert_url_signal);
+  ADD ("urls/prefix-then-download", test_prefix_then_download);
+  ADD ("faults/503-on-page-3", test_fault_503_on_page_3);
+  ADD ("faults/cut-response", test_fault_cut_response);
+  ADD ("faults/truncated-page", test_fault_truncated_page);
+  ADD ("faults/with-prefetch", test_fault_503_with_prefetch);
+  ADD ("errors/wrong-token-not-authorized", test_wrong_token_not_authorized);
+  ADD ("errors/no-token-says-so", test_no_token_says_so);
+  ADD ("errors/unknown-version", test_unknown_version);
+  ADD ("errors/wrong-endpoint-not-found", test_wrong_endpoint_not_found);
+  ADD ("errors/retries-exhausted", test_retries_exhausted);
+  ADD ("errors/unreachable-backend", test_unreachable_backend);
+  ADD ("unlock/null-during-stalled-request", test_null_during_stalled_request);
+  ADD ("unlock/null-during-stalled-prefetch",
+      test_null_during_stalled_prefetch);
+  ADD ("unlock/null-during-backoff", test_null_during_backoff);
+  ADD ("unlock/restart-after-interruption", test_restart_after_interruption);
+  ADD ("messages/pages-and-total-count", test_page_messages_and_total_count);
+  ADD ("security/token-never-logged", test_token_never_logged);
+  ADD ("security/token-never-logged/subprocess",
+      test_token_never_logged_subprocess);
+  g_test_add_func ("/synapsegtsrc/properties/credentials-from-environment",
+      test_credentials_from_environment);
+  g_test_add_func ("/synapsegtsrc/properties/defaults-are-the-library-s",
+      test_defaults_are_the_library_s);
+
+  return g_test_run ();
+}
