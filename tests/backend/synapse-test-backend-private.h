@@ -92,10 +92,13 @@ struct _SynapseTestBackend
   gboolean log_enabled;
   gboolean print_requests;
   GTlsCertificate *tls_certificate;
-  char *data_dir;
+  char *data_dir;               /* lock; made at the first upload unless given */
   gboolean own_data_dir;
-  char *upload_dir;
   StbData *data;
+  /* one thread each, so jobs run in order: a chunk is written and hashed
+   * while the next one is received */
+  GThreadPool *write_pool;
+  GThreadPool *md5_pool;
 
   /* lock */
   guint port;
@@ -112,10 +115,6 @@ struct _SynapseTestBackend
   GHashTable *uploads;          /* id → StbUpload* */
   guint64 upload_counter;
   GCond upload_cond;            /* an upload's pending jobs reached 0 */
-  /* one thread each, so jobs run in order: a chunk is written and hashed
-   * while the next one is received */
-  GThreadPool *write_pool;
-  GThreadPool *md5_pool;
 
   /* the server thread's own */
   GMainContext *context;

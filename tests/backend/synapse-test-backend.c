@@ -43,7 +43,7 @@ typedef struct
 
 typedef enum
 {
-  STAGE_PROCESS,                /* STALL ended: handle, then answer */
+  STAGE_PROCESS,                /* STALL ended, or a deferred call: handle */
   STAGE_DELIVER,                /* latency or DELAY ended: answer */
 } StbStage;
 
@@ -661,6 +661,24 @@ pending_free (gpointer data)
 static void pending_add (SynapseTestBackend * self, SoupServerMessage * msg,
     guint ms, StbStage stage, gboolean paused);
 
+/* After handling: the latency and any DELAY, then the answer. */
+static void
+answer (SynapseTestBackend * self, SoupServerMessage * msg, StbRequest * req,
+    gboolean paused)
+{
+  guint delay;
+
+  g_mutex_lock (&self->lock);
+  delay = req->media ? 0 : self->latency_ms;
+  g_mutex_unlock (&self->lock);
+  if (req->has_fault && req->fault.kind == SYNAPSE_TEST_FAULT_DELAY)
+    delay += req->fault.ms;
+  if (delay > 0)
+    pending_add (self, msg, delay, STAGE_DELIVER, paused);
+  else
+    deliver (self, msg, req, paused);
+}
+
 static gboolean
 pending_fire (gpointer data)
 {
@@ -673,10 +691,12 @@ pending_fire (gpointer data)
   g_hash_table_remove (self->pending, pending);
   req = g_object_get_data (G_OBJECT (msg), REQUEST_KEY);
   if (req && !req->finished) {
-    if (stage == STAGE_PROCESS && process (self, msg, req))
+    if (stage == STAGE_DELIVER)
+      deliver (self, msg, req, TRUE);
+    else if (process (self, msg, req))
       pending_add (self, msg, RETRY_MS, STAGE_PROCESS, TRUE);
     else
-      deliver (self, msg, req, TRUE);
+      answer (self, msg, req, TRUE);
   }
   return G_SOURCE_REMOVE;
 }
@@ -707,7 +727,6 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
 {
   SynapseTestBackend *self = user_data;
   StbRequest *req = g_object_get_data (G_OBJECT (msg), REQUEST_KEY);
-  guint delay;
 
   if (!req)
     req = request_attach (self, msg);
@@ -729,26 +748,16 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
         return;
       case SYNAPSE_TEST_FAULT_STATUS:
         stb_fault_respond_status (msg, &req->fault);
-        goto respond;
+        answer (self, msg, req, FALSE);
+        return;
       default:
         break;
     }
   }
-  if (process (self, msg, req)) {
+  if (process (self, msg, req))
     pending_add (self, msg, RETRY_MS, STAGE_PROCESS, FALSE);
-    return;
-  }
-
-respond:
-  g_mutex_lock (&self->lock);
-  delay = req->media ? 0 : self->latency_ms;
-  g_mutex_unlock (&self->lock);
-  if (req->has_fault && req->fault.kind == SYNAPSE_TEST_FAULT_DELAY)
-    delay += req->fault.ms;
-  if (delay > 0)
-    pending_add (self, msg, delay, STAGE_DELIVER, FALSE);
   else
-    deliver (self, msg, req, FALSE);
+    answer (self, msg, req, FALSE);
 }
 
 /* ---------------------------------------------------------- server thread */
@@ -931,7 +940,6 @@ synapse_test_backend_finalize (GObject * object)
   if (self->own_data_dir && self->data_dir)
     remove_data_dir (self->data_dir);
   g_free (self->data_dir);
-  g_free (self->upload_dir);
   g_free (self->token);
   g_clear_object (&self->tls_certificate);
   stb_data_free (self->data);
@@ -1009,6 +1017,8 @@ synapse_test_backend_new (const SynapseTestBackendOptions * options,
   if (options->tls_certificate)
     self->tls_certificate = g_object_ref (options->tls_certificate);
 
+  /* the temporary dir is only made at the first upload: most tests never
+   * upload, and a test that aborts leaves nothing behind */
   if (options->data_dir) {
     self->data_dir = g_strdup (options->data_dir);
     if (g_mkdir_with_parents (self->data_dir, 0755) < 0) {
@@ -1018,13 +1028,7 @@ synapse_test_backend_new (const SynapseTestBackendOptions * options,
           "Cannot create %s: %s", self->data_dir, g_strerror (saved));
       return NULL;
     }
-  } else {
-    self->data_dir = g_dir_make_tmp ("synapse-test-backend-XXXXXX", error);
-    if (!self->data_dir)
-      return NULL;
-    self->own_data_dir = TRUE;
   }
-  self->upload_dir = g_strdup (self->data_dir);
 
   self->data = stb_data_new (self->seed);
   stb_models_seed (self, options->models);

@@ -193,7 +193,8 @@ guint synapse_test_backend_count_uploads (SynapseTestBackend * self,
 /* The upload object as GET chunked_upload/<id>/ would answer; NULL if none. */
 JsonObject *synapse_test_backend_dup_upload (SynapseTestBackend * self,
     const char *upload_id);
-/* The file holding the upload's bytes; NULL if unknown or discarding. */
+/* The file holding the upload's bytes (waits until every chunk answered so
+ * far is on disk); NULL if unknown or discarding. */
 char *synapse_test_backend_dup_upload_path (SynapseTestBackend * self,
     const char *upload_id);
 /* Every unfinished upload is now expired (410 on its next chunk). */

@@ -447,12 +447,22 @@ stb_handle_upload_put (StbCall * call, const char *id, GBytes * body)
   }
 
   if (!upload) {
+    if (!self->discard_uploads && !self->data_dir) {
+      g_autoptr (GError) error = NULL;
+
+      self->data_dir = g_dir_make_tmp ("synapse-test-backend-XXXXXX", &error);
+      if (!self->data_dir) {
+        stb_respond_detail (call->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+            error->message);
+        goto out;
+      }
+      self->own_data_dir = TRUE;
+    }
     upload = g_new0 (StbUpload, 1);
     upload->id = new_upload_id (self);
     upload->filename = safe_filename (filename);
     if (!self->discard_uploads)
-      upload->path = g_strdup_printf ("%s/%s.bin", self->upload_dir,
-          upload->id);
+      upload->path = g_strdup_printf ("%s/%s.bin", self->data_dir, upload->id);
     upload->total = total;
     upload->md5 = g_checksum_new (G_CHECKSUM_MD5);
     upload->created_us = g_get_real_time ();
