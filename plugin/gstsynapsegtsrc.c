@@ -942,6 +942,10 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
     self->download = g_steal_pointer (&download);
   self->pager = synapse_client_iter_ground_truth_events (self->client, params,
       converter ? converter : download);
+  /* with num-buffers, no page past the last event wanted is asked for,
+   * not even ahead */
+  if (GST_BASE_SRC (self)->num_buffers > 0)
+    synapse_pager_set_limit (self->pager, GST_BASE_SRC (self)->num_buffers);
 
   GST_OBJECT_LOCK (self);
   total_changed = self->total_count != -1;

@@ -52,6 +52,7 @@ struct _SynapsePager
   SynapseClient *client;
   SynapseUrlConversion *conversion;
   guint prefetch;
+  guint64 limit;                /* 0: every result */
 
   char *next_url;               /* the next page to ask for in sequence */
   SynapsePage *page;            /* the page being read */
@@ -78,6 +79,7 @@ enum
 {
   PROP_0,
   PROP_PREFETCH,
+  PROP_LIMIT,
   N_PROPS
 };
 
@@ -153,6 +155,9 @@ synapse_pager_set_property (GObject * object, guint prop_id,
     case PROP_PREFETCH:
       self->prefetch = g_value_get_uint (value);
       break;
+    case PROP_LIMIT:
+      self->limit = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -168,6 +173,9 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
   switch (prop_id) {
     case PROP_PREFETCH:
       g_value_set_uint (value, self->prefetch);
+      break;
+    case PROP_LIMIT:
+      g_value_set_uint64 (value, self->limit);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -195,6 +203,17 @@ synapse_pager_class_init (SynapsePagerClass * klass)
       g_param_spec_uint ("prefetch", "Prefetch",
       "Page requests in flight at once (1 = one page at a time)", 1, 64, 1,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:limit:
+   *
+   * The most results the walk hands out, 0 for all of them. No page past
+   * the one that holds the last of them is requested, not even ahead.
+   */
+  properties[PROP_LIMIT] =
+      g_param_spec_uint64 ("limit", "Limit",
+      "Most results handed out (0 = all); no page past them is requested",
+      0, G_MAXUINT64, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -479,9 +498,12 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   g_mutex_lock (&self->lock);
   self->ahead_url = g_strdup (first->next);
   self->ahead_number = number;
-  /* the page that holds the last result: no request goes past it (a page
-   * with a `next` link is a full one) */
+  /* the page that holds the last result wanted: no request goes past it
+   * (a page with a `next` link is a full one) */
   self->ahead_last = 1 + (first->count - 1) / n_results;
+  if (self->limit)
+    self->ahead_last = MIN (self->ahead_last, 1 + (self->limit - 1)
+        / n_results);
   g_mutex_unlock (&self->lock);
 
   /* the ahead pages take over from the sequential walk */
@@ -562,6 +584,23 @@ take_ahead (SynapsePager * self, SynapseFetchedPage * result,
   return TRUE;
 }
 
+/* Keeps the first @keep results of @page. */
+static void
+truncate_results (SynapseFetchedPage * page, guint keep)
+{
+  if (page->spans) {
+    g_array_set_size (page->spans, keep);
+  } else {
+    JsonArray *head = json_array_sized_new (keep);
+
+    for (guint i = 0; i < keep; i++)
+      json_array_add_element (head,
+          json_node_ref (json_array_get_element (page->items, i)));
+    json_array_unref (page->items);
+    page->items = head;
+  }
+}
+
 /* The next page, or NULL at the end (@error unset) or on failure. */
 static SynapsePage *
 synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
@@ -571,6 +610,8 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
   SynapsePage *page;
   guint n_results;
 
+  if (self->limit && self->results_delivered >= self->limit)
+    return NULL;
   if (!g_queue_is_empty (&self->ahead)) {
     if (!take_ahead (self, &result, cancellable, error))
       return NULL;
@@ -591,6 +632,10 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
     synapse_pager_maybe_start_ahead (self, &result, n_results);
   }
   self->pages_fetched++;
+  if (self->limit && self->results_delivered + n_results > self->limit)
+    truncate_results (&result, self->limit - self->results_delivered);
+  n_results = MIN (n_results, self->limit ? self->limit
+      - self->results_delivered : n_results);
 
   if (result.spans)
     page = synapse_page_new_raw (result.body, g_steal_pointer (&result.spans),
@@ -930,4 +975,19 @@ synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
 
   g_object_set (self, "prefetch", prefetch, NULL);
+}
+
+/**
+ * synapse_pager_set_limit:
+ * @self: a #SynapsePager
+ * @limit: the most results to hand out, 0 for all
+ *
+ * Sets #SynapsePager:limit. Call it before the first page is read.
+ */
+void
+synapse_pager_set_limit (SynapsePager * self, guint64 limit)
+{
+  g_return_if_fail (SYNAPSE_IS_PAGER (self));
+
+  g_object_set (self, "limit", limit, NULL);
 }

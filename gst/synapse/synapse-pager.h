@@ -75,4 +75,7 @@ guint synapse_pager_get_prefetch (SynapsePager * self);
 void synapse_pager_set_prefetch (SynapsePager * self,
     guint prefetch);
 
+void synapse_pager_set_limit (SynapsePager * self,
+    guint64 limit);
+
 G_END_DECLS

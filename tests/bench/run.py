@@ -9,12 +9,19 @@ mean something on any machine. --quick shrinks every size so that the test
 suite can smoke-run the whole thing in seconds.
 
 Sections:
-  upload   a file uploaded with libsynapse's chunked upload, beside curl
-           sending the same chunked PUTs; throughput and peak RSS
+  events   events/s of `synapsegtsrc ! fakesink` at 0 ms and 20 ms of
+           latency a page, beside the SDK's way in Python (sdk_baseline.py)
+           and curl fetching the same page URLs, one after another and 8 at
+           a time; time to the first event
+  memory   peak RSS while streaming 1,000 and 1,000,000 events
+  upload   a file uploaded with libsynapse's chunked upload (the API the
+           sink uses), beside curl sending the same chunked PUTs and the
+           SDK's upload in Python; throughput and peak RSS
 """
 
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -27,13 +34,18 @@ import time
 MIB = 1024 * 1024
 
 
+TOKEN = "bench-token"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 class Backend:
     """synapse-dev-backend on a free port, for the length of a `with`."""
 
     def __init__(self, build, *flags):
         binary = os.path.join(build, "tests", "backend", "synapse-dev-backend")
         self.process = subprocess.Popen(
-            [binary, "--port", "0", "--no-log", "--quiet", *flags],
+            [binary, "--port", "0", "--no-log", "--quiet", "--token", TOKEN,
+             *flags],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
         match = re.search(r"(https?://\S+)", line)
@@ -41,6 +53,11 @@ class Backend:
             self.process.kill()
             raise RuntimeError(f"synapse-dev-backend did not start: {line!r}")
         self.url = match.group(1)
+
+    def set_latency(self, ms):
+        subprocess.run(["curl", "-sS", "--fail", "-X", "PUT", "-o",
+                        os.devnull, f"{self.url}_control/latency/?ms={ms}"],
+                       check=True)
 
     def __enter__(self):
         return self
@@ -60,6 +77,109 @@ def run_json(argv, env=None):
     if result.returncode != 0:
         raise RuntimeError(f"{argv[0]} failed: {result.stderr.strip()}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def gst_env(build):
+    return dict(os.environ, GST_PLUGIN_PATH=os.path.join(build, "plugin"),
+                GST_REGISTRY=os.path.join(build, "bench-registry.bin"))
+
+
+def run_gtsrc(build, url, page_size, prefetch, num_events=None):
+    argv = [os.path.join(build, "tests", "bench", "bench-gtsrc"), url, TOKEN,
+            str(page_size), str(prefetch)]
+    if num_events is not None:
+        argv.append(str(num_events))
+    return run_json(argv, env=gst_env(build))
+
+
+def run_sdk_events(url, page_size):
+    return run_json(["/usr/bin/python3", os.path.join(HERE, "sdk_baseline.py"),
+                     "events", url, TOKEN, str(page_size)])
+
+
+def run_curl_pages(url, page_size, pages, parallel, workdir):
+    """Seconds curl takes to fetch the page URLs 1..pages (bodies thrown
+    away), on one connection in turn, or `parallel` at a time."""
+    config = os.path.join(workdir, "pages.curl")
+    with open(config, "w") as f:
+        for page in range(1, pages + 1):
+            f.write(f'url = "{url}sdk/ground_truth_events/'
+                    f'?page_size={page_size}&page={page}"\n'
+                    f'output = "{os.devnull}"\n')
+    argv = ["curl", "-sS", "--no-progress-meter", "--fail", "-H",
+            f"Synapse-Access-Token: Token {TOKEN}", "-K", config]
+    if parallel > 1:
+        argv[1:1] = ["--parallel", "--parallel-max", str(parallel)]
+    start = time.monotonic()
+    subprocess.run(argv, check=True)
+    return time.monotonic() - start
+
+
+def bench_events(build, quick, workdir, rows):
+    page_size = 100
+    pages = 20 if quick else 1000
+    events = pages * page_size
+    prefetch = default_prefetch(build)
+
+    with Backend(build, "--versions", "1", "--events", str(events)) as backend:
+        run_gtsrc(build, backend.url, page_size, prefetch)        # warm up
+        for latency in (0, 20):
+            backend.set_latency(latency)
+            ours = run_gtsrc(build, backend.url, page_size, prefetch)
+            sequential = run_gtsrc(build, backend.url, page_size, 1)
+            sdk = run_sdk_events(backend.url, page_size)
+            curl_seq = run_curl_pages(backend.url, page_size, pages, 1,
+                                      workdir)
+            curl_par = run_curl_pages(backend.url, page_size, pages, 8,
+                                      workdir)
+            assert ours["events"] == sdk["events"] == events
+
+            rate = events / ours["seconds"]
+            work = f"{pages} pages of {page_size}, {latency} ms a page"
+            rows.append(("events", work,
+                         f"synapsegtsrc ! fakesink, prefetch={prefetch}",
+                         f"{rate:,.0f} events/s",
+                         f"x{rate / (events / sdk['seconds']):.1f} the SDK"))
+            rows.append(("events", "", "synapsegtsrc ! fakesink, prefetch=1",
+                         f"{events / sequential['seconds']:,.0f} events/s",
+                         ""))
+            rows.append(("events", "", "SDK-style Python (sdk_baseline.py)",
+                         f"{events / sdk['seconds']:,.0f} events/s", ""))
+            rows.append(("events", "", "curl, pages in turn",
+                         f"{events / curl_seq:,.0f} events/s",
+                         f"x{rate / (events / curl_seq):.2f} curl"))
+            rows.append(("events", "", "curl, 8 pages at a time",
+                         f"{events / curl_par:,.0f} events/s",
+                         f"x{rate / (events / curl_par):.2f} curl -Z"))
+            rows.append(("events", "", "time to first event",
+                         f"{ours['first_seconds'] * 1000:.1f} ms",
+                         f"SDK {sdk['first_seconds'] * 1000:.1f} ms"))
+        backend.set_latency(0)
+
+
+def bench_memory(build, quick, workdir, rows):
+    small, large = (1000, 20000) if quick else (1000, 1000000)
+    prefetch = default_prefetch(build)
+    with Backend(build, "--versions", "10", "--events",
+                 str(large // 10)) as backend:
+        few = run_gtsrc(build, backend.url, 100, prefetch, small)
+        many = run_gtsrc(build, backend.url, 100, prefetch)
+    assert many["events"] == large, many
+    rows.append(("memory", f"{small:,} events", "synapsegtsrc peak RSS",
+                 f"{few['max_rss_kib'] / 1024:.1f} MiB", ""))
+    rows.append(("memory", f"{large:,} events", "synapsegtsrc peak RSS",
+                 f"{many['max_rss_kib'] / 1024:.1f} MiB",
+                 f"+{(many['max_rss_kib'] - few['max_rss_kib']) / 1024:.1f}"
+                 f" MiB over {small:,}"))
+
+
+def default_prefetch(build):
+    """The element's default prefetch, as gst-inspect-1.0 reports it."""
+    out = subprocess.run(["gst-inspect-1.0", "synapsegtsrc"],
+                         capture_output=True, text=True, env=gst_env(build),
+                         check=True).stdout
+    match = re.search(r"\n  prefetch .*?Default: (\d+)", out, re.S)
+    return int(match.group(1)) if match else 1
 
 
 def make_file(path, size):
@@ -100,12 +220,14 @@ def curl_chunked_upload(url, path, chunk_size, workdir):
     for chunk, offset, length in chunks:
         reply = subprocess.run(
             ["curl", "-sS", "--fail", "-X", "PUT", "-H",
+             f"Synapse-Access-Token: Token {TOKEN}", "-H",
              f"Content-Range: bytes {offset}-{offset + length - 1}/{size}",
              "-F", f"filename={os.path.basename(path)}",
              "-F", f"file=@{chunk};type=application/octet-stream", target],
             capture_output=True, check=True).stdout
         target = json.loads(reply)["url"]
     subprocess.run(["curl", "-sS", "--fail", "-X", "POST", "-H",
+                    f"Synapse-Access-Token: Token {TOKEN}", "-H",
                     "Content-Type: application/json", "--data",
                     json.dumps({"md5": md5}), target],
                    capture_output=True, check=True)
@@ -128,6 +250,9 @@ def bench_upload(build, quick, workdir, rows):
         ours = run_json([bench, backend.url, path, str(chunk)])
         curl_seconds, md5_seconds = curl_chunked_upload(backend.url, path,
                                                         chunk, workdir)
+        sdk = run_json(["/usr/bin/python3",
+                        os.path.join(HERE, "sdk_baseline.py"), "upload",
+                        backend.url, TOKEN, path, str(chunk)])
 
     ours_rate = size / ours["seconds"] / MIB
     curl_rate = size / curl_seconds / MIB
@@ -140,12 +265,19 @@ def bench_upload(build, quick, workdir, rows):
     rows.append(("upload", "", "md5sum, then curl PUTs",
                  f"{script_rate:.0f} MiB/s",
                  f"libsynapse/(md5sum+curl) = {ours_rate / script_rate:.2f}"))
+    rows.append(("upload", "", "SDK-style Python (requests)",
+                 f"{size / sdk['seconds'] / MIB:.0f} MiB/s",
+                 f"libsynapse/SDK = "
+                 f"{ours_rate / (size / sdk['seconds'] / MIB):.2f}"))
     rows.append(("upload", "", "libsynapse peak RSS", f"{rss:.1f} MiB",
                  f"{rss / (chunk / MIB):.2f} chunks"))
+    rows.append(("upload", "", "SDK-style Python peak RSS",
+                 f"{sdk['max_rss_kib'] / 1024:.1f} MiB", ""))
     os.unlink(path)
 
 
-SECTIONS = {"upload": bench_upload}
+SECTIONS = {"events": bench_events, "memory": bench_memory,
+            "upload": bench_upload}
 
 
 def print_table(rows):
@@ -172,6 +304,8 @@ def main():
     if shutil.which("curl") is None:
         print("curl is needed for the baselines", file=sys.stderr)
         return 1
+    # bench-upload reads its token from the environment
+    os.environ["SYNAPSE_ACCESS_TOKEN"] = TOKEN
     rows = []
     with tempfile.TemporaryDirectory(prefix="synapse-bench-") as workdir:
         for name in args.only.split(","):

@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
 #include <json-glib/json-glib.h>
+#include <synapse/synapse.h>
 
 #include "synapse-test-backend.h"
 
@@ -1024,7 +1025,7 @@ static void
 test_retries_exhausted (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline =
-      make_pipeline (f, "dataset-versions=1 page-size=10 retries=2");
+      make_pipeline (f, "dataset-versions=1 page-size=10 retries=2 prefetch=1");
   g_auto (PostedError) posted = { 0 };
   g_autoptr (JsonArray) got = NULL;
   guint status = 0;
@@ -1310,17 +1311,27 @@ test_defaults_are_the_library_s (void)
   g_autofree gchar *fields = NULL;
   g_autofree gchar *token = NULL;
 
+  g_autoptr (SynapseClient) client = synapse_client_new ("http://h.test/",
+      NULL);
+  guint client_timeout, client_retries, client_page_size, client_prefetch;
+  gdouble client_factor, client_max;
+  gboolean client_strict;
+
   g_object_get (src, "timeout", &timeout, "retries", &retries,
       "retry-backoff-factor", &factor, "retry-backoff-max", &max,
       "ssl-strict", &strict, "page-size", &page_size, "prefetch", &prefetch,
       "project", &project, "url-fields", &fields, "access-token", &token, NULL);
-  g_assert_cmpuint (timeout, ==, 60);
-  g_assert_cmpuint (retries, ==, 3);
-  g_assert_cmpfloat (factor, ==, 0.5);
-  g_assert_cmpfloat (max, ==, 30.0);
-  g_assert_true (strict);
-  g_assert_cmpuint (page_size, ==, 100);
-  g_assert_cmpuint (prefetch, ==, 1);
+  g_object_get (client, "timeout", &client_timeout, "retries",
+      &client_retries, "retry-backoff-factor", &client_factor,
+      "retry-backoff-max", &client_max, "ssl-strict", &client_strict,
+      "page-size", &client_page_size, "prefetch", &client_prefetch, NULL);
+  g_assert_cmpuint (timeout, ==, client_timeout);
+  g_assert_cmpuint (retries, ==, client_retries);
+  g_assert_cmpfloat (factor, ==, client_factor);
+  g_assert_cmpfloat (max, ==, client_max);
+  g_assert_cmpint (strict, ==, client_strict);
+  g_assert_cmpuint (page_size, ==, client_page_size);
+  g_assert_cmpuint (prefetch, ==, client_prefetch);
   g_assert_cmpint (project, ==, -1);
   g_assert_cmpstr (fields, ==, "files");
   g_assert_null (token);
@@ -1364,7 +1375,7 @@ test_token_never_logged (Fixture * f, gconstpointer data)
 
   g_assert_true (g_file_get_contents (log_path, &log, NULL, &error));
   /* the log did capture the element's work, and the refusal */
-  g_assert_nonnull (strstr (log, "page 1: 25 events"));
+  g_assert_nonnull (strstr (log, "page 1: 3 events"));
   g_assert_nonnull (strstr (log, "HTTP 401"));
   g_assert_null (strstr (log, TOKEN));
   g_assert_null (strstr (log, WRONG_TOKEN));

@@ -581,6 +581,38 @@ test_prefetch_failure_surfaces_in_order (Fixture * f, gconstpointer data)
 }
 
 static void
+test_limit_stops_the_walk (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  const guint versions[] = { 1 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 1);
+  JsonObject *event;
+  guint n = 0;
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
+  json_object_set_int_member (params, "page_size", 20);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  synapse_pager_set_prefetch (pager, 8);
+  synapse_pager_set_limit (pager, 45);
+  while ((event = synapse_pager_next (pager, NULL, &error))) {
+    g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (),
+        event);
+
+    g_assert_true (json_node_equal (node, json_array_get_element (expected,
+                n)));
+    json_object_unref (event);
+    n++;
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 45);
+  /* pages 1-3 hold the first 45 events: nothing past them, not even ahead */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 3);
+}
+
+static void
 test_raw_item_bytes_are_the_backend_bytes (Fixture * f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
@@ -642,6 +674,7 @@ main (int argc, char **argv)
       test_prefetch_retries_lose_nothing);
   ADD ("/listing/prefetch/not-past-last-page",
       test_prefetch_never_asks_past_the_last_page);
+  ADD ("/listing/prefetch/limit", test_limit_stops_the_walk);
   ADD ("/listing/prefetch/failure-in-order",
       test_prefetch_failure_surfaces_in_order);
   ADD ("/listing/versions/get", test_get_ground_truth_version);
