@@ -8,7 +8,11 @@
  * bounded nesting) and, for a DRF page, notes where each result lies, so
  * that the results can be handed on as the bytes the backend sent: no tree
  * is built, nothing is serialized again. It also guards json-glib, whose
- * parser recurses without a bound, against hostile nesting. */
+ * parser recurses without a bound, against hostile nesting.
+ *
+ * It is on the hot path of every page, so each step takes the position and
+ * returns the next one (NULL on failure, with the error set): the position
+ * stays in a register instead of going through memory at every byte. */
 
 #include "config.h"
 
@@ -17,24 +21,25 @@
 
 #include "synapse-json-scan.h"
 
+typedef const guchar *Pos;
+
 typedef struct
 {
-  const guchar *start;
-  const guchar *p;
-  const guchar *end;
+  Pos start;
+  Pos end;
   guint depth;
   gboolean whitespace;          /* seen between tokens since last reset */
   GError **error;
 } Scanner;
 
-static gboolean scan_value (Scanner * s);
+static Pos scan_value (Scanner * s, Pos p);
 
-static gboolean
-fail (Scanner * s, const char *what)
+static Pos
+fail (Scanner * s, Pos p, const char *what)
 {
   g_set_error (s->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-      "%s at byte %" G_GSIZE_FORMAT, what, (gsize) (s->p - s->start));
-  return FALSE;
+      "%s at byte %" G_GSIZE_FORMAT, what, (gsize) (p - s->start));
+  return NULL;
 }
 
 static inline gboolean
@@ -43,16 +48,102 @@ is_space (guchar c)
   return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-static inline void
-skip_space (Scanner * s)
+static inline Pos
+skip_space (Scanner * s, Pos p)
 {
-  const guchar *p = s->p;
-
+  /* compact JSON has none: one test, then on */
+  if (G_LIKELY (p >= s->end || !is_space (*p)))
+    return p;
+  s->whitespace = TRUE;
   while (p < s->end && is_space (*p))
     p++;
-  if (p != s->p)
-    s->whitespace = TRUE;
-  s->p = p;
+  return p;
+}
+
+/* What a byte is inside a string: most are plain and skipped at once. */
+enum
+{
+  PLAIN,
+  QUOTE,
+  BACKSLASH,
+  CONTROL,
+  MULTIBYTE
+};
+
+static const guchar string_byte_class[256] = {
+  [0x00 ... 0x1f] = CONTROL,
+  ['"'] = QUOTE,
+  ['\\'] = BACKSLASH,
+  [0x80 ... 0xff] = MULTIBYTE,
+};
+
+#define ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+/* Whether none of the 8 bytes of @w ends a plain run in a string: no
+ * quote, backslash, control character or non-ASCII byte. (Each test is
+ * exact as a whole once bytes of 0x80 and up are ruled out.) */
+static inline gboolean
+word_is_plain (guint64 w)
+{
+  guint64 quote = w ^ (ONES * '"');
+  guint64 backslash = w ^ (ONES * '\\');
+
+  return ((w | ((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote)
+          | ((backslash - ONES) & ~backslash)) & HIGHS) == 0;
+}
+
+/* Steps over plain string bytes, eight at a time while it can. */
+static inline Pos
+skip_plain (Pos p, Pos end)
+{
+  while (end - p >= 8) {
+    guint64 w;
+
+    memcpy (&w, p, 8);
+    if (!word_is_plain (w))
+      break;
+    p += 8;
+  }
+  while (p < end && string_byte_class[*p] == PLAIN)
+    p++;
+  return p;
+}
+
+/* Checks the UTF-8 sequence at @p (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF) and steps over it. Text outside
+ * strings is ASCII by the grammar, so this is the only UTF-8 check. */
+static Pos
+scan_utf8 (Scanner * s, Pos p)
+{
+  guchar lead = p[0];
+  guchar low = 0x80, high = 0xbf;
+  int length;
+
+  if (lead >= 0xc2 && lead <= 0xdf)
+    length = 2;
+  else if (lead >= 0xe0 && lead <= 0xef)
+    length = 3;
+  else if (lead >= 0xf0 && lead <= 0xf4)
+    length = 4;
+  else
+    return fail (s, p, "invalid UTF-8");
+
+  if (lead == 0xe0)
+    low = 0xa0;
+  else if (lead == 0xed)
+    high = 0x9f;
+  else if (lead == 0xf0)
+    low = 0x90;
+  else if (lead == 0xf4)
+    high = 0x8f;
+
+  if (s->end - p < length || p[1] < low || p[1] > high)
+    return fail (s, p, "invalid UTF-8");
+  for (int i = 2; i < length; i++)
+    if (p[i] < 0x80 || p[i] > 0xbf)
+      return fail (s, p, "invalid UTF-8");
+  return p + length;
 }
 
 static int
@@ -67,293 +158,292 @@ hex_value (guchar c)
   return -1;
 }
 
-static gboolean
-scan_hex4 (Scanner * s, gunichar * value)
+static Pos
+scan_hex4 (Scanner * s, Pos p, gunichar * value)
 {
   *value = 0;
-  if (s->end - s->p < 4)
-    return fail (s, "a short \\u escape");
+  if (s->end - p < 4)
+    return fail (s, p, "a short \\u escape");
   for (int i = 0; i < 4; i++) {
-    int digit = hex_value (s->p[i]);
+    int digit = hex_value (p[i]);
 
     if (digit < 0)
-      return fail (s, "a bad \\u escape");
+      return fail (s, p, "a bad \\u escape");
     *value = (*value << 4) | digit;
   }
-  s->p += 4;
-  return TRUE;
+  return p + 4;
 }
 
-/* A string at s->p (its opening quote); decoded into @out when given. */
-static gboolean
-scan_string (Scanner * s, GString * out)
+/* The escape after a backslash at @p, decoded into @out when given. */
+static Pos
+scan_escape (Scanner * s, Pos p, GString * out)
 {
-  const guchar *run;
+  gunichar value;
+  guchar c;
 
-  s->p++;
-  run = s->p;
-  for (;;) {
-    guchar c;
+  if (++p >= s->end)
+    return fail (s, p, "an unterminated string");
+  c = *p++;
+  switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+      value = c;
+      break;
+    case 'b':
+      value = '\b';
+      break;
+    case 'f':
+      value = '\f';
+      break;
+    case 'n':
+      value = '\n';
+      break;
+    case 'r':
+      value = '\r';
+      break;
+    case 't':
+      value = '\t';
+      break;
+    case 'u':
+      if (!(p = scan_hex4 (s, p, &value)))
+        return NULL;
+      /* a surrogate pair makes one character; json-glib turns a lone
+       * surrogate into invalid UTF-8, so it is refused here */
+      if (value >= 0xd800 && value < 0xdc00) {
+        gunichar low;
 
-    if (s->p >= s->end)
-      return fail (s, "an unterminated string");
-    c = *s->p;
-    if (c == '"') {
-      if (out)
-        g_string_append_len (out, (const char *) run, s->p - run);
-      s->p++;
-      return TRUE;
-    }
-    if (c < 0x20)
-      return fail (s, "a control character in a string");
-    if (c != '\\') {
-      s->p++;
-      continue;
-    }
-
-    if (out)
-      g_string_append_len (out, (const char *) run, s->p - run);
-    s->p++;
-    if (s->p >= s->end)
-      return fail (s, "an unterminated string");
-    c = *s->p++;
-    switch (c) {
-      case '"':
-      case '\\':
-      case '/':
-        if (out)
-          g_string_append_c (out, c);
-        break;
-      case 'b':
-      case 'f':
-      case 'n':
-      case 'r':
-      case 't':
-        if (out)
-          g_string_append_c (out, c == 'b' ? '\b' : c == 'f' ? '\f'
-              : c == 'n' ? '\n' : c == 'r' ? '\r' : '\t');
-        break;
-      case 'u':{
-        gunichar value;
-
-        if (!scan_hex4 (s, &value))
-          return FALSE;
-        /* a surrogate pair makes one character; json-glib turns a lone
-         * surrogate into invalid UTF-8, so it is refused here */
-        if (value >= 0xd800 && value < 0xdc00) {
-          gunichar low = 0;
-
-          if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u')
-            return fail (s, "an unpaired surrogate escape");
-          s->p += 2;
-          if (!scan_hex4 (s, &low))
-            return FALSE;
-          if (low < 0xdc00 || low >= 0xe000)
-            return fail (s, "an unpaired surrogate escape");
-          value = 0x10000 + ((value - 0xd800) << 10) + (low - 0xdc00);
-        } else if (value >= 0xdc00 && value < 0xe000) {
-          return fail (s, "an unpaired surrogate escape");
-        }
-        if (out)
-          g_string_append_unichar (out, value);
-        break;
+        if (s->end - p < 6 || p[0] != '\\' || p[1] != 'u')
+          return fail (s, p, "an unpaired surrogate escape");
+        if (!(p = scan_hex4 (s, p + 2, &low)))
+          return NULL;
+        if (low < 0xdc00 || low >= 0xe000)
+          return fail (s, p, "an unpaired surrogate escape");
+        value = 0x10000 + ((value - 0xd800) << 10) + (low - 0xdc00);
+      } else if (value >= 0xdc00 && value < 0xe000) {
+        return fail (s, p, "an unpaired surrogate escape");
       }
+      break;
+    default:
+      return fail (s, p - 1, "a bad escape in a string");
+  }
+  if (out)
+    g_string_append_unichar (out, value);
+  return p;
+}
+
+/* A string at @p (its opening quote); decoded into @out when given. */
+static Pos
+scan_string (Scanner * s, Pos p, GString * out)
+{
+  Pos run = ++p;
+
+  for (;;) {
+    p = skip_plain (p, s->end);
+    if (G_UNLIKELY (p >= s->end))
+      return fail (s, p, "an unterminated string");
+    switch (string_byte_class[*p]) {
+      case QUOTE:
+        if (out)
+          g_string_append_len (out, (const char *) run, p - run);
+        return p + 1;
+      case CONTROL:
+        return fail (s, p, "a control character in a string");
+      case MULTIBYTE:
+        if (!(p = scan_utf8 (s, p)))
+          return NULL;
+        break;
       default:
-        s->p--;
-        return fail (s, "a bad escape in a string");
+        if (out)
+          g_string_append_len (out, (const char *) run, p - run);
+        if (!(p = scan_escape (s, p, out)))
+          return NULL;
+        run = p;
+        break;
     }
-    run = s->p;
   }
 }
 
-static gboolean
-scan_digits (Scanner * s)
+static inline Pos
+scan_digits (Pos p, Pos end)
 {
-  const guchar *first = s->p;
-
-  while (s->p < s->end && g_ascii_isdigit (*s->p))
-    s->p++;
-  return s->p != first;
+  while (p < end && g_ascii_isdigit (*p))
+    p++;
+  return p;
 }
 
 /* A number; *is_integer tells whether it has no fraction or exponent. */
-static gboolean
-scan_number (Scanner * s, gboolean * is_integer)
+static Pos
+scan_number (Scanner * s, Pos p, gboolean * is_integer)
 {
+  Pos digits;
+
   *is_integer = TRUE;
-  if (*s->p == '-')
-    s->p++;
-  if (s->p < s->end && *s->p == '0')
-    s->p++;
-  else if (!scan_digits (s))
-    return fail (s, "a bad number");
-  if (s->p < s->end && *s->p == '.') {
+  if (*p == '-')
+    p++;
+  if (p < s->end && *p == '0')
+    p++;
+  else if ((digits = scan_digits (p, s->end)) != p)
+    p = digits;
+  else
+    return fail (s, p, "a bad number");
+  if (p < s->end && *p == '.') {
     *is_integer = FALSE;
-    s->p++;
-    if (!scan_digits (s))
-      return fail (s, "a bad number");
+    digits = scan_digits (++p, s->end);
+    if (digits == p)
+      return fail (s, p, "a bad number");
+    p = digits;
   }
-  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+  if (p < s->end && (*p == 'e' || *p == 'E')) {
     *is_integer = FALSE;
-    s->p++;
-    if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-      s->p++;
-    if (!scan_digits (s))
-      return fail (s, "a bad number");
+    p++;
+    if (p < s->end && (*p == '+' || *p == '-'))
+      p++;
+    digits = scan_digits (p, s->end);
+    if (digits == p)
+      return fail (s, p, "a bad number");
+    p = digits;
   }
-  return TRUE;
+  return p;
 }
 
-static gboolean
-scan_literal (Scanner * s, const char *word)
+static Pos
+scan_literal (Scanner * s, Pos p, const char *word, gsize length)
 {
-  gsize length = strlen (word);
-
-  if ((gsize) (s->end - s->p) < length || memcmp (s->p, word, length) != 0)
-    return fail (s, "an unexpected character");
-  s->p += length;
-  return TRUE;
+  if ((gsize) (s->end - p) < length || memcmp (p, word, length) != 0)
+    return fail (s, p, "an unexpected character");
+  return p + length;
 }
 
-static gboolean
-enter (Scanner * s)
+static Pos
+enter (Scanner * s, Pos p)
 {
-  if (++s->depth > SYNAPSE_JSON_MAX_DEPTH) {
+  if (G_UNLIKELY (++s->depth > SYNAPSE_JSON_MAX_DEPTH)) {
     g_set_error (s->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "nesting deeper than %d levels at byte %" G_GSIZE_FORMAT,
-        SYNAPSE_JSON_MAX_DEPTH, (gsize) (s->p - s->start));
-    return FALSE;
+        SYNAPSE_JSON_MAX_DEPTH, (gsize) (p - s->start));
+    return NULL;
   }
-  s->p++;
-  return TRUE;
+  return p + 1;
 }
 
 /* Scans the members of an object after its '{' has been entered, handing
- * each key and value position to @member (NULL: just scan the value). */
-typedef gboolean (*MemberFunc) (Scanner * s, GString * key, gpointer data);
+ * each key (decoded) and value position to @member; without @member, keys
+ * are not decoded. */
+typedef Pos (*MemberFunc) (Scanner * s, Pos p, GString * key, gpointer data);
 
-static gboolean
-scan_object_members (Scanner * s, MemberFunc member, gpointer data)
+static Pos
+scan_object_members (Scanner * s, Pos p, MemberFunc member, gpointer data)
 {
   g_autoptr (GString) key = member ? g_string_new (NULL) : NULL;
 
-  skip_space (s);
-  if (s->p < s->end && *s->p == '}') {
-    s->p++;
+  p = skip_space (s, p);
+  if (p < s->end && *p == '}') {
     s->depth--;
-    return TRUE;
+    return p + 1;
   }
   for (;;) {
-    if (s->p >= s->end || *s->p != '"')
-      return fail (s, "a missing object key");
+    if (G_UNLIKELY (p >= s->end || *p != '"'))
+      return fail (s, p, "a missing object key");
     if (key)
       g_string_truncate (key, 0);
-    if (!scan_string (s, key))
-      return FALSE;
-    skip_space (s);
-    if (s->p >= s->end || *s->p != ':')
-      return fail (s, "a missing ':'");
-    s->p++;
-    skip_space (s);
-    if (!(member ? member (s, key, data) : scan_value (s)))
-      return FALSE;
-    skip_space (s);
-    if (s->p < s->end && *s->p == ',') {
-      s->p++;
-      skip_space (s);
+    if (!(p = scan_string (s, p, key)))
+      return NULL;
+    p = skip_space (s, p);
+    if (G_UNLIKELY (p >= s->end || *p != ':'))
+      return fail (s, p, "a missing ':'");
+    p = skip_space (s, p + 1);
+    if (!(p = member ? member (s, p, key, data) : scan_value (s, p)))
+      return NULL;
+    p = skip_space (s, p);
+    if (p < s->end && *p == ',') {
+      p = skip_space (s, p + 1);
       continue;
     }
-    if (s->p < s->end && *s->p == '}') {
-      s->p++;
+    if (p < s->end && *p == '}') {
       s->depth--;
-      return TRUE;
+      return p + 1;
     }
-    return fail (s, "a missing ',' or '}'");
+    return fail (s, p, "a missing ',' or '}'");
   }
 }
 
 /* Scans the elements of an array after its '[' has been entered; @element
- * (or NULL) scans each one. */
-typedef gboolean (*ElementFunc) (Scanner * s, gpointer data);
+ * (or scan_value()) scans each one. */
+typedef Pos (*ElementFunc) (Scanner * s, Pos p, gpointer data);
 
-static gboolean
-scan_array_elements (Scanner * s, ElementFunc element, gpointer data)
+static Pos
+scan_array_elements (Scanner * s, Pos p, ElementFunc element, gpointer data)
 {
-  skip_space (s);
-  if (s->p < s->end && *s->p == ']') {
-    s->p++;
+  p = skip_space (s, p);
+  if (p < s->end && *p == ']') {
     s->depth--;
-    return TRUE;
+    return p + 1;
   }
   for (;;) {
-    if (!(element ? element (s, data) : scan_value (s)))
-      return FALSE;
-    skip_space (s);
-    if (s->p < s->end && *s->p == ',') {
-      s->p++;
-      skip_space (s);
+    if (!(p = element ? element (s, p, data) : scan_value (s, p)))
+      return NULL;
+    p = skip_space (s, p);
+    if (p < s->end && *p == ',') {
+      p = skip_space (s, p + 1);
       continue;
     }
-    if (s->p < s->end && *s->p == ']') {
-      s->p++;
+    if (p < s->end && *p == ']') {
       s->depth--;
-      return TRUE;
+      return p + 1;
     }
-    return fail (s, "a missing ',' or ']'");
+    return fail (s, p, "a missing ',' or ']'");
   }
 }
 
-static gboolean
-scan_value (Scanner * s)
+static Pos
+scan_value (Scanner * s, Pos p)
 {
   gboolean is_integer;
 
-  if (s->p >= s->end)
-    return fail (s, "a missing value");
-  switch (*s->p) {
-    case '{':
-      return enter (s) && scan_object_members (s, NULL, NULL);
-    case '[':
-      return enter (s) && scan_array_elements (s, NULL, NULL);
+  if (G_UNLIKELY (p >= s->end))
+    return fail (s, p, "a missing value");
+  switch (*p) {
     case '"':
-      return scan_string (s, NULL);
+      return scan_string (s, p, NULL);
+    case '{':
+      return (p = enter (s, p)) ? scan_object_members (s, p, NULL, NULL)
+          : NULL;
+    case '[':
+      return (p = enter (s, p)) ? scan_array_elements (s, p, NULL, NULL)
+          : NULL;
     case 't':
-      return scan_literal (s, "true");
+      return scan_literal (s, p, "true", 4);
     case 'f':
-      return scan_literal (s, "false");
+      return scan_literal (s, p, "false", 5);
     case 'n':
-      return scan_literal (s, "null");
+      return scan_literal (s, p, "null", 4);
     default:
-      if (*s->p == '-' || g_ascii_isdigit (*s->p))
-        return scan_number (s, &is_integer);
-      return fail (s, "an unexpected character");
+      if (*p == '-' || g_ascii_isdigit (*p))
+        return scan_number (s, p, &is_integer);
+      return fail (s, p, "an unexpected character");
   }
 }
 
-static gboolean
+static Pos
 scanner_init (Scanner * s, const char *data, gsize length, GError ** error)
 {
-  const char *bad = NULL;
-
-  s->start = s->p = (const guchar *) data;
+  s->start = (Pos) data;
   s->end = s->start + length;
   s->depth = 0;
   s->whitespace = FALSE;
   s->error = error;
-  if (!g_utf8_validate_len (data, length, &bad)) {
-    s->p = (const guchar *) bad;
-    return fail (s, "invalid UTF-8");
-  }
-  skip_space (s);
-  return TRUE;
+  return skip_space (s, s->start);
 }
 
 static gboolean
-scanner_finish (Scanner * s)
+scanner_finish (Scanner * s, Pos p)
 {
-  skip_space (s);
-  if (s->p != s->end)
-    return fail (s, "data after the JSON document");
+  if (p == NULL)
+    return FALSE;
+  p = skip_space (s, p);
+  if (p != s->end)
+    return fail (s, p, "data after the JSON document") != NULL;
   return TRUE;
 }
 
@@ -361,9 +451,9 @@ gboolean
 synapse_json_validate (const char *data, gsize length, GError ** error)
 {
   Scanner s;
+  Pos p = scanner_init (&s, data, length, error);
 
-  return scanner_init (&s, data, length, error) && scan_value (&s)
-      && scanner_finish (&s);
+  return scanner_finish (&s, scan_value (&s, p));
 }
 
 void
@@ -374,78 +464,85 @@ synapse_json_page_clear (SynapseJsonPage * page)
   memset (page, 0, sizeof *page);
 }
 
-static gboolean
-scan_result (Scanner * s, gpointer data)
+static Pos
+scan_result (Scanner * s, Pos p, gpointer data)
 {
   SynapseJsonPage *page = data;
-  SynapseJsonSpan span = { s->p - s->start, 0, FALSE };
+  SynapseJsonSpan span = { p - s->start, 0, FALSE };
 
-  if (s->p < s->end && *s->p != '{')
+  if (p < s->end && *p != '{')
     page->results_are_objects = FALSE;
   s->whitespace = FALSE;
-  if (!scan_value (s))
-    return FALSE;
-  span.length = (s->p - s->start) - span.offset;
+  if (!(p = scan_value (s, p)))
+    return NULL;
+  span.length = (p - s->start) - span.offset;
   span.has_whitespace = s->whitespace;
   g_array_append_val (page->results, span);
-  return TRUE;
+  return p;
 }
 
-static gboolean
-scan_page_member (Scanner * s, GString * key, gpointer data)
+static Pos
+scan_count (Scanner * s, Pos p, SynapseJsonPage * page)
+{
+  Pos first = p;
+  gboolean is_integer = FALSE;
+  char digits[24];
+  gsize length;
+
+  page->count = -1;
+  page->count_valid = *p == 'n';
+  if (*p != '-' && !g_ascii_isdigit (*p))
+    return scan_value (s, p);
+  if (!(p = scan_number (s, p, &is_integer)))
+    return NULL;
+  length = p - first;
+  if (is_integer && *first != '-' && length < sizeof digits) {
+    memcpy (digits, first, length);
+    digits[length] = '\0';
+    page->count = g_ascii_strtoll (digits, NULL, 10);
+    page->count_valid = page->count >= 0 && page->count < G_MAXINT64;
+  }
+  return p;
+}
+
+static Pos
+scan_page_member (Scanner * s, Pos p, GString * key, gpointer data)
 {
   SynapseJsonPage *page = data;
 
-  if (s->p >= s->end)
-    return fail (s, "a missing value");
+  if (p >= s->end)
+    return fail (s, p, "a missing value");
+
   if (g_str_equal (key->str, "results")) {
     g_clear_pointer (&page->results, g_array_unref);
-    if (*s->p != '[')
-      return scan_value (s);
-    page->results = g_array_new (FALSE, FALSE, sizeof (SynapseJsonSpan));
+    if (*p != '[')
+      return scan_value (s, p);
+    page->results = g_array_sized_new (FALSE, FALSE, sizeof (SynapseJsonSpan),
+        100);
     page->results_are_objects = TRUE;
-    return enter (s) && scan_array_elements (s, scan_result, page);
+    return (p = enter (s, p)) ? scan_array_elements (s, p, scan_result, page)
+        : NULL;
   }
 
-  if (g_str_equal (key->str, "count")) {
-    const guchar *first = s->p;
-    gboolean is_integer = FALSE;
-    char digits[24];
-    gsize length;
-
-    page->count = -1;
-    page->count_valid = *s->p == 'n';
-    if (*s->p != '-' && !g_ascii_isdigit (*s->p))
-      return scan_value (s);
-    if (!scan_number (s, &is_integer))
-      return FALSE;
-    length = s->p - first;
-    if (is_integer && *first != '-' && length < sizeof digits) {
-      memcpy (digits, first, length);
-      digits[length] = '\0';
-      page->count = g_ascii_strtoll (digits, NULL, 10);
-      page->count_valid = page->count >= 0 && page->count < G_MAXINT64;
-    }
-    return TRUE;
-  }
+  if (g_str_equal (key->str, "count"))
+    return scan_count (s, p, page);
 
   if (g_str_equal (key->str, "next")) {
     g_clear_pointer (&page->next, g_free);
-    page->next_valid = *s->p == '"' || *s->p == 'n';
-    if (*s->p == '"') {
+    page->next_valid = *p == '"' || *p == 'n';
+    if (*p == '"') {
       GString *next = g_string_new (NULL);
 
-      if (!scan_string (s, next)) {
+      if (!(p = scan_string (s, p, next))) {
         g_string_free (next, TRUE);
-        return FALSE;
+        return NULL;
       }
       page->next = g_string_free (next, FALSE);
-      return TRUE;
+      return p;
     }
-    return scan_value (s);
   }
 
-  return scan_value (s);
+  return scan_value (s, p);
 }
 
 gboolean
@@ -453,24 +550,22 @@ synapse_json_scan_page (const char *data, gsize length,
     SynapseJsonPage * page, GError ** error)
 {
   Scanner s;
+  Pos p;
 
   memset (page, 0, sizeof *page);
   page->count = -1;
   page->count_valid = TRUE;
   page->next_valid = TRUE;
-  if (!scanner_init (&s, data, length, error))
-    return FALSE;
+  p = scanner_init (&s, data, length, error);
 
-  if (s.p < s.end && *s.p == '{') {
+  if (p < s.end && *p == '{') {
     page->is_object = TRUE;
-    if (!enter (&s) || !scan_object_members (&s, scan_page_member, page)) {
-      synapse_json_page_clear (page);
-      return FALSE;
-    }
-  } else if (!scan_value (&s)) {
-    return FALSE;
+    p = enter (&s, p);
+    p = p ? scan_object_members (&s, p, scan_page_member, page) : NULL;
+  } else {
+    p = scan_value (&s, p);
   }
-  if (!scanner_finish (&s)) {
+  if (!scanner_finish (&s, p)) {
     synapse_json_page_clear (page);
     return FALSE;
   }

@@ -30,6 +30,7 @@ typedef struct
   SynapseProgressFunc progress;
   gpointer progress_data;
   GDestroyNotify progress_data_free;
+  JsonObject *upload;           /* a finished upload */
 } MlArgs;
 
 static MlArgs *
@@ -51,6 +52,7 @@ ml_args_free (MlArgs * args)
   if (args->progress_data_free)
     args->progress_data_free (args->progress_data);
   g_clear_pointer (&args->params, json_object_unref);
+  g_clear_pointer (&args->upload, json_object_unref);
   g_clear_object (&args->conversion);
   g_free (args);
 }
@@ -385,7 +387,7 @@ add_problem (GString * problems, const char *problem)
 /* Checks a new model's data before anything is sent, naming every
  * problem at once. */
 static gboolean
-check_model_data (JsonObject * data, GError ** error)
+check_model_data (JsonObject * data, gboolean with_file, GError ** error)
 {
   g_autoptr (GString) problems = g_string_new (NULL);
   g_autoptr (GError) file_error = NULL;
@@ -411,7 +413,10 @@ check_model_data (JsonObject * data, GError ** error)
     add_problem (problems, "\"is_active\" must be true or false");
   if (!is_kind_member (data, "description", JSON_NODE_VALUE, G_TYPE_STRING))
     add_problem (problems, "\"description\" must be a string");
-  if (!is_string_member (data, "file")) {
+  if (!with_file) {
+    if (json_object_has_member (data, "file"))
+      add_problem (problems, "\"file\" goes with the upload, not here");
+  } else if (!is_string_member (data, "file")) {
     add_problem (problems, "\"file\" must be the path of the model file");
   } else {
     guint64 size;
@@ -431,19 +436,18 @@ check_model_data (JsonObject * data, GError ** error)
   return FALSE;
 }
 
-static gpointer
-create_model_run (gpointer source, gpointer data, GCancellable * cancellable,
-    GError ** error)
+/* POSTs the model of @data (without `file`) for the finished @upload. */
+static JsonObject *
+post_model (SynapseClient * self, JsonObject * data, JsonObject * upload,
+    GCancellable * cancellable, GError ** error)
 {
-  SynapseClient *self = SYNAPSE_CLIENT (source);
-  MlArgs *args = data;
-  g_autoptr (JsonObject) upload = NULL;
   g_autoptr (JsonObject) model = NULL;
   g_autoptr (JsonNode) body_node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (GBytes) body = NULL;
   g_autoptr (JsonNode) reply = NULL;
+  g_autofree char *url = synapse_client_build_url (self, MODELS_PATH, NULL);
   GBytes *parts[2] = { NULL, NULL };
-  JsonNode *upload_id;
+  JsonNode *upload_id = json_object_get_member (upload, "id");
   SynapseRequest request = {
     .method = "POST",
     .path = MODELS_PATH,
@@ -452,25 +456,13 @@ create_model_run (gpointer source, gpointer data, GCancellable * cancellable,
     .idempotent = FALSE,
   };
 
-  if (!check_model_data (args->params, error))
-    return NULL;
-
-  upload = synapse_client_create_chunked_upload (self,
-      json_object_get_string_member (args->params, "file"), 0,
-      args->progress, args->progress_data, cancellable, error);
-  if (upload == NULL)
-    return NULL;
-  upload_id = json_object_get_member (upload, "id");
   if (upload_id == NULL || !JSON_NODE_HOLDS_VALUE (upload_id)) {
-    g_autofree char *url = synapse_client_build_url (self, "chunked_upload/",
-        NULL);
-
     synapse_set_protocol_error (error, "POST", url,
         "the completed upload has no \"id\"");
     return NULL;
   }
 
-  model = synapse_json_object_copy (args->params);
+  model = synapse_json_object_copy (data);
   json_object_remove_member (model, "file");
   json_object_set_member (model, "chunked_upload", json_node_copy (upload_id));
   json_node_set_object (body_node, model);
@@ -481,14 +473,43 @@ create_model_run (gpointer source, gpointer data, GCancellable * cancellable,
   reply = synapse_client_send_json (self, &request, cancellable, error);
   if (reply == NULL)
     return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
-    g_autofree char *url = synapse_client_build_url (self, MODELS_PATH, NULL);
-
+  if (!JSON_NODE_HOLDS_OBJECT (reply)
+      || !json_object_has_member (json_node_get_object (reply), "id")) {
     synapse_set_protocol_error (error, "POST", url,
-        "the created model is not a JSON object");
+        "the created model is not a JSON object with an \"id\"");
     return NULL;
   }
   return json_object_ref (json_node_get_object (reply));
+}
+
+static gpointer
+create_model_run (gpointer source, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  SynapseClient *self = SYNAPSE_CLIENT (source);
+  MlArgs *args = data;
+  g_autoptr (JsonObject) upload = NULL;
+
+  if (!check_model_data (args->params, TRUE, error))
+    return NULL;
+  upload = synapse_client_create_chunked_upload (self,
+      json_object_get_string_member (args->params, "file"), 0,
+      args->progress, args->progress_data, cancellable, error);
+  if (upload == NULL)
+    return NULL;
+  return post_model (self, args->params, upload, cancellable, error);
+}
+
+static gpointer
+create_model_from_upload_run (gpointer source, gpointer data,
+    GCancellable * cancellable, GError ** error)
+{
+  MlArgs *args = data;
+
+  if (!check_model_data (args->params, FALSE, error))
+    return NULL;
+  return post_model (SYNAPSE_CLIENT (source), args->params, args->upload,
+      cancellable, error);
 }
 
 static MlArgs *
@@ -587,6 +608,96 @@ synapse_client_create_model_finish (SynapseClient * self,
 {
   return synapse_task_finish (self, result,
       synapse_client_create_model_async, error);
+}
+
+static MlArgs *
+model_from_upload_args_new (JsonObject * data, JsonObject * upload)
+{
+  MlArgs *args = ml_args_new (0, data, NULL, FALSE);
+
+  args->upload = json_object_ref (upload);
+  return args;
+}
+
+/**
+ * synapse_client_create_model_from_upload:
+ * @self: a #SynapseClient
+ * @data: the model: `name`, `model_type` (`classification`, `detection` or
+ *   `segmentation`) and `project` (an id) are required; `description`,
+ *   `metrics` and `configuration` (JSON objects) and `is_active` are
+ *   optional
+ * @upload: a finished upload, as synapse_chunked_upload_finish() returns
+ *   it
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Registers a model whose file was uploaded already, e.g. with a
+ * #SynapseChunkedUpload fed as data arrived: checks @data locally (every
+ * problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
+ * request), then `POST`s the model with @upload's id as `chunked_upload`.
+ * The request is never sent twice. A 400 from the backend carries its
+ * field errors in synapse_client_error_get_detail().
+ *
+ * Returns: (transfer full): the created model, with its `id`, or %NULL
+ *   with @error set
+ */
+JsonObject *
+synapse_client_create_model_from_upload (SynapseClient * self,
+    JsonObject * data, JsonObject * upload, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (MlArgs) args = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (data != NULL && upload != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  args = model_from_upload_args_new (data, upload);
+  return create_model_from_upload_run (self, args, cancellable, error);
+}
+
+/**
+ * synapse_client_create_model_from_upload_async:
+ * @self: a #SynapseClient
+ * @data: the model, as for synapse_client_create_model_from_upload()
+ * @upload: a finished upload
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the model is created
+ * @user_data: data for @callback
+ *
+ * Registers a model as synapse_client_create_model_from_upload() does,
+ * without blocking.
+ */
+void
+synapse_client_create_model_from_upload_async (SynapseClient * self,
+    JsonObject * data, JsonObject * upload, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
+  g_return_if_fail (data != NULL && upload != NULL);
+
+  synapse_task_run (self, synapse_client_create_model_from_upload_async,
+      create_model_from_upload_run, model_from_upload_args_new (data, upload),
+      (GDestroyNotify) ml_args_free, (GDestroyNotify) json_object_unref,
+      cancellable, callback, user_data);
+}
+
+/**
+ * synapse_client_create_model_from_upload_finish:
+ * @self: a #SynapseClient
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes synapse_client_create_model_from_upload_async().
+ *
+ * Returns: (transfer full): the created model, or %NULL with @error set
+ */
+JsonObject *
+synapse_client_create_model_from_upload_finish (SynapseClient * self,
+    GAsyncResult * result, GError ** error)
+{
+  return synapse_task_finish (self, result,
+      synapse_client_create_model_from_upload_async, error);
 }
 
 static gpointer

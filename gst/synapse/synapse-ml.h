@@ -73,6 +73,24 @@ JsonObject *synapse_client_create_model_finish (SynapseClient * self,
     GAsyncResult * result,
     GError ** error);
 
+JsonObject *synapse_client_create_model_from_upload (SynapseClient * self,
+    JsonObject * data,
+    JsonObject * upload,
+    GCancellable * cancellable,
+    GError ** error);
+
+void synapse_client_create_model_from_upload_async (SynapseClient * self,
+    JsonObject * data,
+    JsonObject * upload,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
+
+JsonObject *synapse_client_create_model_from_upload_finish (
+    SynapseClient * self,
+    GAsyncResult * result,
+    GError ** error);
+
 JsonArray *synapse_client_list_ground_truth_events (SynapseClient * self,
     JsonObject * params,
     SynapseUrlConversion * conversion,

@@ -872,6 +872,107 @@ test_token_is_write_only (Fixture * f, gconstpointer data)
   g_assert_false (pspec->flags & G_PARAM_READABLE);
 }
 
+/* An HTTPS backend with a certificate no system authority vouches for. */
+static void
+fixture_set_up_tls (Fixture * f, gconstpointer data)
+{
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "..", "data",
+      "server.pem", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "..", "data",
+      "server-key.pem", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsCertificate) certificate =
+      g_tls_certificate_new_from_files (cert, key, &error);
+  SynapseTestBackendOptions options = {
+    .token = TEST_TOKEN,
+    .versions = 1,
+    .events = 10,
+    .models = 5,
+    .seed = 1,
+    .tls_certificate = certificate,
+  };
+
+  g_assert_no_error (error);
+  fixture_set_up (f, &options);
+  g_assert_true (g_str_has_prefix (f->url, "https://"));
+}
+
+static void
+test_untrusted_certificate_is_refused (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = list_models (f, &error);
+
+  g_assert_null (models);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_TLS);
+  /* nothing reached the backend, and no token left the client */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
+static void
+test_certificate_trusted_through_ca_file (Fixture * f, gconstpointer data)
+{
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "..", "data",
+      "ca.pem", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+
+  g_object_set (f->client, "ca-file", ca, NULL);
+  models = list_models (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (models), ==, 5);
+}
+
+static void
+test_certificate_check_opted_out (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+
+  g_object_set (f->client, "ssl-strict", FALSE, NULL);
+  models = list_models (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (models), ==, 5);
+}
+
+static void
+test_unreadable_ca_file (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+
+  g_object_set (f->client, "ca-file", "/nonexistent/ca.pem", NULL);
+  models = list_models (f, &error);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_TLS);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/ca.pem"));
+}
+
+static void
+test_hostile_nesting_is_refused (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GString) deep = g_string_new ("{\"count\": 1, \"results\": [");
+  SynapseTestFault fault = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .path = "models/",
+    .status = 200,
+    .retry_after = -1,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+
+  /* a million levels would overflow a recursive parser's stack */
+  for (guint i = 0; i < 1000000; i++)
+    g_string_append_c (deep, '[');
+  fault.body = deep->str;
+  g_object_set (f->client, "retries", 0, NULL);
+  synapse_test_backend_add_fault (f->backend, &fault);
+  models = list_models (f, &error);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "nesting deeper than"));
+}
+
 #define ADD(name, func) \
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -901,6 +1002,7 @@ main (int argc, char **argv)
   ADD ("/client/errors/unexpected-shapes",
       test_unexpected_shapes_are_protocol_errors);
   ADD ("/client/errors/oversized", test_oversized_response_is_refused);
+  ADD ("/client/errors/hostile-nesting", test_hostile_nesting_is_refused);
   ADD ("/client/errors/unreachable",
       test_unreachable_backend_is_a_connection_error);
   ADD ("/client/retry/statuses", test_retryable_statuses);
@@ -918,6 +1020,16 @@ main (int argc, char **argv)
   ADD ("/client/request/generic", test_generic_request);
   ADD ("/client/request/generic-async", test_generic_request_async);
   ADD ("/client/environment", test_client_from_environment);
+
+  g_test_add ("/client/tls/untrusted-refused", Fixture, NULL,
+      fixture_set_up_tls, test_untrusted_certificate_is_refused,
+      fixture_tear_down);
+  g_test_add ("/client/tls/ca-file", Fixture, NULL, fixture_set_up_tls,
+      test_certificate_trusted_through_ca_file, fixture_tear_down);
+  g_test_add ("/client/tls/opt-out", Fixture, NULL, fixture_set_up_tls,
+      test_certificate_check_opted_out, fixture_tear_down);
+  g_test_add ("/client/tls/unreadable-ca-file", Fixture, NULL,
+      fixture_set_up_tls, test_unreadable_ca_file, fixture_tear_down);
 
   return g_test_run ();
 }

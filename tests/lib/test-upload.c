@@ -536,6 +536,41 @@ test_create_model_async (Fixture * f, gconstpointer data)
   json_object_unref (model);
 }
 
+static void
+test_create_model_from_streamed_upload (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload =
+      synapse_chunked_upload_new (f->client, "stream.pt", 2500, CHUNK);
+  g_autoptr (JsonObject) input = model_data (NULL);
+  g_autoptr (JsonObject) finished = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 block[2500];
+
+  for (guint i = 0; i < sizeof block; i++)
+    block[i] = i * 7;
+  g_assert_true (synapse_chunked_upload_write (upload, block, sizeof block,
+          NULL, &error));
+  finished = synapse_chunked_upload_finish (upload, NULL, &error);
+  g_assert_no_error (error);
+
+  model = synapse_client_create_model_from_upload (f->client, input,
+      finished, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (model, "chunked_upload"),
+      ==, json_object_get_string_member (finished, "id"));
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+
+  /* the file belongs to the upload, not to the data */
+  json_object_set_string_member (input, "file", "/tmp/x");
+  g_clear_pointer (&model, json_object_unref);
+  model = synapse_client_create_model_from_upload (f->client, input,
+      finished, NULL, &error);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+}
+
 static const SynapseTestBackendOptions small_limit = {
   .token = TEST_TOKEN,
   .versions = 1,
@@ -576,6 +611,8 @@ main (int argc, char **argv)
       test_create_model_400_carries_field_errors);
   ADD ("/model/create/backend-validation", test_create_model_real_validation);
   ADD ("/model/create/async", test_create_model_async);
+  ADD ("/model/create/from-streamed-upload",
+      test_create_model_from_streamed_upload);
 
   return g_test_run ();
 }
