@@ -13,5 +13,6 @@ G_BEGIN_DECLS
 void synapse_element_init (GstPlugin * plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (synapsegtsrc);
+GST_ELEMENT_REGISTER_DECLARE (synapsemodelsink);
 
 G_END_DECLS

@@ -616,6 +616,25 @@ describe_client_error (const GError * error)
 }
 
 /**
+ * gst_synapse_describe_client_error:
+ * @error: a #GError from libsynapse
+ *
+ * The message for people that gst_synapse_element_post_client_error()
+ * posts by default, e.g. "The Synapse backend refused the request as
+ * invalid (HTTP 400): name: This field is required.", for an element that
+ * puts words of its own around it. It never holds a credential.
+ *
+ * Returns: (transfer full): the message
+ */
+gchar *
+gst_synapse_describe_client_error (const GError * error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  return describe_client_error (error);
+}
+
+/**
  * gst_synapse_element_post_client_error:
  * @element: the element
  * @error: a #GError from libsynapse (not a cancellation)

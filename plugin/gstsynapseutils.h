@@ -85,6 +85,8 @@ void gst_synapse_element_post_client_error (GstElement * element,
   gst_synapse_element_post_client_error (GST_ELEMENT_CAST (el), error,  \
       fallback, text, __FILE__, GST_FUNCTION, __LINE__)
 
+gchar *gst_synapse_describe_client_error (const GError * error);
+
 void gst_synapse_element_post_progress (GstElement * element,
     GstProgressType type, const gchar * code, gint percent,
     const gchar * format, ...) G_GNUC_PRINTF (5, 6);
