@@ -122,6 +122,12 @@ struct _SynapseTestBackend
   GThread *thread;
   SoupServer *server;
   GHashTable *pending;          /* StbPending* set: paused messages */
+  /* pages of events served lately (query and bases → body), oldest first
+   * in the queue: the data never changes, so a page asked for again is
+   * not made again */
+  GHashTable *events_cache;
+  GQueue events_cache_order;
+  gsize events_cache_bytes;
   GCancellable *io_cancellable; /* stolen connections still being written */
   guint outstanding_io;
 

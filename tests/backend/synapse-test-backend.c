@@ -934,6 +934,8 @@ synapse_test_backend_finalize (GObject * object)
   SynapseTestBackend *self = SYNAPSE_TEST_BACKEND (object);
 
   g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->events_cache);
+  g_queue_clear (&self->events_cache_order);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -982,6 +984,9 @@ synapse_test_backend_init (SynapseTestBackend * self)
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) stb_upload_free);
   self->pending = g_hash_table_new_full (NULL, NULL, pending_free, NULL);
+  self->events_cache = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, (GDestroyNotify) g_bytes_unref);
+  g_queue_init (&self->events_cache_order);
   stb_uploads_init (self);
 }
 

@@ -21,15 +21,30 @@ typedef struct
   guint64 bytes;
 } Counts;
 
-static GstPadProbeReturn
-count_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+static gboolean
+count_one (GstBuffer ** buffer, guint index, gpointer user_data)
 {
   Counts *counts = user_data;
 
   if (counts->events == 0)
     counts->first = g_get_monotonic_time ();
   counts->events++;
-  counts->bytes += gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+  counts->bytes += gst_buffer_get_size (*buffer);
+  return TRUE;
+}
+
+/* One event a buffer, pushed alone or in lists. */
+static GstPadProbeReturn
+count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), count_one,
+        user_data);
+  else {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    count_one (&buffer, 0, user_data);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -68,8 +83,8 @@ main (int argc, char **argv)
   if (argc > 5)
     g_object_set (src, "num-buffers", atoi (argv[5]), NULL);
   pad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &counts,
-      NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, count_buffers, &counts, NULL);
 
   counts.start = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
