@@ -10,6 +10,7 @@
 #error "Only <synapse/synapse.h> can be included directly."
 #endif
 
+#include <synapse/synapse-api.h>
 #include <synapse/synapse-client.h>
 
 G_BEGIN_DECLS
@@ -38,56 +39,57 @@ typedef void (*SynapseProgressFunc) (guint64 sent,
 
 #define SYNAPSE_TYPE_CHUNKED_UPLOAD (synapse_chunked_upload_get_type ())
 
+SYNAPSE_API
 G_DECLARE_FINAL_TYPE (SynapseChunkedUpload, synapse_chunked_upload,
     SYNAPSE, CHUNKED_UPLOAD, GObject)
 
-SynapseChunkedUpload *synapse_chunked_upload_new (SynapseClient * client,
+SYNAPSE_API SynapseChunkedUpload *synapse_chunked_upload_new (SynapseClient * client,
     const char *filename,
     guint64 total_size,
     gsize chunk_size);
 
-void synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
+SYNAPSE_API void synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
     SynapseProgressFunc progress,
     gpointer user_data,
     GDestroyNotify user_data_free);
 
-gboolean synapse_chunked_upload_write (SynapseChunkedUpload * self,
+SYNAPSE_API gboolean synapse_chunked_upload_write (SynapseChunkedUpload * self,
     const guint8 * data,
     gsize size,
     GCancellable * cancellable,
     GError ** error);
 
-gboolean synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
+SYNAPSE_API gboolean synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
     GBytes * bytes,
     GCancellable * cancellable,
     GError ** error);
 
-JsonObject *synapse_chunked_upload_finish (SynapseChunkedUpload * self,
+SYNAPSE_API JsonObject *synapse_chunked_upload_finish (SynapseChunkedUpload * self,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
+SYNAPSE_API void synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
     GCancellable * cancellable,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonObject *synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
+SYNAPSE_API JsonObject *synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
     GAsyncResult * result,
     GError ** error);
 
-const char *synapse_chunked_upload_get_filename (SynapseChunkedUpload * self);
+SYNAPSE_API const char *synapse_chunked_upload_get_filename (SynapseChunkedUpload * self);
 
-guint64 synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self);
+SYNAPSE_API guint64 synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self);
 
-gsize synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self);
+SYNAPSE_API gsize synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self);
 
-guint64 synapse_chunked_upload_get_offset (SynapseChunkedUpload * self);
+SYNAPSE_API guint64 synapse_chunked_upload_get_offset (SynapseChunkedUpload * self);
 
-const char *synapse_chunked_upload_get_url (SynapseChunkedUpload * self);
+SYNAPSE_API const char *synapse_chunked_upload_get_url (SynapseChunkedUpload * self);
 
-const char *synapse_chunked_upload_get_md5 (SynapseChunkedUpload * self);
+SYNAPSE_API const char *synapse_chunked_upload_get_md5 (SynapseChunkedUpload * self);
 
-JsonObject *synapse_client_create_chunked_upload (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_create_chunked_upload (SynapseClient * self,
     const char *path,
     gsize chunk_size,
     SynapseProgressFunc progress,
@@ -95,7 +97,7 @@ JsonObject *synapse_client_create_chunked_upload (SynapseClient * self,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_create_chunked_upload_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_create_chunked_upload_async (SynapseClient * self,
     const char *path,
     gsize chunk_size,
     SynapseProgressFunc progress,
@@ -105,7 +107,7 @@ void synapse_client_create_chunked_upload_async (SynapseClient * self,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonObject *synapse_client_create_chunked_upload_finish (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_create_chunked_upload_finish (SynapseClient * self,
     GAsyncResult * result,
     GError ** error);
 

@@ -10,6 +10,7 @@
 #error "Only <synapse/synapse.h> can be included directly."
 #endif
 
+#include <synapse/synapse-api.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
@@ -17,23 +18,24 @@ G_BEGIN_DECLS
 
 #define SYNAPSE_TYPE_CLIENT (synapse_client_get_type ())
 
+SYNAPSE_API
 G_DECLARE_FINAL_TYPE (SynapseClient, synapse_client, SYNAPSE, CLIENT, GObject)
 
-SynapseClient *synapse_client_new (const char *base_url,
+SYNAPSE_API SynapseClient *synapse_client_new (const char *base_url,
     const char *access_token);
 
-SynapseClient *synapse_client_new_from_env (GError ** error);
+SYNAPSE_API SynapseClient *synapse_client_new_from_env (GError ** error);
 
-const char *synapse_client_get_base_url (SynapseClient * self);
+SYNAPSE_API const char *synapse_client_get_base_url (SynapseClient * self);
 
-char *synapse_client_build_url (SynapseClient * self,
+SYNAPSE_API char *synapse_client_build_url (SynapseClient * self,
     const char *path,
     JsonObject * params);
 
-gboolean synapse_client_is_backend_origin (SynapseClient * self,
+SYNAPSE_API gboolean synapse_client_is_backend_origin (SynapseClient * self,
     const char *url);
 
-JsonNode *synapse_client_request (SynapseClient * self,
+SYNAPSE_API JsonNode *synapse_client_request (SynapseClient * self,
     const char *method,
     const char *path,
     JsonObject * params,
@@ -41,7 +43,7 @@ JsonNode *synapse_client_request (SynapseClient * self,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_request_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_request_async (SynapseClient * self,
     const char *method,
     const char *path,
     JsonObject * params,
@@ -50,7 +52,7 @@ void synapse_client_request_async (SynapseClient * self,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonNode *synapse_client_request_finish (SynapseClient * self,
+SYNAPSE_API JsonNode *synapse_client_request_finish (SynapseClient * self,
     GAsyncResult * result,
     GError ** error);
 

@@ -10,6 +10,7 @@
 #error "Only <synapse/synapse.h> can be included directly."
 #endif
 
+#include <synapse/synapse-api.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -80,14 +81,14 @@ typedef enum
   SYNAPSE_CLIENT_ERROR_GATEWAY_TIMEOUT = 504,
 } SynapseClientError;
 
-GQuark synapse_client_error_quark (void);
+SYNAPSE_API GQuark synapse_client_error_quark (void);
 
-guint synapse_client_error_get_status_code (const GError * error);
+SYNAPSE_API guint synapse_client_error_get_status_code (const GError * error);
 
-JsonNode *synapse_client_error_get_detail (const GError * error);
+SYNAPSE_API JsonNode *synapse_client_error_get_detail (const GError * error);
 
-const char *synapse_client_error_get_url (const GError * error);
+SYNAPSE_API const char *synapse_client_error_get_url (const GError * error);
 
-const char *synapse_client_error_get_method (const GError * error);
+SYNAPSE_API const char *synapse_client_error_get_method (const GError * error);
 
 G_END_DECLS

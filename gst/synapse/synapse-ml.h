@@ -10,6 +10,7 @@
 #error "Only <synapse/synapse.h> can be included directly."
 #endif
 
+#include <synapse/synapse-api.h>
 #include <synapse/synapse-chunked-upload.h>
 #include <synapse/synapse-client.h>
 #include <synapse/synapse-pager.h>
@@ -17,31 +18,31 @@
 
 G_BEGIN_DECLS
 
-JsonArray *synapse_client_list_models (SynapseClient * self,
+SYNAPSE_API JsonArray *synapse_client_list_models (SynapseClient * self,
     JsonObject * params,
     guint64 * total_count,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_list_models_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_list_models_async (SynapseClient * self,
     JsonObject * params,
     GCancellable * cancellable,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonArray *synapse_client_list_models_finish (SynapseClient * self,
+SYNAPSE_API JsonArray *synapse_client_list_models_finish (SynapseClient * self,
     GAsyncResult * result,
     guint64 * total_count,
     GError ** error);
 
-JsonObject *synapse_client_get_model (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_get_model (SynapseClient * self,
     gint64 id,
     JsonObject * params,
     SynapseUrlConversion * conversion,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_get_model_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_get_model_async (SynapseClient * self,
     gint64 id,
     JsonObject * params,
     SynapseUrlConversion * conversion,
@@ -49,18 +50,18 @@ void synapse_client_get_model_async (SynapseClient * self,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonObject *synapse_client_get_model_finish (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_get_model_finish (SynapseClient * self,
     GAsyncResult * result,
     GError ** error);
 
-JsonObject *synapse_client_create_model (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_create_model (SynapseClient * self,
     JsonObject * data,
     SynapseProgressFunc progress,
     gpointer progress_data,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_create_model_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_create_model_async (SynapseClient * self,
     JsonObject * data,
     SynapseProgressFunc progress,
     gpointer progress_data,
@@ -69,29 +70,29 @@ void synapse_client_create_model_async (SynapseClient * self,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonObject *synapse_client_create_model_finish (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_create_model_finish (SynapseClient * self,
     GAsyncResult * result,
     GError ** error);
 
-JsonObject *synapse_client_create_model_from_upload (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_create_model_from_upload (SynapseClient * self,
     JsonObject * data,
     JsonObject * upload,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_create_model_from_upload_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_create_model_from_upload_async (SynapseClient * self,
     JsonObject * data,
     JsonObject * upload,
     GCancellable * cancellable,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonObject *synapse_client_create_model_from_upload_finish (
+SYNAPSE_API JsonObject *synapse_client_create_model_from_upload_finish (
     SynapseClient * self,
     GAsyncResult * result,
     GError ** error);
 
-JsonArray *synapse_client_list_ground_truth_events (SynapseClient * self,
+SYNAPSE_API JsonArray *synapse_client_list_ground_truth_events (SynapseClient * self,
     JsonObject * params,
     SynapseUrlConversion * conversion,
     gboolean list_all,
@@ -99,7 +100,7 @@ JsonArray *synapse_client_list_ground_truth_events (SynapseClient * self,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_list_ground_truth_events_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_list_ground_truth_events_async (SynapseClient * self,
     JsonObject * params,
     SynapseUrlConversion * conversion,
     gboolean list_all,
@@ -107,27 +108,27 @@ void synapse_client_list_ground_truth_events_async (SynapseClient * self,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonArray *synapse_client_list_ground_truth_events_finish (SynapseClient * self,
+SYNAPSE_API JsonArray *synapse_client_list_ground_truth_events_finish (SynapseClient * self,
     GAsyncResult * result,
     guint64 * total_count,
     GError ** error);
 
-SynapsePager *synapse_client_iter_ground_truth_events (SynapseClient * self,
+SYNAPSE_API SynapsePager *synapse_client_iter_ground_truth_events (SynapseClient * self,
     JsonObject * params,
     SynapseUrlConversion * conversion);
 
-JsonObject *synapse_client_get_ground_truth_version (SynapseClient * self,
+SYNAPSE_API JsonObject *synapse_client_get_ground_truth_version (SynapseClient * self,
     gint64 id,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_client_get_ground_truth_version_async (SynapseClient * self,
+SYNAPSE_API void synapse_client_get_ground_truth_version_async (SynapseClient * self,
     gint64 id,
     GCancellable * cancellable,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonObject *synapse_client_get_ground_truth_version_finish (
+SYNAPSE_API JsonObject *synapse_client_get_ground_truth_version_finish (
     SynapseClient * self,
     GAsyncResult * result,
     GError ** error);

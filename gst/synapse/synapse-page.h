@@ -10,6 +10,7 @@
 #error "Only <synapse/synapse.h> can be included directly."
 #endif
 
+#include <synapse/synapse-api.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -18,27 +19,27 @@ G_BEGIN_DECLS
 
 typedef struct _SynapsePage SynapsePage;
 
-GType synapse_page_get_type (void) G_GNUC_CONST;
+SYNAPSE_API GType synapse_page_get_type (void) G_GNUC_CONST;
 
-SynapsePage *synapse_page_ref (SynapsePage * page);
+SYNAPSE_API SynapsePage *synapse_page_ref (SynapsePage * page);
 
-void synapse_page_unref (SynapsePage * page);
+SYNAPSE_API void synapse_page_unref (SynapsePage * page);
 
-guint synapse_page_get_n_items (SynapsePage * page);
+SYNAPSE_API guint synapse_page_get_n_items (SynapsePage * page);
 
-GBytes *synapse_page_get_item_bytes (SynapsePage * page,
+SYNAPSE_API GBytes *synapse_page_get_item_bytes (SynapsePage * page,
     guint index);
 
-JsonObject *synapse_page_dup_item (SynapsePage * page,
+SYNAPSE_API JsonObject *synapse_page_dup_item (SynapsePage * page,
     guint index);
 
-JsonArray *synapse_page_dup_items (SynapsePage * page);
+SYNAPSE_API JsonArray *synapse_page_dup_items (SynapsePage * page);
 
-guint synapse_page_get_number (SynapsePage * page);
+SYNAPSE_API guint synapse_page_get_number (SynapsePage * page);
 
-guint64 synapse_page_get_position (SynapsePage * page);
+SYNAPSE_API guint64 synapse_page_get_position (SynapsePage * page);
 
-gint64 synapse_page_get_total_count (SynapsePage * page);
+SYNAPSE_API gint64 synapse_page_get_total_count (SynapsePage * page);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SynapsePage, synapse_page_unref)
 

@@ -10,6 +10,7 @@
 #error "Only <synapse/synapse.h> can be included directly."
 #endif
 
+#include <synapse/synapse-api.h>
 #include <synapse/synapse-client.h>
 #include <synapse/synapse-page.h>
 #include <synapse/synapse-url-conversion.h>
@@ -18,64 +19,65 @@ G_BEGIN_DECLS
 
 #define SYNAPSE_TYPE_PAGER (synapse_pager_get_type ())
 
+SYNAPSE_API
 G_DECLARE_FINAL_TYPE (SynapsePager, synapse_pager, SYNAPSE, PAGER, GObject)
 
-SynapsePager *synapse_pager_new (SynapseClient * client,
+SYNAPSE_API SynapsePager *synapse_pager_new (SynapseClient * client,
     const char *path,
     JsonObject * params,
     SynapseUrlConversion * conversion);
 
-JsonObject *synapse_pager_next (SynapsePager * self,
+SYNAPSE_API JsonObject *synapse_pager_next (SynapsePager * self,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_pager_next_async (SynapsePager * self,
-    GCancellable * cancellable,
-    GAsyncReadyCallback callback,
-    gpointer user_data);
-
-JsonObject *synapse_pager_next_finish (SynapsePager * self,
-    GAsyncResult * result,
-    GError ** error);
-
-SynapsePage *synapse_pager_read_page (SynapsePager * self,
-    GCancellable * cancellable,
-    GError ** error);
-
-void synapse_pager_read_page_async (SynapsePager * self,
+SYNAPSE_API void synapse_pager_next_async (SynapsePager * self,
     GCancellable * cancellable,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-SynapsePage *synapse_pager_read_page_finish (SynapsePager * self,
+SYNAPSE_API JsonObject *synapse_pager_next_finish (SynapsePager * self,
     GAsyncResult * result,
     GError ** error);
 
-JsonArray *synapse_pager_next_page (SynapsePager * self,
+SYNAPSE_API SynapsePage *synapse_pager_read_page (SynapsePager * self,
     GCancellable * cancellable,
     GError ** error);
 
-void synapse_pager_next_page_async (SynapsePager * self,
+SYNAPSE_API void synapse_pager_read_page_async (SynapsePager * self,
     GCancellable * cancellable,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-JsonArray *synapse_pager_next_page_finish (SynapsePager * self,
+SYNAPSE_API SynapsePage *synapse_pager_read_page_finish (SynapsePager * self,
     GAsyncResult * result,
     GError ** error);
 
-gint64 synapse_pager_get_total_count (SynapsePager * self);
+SYNAPSE_API JsonArray *synapse_pager_next_page (SynapsePager * self,
+    GCancellable * cancellable,
+    GError ** error);
 
-guint synapse_pager_get_pages_fetched (SynapsePager * self);
+SYNAPSE_API void synapse_pager_next_page_async (SynapsePager * self,
+    GCancellable * cancellable,
+    GAsyncReadyCallback callback,
+    gpointer user_data);
 
-guint64 synapse_pager_get_position (SynapsePager * self);
+SYNAPSE_API JsonArray *synapse_pager_next_page_finish (SynapsePager * self,
+    GAsyncResult * result,
+    GError ** error);
 
-guint synapse_pager_get_prefetch (SynapsePager * self);
+SYNAPSE_API gint64 synapse_pager_get_total_count (SynapsePager * self);
 
-void synapse_pager_set_prefetch (SynapsePager * self,
+SYNAPSE_API guint synapse_pager_get_pages_fetched (SynapsePager * self);
+
+SYNAPSE_API guint64 synapse_pager_get_position (SynapsePager * self);
+
+SYNAPSE_API guint synapse_pager_get_prefetch (SynapsePager * self);
+
+SYNAPSE_API void synapse_pager_set_prefetch (SynapsePager * self,
     guint prefetch);
 
-void synapse_pager_set_limit (SynapsePager * self,
+SYNAPSE_API void synapse_pager_set_limit (SynapsePager * self,
     guint64 limit);
 
 G_END_DECLS

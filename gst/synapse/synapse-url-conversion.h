@@ -10,6 +10,7 @@
 #error "Only <synapse/synapse.h> can be included directly."
 #endif
 
+#include <synapse/synapse-api.h>
 #include <synapse/synapse-client.h>
 
 G_BEGIN_DECLS
@@ -32,34 +33,35 @@ typedef char *(*SynapseUrlConverter) (const char *url,
 
 #define SYNAPSE_TYPE_URL_CONVERSION (synapse_url_conversion_get_type ())
 
+SYNAPSE_API
 G_DECLARE_FINAL_TYPE (SynapseUrlConversion, synapse_url_conversion,
     SYNAPSE, URL_CONVERSION, GObject)
 
-SynapseUrlConversion *synapse_url_conversion_new_converter (
+SYNAPSE_API SynapseUrlConversion *synapse_url_conversion_new_converter (
     const char * const *fields,
     SynapseUrlConverter converter,
     gpointer user_data,
     GDestroyNotify user_data_free);
 
-SynapseUrlConversion *synapse_url_conversion_new_download (
+SYNAPSE_API SynapseUrlConversion *synapse_url_conversion_new_download (
     const char * const *fields,
     const char *directory);
 
 const char * const *synapse_url_conversion_get_fields (
     SynapseUrlConversion * self);
 
-const char *synapse_url_conversion_get_directory (
+SYNAPSE_API const char *synapse_url_conversion_get_directory (
     SynapseUrlConversion * self);
 
-guint synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self);
+SYNAPSE_API guint synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self);
 
-void synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
+SYNAPSE_API void synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
     guint max_downloads);
 
-char *synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
+SYNAPSE_API char *synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
     const char *url);
 
-gboolean synapse_url_conversion_apply (SynapseUrlConversion * self,
+SYNAPSE_API gboolean synapse_url_conversion_apply (SynapseUrlConversion * self,
     SynapseClient * client,
     JsonArray * objects,
     GCancellable * cancellable,
