@@ -14,8 +14,8 @@ Sections:
            and curl fetching the same page URLs, one after another and 8 at
            a time; time to the first event
   memory   peak RSS while streaming 1,000 and 1,000,000 events
-  upload   a file uploaded with libsynapse's chunked upload (the API the
-           sink uses), beside curl sending the same chunked PUTs and the
+  upload   a file uploaded by `filesrc ! synapsemodelsink` (and by the
+           library alone), beside curl sending the same chunked PUTs and the
            SDK's upload in Python; throughput and peak RSS
 """
 
@@ -258,40 +258,70 @@ def curl_chunked_upload(url, path, chunk_size, workdir):
     return seconds, md5_seconds
 
 
+def run_sink(build, url, path, chunk):
+    """`filesrc ! synapsemodelsink` through gst-launch-1.0: seconds (process
+    start included) and peak RSS."""
+    env = dict(gst_env(build), SYNAPSE_BACKEND_URL=url,
+               SYNAPSE_ACCESS_TOKEN=TOKEN)
+    argv = ["/usr/bin/time", "-f", "%M", "gst-launch-1.0", "-e", "-q",
+            "filesrc", f"location={path}", "!", "synapsemodelsink",
+            "model-name=bench", "model-type=detection", "project=1",
+            f"chunk-size={chunk}"]
+    start = time.monotonic()
+    result = subprocess.run(argv, capture_output=True, text=True, env=env,
+                            check=False)
+    seconds = time.monotonic() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"gst-launch-1.0 failed: {result.stderr}")
+    return {"seconds": seconds,
+            "max_rss_kib": int(result.stderr.strip().splitlines()[-1])}
+
+
 def bench_upload(build, quick, workdir, rows):
     size = 8 * MIB if quick else 1024 * MIB
     chunk = 1 * MIB if quick else 50 * MIB
     path = os.path.join(workdir, "model.bin")
     make_file(path, size)
     bench = os.path.join(build, "tests", "bench", "bench-upload")
+    runs = 1 if quick else 3
 
     with Backend(build, "--discard-uploads") as backend:
-        # warm the page cache and the backend, measured by neither
-        run_json([bench, backend.url, path, str(chunk)])
-        ours = run_json([bench, backend.url, path, str(chunk)])
-        curl_seconds, md5_seconds = curl_chunked_upload(backend.url, path,
-                                                        chunk, workdir)
-        sdk = run_json(["/usr/bin/python3",
-                        os.path.join(HERE, "sdk_baseline.py"), "upload",
-                        backend.url, TOKEN, path, str(chunk)])
+        # warm the page cache and the backend, measured by none
+        run_sink(build, backend.url, path, chunk)
+        sink = median_run(runs, lambda: run_sink(build, backend.url, path,
+                                                 chunk))
+        library = median_run(runs, lambda: run_json(
+            [bench, backend.url, path, str(chunk)]))
+        curl = median_run(runs, lambda: dict(zip(
+            ("seconds", "md5_seconds"),
+            curl_chunked_upload(backend.url, path, chunk, workdir))))
+        sdk = median_run(runs, lambda: run_json(
+            ["/usr/bin/python3", os.path.join(HERE, "sdk_baseline.py"),
+             "upload", backend.url, TOKEN, path, str(chunk)]))
 
-    ours_rate = size / ours["seconds"] / MIB
-    curl_rate = size / curl_seconds / MIB
-    script_rate = size / (curl_seconds + md5_seconds) / MIB
-    rss = ours["max_rss_kib"] / 1024
-    rows.append(("upload", f"{size // MIB} MiB in {chunk // MIB} MiB chunks",
-                 "libsynapse (MD5 included)", f"{ours_rate:.0f} MiB/s", ""))
-    rows.append(("upload", "", "curl PUTs alone", f"{curl_rate:.0f} MiB/s",
-                 f"libsynapse/curl = {ours_rate / curl_rate:.2f}"))
+    def rate(seconds):
+        return size / seconds / MIB
+
+    sink_rate = rate(sink["seconds"])
+    work = f"{size // MIB} MiB in {chunk // MIB} MiB chunks" + (
+        f" (median of {runs})" if runs > 1 else "")
+    rows.append(("upload", work, "filesrc ! synapsemodelsink (gst-launch)",
+                 f"{sink_rate:.0f} MiB/s", ""))
+    rows.append(("upload", "", "libsynapse create_chunked_upload",
+                 f"{rate(library['seconds']):.0f} MiB/s", ""))
+    rows.append(("upload", "", "curl PUTs alone",
+                 f"{rate(curl['seconds']):.0f} MiB/s",
+                 f"sink/curl = {sink_rate / rate(curl['seconds']):.2f}"))
     rows.append(("upload", "", "md5sum, then curl PUTs",
-                 f"{script_rate:.0f} MiB/s",
-                 f"libsynapse/(md5sum+curl) = {ours_rate / script_rate:.2f}"))
+                 f"{rate(curl['seconds'] + curl['md5_seconds']):.0f} MiB/s",
+                 f"sink/(md5sum+curl) = "
+                 f"{sink_rate / rate(curl['seconds'] + curl['md5_seconds']):.2f}"))
     rows.append(("upload", "", "SDK-style Python (requests)",
-                 f"{size / sdk['seconds'] / MIB:.0f} MiB/s",
-                 f"libsynapse/SDK = "
-                 f"{ours_rate / (size / sdk['seconds'] / MIB):.2f}"))
-    rows.append(("upload", "", "libsynapse peak RSS", f"{rss:.1f} MiB",
-                 f"{rss / (chunk / MIB):.2f} chunks"))
+                 f"{rate(sdk['seconds']):.0f} MiB/s",
+                 f"sink/SDK = {sink_rate / rate(sdk['seconds']):.2f}"))
+    rows.append(("upload", "", "synapsemodelsink peak RSS",
+                 f"{sink['max_rss_kib'] / 1024:.1f} MiB",
+                 f"{sink['max_rss_kib'] / 1024 / (chunk / MIB):.2f} chunks"))
     rows.append(("upload", "", "SDK-style Python peak RSS",
                  f"{sdk['max_rss_kib'] / 1024:.1f} MiB", ""))
     os.unlink(path)

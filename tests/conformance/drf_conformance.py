@@ -12,7 +12,14 @@ independent DRF reference server) and checks what a user would check:
   token in the output;
 - a model file of several chunks is stored byte-identical and the model is
   created, also when the connection is cut once mid-chunk (through
-  tests/drf/faultproxy.py), and exactly one model appears each time.
+  tests/drf/faultproxy.py), and exactly one model appears each time;
+- and the same for the installed GStreamer elements, run by gst-launch-1.0:
+  `synapsegtsrc dataset-versions=N ! filesink` writes exactly that
+  version's events in order, a wrong token ends it with the
+  NOT_AUTHORIZED error and the token is nowhere in GST_DEBUG=*:9 output;
+  `filesrc ! synapsemodelsink` creates exactly one model whose file has
+  the local file's MD5, also with a connection cut mid-upload, with a
+  peak memory near one chunk for a file many chunks long.
 
 Usage: drf_conformance.py BUILD_DIR SOURCE_DIR
 Exits 77 (skipped) when Django REST Framework is not installed.
@@ -21,6 +28,8 @@ Exits 77 (skipped) when Django REST Framework is not installed.
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -93,7 +102,13 @@ def install(build, destdir):
                             "synapse-1.0"], env=env, check=True,
                            capture_output=True, text=True).stdout.split()
     libdir = [f[2:] for f in flags if f.startswith("-L")]
-    return flags, libdir
+    for root, _, files in os.walk(destdir):
+        if "libgstsynapse.so" in files:
+            plugin_dir = root
+            break
+    else:
+        plugin_dir = None
+    return flags, libdir, plugin_dir
 
 
 def build_example(source, name, flags, workdir):
@@ -119,6 +134,98 @@ def run(program, args, url, token=TOKEN, env_extra=None, libdir=()):
                           text=True, timeout=300)
 
 
+def gst_launch(args, url, plugin_dir, libdir, work, token=TOKEN,
+               env_extra=None):
+    """gst-launch-1.0 with the installed plugin; (result, peak RSS KiB)."""
+    env = dict(os.environ, SYNAPSE_BACKEND_URL=url, SYNAPSE_ACCESS_TOKEN=token,
+               GST_PLUGIN_PATH=plugin_dir, LD_LIBRARY_PATH=":".join(libdir),
+               GST_REGISTRY=os.path.join(work, "registry.bin"))
+    env.update(env_extra or {})
+    result = subprocess.run(["/usr/bin/time", "-f", "peak-rss-kib %M",
+                             "gst-launch-1.0"] + args, env=env,
+                            capture_output=True, text=True, timeout=300)
+    rss = int(result.stderr.strip().splitlines()[-1].split()[-1])
+    return result, rss
+
+
+def check_elements(url, drf, plugin_dir, libdir, work, version, expected):
+    events_file = os.path.join(work, "events.ndjson")
+    result, _ = gst_launch(["synapsegtsrc", f"dataset-versions={version}",
+                            "!", "filesink", f"location={events_file}"],
+                           url, plugin_dir, libdir, work)
+    check(result.returncode == 0, "gst-launch-1.0 synapsegtsrc ! filesink ran")
+    with open(events_file, encoding="utf-8") as f:
+        written = ndjson(f.read())
+    check(written == expected, f"synapsegtsrc wrote exactly version "
+          f"{version}'s {len(expected)} events, in order")
+
+    wrong = "wrong-token-for-the-element"
+    log = os.path.join(work, "gst-debug.log")
+    result, _ = gst_launch(["synapsegtsrc", f"dataset-versions={version}",
+                            "!", "fakesink"], url, plugin_dir, libdir, work,
+                           token=wrong,
+                           env_extra={"GST_DEBUG": "*:9",
+                                      "GST_DEBUG_FILE": log})
+    check(result.returncode != 0 and "refused the access token (HTTP 401)"
+          in result.stdout + result.stderr,
+          "a wrong token ends the pipeline with the NOT_AUTHORIZED error")
+    with open(log, encoding="utf-8", errors="replace") as f:
+        debug = f.read()
+    check(len(debug) > 100000 and wrong not in debug
+          and wrong not in result.stdout + result.stderr,
+          f"the token is nowhere in {len(debug) // 1024} KiB of "
+          "GST_DEBUG=*:9 output")
+
+    chunk = 1024 * 1024
+    model_file = os.path.join(work, "model.pt")
+    data = os.urandom(24 * chunk + 4321)
+    with open(model_file, "wb") as f:
+        f.write(data)
+    md5 = hashlib.md5(data).hexdigest()
+
+    def upload(base, name):
+        before = get_json(url + "models/")["count"]
+        result, rss = gst_launch(
+            ["-e", "-m", "filesrc", f"location={model_file}", "!",
+             "synapsemodelsink", f"model-name={name}", "model-type=detection",
+             "project=3", f"chunk-size={chunk}"], base, plugin_dir, libdir,
+            work)
+        if result.returncode != 0:
+            fail(f"gst-launch-1.0 filesrc ! synapsemodelsink: "
+                 f"{result.stdout[-500:]} {result.stderr[-500:]}")
+        match = re.search(r"synapse-model-created, model-id=\(gint64\)(\d+)",
+                          result.stdout)
+        check(match is not None, f"synapsemodelsink printed the model id")
+        model = get_json(f"{url}models/{match.group(1)}/")
+        with urllib.request.urlopen(model["file"]) as response:
+            stored = response.read()
+        check(get_json(url + "models/")["count"] == before + 1
+              and model["name"] == name,
+              "exactly one model was created")
+        return stored, rss
+
+    stored, rss = upload(url, "element model")
+    check(hashlib.md5(stored).hexdigest() == md5,
+          "the model file uploaded by synapsemodelsink has the local MD5")
+    check(rss < 4 * chunk // 1024 + 40 * 1024,
+          f"peak memory {rss // 1024} MiB for a 25-chunk file of 1 MiB "
+          "chunks (gst-launch-1.0 itself included)")
+
+    proxy, proxy_url = start(
+        ["/usr/bin/python3", os.path.join(drf, "faultproxy.py"),
+         "--listen-port", "0", "--upstream", url, "--cut-after-bytes",
+         "300000", "--cut-match", "PUT /chunked_upload/", "--skip", "3",
+         "--times", "1"], "faultproxy listening on", stderr=subprocess.PIPE)
+    try:
+        stored, _ = upload(proxy_url, "element model, cut once")
+    finally:
+        proxy.terminate()
+        cut = "faultproxy: cut" in proxy.communicate(timeout=10)[1]
+    check(cut and hashlib.md5(stored).hexdigest() == md5,
+          "with a connection cut mid-chunk, synapsemodelsink still stores "
+          "the file byte-identical")
+
+
 def main():
     try:
         import django  # noqa: F401
@@ -132,7 +239,8 @@ def main():
     examples = os.path.join(source, "examples")
 
     with tempfile.TemporaryDirectory(prefix="synapse-conformance-") as work:
-        flags, libdir = install(build, os.path.join(work, "destdir"))
+        flags, libdir, plugin_dir = install(build,
+                                            os.path.join(work, "destdir"))
         list_events = build_example(os.path.join(examples, "list-events.c"),
                                     "list-events", flags, work)
         upload_model = build_example(os.path.join(examples,
@@ -227,6 +335,13 @@ def main():
                   "and the file is byte-identical")
             check(get_json(url + "models/")["count"] == models_before + 2,
                   "exactly one model per upload")
+
+            if plugin_dir and shutil.which("gst-launch-1.0"):
+                check_elements(url, drf, plugin_dir, libdir, work, version,
+                               expected)
+            else:
+                print("note: the GStreamer plugin was not built: elements "
+                      "not checked")
         finally:
             for process in (server, proxy):
                 if process:
