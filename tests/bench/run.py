@@ -14,6 +14,10 @@ Sections:
            and curl fetching the same page URLs, one after another and 8 at
            a time; time to the first event
   memory   peak RSS while streaming 1,000 and 1,000,000 events
+  hotpath  instructions an event costs (callgrind, repeatable whatever the
+           load) from the page's bytes to the buffer pushed: the backend's
+           bytes passed on, beside each event parsed and serialized again
+           by json-glib (what a URL conversion needs)
   upload   a file uploaded by `filesrc ! synapsemodelsink` (and by the
            library alone), beside curl sending the same chunked PUTs and the
            SDK's upload in Python; throughput and peak RSS
@@ -194,6 +198,39 @@ def bench_memory(build, quick, workdir, rows):
                  f" MiB over {small:,}"))
 
 
+def callgrind_instructions(build, url, events, url_prefix=None):
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+            os.path.join(build, "tests", "bench", "bench-gtsrc"), url, TOKEN,
+            "100", "1", str(events)]
+    if url_prefix:
+        argv.append(url_prefix)
+    result = subprocess.run(argv, capture_output=True, text=True,
+                            env=gst_env(build), check=True)
+    return int(re.search(r"I\s+refs:\s+([\d,]+)",
+                         result.stderr).group(1).replace(",", ""))
+
+
+def bench_hotpath(build, quick, workdir, rows):
+    if shutil.which("valgrind") is None:
+        rows.append(("hotpath", "", "valgrind is not installed", "-", ""))
+        return
+    few, many = (1000, 2000) if quick else (5000, 10000)
+    with Backend(build, "--versions", "1", "--events", str(many)) as backend:
+        per_event = {}
+        for name, prefix in (("raw", None),
+                             ("parsed", "https://cdn.example.com")):
+            # the difference leaves start-up and the first page out
+            low = callgrind_instructions(build, backend.url, few, prefix)
+            high = callgrind_instructions(build, backend.url, many, prefix)
+            per_event[name] = (high - low) / (many - few)
+    rows.append(("hotpath", "events, prefetch=1",
+                 "backend's bytes passed on (default)",
+                 f"{per_event['raw']:,.0f} instructions/event", ""))
+    rows.append(("hotpath", "", "parsed and serialized again (url-prefix)",
+                 f"{per_event['parsed']:,.0f} instructions/event",
+                 f"x{per_event['parsed'] / per_event['raw']:.1f} the raw path"))
+
+
 def default_prefetch(build):
     """The element's default prefetch, as gst-inspect-1.0 reports it."""
     out = subprocess.run(["gst-inspect-1.0", "synapsegtsrc"],
@@ -328,7 +365,7 @@ def bench_upload(build, quick, workdir, rows):
 
 
 SECTIONS = {"events": bench_events, "memory": bench_memory,
-            "upload": bench_upload}
+            "hotpath": bench_hotpath, "upload": bench_upload}
 
 
 def print_table(rows):
