@@ -1004,69 +1004,6 @@ parse_error_body (GBytes * body)
   return node;
 }
 
-/* DRF's field errors, {"name": ["This field is required."]}, as
- * "name: This field is required."; NULL when @object is not of that shape. */
-static char *
-describe_field_errors (JsonObject * object)
-{
-  g_autoptr (GString) text = g_string_new (NULL);
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
-
-  json_object_iter_init_ordered (&iter, object);
-  while (json_object_iter_next_ordered (&iter, &name, &member)) {
-    JsonArray *messages;
-
-    if (!JSON_NODE_HOLDS_ARRAY (member))
-      return NULL;
-    messages = json_node_get_array (member);
-    for (guint i = 0; i < json_array_get_length (messages); i++) {
-      JsonNode *message = json_array_get_element (messages, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (message)
-          || json_node_get_value_type (message) != G_TYPE_STRING)
-        return NULL;
-      g_string_append_printf (text, "%s%s: %s", text->len ? "; " : "", name,
-          json_node_get_string (message));
-    }
-  }
-  return text->len ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
-}
-
-/* A short account of an error body for the message: DRF's `detail`, its
- * field errors, or the body itself. */
-static char *
-describe_error_body (JsonNode * detail)
-{
-  g_autofree char *text = NULL;
-
-  if (detail == NULL)
-    return NULL;
-  if (JSON_NODE_HOLDS_OBJECT (detail)) {
-    JsonObject *object = json_node_get_object (detail);
-    JsonNode *member = json_object_get_member (object, "detail");
-
-    if (member && JSON_NODE_HOLDS_VALUE (member)
-        && json_node_get_value_type (member) == G_TYPE_STRING)
-      text = g_strdup (json_node_get_string (member));
-    else
-      text = describe_field_errors (object);
-  }
-  if (text == NULL && JSON_NODE_HOLDS_VALUE (detail)
-      && json_node_get_value_type (detail) == G_TYPE_STRING)
-    text = g_strdup (json_node_get_string (detail));
-  if (text == NULL)
-    text = json_to_string (detail, FALSE);
-  if (g_utf8_strlen (text, -1) > 500) {
-    char *end = g_utf8_offset_to_pointer (text, 500);
-
-    *end = '\0';
-    return g_strconcat (text, "…", NULL);
-  }
-  return g_steal_pointer (&text);
-}
-
 /* Seconds from a Retry-After header (delta-seconds or an HTTP date);
  * negative when there is none. */
 static double
@@ -1155,7 +1092,7 @@ static void
 set_http_error (GError ** error, guint status, const char *reason,
     JsonNode * detail, const char *method, const char *url, guint attempts)
 {
-  g_autofree char *described = describe_error_body (detail);
+  g_autofree char *described = synapse_describe_detail (detail);
   g_autofree char *tries = NULL;
 
   if (attempts > 1)

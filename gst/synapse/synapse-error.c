@@ -99,6 +99,89 @@ synapse_client_error_get_detail (const GError * error)
   return priv ? priv->detail : NULL;
 }
 
+/* DRF's field errors, {"name": ["This field is required."]}, as
+ * "name: This field is required." (non-field errors without a name);
+ * NULL when @object is not of that shape. */
+static char *
+describe_field_errors (JsonObject * object)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member)) {
+    JsonArray *messages;
+
+    if (!JSON_NODE_HOLDS_ARRAY (member))
+      return NULL;
+    messages = json_node_get_array (member);
+    for (guint i = 0; i < json_array_get_length (messages); i++) {
+      JsonNode *message = json_array_get_element (messages, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (message)
+          || json_node_get_value_type (message) != G_TYPE_STRING)
+        return NULL;
+      if (text->len)
+        g_string_append (text, "; ");
+      if (g_strcmp0 (name, "non_field_errors") != 0)
+        g_string_append_printf (text, "%s: ", name);
+      g_string_append (text, json_node_get_string (message));
+    }
+  }
+  return text->len ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+char *
+synapse_describe_detail (JsonNode * detail)
+{
+  g_autofree char *text = NULL;
+
+  if (detail == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_OBJECT (detail)) {
+    JsonObject *object = json_node_get_object (detail);
+    const char *message = synapse_json_get_string (object, "detail");
+
+    text = message ? g_strdup (message) : describe_field_errors (object);
+  }
+  if (text == NULL && JSON_NODE_HOLDS_VALUE (detail)
+      && json_node_get_value_type (detail) == G_TYPE_STRING)
+    text = g_strdup (json_node_get_string (detail));
+  if (text == NULL)
+    text = json_to_string (detail, FALSE);
+  if (g_utf8_strlen (text, -1) > 500) {
+    g_autofree char *cut = g_utf8_substring (text, 0, 500);
+
+    return g_strconcat (cut, "…", NULL);
+  }
+  return g_steal_pointer (&text);
+}
+
+/**
+ * synapse_client_error_describe_detail:
+ * @error: a #GError
+ *
+ * The backend's error body in words, for people: DRF's `detail`, its field
+ * errors as `name: This field is required.` (several joined by `; `), or
+ * the body itself, cut at 500 characters. The message of @error already
+ * ends with it; this is for callers who word the failure themselves.
+ *
+ * Returns: (transfer full) (nullable): the description, or %NULL when the
+ *   backend's answer had no body or @error is not of %SYNAPSE_CLIENT_ERROR
+ */
+char *
+synapse_client_error_describe_detail (const GError * error)
+{
+  SynapseClientErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  priv = synapse_client_error_get_private (error);
+  return priv ? synapse_describe_detail (priv->detail) : NULL;
+}
+
 /**
  * synapse_client_error_get_url:
  * @error: a #GError

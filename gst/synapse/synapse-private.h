@@ -109,6 +109,10 @@ guint synapse_client_get_default_prefetch (SynapseClient * self);
 void synapse_set_protocol_error (GError ** error, const char *method,
     const char *url, const char *format, ...) G_GNUC_PRINTF (4, 5);
 
+/* The backend's error body in words (see
+ * synapse_client_error_describe_detail()). */
+char *synapse_describe_detail (JsonNode * detail);
+
 void synapse_client_error_annotate (GError * error, const char *method,
     const char *url, guint status_code, JsonNode * detail);
 
