@@ -460,6 +460,7 @@ test_fault_status (Fixture * f, gconstpointer data)
     g_autoptr (SoupMessage) msg = new_message (f, "GET", "models/", TRUE);
     g_autoptr (GBytes) body = send (f, msg, NULL);
 
+    g_assert_nonnull (body);
     g_assert_cmpuint (soup_message_get_status (msg), ==, i == 1 ? 429 : 200);
   }
   g_assert_cmpuint (synapse_test_backend_get_fault_hits (f->backend, id), ==,
@@ -554,6 +555,7 @@ test_fault_stall_and_delay (Fixture * f, gconstpointer data)
     g_autoptr (GBytes) body = soup_session_send_and_read (impatient, msg,
         NULL, &error);
 
+    g_assert_null (body);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   }
 }
@@ -884,6 +886,8 @@ test_control_endpoints (Fixture * f, gconstpointer data)
   g_autoptr (JsonNode) models = get_json (f, "models/?page_size=1",
       SOUP_STATUS_OK);
   g_autofree char *text = NULL;
+
+  g_assert_nonnull (models);
 
   added = post_json (f, "_control/faults", "status=500 path=nothing/", 201);
   g_assert_cmpint (json_object_get_int_member (added, "id"), >, 0);

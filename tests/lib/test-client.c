@@ -61,6 +61,8 @@ test_unset_credentials_are_not_sent (Fixture * f, gconstpointer data)
   g_autofree char *access = NULL;
   g_autofree char *tenant = NULL;
 
+  g_assert_null (models);
+
   /* the backend wants a token: no header means 401 */
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_UNAUTHORIZED);
@@ -383,6 +385,7 @@ test_wrong_token_is_401_with_the_server_detail (Fixture * f,
   g_autoptr (JsonArray) models = synapse_client_list_models (client, NULL,
       NULL, NULL, &error);
 
+  g_assert_null (models);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_UNAUTHORIZED);
   g_assert_nonnull (strstr (error->message, "Invalid token."));
