@@ -29,8 +29,9 @@
  * The backend's URL and credentials default to the environment variables
  * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`, read
  * when the element is made, so that a token need not appear on a command
- * line. The #GstSynapseGtSrc:access-token property never reads back in
- * clear, and the token appears in no log line or message.
+ * line, or read from a file with #GstSynapseGtSrc:access-token-file.
+ * The #GstSynapseGtSrc:access-token property never reads back in clear,
+ * and the token appears in no log line or message.
  *
  * Failed requests are retried when retrying can help (HTTP 429, 500, 502,
  * 503, 504, a broken connection, a cut or malformed page), with
@@ -56,10 +57,13 @@
  *   operation, because applications such as gst-launch-1.0 wait for a
  *   progress operation to complete before they go to PLAYING.
  * * Errors of the RESOURCE domain: NOT_AUTHORIZED when the backend refuses
- *   the credentials (HTTP 401 or 403), NOT_FOUND for HTTP 404 (an unknown
- *   dataset version or a wrong base URL), SETTINGS for properties that
- *   cannot work, READ for anything else (the backend failed even after
- *   retries, could not be reached, sent something unusable). Their details
+ *   the credentials (HTTP 401 or 403), NOT_FOUND for HTTP 404 (most often
+ *   a base URL that does not lead to the backend's API), SETTINGS for
+ *   properties that cannot work, READ for anything else (the backend
+ *   failed even after retries, could not be reached, sent something
+ *   unusable, or refused the filters with HTTP 400, as a Django REST
+ *   Framework backend refuses an unknown dataset version; some backends
+ *   answer it with no events instead). Their details
  *   hold `http-status-code` (#guint, when the backend answered), `url` and
  *   `method` of the failed request and the backend's error body as the
  *   string `server-detail`; the debug string is the client library's
@@ -243,6 +247,22 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * `********` when one is: the token itself is never read back.
    */
   /**
+   * GstSynapseGtSrc:access-token-file:
+   *
+   * A file holding the personal access token, read each time the element
+   * starts: its content without the surrounding whitespace (a trailing
+   * newline, say) is the token. It keeps the token off command lines and
+   * out of the environment (GStreamer's parser logs a launch line,
+   * `access-token=…` included, at the DEBUG level); a FIFO works too,
+   * e.g. `access-token-file=<(pass show synapse)` in bash. A file that is
+   * missing, unreadable, empty, larger than 64 KiB or more than one line
+   * fails with a RESOURCE SETTINGS error at start, which names the file
+   * but never shows its content. The file's token replaces one read from
+   * `SYNAPSE_ACCESS_TOKEN`; setting #GstSynapseGtSrc:access-token as
+   * well is a RESOURCE SETTINGS error at start. Reading the property
+   * gives the path.
+   */
+  /**
    * GstSynapseGtSrc:tenant:
    *
    * The tenant code, sent as `Synapse-Tenant: Token …` when set. When the
@@ -281,7 +301,17 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * GstSynapseGtSrc:ssl-strict:
    *
    * Whether an HTTPS backend's certificate must be trusted. Turning it
-   * off accepts any certificate: for tests only.
+   * off accepts any certificate: for tests only; prefer
+   * #GstSynapseGtSrc:ca-file.
+   */
+  /**
+   * GstSynapseGtSrc:ca-file:
+   *
+   * A PEM file of the certificate authorities to trust instead of the
+   * system's, for a backend whose certificate a company's own CA signed.
+   * A file that cannot be read or holds no certificate fails with a
+   * RESOURCE SETTINGS error at start; a backend whose certificate is not
+   * trusted fails at the first request, before any credential is sent.
    */
   gst_synapse_connection_install_properties (gobject_class);
 
@@ -1058,7 +1088,8 @@ describe_failure (GstSynapseGtSrc * self, const GError * error)
             "environment variable.";
       return NULL;
     case 404:
-      return "Dataset version or endpoint not found (HTTP 404).";
+      return "The Synapse backend has no such endpoint (HTTP 404): check "
+          "the base URL.";
     default:
       return NULL;
   }

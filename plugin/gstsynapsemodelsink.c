@@ -26,7 +26,10 @@
  * application. An application that sees EOS therefore knows the model
  * exists. If any step fails, the application gets an error message instead
  * of EOS, and no model exists: the model is only ever created from a
- * complete upload. A pipeline that is stopped before EOS (set to READY or
+ * complete upload, and its creation is never sent twice. (Only when the
+ * backend's answer to the creation itself is lost, the connection broken
+ * or timed out after the request went out, can the model exist all the
+ * same: the error then says so, and names the upload it was made from.) A pipeline that is stopped before EOS (set to READY or
  * NULL) creates no model either; the element posts a warning saying how
  * far the upload had got. An abandoned upload is left to expire on the
  * backend. Run gst-launch-1.0 with `-e`, so that an interrupt sends EOS
@@ -72,8 +75,9 @@
  * The backend's URL and credentials default to the environment variables
  * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`, read
  * when the element is made, so that a token need not appear on a command
- * line. The #GstSynapseModelSink:access-token property never reads back in
- * clear, and the token appears in no log line or message.
+ * line, or read from a file with #GstSynapseModelSink:access-token-file.
+ * The #GstSynapseModelSink:access-token property never reads back in clear,
+ * and the token appears in no log line or message.
  *
  * ## Messages
  *
@@ -295,6 +299,22 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * `********` when one is: the token itself is never read back.
    */
   /**
+   * GstSynapseModelSink:access-token-file:
+   *
+   * A file holding the personal access token, read each time the element
+   * starts: its content without the surrounding whitespace (a trailing
+   * newline, say) is the token. It keeps the token off command lines and
+   * out of the environment (GStreamer's parser logs a launch line,
+   * `access-token=…` included, at the DEBUG level); a FIFO works too,
+   * e.g. `access-token-file=<(pass show synapse)` in bash. A file that is
+   * missing, unreadable, empty, larger than 64 KiB or more than one line
+   * fails with a RESOURCE SETTINGS error at start, which names the file
+   * but never shows its content. The file's token replaces one read from
+   * `SYNAPSE_ACCESS_TOKEN`; setting #GstSynapseModelSink:access-token as
+   * well is a RESOURCE SETTINGS error at start. Reading the property
+   * gives the path.
+   */
+  /**
    * GstSynapseModelSink:tenant:
    *
    * The tenant code, sent as `Synapse-Tenant: Token …` when set. When the
@@ -333,7 +353,17 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * GstSynapseModelSink:ssl-strict:
    *
    * Whether an HTTPS backend's certificate must be trusted. Turning it
-   * off accepts any certificate: for tests only.
+   * off accepts any certificate: for tests only; prefer
+   * #GstSynapseModelSink:ca-file.
+   */
+  /**
+   * GstSynapseModelSink:ca-file:
+   *
+   * A PEM file of the certificate authorities to trust instead of the
+   * system's, for a backend whose certificate a company's own CA signed.
+   * A file that cannot be read or holds no certificate fails with a
+   * RESOURCE SETTINGS error at start; a backend whose certificate is not
+   * trusted fails at the first request, before any credential is sent.
    */
   gst_synapse_connection_install_properties (gobject_class);
 
@@ -727,7 +757,8 @@ parse_json_object (const gchar * name, const gchar * text, GString * problems)
   }
   if (!JSON_NODE_HOLDS_OBJECT (node)) {
     problem = g_strdup_printf ("%s must be a JSON object such as "
-        "{\"accuracy\": 0.9}, not a JSON %s", name, json_node_type_name (node));
+        "{\"accuracy\": 0.9}, not %s", name,
+        JSON_NODE_HOLDS_ARRAY (node) ? "an array" : "a single value");
     add_problem (problems, problem);
     return NULL;
   }
@@ -1357,6 +1388,20 @@ gst_synapse_model_sink_commit (GstSynapseModelSink * self)
   if (model == NULL) {
     if (is_cancellation (error, cancellable))
       return FALSE;
+    /* without an answer the POST may have reached the backend */
+    if (error->domain == SYNAPSE_CLIENT_ERROR
+        && synapse_client_error_get_status_code (error) == 0
+        && error->code != SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT) {
+      JsonNode *id_node = json_object_get_member (upload, "id");
+      g_autofree gchar *upload_id = id_node ? json_to_string (id_node, FALSE)
+          : g_strdup ("?");
+      g_autofree gchar *what = g_strdup_printf ("The backend's answer to "
+          "creating the model was lost, so the model may exist (made from "
+          "upload %s of %s)", upload_id, self->upload_name);
+
+      gst_synapse_model_sink_fail (self, error, what);
+      return FALSE;
+    }
     gst_synapse_model_sink_fail (self, error, "The model could not be "
         "created");
     return FALSE;

@@ -6,7 +6,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "gstsynapseutils.h"
 #include "gstsynapseelements.h"
@@ -135,6 +140,13 @@ gst_synapse_connection_install_properties (GObjectClass * klass)
           GST_SYNAPSE_SECRET_MASK " (default: the SYNAPSE_ACCESS_TOKEN "
           "environment variable, which keeps it off command lines)", NULL,
           flags));
+  g_object_class_install_property (klass,
+      GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN_FILE,
+      g_param_spec_string ("access-token-file", "Access token file",
+          "File holding the personal access token, read when the element "
+          "starts (surrounding whitespace removed); it replaces the "
+          "SYNAPSE_ACCESS_TOKEN environment variable, and setting "
+          "access-token as well is an error", NULL, flags));
   g_object_class_install_property (klass, GST_SYNAPSE_CONNECTION_PROP_TENANT,
       g_param_spec_string ("tenant", "Tenant",
           "Tenant code sent to the backend, if any (default: the "
@@ -165,6 +177,12 @@ gst_synapse_connection_install_properties (GObjectClass * klass)
       g_param_spec_boolean ("ssl-strict", "Strict TLS",
           "Refuse HTTPS backends whose certificate is not trusted (turn it "
           "off for tests only)", ssl_strict->default_value, flags));
+  g_object_class_install_property (klass,
+      GST_SYNAPSE_CONNECTION_PROP_CA_FILE,
+      g_param_spec_string ("ca-file", "CA file",
+          "PEM file of the certificate authorities to trust instead of the "
+          "system's, e.g. a company's own CA (empty: the system's)", NULL,
+          flags));
 }
 
 static gchar *
@@ -199,6 +217,7 @@ gst_synapse_connection_init (GstSynapseConnection * conn)
   memset (conn, 0, sizeof (*conn));
   conn->base_url = dup_env ("SYNAPSE_BACKEND_URL");
   conn->access_token = dup_env ("SYNAPSE_ACCESS_TOKEN");
+  conn->access_token_from_env = conn->access_token != NULL;
   conn->tenant = dup_env ("SYNAPSE_TENANT");
   conn->timeout =
       G_PARAM_SPEC_UINT (gst_synapse_client_find_property
@@ -222,7 +241,9 @@ gst_synapse_connection_clear (GstSynapseConnection * conn)
 {
   g_clear_pointer (&conn->base_url, g_free);
   g_clear_pointer (&conn->access_token, free_secret);
+  g_clear_pointer (&conn->access_token_file, g_free);
   g_clear_pointer (&conn->tenant, g_free);
+  g_clear_pointer (&conn->ca_file, g_free);
 }
 
 static gchar *
@@ -253,6 +274,11 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
     case GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN:
       free_secret (conn->access_token);
       conn->access_token = dup_nonempty (value);
+      conn->access_token_from_env = FALSE;
+      return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN_FILE:
+      g_free (conn->access_token_file);
+      conn->access_token_file = dup_nonempty (value);
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_TENANT:
       g_free (conn->tenant);
@@ -272,6 +298,10 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_SSL_STRICT:
       conn->ssl_strict = g_value_get_boolean (value);
+      return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_CA_FILE:
+      g_free (conn->ca_file);
+      conn->ca_file = dup_nonempty (value);
       return TRUE;
     default:
       return FALSE;
@@ -301,6 +331,10 @@ gst_synapse_connection_get_property (GstSynapseConnection * conn,
       g_value_set_static_string (value,
           conn->access_token ? GST_SYNAPSE_SECRET_MASK : NULL);
       return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN_FILE:
+      /* the path, not the token */
+      g_value_set_string (value, conn->access_token_file);
+      return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_TENANT:
       g_value_set_string (value, conn->tenant);
       return TRUE;
@@ -319,6 +353,9 @@ gst_synapse_connection_get_property (GstSynapseConnection * conn,
     case GST_SYNAPSE_CONNECTION_PROP_SSL_STRICT:
       g_value_set_boolean (value, conn->ssl_strict);
       return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_CA_FILE:
+      g_value_set_string (value, conn->ca_file);
+      return TRUE;
     default:
       return FALSE;
   }
@@ -329,7 +366,7 @@ gst_synapse_connection_get_property (GstSynapseConnection * conn,
  * @element: the element owning @conn
  * @conn: its connection settings
  *
- * Returns: whether an access token is set
+ * Returns: whether an access token is set, or a file to read it from
  */
 gboolean
 gst_synapse_connection_has_access_token (GstElement * element,
@@ -338,7 +375,7 @@ gst_synapse_connection_has_access_token (GstElement * element,
   gboolean has_token;
 
   GST_OBJECT_LOCK (element);
-  has_token = conn->access_token != NULL;
+  has_token = conn->access_token != NULL || conn->access_token_file != NULL;
   GST_OBJECT_UNLOCK (element);
   return has_token;
 }
@@ -353,13 +390,88 @@ describe_base_url (GUri * uri)
   return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
 }
 
+/* A token file larger than this is not a token file. */
+#define MAX_TOKEN_FILE_SIZE (64 * 1024)
+
+/* The access token held in the file at @path: its content without the
+ * surrounding whitespace (the newline editors and `echo` add). A FIFO or
+ * a /dev/fd/N path works too (`access-token-file=<(pass synapse)` in a
+ * shell). Errors say what is wrong with the file, never what it holds. */
+static gchar *
+read_token_file (const gchar * path, GError ** error)
+{
+  gchar *raw = g_malloc (MAX_TOKEN_FILE_SIZE + 1);
+  gsize length = 0, start, end;
+  gchar *token = NULL;
+  gint fd;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+  if (fd < 0) {
+    gint saved = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+        "cannot open it: %s", g_strerror (saved));
+    goto out;
+  }
+  while (length <= MAX_TOKEN_FILE_SIZE) {
+    gssize n = read (fd, raw + length, MAX_TOKEN_FILE_SIZE + 1 - length);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      gint saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+          "cannot read it: %s", g_strerror (saved));
+      goto out;
+    }
+    if (n == 0)
+      break;
+    length += n;
+  }
+  if (length > MAX_TOKEN_FILE_SIZE) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+        "it is larger than %u bytes: not a token file", MAX_TOKEN_FILE_SIZE);
+    goto out;
+  }
+
+  for (start = 0; start < length && g_ascii_isspace (raw[start]); start++);
+  for (end = length; end > start && g_ascii_isspace (raw[end - 1]); end--);
+  if (start == end) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "it is empty");
+    goto out;
+  }
+  /* a token goes into an HTTP header: one line of printable text */
+  for (gsize i = start; i < end; i++) {
+    if ((guchar) raw[i] < 0x20 || raw[i] == 0x7f) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+          "it holds more than one line or control characters, where a "
+          "token is one line of text");
+      goto out;
+    }
+  }
+  token = g_strndup (raw + start, end - start);
+
+out:
+  if (fd >= 0)
+    g_close (fd, NULL);
+  /* the token does not linger in freed memory */
+  memset (raw, 0, MAX_TOKEN_FILE_SIZE + 1);
+  g_free (raw);
+  return token;
+}
+
 /**
  * gst_synapse_connection_make_client:
  * @element: the element owning @conn; errors are posted on it
  * @conn: its connection settings
  *
  * Makes a client from the element's connection properties. A missing or
- * malformed base URL is posted as a RESOURCE SETTINGS error.
+ * malformed base URL is posted as a RESOURCE SETTINGS error. With
+ * `access-token-file`, the token is read from the file now: a file that
+ * cannot be read, or that is empty, is a RESOURCE SETTINGS error, and so
+ * is an `access-token` set as well (one set by SYNAPSE_ACCESS_TOKEN is
+ * replaced by the file's).
  *
  * Returns: (transfer full) (nullable): the client, or %NULL after posting
  *   an error
@@ -370,8 +482,11 @@ gst_synapse_connection_make_client (GstElement * element,
 {
   g_autofree gchar *base_url = NULL;
   g_autofree gchar *tenant = NULL;
+  g_autofree gchar *token_file = NULL;
+  g_autofree gchar *ca_file = NULL;
   g_autoptr (GUri) uri = NULL;
   gchar *token;
+  gboolean token_from_env;
   guint timeout, retries;
   gdouble backoff_factor, backoff_max;
   gboolean ssl_strict;
@@ -381,6 +496,9 @@ gst_synapse_connection_make_client (GstElement * element,
   GST_OBJECT_LOCK (element);
   base_url = g_strdup (conn->base_url);
   token = g_strdup (conn->access_token);
+  token_from_env = conn->access_token_from_env;
+  token_file = g_strdup (conn->access_token_file);
+  ca_file = g_strdup (conn->ca_file);
   tenant = g_strdup (conn->tenant);
   timeout = conn->timeout;
   retries = conn->retries;
@@ -412,17 +530,58 @@ gst_synapse_connection_make_client (GstElement * element,
     return NULL;
   }
 
+  /* checked here, where a bad file is a setting to fix, rather than at the
+   * first request, where it would look like an untrusted backend */
+  if (ca_file) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GTlsDatabase) database = g_tls_file_database_new (ca_file,
+        &error);
+
+    if (database == NULL) {
+      gboolean period = g_str_has_suffix (error->message, ".");
+
+      free_secret (token);
+      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+          ("Cannot use the ca-file \"%s\": %s%s", ca_file, error->message,
+              period ? "" : "."), (NULL));
+      return NULL;
+    }
+  }
+
+  if (token_file) {
+    g_autoptr (GError) error = NULL;
+
+    if (token && !token_from_env) {
+      free_secret (token);
+      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+          ("Both access-token and access-token-file are set: set only one "
+              "of them."), (NULL));
+      return NULL;
+    }
+    free_secret (token);
+    token = read_token_file (token_file, &error);
+    if (token == NULL) {
+      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+          ("Cannot use the access-token-file \"%s\": %s.", token_file,
+              error->message), (NULL));
+      return NULL;
+    }
+  }
+
   client = g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
       "access-token", token, "tenant", tenant, "timeout", timeout,
       "retries", retries, "retry-backoff-factor", backoff_factor,
-      "retry-backoff-max", backoff_max, "ssl-strict", ssl_strict, NULL);
+      "retry-backoff-max", backoff_max, "ssl-strict", ssl_strict, "ca-file",
+      ca_file, NULL);
   has_token = token != NULL;
   free_secret (token);
 
-  GST_DEBUG_OBJECT (element, "client for %s (token %s, timeout %u s, "
-      "%u retries, backoff %.3f s up to %.3f s, ssl-strict %d)",
+  GST_DEBUG_OBJECT (element, "client for %s (token %s%s%s, timeout %u s, "
+      "%u retries, backoff %.3f s up to %.3f s, ssl-strict %d%s%s)",
       synapse_client_get_base_url (client), has_token ? "set" : "unset",
-      timeout, retries, backoff_factor, backoff_max, ssl_strict);
+      token_file ? " from " : "", token_file ? token_file : "",
+      timeout, retries, backoff_factor, backoff_max, ssl_strict,
+      ca_file ? ", CAs of " : "", ca_file ? ca_file : "");
   return client;
 }
 
@@ -443,81 +602,6 @@ origin_of (const gchar * url)
         g_uri_get_host (uri), g_uri_get_port (uri));
   return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri),
       g_uri_get_host (uri));
-}
-
-/* DRF's field errors, {"name": ["This field is required."]}, as
- * "name: This field is required."; NULL for any other shape. */
-static gchar *
-describe_field_errors (JsonObject * object)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-  JsonObjectIter iter;
-  const gchar *name;
-  JsonNode *member;
-
-  json_object_iter_init_ordered (&iter, object);
-  while (json_object_iter_next_ordered (&iter, &name, &member)) {
-    JsonArray *messages;
-
-    if (!JSON_NODE_HOLDS_ARRAY (member))
-      return NULL;
-    messages = json_node_get_array (member);
-    if (out->len > 0)
-      g_string_append (out, "; ");
-    /* a non-field error needs no field name */
-    if (g_strcmp0 (name, "non_field_errors") != 0)
-      g_string_append_printf (out, "%s:", name);
-    for (guint i = 0; i < json_array_get_length (messages); i++) {
-      JsonNode *message = json_array_get_element (messages, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (message)
-          || json_node_get_value_type (message) != G_TYPE_STRING)
-        return NULL;
-      if (out->len > 0 && out->str[out->len - 1] != ' ')
-        g_string_append_c (out, ' ');
-      g_string_append (out, json_node_get_string (message));
-    }
-  }
-  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
-}
-
-/* The server's error body as text. For people (@max_chars > 0): DRF's
- * `detail` or field errors in words, at most @max_chars characters; for
- * the details (0): a string body as it is, any other JSON compact. */
-static gchar *
-describe_server_detail (JsonNode * detail, guint max_chars)
-{
-  gchar *text = NULL;
-
-  if (detail == NULL)
-    return NULL;
-  if (max_chars > 0 && JSON_NODE_HOLDS_OBJECT (detail)) {
-    JsonObject *object = json_node_get_object (detail);
-    JsonNode *member = json_object_get_member (object, "detail");
-
-    if (member && JSON_NODE_HOLDS_VALUE (member)
-        && json_node_get_value_type (member) == G_TYPE_STRING)
-      text = g_strdup (json_node_get_string (member));
-    else
-      text = describe_field_errors (object);
-  }
-  if (text == NULL) {
-    if (JSON_NODE_HOLDS_VALUE (detail)
-        && json_node_get_value_type (detail) == G_TYPE_STRING)
-      text = g_strdup (json_node_get_string (detail));
-    else
-      text = json_to_string (detail, FALSE);
-  }
-
-  if (max_chars > 0 && g_utf8_validate (text, -1, NULL)
-      && g_utf8_strlen (text, -1) > max_chars) {
-    gchar *cut = g_utf8_substring (text, 0, max_chars);
-
-    g_free (text);
-    text = g_strconcat (cut, "…", NULL);
-    g_free (cut);
-  }
-  return text;
 }
 
 static GstResourceError
@@ -557,8 +641,7 @@ describe_client_error (const GError * error)
     case 0:
       break;
     case 400:
-      detail = describe_server_detail (synapse_client_error_get_detail
-          (error), 200);
+      detail = synapse_client_error_describe_detail (error);
       return g_strdup_printf ("The Synapse backend refused the request as "
           "invalid (HTTP 400)%s%s", detail ? ": " : ".", detail ? detail : "");
     case 401:
@@ -592,8 +675,10 @@ describe_client_error (const GError * error)
 
   switch (error->code) {
     case SYNAPSE_CLIENT_ERROR_CONNECTION:
-      return g_strdup_printf ("Could not connect to the Synapse backend%s%s.",
-          origin ? " at " : "", origin ? origin : "");
+      /* refused, or cut in the middle of an answer: the debug string
+       * says which */
+      return g_strdup_printf ("The connection to the Synapse backend%s%s "
+          "failed.", origin ? " at " : "", origin ? origin : "");
     case SYNAPSE_CLIENT_ERROR_TIMEOUT:
       return g_strdup_printf ("The Synapse backend%s%s did not answer in "
           "time.", origin ? " at " : "", origin ? origin : "");
@@ -667,8 +752,11 @@ gst_synapse_element_post_client_error (GstElement * element,
     guint status = synapse_client_error_get_status_code (error);
     const gchar *url = synapse_client_error_get_url (error);
     const gchar *method = synapse_client_error_get_method (error);
-    g_autofree gchar *server_detail =
-        describe_server_detail (synapse_client_error_get_detail (error), 0);
+    JsonNode *body = synapse_client_error_get_detail (error);
+    g_autofree gchar *server_detail = body == NULL ? NULL
+        : JSON_NODE_HOLDS_VALUE (body)
+        && json_node_get_value_type (body) == G_TYPE_STRING
+        ? g_strdup (json_node_get_string (body)) : json_to_string (body, FALSE);
 
     if (status > 0)
       gst_structure_set (details, "http-status-code", G_TYPE_UINT, status,

@@ -24,12 +24,14 @@ enum
 {
   GST_SYNAPSE_CONNECTION_PROP_BASE_URL = 1,
   GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN,
+  GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN_FILE,
   GST_SYNAPSE_CONNECTION_PROP_TENANT,
   GST_SYNAPSE_CONNECTION_PROP_TIMEOUT,
   GST_SYNAPSE_CONNECTION_PROP_RETRIES,
   GST_SYNAPSE_CONNECTION_PROP_RETRY_BACKOFF_FACTOR,
   GST_SYNAPSE_CONNECTION_PROP_RETRY_BACKOFF_MAX,
   GST_SYNAPSE_CONNECTION_PROP_SSL_STRICT,
+  GST_SYNAPSE_CONNECTION_PROP_CA_FILE,
   GST_SYNAPSE_CONNECTION_PROP_LAST
 };
 
@@ -38,12 +40,17 @@ typedef struct
 {
   gchar *base_url;
   gchar *access_token;
+  /* the token came from SYNAPSE_ACCESS_TOKEN, not from the property */
+  gboolean access_token_from_env;
+  /* read at start (gst_synapse_connection_make_client()) */
+  gchar *access_token_file;
   gchar *tenant;
   guint timeout;
   guint retries;
   gdouble retry_backoff_factor;
   gdouble retry_backoff_max;
   gboolean ssl_strict;
+  gchar *ca_file;
 } GstSynapseConnection;
 
 void gst_synapse_connection_install_properties (GObjectClass * klass);

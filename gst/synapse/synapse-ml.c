@@ -635,8 +635,10 @@ model_from_upload_args_new (JsonObject * data, JsonObject * upload)
  * #SynapseChunkedUpload fed as data arrived: checks @data locally (every
  * problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
  * request), then `POST`s the model with @upload's id as `chunked_upload`.
- * The request is never sent twice. A 400 from the backend carries its
- * field errors in synapse_client_error_get_detail().
+ * The request is never sent twice: when its answer is lost (a
+ * %SYNAPSE_CLIENT_ERROR_CONNECTION or %SYNAPSE_CLIENT_ERROR_TIMEOUT after
+ * it went out) the model may exist all the same. A 400 from the backend
+ * carries its field errors in synapse_client_error_get_detail().
  *
  * Returns: (transfer full): the created model, with its `id`, or %NULL
  *   with @error set

@@ -47,7 +47,7 @@ SYNAPSE_API SynapseUrlConversion *synapse_url_conversion_new_download (
     const char * const *fields,
     const char *directory);
 
-const char * const *synapse_url_conversion_get_fields (
+SYNAPSE_API const char * const *synapse_url_conversion_get_fields (
     SynapseUrlConversion * self);
 
 SYNAPSE_API const char *synapse_url_conversion_get_directory (

@@ -1015,7 +1015,8 @@ test_wrong_endpoint_not_found (Fixture * f, gconstpointer data)
   g_assert_error (posted.error, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_NOT_FOUND);
   g_assert_cmpstr (posted.error->message, ==,
-      "Dataset version or endpoint not found (HTTP 404).");
+      "The Synapse backend has no such endpoint (HTTP 404): check the base "
+      "URL.");
   g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
           &status));
   g_assert_cmpuint (status, ==, 404);

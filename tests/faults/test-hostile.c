@@ -1,0 +1,422 @@
+/* test-hostile.c: the elements against a hostile or untrusted backend
+ *
+ * Copyright (C) 2026 gst-synapse developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The element side of what tests/lib proves for the library:
+ *
+ * - TLS is verified by default: against an HTTPS backend whose certificate
+ *   no trusted authority signed, both elements fail with a clear error
+ *   before any request (so before any credential) reaches it, unless the
+ *   user gives the authority (ca-file) or opts out (ssl-strict=false);
+ * - a huge or deeply nested answer is refused with a clear error, by
+ *   either element, without crashing or parsing it;
+ * - downloaded files stay in download-dir, whatever the file URLs say
+ *   (`..`, encoded separators, absolute paths, NUL bytes).
+ */
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+#include "faults-common.h"
+
+#define TOKEN "hostile-Token-0d5e7a21"
+#define EVENTS 12
+#define CHUNK 65536
+
+typedef struct
+{
+  SynapseTestBackend *backend;
+  gchar *url;
+  gchar *dir;
+  gchar *input;                 /* a model file */
+  guint models;
+} Fixture;
+
+static void
+fixture_init (Fixture * f, GTlsCertificate * certificate)
+{
+  SynapseTestBackendOptions options = {
+    .token = TOKEN,
+    .versions = 1,
+    .events = EVENTS,
+    .models = 2,
+    .seed = 4,
+    .tls_certificate = certificate,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) data = faults_make_bytes (2 * CHUNK + 3, 8);
+
+  f->backend = synapse_test_backend_new (&options, &error);
+  g_assert_no_error (error);
+  f->url = synapse_test_backend_dup_url (f->backend);
+  f->dir = g_dir_make_tmp ("synapse-hostile-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->input = faults_write_file (f->dir, "model.bin", data);
+  f->models = synapse_test_backend_count_models (f->backend);
+}
+
+static void
+fixture_set_up (Fixture * f, gconstpointer data)
+{
+  fixture_init (f, NULL);
+}
+
+static gchar *
+data_file (const gchar * name)
+{
+  return g_test_build_filename (G_TEST_DIST, "..", "data", name, NULL);
+}
+
+static void
+fixture_set_up_tls (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *cert = data_file ("server.pem");
+  g_autofree gchar *key = data_file ("server-key.pem");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsCertificate) certificate =
+      g_tls_certificate_new_from_files (cert, key, &error);
+
+  g_assert_no_error (error);
+  fixture_init (f, certificate);
+  g_assert_true (g_str_has_prefix (f->url, "https://"));
+}
+
+static void
+fixture_tear_down (Fixture * f, gconstpointer data)
+{
+  g_clear_object (&f->backend);
+  faults_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->url);
+  g_free (f->input);
+}
+
+typedef enum
+{
+  GTSRC,
+  MODELSINK,
+} Which;
+
+static const gchar *const which_names[] = { "synapsegtsrc",
+  "synapsemodelsink"
+};
+
+/* The element of @which, pointed at the backend with the token (a
+ * property, never in the launch line) and @props, run to its end. */
+static GstElement *
+run_element (Fixture * f, Which which, const gchar * props, FaultsRun * run)
+{
+  g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson", NULL);
+  g_autofree gchar *launch = which == GTSRC ?
+      g_strdup_printf ("synapsegtsrc name=el retries=0 dataset-versions=1 "
+      "%s ! filesink location=\"%s\"", props, output) :
+      g_strdup_printf ("filesrc location=\"%s\" ! synapsemodelsink name=el "
+      "retries=0 chunk-size=%u model-name=hostile model-type=detection "
+      "project=1 %s", f->input, CHUNK, props);
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch (launch, &error);
+  g_autoptr (GstElement) element = NULL;
+
+  g_assert_no_error (error);
+  element = gst_bin_get_by_name (GST_BIN (pipeline), "el");
+  g_object_set (element, "base-url", f->url, "access-token", TOKEN, NULL);
+  faults_run_pipeline (pipeline, 20, NULL, NULL, run);
+  return pipeline;
+}
+
+static void
+assert_failed (Fixture * f, Which which, FaultsRun * run, gint code,
+    const gchar * says, const gchar * debug_says)
+{
+  if (run->gerror == NULL)
+    g_error ("%s: expected an error saying \"%s\"", which_names[which], says);
+  g_test_message ("%s: %s (%s)", which_names[which], run->gerror->message,
+      run->debug);
+  g_assert_error (run->gerror, GST_RESOURCE_ERROR, code);
+  if (!strstr (run->gerror->message, says))
+    g_error ("\"%s\" does not say \"%s\"", run->gerror->message, says);
+  if (debug_says && !strstr (run->debug, debug_says))
+    g_error ("\"%s\" does not say \"%s\"", run->debug, debug_says);
+  /* no model from a failed upload */
+  if (which == MODELSINK)
+    g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==,
+        f->models);
+}
+
+static void
+assert_succeeded (Fixture * f, Which which, FaultsRun * run)
+{
+  if (run->gerror)
+    g_error ("%s: %s (%s)", which_names[which], run->gerror->message,
+        run->debug);
+  g_assert_true (run->eos);
+  if (which == MODELSINK)
+    g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==,
+        f->models + 1);
+}
+
+/* --- TLS ---------------------------------------------------------------- */
+
+static void
+test_untrusted_certificate_refused (Fixture * f, gconstpointer data)
+{
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    g_auto (FaultsRun) run = { 0 };
+    g_autoptr (GstElement) pipeline = run_element (f, which, "", &run);
+    g_autofree gchar *origin = g_strndup (f->url, strlen (f->url) - 1);
+
+    assert_failed (f, which, &run, which == GTSRC ? GST_RESOURCE_ERROR_READ :
+        GST_RESOURCE_ERROR_WRITE, "certificate", NULL);
+    g_assert_nonnull (strstr (run.gerror->message, "is not trusted"));
+    g_assert_nonnull (strstr (run.gerror->message, origin));
+  }
+  /* the handshake failed: no request, so no token, reached the server */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
+static void
+test_certificate_trusted_through_ca_file (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *ca = data_file ("ca.pem");
+  g_autofree gchar *props = g_strdup_printf ("ca-file=\"%s\"", ca);
+
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    g_auto (FaultsRun) run = { 0 };
+    g_autoptr (GstElement) pipeline = run_element (f, which, props, &run);
+    g_autoptr (GstElement) element =
+        gst_bin_get_by_name (GST_BIN (pipeline), "el");
+    g_autofree gchar *read_back = NULL;
+
+    assert_succeeded (f, which, &run);
+    g_object_get (element, "ca-file", &read_back, NULL);
+    g_assert_cmpstr (read_back, ==, ca);
+  }
+}
+
+static void
+test_certificate_check_opted_out (Fixture * f, gconstpointer data)
+{
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    g_auto (FaultsRun) run = { 0 };
+    g_autoptr (GstElement) pipeline = run_element (f, which,
+        "ssl-strict=false", &run);
+
+    assert_succeeded (f, which, &run);
+  }
+}
+
+static void
+test_bad_ca_file (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *not_pem = g_build_filename (f->dir, "not.pem", NULL);
+  const gchar *files[] = { "/nonexistent/ca.pem", not_pem };
+
+  g_assert_true (g_file_set_contents (not_pem, "no certificate here\n", -1,
+          NULL));
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+      g_autofree gchar *props = g_strdup_printf ("ca-file=\"%s\"", files[i]);
+      g_auto (FaultsRun) run = { 0 };
+      g_autoptr (GstElement) pipeline = run_element (f, which, props, &run);
+
+      assert_failed (f, which, &run, GST_RESOURCE_ERROR_SETTINGS,
+          "Cannot use the ca-file", NULL);
+      g_assert_nonnull (strstr (run.gerror->message, files[i]));
+    }
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
+/* --- huge and deeply nested answers ------------------------------------- */
+
+/* A 200 whose body is @body, for every request on @path. */
+static void
+answer_with (Fixture * f, const gchar * method, const gchar * path,
+    const gchar * body)
+{
+  SynapseTestFault fault = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .method = method,
+    .path = path,
+    .status = 200,
+    .retry_after = -1,
+    .body = body,
+  };
+
+  synapse_test_backend_add_fault (f->backend, &fault);
+}
+
+static void
+test_deep_nesting_refused (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GString) deep = g_string_new ("{\"count\": 1, \"results\": [");
+
+  /* a million levels would overflow a recursive parser's stack */
+  for (guint i = 0; i < 1000000; i++)
+    g_string_append_c (deep, '[');
+  answer_with (f, "GET", "sdk/ground_truth_events/", deep->str);
+  answer_with (f, "PUT", "chunked_upload/", deep->str);
+
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    g_auto (FaultsRun) run = { 0 };
+    g_autoptr (GstElement) pipeline = run_element (f, which, "", &run);
+
+    assert_failed (f, which, &run, which == GTSRC ? GST_RESOURCE_ERROR_READ :
+        GST_RESOURCE_ERROR_WRITE, "could not be understood",
+        "nesting deeper than");
+  }
+}
+
+static void
+test_huge_answer_refused (Fixture * f, gconstpointer data)
+{
+  /* one byte over the client's 64 MiB limit */
+  gsize size = 64 * 1024 * 1024 + 1;
+  gchar *huge = g_malloc (size + 1);
+
+  memset (huge, ' ', size);
+  huge[0] = '[';
+  huge[size - 1] = ']';
+  huge[size] = '\0';
+  answer_with (f, "GET", "sdk/ground_truth_events/", huge);
+  answer_with (f, "PUT", "chunked_upload/", huge);
+  g_free (huge);
+
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    g_auto (FaultsRun) run = { 0 };
+    g_autoptr (GstElement) pipeline = run_element (f, which, "", &run);
+
+    assert_failed (f, which, &run, which == GTSRC ? GST_RESOURCE_ERROR_READ :
+        GST_RESOURCE_ERROR_WRITE, "could not be understood",
+        "exceeds the limit");
+  }
+}
+
+/* --- download names ----------------------------------------------------- */
+
+/* File URLs on the backend's own origin (it serves any media/ path) whose
+ * names try to leave the folder. */
+static const gchar *const hostile_paths[] = {
+  "media/..%2F..%2F..%2F..%2Fescape-1.png",
+  "media/x.%2e%2e%2fescape-2",
+  "media/%2Ftmp%2Fescape-3.png",
+  "media/evil.sh%00.jpg",
+  "media/a%5C..%5C..%5Cescape-4.png",
+  "media/.hidden",
+  "media/name.with%20spaces",
+};
+
+static gchar *
+to_hostile (GstElement * src, const gchar * url, gpointer user_data)
+{
+  Fixture *f = user_data;
+  static gint next = 0;
+  guint i = (guint) g_atomic_int_add (&next, 1) % G_N_ELEMENTS (hostile_paths);
+
+  return g_strconcat (f->url, hostile_paths[i], NULL);
+}
+
+static void
+assert_tree_holds_only (const gchar * root, const gchar * cache,
+    const gchar * output)
+{
+  GDir *dir = g_dir_open (root, 0, NULL);
+  const gchar *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir))) {
+    g_autofree gchar *path = g_build_filename (root, name, NULL);
+
+    if (g_str_equal (path, cache) || g_str_equal (path, output)
+        || g_str_has_suffix (path, "/model.bin"))
+      continue;
+    g_error ("%s was written outside the download folder", path);
+  }
+  g_dir_close (dir);
+}
+
+static void
+test_download_names_stay_in_folder (Fixture * f, gconstpointer data)
+{
+  /* the download folder two levels down, so that `../..` lands in the
+   * test's own folder, where nothing else may appear */
+  g_autofree gchar *cache = g_build_filename (f->dir, "cache", NULL);
+  g_autofree gchar *deep = g_build_filename (cache, "a", "b", NULL);
+  g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson", NULL);
+  g_autofree gchar *launch = g_strdup_printf ("synapsegtsrc name=el "
+      "retries=0 dataset-versions=1 download-dir=\"%s\" ! filesink "
+      "location=\"%s\"", deep, output);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (launch, &error);
+  g_autoptr (GstElement) element = NULL;
+  g_autoptr (JsonArray) events = NULL;
+  g_auto (FaultsRun) run = { 0 };
+  guint files = 0;
+
+  g_assert_no_error (error);
+  element = gst_bin_get_by_name (GST_BIN (pipeline), "el");
+  g_object_set (element, "base-url", f->url, "access-token", TOKEN, NULL);
+  g_signal_connect (element, "convert-url", G_CALLBACK (to_hostile), f);
+  faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+  assert_succeeded (f, GTSRC, &run);
+
+  /* every file is in the folder, named after the URL's MD5 */
+  events = faults_read_ndjson (output);
+  g_assert_cmpuint (json_array_get_length (events), ==, EVENTS);
+  for (guint i = 0; i < json_array_get_length (events); i++) {
+    JsonObject *event_files = json_object_get_object_member
+        (json_array_get_object_element (events, i), "files");
+    GList *keys = json_object_get_members (event_files);
+
+    for (GList * l = keys; l; l = l->next) {
+      const gchar *local = json_object_get_string_member (event_files,
+          l->data);
+      g_autofree gchar *parent = g_path_get_dirname (local);
+      g_autofree gchar *name = g_path_get_basename (local);
+
+      g_assert_cmpstr (parent, ==, deep);
+      g_assert_cmpuint (strspn (name, "0123456789abcdef"), ==, 32);
+      g_assert_true (g_file_test (local, G_FILE_TEST_IS_REGULAR));
+      files++;
+    }
+    g_list_free (keys);
+  }
+  g_assert_cmpuint (files, ==, 2 * EVENTS);
+  /* and nothing anywhere else */
+  assert_tree_holds_only (f->dir, cache, output);
+  for (guint i = 1; i <= 4; i++) {
+    g_autofree gchar *name = g_strdup_printf ("/tmp/escape-%u.png", i);
+
+    g_assert_false (g_file_test (name, G_FILE_TEST_EXISTS));
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+
+  g_test_add ("/hostile/tls/untrusted-refused", Fixture, NULL,
+      fixture_set_up_tls, test_untrusted_certificate_refused,
+      fixture_tear_down);
+  g_test_add ("/hostile/tls/ca-file", Fixture, NULL, fixture_set_up_tls,
+      test_certificate_trusted_through_ca_file, fixture_tear_down);
+  g_test_add ("/hostile/tls/opt-out", Fixture, NULL, fixture_set_up_tls,
+      test_certificate_check_opted_out, fixture_tear_down);
+  g_test_add ("/hostile/tls/bad-ca-file", Fixture, NULL, fixture_set_up_tls,
+      test_bad_ca_file, fixture_tear_down);
+  g_test_add ("/hostile/json/deep-nesting", Fixture, NULL, fixture_set_up,
+      test_deep_nesting_refused, fixture_tear_down);
+  g_test_add ("/hostile/json/huge-answer", Fixture, NULL, fixture_set_up,
+      test_huge_answer_refused, fixture_tear_down);
+  g_test_add ("/hostile/download/names-stay-in-folder", Fixture, NULL,
+      fixture_set_up, test_download_names_stay_in_folder, fixture_tear_down);
+
+  return g_test_run ();
+}
