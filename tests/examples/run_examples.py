@@ -1,0 +1,360 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Runs every example of examples/ against synapse-dev-backend and checks
+what it wrote, so that none can rot:
+
+- quickstart.sh, with SKIP_APT=1 (no package check), BUILD_DIR set to this
+  build directory (reused: only ninja runs) and OUTPUT_DIR set to a
+  temporary directory; it starts and stops a backend of its own;
+- gst-events-to-file.sh, gst-download-files.sh and gst-upload-model.sh, the
+  gst-launch-1.0 pipelines, with the plugin of this build;
+- list_events.py, with the typelib of this build and the override of this
+  tree laid out as an installed one (gi/overrides/Synapse.py on PYTHONPATH).
+
+The C examples (list-events.c, upload-model.c) are built from an install
+and run by tests/conformance/drf_conformance.py.
+
+Usage: run_examples.py BUILD_DIR SOURCE_DIR [unittest arguments]
+Exits 77 (skipped) when gst-launch-1.0 is not installed.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+BUILD = SOURCE = None
+TOKEN = "examples-token-2b7d"
+VERSIONS, EVENTS, MODELS = 3, 250, 3
+backend = None
+URL = None
+tmp = None
+env = None
+
+
+def setUpModule():
+    global backend, URL, tmp, env
+    tmp = tempfile.mkdtemp(prefix="synapse-examples-")
+    backend = subprocess.Popen(
+        [os.path.join(BUILD, "tests", "backend", "synapse-dev-backend"),
+         "--port", "0", "--token", TOKEN, "--versions", str(VERSIONS),
+         "--events", str(EVENTS), "--models", str(MODELS), "--quiet"],
+        stdout=subprocess.PIPE, text=True)
+    line = backend.stdout.readline()
+    if "listening on " not in line:
+        backend.kill()
+        raise RuntimeError("synapse-dev-backend did not start: %r" % line)
+    URL = line.split("listening on ", 1)[1].strip()
+
+    # The override as an installed one would be: gi/overrides/Synapse.py on
+    # the Python path (PyGObject extends gi.overrides over sys.path).
+    overrides = os.path.join(tmp, "python", "gi", "overrides")
+    os.makedirs(overrides)
+    os.symlink(os.path.join(SOURCE, "gst", "synapse", "python", "Synapse.py"),
+               os.path.join(overrides, "Synapse.py"))
+
+    env = dict(os.environ)
+    for name in list(env):
+        if name.startswith("SYNAPSE_"):
+            del env[name]
+    libdir = os.path.join(BUILD, "gst", "synapse")
+    env.update({
+        "SYNAPSE_BACKEND_URL": URL,
+        "SYNAPSE_ACCESS_TOKEN": TOKEN,
+        "GST_PLUGIN_PATH": os.path.join(BUILD, "plugin"),
+        "GST_REGISTRY": os.path.join(BUILD, "tests", "examples",
+                                     "gst-registry.bin"),
+        "GI_TYPELIB_PATH": libdir,
+        "LD_LIBRARY_PATH": libdir,
+        "PYTHONPATH": os.path.join(tmp, "python"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "GIO_USE_PROXY_RESOLVER": "dummy",
+    })
+
+
+def tearDownModule():
+    if backend is not None:
+        backend.terminate()
+        try:
+            backend.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            backend.kill()
+            backend.wait()
+        backend.stdout.close()
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def get(url, token=TOKEN):
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Synapse-Access-Token", "Token " + token)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read()
+
+
+def served_events(version):
+    """The events of a version as the backend serves them, as text."""
+    return get(URL + "_control/events/?version=%d" % version,
+               token=None).decode("utf-8")
+
+
+def example(name):
+    return os.path.join(SOURCE, "examples", name)
+
+
+def run(argv, extra_env=None, timeout=120, logs_dir=None):
+    """Runs an example in a process group of its own; one that has not
+    ended after *timeout* seconds is killed with everything it started
+    (gst-launch-1.0, a backend) and fails the test with what it printed
+    and the logs in *logs_dir*."""
+    process_env = dict(env)
+    process_env.update(extra_env or {})
+    process = subprocess.Popen(argv, env=process_env, cwd=tmp,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(timeout=5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        stdout, stderr = process.communicate()
+        logs = ""
+        for name in sorted(os.listdir(logs_dir)) if logs_dir else []:
+            if name.endswith(".log"):
+                with open(os.path.join(logs_dir, name), errors="replace") as f:
+                    logs += "\n--- %s\n%s" % (name, f.read()[-4000:])
+        raise AssertionError("%s did not end in %d s\n--- stdout\n%s\n"
+                             "--- stderr\n%s%s" % (argv, timeout, stdout,
+                                                   stderr, logs))
+    return subprocess.CompletedProcess(argv, process.returncode, stdout,
+                                       stderr)
+
+
+class Case(unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=tmp)
+
+    def assertRan(self, result, status=0):
+        self.assertEqual(result.returncode, status,
+                         "%s exited with %d\n--- stdout\n%s\n--- stderr\n%s"
+                         % (result.args, result.returncode, result.stdout,
+                            result.stderr))
+
+
+class TestQuickstart(Case):
+
+    def test_quickstart_writes_events_and_creates_a_model(self):
+        result = run(["sh", example("quickstart.sh")],
+                     {"SKIP_APT": "1", "BUILD_DIR": BUILD,
+                      "OUTPUT_DIR": self.dir,
+                      # it starts its own backend and sets these itself
+                      "SYNAPSE_BACKEND_URL": "", "SYNAPSE_ACCESS_TOKEN": ""},
+                     timeout=180, logs_dir=self.dir)
+        self.assertRan(result)
+        out = result.stdout
+        self.assertIn("gst-synapse quickstart: done.", out)
+        self.assertNotIn("installing", out)
+
+        summary = dict(re.findall(r"^  (\w+(?: \w+)?) {2,}(.*)$", out, re.M))
+        events_file = summary["events file"]
+        self.assertEqual(events_file, os.path.join(self.dir, "events.ndjson"))
+        self.assertRegex(summary["events"],
+                         r"^250 events of dataset version 2 \(3 pages\)$")
+
+        # what it wrote is what its backend (same data flags as ours, on
+        # another port) serves for version 2
+        its_url = re.search(r"synapse-dev-backend at (\S+) \(stopped\)",
+                            out).group(1)
+        with open(events_file, encoding="utf-8") as f:
+            written = f.read()
+        self.assertEqual(written.replace(its_url, URL), served_events(2))
+
+        model_id = int(summary["model id"].split()[0])
+        self.assertEqual(model_id, MODELS + 1)
+        model_file = os.path.join(self.dir, "model.bin")
+        self.assertEqual(summary["model file"],
+                         "%s (262144 bytes, uploaded in 4 chunks)"
+                         % model_file)
+        self.assertEqual(os.path.getsize(model_file), 262144)
+        self.assertTrue(summary["stored at"].startswith(its_url + "media/"))
+        with open(os.path.join(self.dir, "model.log")) as f:
+            log = f.read()
+        self.assertIn("synapse-model-created, model-id=(gint64)%d,"
+                      % model_id, log)
+        self.assertIn('\\"name\\":\\"quickstart-detector\\"', log)
+
+        # it stopped the backend it started
+        pid = int(re.search(r"synapse-dev-backend \(pid (\d+)\)",
+                            out).group(1))
+        with self.assertRaises(ProcessLookupError):
+            os.kill(pid, 0)
+        with self.assertRaises(urllib.error.URLError):
+            get(its_url + "models/")
+
+
+class TestPipelines(Case):
+
+    def test_events_to_file(self):
+        out = os.path.join(self.dir, "events.ndjson")
+        result = run([example("gst-events-to-file.sh"), "1,3", out])
+        self.assertRan(result)
+        with open(out, encoding="utf-8") as f:
+            self.assertEqual(f.read(), served_events(1) + served_events(3))
+        self.assertIn("%d events in %s" % (2 * EVENTS, out), result.stdout)
+
+    def test_events_to_file_with_a_refused_token(self):
+        out = os.path.join(self.dir, "events.ndjson")
+        result = run([example("gst-events-to-file.sh"), "1", out],
+                     {"SYNAPSE_ACCESS_TOKEN": "wrong-token"})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("HTTP 401", result.stdout + result.stderr)
+        self.assertNotIn("wrong-token", result.stdout + result.stderr)
+
+    def test_a_missing_backend_url_is_named(self):
+        result = run([example("gst-events-to-file.sh"), "1", "x.ndjson"],
+                     {"SYNAPSE_BACKEND_URL": ""})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SYNAPSE_BACKEND_URL", result.stderr)
+
+    def test_download_files(self):
+        target = os.path.join(self.dir, "dataset-2")
+        result = run([example("gst-download-files.sh"), "2", target])
+        self.assertRan(result)
+        with open(os.path.join(target, "events.ndjson"),
+                  encoding="utf-8") as f:
+            events = [json.loads(line) for line in f]
+        served = [json.loads(line) for line in
+                  served_events(2).splitlines()]
+        self.assertEqual([e["id"] for e in events],
+                         [e["id"] for e in served])
+        files_dir = os.path.join(target, "files")
+        n_files = len(os.listdir(files_dir))
+        self.assertIn("%d events in %s/events.ndjson, %d files in %s"
+                      % (EVENTS, target, n_files, files_dir), result.stdout)
+
+        referenced = set()
+        for event, original in zip(events, served):
+            self.assertEqual(event["data"], original["data"])
+            for key, path in event["files"].items():
+                self.assertTrue(path.startswith(files_dir + "/"), path)
+                with open(path, "rb") as f:
+                    content = f.read()
+                # the bytes the event's URL serves
+                self.assertEqual(content, get(original["files"][key]))
+                referenced.add(path)
+            for key, entry in event["data_unit"]["files"].items():
+                # a {"url", …} entry: the path in place of the URL, and the
+                # file matches the size and checksum the backend gives
+                self.assertNotIn("url", entry)
+                with open(entry["path"], "rb") as f:
+                    content = f.read()
+                self.assertEqual(len(content), entry["size"])
+                self.assertEqual(hashlib.md5(content).hexdigest(),
+                                 entry["checksum"])
+                referenced.add(entry["path"])
+        self.assertEqual(n_files, len(referenced))
+
+    def test_upload_model(self):
+        path = os.path.join(self.dir, "weights.pt")
+        data = b"".join(hashlib.sha256(b"%d" % i).digest()
+                        for i in range(5000))
+        with open(path, "wb") as f:
+            f.write(data)
+        result = run([example("gst-upload-model.sh"), path, "yolo-v8",
+                      "detection", "2", 'metrics={"map": 0.61}',
+                      "description=trained on set 12", "chunk-size=65536"])
+        self.assertRan(result)
+        match = re.search(r"^model (\d+): yolo-v8 \(detection, project 2\) "
+                          r"from (.*)$", result.stdout, re.M)
+        self.assertIsNotNone(match, result.stdout)
+        self.assertEqual(match.group(2), path)
+        self.assertIn("Progress: (upload) Created model %s"
+                      % match.group(1), result.stdout)
+
+        model = json.loads(get(URL + "models/%s/" % match.group(1)))
+        self.assertEqual(model["name"], "yolo-v8")
+        self.assertEqual(model["model_type"], "detection")
+        self.assertEqual(model["project"], 2)
+        self.assertEqual(model["description"], "trained on set 12")
+        self.assertEqual(model["metrics"], {"map": 0.61})
+        self.assertTrue(model["file"].endswith("/weights.pt"))
+        self.assertEqual(get(model["file"]), data)
+
+    def test_upload_model_refused(self):
+        path = os.path.join(self.dir, "weights.pt")
+        with open(path, "wb") as f:
+            f.write(b"weights")
+        result = run([example("gst-upload-model.sh"), path, "m",
+                      "detection", "1"],
+                     {"SYNAPSE_ACCESS_TOKEN": "wrong-token"})
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("HTTP 401", result.stderr)
+        self.assertNotIn("wrong-token", result.stdout + result.stderr)
+
+
+class TestPython(Case):
+
+    def test_list_events(self):
+        result = run([sys.executable, example("list_events.py"), "1", "2"])
+        self.assertRan(result)
+        listed = [json.loads(line) for line in result.stdout.splitlines()]
+        served = [json.loads(line) for line in
+                  (served_events(1) + served_events(2)).splitlines()]
+        self.assertEqual(listed, served)
+        self.assertIn("%d of %d events" % (2 * EVENTS, 2 * EVENTS),
+                      result.stderr)
+        self.assertIn("version 1: ", result.stderr)
+
+    def test_list_events_with_a_dict_filter(self):
+        result = run([sys.executable, example("list_events.py"),
+                      "--data-type", "video", "3"])
+        self.assertRan(result)
+        listed = [json.loads(line) for line in result.stdout.splitlines()]
+        served = [e for e in (json.loads(line) for line in
+                              served_events(3).splitlines())
+                  if e["data_unit"]["data_type"] == "video"]
+        self.assertTrue(served)
+        self.assertEqual(listed, served)
+
+    def test_list_events_reports_a_404_with_its_status(self):
+        result = run([sys.executable, example("list_events.py"), "1", "99"])
+        self.assertRan(result, 1)
+        self.assertEqual(result.stdout, "")
+        self.assertIn("http-status: 404", result.stderr)
+        self.assertIn("ground_truth_dataset_versions/99/", result.stderr)
+
+    def test_list_events_reports_a_401_with_its_status(self):
+        result = run([sys.executable, example("list_events.py"), "1"],
+                     {"SYNAPSE_ACCESS_TOKEN": "wrong-token"})
+        self.assertRan(result, 1)
+        self.assertIn("http-status: 401", result.stderr)
+        self.assertNotIn("wrong-token", result.stderr)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    BUILD = os.path.abspath(sys.argv[1])
+    SOURCE = os.path.abspath(sys.argv[2])
+    if shutil.which("gst-launch-1.0") is None:
+        print("SKIP: gst-launch-1.0 is not installed (gstreamer1.0-tools)")
+        sys.exit(77)
+    unittest.main(argv=[sys.argv[0]] + sys.argv[3:], verbosity=2)
