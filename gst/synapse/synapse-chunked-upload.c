@@ -263,19 +263,13 @@ synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
   object = json_node_get_object (reply);
 
   if (self->url == NULL) {
-    g_autoptr (GUri) base = g_uri_parse (request_url, SOUP_HTTP_URI_FLAGS,
-        NULL);
-    g_autoptr (GUri) url = NULL;
-    const char *text = synapse_json_get_string (object, "url");
-
-    if (text && base)
-      url = g_uri_parse_relative (base, text, SOUP_HTTP_URI_FLAGS, NULL);
-    if (url == NULL) {
+    self->url = synapse_resolve_url (request_url,
+        synapse_json_get_string (object, "url"));
+    if (self->url == NULL) {
       synapse_set_protocol_error (error, "PUT", request_url,
-          "the reply to the first chunk has no upload \"url\"");
+          "the reply to the first chunk has no usable upload \"url\"");
       return FALSE;
     }
-    self->url = g_uri_to_string (url);
   }
 
   member = json_object_get_member (object, "offset");

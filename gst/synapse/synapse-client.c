@@ -1182,14 +1182,12 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
         gboolean keeps_method = status == 307 || status == 308;
         gboolean safe = g_str_equal (method, "GET")
             || g_str_equal (method, "HEAD");
-        g_autoptr (GUri) target = location ?
-            g_uri_parse_relative (uri, location, SOUP_HTTP_URI_FLAGS,
-            NULL) : NULL;
+        g_autofree char *target = synapse_resolve_url (url, location);
 
         if (target && (keeps_method || safe || status == 303)) {
           g_input_stream_close (stream, NULL, NULL);
           g_free (url);
-          url = g_uri_to_string (target);
+          url = g_steal_pointer (&target);
           if (status == 303 && !safe) {
             method = "GET";
             with_body = FALSE;

@@ -298,8 +298,6 @@ check_page (SynapseJsonPage * scan, const char *url, char **next,
     GError ** error)
 {
   g_autofree char *shown = synapse_redact_url (url);
-  g_autoptr (GUri) base = NULL;
-  g_autoptr (GUri) resolved = NULL;
 
   *next = NULL;
   if (!scan->is_object) {
@@ -329,14 +327,11 @@ check_page (SynapseJsonPage * scan, const char *url, char **next,
   if (scan->next == NULL)
     return TRUE;
 
-  base = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  resolved = base ? g_uri_parse_relative (base, scan->next,
-      SOUP_HTTP_URI_FLAGS, NULL) : NULL;
-  if (resolved == NULL) {
+  *next = synapse_resolve_url (url, scan->next);
+  if (*next == NULL) {
     synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
     return FALSE;
   }
-  *next = g_uri_to_string (resolved);
   /* a page that links to itself would be walked forever */
   if (g_strcmp0 (*next, url) == 0) {
     synapse_set_protocol_error (error, "GET", shown,

@@ -116,6 +116,10 @@ char *synapse_describe_detail (JsonNode * detail);
 void synapse_client_error_annotate (GError * error, const char *method,
     const char *url, guint status_code, JsonNode * detail);
 
+/* @reference (a link the backend gave) resolved against @base: an
+ * absolute http(s) URL with a host, or NULL. */
+char *synapse_resolve_url (const char *base, const char *reference);
+
 /* The URL without a password or other userinfo, for messages and logs. */
 char *synapse_redact_url (const char *url);
 
