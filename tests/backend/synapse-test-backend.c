@@ -896,21 +896,25 @@ server_thread (gpointer data)
 
 /* --------------------------------------------------------------- GObject */
 
-static void
-remove_data_dir (const char *dir)
+void
+synapse_test_remove_tree (const char *path)
 {
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
 
-  while (d && (name = g_dir_read_name (d))) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
+  while (dir && (name = g_dir_read_name (dir))) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
 
-    if (g_file_test (path, G_FILE_TEST_IS_DIR))
-      remove_data_dir (path);
+    if (g_file_test (child, G_FILE_TEST_IS_DIR)
+        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      synapse_test_remove_tree (child);
     else
-      g_unlink (path);
+      g_unlink (child);
   }
-  g_rmdir (dir);
+  if (dir)
+    g_rmdir (path);
+  else
+    g_unlink (path);
 }
 
 static void
@@ -940,7 +944,7 @@ synapse_test_backend_finalize (GObject * object)
   g_clear_pointer (&self->context, g_main_context_unref);
 
   if (self->own_data_dir && self->data_dir)
-    remove_data_dir (self->data_dir);
+    synapse_test_remove_tree (self->data_dir);
   g_free (self->data_dir);
   g_free (self->token);
   g_clear_object (&self->tls_certificate);

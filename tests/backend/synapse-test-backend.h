@@ -200,4 +200,8 @@ char *synapse_test_backend_dup_upload_path (SynapseTestBackend * self,
 /* Every unfinished upload is now expired (410 on its next chunk). */
 void synapse_test_backend_expire_uploads (SynapseTestBackend * self);
 
+/* Removes @path, a file or a folder with all it holds (tests' temporary
+ * folders). */
+void synapse_test_remove_tree (const char *path);
+
 G_END_DECLS

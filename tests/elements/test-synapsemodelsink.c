@@ -63,29 +63,10 @@ fixture_set_up_small_uploads (Fixture * f, gconstpointer data)
 }
 
 static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir == NULL) {
-    g_remove (path);
-    return;
-  }
-  while ((name = g_dir_read_name (dir))) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-
-    remove_tree (child);
-  }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture * f, gconstpointer data)
 {
   g_clear_object (&f->backend);
-  remove_tree (f->dir);
+  synapse_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->url);
 }

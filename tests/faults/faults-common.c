@@ -228,22 +228,3 @@ faults_count_requests (SynapseTestBackend * backend, const gchar * method,
   }
   return n;
 }
-
-void
-faults_remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir == NULL) {
-    g_remove (path);
-    return;
-  }
-  while ((name = g_dir_read_name (dir))) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-
-    faults_remove_tree (child);
-  }
-  g_dir_close (dir);
-  g_rmdir (path);
-}

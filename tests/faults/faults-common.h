@@ -67,6 +67,4 @@ GBytes *faults_dup_upload_bytes (SynapseTestBackend * backend,
 guint faults_count_requests (SynapseTestBackend * backend,
     const gchar * method, const gchar * path, guint status);
 
-void faults_remove_tree (const gchar * path);
-
 G_END_DECLS

@@ -375,7 +375,7 @@ fixture_tear_down (Fixture * f, gconstpointer data)
   g_clear_pointer (&f->events, json_array_unref);
   g_clear_pointer (&f->stored, g_bytes_unref);
   g_clear_object (&f->backend);
-  faults_remove_tree (f->dir);
+  synapse_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->url);
   g_free (f->path);

@@ -88,7 +88,7 @@ static void
 fixture_tear_down (Fixture * f, gconstpointer data)
 {
   g_clear_object (&f->backend);
-  faults_remove_tree (f->dir);
+  synapse_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->url);
   g_free (f->input);

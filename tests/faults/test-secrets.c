@@ -85,7 +85,7 @@ fixture_tear_down (Fixture * f, gconstpointer data)
 {
   g_clear_object (&f->backend);
   g_clear_object (&f->foreign);
-  faults_remove_tree (f->dir);
+  synapse_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->url);
   g_free (f->foreign_url);

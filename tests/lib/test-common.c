@@ -31,23 +31,6 @@ fixture_set_up (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir) {
-    while ((name = g_dir_read_name (dir))) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-    g_dir_close (dir);
-  }
-  g_remove (path);
-}
-
 void
 fixture_tear_down (Fixture * f, gconstpointer data)
 {
@@ -55,7 +38,7 @@ fixture_tear_down (Fixture * f, gconstpointer data)
   g_clear_object (&f->backend);
   g_clear_pointer (&f->url, g_free);
   if (f->tmpdir)
-    remove_tree (f->tmpdir);
+    synapse_test_remove_tree (f->tmpdir);
   g_clear_pointer (&f->tmpdir, g_free);
 }
 
