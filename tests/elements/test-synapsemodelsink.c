@@ -1642,25 +1642,11 @@ test_token_never_logged_subprocess (Fixture * f, gconstpointer data)
 static void
 test_token_never_logged (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *self_path = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr (GSubprocess) child = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *log = NULL;
+  g_autofree gchar *log =
+      synapse_test_run_logged_child
+      ("/synapsemodelsink/security/token-never-logged/subprocess", log_path);
 
-  g_assert_nonnull (self_path);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "*:9", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", log_path, TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
-  child = g_subprocess_launcher_spawn (launcher, &error, self_path, "-p",
-      "/synapsemodelsink/security/token-never-logged/subprocess", NULL);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_wait_check (child, NULL, &error));
-  g_assert_no_error (error);
-
-  g_assert_true (g_file_get_contents (log_path, &log, NULL, &error));
   /* the log did capture the element's work, and the refusal */
   g_assert_nonnull (strstr (log, "created model"));
   g_assert_nonnull (strstr (log, "HTTP 401"));
