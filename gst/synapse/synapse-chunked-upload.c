@@ -410,20 +410,18 @@ send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
       return FALSE;
     }
     if (stored < start || stored > end) {
-      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
-          "Upload of %s: the backend holds %" G_GUINT64_FORMAT " bytes, "
-          "outside the %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT
-          " just sent; the upload cannot continue", self->filename, stored,
-          start, end);
-      synapse_client_error_annotate (*error, "PUT", self->url, 0, NULL);
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "PUT",
+          self->url, 0, NULL, "Upload of %s: the backend holds %"
+          G_GUINT64_FORMAT " bytes, outside the %" G_GUINT64_FORMAT "–%"
+          G_GUINT64_FORMAT " just sent; the upload cannot continue",
+          self->filename, stored, start, end);
       return FALSE;
     }
     stalled = stored == position ? stalled + 1 : 0;
     if (stalled >= MAX_STALLED_CHUNKS) {
-      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
-          "Upload of %s: the backend stores nothing of the chunk at byte %"
-          G_GUINT64_FORMAT, self->filename, position);
-      synapse_client_error_annotate (*error, "PUT", self->url, 0, NULL);
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "PUT",
+          self->url, 0, NULL, "Upload of %s: the backend stores nothing of "
+          "the chunk at byte %" G_GUINT64_FORMAT, self->filename, position);
       return FALSE;
     }
     position = stored;
@@ -619,21 +617,19 @@ synapse_chunked_upload_verify_finished (SynapseChunkedUpload * self,
   object = json_node_get_object (reply);
   checksum = synapse_json_get_string (object, "checksum");
   if (checksum && g_ascii_strcasecmp (checksum, md5_hex) != 0) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM,
-        "Upload of %s: the backend's checksum %s differs from the file's %s",
-        self->filename, checksum, md5_hex);
-    synapse_client_error_annotate (*error, "POST", self->url, 0, reply);
+    synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "POST",
+        self->url, 0, reply, "Upload of %s: the backend's checksum %s "
+        "differs from the file's %s", self->filename, checksum, md5_hex);
     return FALSE;
   }
   size = json_object_get_member (object, "size");
   if (size && JSON_NODE_HOLDS_VALUE (size)
       && json_node_get_value_type (size) == G_TYPE_INT64
       && (guint64) json_node_get_int (size) != self->total_size) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM,
-        "Upload of %s: the backend stored %" G_GINT64_FORMAT " bytes, not %"
-        G_GUINT64_FORMAT, self->filename, json_node_get_int (size),
-        self->total_size);
-    synapse_client_error_annotate (*error, "POST", self->url, 0, reply);
+    synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "POST",
+        self->url, 0, reply, "Upload of %s: the backend stored %"
+        G_GINT64_FORMAT " bytes, not %" G_GUINT64_FORMAT, self->filename,
+        json_node_get_int (size), self->total_size);
     return FALSE;
   }
   return TRUE;

@@ -1031,35 +1031,48 @@ parse_retry_after (SoupMessage * msg)
   return -1;
 }
 
+/* Whether an answer with @status is worth another attempt. 429 says the
+ * request was not handled, so any request may be repeated; the others
+ * (a gateway that timed out, a server that failed half way) may come after
+ * the backend acted on it, so only a request that is harmless to repeat
+ * is sent again. */
 static gboolean
 is_retryable_status (guint status, gboolean idempotent)
 {
   switch (status) {
     case 429:                  /* Too Many Requests */
+      return TRUE;
+    case SOUP_STATUS_INTERNAL_SERVER_ERROR:
     case SOUP_STATUS_BAD_GATEWAY:
     case SOUP_STATUS_SERVICE_UNAVAILABLE:
     case SOUP_STATUS_GATEWAY_TIMEOUT:
-      /* the server says it did not do the work: safe for any method */
-      return TRUE;
-    case SOUP_STATUS_INTERNAL_SERVER_ERROR:
       return idempotent;
     default:
       return FALSE;
   }
 }
 
-/* Whether a transport failure is worth another attempt. A refused
- * connection never reached the server, so any request may be repeated;
- * anything later only if repeating it is harmless. */
+/* Whether the request surely never reached the server: a refused or
+ * unreachable connection, an unknown host, a TLS handshake that failed
+ * (nothing is sent before it succeeds). */
+static gboolean
+never_reached_server (const GError * error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
+      || error->domain == G_RESOLVER_ERROR || error->domain == G_TLS_ERROR;
+}
+
+/* Whether a transport failure is worth another attempt: one that never
+ * reached the server always (but TLS, which would fail the same way), one
+ * that may have only if repeating the request is harmless. */
 static gboolean
 is_retryable_transport_error (const GError * error, gboolean idempotent)
 {
   if (error->domain == G_TLS_ERROR)
     return FALSE;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
-      || error->domain == G_RESOLVER_ERROR)
+  if (never_reached_server (error))
     return TRUE;
   if (error->domain == G_IO_ERROR || error->domain == SOUP_SESSION_ERROR)
     return idempotent;
@@ -1067,6 +1080,23 @@ is_retryable_transport_error (const GError * error, gboolean idempotent)
           SYNAPSE_CLIENT_ERROR_PROTOCOL))
     return idempotent;
   return FALSE;
+}
+
+/* Whether a request that is not safe to repeat may have been acted on
+ * although it failed: see synapse_client_error_mark_outcome_unknown(). */
+static gboolean
+outcome_unknown (const GError * failure, guint status, gboolean idempotent)
+{
+  if (idempotent)
+    return FALSE;
+  if (failure)
+    return !never_reached_server (failure);
+  /* a 2xx whose body could not be read, or a failing gateway or server */
+  return SOUP_STATUS_IS_SUCCESSFUL (status)
+      || status == SOUP_STATUS_INTERNAL_SERVER_ERROR
+      || status == SOUP_STATUS_BAD_GATEWAY
+      || status == SOUP_STATUS_SERVICE_UNAVAILABLE
+      || status == SOUP_STATUS_GATEWAY_TIMEOUT;
 }
 
 static void
@@ -1083,9 +1113,8 @@ set_transport_error (GError ** error, const GError * cause,
 
   if (attempts > 1)
     tries = g_strdup_printf (" (gave up after %u attempts)", attempts);
-  g_set_error (error, SYNAPSE_CLIENT_ERROR, code, "%s %s: %s%s", method, url,
-      cause->message, tries ? tries : "");
-  synapse_client_error_annotate (*error, method, url, 0, NULL);
+  synapse_client_error_set (error, code, method, url, 0, NULL, "%s %s: %s%s",
+      method, url, cause->message, tries ? tries : "");
 }
 
 static void
@@ -1097,11 +1126,10 @@ set_http_error (GError ** error, guint status, const char *reason,
 
   if (attempts > 1)
     tries = g_strdup_printf (" (gave up after %u attempts)", attempts);
-  g_set_error (error, SYNAPSE_CLIENT_ERROR, (gint) status,
-      "%s %s: HTTP %u %s%s%s%s", method, url, status,
+  synapse_client_error_set (error, (SynapseClientError) status, method, url,
+      status, detail, "%s %s: HTTP %u %s%s%s%s", method, url, status,
       reason ? reason : soup_status_get_phrase (status),
       described ? ": " : "", described ? described : "", tries ? tries : "");
-  synapse_client_error_annotate (*error, method, url, status, detail);
 }
 
 static gboolean
@@ -1163,10 +1191,9 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
     uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
     if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
             && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
-      g_set_error (error, SYNAPSE_CLIENT_ERROR,
-          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-          "%s %s: not an http or https URL", method, shown);
-      synapse_client_error_annotate (*error, method, shown, 0, NULL);
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+          method, shown, 0, NULL, "%s %s: not an http or https URL", method,
+          shown);
       return FALSE;
     }
 
@@ -1205,10 +1232,15 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
         if (ok)
           return TRUE;
       } else {
+        g_autoptr (GError) body_error = NULL;
         g_autoptr (GBytes) body = read_body (msg, stream, MAX_ERROR_BODY_SIZE,
-            TRUE, method, shown, cancellable, NULL);
+            TRUE, method, shown, cancellable, &body_error);
 
         g_input_stream_close (stream, NULL, NULL);
+        /* an error body that cannot be read leaves the status as the
+         * answer, but a cancellation while it is read is the caller's */
+        if (g_error_matches (body_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+          failure = g_steal_pointer (&body_error);
         detail = body ? parse_error_body (body) : NULL;
         retry_after = parse_retry_after (msg);
       }
@@ -1239,13 +1271,22 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
       continue;
     }
 
-    if (failure == NULL)
-      set_http_error (error, status, soup_message_get_reason_phrase (msg),
-          detail, method, shown, attempt + 1);
-    else if (failure->domain == SYNAPSE_CLIENT_ERROR)
-      g_propagate_error (error, g_steal_pointer (&failure));
-    else
-      set_transport_error (error, failure, method, shown, attempt + 1);
+    {
+      gboolean unknown = outcome_unknown (failure, status,
+          request->idempotent);
+      GError *final = NULL;
+
+      if (failure == NULL)
+        set_http_error (&final, status, soup_message_get_reason_phrase (msg),
+            detail, method, shown, attempt + 1);
+      else if (failure->domain == SYNAPSE_CLIENT_ERROR)
+        final = g_steal_pointer (&failure);
+      else
+        set_transport_error (&final, failure, method, shown, attempt + 1);
+      if (unknown)
+        synapse_client_error_mark_outcome_unknown (final);
+      g_propagate_error (error, final);
+    }
     return FALSE;
   }
 }

@@ -15,6 +15,9 @@ typedef struct
   JsonNode *detail;
   char *url;
   char *method;
+  /* the request may have reached the backend and been acted on, though no
+   * answer says so (see synapse_client_error_outcome_unknown()) */
+  gboolean outcome_unknown;
 } SynapseClientErrorPrivate;
 
 static void
@@ -30,6 +33,7 @@ synapse_client_error_private_copy (const SynapseClientErrorPrivate * src,
   dest->detail = src->detail ? json_node_copy (src->detail) : NULL;
   dest->url = g_strdup (src->url);
   dest->method = g_strdup (src->method);
+  dest->outcome_unknown = src->outcome_unknown;
 }
 
 static void
@@ -49,6 +53,16 @@ synapse_client_error_private_clear (SynapseClientErrorPrivate * priv)
  */
 G_DEFINE_EXTENDED_ERROR (SynapseClientError, synapse_client_error);
 
+/* The private part of an error of this domain; NULL for another domain
+ * (the generated getter complains about those) or a copy without one. */
+static SynapseClientErrorPrivate *
+private_of (const GError * error)
+{
+  if (error == NULL || error->domain != SYNAPSE_CLIENT_ERROR)
+    return NULL;
+  return synapse_client_error_get_private (error);
+}
+
 /**
  * synapse_client_error_get_status_code:
  * @error: a #GError
@@ -66,7 +80,7 @@ synapse_client_error_get_status_code (const GError * error)
 
   g_return_val_if_fail (error != NULL, 0);
 
-  priv = synapse_client_error_get_private (error);
+  priv = private_of (error);
   if (priv == NULL)
     return 0;
   /* a copy made from the domain and code alone (as language bindings make
@@ -95,7 +109,7 @@ synapse_client_error_get_detail (const GError * error)
 
   g_return_val_if_fail (error != NULL, NULL);
 
-  priv = synapse_client_error_get_private (error);
+  priv = private_of (error);
   return priv ? priv->detail : NULL;
 }
 
@@ -178,7 +192,7 @@ synapse_client_error_describe_detail (const GError * error)
 
   g_return_val_if_fail (error != NULL, NULL);
 
-  priv = synapse_client_error_get_private (error);
+  priv = private_of (error);
   return priv ? synapse_describe_detail (priv->detail) : NULL;
 }
 
@@ -198,7 +212,7 @@ synapse_client_error_get_url (const GError * error)
 
   g_return_val_if_fail (error != NULL, NULL);
 
-  priv = synapse_client_error_get_private (error);
+  priv = private_of (error);
   return priv ? priv->url : NULL;
 }
 
@@ -218,7 +232,7 @@ synapse_client_error_get_method (const GError * error)
 
   g_return_val_if_fail (error != NULL, NULL);
 
-  priv = synapse_client_error_get_private (error);
+  priv = private_of (error);
   return priv ? priv->method : NULL;
 }
 
@@ -226,7 +240,7 @@ void
 synapse_client_error_annotate (GError * error, const char *method,
     const char *url, guint status_code, JsonNode * detail)
 {
-  SynapseClientErrorPrivate *priv = synapse_client_error_get_private (error);
+  SynapseClientErrorPrivate *priv = private_of (error);
 
   g_return_if_fail (priv != NULL);
 
@@ -237,4 +251,45 @@ synapse_client_error_annotate (GError * error, const char *method,
   priv->url = g_strdup (url);
   g_free (priv->method);
   priv->method = g_strdup (method);
+}
+
+void
+synapse_client_error_set (GError ** error, SynapseClientError code,
+    const char *method, const char *url, guint status_code,
+    JsonNode * detail, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *shown = NULL;
+  GError *made;
+  va_list args;
+
+  /* GLib's rule: a caller may pass NULL for errors it does not want */
+  if (error == NULL)
+    return;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  made = g_error_new_literal (SYNAPSE_CLIENT_ERROR, code, message);
+  shown = synapse_redact_url (url);
+  synapse_client_error_annotate (made, method, shown, status_code, detail);
+  g_propagate_error (error, made);
+}
+
+void
+synapse_client_error_mark_outcome_unknown (GError * error)
+{
+  SynapseClientErrorPrivate *priv = private_of (error);
+
+  if (priv)
+    priv->outcome_unknown = TRUE;
+}
+
+gboolean
+synapse_client_error_outcome_unknown (const GError * error)
+{
+  SynapseClientErrorPrivate *priv = private_of (error);
+
+  return priv && priv->outcome_unknown;
 }

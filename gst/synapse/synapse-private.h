@@ -116,6 +116,21 @@ char *synapse_describe_detail (JsonNode * detail);
 void synapse_client_error_annotate (GError * error, const char *method,
     const char *url, guint status_code, JsonNode * detail);
 
+/* Sets @error (NULL is fine, as GLib's rule wants) to a SYNAPSE_CLIENT_ERROR
+ * naming the request: @url is shown without userinfo. */
+void synapse_client_error_set (GError ** error, SynapseClientError code,
+    const char *method, const char *url, guint status_code,
+    JsonNode * detail, const char *format, ...) G_GNUC_PRINTF (7, 8);
+
+/* A request that is not safe to repeat failed after it may have reached
+ * the backend (a 500, 502, 503 or 504, a connection broken or timed out
+ * after it was sent): the backend may have acted on it. The request core
+ * marks such failures and never repeats the request itself; the caller
+ * decides (e.g. looks up what the request would have made). */
+void synapse_client_error_mark_outcome_unknown (GError * error);
+
+gboolean synapse_client_error_outcome_unknown (const GError * error);
+
 /* @reference (a link the backend gave) resolved against @base: an
  * absolute http(s) URL with a host, or NULL. */
 char *synapse_resolve_url (const char *base, const char *reference);

@@ -145,10 +145,9 @@ synapse_set_protocol_error (GError ** error, const char *method,
   what = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
-      "%s %s: unexpected response from the Synapse backend: %s", method,
-      shown, what);
-  synapse_client_error_annotate (*error, method, shown, 0, NULL);
+  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, method,
+      shown, 0, NULL, "%s %s: unexpected response from the Synapse backend: "
+      "%s", method, shown, what);
 }
 
 JsonObject *
