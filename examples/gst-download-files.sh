@@ -14,8 +14,8 @@
 #     filesink location=dataset-12/events.ndjson
 #
 # Each page's files are downloaded before its events go downstream; a file
-# already in the folder is not downloaded again. From a build tree, set
-# GST_PLUGIN_PATH=_build/plugin.
+# already in the folder is not downloaded again. From a build tree,
+# run it in `meson devenv -C _build`.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu

@@ -12,7 +12,7 @@
 #
 # synapsegtsrc reads the backend's URL and token from SYNAPSE_BACKEND_URL
 # and SYNAPSE_ACCESS_TOKEN (and SYNAPSE_TENANT), so the token is on no
-# command line. From a build tree, set GST_PLUGIN_PATH=_build/plugin.
+# command line. From a build tree, run it in `meson devenv -C _build`.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu

@@ -16,7 +16,7 @@
 # the model is created at the end of the stream: when gst-launch-1.0 sees
 # EOS, the model exists. -e makes an interrupt commit the upload too, -m
 # prints the messages this script reads the new model's id from. From a
-# build tree, set GST_PLUGIN_PATH=_build/plugin.
+# build tree, run it in `meson devenv -C _build`.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu

@@ -192,8 +192,8 @@ gst-synapse quickstart: done.
 Against your own backend (see README.md):
 
   export SYNAPSE_BACKEND_URL=https://api.example.com/ SYNAPSE_ACCESS_TOKEN=…
-  export GST_PLUGIN_PATH=$build/plugin
-  gst-launch-1.0 synapsegtsrc dataset-versions=12 ! filesink location=events.ndjson
+  meson devenv -C $build --workdir . gst-launch-1.0 synapsegtsrc \\
+    dataset-versions=12 ! filesink location=events.ndjson
 
 More pipelines: examples/gst-events-to-file.sh, examples/gst-download-files.sh,
 examples/gst-upload-model.sh.

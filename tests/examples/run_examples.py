@@ -9,7 +9,10 @@ what it wrote, so that none can rot:
 - gst-events-to-file.sh, gst-download-files.sh and gst-upload-model.sh, the
   gst-launch-1.0 pipelines, with the plugin of this build;
 - list_events.py, with the typelib of this build and the override of this
-  tree laid out as an installed one (gi/overrides/Synapse.py on PYTHONPATH).
+  tree.
+
+Each runs inside `meson devenv -C BUILD_DIR`, as the README tells users to
+run them from a build tree, so the development environment is tested too.
 
 The C examples (list-events.c, upload-model.c) are built from an install
 and run by tests/conformance/drf_conformance.py.
@@ -54,27 +57,13 @@ def setUpModule():
         raise RuntimeError("synapse-dev-backend did not start: %r" % line)
     URL = line.split("listening on ", 1)[1].strip()
 
-    # The override as an installed one would be: gi/overrides/Synapse.py on
-    # the Python path (PyGObject extends gi.overrides over sys.path).
-    overrides = os.path.join(tmp, "python", "gi", "overrides")
-    os.makedirs(overrides)
-    os.symlink(os.path.join(SOURCE, "gst", "synapse", "python", "Synapse.py"),
-               os.path.join(overrides, "Synapse.py"))
-
     env = dict(os.environ)
     for name in list(env):
         if name.startswith("SYNAPSE_"):
             del env[name]
-    libdir = os.path.join(BUILD, "gst", "synapse")
     env.update({
         "SYNAPSE_BACKEND_URL": URL,
         "SYNAPSE_ACCESS_TOKEN": TOKEN,
-        "GST_PLUGIN_PATH": os.path.join(BUILD, "plugin"),
-        "GST_REGISTRY": os.path.join(BUILD, "tests", "examples",
-                                     "gst-registry.bin"),
-        "GI_TYPELIB_PATH": libdir,
-        "LD_LIBRARY_PATH": libdir,
-        "PYTHONPATH": os.path.join(tmp, "python"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "GIO_USE_PROXY_RESOLVER": "dummy",
     })
@@ -111,6 +100,29 @@ def example(name):
     return os.path.join(SOURCE, "examples", name)
 
 
+# PyGObject searches its own overrides directory first: when a gst-synapse
+# installed there would shadow this tree's override, a Python example runs
+# with this tree's put first by hand (as the suite's other tests do).
+SHADOWED = os.path.exists(os.path.join(os.path.dirname(
+    __import__("gi.overrides").overrides.__file__), "Synapse.py"))
+OVERRIDES_FIRST = """
+import os, runpy, sys
+import gi.overrides
+gi.overrides.__path__.insert(0, os.path.join(sys.argv[1], "gst", "synapse",
+                                             "python", "gi", "overrides"))
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def python_example(name, *args):
+    """The argv that runs a Python example with /usr/bin/python3."""
+    if SHADOWED:
+        return [sys.executable, "-c", OVERRIDES_FIRST, SOURCE,
+                example(name)] + list(args)
+    return [sys.executable, example(name)] + list(args)
+
+
 def run(argv, extra_env=None, timeout=120, logs_dir=None):
     """Runs an example in a process group of its own; one that has not
     ended after *timeout* seconds is killed with everything it started
@@ -118,7 +130,8 @@ def run(argv, extra_env=None, timeout=120, logs_dir=None):
     and the logs in *logs_dir*."""
     process_env = dict(env)
     process_env.update(extra_env or {})
-    process = subprocess.Popen(argv, env=process_env, cwd=tmp,
+    process = subprocess.Popen(["meson", "devenv", "-C", BUILD,
+                                "--workdir", tmp] + argv, env=process_env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
     try:
@@ -313,7 +326,7 @@ class TestPipelines(Case):
 class TestPython(Case):
 
     def test_list_events(self):
-        result = run([sys.executable, example("list_events.py"), "1", "2"])
+        result = run(python_example("list_events.py", "1", "2"))
         self.assertRan(result)
         listed = [json.loads(line) for line in result.stdout.splitlines()]
         served = [json.loads(line) for line in
@@ -324,8 +337,8 @@ class TestPython(Case):
         self.assertIn("version 1: ", result.stderr)
 
     def test_list_events_with_a_dict_filter(self):
-        result = run([sys.executable, example("list_events.py"),
-                      "--data-type", "video", "3"])
+        result = run(python_example("list_events.py", "--data-type",
+                                    "video", "3"))
         self.assertRan(result)
         listed = [json.loads(line) for line in result.stdout.splitlines()]
         served = [e for e in (json.loads(line) for line in
@@ -335,14 +348,14 @@ class TestPython(Case):
         self.assertEqual(listed, served)
 
     def test_list_events_reports_a_404_with_its_status(self):
-        result = run([sys.executable, example("list_events.py"), "1", "99"])
+        result = run(python_example("list_events.py", "1", "99"))
         self.assertRan(result, 1)
         self.assertEqual(result.stdout, "")
         self.assertIn("http-status: 404", result.stderr)
         self.assertIn("ground_truth_dataset_versions/99/", result.stderr)
 
     def test_list_events_reports_a_401_with_its_status(self):
-        result = run([sys.executable, example("list_events.py"), "1"],
+        result = run(python_example("list_events.py", "1"),
                      {"SYNAPSE_ACCESS_TOKEN": "wrong-token"})
         self.assertRan(result, 1)
         self.assertIn("http-status: 401", result.stderr)

@@ -3,9 +3,33 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#define _GNU_SOURCE
+#include <dlfcn.h>
+
 #include <glib/gstdio.h>
 
 #include "test-common.h"
+
+/* This build's library is the one these tests run, whatever gst-synapse
+ * the machine has installed elsewhere (tests/install puts one first on
+ * every path to prove it). */
+static void
+assert_library_is_this_builds (void)
+{
+  const char *build = g_getenv ("SYNAPSE_BUILD_LIBRARY_DIR");
+  Dl_info info = { 0 };
+  g_autofree char *directory = NULL;
+  g_autofree char *loaded = NULL;
+  g_autofree char *expected = NULL;
+
+  if (build == NULL)
+    return;
+  g_assert_true (dladdr ((void *) synapse_client_new, &info) != 0);
+  directory = g_path_get_dirname (info.dli_fname);
+  loaded = g_canonicalize_filename (directory, NULL);
+  expected = g_canonicalize_filename (build, NULL);
+  g_assert_cmpstr (loaded, ==, expected);
+}
 
 void
 fixture_set_up (Fixture * f, gconstpointer data)
@@ -20,6 +44,7 @@ fixture_set_up (Fixture * f, gconstpointer data)
   const SynapseTestBackendOptions *options = data ? data : &defaults;
   g_autoptr (GError) error = NULL;
 
+  assert_library_is_this_builds ();
   f->backend = synapse_test_backend_new (options, &error);
   g_assert_no_error (error);
   f->url = synapse_test_backend_dup_url (f->backend);

@@ -15,7 +15,7 @@ SYNAPSE_DEV_BACKEND. By hand, from the top directory:
 
     GST_PLUGIN_PATH=_build/plugin GST_REGISTRY=/tmp/synapse-registry.bin \\
     GI_TYPELIB_PATH=_build/gst/synapse LD_LIBRARY_PATH=_build/gst/synapse \\
-    SYNAPSE_GI_OVERRIDES_DIR=gst/synapse/python \\
+    SYNAPSE_GI_OVERRIDES_DIR=gst/synapse/python/gi/overrides \\
     SYNAPSE_DEV_BACKEND=_build/tests/backend/synapse-dev-backend \\
     /usr/bin/python3 tests/python/test_elements.py -v
 """
@@ -67,6 +67,12 @@ def setUpModule():
     Gst.init(None)
     if Gst.ElementFactory.find("synapsegtsrc") is None:
         raise RuntimeError("the synapse plugin is not on GST_PLUGIN_PATH")
+    # this build's plugin, whatever gst-synapse the machine has installed
+    plugin = Gst.Registry.get().find_plugin("synapse")
+    if os.path.dirname(os.path.realpath(plugin.get_filename())) != \
+            os.path.realpath(os.environ["GST_PLUGIN_PATH"]):
+        raise RuntimeError("the synapse plugin loaded is %s, not this "
+                           "build's" % plugin.get_filename())
     backend = subprocess.Popen(
         [binary, "--port", "0", "--token", TOKEN, "--versions",
          str(VERSIONS), "--events", str(EVENTS), "--models", str(MODELS),
