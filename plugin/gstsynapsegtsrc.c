@@ -26,6 +26,13 @@
  * stays bounded however long the listing is. #GstBaseSrc:num-buffers caps the
  * number of events; after the last one the element sends EOS.
  *
+ * A backend whose pages would be walked forever ends the stream with a
+ * READ error instead, after the events before its misstep (each pushed
+ * once): `next` links that lead back to a page already walked (by page
+ * number or by cursor), more events than the first page's `count` (or
+ * pages past the last one the count fills), or 3 empty pages in a row
+ * that still link on. The debug string says which.
+ *
  * The backend's URL and credentials default to the environment variables
  * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`, read
  * when the element is made, so that a token need not appear on a command

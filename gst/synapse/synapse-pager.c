@@ -20,6 +20,22 @@
  * another. Memory holds at most the page being read and the pages being
  * fetched ahead, however long the listing.
  *
+ * A walk never goes on forever, whatever the backend's links say. It ends
+ * with a %SYNAPSE_CLIENT_ERROR_PROTOCOL error that says what the backend
+ * did when a `next` link leads to a page this walk has visited (links that
+ * go round in a circle, by page number or by cursor), when the pages hold
+ * more results than the first page's `count`, when a page past the last
+ * one that count fills (at the first page's size) links on, and when 3
+ * empty pages in a row still link on: Django REST Framework never sends
+ * one, so a few are tolerated from a backend that filters after paging,
+ * at the cost of 3 requests. The count is the first page's: a listing that
+ * grows while it is walked can fail with that error rather than hand out
+ * results twice. The results before the misstep are handed out, each once
+ * (a page whose results go past the count is not); then every call fails
+ * with that error, without a request. Visited pages are kept as 64-bit
+ * hashes of their URLs (`page=1` and no `page` being one page), 16 bytes a
+ * page, however long the walk.
+ *
  * A page that fails (after the client's retries) fails the call that
  * needed it; the next call asks for that page again.
  *
@@ -33,6 +49,7 @@
 #include "synapse-page.h"
 #include "synapse-pager.h"
 #include "synapse-private.h"
+#include "synapse-walk-guard.h"
 
 /* A page requested ahead, filled in by a worker thread. */
 typedef struct
@@ -61,6 +78,8 @@ struct _SynapsePager
   guint pages_fetched;
   guint64 position;             /* results handed out */
   guint64 results_delivered;    /* results in the pages delivered */
+  SynapseWalkGuard guard;
+  GError *walk_error;           /* the backend's misstep that ended the walk */
 
   /* fetching ahead: pages `ahead_number` … `ahead_last` of `ahead_url` */
   GThreadPool *pool;
@@ -139,6 +158,8 @@ synapse_pager_finalize (GObject * object)
   g_clear_object (&self->conversion);
   g_free (self->next_url);
   g_clear_pointer (&self->page, synapse_page_unref);
+  synapse_walk_guard_clear (&self->guard);
+  g_clear_error (&self->walk_error);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -271,6 +292,7 @@ synapse_pager_new (SynapseClient * client, const char *path,
   self->conversion = conversion ? g_object_ref (conversion) : NULL;
   page_params = synapse_listing_params (client, params);
   self->next_url = synapse_client_build_url (client, path, page_params);
+  synapse_walk_guard_init (&self->guard, self->next_url);
   return self;
 }
 
@@ -330,13 +352,6 @@ check_page (SynapseJsonPage * scan, const char *url, char **next,
   *next = synapse_resolve_url (url, scan->next);
   if (*next == NULL) {
     synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
-    return FALSE;
-  }
-  /* a page that links to itself would be walked forever */
-  if (g_strcmp0 (*next, url) == 0) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "the page's \"next\" link points to the page itself");
-    g_clear_pointer (next, g_free);
     return FALSE;
   }
   return TRUE;
@@ -478,8 +493,8 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
 {
   guint number;
 
-  if (self->prefetch < 2 || first->next == NULL || first->count <= 0
-      || n_results == 0)
+  if (self->prefetch < 2 || first->next == NULL
+      || synapse_walk_guard_get_last_page (&self->guard) == 0)
     return;
   number = page_number_of (first->next);
   if (number < 2)
@@ -493,9 +508,8 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   g_mutex_lock (&self->lock);
   self->ahead_url = g_strdup (first->next);
   self->ahead_number = number;
-  /* the page that holds the last result wanted: no request goes past it
-   * (a page with a `next` link is a full one) */
-  self->ahead_last = 1 + (first->count - 1) / n_results;
+  /* the page that holds the last result wanted: no request goes past it */
+  self->ahead_last = synapse_walk_guard_get_last_page (&self->guard);
   if (self->limit)
     self->ahead_last = MIN (self->ahead_last, 1 + (self->limit - 1)
         / n_results);
@@ -538,13 +552,13 @@ wait_for_fetch (SynapsePager * self, Fetch * fetch,
   return TRUE;
 }
 
-/* Takes the next page requested ahead into @result. */
+/* Takes the next page requested ahead into @result, with the URL it came
+ * from and its number. */
 static gboolean
-take_ahead (SynapsePager * self, SynapseFetchedPage * result,
-    GCancellable * cancellable, GError ** error)
+take_ahead (SynapsePager * self, SynapseFetchedPage * result, char **url,
+    guint * number, GCancellable * cancellable, GError ** error)
 {
   Fetch *fetch = g_queue_peek_head (&self->ahead);
-  guint linked;
 
   if (!wait_for_fetch (self, fetch, cancellable, error))
     return FALSE;
@@ -564,19 +578,61 @@ take_ahead (SynapsePager * self, SynapseFetchedPage * result,
 
   *result = fetch->result;
   memset (&fetch->result, 0, sizeof fetch->result);
-  linked = result->next ? page_number_of (result->next) : 0;
-  if (result->next == NULL) {
+  *url = g_strdup (fetch->url);
+  *number = fetch->number;
+  fetch_unref (fetch);
+  return TRUE;
+}
+
+/* Ends the walk on @error (taken), the backend's misstep: every later
+ * call fails with it, without a request. */
+static void
+synapse_pager_end_walk (SynapsePager * self, GError * error)
+{
+  synapse_pager_stop_ahead (self);
+  g_clear_pointer (&self->next_url, g_free);
+  g_clear_error (&self->walk_error);
+  self->walk_error = error;
+}
+
+/* Goes on from @page of @n_results, fetched from @url (page @number of
+ * those fetched ahead, 0 for one fetched in sequence), when its `next`
+ * link may be followed. */
+static void
+synapse_pager_follow (SynapsePager * self, const char *url, guint number,
+    const SynapseFetchedPage * page, guint n_results)
+{
+  GError *walk_error = NULL;
+  g_autofree char *expected = NULL;
+
+  if (page->next == NULL) {
     /* the last page: what was asked past it is not needed */
     synapse_pager_stop_ahead (self);
-  } else if (linked != fetch->number + 1 || fetch->number >= self->ahead_last) {
+    return;
+  }
+  if (!synapse_walk_guard_check_next (&self->guard, url, page->next,
+          &walk_error)) {
+    /* this page's results still go out; the next call fails */
+    synapse_pager_end_walk (self, walk_error);
+    return;
+  }
+
+  if (number == 0) {
+    self->next_url = g_strdup (page->next);
+    if (self->pages_fetched == 1)
+      synapse_pager_maybe_start_ahead (self, page, n_results);
+    return;
+  }
+  /* a page fetched ahead is only used when the page before it links to
+   * it, the very URL */
+  expected = url_with_page (self->ahead_url, number + 1);
+  if (number >= self->ahead_last || strcmp (page->next, expected) != 0) {
     /* the links no longer match the count: follow them one by one */
     synapse_pager_stop_ahead (self);
-    self->next_url = g_strdup (result->next);
+    self->next_url = g_strdup (page->next);
   } else {
     synapse_pager_top_up (self);
   }
-  fetch_unref (fetch);
-  return TRUE;
 }
 
 /* Keeps the first @keep results of @page. */
@@ -602,31 +658,44 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
     GError ** error)
 {
   SynapseFetchedPage result = { 0 };
+  g_autofree char *url = NULL;
+  guint number = 0;
+  GError *walk_error = NULL;
   SynapsePage *page;
   guint n_results;
 
   if (self->limit && self->results_delivered >= self->limit)
     return NULL;
+  if (self->walk_error) {
+    g_propagate_error (error, g_error_copy (self->walk_error));
+    return NULL;
+  }
   if (!g_queue_is_empty (&self->ahead)) {
-    if (!take_ahead (self, &result, cancellable, error))
+    if (!take_ahead (self, &result, &url, &number, cancellable, error))
       return NULL;
   } else if (self->next_url) {
     if (!synapse_fetch_page (self->client, self->next_url, self->conversion,
             &result, cancellable, error))
       return NULL;
-    g_free (self->next_url);
-    self->next_url = g_strdup (result.next);
+    url = g_steal_pointer (&self->next_url);
   } else {
     return NULL;
   }
 
   n_results = result.spans ? result.spans->len
       : json_array_get_length (result.items);
-  if (self->pages_fetched == 0) {
-    self->total_count = result.count;
-    synapse_pager_maybe_start_ahead (self, &result, n_results);
+  if (!synapse_walk_guard_check_page (&self->guard, url, result.count,
+          n_results, &walk_error)) {
+    synapse_pager_end_walk (self, walk_error);
+    g_propagate_error (error, g_error_copy (walk_error));
+    synapse_fetched_page_clear (&result);
+    return NULL;
   }
+  if (self->pages_fetched == 0)
+    self->total_count = result.count;
   self->pages_fetched++;
+  synapse_pager_follow (self, url, number, &result, n_results);
+
   if (self->limit && self->results_delivered + n_results > self->limit)
     truncate_results (&result, self->limit - self->results_delivered);
   n_results = MIN (n_results, self->limit ? self->limit

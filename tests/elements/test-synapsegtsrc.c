@@ -916,6 +916,103 @@ test_fault_503_with_prefetch (Fixture * f, gconstpointer data)
   assert_events_equal (got, want);
 }
 
+/* --- walks that would never end ------------------------------------------ */
+
+/* Streams the three versions, 5 events a page, with @props and the faults
+ * of @faults: the run must end with a READ error whose debug says @says,
+ * after the first @n_events events (each once), and the backend must have
+ * got between @min_requests and @max_requests pages. */
+static void
+assert_stream_refused (Fixture * f, const gchar * props,
+    const gchar * const *faults, guint n_events, guint min_requests,
+    guint max_requests, const gchar * says)
+{
+  g_autofree gchar *all_props = g_strconcat ("page-size=5 ", props, NULL);
+  g_autoptr (GstElement) pipeline = make_pipeline (f, all_props);
+  g_auto (PostedError) posted = { 0 };
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) all = expected_events (f, versions, 3);
+  g_autoptr (JsonArray) want = first_events (all, n_events);
+  g_autoptr (JsonArray) got = NULL;
+
+  for (guint i = 0; faults[i]; i++)
+    add_fault (f, faults[i]);
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  if (!strstr (posted.debug, says))
+    g_error ("\"%s\" does not say \"%s\"", posted.debug, says);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  g_assert_cmpuint (count_listings (f), >=, min_requests);
+  g_assert_cmpuint (count_listings (f), <=, max_requests);
+}
+
+static const gchar *const page_cycle[] = {
+  "relink path=sdk/ground_truth_events/ query=page=3 next=page=2", NULL
+};
+
+static void
+test_cycle_by_page_number (Fixture * f, gconstpointer data)
+{
+  assert_stream_refused (f, "prefetch=1", page_cycle, 15, 3, 3,
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_cycle_by_page_number_prefetch (Fixture * f, gconstpointer data)
+{
+  /* pages 4 to 10 may have been asked for ahead, no more */
+  assert_stream_refused (f, "prefetch=8", page_cycle, 15, 3, 3 + 8,
+      "leads back to a page this walk has already visited");
+}
+
+/* cursors a → b → a; each cursor's page is the backend's next one, and
+ * there is no count, as with Django REST Framework's cursor pagination */
+static const gchar *const cursor_cycle[] = {
+  "relink query=cursor=b next='cursor=a&page=2' count=none",
+  "relink query=cursor=a next='cursor=b&page=3' count=none",
+  "relink path=sdk/ground_truth_events/ next='cursor=a&page=2' count=none",
+  NULL
+};
+
+static void
+test_cycle_by_cursor (Fixture * f, gconstpointer data)
+{
+  assert_stream_refused (f, "prefetch=1", cursor_cycle, 15, 3, 3,
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_cycle_by_cursor_prefetch (Fixture * f, gconstpointer data)
+{
+  assert_stream_refused (f, "prefetch=8", cursor_cycle, 15, 3, 3,
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_more_events_than_count (Fixture * f, gconstpointer data)
+{
+  const gchar *const faults[] = {
+    "relink path=sdk/ground_truth_events/ count=8", NULL
+  };
+
+  /* the second page brings 10 of 8: refused whole */
+  assert_stream_refused (f, "", faults, 5, 2, 2,
+      "hold 10 results, more than the 8 its first page counted");
+}
+
+static void
+test_endless_empty_pages (Fixture * f, gconstpointer data)
+{
+  const gchar *const faults[] = {
+    "relink query=cursor= next=cursor=+1 results=0",
+    "relink path=sdk/ground_truth_events/ next=cursor=+1", NULL
+  };
+
+  assert_stream_refused (f, "", faults, 5, 4, 4,
+      "3 pages in a row held no results, yet each linked on");
+}
+
 /* --- fatal errors ------------------------------------------------------- */
 
 static void
@@ -1382,6 +1479,13 @@ main (int argc, char **argv)
   ADD ("faults/cut-response", test_fault_cut_response);
   ADD ("faults/truncated-page", test_fault_truncated_page);
   ADD ("faults/with-prefetch", test_fault_503_with_prefetch);
+  ADD ("walks/cycle-by-page-number", test_cycle_by_page_number);
+  ADD ("walks/cycle-by-page-number-prefetch",
+      test_cycle_by_page_number_prefetch);
+  ADD ("walks/cycle-by-cursor", test_cycle_by_cursor);
+  ADD ("walks/cycle-by-cursor-prefetch", test_cycle_by_cursor_prefetch);
+  ADD ("walks/more-events-than-count", test_more_events_than_count);
+  ADD ("walks/endless-empty-pages", test_endless_empty_pages);
   ADD ("errors/wrong-token-not-authorized", test_wrong_token_not_authorized);
   ADD ("errors/no-token-says-so", test_no_token_says_so);
   ADD ("errors/unknown-version", test_unknown_version);
