@@ -22,9 +22,11 @@
  * first page has arrived (also the #GstSynapseGtSrc:total-count property).
  * Without URL conversion, each buffer holds the very bytes the backend
  * sent for the event. The element holds the page being pushed (and, with
- * #GstSynapseGtSrc:prefetch, the pages requested ahead), so its memory
- * stays bounded however long the listing is. #GstBaseSrc:num-buffers caps the
- * number of events; after the last one the element sends EOS.
+ * #GstSynapseGtSrc:prefetch, the pages requested ahead, no more bytes of
+ * them than #GstSynapseGtSrc:prefetch-bytes), so its memory stays bounded
+ * however long the listing is and however large its pages.
+ * #GstBaseSrc:num-buffers caps the number of events; after the last one
+ * the element sends EOS.
  *
  * A backend whose pages would be walked forever ends the stream with a
  * READ error instead, after the events before its misstep (each pushed
@@ -130,6 +132,7 @@ enum
   PROP_DOWNLOAD_DIR,
   PROP_URL_FIELDS,
   PROP_TOTAL_COUNT,
+  PROP_PREFETCH_BYTES,
   N_PROPS
 };
 
@@ -156,6 +159,7 @@ struct _GstSynapseGtSrc
   gchar *extra_params;
   guint page_size;
   guint prefetch;
+  guint64 prefetch_bytes;
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
@@ -228,6 +232,7 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_MUTABLE_READY;
   GParamSpecUInt *client_page_size, *client_prefetch;
+  GParamSpecUInt64 *client_prefetch_bytes;
 
   GST_DEBUG_CATEGORY_INIT (gst_synapse_gt_src_debug, "synapsegtsrc", 0,
       "Synapse ground-truth event source");
@@ -434,7 +439,8 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * (and their URLs converted, their files downloaded) ahead, several at
    * once. 1 fetches the pages strictly one after the other. Events are
    * pushed in order, each exactly once, whatever the value; memory holds
-   * at most this many pages plus the one being pushed.
+   * at most this many pages plus the one being pushed, and no more bytes
+   * ahead than #GstSynapseGtSrc:prefetch-bytes.
    */
   client_prefetch =
       G_PARAM_SPEC_UINT (gst_synapse_client_find_property ("prefetch"));
@@ -446,6 +452,28 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       client_prefetch->default_value, flags);
   g_object_class_install_property (gobject_class, PROP_PREFETCH,
       properties[PROP_PREFETCH]);
+
+  /**
+   * GstSynapseGtSrc:prefetch-bytes:
+   *
+   * The most bytes of pages held ahead of the page being pushed: those
+   * fetched but not pushed yet, by their size, and those in flight, by
+   * the size of the largest page so far. No page is requested ahead while
+   * one more would go over it, but one always is, so the stream goes on
+   * whatever the budget. With ordinary pages (100 events of a few KiB)
+   * the default lets #GstSynapseGtSrc:prefetch have its way; with pages
+   * of tens of MiB it holds one or two ahead, not eight.
+   */
+  client_prefetch_bytes =
+      G_PARAM_SPEC_UINT64 (gst_synapse_client_find_property ("prefetch-bytes"));
+  properties[PROP_PREFETCH_BYTES] =
+      g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
+      "Most bytes of pages held ahead of the page being pushed (one page is "
+      "always requested ahead)", client_prefetch_bytes->minimum,
+      client_prefetch_bytes->maximum, client_prefetch_bytes->default_value,
+      flags);
+  g_object_class_install_property (gobject_class, PROP_PREFETCH_BYTES,
+      properties[PROP_PREFETCH_BYTES]);
 
   /**
    * GstSynapseGtSrc:url-prefix:
@@ -571,6 +599,8 @@ gst_synapse_gt_src_init (GstSynapseGtSrc * self)
       ->default_value;
   self->prefetch = G_PARAM_SPEC_UINT (properties[PROP_PREFETCH])
       ->default_value;
+  self->prefetch_bytes = G_PARAM_SPEC_UINT64 (properties[PROP_PREFETCH_BYTES])
+      ->default_value;
   self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
   self->total_count = -1;
   self->cancellable = g_cancellable_new ();
@@ -665,6 +695,9 @@ gst_synapse_gt_src_set_property (GObject * object, guint prop_id,
     case PROP_PREFETCH:
       self->prefetch = g_value_get_uint (value);
       break;
+    case PROP_PREFETCH_BYTES:
+      self->prefetch_bytes = g_value_get_uint64 (value);
+      break;
     case PROP_URL_PREFIX:
       replace_string (&self->url_prefix, value);
       break;
@@ -719,6 +752,9 @@ gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PREFETCH:
       g_value_set_uint (value, self->prefetch);
+      break;
+    case PROP_PREFETCH_BYTES:
+      g_value_set_uint64 (value, self->prefetch_bytes);
       break;
     case PROP_URL_PREFIX:
       g_value_set_string (value, self->url_prefix);
@@ -775,6 +811,7 @@ typedef struct
   gchar *extra_params;
   guint page_size;
   guint prefetch;
+  guint64 prefetch_bytes;
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
@@ -807,6 +844,7 @@ run_settings_init (RunSettings * settings, GstSynapseGtSrc * self)
   settings->extra_params = g_strdup (self->extra_params);
   settings->page_size = self->page_size;
   settings->prefetch = self->prefetch;
+  settings->prefetch_bytes = self->prefetch_bytes;
   settings->url_prefix = g_strdup (self->url_prefix);
   settings->download_dir = g_strdup (self->download_dir);
   settings->url_fields = g_strdup (self->url_fields);
@@ -958,7 +996,7 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   if (self->client == NULL)
     return FALSE;
   g_object_set (self->client, "page-size", settings.page_size, "prefetch",
-      settings.prefetch, NULL);
+      settings.prefetch, "prefetch-bytes", settings.prefetch_bytes, NULL);
 
   fields = parse_url_fields (settings.url_fields);
   self->run_url_prefix = g_steal_pointer (&settings.url_prefix);

@@ -18,7 +18,9 @@
  * to it, and no page past the last one (by the first page's count) is
  * asked for. With a prefetch of 1 it walks the pages strictly one after
  * another. Memory holds at most the page being read and the pages being
- * fetched ahead, however long the listing.
+ * fetched ahead, however long the listing, and the pages ahead hold no
+ * more than #SynapsePager:prefetch-bytes (one is always requested, so that
+ * the walk goes on).
  *
  * A walk never goes on forever, whatever the backend's links say. It ends
  * with a %SYNAPSE_CLIENT_ERROR_PROTOCOL error that says what the backend
@@ -69,6 +71,7 @@ struct _SynapsePager
   SynapseClient *client;
   SynapseUrlConversion *conversion;
   guint prefetch;
+  guint64 prefetch_bytes;
   guint64 limit;                /* 0: every result */
 
   char *next_url;               /* the next page to ask for in sequence */
@@ -90,6 +93,8 @@ struct _SynapsePager
   char *ahead_url;
   guint ahead_number;
   guint ahead_last;
+  gsize page_bytes;             /* the largest page seen: what one in
+                                 * flight is expected to cost */
 };
 
 G_DEFINE_FINAL_TYPE (SynapsePager, synapse_pager, G_TYPE_OBJECT);
@@ -99,6 +104,7 @@ enum
   PROP_0,
   PROP_PREFETCH,
   PROP_LIMIT,
+  PROP_PREFETCH_BYTES,
   N_PROPS
 };
 
@@ -179,6 +185,11 @@ synapse_pager_set_property (GObject * object, guint prop_id,
     case PROP_LIMIT:
       self->limit = g_value_get_uint64 (value);
       break;
+    case PROP_PREFETCH_BYTES:
+      g_mutex_lock (&self->lock);
+      self->prefetch_bytes = g_value_get_uint64 (value);
+      g_mutex_unlock (&self->lock);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -197,6 +208,11 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_LIMIT:
       g_value_set_uint64 (value, self->limit);
+      break;
+    case PROP_PREFETCH_BYTES:
+      g_mutex_lock (&self->lock);
+      g_value_set_uint64 (value, self->prefetch_bytes);
+      g_mutex_unlock (&self->lock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -236,6 +252,24 @@ synapse_pager_class_init (SynapsePagerClass * klass)
       "Most results handed out (0 = all); no page past them is requested",
       0, G_MAXUINT64, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SynapsePager:prefetch-bytes:
+   *
+   * The most bytes of pages held ahead of the one being read: the pages
+   * fetched but not handed out yet, by their size, and those in flight,
+   * by the size of the largest page seen so far. No page is requested
+   * ahead while one more would go over it, but one page is always
+   * requested ahead, so that a budget smaller than a page still walks
+   * on: 0 fetches one page ahead at a time. #SynapsePager:prefetch
+   * bounds the pages, this bounds their bytes; the default is the
+   * client's #SynapseClient:prefetch-bytes.
+   */
+  properties[PROP_PREFETCH_BYTES] =
+      g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
+      "Most bytes of pages held ahead of the one being read (one page is "
+      "always requested ahead)", 0, G_MAXUINT64, SYNAPSE_DEFAULT_PREFETCH_BYTES,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -244,6 +278,7 @@ synapse_pager_init (SynapsePager * self)
 {
   self->total_count = -1;
   self->prefetch = 1;
+  self->prefetch_bytes = SYNAPSE_DEFAULT_PREFETCH_BYTES;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->ahead);
@@ -287,7 +322,8 @@ synapse_pager_new (SynapseClient * client, const char *path,
       || SYNAPSE_IS_URL_CONVERSION (conversion), NULL);
 
   self = g_object_new (SYNAPSE_TYPE_PAGER, "prefetch",
-      synapse_client_get_default_prefetch (client), NULL);
+      synapse_client_get_default_prefetch (client), "prefetch-bytes",
+      synapse_client_get_default_prefetch_bytes (client), NULL);
   self->client = g_object_ref (client);
   self->conversion = conversion ? g_object_ref (conversion) : NULL;
   page_params = synapse_listing_params (client, params);
@@ -384,6 +420,7 @@ synapse_fetch_page (SynapseClient * client, const char *url,
 
   page->next = next;
   page->count = scan.count;
+  page->size = g_bytes_get_size (body);
   if (conversion == NULL) {
     page->body = g_steal_pointer (&body);
     page->spans = g_steal_pointer (&scan.results);
@@ -449,6 +486,14 @@ url_with_page (const char *url, guint number)
   return g_string_free (out, FALSE);
 }
 
+/* Takes @size as a page's, for the estimate of those in flight; lock
+ * held. */
+static void
+note_page_size (SynapsePager * self, gsize size)
+{
+  self->page_bytes = MAX (self->page_bytes, size);
+}
+
 static void
 fetch_ahead (gpointer data, gpointer user_data)
 {
@@ -462,18 +507,37 @@ fetch_ahead (gpointer data, gpointer user_data)
   g_mutex_lock (&self->lock);
   fetch->error = error;
   fetch->done = TRUE;
+  note_page_size (self, fetch->result.size);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   fetch_unref (fetch);
 }
 
-/* Keeps `prefetch` pages requested, never past the last one. */
+/* The bytes held ahead: the pages fetched by their size, those in flight
+ * by the largest page seen; lock held. */
+static guint64
+ahead_bytes (SynapsePager * self)
+{
+  guint64 bytes = 0;
+
+  for (GList * l = self->ahead.head; l; l = l->next) {
+    Fetch *fetch = l->data;
+
+    bytes += fetch->done ? fetch->result.size : self->page_bytes;
+  }
+  return bytes;
+}
+
+/* Keeps `prefetch` pages requested, never past the last one, and no more
+ * than `prefetch-bytes` can hold; but always one, so the walk goes on. */
 static void
 synapse_pager_top_up (SynapsePager * self)
 {
   g_mutex_lock (&self->lock);
   while (self->ahead_url && self->ahead.length < self->prefetch
-      && self->ahead_number <= self->ahead_last) {
+      && self->ahead_number <= self->ahead_last
+      && (self->ahead.length == 0
+          || ahead_bytes (self) + self->page_bytes <= self->prefetch_bytes)) {
     Fetch *fetch = g_new0 (Fetch, 1);
 
     g_atomic_ref_count_init (&fetch->ref_count);
@@ -678,6 +742,9 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
             &result, cancellable, error))
       return NULL;
     url = g_steal_pointer (&self->next_url);
+    g_mutex_lock (&self->lock);
+    note_page_size (self, result.size);
+    g_mutex_unlock (&self->lock);
   } else {
     return NULL;
   }
@@ -1054,4 +1121,20 @@ synapse_pager_set_limit (SynapsePager * self, guint64 limit)
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
 
   g_object_set (self, "limit", limit, NULL);
+}
+
+/**
+ * synapse_pager_set_prefetch_bytes:
+ * @self: a #SynapsePager
+ * @prefetch_bytes: the most bytes of pages held ahead
+ *
+ * Sets #SynapsePager:prefetch-bytes. It takes effect at the next page
+ * requested ahead.
+ */
+void
+synapse_pager_set_prefetch_bytes (SynapsePager * self, guint64 prefetch_bytes)
+{
+  g_return_if_fail (SYNAPSE_IS_PAGER (self));
+
+  g_object_set (self, "prefetch-bytes", prefetch_bytes, NULL);
 }

@@ -465,6 +465,53 @@ test_prefetch_keeps_order (Fixture * f, gconstpointer data)
   g_assert_cmpuint (count_listings (f), ==, 11);
 }
 
+/* Counts, as each page goes out, the pages requested beyond it. */
+typedef struct
+{
+  Fixture *f;
+  guint pages;
+  guint most_ahead;
+} AheadCount;
+
+static GstPadProbeReturn
+count_ahead (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  AheadCount *count = data;
+  guint requests = count_listings (count->f);
+
+  /* the element pushes each page as one buffer list */
+  count->pages++;
+  if (requests > count->pages)
+    count->most_ahead = MAX (count->most_ahead, requests - count->pages);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
+{
+  /* pages of about 3 KB, and room for less than one */
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "page-size=5 prefetch=8 prefetch-bytes=1000");
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (get_src (pipeline),
+      "src");
+  AheadCount count = {.f = f };
+  g_autoptr (JsonArray) got = NULL;
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+
+  /* requests sent at once all reach the backend before any is answered */
+  synapse_test_backend_set_latency (f->backend, 50);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER_LIST, count_ahead,
+      &count, NULL);
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  g_assert_cmpuint (count.pages, ==, 15);
+  /* one page ahead at most, whatever the prefetch */
+  g_assert_cmpuint (count.most_ahead, <=, 1);
+  g_assert_cmpuint (count_listings (f), ==, 15);
+}
+
 /* --- filters ------------------------------------------------------------ */
 
 static void
@@ -1384,6 +1431,7 @@ test_defaults_are_the_library_s (void)
   g_autoptr (GstElement) src =
       gst_object_ref_sink (gst_element_factory_make ("synapsegtsrc", NULL));
   guint timeout, retries, page_size, prefetch;
+  guint64 prefetch_bytes;
   gdouble factor, max;
   gboolean strict;
   gint project;
@@ -1393,17 +1441,20 @@ test_defaults_are_the_library_s (void)
   g_autoptr (SynapseClient) client = synapse_client_new ("http://h.test/",
       NULL);
   guint client_timeout, client_retries, client_page_size, client_prefetch;
+  guint64 client_prefetch_bytes;
   gdouble client_factor, client_max;
   gboolean client_strict;
 
   g_object_get (src, "timeout", &timeout, "retries", &retries,
       "retry-backoff-factor", &factor, "retry-backoff-max", &max,
       "ssl-strict", &strict, "page-size", &page_size, "prefetch", &prefetch,
-      "project", &project, "url-fields", &fields, "access-token", &token, NULL);
+      "prefetch-bytes", &prefetch_bytes, "project", &project, "url-fields",
+      &fields, "access-token", &token, NULL);
   g_object_get (client, "timeout", &client_timeout, "retries",
       &client_retries, "retry-backoff-factor", &client_factor,
       "retry-backoff-max", &client_max, "ssl-strict", &client_strict,
-      "page-size", &client_page_size, "prefetch", &client_prefetch, NULL);
+      "page-size", &client_page_size, "prefetch", &client_prefetch,
+      "prefetch-bytes", &client_prefetch_bytes, NULL);
   g_assert_cmpuint (timeout, ==, client_timeout);
   g_assert_cmpuint (retries, ==, client_retries);
   g_assert_cmpfloat (factor, ==, client_factor);
@@ -1411,6 +1462,7 @@ test_defaults_are_the_library_s (void)
   g_assert_cmpint (strict, ==, client_strict);
   g_assert_cmpuint (page_size, ==, client_page_size);
   g_assert_cmpuint (prefetch, ==, client_prefetch);
+  g_assert_cmpuint (prefetch_bytes, ==, client_prefetch_bytes);
   g_assert_cmpint (project, ==, -1);
   g_assert_cmpstr (fields, ==, "files");
   g_assert_null (token);
@@ -1463,6 +1515,8 @@ main (int argc, char **argv)
   ADD ("stream/empty-listing", test_empty_listing);
   ADD ("stream/restart-streams-again", test_restart_streams_again);
   ADD ("stream/prefetch-keeps-order", test_prefetch_keeps_order);
+  ADD ("stream/prefetch-bytes-bound-the-pages-ahead",
+      test_prefetch_bytes_bound_the_pages_ahead);
   ADD ("filter/versions-list", test_filter_versions_list);
   ADD ("filter/project", test_filter_project);
   ADD ("filter/data-type", test_filter_data_type_property);

@@ -889,6 +889,96 @@ ONE_AT_A_TIME (test_walk_more_results_than_count);
 ONE_AT_A_TIME (test_walk_more_pages_than_count_fills);
 ONE_AT_A_TIME (test_walk_endless_empty_pages);
 
+/* With pages of ~13 KB, 20 events each, and a budget smaller than one,
+ * a prefetch of 8 still keeps just one page requested ahead of the one
+ * read: the bytes bound what is held, not only the pages. */
+static void
+test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapsePager) pager = events_pager (f, 20);
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) walked = json_array_new ();
+  SynapsePage *page;
+  guint pages = 0;
+
+  /* requests sent at once all reach the backend before any is answered */
+  synapse_test_backend_set_latency (f->backend, 50);
+  synapse_pager_set_prefetch (pager, 8);
+  synapse_pager_set_prefetch_bytes (pager, 1000);
+  while ((page = synapse_pager_read_page (pager, NULL, &error))) {
+    pages++;
+    /* the pages read, and one asked for ahead */
+    g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+            EVENTS_PATH), <=, pages + 1);
+    for (guint i = 0; i < synapse_page_get_n_items (page); i++)
+      json_array_add_object_element (walked, synapse_page_dup_item (page, i));
+    synapse_page_unref (page);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages, ==, 15);
+  g_assert_true (json_arrays_equal (walked, expected));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          EVENTS_PATH), ==, 15);
+}
+
+/* Waits until the backend has received @n requests for pages: no time
+ * limit but the test's, so that a slow machine only waits longer. */
+static void
+wait_for_page_requests (Fixture * f, guint n)
+{
+  while (synapse_test_backend_count_requests (f->backend, EVENTS_PATH) < n)
+    g_usleep (1000);
+}
+
+/* A budget of two pages' bytes holds two ahead, not one, not three. */
+static void
+test_prefetch_bytes_hold_what_fits (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapsePager) pager = events_pager (f, 20);
+  SynapsePage *page;
+  guint pages = 0;
+  gsize page_bytes;
+
+  {
+    g_autoptr (SynapsePager) probe = events_pager (f, 20);
+    g_autoptr (SynapsePage) first = NULL;
+    g_autoptr (GBytes) bytes = NULL;
+
+    /* nothing ahead, that would count below */
+    synapse_pager_set_prefetch (probe, 1);
+    first = synapse_pager_read_page (probe, NULL, &error);
+    g_assert_no_error (error);
+    /* the events' bytes are most of a page's */
+    page_bytes = 0;
+    for (guint i = 0; i < synapse_page_get_n_items (first); i++) {
+      bytes = synapse_page_get_item_bytes (first, i);
+      page_bytes += g_bytes_get_size (bytes) + 1;
+      g_clear_pointer (&bytes, g_bytes_unref);
+    }
+    synapse_test_backend_clear_requests (f->backend);
+  }
+
+  synapse_test_backend_set_latency (f->backend, 50);
+  synapse_pager_set_prefetch (pager, 8);
+  /* room for two pages (each a little more than its events), not three */
+  synapse_pager_set_prefetch_bytes (pager, page_bytes * 5 / 2);
+  while ((page = synapse_pager_read_page (pager, NULL, &error))) {
+    pages++;
+    if (pages == 1)
+      wait_for_page_requests (f, 3);
+    g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+            EVENTS_PATH), <=, pages + 2);
+    synapse_page_unref (page);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages, ==, 15);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          EVENTS_PATH), ==, 15);
+}
+
 #define ADD(name, func) \
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -947,6 +1037,10 @@ main (int argc, char **argv)
   ADD ("/listing/walk/empty-pages-fetched-ahead",
       test_walk_empty_pages_fetched_ahead);
   ADD ("/listing/walk/list-all-refuses-a-cycle", test_list_all_refuses_a_cycle);
+  ADD ("/listing/prefetch/bytes-bound-the-pages-ahead",
+      test_prefetch_bytes_bound_the_pages_ahead);
+  ADD ("/listing/prefetch/bytes-hold-what-fits",
+      test_prefetch_bytes_hold_what_fits);
 
   return g_test_run ();
 }
