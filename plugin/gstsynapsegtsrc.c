@@ -68,7 +68,10 @@
  * * Errors of the RESOURCE domain: NOT_AUTHORIZED when the backend refuses
  *   the credentials (HTTP 401 or 403), NOT_FOUND for HTTP 404 (most often
  *   a base URL that does not lead to the backend's API), SETTINGS for
- *   properties that cannot work, READ for anything else (the backend
+ *   properties that cannot work (found at start, before any request: a
+ *   #GstSynapseGtSrc:dataset-versions item that is empty or not a whole
+ *   number, a #GstSynapseGtSrc:url-prefix without a scheme and a host, a
+ *   bad #GstSynapseGtSrc:extra-params…), READ for anything else (the backend
  *   failed even after retries, could not be reached, sent something
  *   unusable, or refused the filters with HTTP 400, as a Django REST
  *   Framework backend refuses an unknown dataset version; some backends
@@ -77,6 +80,10 @@
  *   `method` of the failed request and the backend's error body as the
  *   string `server-detail`; the debug string is the client library's
  *   account of the failure.
+ * * A warning of the RESOURCE domain, SETTINGS, once a run, when the URLs
+ *   are converted and none of the first page's events has one of the
+ *   #GstSynapseGtSrc:url-fields paths (most often a typo); the stream goes
+ *   on.
  *
  * ## Example launch lines
  * |[
@@ -175,6 +182,8 @@ struct _GstSynapseGtSrc
   SynapseUrlConversion *download;
   gchar *run_url_prefix;
   gboolean run_convert_signal;
+  GStrv run_url_fields;         /* converted, to be checked on the first
+                                 * events; NULL once checked */
   SynapsePage *page;            /* the events of the current page */
   guint page_index;             /* the next one to push */
   gboolean page_downloaded;     /* its files are in download-dir */
@@ -333,8 +342,9 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * The ground-truth dataset versions whose events are streamed, as a
    * comma-separated list of ids, e.g. `12,13`
    * (`ground_truth_dataset_versions`, one parameter an id). %NULL or empty
-   * streams every event the credentials may read. A list that is not made
-   * of whole numbers fails with a RESOURCE SETTINGS error at start.
+   * streams every event the credentials may read. A list with an item that
+   * is not a whole number, or empty (`1,,2`, `,`, blanks), fails with a
+   * RESOURCE SETTINGS error at start.
    */
   properties[PROP_DATASET_VERSIONS] =
       g_param_spec_string ("dataset-versions", "Dataset versions",
@@ -484,10 +494,12 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * fragment are kept. With `https://cdn.example.com/mirror`, the URL
    * `http://backend:8000/media/a.jpg?v=2` becomes
    * `https://cdn.example.com/mirror/media/a.jpg?v=2`; a trailing `/` of
-   * the prefix is ignored. A URL that a #GstSynapseGtSrc::convert-url
-   * handler converts is not rewritten again. With
-   * #GstSynapseGtSrc:download-dir, files are downloaded from the rewritten
-   * URLs (credentials are only ever sent to the backend's own origin).
+   * the prefix is ignored. A prefix without a scheme and a host (such as
+   * `cdn.example.com/mirror`) fails with a RESOURCE SETTINGS error at
+   * start. A URL that a #GstSynapseGtSrc::convert-url handler converts is
+   * not rewritten again. With #GstSynapseGtSrc:download-dir, files are
+   * downloaded from the rewritten URLs (credentials are only ever sent to
+   * the backend's own origin).
    */
   properties[PROP_URL_PREFIX] =
       g_param_spec_string ("url-prefix", "URL prefix",
@@ -523,7 +535,10 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * `files,data_unit.files`. A field holding a string is one URL; an
    * object is converted entry by entry (an entry that is an object with a
    * `url` is converted there); an array item by item. Missing fields are
-   * skipped.
+   * skipped; when the URLs are converted and no event of the first page
+   * that has events holds a path, a RESOURCE SETTINGS warning names it,
+   * once a run (looking at one page keeps the check's cost to that page;
+   * a path only later events hold is named too).
    */
   properties[PROP_URL_FIELDS] =
       g_param_spec_string ("url-fields", "URL fields",
@@ -620,6 +635,7 @@ gst_synapse_gt_src_clear_run (GstSynapseGtSrc * self)
   g_clear_object (&self->client);
   g_clear_pointer (&self->run_url_prefix, g_free);
   self->run_convert_signal = FALSE;
+  g_clear_pointer (&self->run_url_fields, g_strfreev);
   self->page_index = 0;
   self->page_downloaded = FALSE;
   self->offset = 0;
@@ -775,7 +791,8 @@ gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* "12, 13" → [12, 13]; empty items are skipped. */
+/* "12, 13" → [12, 13]. An empty item ("1,,2", ",", "  ") is a mistake,
+ * not a wish for every version: an unset or empty property says that. */
 static JsonArray *
 parse_dataset_versions (const gchar * text, GError ** error)
 {
@@ -786,8 +803,13 @@ parse_dataset_versions (const gchar * text, GError ** error)
     const gchar *item = g_strstrip (items[i]);
     gint64 id;
 
-    if (*item == '\0')
-      continue;
+    if (*item == '\0') {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "The dataset-versions property \"%s\" must be a comma-separated "
+          "list of dataset version ids, but it has an empty item (leave "
+          "the property unset for every version).", text);
+      return NULL;
+    }
     if (!g_ascii_string_to_signed (item, 10, 0, G_MAXINT64, &id, NULL)) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
           "The dataset-versions property \"%s\" must be a comma-separated "
@@ -863,11 +885,8 @@ build_params (const RunSettings * settings, GError ** error)
 
     if (versions == NULL)
       return NULL;
-    if (json_array_get_length (versions) > 0)
-      json_object_set_array_member (params, "ground_truth_dataset_versions",
-          versions);
-    else
-      json_array_unref (versions);
+    json_object_set_array_member (params, "ground_truth_dataset_versions",
+        versions);
   }
   if (settings->project >= 0)
     json_object_set_int_member (params, "project", settings->project);
@@ -908,6 +927,24 @@ build_params (const RunSettings * settings, GError ** error)
   }
 
   return g_steal_pointer (&params);
+}
+
+/* A url-prefix must give what it replaces a URL's own with: a scheme and a
+ * host. The value is not quoted: it may carry a password. */
+static gboolean
+check_url_prefix (const gchar * prefix, GError ** error)
+{
+  g_autoptr (GUri) uri = prefix ? g_uri_parse (prefix, G_URI_FLAGS_NONE,
+      NULL) : NULL;
+
+  if (prefix == NULL || (uri && g_uri_get_host (uri)
+          && *g_uri_get_host (uri) != '\0'))
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "The url-prefix property must start with a scheme and a host, such as "
+      "\"https://cdn.example.com/mirror\": it replaces the scheme, host "
+      "and port of each file URL.");
+  return FALSE;
 }
 
 /* "files, data_unit.files" → {"files", "data_unit.files"}. */
@@ -985,7 +1022,7 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   run_settings_init (&settings, self);
 
   params = build_params (&settings, &error);
-  if (params == NULL) {
+  if (params == NULL || !check_url_prefix (settings.url_prefix, &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
     return FALSE;
@@ -1008,6 +1045,8 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   if (settings.download_dir)
     download = synapse_url_conversion_new_download ((const gchar *
             const *) fields, settings.download_dir);
+  if (converter || download)
+    self->run_url_fields = g_steal_pointer (&fields);
 
   /* The pager converts pages as they arrive (ahead, with prefetch). It
    * takes one conversion: with both kinds, the URLs are converted first
@@ -1265,6 +1304,63 @@ gst_synapse_gt_src_post_page (GstSynapseGtSrc * self, guint events)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* Whether @node holds the dot path @segments with a value other than null,
+ * looked for as the URL conversion looks: through arrays item by item. */
+static gboolean
+node_holds_path (JsonNode * node, gchar ** segments)
+{
+  if (*segments == NULL)
+    return !JSON_NODE_HOLDS_NULL (node);
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    JsonNode *member = json_object_get_member (json_node_get_object (node),
+        *segments);
+
+    return member && node_holds_path (member, segments + 1);
+  }
+  if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *array = json_node_get_array (node);
+
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      if (node_holds_path (json_array_get_element (array, i), segments))
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Warns, once a run, about the url-fields paths that none of the first
+ * page's events holds: most often a typo, which would leave the URLs as
+ * they are without a word. Only the first page with events is looked at,
+ * so that the check costs one page whatever the listing's length; a field
+ * that only later events hold is warned about too, and the warning says
+ * what was looked at. */
+static void
+gst_synapse_gt_src_check_url_fields (GstSynapseGtSrc * self, SynapsePage * page)
+{
+  g_autoptr (JsonArray) events = synapse_page_dup_items (page);
+  g_auto (GStrv) fields = g_steal_pointer (&self->run_url_fields);
+  g_autoptr (GString) missing = g_string_new (NULL);
+  guint n_missing = 0;
+
+  for (guint f = 0; fields[f]; f++) {
+    g_auto (GStrv) segments = g_strsplit (fields[f], ".", -1);
+    gboolean held = FALSE;
+
+    for (guint i = 0; !held && i < json_array_get_length (events); i++)
+      held = node_holds_path (json_array_get_element (events, i), segments);
+    if (!held)
+      g_string_append_printf (missing, "%s\"%s\"", n_missing++ ? ", " : "",
+          fields[f]);
+  }
+  if (n_missing > 0)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("None of the %u events of the first page has the url-fields %s %s: "
+            "check the url-fields property for a typo (the events that do "
+            "have %s still get their URLs converted).",
+            json_array_get_length (events), n_missing > 1 ? "paths" : "path",
+            missing->str, n_missing > 1 ? "them" : "it"), (NULL));
+}
+
 /* Makes the next page the current one; EOS at the end of the listing. */
 static GstFlowReturn
 gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
@@ -1297,6 +1393,8 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
   self->page = page;
   self->page_index = 0;
   self->page_downloaded = self->download == NULL;
+  if (self->run_url_fields && synapse_page_get_n_items (page) > 0)
+    gst_synapse_gt_src_check_url_fields (self, page);
   gst_synapse_gt_src_post_page (self, synapse_page_get_n_items (page));
   if (self->page_downloaded)
     gst_synapse_gt_src_end_request (self);

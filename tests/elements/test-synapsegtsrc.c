@@ -647,11 +647,12 @@ test_extra_params_types (Fixture * f, gconstpointer data)
 
 /* --- settings refused at start ------------------------------------------ */
 
+/* Going to PAUSED fails with a SETTINGS error that says @message_part,
+ * before any request. */
 static void
-assert_refused_at_start (Fixture * f, const gchar * props,
+assert_pipeline_refused (Fixture * f, GstElement * pipeline,
     const gchar * message_part)
 {
-  g_autoptr (GstElement) pipeline = make_pipeline (f, props);
   g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
   g_autoptr (GstMessage) message = NULL;
   g_autoptr (GError) error = NULL;
@@ -670,10 +671,62 @@ assert_refused_at_start (Fixture * f, const gchar * props,
 }
 
 static void
+assert_refused_at_start (Fixture * f, const gchar * props,
+    const gchar * message_part)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, props);
+
+  assert_pipeline_refused (f, pipeline, message_part);
+}
+
+static void
 test_bad_dataset_versions (Fixture * f, gconstpointer data)
 {
+  /* empty items are mistakes too: only an unset property means every
+   * version */
+  const gchar *const empty_items[] = { "1,,2", ",", "  ", "3," };
+
   assert_refused_at_start (f, "dataset-versions=12,x3", "\"x3\"");
   assert_refused_at_start (f, "dataset-versions=\"1 2\"", "dataset-versions");
+  for (guint i = 0; i < G_N_ELEMENTS (empty_items); i++) {
+    g_autoptr (GstElement) pipeline = make_pipeline (f, NULL);
+
+    g_object_set (get_src (pipeline), "dataset-versions", empty_items[i], NULL);
+    assert_pipeline_refused (f, pipeline, "empty item");
+  }
+}
+
+static void
+test_empty_dataset_versions_mean_every_version (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "page-size=30");
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (GPtrArray) queries = NULL;
+
+  g_object_set (get_src (pipeline), "dataset-versions", "", NULL);
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  queries = listing_queries (f);
+  g_assert_null (strstr (queries->pdata[0], "ground_truth_dataset_versions"));
+}
+
+static void
+test_bad_url_prefix (Fixture * f, gconstpointer data)
+{
+  const gchar *const prefixes[] = {
+    "cdn.example.com/mirror", "/srv/mirror", "https:///mirror",
+    "mailto:someone@example.com",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++) {
+    g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
+
+    g_object_set (get_src (pipeline), "url-prefix", prefixes[i], NULL);
+    assert_pipeline_refused (f, pipeline, "url-prefix");
+  }
 }
 
 static void
@@ -897,6 +950,70 @@ test_prefix_then_download (Fixture * f, gconstpointer data)
             "Synapse-Access-Token"));
   }
   g_assert_cmpuint (media_requests, >=, 8);
+}
+
+/* The warnings a run to EOS posted. */
+static GPtrArray *
+run_for_warnings (GstElement * pipeline)
+{
+  g_autoptr (GPtrArray) messages = run_pipeline (pipeline);
+  GPtrArray *warnings =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+
+  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
+  for (guint i = 0; i < messages->len; i++) {
+    GError *warning = NULL;
+
+    if (GST_MESSAGE_TYPE (messages->pdata[i]) != GST_MESSAGE_WARNING)
+      continue;
+    gst_message_parse_warning (messages->pdata[i], &warning, NULL);
+    g_ptr_array_add (warnings, warning);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return warnings;
+}
+
+static void
+test_url_fields_never_matched_warn_once (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1 "
+      "page-size=10 url-prefix=https://cdn.example.com "
+      "url-fields=\"files, data_unit.file, labels\"");
+  g_autoptr (GPtrArray) warnings = run_for_warnings (pipeline);
+  g_autoptr (JsonArray) got = read_output (f);
+  const GError *warning;
+
+  /* one warning for the run, naming the paths no event of the first page
+   * has, and only those */
+  g_assert_cmpuint (warnings->len, ==, 1);
+  warning = warnings->pdata[0];
+  g_assert_error (warning, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  g_assert_nonnull (strstr (warning->message, "url-fields paths "
+          "\"data_unit.file\", \"labels\""));
+  g_assert_nonnull (strstr (warning->message, "10 events of the first page"));
+  g_assert_null (strstr (warning->message, "\"files\""));
+  /* the path that matches is still converted */
+  g_assert_cmpuint (json_array_get_length (got), ==, EVENTS_PER_VERSION);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member
+          (json_object_get_object_member (json_array_get_object_element (got,
+                      0), "files"), "image"), "https://cdn.example.com/"));
+}
+
+static void
+test_url_fields_that_match_say_nothing (Fixture * f, gconstpointer data)
+{
+  /* every path found, through the array of a field too */
+  g_autoptr (GstElement) converting = make_pipeline (f, "dataset-versions=1 "
+      "url-prefix=https://cdn.example.com "
+      "url-fields=\"files, data_unit.files, data.bbox\"");
+  /* without a conversion, url-fields is not used: nothing to check */
+  g_autoptr (GstElement) plain = make_pipeline (f, "dataset-versions=1 "
+      "url-fields=nothing.here");
+  g_autoptr (GPtrArray) converting_warnings = run_for_warnings (converting);
+  g_autoptr (GPtrArray) plain_warnings = run_for_warnings (plain);
+
+  g_assert_cmpuint (converting_warnings->len, ==, 0);
+  g_assert_cmpuint (plain_warnings->len, ==, 0);
 }
 
 /* --- faults ------------------------------------------------------------- */
@@ -1524,11 +1641,18 @@ main (int argc, char **argv)
   ADD ("filter/extra-params-types", test_extra_params_types);
   ADD ("settings/bad-dataset-versions", test_bad_dataset_versions);
   ADD ("settings/bad-extra-params", test_bad_extra_params);
+  ADD ("settings/empty-dataset-versions-mean-every-version",
+      test_empty_dataset_versions_mean_every_version);
+  ADD ("settings/bad-url-prefix", test_bad_url_prefix);
   ADD ("settings/missing-base-url", test_missing_base_url);
   ADD ("urls/url-prefix", test_url_prefix);
   ADD ("urls/download-dir", test_download_dir);
   ADD ("urls/convert-url-signal", test_convert_url_signal);
   ADD ("urls/prefix-then-download", test_prefix_then_download);
+  ADD ("urls/url-fields-never-matched-warn-once",
+      test_url_fields_never_matched_warn_once);
+  ADD ("urls/url-fields-that-match-say-nothing",
+      test_url_fields_that_match_say_nothing);
   ADD ("faults/503-on-page-3", test_fault_503_on_page_3);
   ADD ("faults/cut-response", test_fault_cut_response);
   ADD ("faults/truncated-page", test_fault_truncated_page);
