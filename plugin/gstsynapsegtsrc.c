@@ -22,9 +22,18 @@
  * first page has arrived (also the #GstSynapseGtSrc:total-count property).
  * Without URL conversion, each buffer holds the very bytes the backend
  * sent for the event. The element holds the page being pushed (and, with
- * #GstSynapseGtSrc:prefetch, the pages requested ahead), so its memory
- * stays bounded however long the listing is. #GstBaseSrc:num-buffers caps the
- * number of events; after the last one the element sends EOS.
+ * #GstSynapseGtSrc:prefetch, the pages requested ahead, no more bytes of
+ * them than #GstSynapseGtSrc:prefetch-bytes), so its memory stays bounded
+ * however long the listing is and however large its pages.
+ * #GstBaseSrc:num-buffers caps the number of events; after the last one
+ * the element sends EOS.
+ *
+ * A backend whose pages would be walked forever ends the stream with a
+ * READ error instead, after the events before its misstep (each pushed
+ * once): `next` links that lead back to a page already walked (by page
+ * number or by cursor), more events than the first page's `count` (or
+ * pages past the last one the count fills), or 3 empty pages in a row
+ * that still link on. The debug string says which.
  *
  * The backend's URL and credentials default to the environment variables
  * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`, read
@@ -59,7 +68,10 @@
  * * Errors of the RESOURCE domain: NOT_AUTHORIZED when the backend refuses
  *   the credentials (HTTP 401 or 403), NOT_FOUND for HTTP 404 (most often
  *   a base URL that does not lead to the backend's API), SETTINGS for
- *   properties that cannot work, READ for anything else (the backend
+ *   properties that cannot work (found at start, before any request: a
+ *   #GstSynapseGtSrc:dataset-versions item that is empty or not a whole
+ *   number, a #GstSynapseGtSrc:url-prefix without a scheme and a host, a
+ *   bad #GstSynapseGtSrc:extra-params…), READ for anything else (the backend
  *   failed even after retries, could not be reached, sent something
  *   unusable, or refused the filters with HTTP 400, as a Django REST
  *   Framework backend refuses an unknown dataset version; some backends
@@ -68,6 +80,10 @@
  *   `method` of the failed request and the backend's error body as the
  *   string `server-detail`; the debug string is the client library's
  *   account of the failure.
+ * * A warning of the RESOURCE domain, SETTINGS, once a run, when the URLs
+ *   are converted and none of the first page's events has one of the
+ *   #GstSynapseGtSrc:url-fields paths (most often a typo); the stream goes
+ *   on.
  *
  * ## Example launch lines
  * |[
@@ -123,6 +139,7 @@ enum
   PROP_DOWNLOAD_DIR,
   PROP_URL_FIELDS,
   PROP_TOTAL_COUNT,
+  PROP_PREFETCH_BYTES,
   N_PROPS
 };
 
@@ -149,6 +166,7 @@ struct _GstSynapseGtSrc
   gchar *extra_params;
   guint page_size;
   guint prefetch;
+  guint64 prefetch_bytes;
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
@@ -164,6 +182,8 @@ struct _GstSynapseGtSrc
   SynapseUrlConversion *download;
   gchar *run_url_prefix;
   gboolean run_convert_signal;
+  GStrv run_url_fields;         /* converted, to be checked on the first
+                                 * events; NULL once checked */
   SynapsePage *page;            /* the events of the current page */
   guint page_index;             /* the next one to push */
   gboolean page_downloaded;     /* its files are in download-dir */
@@ -221,6 +241,7 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
       | GST_PARAM_MUTABLE_READY;
   GParamSpecUInt *client_page_size, *client_prefetch;
+  GParamSpecUInt64 *client_prefetch_bytes;
 
   GST_DEBUG_CATEGORY_INIT (gst_synapse_gt_src_debug, "synapsegtsrc", 0,
       "Synapse ground-truth event source");
@@ -321,8 +342,9 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * The ground-truth dataset versions whose events are streamed, as a
    * comma-separated list of ids, e.g. `12,13`
    * (`ground_truth_dataset_versions`, one parameter an id). %NULL or empty
-   * streams every event the credentials may read. A list that is not made
-   * of whole numbers fails with a RESOURCE SETTINGS error at start.
+   * streams every event the credentials may read. A list with an item that
+   * is not a whole number, or empty (`1,,2`, `,`, blanks), fails with a
+   * RESOURCE SETTINGS error at start.
    */
   properties[PROP_DATASET_VERSIONS] =
       g_param_spec_string ("dataset-versions", "Dataset versions",
@@ -427,7 +449,8 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * (and their URLs converted, their files downloaded) ahead, several at
    * once. 1 fetches the pages strictly one after the other. Events are
    * pushed in order, each exactly once, whatever the value; memory holds
-   * at most this many pages plus the one being pushed.
+   * at most this many pages plus the one being pushed, and no more bytes
+   * ahead than #GstSynapseGtSrc:prefetch-bytes.
    */
   client_prefetch =
       G_PARAM_SPEC_UINT (gst_synapse_client_find_property ("prefetch"));
@@ -441,6 +464,28 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       properties[PROP_PREFETCH]);
 
   /**
+   * GstSynapseGtSrc:prefetch-bytes:
+   *
+   * The most bytes of pages held ahead of the page being pushed: those
+   * fetched but not pushed yet, by their size, and those in flight, by
+   * the size of the largest page so far. No page is requested ahead while
+   * one more would go over it, but one always is, so the stream goes on
+   * whatever the budget. With ordinary pages (100 events of a few KiB)
+   * the default lets #GstSynapseGtSrc:prefetch have its way; with pages
+   * of tens of MiB it holds one or two ahead, not eight.
+   */
+  client_prefetch_bytes =
+      G_PARAM_SPEC_UINT64 (gst_synapse_client_find_property ("prefetch-bytes"));
+  properties[PROP_PREFETCH_BYTES] =
+      g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
+      "Most bytes of pages held ahead of the page being pushed (one page is "
+      "always requested ahead)", client_prefetch_bytes->minimum,
+      client_prefetch_bytes->maximum, client_prefetch_bytes->default_value,
+      flags);
+  g_object_class_install_property (gobject_class, PROP_PREFETCH_BYTES,
+      properties[PROP_PREFETCH_BYTES]);
+
+  /**
    * GstSynapseGtSrc:url-prefix:
    *
    * Rewrites the file URLs of the events (the fields of
@@ -449,10 +494,12 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * fragment are kept. With `https://cdn.example.com/mirror`, the URL
    * `http://backend:8000/media/a.jpg?v=2` becomes
    * `https://cdn.example.com/mirror/media/a.jpg?v=2`; a trailing `/` of
-   * the prefix is ignored. A URL that a #GstSynapseGtSrc::convert-url
-   * handler converts is not rewritten again. With
-   * #GstSynapseGtSrc:download-dir, files are downloaded from the rewritten
-   * URLs (credentials are only ever sent to the backend's own origin).
+   * the prefix is ignored. A prefix without a scheme and a host (such as
+   * `cdn.example.com/mirror`) fails with a RESOURCE SETTINGS error at
+   * start. A URL that a #GstSynapseGtSrc::convert-url handler converts is
+   * not rewritten again. With #GstSynapseGtSrc:download-dir, files are
+   * downloaded from the rewritten URLs (credentials are only ever sent to
+   * the backend's own origin).
    */
   properties[PROP_URL_PREFIX] =
       g_param_spec_string ("url-prefix", "URL prefix",
@@ -488,7 +535,10 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * `files,data_unit.files`. A field holding a string is one URL; an
    * object is converted entry by entry (an entry that is an object with a
    * `url` is converted there); an array item by item. Missing fields are
-   * skipped.
+   * skipped; when the URLs are converted and no event of the first page
+   * that has events holds a path, a RESOURCE SETTINGS warning names it,
+   * once a run (looking at one page keeps the check's cost to that page;
+   * a path only later events hold is named too).
    */
   properties[PROP_URL_FIELDS] =
       g_param_spec_string ("url-fields", "URL fields",
@@ -564,6 +614,8 @@ gst_synapse_gt_src_init (GstSynapseGtSrc * self)
       ->default_value;
   self->prefetch = G_PARAM_SPEC_UINT (properties[PROP_PREFETCH])
       ->default_value;
+  self->prefetch_bytes = G_PARAM_SPEC_UINT64 (properties[PROP_PREFETCH_BYTES])
+      ->default_value;
   self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
   self->total_count = -1;
   self->cancellable = g_cancellable_new ();
@@ -583,6 +635,7 @@ gst_synapse_gt_src_clear_run (GstSynapseGtSrc * self)
   g_clear_object (&self->client);
   g_clear_pointer (&self->run_url_prefix, g_free);
   self->run_convert_signal = FALSE;
+  g_clear_pointer (&self->run_url_fields, g_strfreev);
   self->page_index = 0;
   self->page_downloaded = FALSE;
   self->offset = 0;
@@ -658,6 +711,9 @@ gst_synapse_gt_src_set_property (GObject * object, guint prop_id,
     case PROP_PREFETCH:
       self->prefetch = g_value_get_uint (value);
       break;
+    case PROP_PREFETCH_BYTES:
+      self->prefetch_bytes = g_value_get_uint64 (value);
+      break;
     case PROP_URL_PREFIX:
       replace_string (&self->url_prefix, value);
       break;
@@ -713,6 +769,9 @@ gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
     case PROP_PREFETCH:
       g_value_set_uint (value, self->prefetch);
       break;
+    case PROP_PREFETCH_BYTES:
+      g_value_set_uint64 (value, self->prefetch_bytes);
+      break;
     case PROP_URL_PREFIX:
       g_value_set_string (value, self->url_prefix);
       break;
@@ -732,7 +791,8 @@ gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* "12, 13" → [12, 13]; empty items are skipped. */
+/* "12, 13" → [12, 13]. An empty item ("1,,2", ",", "  ") is a mistake,
+ * not a wish for every version: an unset or empty property says that. */
 static JsonArray *
 parse_dataset_versions (const gchar * text, GError ** error)
 {
@@ -743,8 +803,13 @@ parse_dataset_versions (const gchar * text, GError ** error)
     const gchar *item = g_strstrip (items[i]);
     gint64 id;
 
-    if (*item == '\0')
-      continue;
+    if (*item == '\0') {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "The dataset-versions property \"%s\" must be a comma-separated "
+          "list of dataset version ids, but it has an empty item (leave "
+          "the property unset for every version).", text);
+      return NULL;
+    }
     if (!g_ascii_string_to_signed (item, 10, 0, G_MAXINT64, &id, NULL)) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
           "The dataset-versions property \"%s\" must be a comma-separated "
@@ -768,6 +833,7 @@ typedef struct
   gchar *extra_params;
   guint page_size;
   guint prefetch;
+  guint64 prefetch_bytes;
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
@@ -800,6 +866,7 @@ run_settings_init (RunSettings * settings, GstSynapseGtSrc * self)
   settings->extra_params = g_strdup (self->extra_params);
   settings->page_size = self->page_size;
   settings->prefetch = self->prefetch;
+  settings->prefetch_bytes = self->prefetch_bytes;
   settings->url_prefix = g_strdup (self->url_prefix);
   settings->download_dir = g_strdup (self->download_dir);
   settings->url_fields = g_strdup (self->url_fields);
@@ -818,11 +885,8 @@ build_params (const RunSettings * settings, GError ** error)
 
     if (versions == NULL)
       return NULL;
-    if (json_array_get_length (versions) > 0)
-      json_object_set_array_member (params, "ground_truth_dataset_versions",
-          versions);
-    else
-      json_array_unref (versions);
+    json_object_set_array_member (params, "ground_truth_dataset_versions",
+        versions);
   }
   if (settings->project >= 0)
     json_object_set_int_member (params, "project", settings->project);
@@ -863,6 +927,24 @@ build_params (const RunSettings * settings, GError ** error)
   }
 
   return g_steal_pointer (&params);
+}
+
+/* A url-prefix must give what it replaces a URL's own with: a scheme and a
+ * host. The value is not quoted: it may carry a password. */
+static gboolean
+check_url_prefix (const gchar * prefix, GError ** error)
+{
+  g_autoptr (GUri) uri = prefix ? g_uri_parse (prefix, G_URI_FLAGS_NONE,
+      NULL) : NULL;
+
+  if (prefix == NULL || (uri && g_uri_get_host (uri)
+          && *g_uri_get_host (uri) != '\0'))
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "The url-prefix property must start with a scheme and a host, such as "
+      "\"https://cdn.example.com/mirror\": it replaces the scheme, host "
+      "and port of each file URL.");
+  return FALSE;
 }
 
 /* "files, data_unit.files" → {"files", "data_unit.files"}. */
@@ -940,7 +1022,7 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   run_settings_init (&settings, self);
 
   params = build_params (&settings, &error);
-  if (params == NULL) {
+  if (params == NULL || !check_url_prefix (settings.url_prefix, &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
     return FALSE;
@@ -951,7 +1033,7 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   if (self->client == NULL)
     return FALSE;
   g_object_set (self->client, "page-size", settings.page_size, "prefetch",
-      settings.prefetch, NULL);
+      settings.prefetch, "prefetch-bytes", settings.prefetch_bytes, NULL);
 
   fields = parse_url_fields (settings.url_fields);
   self->run_url_prefix = g_steal_pointer (&settings.url_prefix);
@@ -963,6 +1045,8 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   if (settings.download_dir)
     download = synapse_url_conversion_new_download ((const gchar *
             const *) fields, settings.download_dir);
+  if (converter || download)
+    self->run_url_fields = g_steal_pointer (&fields);
 
   /* The pager converts pages as they arrive (ahead, with prefetch). It
    * takes one conversion: with both kinds, the URLs are converted first
@@ -1220,6 +1304,63 @@ gst_synapse_gt_src_post_page (GstSynapseGtSrc * self, guint events)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* Whether @node holds the dot path @segments with a value other than null,
+ * looked for as the URL conversion looks: through arrays item by item. */
+static gboolean
+node_holds_path (JsonNode * node, gchar ** segments)
+{
+  if (*segments == NULL)
+    return !JSON_NODE_HOLDS_NULL (node);
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    JsonNode *member = json_object_get_member (json_node_get_object (node),
+        *segments);
+
+    return member && node_holds_path (member, segments + 1);
+  }
+  if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *array = json_node_get_array (node);
+
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      if (node_holds_path (json_array_get_element (array, i), segments))
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Warns, once a run, about the url-fields paths that none of the first
+ * page's events holds: most often a typo, which would leave the URLs as
+ * they are without a word. Only the first page with events is looked at,
+ * so that the check costs one page whatever the listing's length; a field
+ * that only later events hold is warned about too, and the warning says
+ * what was looked at. */
+static void
+gst_synapse_gt_src_check_url_fields (GstSynapseGtSrc * self, SynapsePage * page)
+{
+  g_autoptr (JsonArray) events = synapse_page_dup_items (page);
+  g_auto (GStrv) fields = g_steal_pointer (&self->run_url_fields);
+  g_autoptr (GString) missing = g_string_new (NULL);
+  guint n_missing = 0;
+
+  for (guint f = 0; fields[f]; f++) {
+    g_auto (GStrv) segments = g_strsplit (fields[f], ".", -1);
+    gboolean held = FALSE;
+
+    for (guint i = 0; !held && i < json_array_get_length (events); i++)
+      held = node_holds_path (json_array_get_element (events, i), segments);
+    if (!held)
+      g_string_append_printf (missing, "%s\"%s\"", n_missing++ ? ", " : "",
+          fields[f]);
+  }
+  if (n_missing > 0)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("None of the %u events of the first page has the url-fields %s %s: "
+            "check the url-fields property for a typo (the events that do "
+            "have %s still get their URLs converted).",
+            json_array_get_length (events), n_missing > 1 ? "paths" : "path",
+            missing->str, n_missing > 1 ? "them" : "it"), (NULL));
+}
+
 /* Makes the next page the current one; EOS at the end of the listing. */
 static GstFlowReturn
 gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
@@ -1252,6 +1393,8 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
   self->page = page;
   self->page_index = 0;
   self->page_downloaded = self->download == NULL;
+  if (self->run_url_fields && synapse_page_get_n_items (page) > 0)
+    gst_synapse_gt_src_check_url_fields (self, page);
   gst_synapse_gt_src_post_page (self, synapse_page_get_n_items (page));
   if (self->page_downloaded)
     gst_synapse_gt_src_end_request (self);

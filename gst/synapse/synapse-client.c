@@ -72,6 +72,7 @@ struct _SynapseClient
   char *ca_file;
   guint64 max_response_size;
   guint64 chunk_size;
+  guint64 prefetch_bytes;
 
   /* Made on first use with the settings above; dropped when one of them
    * changes (libsoup wants a session configured before its first request),
@@ -100,6 +101,7 @@ enum
   PROP_CA_FILE,
   PROP_MAX_RESPONSE_SIZE,
   PROP_CHUNK_SIZE,
+  PROP_PREFETCH_BYTES,
   N_PROPS
 };
 
@@ -193,6 +195,9 @@ synapse_client_set_property (GObject * object, guint prop_id,
     case PROP_CHUNK_SIZE:
       self->chunk_size = g_value_get_uint64 (value);
       break;
+    case PROP_PREFETCH_BYTES:
+      self->prefetch_bytes = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -248,6 +253,9 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_CHUNK_SIZE:
       g_value_set_uint64 (value, self->chunk_size);
+      break;
+    case PROP_PREFETCH_BYTES:
+      g_value_set_uint64 (value, self->prefetch_bytes);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -457,6 +465,19 @@ synapse_client_class_init (SynapseClientClass * klass)
       G_MAXSIZE, SYNAPSE_DEFAULT_CHUNK_SIZE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SynapseClient:prefetch-bytes:
+   *
+   * The most bytes of pages a #SynapsePager made by this client holds
+   * ahead of the one being read (#SynapsePager:prefetch-bytes); one page
+   * is always requested ahead.
+   */
+  properties[PROP_PREFETCH_BYTES] =
+      g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
+      "Most bytes of pages pagers hold ahead of the one being read", 0,
+      G_MAXUINT64, SYNAPSE_DEFAULT_PREFETCH_BYTES,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -474,6 +495,7 @@ synapse_client_init (SynapseClient * self)
   self->ssl_strict = TRUE;
   self->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
   self->chunk_size = SYNAPSE_DEFAULT_CHUNK_SIZE;
+  self->prefetch_bytes = SYNAPSE_DEFAULT_PREFETCH_BYTES;
 }
 
 /**
@@ -584,6 +606,17 @@ synapse_client_get_default_prefetch (SynapseClient * self)
   prefetch = self->prefetch;
   g_mutex_unlock (&self->lock);
   return prefetch;
+}
+
+guint64
+synapse_client_get_default_prefetch_bytes (SynapseClient * self)
+{
+  guint64 prefetch_bytes;
+
+  g_mutex_lock (&self->lock);
+  prefetch_bytes = self->prefetch_bytes;
+  g_mutex_unlock (&self->lock);
+  return prefetch_bytes;
 }
 
 static gboolean

@@ -18,7 +18,25 @@
  * to it, and no page past the last one (by the first page's count) is
  * asked for. With a prefetch of 1 it walks the pages strictly one after
  * another. Memory holds at most the page being read and the pages being
- * fetched ahead, however long the listing.
+ * fetched ahead, however long the listing, and the pages ahead hold no
+ * more than #SynapsePager:prefetch-bytes (one is always requested, so that
+ * the walk goes on).
+ *
+ * A walk never goes on forever, whatever the backend's links say. It ends
+ * with a %SYNAPSE_CLIENT_ERROR_PROTOCOL error that says what the backend
+ * did when a `next` link leads to a page this walk has visited (links that
+ * go round in a circle, by page number or by cursor), when the pages hold
+ * more results than the first page's `count`, when a page past the last
+ * one that count fills (at the first page's size) links on, and when 3
+ * empty pages in a row still link on: Django REST Framework never sends
+ * one, so a few are tolerated from a backend that filters after paging,
+ * at the cost of 3 requests. The count is the first page's: a listing that
+ * grows while it is walked can fail with that error rather than hand out
+ * results twice. The results before the misstep are handed out, each once
+ * (a page whose results go past the count is not); then every call fails
+ * with that error, without a request. Visited pages are kept as 64-bit
+ * hashes of their URLs (`page=1` and no `page` being one page), 16 bytes a
+ * page, however long the walk.
  *
  * A page that fails (after the client's retries) fails the call that
  * needed it; the next call asks for that page again.
@@ -33,6 +51,7 @@
 #include "synapse-page.h"
 #include "synapse-pager.h"
 #include "synapse-private.h"
+#include "synapse-walk-guard.h"
 
 /* A page requested ahead, filled in by a worker thread. */
 typedef struct
@@ -52,6 +71,7 @@ struct _SynapsePager
   SynapseClient *client;
   SynapseUrlConversion *conversion;
   guint prefetch;
+  guint64 prefetch_bytes;
   guint64 limit;                /* 0: every result */
 
   char *next_url;               /* the next page to ask for in sequence */
@@ -61,6 +81,8 @@ struct _SynapsePager
   guint pages_fetched;
   guint64 position;             /* results handed out */
   guint64 results_delivered;    /* results in the pages delivered */
+  SynapseWalkGuard guard;
+  GError *walk_error;           /* the backend's misstep that ended the walk */
 
   /* fetching ahead: pages `ahead_number` … `ahead_last` of `ahead_url` */
   GThreadPool *pool;
@@ -71,6 +93,8 @@ struct _SynapsePager
   char *ahead_url;
   guint ahead_number;
   guint ahead_last;
+  gsize page_bytes;             /* the largest page seen: what one in
+                                 * flight is expected to cost */
 };
 
 G_DEFINE_FINAL_TYPE (SynapsePager, synapse_pager, G_TYPE_OBJECT);
@@ -80,6 +104,7 @@ enum
   PROP_0,
   PROP_PREFETCH,
   PROP_LIMIT,
+  PROP_PREFETCH_BYTES,
   N_PROPS
 };
 
@@ -139,6 +164,8 @@ synapse_pager_finalize (GObject * object)
   g_clear_object (&self->conversion);
   g_free (self->next_url);
   g_clear_pointer (&self->page, synapse_page_unref);
+  synapse_walk_guard_clear (&self->guard);
+  g_clear_error (&self->walk_error);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -158,6 +185,11 @@ synapse_pager_set_property (GObject * object, guint prop_id,
     case PROP_LIMIT:
       self->limit = g_value_get_uint64 (value);
       break;
+    case PROP_PREFETCH_BYTES:
+      g_mutex_lock (&self->lock);
+      self->prefetch_bytes = g_value_get_uint64 (value);
+      g_mutex_unlock (&self->lock);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -176,6 +208,11 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_LIMIT:
       g_value_set_uint64 (value, self->limit);
+      break;
+    case PROP_PREFETCH_BYTES:
+      g_mutex_lock (&self->lock);
+      g_value_set_uint64 (value, self->prefetch_bytes);
+      g_mutex_unlock (&self->lock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -215,6 +252,24 @@ synapse_pager_class_init (SynapsePagerClass * klass)
       "Most results handed out (0 = all); no page past them is requested",
       0, G_MAXUINT64, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SynapsePager:prefetch-bytes:
+   *
+   * The most bytes of pages held ahead of the one being read: the pages
+   * fetched but not handed out yet, by their size, and those in flight,
+   * by the size of the largest page seen so far. No page is requested
+   * ahead while one more would go over it, but one page is always
+   * requested ahead, so that a budget smaller than a page still walks
+   * on: 0 fetches one page ahead at a time. #SynapsePager:prefetch
+   * bounds the pages, this bounds their bytes; the default is the
+   * client's #SynapseClient:prefetch-bytes.
+   */
+  properties[PROP_PREFETCH_BYTES] =
+      g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
+      "Most bytes of pages held ahead of the one being read (one page is "
+      "always requested ahead)", 0, G_MAXUINT64, SYNAPSE_DEFAULT_PREFETCH_BYTES,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -223,6 +278,7 @@ synapse_pager_init (SynapsePager * self)
 {
   self->total_count = -1;
   self->prefetch = 1;
+  self->prefetch_bytes = SYNAPSE_DEFAULT_PREFETCH_BYTES;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->ahead);
@@ -266,11 +322,13 @@ synapse_pager_new (SynapseClient * client, const char *path,
       || SYNAPSE_IS_URL_CONVERSION (conversion), NULL);
 
   self = g_object_new (SYNAPSE_TYPE_PAGER, "prefetch",
-      synapse_client_get_default_prefetch (client), NULL);
+      synapse_client_get_default_prefetch (client), "prefetch-bytes",
+      synapse_client_get_default_prefetch_bytes (client), NULL);
   self->client = g_object_ref (client);
   self->conversion = conversion ? g_object_ref (conversion) : NULL;
   page_params = synapse_listing_params (client, params);
   self->next_url = synapse_client_build_url (client, path, page_params);
+  synapse_walk_guard_init (&self->guard, self->next_url);
   return self;
 }
 
@@ -332,13 +390,6 @@ check_page (SynapseJsonPage * scan, const char *url, char **next,
     synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
     return FALSE;
   }
-  /* a page that links to itself would be walked forever */
-  if (g_strcmp0 (*next, url) == 0) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "the page's \"next\" link points to the page itself");
-    g_clear_pointer (next, g_free);
-    return FALSE;
-  }
   return TRUE;
 }
 
@@ -369,6 +420,7 @@ synapse_fetch_page (SynapseClient * client, const char *url,
 
   page->next = next;
   page->count = scan.count;
+  page->size = g_bytes_get_size (body);
   if (conversion == NULL) {
     page->body = g_steal_pointer (&body);
     page->spans = g_steal_pointer (&scan.results);
@@ -434,6 +486,14 @@ url_with_page (const char *url, guint number)
   return g_string_free (out, FALSE);
 }
 
+/* Takes @size as a page's, for the estimate of those in flight; lock
+ * held. */
+static void
+note_page_size (SynapsePager * self, gsize size)
+{
+  self->page_bytes = MAX (self->page_bytes, size);
+}
+
 static void
 fetch_ahead (gpointer data, gpointer user_data)
 {
@@ -447,18 +507,37 @@ fetch_ahead (gpointer data, gpointer user_data)
   g_mutex_lock (&self->lock);
   fetch->error = error;
   fetch->done = TRUE;
+  note_page_size (self, fetch->result.size);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   fetch_unref (fetch);
 }
 
-/* Keeps `prefetch` pages requested, never past the last one. */
+/* The bytes held ahead: the pages fetched by their size, those in flight
+ * by the largest page seen; lock held. */
+static guint64
+ahead_bytes (SynapsePager * self)
+{
+  guint64 bytes = 0;
+
+  for (GList * l = self->ahead.head; l; l = l->next) {
+    Fetch *fetch = l->data;
+
+    bytes += fetch->done ? fetch->result.size : self->page_bytes;
+  }
+  return bytes;
+}
+
+/* Keeps `prefetch` pages requested, never past the last one, and no more
+ * than `prefetch-bytes` can hold; but always one, so the walk goes on. */
 static void
 synapse_pager_top_up (SynapsePager * self)
 {
   g_mutex_lock (&self->lock);
   while (self->ahead_url && self->ahead.length < self->prefetch
-      && self->ahead_number <= self->ahead_last) {
+      && self->ahead_number <= self->ahead_last
+      && (self->ahead.length == 0
+          || ahead_bytes (self) + self->page_bytes <= self->prefetch_bytes)) {
     Fetch *fetch = g_new0 (Fetch, 1);
 
     g_atomic_ref_count_init (&fetch->ref_count);
@@ -478,8 +557,8 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
 {
   guint number;
 
-  if (self->prefetch < 2 || first->next == NULL || first->count <= 0
-      || n_results == 0)
+  if (self->prefetch < 2 || first->next == NULL
+      || synapse_walk_guard_get_last_page (&self->guard) == 0)
     return;
   number = page_number_of (first->next);
   if (number < 2)
@@ -493,9 +572,8 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   g_mutex_lock (&self->lock);
   self->ahead_url = g_strdup (first->next);
   self->ahead_number = number;
-  /* the page that holds the last result wanted: no request goes past it
-   * (a page with a `next` link is a full one) */
-  self->ahead_last = 1 + (first->count - 1) / n_results;
+  /* the page that holds the last result wanted: no request goes past it */
+  self->ahead_last = synapse_walk_guard_get_last_page (&self->guard);
   if (self->limit)
     self->ahead_last = MIN (self->ahead_last, 1 + (self->limit - 1)
         / n_results);
@@ -538,13 +616,13 @@ wait_for_fetch (SynapsePager * self, Fetch * fetch,
   return TRUE;
 }
 
-/* Takes the next page requested ahead into @result. */
+/* Takes the next page requested ahead into @result, with the URL it came
+ * from and its number. */
 static gboolean
-take_ahead (SynapsePager * self, SynapseFetchedPage * result,
-    GCancellable * cancellable, GError ** error)
+take_ahead (SynapsePager * self, SynapseFetchedPage * result, char **url,
+    guint * number, GCancellable * cancellable, GError ** error)
 {
   Fetch *fetch = g_queue_peek_head (&self->ahead);
-  guint linked;
 
   if (!wait_for_fetch (self, fetch, cancellable, error))
     return FALSE;
@@ -564,19 +642,61 @@ take_ahead (SynapsePager * self, SynapseFetchedPage * result,
 
   *result = fetch->result;
   memset (&fetch->result, 0, sizeof fetch->result);
-  linked = result->next ? page_number_of (result->next) : 0;
-  if (result->next == NULL) {
+  *url = g_strdup (fetch->url);
+  *number = fetch->number;
+  fetch_unref (fetch);
+  return TRUE;
+}
+
+/* Ends the walk on @error (taken), the backend's misstep: every later
+ * call fails with it, without a request. */
+static void
+synapse_pager_end_walk (SynapsePager * self, GError * error)
+{
+  synapse_pager_stop_ahead (self);
+  g_clear_pointer (&self->next_url, g_free);
+  g_clear_error (&self->walk_error);
+  self->walk_error = error;
+}
+
+/* Goes on from @page of @n_results, fetched from @url (page @number of
+ * those fetched ahead, 0 for one fetched in sequence), when its `next`
+ * link may be followed. */
+static void
+synapse_pager_follow (SynapsePager * self, const char *url, guint number,
+    const SynapseFetchedPage * page, guint n_results)
+{
+  GError *walk_error = NULL;
+  g_autofree char *expected = NULL;
+
+  if (page->next == NULL) {
     /* the last page: what was asked past it is not needed */
     synapse_pager_stop_ahead (self);
-  } else if (linked != fetch->number + 1 || fetch->number >= self->ahead_last) {
+    return;
+  }
+  if (!synapse_walk_guard_check_next (&self->guard, url, page->next,
+          &walk_error)) {
+    /* this page's results still go out; the next call fails */
+    synapse_pager_end_walk (self, walk_error);
+    return;
+  }
+
+  if (number == 0) {
+    self->next_url = g_strdup (page->next);
+    if (self->pages_fetched == 1)
+      synapse_pager_maybe_start_ahead (self, page, n_results);
+    return;
+  }
+  /* a page fetched ahead is only used when the page before it links to
+   * it, the very URL */
+  expected = url_with_page (self->ahead_url, number + 1);
+  if (number >= self->ahead_last || strcmp (page->next, expected) != 0) {
     /* the links no longer match the count: follow them one by one */
     synapse_pager_stop_ahead (self);
-    self->next_url = g_strdup (result->next);
+    self->next_url = g_strdup (page->next);
   } else {
     synapse_pager_top_up (self);
   }
-  fetch_unref (fetch);
-  return TRUE;
 }
 
 /* Keeps the first @keep results of @page. */
@@ -602,31 +722,47 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
     GError ** error)
 {
   SynapseFetchedPage result = { 0 };
+  g_autofree char *url = NULL;
+  guint number = 0;
+  GError *walk_error = NULL;
   SynapsePage *page;
   guint n_results;
 
   if (self->limit && self->results_delivered >= self->limit)
     return NULL;
+  if (self->walk_error) {
+    g_propagate_error (error, g_error_copy (self->walk_error));
+    return NULL;
+  }
   if (!g_queue_is_empty (&self->ahead)) {
-    if (!take_ahead (self, &result, cancellable, error))
+    if (!take_ahead (self, &result, &url, &number, cancellable, error))
       return NULL;
   } else if (self->next_url) {
     if (!synapse_fetch_page (self->client, self->next_url, self->conversion,
             &result, cancellable, error))
       return NULL;
-    g_free (self->next_url);
-    self->next_url = g_strdup (result.next);
+    url = g_steal_pointer (&self->next_url);
+    g_mutex_lock (&self->lock);
+    note_page_size (self, result.size);
+    g_mutex_unlock (&self->lock);
   } else {
     return NULL;
   }
 
   n_results = result.spans ? result.spans->len
       : json_array_get_length (result.items);
-  if (self->pages_fetched == 0) {
-    self->total_count = result.count;
-    synapse_pager_maybe_start_ahead (self, &result, n_results);
+  if (!synapse_walk_guard_check_page (&self->guard, url, result.count,
+          n_results, &walk_error)) {
+    synapse_pager_end_walk (self, walk_error);
+    g_propagate_error (error, g_error_copy (walk_error));
+    synapse_fetched_page_clear (&result);
+    return NULL;
   }
+  if (self->pages_fetched == 0)
+    self->total_count = result.count;
   self->pages_fetched++;
+  synapse_pager_follow (self, url, number, &result, n_results);
+
   if (self->limit && self->results_delivered + n_results > self->limit)
     truncate_results (&result, self->limit - self->results_delivered);
   n_results = MIN (n_results, self->limit ? self->limit
@@ -985,4 +1121,20 @@ synapse_pager_set_limit (SynapsePager * self, guint64 limit)
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
 
   g_object_set (self, "limit", limit, NULL);
+}
+
+/**
+ * synapse_pager_set_prefetch_bytes:
+ * @self: a #SynapsePager
+ * @prefetch_bytes: the most bytes of pages held ahead
+ *
+ * Sets #SynapsePager:prefetch-bytes. It takes effect at the next page
+ * requested ahead.
+ */
+void
+synapse_pager_set_prefetch_bytes (SynapsePager * self, guint64 prefetch_bytes)
+{
+  g_return_if_fail (SYNAPSE_IS_PAGER (self));
+
+  g_object_set (self, "prefetch-bytes", prefetch_bytes, NULL);
 }

@@ -80,4 +80,7 @@ SYNAPSE_API void synapse_pager_set_prefetch (SynapsePager * self,
 SYNAPSE_API void synapse_pager_set_limit (SynapsePager * self,
     guint64 limit);
 
+SYNAPSE_API void synapse_pager_set_prefetch_bytes (SynapsePager * self,
+    guint64 prefetch_bytes);
+
 G_END_DECLS

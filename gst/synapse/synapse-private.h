@@ -84,6 +84,7 @@ typedef struct
   JsonArray *items;
   gint64 count;                 /* -1 when the backend gave none */
   char *next;                   /* absolute, or NULL on the last page */
+  gsize size;                   /* bytes of the body as it arrived */
 } SynapseFetchedPage;
 
 void synapse_fetched_page_clear (SynapseFetchedPage * page);
@@ -104,6 +105,15 @@ SynapsePage *synapse_page_new_items (JsonArray * items, guint number,
 SynapsePage *synapse_page_new_rest (SynapsePage * page, guint first);
 
 guint synapse_client_get_default_prefetch (SynapseClient * self);
+
+/* What pagers hold ahead by default: large enough that ordinary pages
+ * (100 events of a few KiB, well under a MiB) get the whole prefetch,
+ * small enough that pages of tens of MiB are held one or two ahead rather
+ * than `prefetch` of them; one page of the largest response the client
+ * takes by default (#SynapseClient:max-response-size). */
+#define SYNAPSE_DEFAULT_PREFETCH_BYTES (64 * 1024 * 1024)
+
+guint64 synapse_client_get_default_prefetch_bytes (SynapseClient * self);
 
 /* Sets @error to a PROTOCOL error naming the request. */
 void synapse_set_protocol_error (GError ** error, const char *method,

@@ -254,6 +254,8 @@ void stb_fault_truncate (SoupServerMessage * msg, gsize bytes);
 void stb_fault_cut_response (SynapseTestBackend * self,
     SoupServerMessage * msg, gsize bytes);
 void stb_close_connection (SoupServerMessage * msg);
+void stb_fault_relink (SoupServerMessage * msg,
+    const SynapseTestFault * fault);
 char *stb_fault_to_string (const SynapseTestFault * fault);
 
 G_END_DECLS

@@ -7,7 +7,7 @@
  * request-body watch) → handler (body read: fault or routing) → optional
  * pause (latency, DELAY, STALL: a timeout on the server's context unpauses,
  * so concurrent requests never wait for each other) → delivery (where
- * TRUNCATE, CUT_RESPONSE and DROP_RESPONSE bend the answer).
+ * TRUNCATE, CUT_RESPONSE, DROP_RESPONSE and RELINK bend the answer).
  */
 
 #include "synapse-test-backend-private.h"
@@ -627,6 +627,9 @@ deliver (SynapseTestBackend * self, SoupServerMessage * msg,
     switch (req->fault.kind) {
       case SYNAPSE_TEST_FAULT_TRUNCATE:
         stb_fault_truncate (msg, req->fault.bytes);
+        break;
+      case SYNAPSE_TEST_FAULT_RELINK:
+        stb_fault_relink (msg, &req->fault);
         break;
       case SYNAPSE_TEST_FAULT_CUT_RESPONSE:
         request_answered (self, msg, req, 0);

@@ -90,6 +90,7 @@ typedef enum
   SYNAPSE_TEST_FAULT_DROP_RESPONSE,     /* process the request normally (e.g. store the chunk), then close the connection without any reply */
   SYNAPSE_TEST_FAULT_STALL,     /* never answer (until `ms` passes if ms > 0, then handle and answer normally; or until the backend stops) */
   SYNAPSE_TEST_FAULT_DELAY,     /* answer normally after `ms` (on top of the latency) */
+  SYNAPSE_TEST_FAULT_RELINK,    /* handle normally, then rewrite the page (a 200 answer): its `next`, `count` and `results` as the fault's `next`, `count`, `results` say */
 } SynapseTestFaultKind;
 
 /**
@@ -112,6 +113,13 @@ typedef struct
   const char *body;             /* STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
   gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST */
   guint ms;                     /* STALL, DELAY */
+  /* RELINK; NULL leaves the member as it is.  `next`: "null", or
+   * "K=V[&K=V…]": the request's own URL with each parameter K set to V
+   * (added when missing); V "+1" is the request's value plus one (a
+   * missing one counts as 1), so "cursor=+1" links on forever */
+  const char *next;
+  const char *count;            /* RELINK: a whole number, or "none" to drop it */
+  const char *results;          /* RELINK: keep the first N results */
 } SynapseTestFault;
 
 /* Adds a fault (copied); returns its id (> 0). */
@@ -133,8 +141,9 @@ void synapse_test_backend_clear_faults (SynapseTestBackend * self);
  *   "drop-response method=PUT"   "stall ms=5000"   "delay ms=200 skip=1"
  * Words are split like a shell does (quote a body with spaces:
  * body='{"detail": "busy"}').  Keys: status, method, path, query, skip,
- * times, retry-after, body, bytes, ms; kinds: status (implied by status=N),
- * cut-response, truncate, cut-request, drop-response, stall, delay.  On
+ * times, retry-after, body, bytes, ms, next, count, results; kinds: status
+ * (implied by status=N), cut-response, truncate, cut-request, drop-response,
+ * stall, delay, relink (e.g. "relink query=page=3 next=page=2").  On
  * success the strings of @fault are newly allocated: release them with
  * synapse_test_fault_clear(). */
 gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,

@@ -24,6 +24,7 @@ static const struct
   {"drop-response", SYNAPSE_TEST_FAULT_DROP_RESPONSE},
   {"stall", SYNAPSE_TEST_FAULT_STALL},
   {"delay", SYNAPSE_TEST_FAULT_DELAY},
+  {"relink", SYNAPSE_TEST_FAULT_RELINK},
 };
 
 void
@@ -33,6 +34,9 @@ synapse_test_fault_clear (SynapseTestFault * fault)
   g_free ((char *) fault->path);
   g_free ((char *) fault->query);
   g_free ((char *) fault->body);
+  g_free ((char *) fault->next);
+  g_free ((char *) fault->count);
+  g_free ((char *) fault->results);
   memset (fault, 0, sizeof (*fault));
 }
 
@@ -56,13 +60,37 @@ set_string (const char **field, const char *value)
   *field = *value ? g_strdup (value) : NULL;
 }
 
+/* A RELINK value: next "null" or K=V[&K=V…], count a whole number or
+ * "none", results a whole number. */
+static gboolean
+parse_relink_value (const char *key, const char *value, GError ** error)
+{
+  gboolean valid = TRUE;
+  gint64 n;
+
+  if (!strcmp (key, "next")) {
+    g_auto (GStrv) params = g_strsplit (value, "&", -1);
+
+    valid = params[0] != NULL;
+    for (guint i = 0; valid && params[i] && strcmp (value, "null"); i++)
+      valid = strchr (params[i], '=') != NULL && params[i][0] != '=';
+  } else if (strcmp (key, "count") != 0 || strcmp (value, "none") != 0) {
+    valid = g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &n, NULL);
+  }
+  if (!valid)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid fault spec: %s=%s (next=null or K=V[&K=V…], count=N or "
+        "none, results=N)", key, value);
+  return valid;
+}
+
 gboolean
 synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
     GError ** error)
 {
   g_auto (SynapseTestFault) f = { 0, };
   g_auto (GStrv) argv = NULL;
-  gboolean have_kind = FALSE, have_status = FALSE;
+  gboolean have_kind = FALSE, have_status = FALSE, relinks;
   int argc;
 
   g_return_val_if_fail (spec != NULL, FALSE);
@@ -93,7 +121,7 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
             "Invalid fault spec: \"%s\" is not a fault kind, or a second "
             "one (status, cut-response, truncate, cut-request, "
-            "drop-response, stall, delay)", word);
+            "drop-response, stall, delay, relink)", word);
         return FALSE;
       }
       f.kind = kinds[k].kind;
@@ -139,10 +167,17 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
       if (!parse_number (key, value, 0, G_MAXSSIZE, &n, error))
         return FALSE;
       f.bytes = n;
+    } else if (!strcmp (key, "next") || !strcmp (key, "count")
+        || !strcmp (key, "results")) {
+      if (!parse_relink_value (key, value, error))
+        return FALSE;
+      set_string (key[0] == 'n' ? &f.next : key[0] == 'c' ? &f.count
+          : &f.results, value);
     } else {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
           "Invalid fault spec: unknown key \"%s\" (status, method, path, "
-          "query, skip, times, retry-after, body, bytes, ms)", key);
+          "query, skip, times, retry-after, body, bytes, ms, next, count, "
+          "results)", key);
       return FALSE;
     }
   }
@@ -160,6 +195,13 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "Invalid fault spec \"%s\": status=N goes with status faults only",
         spec);
+    return FALSE;
+  }
+  relinks = f.next || f.count || f.results;
+  if ((f.kind == SYNAPSE_TEST_FAULT_RELINK) != relinks) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid fault spec \"%s\": relink takes next=, count= or "
+        "results=, and they go with relink only", spec);
     return FALSE;
   }
 
@@ -220,6 +262,12 @@ stb_fault_to_string (const SynapseTestFault * fault)
     g_string_append_printf (s, " times=%u", fault->times);
   if (fault->body)
     append_value (s, "body", fault->body);
+  if (fault->next)
+    append_value (s, "next", fault->next);
+  if (fault->count)
+    append_value (s, "count", fault->count);
+  if (fault->results)
+    append_value (s, "results", fault->results);
   return g_string_free (s, FALSE);
 }
 
@@ -231,6 +279,9 @@ stb_fault_copy (SynapseTestFault * dest, const SynapseTestFault * src)
   dest->path = g_strdup (src->path);
   dest->query = g_strdup (src->query);
   dest->body = g_strdup (src->body);
+  dest->next = g_strdup (src->next);
+  dest->count = g_strdup (src->count);
+  dest->results = g_strdup (src->results);
 }
 
 StbFault *
@@ -431,4 +482,118 @@ stb_fault_cut_response (SynapseTestBackend * self, SoupServerMessage * msg,
       (cut->stream), g_bytes_get_data (cut->data, NULL),
       g_bytes_get_size (cut->data), G_PRIORITY_DEFAULT, self->io_cancellable,
       cut_write_done, cut);
+}
+
+/* @query (raw, or NULL) with the parameter @key set to @value ("+1": its
+ * value plus one, a missing one counting as 1), added when missing. */
+static char *
+query_with (const char *query, const char *key, const char *value)
+{
+  g_auto (GStrv) params = g_strsplit (query ? query : "", "&", -1);
+  g_autofree char *prefix = g_strconcat (key, "=", NULL);
+  g_autofree char *set = NULL;
+  gint64 old = 1;
+  GString *out = g_string_new (NULL);
+  gboolean placed = FALSE;
+
+  for (guint i = 0; params[i]; i++) {
+    if (g_str_has_prefix (params[i], prefix))
+      stb_parse_int (params[i] + strlen (prefix), &old);
+  }
+  set = !strcmp (value, "+1")
+      ? g_strdup_printf ("%s%" G_GINT64_FORMAT, prefix, old + 1)
+      : g_strconcat (prefix, value, NULL);
+  for (guint i = 0; params[i]; i++) {
+    const char *param = params[i];
+
+    if (*param == '\0')
+      continue;
+    if (g_str_has_prefix (param, prefix)) {
+      if (placed)
+        continue;
+      param = set;
+      placed = TRUE;
+    }
+    g_string_append_printf (out, "%s%s", out->len ? "&" : "", param);
+  }
+  if (!placed)
+    g_string_append_printf (out, "%s%s", out->len ? "&" : "", set);
+  return g_string_free (out, FALSE);
+}
+
+/* The request's own URL with the parameters of @next set. */
+static char *
+relinked_url (SoupServerMessage * msg, const char *next)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_auto (GStrv) params = g_strsplit (next, "&", -1);
+  g_autofree char *query = g_strdup (g_uri_get_query (uri));
+
+  for (guint i = 0; params[i]; i++) {
+    const char *eq = strchr (params[i], '=');
+    g_autofree char *key = g_strndup (params[i], eq - params[i]);
+    char *changed = query_with (query, key, eq + 1);
+
+    g_free (query);
+    query = changed;
+  }
+  return g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL,
+      g_uri_get_host (uri), g_uri_get_port (uri), g_uri_get_path (uri),
+      query, NULL);
+}
+
+/* RELINK: the page answered, rewritten as the fault says.  Through
+ * json-glib: numbers in the results may come out in another (equal) form,
+ * so byte-exact tests do without this fault. */
+void
+stb_fault_relink (SoupServerMessage * msg, const SynapseTestFault * fault)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autoptr (GBytes) full = soup_message_body_flatten (body);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *page;
+  gsize length;
+  char *text;
+
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_OK
+      || !json_parser_load_from_data (parser, g_bytes_get_data (full, NULL),
+          g_bytes_get_size (full), NULL))
+    return;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  page = json_node_get_object (root);
+
+  if (fault->next && !strcmp (fault->next, "null")) {
+    json_object_set_null_member (page, "next");
+  } else if (fault->next) {
+    g_autofree char *link = relinked_url (msg, fault->next);
+
+    json_object_set_string_member (page, "next", link);
+  }
+  if (fault->count && !strcmp (fault->count, "none")) {
+    json_object_remove_member (page, "count");
+  } else if (fault->count) {
+    gint64 count = 0;
+
+    stb_parse_int (fault->count, &count);
+    json_object_set_int_member (page, "count", count);
+  }
+  if (fault->results && json_object_has_member (page, "results")) {
+    JsonArray *results = json_object_get_array_member (page, "results");
+    gint64 keep = 0;
+
+    stb_parse_int (fault->results, &keep);
+    while (json_array_get_length (results) > (guint64) keep)
+      json_array_remove_element (results, json_array_get_length (results)
+          - 1);
+  }
+
+  text = json_to_string (root, FALSE);
+  length = strlen (text);
+  soup_message_body_truncate (body);
+  soup_message_body_append (body, SOUP_MEMORY_TAKE, text, length);
+  soup_message_headers_set_content_length
+      (soup_server_message_get_response_headers (msg), length);
 }

@@ -928,6 +928,54 @@ test_control_endpoints (Fixture * f, gconstpointer data)
       ==, 1);
 }
 
+static void
+test_fault_relink (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (JsonNode) plain = NULL;
+  g_autoptr (JsonNode) cursor = NULL;
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (GArray) plain_ids = NULL;
+  g_autofree char *page_2 = NULL;
+  g_autofree char *cursor_4 = NULL;
+  JsonObject *page;
+
+  synapse_test_backend_add_fault_spec (f->backend, "relink "
+      "path=sdk/ground_truth_events/ query=page=3 next=page=2 count=35 "
+      "results=4", &error);
+  g_assert_no_error (error);
+  synapse_test_backend_add_fault_spec (f->backend, "relink query=cursor= "
+      "next=cursor=+1 count=none", &error);
+  g_assert_no_error (error);
+
+  /* page 3 links back to page 2, counts 35 and holds its first 4 results */
+  node = get_json (f, "sdk/ground_truth_events/?page_size=10&page=3", 200);
+  plain = get_json (f, "sdk/ground_truth_events/?page_size=10&page=4", 200);
+  page = json_node_get_object (node);
+  page_2 = g_strconcat (f->url, "sdk/ground_truth_events/?page_size=10&page=2",
+      NULL);
+  g_assert_cmpstr (json_object_get_string_member (page, "next"), ==, page_2);
+  g_assert_cmpint (json_object_get_int_member (page, "count"), ==, 35);
+  ids = result_ids (node);
+  g_assert_cmpuint (ids->len, ==, 4);
+  g_assert_cmpint (g_array_index (ids, gint64, 0), ==, 21);
+  /* the pages it does not match are as they were */
+  plain_ids = result_ids (plain);
+  g_assert_cmpuint (plain_ids->len, ==, 10);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (plain),
+          "count"), ==, 750);
+
+  /* "+1" links on forever, from whatever the request said; no count */
+  cursor = get_json (f, "sdk/ground_truth_events/?cursor=3&page_size=5", 200);
+  cursor_4 = g_strconcat (f->url, "sdk/ground_truth_events/?cursor=4"
+      "&page_size=5", NULL);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object
+          (cursor), "next"), ==, cursor_4);
+  g_assert_false (json_object_has_member (json_node_get_object (cursor),
+          "count"));
+}
+
 /* ------------------------------------------------------------ fault specs */
 
 static void
@@ -973,6 +1021,27 @@ test_fault_parse (void)
   g_assert_false (synapse_test_fault_parse ("truncate stall", &fault, &error));
   g_clear_error (&error);
   g_assert_false (synapse_test_fault_parse ("status", &fault, &error));
+  g_clear_error (&error);
+
+  g_assert_true (synapse_test_fault_parse ("relink next='cursor=b&page=3' "
+          "count=none results=0", &fault, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_RELINK);
+  g_assert_cmpstr (fault.next, ==, "cursor=b&page=3");
+  g_assert_cmpstr (fault.count, ==, "none");
+  g_assert_cmpstr (fault.results, ==, "0");
+  synapse_test_fault_clear (&fault);
+  g_assert_true (synapse_test_fault_parse ("relink next=null", &fault, &error));
+  synapse_test_fault_clear (&fault);
+  g_assert_false (synapse_test_fault_parse ("relink", &fault, &error));
+  g_clear_error (&error);
+  g_assert_false (synapse_test_fault_parse ("relink next=page", &fault,
+          &error));
+  g_clear_error (&error);
+  g_assert_false (synapse_test_fault_parse ("relink count=-2", &fault, &error));
+  g_clear_error (&error);
+  g_assert_false (synapse_test_fault_parse ("delay ms=5 results=1", &fault,
+          &error));
   g_clear_error (&error);
 }
 
@@ -1022,6 +1091,7 @@ main (int argc, char **argv)
   ADD ("faults/status", test_fault_status);
   ADD ("faults/cut-truncate-drop", test_fault_cut_and_truncate);
   ADD ("faults/stall-and-delay", test_fault_stall_and_delay);
+  ADD ("faults/relink", test_fault_relink);
   ADD ("latency-is-concurrent", test_latency_is_concurrent);
   ADD ("uploads/upload-and-create-model", test_upload_and_create_model);
   ADD ("uploads/faults", test_upload_faults);

@@ -465,6 +465,53 @@ test_prefetch_keeps_order (Fixture * f, gconstpointer data)
   g_assert_cmpuint (count_listings (f), ==, 11);
 }
 
+/* Counts, as each page goes out, the pages requested beyond it. */
+typedef struct
+{
+  Fixture *f;
+  guint pages;
+  guint most_ahead;
+} AheadCount;
+
+static GstPadProbeReturn
+count_ahead (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  AheadCount *count = data;
+  guint requests = count_listings (count->f);
+
+  /* the element pushes each page as one buffer list */
+  count->pages++;
+  if (requests > count->pages)
+    count->most_ahead = MAX (count->most_ahead, requests - count->pages);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
+{
+  /* pages of about 3 KB, and room for less than one */
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "page-size=5 prefetch=8 prefetch-bytes=1000");
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (get_src (pipeline),
+      "src");
+  AheadCount count = {.f = f };
+  g_autoptr (JsonArray) got = NULL;
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+
+  /* requests sent at once all reach the backend before any is answered */
+  synapse_test_backend_set_latency (f->backend, 50);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER_LIST, count_ahead,
+      &count, NULL);
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  g_assert_cmpuint (count.pages, ==, 15);
+  /* one page ahead at most, whatever the prefetch */
+  g_assert_cmpuint (count.most_ahead, <=, 1);
+  g_assert_cmpuint (count_listings (f), ==, 15);
+}
+
 /* --- filters ------------------------------------------------------------ */
 
 static void
@@ -600,11 +647,12 @@ test_extra_params_types (Fixture * f, gconstpointer data)
 
 /* --- settings refused at start ------------------------------------------ */
 
+/* Going to PAUSED fails with a SETTINGS error that says @message_part,
+ * before any request. */
 static void
-assert_refused_at_start (Fixture * f, const gchar * props,
+assert_pipeline_refused (Fixture * f, GstElement * pipeline,
     const gchar * message_part)
 {
-  g_autoptr (GstElement) pipeline = make_pipeline (f, props);
   g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
   g_autoptr (GstMessage) message = NULL;
   g_autoptr (GError) error = NULL;
@@ -623,10 +671,62 @@ assert_refused_at_start (Fixture * f, const gchar * props,
 }
 
 static void
+assert_refused_at_start (Fixture * f, const gchar * props,
+    const gchar * message_part)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, props);
+
+  assert_pipeline_refused (f, pipeline, message_part);
+}
+
+static void
 test_bad_dataset_versions (Fixture * f, gconstpointer data)
 {
+  /* empty items are mistakes too: only an unset property means every
+   * version */
+  const gchar *const empty_items[] = { "1,,2", ",", "  ", "3," };
+
   assert_refused_at_start (f, "dataset-versions=12,x3", "\"x3\"");
   assert_refused_at_start (f, "dataset-versions=\"1 2\"", "dataset-versions");
+  for (guint i = 0; i < G_N_ELEMENTS (empty_items); i++) {
+    g_autoptr (GstElement) pipeline = make_pipeline (f, NULL);
+
+    g_object_set (get_src (pipeline), "dataset-versions", empty_items[i], NULL);
+    assert_pipeline_refused (f, pipeline, "empty item");
+  }
+}
+
+static void
+test_empty_dataset_versions_mean_every_version (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "page-size=30");
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+  g_autoptr (JsonArray) got = NULL;
+  g_autoptr (GPtrArray) queries = NULL;
+
+  g_object_set (get_src (pipeline), "dataset-versions", "", NULL);
+  run_to_eos (pipeline);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  queries = listing_queries (f);
+  g_assert_null (strstr (queries->pdata[0], "ground_truth_dataset_versions"));
+}
+
+static void
+test_bad_url_prefix (Fixture * f, gconstpointer data)
+{
+  const gchar *const prefixes[] = {
+    "cdn.example.com/mirror", "/srv/mirror", "https:///mirror",
+    "mailto:someone@example.com",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++) {
+    g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
+
+    g_object_set (get_src (pipeline), "url-prefix", prefixes[i], NULL);
+    assert_pipeline_refused (f, pipeline, "url-prefix");
+  }
 }
 
 static void
@@ -852,6 +952,70 @@ test_prefix_then_download (Fixture * f, gconstpointer data)
   g_assert_cmpuint (media_requests, >=, 8);
 }
 
+/* The warnings a run to EOS posted. */
+static GPtrArray *
+run_for_warnings (GstElement * pipeline)
+{
+  g_autoptr (GPtrArray) messages = run_pipeline (pipeline);
+  GPtrArray *warnings =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+
+  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
+  for (guint i = 0; i < messages->len; i++) {
+    GError *warning = NULL;
+
+    if (GST_MESSAGE_TYPE (messages->pdata[i]) != GST_MESSAGE_WARNING)
+      continue;
+    gst_message_parse_warning (messages->pdata[i], &warning, NULL);
+    g_ptr_array_add (warnings, warning);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return warnings;
+}
+
+static void
+test_url_fields_never_matched_warn_once (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1 "
+      "page-size=10 url-prefix=https://cdn.example.com "
+      "url-fields=\"files, data_unit.file, labels\"");
+  g_autoptr (GPtrArray) warnings = run_for_warnings (pipeline);
+  g_autoptr (JsonArray) got = read_output (f);
+  const GError *warning;
+
+  /* one warning for the run, naming the paths no event of the first page
+   * has, and only those */
+  g_assert_cmpuint (warnings->len, ==, 1);
+  warning = warnings->pdata[0];
+  g_assert_error (warning, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  g_assert_nonnull (strstr (warning->message, "url-fields paths "
+          "\"data_unit.file\", \"labels\""));
+  g_assert_nonnull (strstr (warning->message, "10 events of the first page"));
+  g_assert_null (strstr (warning->message, "\"files\""));
+  /* the path that matches is still converted */
+  g_assert_cmpuint (json_array_get_length (got), ==, EVENTS_PER_VERSION);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member
+          (json_object_get_object_member (json_array_get_object_element (got,
+                      0), "files"), "image"), "https://cdn.example.com/"));
+}
+
+static void
+test_url_fields_that_match_say_nothing (Fixture * f, gconstpointer data)
+{
+  /* every path found, through the array of a field too */
+  g_autoptr (GstElement) converting = make_pipeline (f, "dataset-versions=1 "
+      "url-prefix=https://cdn.example.com "
+      "url-fields=\"files, data_unit.files, data.bbox\"");
+  /* without a conversion, url-fields is not used: nothing to check */
+  g_autoptr (GstElement) plain = make_pipeline (f, "dataset-versions=1 "
+      "url-fields=nothing.here");
+  g_autoptr (GPtrArray) converting_warnings = run_for_warnings (converting);
+  g_autoptr (GPtrArray) plain_warnings = run_for_warnings (plain);
+
+  g_assert_cmpuint (converting_warnings->len, ==, 0);
+  g_assert_cmpuint (plain_warnings->len, ==, 0);
+}
+
 /* --- faults ------------------------------------------------------------- */
 
 static void
@@ -914,6 +1078,103 @@ test_fault_503_with_prefetch (Fixture * f, gconstpointer data)
   run_to_eos (pipeline);
   got = read_output (f);
   assert_events_equal (got, want);
+}
+
+/* --- walks that would never end ------------------------------------------ */
+
+/* Streams the three versions, 5 events a page, with @props and the faults
+ * of @faults: the run must end with a READ error whose debug says @says,
+ * after the first @n_events events (each once), and the backend must have
+ * got between @min_requests and @max_requests pages. */
+static void
+assert_stream_refused (Fixture * f, const gchar * props,
+    const gchar * const *faults, guint n_events, guint min_requests,
+    guint max_requests, const gchar * says)
+{
+  g_autofree gchar *all_props = g_strconcat ("page-size=5 ", props, NULL);
+  g_autoptr (GstElement) pipeline = make_pipeline (f, all_props);
+  g_auto (PostedError) posted = { 0 };
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) all = expected_events (f, versions, 3);
+  g_autoptr (JsonArray) want = first_events (all, n_events);
+  g_autoptr (JsonArray) got = NULL;
+
+  for (guint i = 0; faults[i]; i++)
+    add_fault (f, faults[i]);
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  if (!strstr (posted.debug, says))
+    g_error ("\"%s\" does not say \"%s\"", posted.debug, says);
+  got = read_output (f);
+  assert_events_equal (got, want);
+  g_assert_cmpuint (count_listings (f), >=, min_requests);
+  g_assert_cmpuint (count_listings (f), <=, max_requests);
+}
+
+static const gchar *const page_cycle[] = {
+  "relink path=sdk/ground_truth_events/ query=page=3 next=page=2", NULL
+};
+
+static void
+test_cycle_by_page_number (Fixture * f, gconstpointer data)
+{
+  assert_stream_refused (f, "prefetch=1", page_cycle, 15, 3, 3,
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_cycle_by_page_number_prefetch (Fixture * f, gconstpointer data)
+{
+  /* pages 4 to 10 may have been asked for ahead, no more */
+  assert_stream_refused (f, "prefetch=8", page_cycle, 15, 3, 3 + 8,
+      "leads back to a page this walk has already visited");
+}
+
+/* cursors a → b → a; each cursor's page is the backend's next one, and
+ * there is no count, as with Django REST Framework's cursor pagination */
+static const gchar *const cursor_cycle[] = {
+  "relink query=cursor=b next='cursor=a&page=2' count=none",
+  "relink query=cursor=a next='cursor=b&page=3' count=none",
+  "relink path=sdk/ground_truth_events/ next='cursor=a&page=2' count=none",
+  NULL
+};
+
+static void
+test_cycle_by_cursor (Fixture * f, gconstpointer data)
+{
+  assert_stream_refused (f, "prefetch=1", cursor_cycle, 15, 3, 3,
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_cycle_by_cursor_prefetch (Fixture * f, gconstpointer data)
+{
+  assert_stream_refused (f, "prefetch=8", cursor_cycle, 15, 3, 3,
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_more_events_than_count (Fixture * f, gconstpointer data)
+{
+  const gchar *const faults[] = {
+    "relink path=sdk/ground_truth_events/ count=8", NULL
+  };
+
+  /* the second page brings 10 of 8: refused whole */
+  assert_stream_refused (f, "", faults, 5, 2, 2,
+      "hold 10 results, more than the 8 its first page counted");
+}
+
+static void
+test_endless_empty_pages (Fixture * f, gconstpointer data)
+{
+  const gchar *const faults[] = {
+    "relink query=cursor= next=cursor=+1 results=0",
+    "relink path=sdk/ground_truth_events/ next=cursor=+1", NULL
+  };
+
+  assert_stream_refused (f, "", faults, 5, 4, 4,
+      "3 pages in a row held no results, yet each linked on");
 }
 
 /* --- fatal errors ------------------------------------------------------- */
@@ -1287,6 +1548,7 @@ test_defaults_are_the_library_s (void)
   g_autoptr (GstElement) src =
       gst_object_ref_sink (gst_element_factory_make ("synapsegtsrc", NULL));
   guint timeout, retries, page_size, prefetch;
+  guint64 prefetch_bytes;
   gdouble factor, max;
   gboolean strict;
   gint project;
@@ -1296,17 +1558,20 @@ test_defaults_are_the_library_s (void)
   g_autoptr (SynapseClient) client = synapse_client_new ("http://h.test/",
       NULL);
   guint client_timeout, client_retries, client_page_size, client_prefetch;
+  guint64 client_prefetch_bytes;
   gdouble client_factor, client_max;
   gboolean client_strict;
 
   g_object_get (src, "timeout", &timeout, "retries", &retries,
       "retry-backoff-factor", &factor, "retry-backoff-max", &max,
       "ssl-strict", &strict, "page-size", &page_size, "prefetch", &prefetch,
-      "project", &project, "url-fields", &fields, "access-token", &token, NULL);
+      "prefetch-bytes", &prefetch_bytes, "project", &project, "url-fields",
+      &fields, "access-token", &token, NULL);
   g_object_get (client, "timeout", &client_timeout, "retries",
       &client_retries, "retry-backoff-factor", &client_factor,
       "retry-backoff-max", &client_max, "ssl-strict", &client_strict,
-      "page-size", &client_page_size, "prefetch", &client_prefetch, NULL);
+      "page-size", &client_page_size, "prefetch", &client_prefetch,
+      "prefetch-bytes", &client_prefetch_bytes, NULL);
   g_assert_cmpuint (timeout, ==, client_timeout);
   g_assert_cmpuint (retries, ==, client_retries);
   g_assert_cmpfloat (factor, ==, client_factor);
@@ -1314,6 +1579,7 @@ test_defaults_are_the_library_s (void)
   g_assert_cmpint (strict, ==, client_strict);
   g_assert_cmpuint (page_size, ==, client_page_size);
   g_assert_cmpuint (prefetch, ==, client_prefetch);
+  g_assert_cmpuint (prefetch_bytes, ==, client_prefetch_bytes);
   g_assert_cmpint (project, ==, -1);
   g_assert_cmpstr (fields, ==, "files");
   g_assert_null (token);
@@ -1366,6 +1632,8 @@ main (int argc, char **argv)
   ADD ("stream/empty-listing", test_empty_listing);
   ADD ("stream/restart-streams-again", test_restart_streams_again);
   ADD ("stream/prefetch-keeps-order", test_prefetch_keeps_order);
+  ADD ("stream/prefetch-bytes-bound-the-pages-ahead",
+      test_prefetch_bytes_bound_the_pages_ahead);
   ADD ("filter/versions-list", test_filter_versions_list);
   ADD ("filter/project", test_filter_project);
   ADD ("filter/data-type", test_filter_data_type_property);
@@ -1373,15 +1641,29 @@ main (int argc, char **argv)
   ADD ("filter/extra-params-types", test_extra_params_types);
   ADD ("settings/bad-dataset-versions", test_bad_dataset_versions);
   ADD ("settings/bad-extra-params", test_bad_extra_params);
+  ADD ("settings/empty-dataset-versions-mean-every-version",
+      test_empty_dataset_versions_mean_every_version);
+  ADD ("settings/bad-url-prefix", test_bad_url_prefix);
   ADD ("settings/missing-base-url", test_missing_base_url);
   ADD ("urls/url-prefix", test_url_prefix);
   ADD ("urls/download-dir", test_download_dir);
   ADD ("urls/convert-url-signal", test_convert_url_signal);
   ADD ("urls/prefix-then-download", test_prefix_then_download);
+  ADD ("urls/url-fields-never-matched-warn-once",
+      test_url_fields_never_matched_warn_once);
+  ADD ("urls/url-fields-that-match-say-nothing",
+      test_url_fields_that_match_say_nothing);
   ADD ("faults/503-on-page-3", test_fault_503_on_page_3);
   ADD ("faults/cut-response", test_fault_cut_response);
   ADD ("faults/truncated-page", test_fault_truncated_page);
   ADD ("faults/with-prefetch", test_fault_503_with_prefetch);
+  ADD ("walks/cycle-by-page-number", test_cycle_by_page_number);
+  ADD ("walks/cycle-by-page-number-prefetch",
+      test_cycle_by_page_number_prefetch);
+  ADD ("walks/cycle-by-cursor", test_cycle_by_cursor);
+  ADD ("walks/cycle-by-cursor-prefetch", test_cycle_by_cursor_prefetch);
+  ADD ("walks/more-events-than-count", test_more_events_than_count);
+  ADD ("walks/endless-empty-pages", test_endless_empty_pages);
   ADD ("errors/wrong-token-not-authorized", test_wrong_token_not_authorized);
   ADD ("errors/no-token-says-so", test_no_token_says_so);
   ADD ("errors/unknown-version", test_unknown_version);

@@ -644,6 +644,341 @@ test_raw_item_bytes_are_the_backend_bytes (Fixture * f, gconstpointer data)
   }
 }
 
+/* The walk guards: a backend whose pages would be walked forever. */
+
+#define EVENTS_PATH "sdk/ground_truth_events/"
+
+static void
+add_faults (Fixture * f, const char *const *specs)
+{
+  for (guint i = 0; specs[i]; i++) {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend,
+            specs[i], &error), >, 0);
+    g_assert_no_error (error);
+  }
+}
+
+/* The backend's events whose ids (1-based, over every version) are @first
+ * to @last. */
+static JsonArray *
+events_between (Fixture * f, guint first, guint last)
+{
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) all = backend_events (f, versions, 3);
+  JsonArray *some = json_array_new ();
+
+  for (guint id = first; id <= last; id++)
+    json_array_add_element (some, json_node_ref (json_array_get_element (all,
+                id - 1)));
+  return some;
+}
+
+/* Walks @pager page by page to its failure, which must be a PROTOCOL
+ * error that @says; the results handed out are @expected, and the backend
+ * got between @min_requests and @max_requests requests for pages. The
+ * walk stays failed, without another request. */
+static void
+assert_walk_refused (Fixture * f, SynapsePager * pager, JsonArray * expected,
+    guint min_requests, guint max_requests, const char *says)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) walked = json_array_new ();
+  JsonArray *page;
+  guint requests;
+
+  while ((page = synapse_pager_next_page (pager, NULL, &error))) {
+    for (guint i = 0; i < json_array_get_length (page); i++)
+      json_array_add_element (walked,
+          json_node_ref (json_array_get_element (page, i)));
+    json_array_unref (page);
+  }
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  if (strstr (error->message, says) == NULL)
+    g_error ("\"%s\" does not say \"%s\"", error->message, says);
+  /* what came before the backend's misstep, each once */
+  g_assert_true (json_arrays_equal (walked, expected));
+  requests = synapse_test_backend_count_requests (f->backend, EVENTS_PATH);
+  g_assert_cmpuint (requests, >=, min_requests);
+  g_assert_cmpuint (requests, <=, max_requests);
+
+  /* pages asked for ahead before the misstep may still arrive, but no
+   * call asks for more */
+  for (guint i = 0; i < 3; i++) {
+    g_clear_error (&error);
+    g_assert_null (synapse_pager_next (pager, NULL, &error));
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          EVENTS_PATH), <=, max_requests);
+}
+
+static SynapsePager *
+events_pager (Fixture * f, guint page_size)
+{
+  g_autoptr (JsonObject) params = json_object_new ();
+
+  json_object_set_int_member (params, "page_size", page_size);
+  return synapse_client_iter_ground_truth_events (f->client, params, NULL);
+}
+
+/* The most page requests a walk of @pages pages makes with the client's
+ * prefetch: those pages, and those requested ahead of the last. */
+static guint
+at_most (Fixture * f, guint pages)
+{
+  guint prefetch;
+
+  g_object_get (f->client, "prefetch", &prefetch, NULL);
+  return pages + (prefetch > 1 ? prefetch : 0);
+}
+
+static void
+test_walk_cycle_by_page_number (Fixture * f, gconstpointer data)
+{
+  const char *const faults[] = {
+    "relink path=" EVENTS_PATH " query=page=3 next=page=2", NULL
+  };
+  g_autoptr (SynapsePager) pager = events_pager (f, 10);
+  g_autoptr (JsonArray) expected = events_between (f, 1, 30);
+
+  /* pages 1 → 2 → 3 → 2 … */
+  add_faults (f, faults);
+  assert_walk_refused (f, pager, expected, 3, at_most (f, 3),
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_walk_cycle_to_the_first_page (Fixture * f, gconstpointer data)
+{
+  const char *const faults[] = {
+    "relink path=" EVENTS_PATH " query=page=2 next=page=1", NULL
+  };
+  g_autoptr (SynapsePager) pager = events_pager (f, 10);
+  g_autoptr (JsonArray) expected = events_between (f, 1, 20);
+
+  /* `page=1` is the first page, which was asked for without `page` */
+  add_faults (f, faults);
+  assert_walk_refused (f, pager, expected, 2, at_most (f, 2),
+      "leads back to a page this walk has already visited");
+}
+
+static void
+test_walk_cycle_by_cursor (Fixture * f, gconstpointer data)
+{
+  /* cursors a → b → a, each page the backend's next one, no count (as
+   * DRF's cursor pagination has none) */
+  const char *const faults[] = {
+    "relink query=cursor=b next='cursor=a&page=2' count=none",
+    "relink query=cursor=a next='cursor=b&page=3' count=none",
+    "relink path=" EVENTS_PATH " next='cursor=a&page=2' count=none",
+    NULL
+  };
+  g_autoptr (SynapsePager) pager = events_pager (f, 10);
+  g_autoptr (JsonArray) expected = events_between (f, 1, 30);
+
+  add_faults (f, faults);
+  assert_walk_refused (f, pager, expected, 3, 3,
+      "leads back to a page this walk has already visited");
+  g_assert_cmpint (synapse_pager_get_total_count (pager), ==, -1);
+}
+
+static void
+test_walk_more_results_than_count (Fixture * f, gconstpointer data)
+{
+  const char *const faults[] = {
+    "relink path=" EVENTS_PATH " count=15", NULL
+  };
+  g_autoptr (SynapsePager) pager = events_pager (f, 10);
+  g_autoptr (JsonArray) expected = events_between (f, 1, 10);
+
+  /* the second page brings 20 of 15: it is refused whole */
+  add_faults (f, faults);
+  assert_walk_refused (f, pager, expected, 2, 2,
+      "hold 20 results, more than the 15 its first page counted");
+}
+
+static void
+test_walk_more_pages_than_count_fills (Fixture * f, gconstpointer data)
+{
+  /* 30 results in pages of 10 are 3 pages; these are short, so the third
+   * links on while the results stay within the count */
+  const char *const faults[] = {
+    "relink query=page= count=30 results=5",
+    "relink path=" EVENTS_PATH " count=30", NULL
+  };
+  g_autoptr (SynapsePager) pager = events_pager (f, 10);
+  g_autoptr (JsonArray) expected = events_between (f, 1, 15);
+  g_autoptr (JsonArray) third = events_between (f, 21, 25);
+
+  for (guint i = 0; i < json_array_get_length (third); i++)
+    json_array_add_element (expected,
+        json_node_ref (json_array_get_element (third, i)));
+  add_faults (f, faults);
+  assert_walk_refused (f, pager, expected, 3, 3,
+      "page 3 links on to another page, but the 30 results of the first "
+      "page's count fill only 3 pages of 10");
+}
+
+static void
+test_walk_endless_empty_pages (Fixture * f, gconstpointer data)
+{
+  /* after the first page, empty pages that each link to a new one */
+  const char *const faults[] = {
+    "relink query=cursor= next=cursor=+1 results=0",
+    "relink path=" EVENTS_PATH " next=cursor=+1", NULL
+  };
+  g_autoptr (SynapsePager) pager = events_pager (f, 10);
+  g_autoptr (JsonArray) expected = events_between (f, 1, 10);
+
+  add_faults (f, faults);
+  assert_walk_refused (f, pager, expected, 4, 4,
+      "3 pages in a row held no results, yet each linked on");
+}
+
+static void
+test_walk_empty_pages_fetched_ahead (Fixture * f, gconstpointer data)
+{
+  /* the backend's own links, page after page, but every page after the
+   * first is empty */
+  const char *const faults[] = { "relink query=page= results=0", NULL };
+  g_autoptr (SynapsePager) pager = events_pager (f, 10);
+  g_autoptr (JsonArray) expected = events_between (f, 1, 10);
+
+  add_faults (f, faults);
+  assert_walk_refused (f, pager, expected, 4, at_most (f, 4),
+      "3 pages in a row held no results, yet each linked on");
+}
+
+static void
+test_list_all_refuses_a_cycle (Fixture * f, gconstpointer data)
+{
+  const char *const faults[] = {
+    "relink path=" EVENTS_PATH " query=page=3 next=page=2", NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+
+  add_faults (f, faults);
+  json_object_set_int_member (params, "page_size", 10);
+  events = synapse_client_list_ground_truth_events (f->client, params, NULL,
+      TRUE, NULL, NULL, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "already visited"));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          EVENTS_PATH), <=, at_most (f, 3));
+}
+
+/* The guards again, with the pages walked strictly one after the other
+ * (the client's default prefetch fetches them ahead by number). */
+#define ONE_AT_A_TIME(func) \
+  static void \
+  func##_one_at_a_time (Fixture * f, gconstpointer data) \
+  { \
+    g_object_set (f->client, "prefetch", 1, NULL); \
+    func (f, data); \
+  }
+
+ONE_AT_A_TIME (test_walk_cycle_by_page_number);
+ONE_AT_A_TIME (test_walk_cycle_by_cursor);
+ONE_AT_A_TIME (test_walk_more_results_than_count);
+ONE_AT_A_TIME (test_walk_more_pages_than_count_fills);
+ONE_AT_A_TIME (test_walk_endless_empty_pages);
+
+/* With pages of ~13 KB, 20 events each, and a budget smaller than one,
+ * a prefetch of 8 still keeps just one page requested ahead of the one
+ * read: the bytes bound what is held, not only the pages. */
+static void
+test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapsePager) pager = events_pager (f, 20);
+  const guint versions[] = { 1, 2, 3 };
+  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) walked = json_array_new ();
+  SynapsePage *page;
+  guint pages = 0;
+
+  /* requests sent at once all reach the backend before any is answered */
+  synapse_test_backend_set_latency (f->backend, 50);
+  synapse_pager_set_prefetch (pager, 8);
+  synapse_pager_set_prefetch_bytes (pager, 1000);
+  while ((page = synapse_pager_read_page (pager, NULL, &error))) {
+    pages++;
+    /* the pages read, and one asked for ahead */
+    g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+            EVENTS_PATH), <=, pages + 1);
+    for (guint i = 0; i < synapse_page_get_n_items (page); i++)
+      json_array_add_object_element (walked, synapse_page_dup_item (page, i));
+    synapse_page_unref (page);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages, ==, 15);
+  g_assert_true (json_arrays_equal (walked, expected));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          EVENTS_PATH), ==, 15);
+}
+
+/* Waits until the backend has received @n requests for pages: no time
+ * limit but the test's, so that a slow machine only waits longer. */
+static void
+wait_for_page_requests (Fixture * f, guint n)
+{
+  while (synapse_test_backend_count_requests (f->backend, EVENTS_PATH) < n)
+    g_usleep (1000);
+}
+
+/* A budget of two pages' bytes holds two ahead, not one, not three. */
+static void
+test_prefetch_bytes_hold_what_fits (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapsePager) pager = events_pager (f, 20);
+  SynapsePage *page;
+  guint pages = 0;
+  gsize page_bytes;
+
+  {
+    g_autoptr (SynapsePager) probe = events_pager (f, 20);
+    g_autoptr (SynapsePage) first = NULL;
+    g_autoptr (GBytes) bytes = NULL;
+
+    /* nothing ahead, that would count below */
+    synapse_pager_set_prefetch (probe, 1);
+    first = synapse_pager_read_page (probe, NULL, &error);
+    g_assert_no_error (error);
+    /* the events' bytes are most of a page's */
+    page_bytes = 0;
+    for (guint i = 0; i < synapse_page_get_n_items (first); i++) {
+      bytes = synapse_page_get_item_bytes (first, i);
+      page_bytes += g_bytes_get_size (bytes) + 1;
+      g_clear_pointer (&bytes, g_bytes_unref);
+    }
+    synapse_test_backend_clear_requests (f->backend);
+  }
+
+  synapse_test_backend_set_latency (f->backend, 50);
+  synapse_pager_set_prefetch (pager, 8);
+  /* room for two pages (each a little more than its events), not three */
+  synapse_pager_set_prefetch_bytes (pager, page_bytes * 5 / 2);
+  while ((page = synapse_pager_read_page (pager, NULL, &error))) {
+    pages++;
+    if (pages == 1)
+      wait_for_page_requests (f, 3);
+    g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+            EVENTS_PATH), <=, pages + 2);
+    synapse_page_unref (page);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (pages, ==, 15);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          EVENTS_PATH), ==, 15);
+}
+
 #define ADD(name, func) \
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -680,6 +1015,32 @@ main (int argc, char **argv)
   ADD ("/listing/versions/get", test_get_ground_truth_version);
   ADD ("/listing/async/twins", test_async_twins);
   ADD ("/listing/async/cancel", test_async_cancel);
+  ADD ("/listing/walk/cycle-by-page-number", test_walk_cycle_by_page_number);
+  ADD ("/listing/walk/cycle-by-page-number/one-at-a-time",
+      test_walk_cycle_by_page_number_one_at_a_time);
+  ADD ("/listing/walk/cycle-to-the-first-page",
+      test_walk_cycle_to_the_first_page);
+  ADD ("/listing/walk/cycle-by-cursor", test_walk_cycle_by_cursor);
+  ADD ("/listing/walk/cycle-by-cursor/one-at-a-time",
+      test_walk_cycle_by_cursor_one_at_a_time);
+  ADD ("/listing/walk/more-results-than-count",
+      test_walk_more_results_than_count);
+  ADD ("/listing/walk/more-results-than-count/one-at-a-time",
+      test_walk_more_results_than_count_one_at_a_time);
+  ADD ("/listing/walk/more-pages-than-count-fills",
+      test_walk_more_pages_than_count_fills);
+  ADD ("/listing/walk/more-pages-than-count-fills/one-at-a-time",
+      test_walk_more_pages_than_count_fills_one_at_a_time);
+  ADD ("/listing/walk/endless-empty-pages", test_walk_endless_empty_pages);
+  ADD ("/listing/walk/endless-empty-pages/one-at-a-time",
+      test_walk_endless_empty_pages_one_at_a_time);
+  ADD ("/listing/walk/empty-pages-fetched-ahead",
+      test_walk_empty_pages_fetched_ahead);
+  ADD ("/listing/walk/list-all-refuses-a-cycle", test_list_all_refuses_a_cycle);
+  ADD ("/listing/prefetch/bytes-bound-the-pages-ahead",
+      test_prefetch_bytes_bound_the_pages_ahead);
+  ADD ("/listing/prefetch/bytes-hold-what-fits",
+      test_prefetch_bytes_hold_what_fits);
 
   return g_test_run ();
 }
