@@ -59,6 +59,7 @@ typedef struct
   gboolean expired;
   guint pending;                /* chunk jobs not done yet (lock) */
   char *io_error;               /* the first write failure (lock) */
+  guint64 serial;               /* creation order, from 1 */
 } StbUpload;
 
 typedef struct
@@ -91,6 +92,7 @@ struct _SynapseTestBackend
   gboolean discard_uploads;
   gboolean log_enabled;
   gboolean print_requests;
+  gboolean hide_model_upload;
   GTlsCertificate *tls_certificate;
   char *data_dir;               /* lock; made at the first upload unless given */
   gboolean own_data_dir;
@@ -222,7 +224,7 @@ void stb_handle_control_events (StbCall * call);
 void stb_models_seed (SynapseTestBackend * self, guint n);
 void stb_model_free (StbModel * model);
 void stb_write_model (GString * out, const StbModel * model,
-    const char *media_base, const char *expand);
+    const char *media_base, const char *expand, gboolean with_upload);
 StbModel *stb_model_lookup (SynapseTestBackend * self, gint64 id);
 void stb_handle_models (StbCall * call);
 void stb_handle_model (StbCall * call, const char *id);
@@ -240,6 +242,9 @@ void stb_handle_upload_put (StbCall * call, const char *id, GBytes * body);
 void stb_handle_upload_post (StbCall * call, const char *id);
 void stb_handle_upload_get (StbCall * call, const char *id);
 GBytes *stb_upload_media (SynapseTestBackend * self, const char *path);
+void stb_handle_uploads (StbCall * call);
+void stb_fault_oscillate_offset (SoupServerMessage * msg, gsize step,
+    gboolean forward);
 
 /* -------------------------------------------------------------- faults */
 
