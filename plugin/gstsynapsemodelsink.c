@@ -26,11 +26,12 @@
  * application. An application that sees EOS therefore knows the model
  * exists. If any step fails, the application gets an error message instead
  * of EOS, and no model exists: the model is only ever created from a
- * complete upload, and its creation is never sent twice. (Only when the
- * backend's answer to the creation itself is lost, the connection broken
- * or timed out after the request went out, can the model exist all the
- * same: the error then says so, and names the upload it was made from.) A pipeline that is stopped before EOS (set to READY or
- * NULL) creates no model either; the element posts a warning saying how
+ * complete upload, and its creation is never sent twice blindly. (When the
+ * backend's answer to the creation is lost, see "Robustness": only if the
+ * element cannot find out whether the model was made does the error say
+ * that it may exist, naming the upload it would be made from.) A pipeline
+ * that is stopped before EOS (set to READY or NULL) creates no model
+ * either; the element posts a warning saying how
  * far the upload had got. An abandoned upload is left to expire on the
  * backend. Run gst-launch-1.0 with `-e`, so that an interrupt sends EOS
  * and the model is committed rather than abandoned.
@@ -66,8 +67,18 @@
  * exponential backoff (#GstSynapseModelSink:retries); when the backend
  * holds a different part of the file than the element thought (a reply
  * was lost), the upload resumes from the backend's offset instead of
- * starting over. Model creation is never retried, since a second request
- * could create a second model. Going to READY or NULL cancels the request
+ * starting over.
+ *
+ * Model creation is never sent twice blindly, since a second request could
+ * create a second model. When its answer is lost or ambiguous (HTTP 500,
+ * 502, 503 or 504, a connection closed or timed out after the request went
+ * out), the element looks the model up (`GET models/?project=…&search=…`)
+ * by the upload it was made from: found, it goes on exactly as if the
+ * answer had arrived (#GstSynapseModelSink:model-id, `synapse-model-created`,
+ * EOS); not there, it creates the model once more. A backend whose models
+ * do not say which upload they came from (`chunked_upload`), a lookup that
+ * fails, or a second lost answer end in an error that says the model may
+ * exist and names the upload. Going to READY or NULL cancels the request
  * in flight and any backoff wait at once, so a hung backend never blocks a
  * state change. A flushing seek in the middle of an upload ends it with an
  * error: a model file cannot be repositioned.
@@ -334,7 +345,8 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * How many times a failed chunk is sent again when retrying can help:
    * HTTP 429 (honouring `Retry-After`), 500, 502, 503 and 504, a refused or
    * broken connection. Other failures (401, 403, 404, 400, 413…) end the
-   * upload at once. Model creation is never retried.
+   * upload at once. Model creation is never sent again blindly: a lost
+   * answer is looked up first (see "Robustness" above).
    */
   /**
    * GstSynapseModelSink:retry-backoff-factor:
@@ -1388,16 +1400,18 @@ gst_synapse_model_sink_commit (GstSynapseModelSink * self)
   if (model == NULL) {
     if (is_cancellation (error, cancellable))
       return FALSE;
-    /* without an answer the POST may have reached the backend */
-    if (error->domain == SYNAPSE_CLIENT_ERROR
-        && synapse_client_error_get_status_code (error) == 0
-        && error->code != SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT) {
+    /* the library recovers a lost answer when it can; when it cannot, the
+     * model may exist */
+    if (synapse_client_error_outcome_unknown (error)) {
       JsonNode *id_node = json_object_get_member (upload, "id");
-      g_autofree gchar *upload_id = id_node ? json_to_string (id_node, FALSE)
-          : g_strdup ("?");
-      g_autofree gchar *what = g_strdup_printf ("The backend's answer to "
-          "creating the model was lost, so the model may exist (made from "
-          "upload %s of %s)", upload_id, self->upload_name);
+      g_autofree gchar *upload_id = JSON_NODE_HOLDS_VALUE (id_node)
+          && json_node_get_value_type (id_node) == G_TYPE_STRING
+          ? g_strdup (json_node_get_string (id_node))
+          : json_to_string (id_node, FALSE);
+      g_autofree gchar *what = g_strdup_printf ("Creating the model from %s "
+          "failed, but the model may exist all the same, made from upload "
+          "%s: the backend's answer was lost and could not be recovered",
+          self->upload_name, upload_id);
 
       gst_synapse_model_sink_fail (self, error, what);
       return FALSE;

@@ -129,8 +129,6 @@ void synapse_client_error_set (GError ** error, SynapseClientError code,
  * decides (e.g. looks up what the request would have made). */
 void synapse_client_error_mark_outcome_unknown (GError * error);
 
-gboolean synapse_client_error_outcome_unknown (const GError * error);
-
 /* @reference (a link the backend gave) resolved against @base: an
  * absolute http(s) URL with a host, or NULL. */
 char *synapse_resolve_url (const char *base, const char *reference);

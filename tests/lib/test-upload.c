@@ -571,6 +571,224 @@ test_create_model_from_streamed_upload (Fixture * f, gconstpointer data)
   g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
 }
 
+/* Requests of @method to exactly @path. */
+static guint
+count_sent (Fixture * f, const char *method, const char *path)
+{
+  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
+      (f->backend);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (g_str_equal (request->method, method)
+        && g_str_equal (request->path, path))
+      n++;
+  }
+  return n;
+}
+
+/* The body of the first POST models/, as the backend received it. */
+static JsonObject *
+dup_sent_model (Fixture * f)
+{
+  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
+      (f->backend);
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+    g_autoptr (JsonNode) node = NULL;
+    g_autofree char *text = NULL;
+
+    if (!g_str_equal (request->method, "POST")
+        || !g_str_equal (request->path, "models/"))
+      continue;
+    g_assert_nonnull (request->body);
+    text = g_strndup (g_bytes_get_data (request->body, NULL),
+        g_bytes_get_size (request->body));
+    node = json_from_string (text, NULL);
+    g_assert_nonnull (node);
+    return json_object_ref (json_node_get_object (node));
+  }
+  g_assert_not_reached ();
+}
+
+static void
+add_fault (Fixture * f, const char *spec)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend, spec,
+          &error), >, 0);
+  g_assert_no_error (error);
+}
+
+/* Creates the model of model_data() from a file, with @fault on the way. */
+static JsonObject *
+create_with_fault (Fixture * f, const char *fault, GError ** error)
+{
+  g_autofree char *path = fixture_make_file (f, "recover.pt", 2 * CHUNK + 9);
+  g_autoptr (JsonObject) input = model_data (path);
+
+  g_object_set (f->client, "chunk-size", (guint64) CHUNK, NULL);
+  add_fault (f, fault);
+  return synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      error);
+}
+
+/* @model is what the backend holds, the one model made from the one
+ * upload. */
+static void
+assert_the_one_model (Fixture * f, JsonObject * model)
+{
+  g_autoptr (JsonObject) stored = NULL;
+  g_autoptr (JsonObject) sent = dup_sent_model (f);
+
+  g_assert_nonnull (model);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 1);
+  stored = synapse_test_backend_dup_model (f->backend,
+      json_object_get_int_member (model, "id"));
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (json_object_get_string_member (model, "name"), ==,
+      "yolo-é");
+  g_assert_cmpstr (json_object_get_string_member (model, "chunked_upload"),
+      ==, json_object_get_string_member (sent, "chunked_upload"));
+  g_assert_cmpstr (json_object_get_string_member (stored, "chunked_upload"),
+      ==, json_object_get_string_member (sent, "chunked_upload"));
+}
+
+/* The model is created, its answer lost: the lookup finds it, and it is
+ * the result, as if the answer had arrived. */
+static void
+test_create_model_recovers_dropped_reply (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "drop-response method=POST path=models/ times=1", &error);
+
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+  g_assert_cmpuint (count_sent (f, "GET", "models/"), >=, 1);
+}
+
+/* A gateway that answers 504 to every POST after the backend created the
+ * model: still one model, found by the lookup. */
+static void
+test_create_model_recovers_504_after_creation (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "replace-status status=504 method=POST path=models/", &error);
+
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+}
+
+/* A 503 from a gateway that never passed the POST on: the lookup finds
+ * nothing, and the model is created once more. */
+static void
+test_create_model_resends_when_none_was_made (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "status=503 method=POST path=models/ times=1", &error);
+
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 2);
+}
+
+/* The error of a creation that may have happened: it keeps the lost
+ * answer's code and status, says so and names the upload. */
+static void
+assert_may_exist (Fixture * f, const GError * error, gint code, guint status,
+    const char *why)
+{
+  g_autoptr (JsonObject) sent = dup_sent_model (f);
+
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, code);
+  g_assert_cmpuint (synapse_client_error_get_status_code (error), ==, status);
+  g_assert_nonnull (strstr (error->message, "the model may exist"));
+  g_assert_nonnull (strstr (error->message,
+          json_object_get_string_member (sent, "chunked_upload")));
+  if (!strstr (error->message, why))
+    g_error ("\"%s\" does not say \"%s\"", error->message, why);
+}
+
+/* Lost again after the lookup found nothing: an error, no third POST. */
+static void
+test_create_model_lost_twice_is_an_error (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "status=502 method=POST path=models/", &error);
+
+  g_assert_null (model);
+  assert_may_exist (f, error, SYNAPSE_CLIENT_ERROR_BAD_GATEWAY, 502,
+      "lost twice");
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 2);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 5);
+}
+
+/* A lookup that fails cannot tell: an error, and the model does exist. */
+static void
+test_create_model_failed_lookup_is_an_error (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = NULL;
+
+  add_fault (f, "status=403 method=GET path=models/");
+  model = create_with_fault (f, "drop-response method=POST path=models/",
+      &error);
+  g_assert_null (model);
+  assert_may_exist (f, error, SYNAPSE_CLIENT_ERROR_CONNECTION, 0,
+      "looking it up failed");
+  g_assert_nonnull (strstr (error->message, "HTTP 403"));
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+}
+
+/* A backend whose models do not say which upload they came from: the
+ * model cannot be found, and a second POST could make a second one. */
+static void
+test_create_model_unnamed_uploads_is_an_error (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "replace-status status=504 method=POST path=models/", &error);
+
+  g_assert_null (model);
+  assert_may_exist (f, error, SYNAPSE_CLIENT_ERROR_GATEWAY_TIMEOUT, 504,
+      "without their \"chunked_upload\"");
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+}
+
+/* Recovery in create_model_from_upload () too: it is the same code. */
+static void
+test_create_model_from_upload_recovers (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "lost.pt", 100);
+  g_autoptr (JsonObject) input = model_data (NULL);
+  g_autoptr (JsonObject) finished = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  g_autoptr (GError) error = NULL;
+
+  finished = synapse_client_create_chunked_upload (f->client, path, 0, NULL,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  add_fault (f, "cut-response bytes=10 method=POST path=models/");
+  model = synapse_client_create_model_from_upload (f->client, input,
+      finished, NULL, &error);
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+}
+
 static const SynapseTestBackendOptions small_limit = {
   .token = TEST_TOKEN,
   .versions = 1,
@@ -578,6 +796,15 @@ static const SynapseTestBackendOptions small_limit = {
   .models = 5,
   .seed = 1,
   .max_upload_bytes = 4096,
+};
+
+static const SynapseTestBackendOptions hidden_uploads = {
+  .token = TEST_TOKEN,
+  .versions = 1,
+  .events = 1,
+  .models = 5,
+  .seed = 1,
+  .hide_model_upload = TRUE,
 };
 
 #define ADD(name, func) \
@@ -613,6 +840,21 @@ main (int argc, char **argv)
   ADD ("/model/create/async", test_create_model_async);
   ADD ("/model/create/from-streamed-upload",
       test_create_model_from_streamed_upload);
+  ADD ("/model/create/recovery/reply-dropped",
+      test_create_model_recovers_dropped_reply);
+  ADD ("/model/create/recovery/504-after-creation",
+      test_create_model_recovers_504_after_creation);
+  ADD ("/model/create/recovery/none-made-resent",
+      test_create_model_resends_when_none_was_made);
+  ADD ("/model/create/recovery/lost-twice",
+      test_create_model_lost_twice_is_an_error);
+  ADD ("/model/create/recovery/lookup-failed",
+      test_create_model_failed_lookup_is_an_error);
+  g_test_add ("/model/create/recovery/uploads-not-named", Fixture,
+      &hidden_uploads, fixture_set_up,
+      test_create_model_unnamed_uploads_is_an_error, fixture_tear_down);
+  ADD ("/model/create/recovery/from-upload",
+      test_create_model_from_upload_recovers);
 
   return g_test_run ();
 }
