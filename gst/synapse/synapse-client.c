@@ -886,6 +886,12 @@ build_message (const SynapseRequest * request, const char *method,
   /* Redirects are followed by hand, so that credentials never follow one
    * to another origin. */
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* libsoup sends an idempotent method (PUT) again by itself when a
+   * kept-alive connection turns out closed; a request that is not safe to
+   * repeat (the PUT that creates an upload) goes on a connection of its
+   * own, as libsoup does for a POST */
+  if (!request->idempotent)
+    soup_message_add_flags (msg, SOUP_MESSAGE_NEW_CONNECTION);
   soup_message_headers_replace (headers, "Accept", "application/json");
 
   if (same_origin (uri, settings->base_uri)) {
@@ -1151,6 +1157,15 @@ backoff_microseconds (const RequestSettings * settings, guint attempt,
   seconds = MIN (seconds, settings->backoff_max);
   /* jitter keeps many clients from retrying in lockstep */
   return seconds * g_random_double_range (0.5, 1.0) * G_USEC_PER_SEC;
+}
+
+gint64
+synapse_client_retry_delay (SynapseClient * self, guint attempt)
+{
+  g_auto (RequestSettings) settings = { 0 };
+
+  request_settings_init (&settings, self);
+  return backoff_microseconds (&settings, attempt, -1);
 }
 
 /* The request core: sends @request, follows redirects, retries as the

@@ -48,6 +48,10 @@ gboolean synapse_client_send (SynapseClient * self,
     const SynapseRequest * request, SynapseResponseReader reader,
     gpointer reader_data, GCancellable * cancellable, GError ** error);
 
+/* The wait before attempt @attempt + 1 (from 0) of a request that the
+ * caller repeats itself (the core would not), as the retry policy says. */
+gint64 synapse_client_retry_delay (SynapseClient * self, guint attempt);
+
 /* Fails with G_IO_ERROR_PARTIAL_INPUT when fewer bytes than the response's
  * Content-Length arrived. */
 gboolean synapse_check_body_complete (SoupMessage * msg, guint64 received,

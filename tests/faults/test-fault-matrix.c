@@ -175,6 +175,18 @@ static const Row rows[] = {
       OK, ONE_MODEL, .mismatches = 1},
   {"reply-lost", MODELSINK, "drop-response " PUT_CHUNK " skip=1 times=1",
       OK, ONE_MODEL, .mismatches = 1},
+  /* the first chunk creates the upload: its lost answer is not resent
+   * blindly; the upload it made is looked up and resumed, one upload */
+  {"reply-lost-on-first-chunk", UPLOAD,
+      "drop-response " PUT_CHUNK " times=1", OK},
+  {"reply-lost-on-first-chunk", CREATE_MODEL,
+      "drop-response " PUT_CHUNK " times=1", OK, ONE_MODEL},
+  {"reply-lost-on-first-chunk", MODELSINK,
+      "drop-response " PUT_CHUNK " times=1", OK, ONE_MODEL},
+  {"504-after-creating-upload", UPLOAD,
+      "replace-status status=504 " PUT_CHUNK " times=1", OK},
+  {"504-after-creating-upload", MODELSINK,
+      "replace-status status=504 " PUT_CHUNK " times=1", OK, ONE_MODEL},
 
   /* --- model creation recovers a lost answer: exactly one model ------- */
   /* the model is created but its reply lost: the lookup by its upload

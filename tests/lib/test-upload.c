@@ -789,6 +789,157 @@ test_create_model_from_upload_recovers (Fixture * f, gconstpointer data)
   assert_the_one_model (f, model);
 }
 
+/* Streams a 3-chunk file of its own into a new upload named
+ * "first.bin"; returns the finished upload, or NULL with @error. */
+static JsonObject *
+stream_upload (Fixture * f, SynapseChunkedUpload ** out, GError ** error)
+{
+  g_autofree char *path = fixture_make_file (f, "first.bin", 3 * CHUNK);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  SynapseChunkedUpload *upload;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  upload = synapse_chunked_upload_new (f->client, path, length, CHUNK);
+  *out = upload;
+  if (!synapse_chunked_upload_write (upload, (guint8 *) contents, length,
+          NULL, error))
+    return NULL;
+  return synapse_chunked_upload_finish (upload, NULL, error);
+}
+
+/* Requests that would create an upload: PUT chunked_upload/ itself. */
+static guint
+count_creations (Fixture * f)
+{
+  return count_sent (f, "PUT", "chunked_upload/");
+}
+
+/* The first chunk is stored, its answer lost (@fault): the upload it made
+ * is found in the backend's list and resumed, no second upload is made. */
+static void
+assert_first_chunk_recovered (Fixture * f, const char *fault)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+
+  add_fault (f, fault);
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 1);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 0);
+  g_assert_cmpuint (count_creations (f), ==, 1);
+  g_assert_cmpuint (count_sent (f, "GET", "chunked_upload/"), ==, 1);
+}
+
+static void
+test_first_chunk_dropped_reply_resumes (Fixture * f, gconstpointer data)
+{
+  assert_first_chunk_recovered (f,
+      "drop-response method=PUT path=chunked_upload/ times=1");
+}
+
+static void
+test_first_chunk_504_after_creating_resumes (Fixture * f, gconstpointer data)
+{
+  assert_first_chunk_recovered (f,
+      "replace-status status=504 method=PUT path=chunked_upload/ times=1");
+}
+
+/* A 503 from a gateway that never passed the chunk on: no upload is
+ * listed, so a new one is made; nothing is left behind. */
+static void
+test_first_chunk_not_handled_is_sent_again (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+
+  add_fault (f, "status=503 method=PUT path=chunked_upload/ times=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 1);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 0);
+  g_assert_cmpuint (count_creations (f), ==, 2);
+  g_assert_cmpuint (count_sent (f, "GET", "chunked_upload/"), ==, 1);
+}
+
+/* A backend that lists no uploads cannot say what the lost chunk made: a
+ * new upload is made, and the orphan is counted. */
+static void
+test_first_chunk_lost_without_listing_says_so (Fixture * f,
+    gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+
+  add_fault (f, "status=405 method=GET path=chunked_upload/ query=page");
+  add_fault (f, "drop-response method=PUT path=chunked_upload/ times=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 2);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, TRUE),
+      ==, 1);
+}
+
+/* Two unfinished uploads of the file hold the first chunk (one left by an
+ * earlier run): the lost one cannot be told apart, so none is resumed. */
+static void
+test_first_chunk_lost_ambiguous_says_so (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) earlier = NULL;
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+  guint8 block[CHUNK] = { 0 };
+
+  earlier = synapse_chunked_upload_new (f->client, "first.bin", 3 * CHUNK,
+      CHUNK);
+  g_assert_true (synapse_chunked_upload_write (earlier, block, CHUNK, NULL,
+          &error));
+  add_fault (f, "drop-response method=PUT path=chunked_upload/ times=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 3);
+}
+
+/* create_chunked_upload () gives no upload object to ask: the orphan is
+ * told of on the log. */
+static void
+test_first_chunk_orphan_is_logged (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "logged.bin", 2 * CHUNK);
+  g_autoptr (JsonObject) upload = NULL;
+  g_autoptr (GError) error = NULL;
+
+  add_fault (f, "status=405 method=GET path=chunked_upload/ query=page");
+  add_fault (f, "replace-status status=502 method=PUT path=chunked_upload/ "
+      "times=1");
+  g_test_expect_message ("Synapse", G_LOG_LEVEL_MESSAGE,
+      "Upload of logged.bin: * may keep 1 unfinished upload of it *");
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
+      NULL, NULL, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, upload, path);
+}
+
 static const SynapseTestBackendOptions small_limit = {
   .token = TEST_TOKEN,
   .versions = 1,
@@ -828,6 +979,18 @@ main (int argc, char **argv)
   g_test_add ("/upload/errors/413", Fixture, &small_limit, fixture_set_up,
       test_too_large_is_413, fixture_tear_down);
   ADD ("/upload/errors/410", test_expired_upload_is_410);
+  ADD ("/upload/first-chunk/dropped-reply-resumes",
+      test_first_chunk_dropped_reply_resumes);
+  ADD ("/upload/first-chunk/504-after-creating-resumes",
+      test_first_chunk_504_after_creating_resumes);
+  ADD ("/upload/first-chunk/not-handled-sent-again",
+      test_first_chunk_not_handled_is_sent_again);
+  ADD ("/upload/first-chunk/no-listing-says-so",
+      test_first_chunk_lost_without_listing_says_so);
+  ADD ("/upload/first-chunk/ambiguous-says-so",
+      test_first_chunk_lost_ambiguous_says_so);
+  ADD ("/upload/first-chunk/orphan-is-logged",
+      test_first_chunk_orphan_is_logged);
   ADD ("/upload/errors/checksum", test_checksum_disagreement_is_an_error);
   ADD ("/upload/cancel", test_cancelled_upload_stops);
   ADD ("/upload/streaming/any-sizes", test_streaming_writes_of_any_size);
