@@ -21,7 +21,10 @@
  * client's retry policy. When the backend answers "Offsets do not match"
  * (it stored more or less of the chunk than the client knew, e.g. when a
  * reply was lost), the upload continues from the backend's offset instead
- * of starting over. A 404 (unknown upload), 410 (expired upload) or 413
+ * of starting over. Those resumes are bounded: replies that take the
+ * upload no further than it has been, three in a row, or offsets that go
+ * back twice in the upload, end it with %SYNAPSE_CLIENT_ERROR_PROTOCOL,
+ * naming the upload. A 404 (unknown upload), 410 (expired upload) or 413
  * (too large) ends the upload with that status as the error code.
  *
  * The first chunk creates the upload, so it is not sent again blindly when
@@ -50,8 +53,11 @@
 #define UPLOAD_PATH "chunked_upload/"
 /* chunks from this size on are hashed in a thread while they are sent */
 #define PARALLEL_HASH_SIZE (1024 * 1024)
-/* "Offsets do not match" answers in a row that move nothing */
-#define MAX_STALLED_CHUNKS 3
+/* replies in a row that take the upload no further than it has been:
+ * beyond, the backend is not storing what it is sent */
+#define MAX_IDLE_REPLIES 3
+/* times an upload may hear that the backend holds less than before */
+#define MAX_BACKWARD_OFFSETS 2
 
 struct _SynapseChunkedUpload
 {
@@ -84,6 +90,7 @@ struct _SynapseChunkedUpload
   /* uploads the backend may hold besides this one: made by a first chunk
    * whose answer was lost, and not found again */
   guint orphans;
+  guint backward_offsets;       /* replies that said less than before */
 };
 
 G_DEFINE_FINAL_TYPE (SynapseChunkedUpload, synapse_chunked_upload,
@@ -527,7 +534,10 @@ send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
 }
 
 /* Sends the buffered bytes, resuming from wherever the backend says it
- * stands as long as that lies within them. */
+ * stands as long as that lies within them. The resumes are bounded: a
+ * backend whose offsets get no further over MAX_IDLE_REPLIES replies, or
+ * go back MAX_BACKWARD_OFFSETS times in the upload, would be sent chunks
+ * for ever. */
 static gboolean
 send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
     GError ** error)
@@ -538,7 +548,8 @@ send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
       self->buffer->len);
   /* a finish sent again after a failure resumes where the backend stands */
   guint64 position = MAX (start, self->offset);
-  guint stalled = 0;
+  guint64 furthest = position;
+  guint idle = 0;
 
   while (position < end) {
     g_autoptr (GBytes) rest = g_bytes_new_from_bytes (window,
@@ -559,11 +570,22 @@ send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
           self->filename, stored, start, end);
       return FALSE;
     }
-    stalled = stored == position ? stalled + 1 : 0;
-    if (stalled >= MAX_STALLED_CHUNKS) {
+    if (stored < position && ++self->backward_offsets >= MAX_BACKWARD_OFFSETS) {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "PUT",
-          self->url, 0, NULL, "Upload of %s: the backend stores nothing of "
-          "the chunk at byte %" G_GUINT64_FORMAT, self->filename, position);
+          self->url, 0, NULL, "Upload of %s (%s): the backend's offset went "
+          "back %u times, the last time to byte %" G_GUINT64_FORMAT " after "
+          "byte %" G_GUINT64_FORMAT " was sent; the upload cannot continue",
+          self->filename, self->url, self->backward_offsets, stored, position);
+      return FALSE;
+    }
+    if (stored > furthest) {
+      furthest = stored;
+      idle = 0;
+    } else if (++idle >= MAX_IDLE_REPLIES) {
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "PUT",
+          self->url, 0, NULL, "Upload of %s (%s): the backend got no further "
+          "than byte %" G_GUINT64_FORMAT " over %u replies; the upload "
+          "cannot continue", self->filename, self->url, furthest, idle);
       return FALSE;
     }
     position = stored;

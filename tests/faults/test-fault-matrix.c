@@ -222,6 +222,18 @@ static const Row rows[] = {
       .says = "the model may exist all the same, made from upload",
       ONE_MODEL},
 
+  /* --- offsets that move back and forth: a bounded number of resumes - */
+  {"oscillating-offsets", UPLOAD, "oscillate-offset " PUT_CHUNK " skip=1",
+        .code = SYNAPSE_CLIENT_ERROR_PROTOCOL, .says = "went back 2 times",
+      .mismatches = 4},
+  {"oscillating-offsets", CREATE_MODEL,
+        "oscillate-offset " PUT_CHUNK " skip=2",
+        .code = SYNAPSE_CLIENT_ERROR_PROTOCOL, .says = "went back 2 times",
+      .mismatches = 4},
+  {"oscillating-offsets", MODELSINK, "oscillate-offset " PUT_CHUNK " skip=1",
+        .code = GST_RESOURCE_ERROR_WRITE,
+        .says = "answer that could not be understood", .mismatches = 4},
+
   /* --- a truncated JSON page (a complete, short answer) --------------- */
   {"truncated-page", LIST_ALL,
       "truncate bytes=333 " EVENTS_PATH " query=page=2 times=1", OK},

@@ -589,6 +589,23 @@ count_sent (Fixture * f, const char *method, const char *path)
   return n;
 }
 
+/* Requests of @method answered @status. */
+static guint
+count_answered (Fixture * f, const char *method, guint status)
+{
+  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
+      (f->backend);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (g_str_equal (request->method, method) && request->status == status)
+      n++;
+  }
+  return n;
+}
+
 /* The body of the first POST models/, as the backend received it. */
 static JsonObject *
 dup_sent_model (Fixture * f)
@@ -940,6 +957,49 @@ test_first_chunk_orphan_is_logged (Fixture * f, gconstpointer data)
   assert_stored_equals_file (f, upload, path);
 }
 
+/* Offsets that move back and forth (+1, -1, …) would be followed for
+ * ever: the second step back ends the upload, a few requests in. */
+static void
+test_oscillating_offsets_end_the_upload (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  add_fault (f, "oscillate-offset method=PUT path=chunked_upload/ skip=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_null (result);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "first.bin"));
+  g_assert_nonnull (strstr (error->message, "went back 2 times"));
+  g_assert_nonnull (strstr (error->message,
+          synapse_chunked_upload_get_url (upload)));
+  /* the first chunk, then +1, -1, +1, -1 */
+  g_assert_cmpuint (count_sent (f, "PUT", "chunked_upload/"), ==, 1);
+  g_assert_cmpuint (count_answered (f, "PUT", 400), ==, 4);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, TRUE),
+      ==, 0);
+}
+
+/* A backend that answers the same offset however often it is sent the
+ * rest: three replies without progress end the upload. */
+static void
+test_no_progress_ends_the_upload (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  add_fault (f, "status=400 method=PUT path=chunked_upload/ skip=1 "
+      "body='{\"detail\": \"Offsets do not match\", \"offset\": 1000}'");
+  result = stream_upload (f, &upload, &error);
+  g_assert_null (result);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "no further than byte 1000 "
+          "over 3 replies"));
+  g_assert_cmpuint (count_answered (f, "PUT", 400), ==, 3);
+}
+
 static const SynapseTestBackendOptions small_limit = {
   .token = TEST_TOKEN,
   .versions = 1,
@@ -976,6 +1036,9 @@ main (int argc, char **argv)
       test_server_errors_on_a_chunk_are_retried);
   ADD ("/upload/resume/lost-finish-reply",
       test_lost_finish_reply_is_recovered);
+  ADD ("/upload/resume/oscillating-offsets-end",
+      test_oscillating_offsets_end_the_upload);
+  ADD ("/upload/resume/no-progress-ends", test_no_progress_ends_the_upload);
   g_test_add ("/upload/errors/413", Fixture, &small_limit, fixture_set_up,
       test_too_large_is_413, fixture_tear_down);
   ADD ("/upload/errors/410", test_expired_upload_is_410);
