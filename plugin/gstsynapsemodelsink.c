@@ -426,8 +426,13 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * GstSynapseModelSink:metrics:
    *
    * The model's metrics as a JSON object (`metrics`), e.g.
-   * `{"accuracy": 0.93, "f1_score": 0.91}`; %NULL sends none. Anything that
-   * is not a JSON object fails with a RESOURCE SETTINGS error at start.
+   * `{"accuracy": 0.93, "f1_score": 0.91}`; %NULL sends none. They are sent
+   * as written, numbers included (`0.942` goes out as `0.942`). Anything
+   * that is not a JSON object, or that could not be sent as written (a
+   * number out of a double's range such as `1e400`, an integer beyond 64
+   * bits, text after the object such as `{"a":1}{"b":2}`, a string holding
+   * `\u0000`), fails with a RESOURCE SETTINGS error at start that names
+   * the property and the reason.
    */
   properties[PROP_METRICS] =
       g_param_spec_string ("metrics", "Metrics",
@@ -438,8 +443,8 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * GstSynapseModelSink:configuration:
    *
    * The model's configuration as a JSON object (`configuration`), e.g.
-   * `{"input": [640, 640]}`; %NULL sends none. Anything that is not a JSON
-   * object fails with a RESOURCE SETTINGS error at start.
+   * `{"input": [640, 640]}`; %NULL sends none. It is sent and checked as
+   * #GstSynapseModelSink:metrics are.
    */
   properties[PROP_CONFIGURATION] =
       g_param_spec_string ("configuration", "Configuration",
@@ -753,17 +758,19 @@ add_problem (GString * problems, const gchar * problem)
   g_string_append (problems, problem);
 }
 
-/* The JSON object in the property @name, or NULL with a problem noted. */
+/* The JSON object in the property @name, or NULL with a problem noted.
+ * What json-glib would alter (1e400, integers beyond 64 bits, trailing
+ * text, U+0000 in a string) is refused: the backend must get what the
+ * user wrote. */
 static JsonNode *
 parse_json_object (const gchar * name, const gchar * text, GString * problems)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = json_from_string (text, &error);
+  g_autoptr (JsonNode) node = synapse_json_parse_exact (text, -1, &error);
   g_autofree gchar *problem = NULL;
 
   if (node == NULL) {
-    problem = g_strdup_printf ("%s is not valid JSON (%s)", name,
-        error ? error->message : "it is empty");
+    problem = g_strdup_printf ("%s: %s", name, error->message);
     add_problem (problems, problem);
     return NULL;
   }
@@ -1331,7 +1338,8 @@ gst_synapse_model_sink_post_created (GstSynapseModelSink * self, gint64 id,
   JsonNode *file = json_object_get_member (model, "file");
 
   json_node_set_object (node, model);
-  json = json_to_string (node, FALSE);
+  /* the backend's numbers as it wrote them, not json-glib's 17 digits */
+  json = synapse_json_to_string (node);
   s = gst_structure_new ("synapse-model-created", "model-id", G_TYPE_INT64, id,
       "model", G_TYPE_STRING, json, NULL);
   if (file && JSON_NODE_HOLDS_VALUE (file)

@@ -593,19 +593,6 @@ is_absolute_url (const char *path)
       || g_str_has_prefix (path, "https://");
 }
 
-/* Doubles as Python writes them (shortest form that reads back the same),
- * so 0.1 is sent as 0.1 and not 0.10000000000000001. */
-static void
-append_double (GString * out, double value)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_ascii_formatd (buf, sizeof buf, "%.15g", value);
-  if (g_ascii_strtod (buf, NULL) != value)
-    g_ascii_formatd (buf, sizeof buf, "%.17g", value);
-  g_string_append (out, buf);
-}
-
 static void
 append_query_value (GString * query, const char *name, JsonNode * node)
 {
@@ -626,7 +613,7 @@ append_query_value (GString * query, const char *name, JsonNode * node)
         case G_TYPE_DOUBLE:{
           GString *number = g_string_new (NULL);
 
-          append_double (number, json_node_get_double (node));
+          synapse_append_double (number, json_node_get_double (node));
           text = g_string_free (number, FALSE);
           break;
         }

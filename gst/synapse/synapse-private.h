@@ -146,8 +146,15 @@ JsonObject *synapse_json_object_copy (JsonObject * object);
  * getters complain about other types rather than say so). */
 const char *synapse_json_get_string (JsonObject * object, const char *name);
 
-/* Compact JSON text of @node. */
+/* Compact JSON text of @node, doubles as synapse_append_double () writes
+ * them. */
 GBytes *synapse_json_to_bytes (JsonNode * node);
+
+/* Appends @value as Python writes a float: the shortest form that reads
+ * back the same value (0.1 as 0.1, not 0.10000000000000001), with a ".0"
+ * when it would read back as an integer. For request bodies and query
+ * parameters alike. */
+void synapse_append_double (GString * out, double value);
 
 /* Reads a response body of at most @max_size bytes and parses it. */
 JsonNode *synapse_parse_json_bytes (GBytes * bytes, const char *method,

@@ -167,6 +167,8 @@ extern const char *const stb_data_types[3];
 void stb_json_escape (GString * out, const char *s, gssize len);
 void stb_json_string (GString * out, const char *s);
 void stb_json_string_or_null (GString * out, const char *s);
+/* @node as compact JSON, floats as DRF renders them. */
+void stb_json_node (GString * out, JsonNode * node);
 void stb_json_uint (GString * out, guint64 v);
 void stb_json_int (GString * out, gint64 v);
 void stb_json_time (GString * out, gint64 unix_seconds);

@@ -503,6 +503,7 @@ read_dict (Errors * errors, const char *field, JsonNode * node)
 {
   const char *s = node_string (node);
   g_autoptr (JsonNode) parsed = NULL;
+  GString *out;
 
   if (s) {
     parsed = json_from_string (s, NULL);
@@ -524,7 +525,9 @@ read_dict (Errors * errors, const char *field, JsonNode * node)
     add_error (errors, field, message);
     return NULL;
   }
-  return json_to_string (node, FALSE);
+  out = g_string_new (NULL);
+  stb_json_node (out, node);
+  return g_string_free (out, FALSE);
 }
 
 void

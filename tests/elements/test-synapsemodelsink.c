@@ -653,6 +653,111 @@ test_model_defaults (Fixture * f, gconstpointer data)
   g_assert_true (json_object_get_boolean_member (model, "is_active"));
 }
 
+/* The body of the first POST models/ the backend received, as text. */
+static gchar *
+dup_sent_model (Fixture * f)
+{
+  g_autoptr (GPtrArray) requests =
+      synapse_test_backend_dup_requests (f->backend);
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (g_str_equal (request->method, "POST")
+        && g_str_equal (request->path, "models/")) {
+      g_assert_nonnull (request->body);
+      return g_strndup (g_bytes_get_data (request->body, NULL),
+          g_bytes_get_size (request->body));
+    }
+  }
+  g_assert_not_reached ();
+}
+
+/* metrics and configuration reach the backend as the user wrote them,
+ * number for number, and so does the model in synapse-model-created */
+static void
+test_json_sent_as_written (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GBytes) bytes = make_data (100, 5);
+  g_auto (Input) input = { 0 };
+  g_autofree gchar *source = input_prepare (f, &input, SOURCE_FILESRC, bytes);
+  g_autoptr (GstElement) pipeline = make_pipeline (f, source, MODEL);
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autofree gchar *sent = NULL;
+  const gchar *posted;
+  GstMessage *created;
+
+  g_object_set (get_sink (pipeline), "metrics", "{\"accuracy\": 0.942}",
+      "configuration", "{\"lr\": 1e-05, \"scale\": 1e22, \"size\": [640]}",
+      NULL);
+  messages = run_pipeline (pipeline, &input);
+  g_assert_null (find_message (messages, GST_MESSAGE_ERROR));
+  sent = dup_sent_model (f);
+  if (!strstr (sent, "\"metrics\":{\"accuracy\":0.942}")
+      || !strstr (sent, "\"configuration\":{\"lr\":1e-05,\"scale\":1e+22,"
+          "\"size\":[640]}"))
+    g_error ("sent %s", sent);
+  created = find_element_message (messages, "synapse-model-created");
+  g_assert_nonnull (created);
+  posted = gst_structure_get_string (gst_message_get_structure (created),
+      "model");
+  g_assert_nonnull (strstr (posted, "\"accuracy\":0.942"));
+  g_assert_nonnull (strstr (posted, "\"scale\":1e+22,"));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+typedef struct
+{
+  const gchar *property;
+  const gchar *value;
+  const gchar *says;
+} UnsendableJson;
+
+/* What json-glib would alter on the way is refused at start, before any
+ * request, naming the property and the reason. */
+static void
+test_unsendable_json_refused (Fixture * f, gconstpointer data)
+{
+  const UnsendableJson cases[] = {
+    {"metrics", "{\"a\": 1e400}", "metrics: Not JSON that can be sent as "
+          "written: the number 1e400 at byte 6 is out of the range of a "
+          "double"},
+    {"metrics", "{\"n\": 18446744073709551615}", "metrics: Not JSON that "
+          "can be sent as written: the integer 18446744073709551615 at byte "
+          "6 is beyond the 64-bit range"},
+    {"configuration", "{\"a\":1}{\"b\":2}", "configuration: Not valid JSON: "
+          "data after the JSON document at byte 7"},
+    {"configuration", "{\"name\": \"a\\u0000b\"}", "configuration: Not JSON "
+          "that can be sent as written: the string at byte 11 holds U+0000"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GBytes) bytes = make_data (100, 1);
+    g_auto (Input) input = { 0 };
+    g_autofree gchar *source = input_prepare (f, &input, SOURCE_FILESRC,
+        bytes);
+    g_autoptr (GstElement) pipeline = make_pipeline (f, source, MODEL);
+    g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+    g_autoptr (GstMessage) message = NULL;
+    g_auto (PostedError) posted = { 0 };
+
+    g_object_set (get_sink (pipeline), cases[i].property, cases[i].value,
+        NULL);
+    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), ==,
+        GST_STATE_CHANGE_FAILURE);
+    message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    parse_posted_error (message, &posted);
+    g_assert_error (posted.error, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_SETTINGS);
+    if (!strstr (posted.error->message, cases[i].says))
+      g_error ("\"%s\" does not say \"%s\"", posted.error->message,
+          cases[i].says);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
 /* --- messages ----------------------------------------------------------- */
 
 typedef struct
@@ -1091,7 +1196,7 @@ static const BadSettings bad_settings[] = {
   {"model-type=detection project=1", NULL, "model-name is not set"},
   {"model-name=m project=1", NULL, "model-type is not set"},
   {"model-name=m model-type=detection", NULL, "project is not set"},
-  {MODEL " metrics=\"{accuracy: 0.9\"", NULL, "metrics is not valid JSON"},
+  {MODEL " metrics=\"{accuracy: 0.9\"", NULL, "metrics: Not valid JSON"},
   {MODEL " metrics=\"[0.9]\"", NULL, "metrics must be a JSON object"},
   {MODEL " configuration=\"42\"", NULL, "configuration must be a JSON "
         "object"},
@@ -1686,6 +1791,8 @@ main (int argc, char **argv)
       test_file_name_through_queue_and_bin);
   ADD ("model/fields-as-given", test_model_fields_as_given);
   ADD ("model/defaults", test_model_defaults);
+  ADD ("model/json-sent-as-written", test_json_sent_as_written);
+  ADD ("settings/unsendable-json-refused", test_unsendable_json_refused);
   ADD ("messages/created-before-eos", test_created_before_eos);
   ADD ("messages/progress-is-rate-limited", test_progress_is_rate_limited);
   ADD ("faults/cut-request-mid-upload", test_cut_request_mid_upload);

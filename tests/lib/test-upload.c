@@ -1000,6 +1000,105 @@ test_no_progress_ends_the_upload (Fixture * f, gconstpointer data)
   g_assert_cmpuint (count_answered (f, "PUT", 400), ==, 3);
 }
 
+/* What is sent is what the caller wrote: json-glib's own writer would
+ * send 0.942 as 0.94199999999999995. */
+static void
+test_create_model_numbers_as_written (Fixture * f, gconstpointer data)
+{
+  const char *metrics = "{\"accuracy\":0.942,\"big\":9007199254740993,"
+      "\"tiny\":5e-324,\"one\":1.0,\"neg\":-0.0,\"huge\":1e+22,"
+      "\"third\":0.3333333333333333,\"text\":\"tab\\tq\\\"\\u0001\"}";
+  g_autofree char *path = fixture_make_file (f, "exact.pt", 10);
+  g_autoptr (JsonObject) input = model_data (path);
+  g_autoptr (JsonNode) parsed = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  g_autofree char *want = g_strdup_printf ("\"metrics\":%s", metrics);
+  g_autofree char *sent = NULL;
+
+  parsed = synapse_json_parse_exact (metrics, -1, &error);
+  g_assert_no_error (error);
+  json_object_set_member (input, "metrics", g_steal_pointer (&parsed));
+  model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      &error);
+  g_assert_no_error (error);
+
+  requests = synapse_test_backend_dup_requests (f->backend);
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (g_str_equal (request->method, "POST")
+        && g_str_equal (request->path, "models/"))
+      sent = g_strndup (g_bytes_get_data (request->body, NULL),
+          g_bytes_get_size (request->body));
+  }
+  g_assert_nonnull (sent);
+  if (!strstr (sent, want))
+    g_error ("sent %s, not %s", sent, want);
+}
+
+/* The same writer for query parameters. */
+static void
+test_query_numbers_as_written (Fixture * f, gconstpointer data)
+{
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autofree char *url = NULL;
+
+  json_object_set_double_member (params, "a", 0.942);
+  json_object_set_double_member (params, "b", 1.0);
+  json_object_set_double_member (params, "c", 0.1 + 0.2);
+  url = synapse_client_build_url (f->client, "models/", params);
+  g_assert_true (g_str_has_suffix (url,
+          "models/?a=0.942&b=1.0&c=0.30000000000000004"));
+}
+
+typedef struct
+{
+  const char *text;
+  const char *says;             /* NULL: accepted */
+} ExactCase;
+
+/* What json-glib would take and alter is refused, saying what and where;
+ * the edges that it holds exactly are taken. */
+static void
+test_json_parse_exact (void)
+{
+  const ExactCase cases[] = {
+    {"{\"a\": 1e400}", "the number 1e400 at byte 6 is out of the range"},
+    {"[-1e400]", "the number -1e400 at byte 1"},
+    {"[1e-400]", "the number 1e-400 at byte 1"},
+    {"{\"n\": 18446744073709551615}", "the integer 18446744073709551615 at "
+          "byte 6 is beyond the 64-bit range"},
+    {"[-9223372036854775809]", "beyond the 64-bit range"},
+    {"{\"a\":1}{\"b\":2}", "Not valid JSON: data after the JSON document"},
+    {"{\"s\": \"a\\u0000b\"}", "holds U+0000"},
+    {"{\"a\\u0000\": 1}", "holds U+0000"},
+    {"{\"a\": 0.9", "Not valid JSON"},
+    {"[9223372036854775807, -9223372036854775808]", NULL},
+    {"[1.7976931348623157e308, 5e-324, 0e-999, -0.0]", NULL},
+    {"{\"escaped\": \"\\\\u0000\"}", NULL},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonNode) node = synapse_json_parse_exact (cases[i].text, -1,
+        &error);
+
+    if (cases[i].says == NULL) {
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+      continue;
+    }
+    g_assert_null (node);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+    if (!strstr (error->message, cases[i].says))
+      g_error ("%s: \"%s\" does not say \"%s\"", cases[i].text,
+          error->message, cases[i].says);
+  }
+}
+
 static const SynapseTestBackendOptions small_limit = {
   .token = TEST_TOKEN,
   .versions = 1,
@@ -1066,6 +1165,10 @@ main (int argc, char **argv)
   ADD ("/model/create/async", test_create_model_async);
   ADD ("/model/create/from-streamed-upload",
       test_create_model_from_streamed_upload);
+  ADD ("/model/create/numbers-as-written",
+      test_create_model_numbers_as_written);
+  ADD ("/client/query-numbers-as-written", test_query_numbers_as_written);
+  g_test_add_func ("/json/parse-exact", test_json_parse_exact);
   ADD ("/model/create/recovery/reply-dropped",
       test_create_model_recovers_dropped_reply);
   ADD ("/model/create/recovery/504-after-creation",
