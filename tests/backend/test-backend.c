@@ -915,6 +915,8 @@ test_models_name_their_upload (Fixture * f, gconstpointer data)
   g_autofree char *hiding_url = NULL;
 
   g_assert_cmpuint (json_array_get_length (results), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (created, "chunked_upload"),
+      ==, id);
   g_assert_cmpstr (json_object_get_string_member
       (json_array_get_object_element (results, 0), "chunked_upload"), ==, id);
 
@@ -949,6 +951,8 @@ test_uploads_are_listed (Fixture * f, gconstpointer data)
       (json_object_get_array_member (object, "results"), 0);
 
   g_assert_cmpint (json_object_get_int_member (object, "count"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (listed, "id"), !=,
+      json_object_get_string_member (first, "id"));
   g_assert_cmpstr (json_object_get_string_member (listed, "id"), ==,
       json_object_get_string_member (second, "id"));
   g_assert_cmpint (json_object_get_int_member (listed, "offset"), ==, 6);
