@@ -645,9 +645,9 @@ find_created_model (SynapseClient * self, JsonObject * data,
   }
   if (listed > 0 && !told) {
     g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
-        "the backend lists models without their \"chunked_upload\", so the "
-        "one made from this upload cannot be told from the %u others of the "
-        "same name", listed);
+        "the backend lists %u model%s of that name and project without "
+        "their \"chunked_upload\", so the one made from this upload cannot "
+        "be told apart", listed, listed > 1 ? "s" : "");
     return NULL;
   }
   return NULL;
@@ -736,7 +736,7 @@ post_model (SynapseClient * self, JsonObject * data, JsonObject * upload,
     return NULL;
   }
   if (lookup_error) {
-    g_autofree char *why = g_strdup_printf ("looking it up failed: %s",
+    g_autofree char *why = g_strdup_printf ("it could not be looked up: %s",
         lookup_error->message);
 
     set_may_exist_error (error, lost, url, upload_id, why);

@@ -764,7 +764,7 @@ test_create_model_failed_lookup_is_an_error (Fixture * f, gconstpointer data)
       &error);
   g_assert_null (model);
   assert_may_exist (f, error, SYNAPSE_CLIENT_ERROR_CONNECTION, 0,
-      "looking it up failed");
+      "it could not be looked up: GET");
   g_assert_nonnull (strstr (error->message, "HTTP 403"));
   g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
   g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
