@@ -466,9 +466,8 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
     }
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return FALSE;
+    /* every lost attempt was looked up, and counted if it may exist */
     if (remakes >= max_remakes) {
-      /* the last lost one may exist too */
-      self->orphans++;
       g_propagate_error (error, g_steal_pointer (&put_error));
       return FALSE;
     }
@@ -992,9 +991,9 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
  * unfinished upload of this file name that holds exactly the first chunk)
  * and resumed. When the backend cannot tell (it lists no uploads, the
  * lookup fails, or several uploads match), the first chunk is sent again
- * as a new upload, and the lost one, which may exist, counts here; so does
- * the last one when the upload gives up. An orphan is never completed,
- * makes no model and expires on the backend.
+ * as a new upload (at most #SynapseClient:retries times, after the retry
+ * policy's backoff), and the lost one, which may exist, counts here. An
+ * orphan is never completed, makes no model and expires on the backend.
  *
  * Returns: the number of uploads that may have been left behind
  */

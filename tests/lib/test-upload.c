@@ -936,6 +936,26 @@ test_first_chunk_lost_ambiguous_says_so (Fixture * f, gconstpointer data)
       ==, 3);
 }
 
+/* Every creating PUT is answered 502 and no upload is listed: the first
+ * chunk is sent a bounded number of times (retries), then the error. */
+static void
+test_first_chunk_lost_every_time_gives_up (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (f->client, "retries", 2, NULL);
+  add_fault (f, "status=502 method=PUT path=chunked_upload/");
+  result = stream_upload (f, &upload, &error);
+  g_assert_null (result);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_BAD_GATEWAY);
+  g_assert_cmpuint (count_creations (f), ==, 3);
+  g_assert_cmpuint (count_sent (f, "GET", "chunked_upload/"), ==, 3);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 0);
+}
+
 /* create_chunked_upload () gives no upload object to ask: the orphan is
  * told of on the log. */
 static void
@@ -1151,6 +1171,8 @@ main (int argc, char **argv)
       test_first_chunk_lost_without_listing_says_so);
   ADD ("/upload/first-chunk/ambiguous-says-so",
       test_first_chunk_lost_ambiguous_says_so);
+  ADD ("/upload/first-chunk/lost-every-time-gives-up",
+      test_first_chunk_lost_every_time_gives_up);
   ADD ("/upload/first-chunk/orphan-is-logged",
       test_first_chunk_orphan_is_logged);
   ADD ("/upload/errors/checksum", test_checksum_disagreement_is_an_error);
