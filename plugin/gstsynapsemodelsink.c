@@ -26,14 +26,43 @@
  * application. An application that sees EOS therefore knows the model
  * exists. If any step fails, the application gets an error message instead
  * of EOS, and no model exists: the model is only ever created from a
- * complete upload, and its creation is never sent twice. (Only when the
- * backend's answer to the creation itself is lost, the connection broken
- * or timed out after the request went out, can the model exist all the
- * same: the error then says so, and names the upload it was made from.) A pipeline that is stopped before EOS (set to READY or
- * NULL) creates no model either; the element posts a warning saying how
- * far the upload had got. An abandoned upload is left to expire on the
- * backend. Run gst-launch-1.0 with `-e`, so that an interrupt sends EOS
+ * complete upload, and its creation is never sent twice blindly. (When the
+ * backend's answer to the creation is lost, see "Robustness": only if the
+ * element cannot find out whether the model was made does the error say
+ * that it may exist, naming the upload it would be made from.)
+ *
+ * ## Pausing, stopping
+ *
+ * The upload runs in a thread of its own: the streaming thread hands it
+ * the buffers and waits only for room for the next chunk, and EOS waits
+ * for its result. Pausing the pipeline (PLAYING to PAUSED, and back) does
+ * not touch it: a chunk on its way goes on, and so does the completion
+ * that EOS waits for; the element holds the stream meanwhile, as a sink
+ * does in PAUSED.
+ *
+ * A pipeline that is stopped before EOS (set to READY or NULL) cancels the
+ * upload at once and creates no model; an abandoned upload is left to
+ * expire on the backend. The element says how far the upload had got with
+ * a RESOURCE WRITE warning, posted as it goes from PAUSED to READY (the
+ * bus still delivers it then: a pipeline flushes its bus on READY to
+ * NULL), and writes the same words to the GLib log (domain
+ * `synapsemodelsink`, level MESSAGE: on stderr unless the application
+ * installs its own log handler). The log line is for gst-launch-1.0,
+ * which stops reading its bus before it stops the pipeline, however the
+ * run ends (an interrupt, an error, EOS): it would never show the
+ * warning. Run gst-launch-1.0 with `-e`, so that an interrupt sends EOS
  * and the model is committed rather than abandoned.
+ *
+ * ## A stream cut short
+ *
+ * EOS means "the file is complete" to the element, but a stream can end
+ * early and still send EOS: `gst-launch-1.0 -e` sends it on Ctrl-C, so
+ * `… | gst-launch-1.0 -e fdsrc ! synapsemodelsink` interrupted while the
+ * producer still writes uploads what came so far as a complete, truncated
+ * model. Nothing in the stream tells the two apart. When the size or MD5
+ * of the file is known beforehand, give #GstSynapseModelSink:expected-size
+ * or #GstSynapseModelSink:expected-md5: a stream that does not match fails
+ * with an error, before the upload is completed, and creates no model.
  *
  * ## The size of the file
  *
@@ -42,7 +71,8 @@
  * bytes when the first buffer arrives, if the stream is a byte stream (a
  * segment in bytes, starting at 0, as `filesrc`, `fdsrc` on a regular file
  * or `appsrc` with a `size` send). It then uploads while the data arrives,
- * holding at most one chunk in memory whatever the size of the file.
+ * holding about two chunks in memory whatever the size of the file: the one
+ * going out, and the next one arriving meanwhile.
  *
  * When upstream cannot tell (a pipe through `fdsrc`, `appsrc` without a
  * size, an encoder whose output is timed), the element spools the bytes
@@ -50,7 +80,7 @@
  * size is known. The temporary file is made in the directory that `TMPDIR`
  * names (default `/tmp`) and removed from the directory as soon as it is
  * made, so nothing is left behind even if the process dies; its space is
- * freed when the element stops. This keeps memory bounded by one chunk as
+ * freed when the element stops. This keeps memory bounded by a chunk as
  * well, at the cost of disk space the size of the model and an upload that
  * only starts at the end of the stream. The other ways were worse: holding
  * the whole file in memory is unbounded, and announcing a made-up total
@@ -66,10 +96,29 @@
  * exponential backoff (#GstSynapseModelSink:retries); when the backend
  * holds a different part of the file than the element thought (a reply
  * was lost), the upload resumes from the backend's offset instead of
- * starting over. Model creation is never retried, since a second request
- * could create a second model. Going to READY or NULL cancels the request
+ * starting over; a backend whose offsets get nowhere (three replies in a
+ * row) or go back twice ends the upload with an error instead.
+ *
+ * The first chunk creates the upload, so it is not sent again blindly
+ * either: when its answer is lost, the element looks up the upload it made
+ * (`GET chunked_upload/`, which drf-chunked-upload offers) and resumes it.
+ * When the backend cannot tell (it lists no uploads, or several unfinished
+ * ones of the same file hold the same first chunk), the element makes a
+ * new upload and posts a RESOURCE WRITE warning saying that the backend
+ * may keep an unfinished one besides it.
+ *
+ * Model creation is never sent twice blindly, since a second request could
+ * create a second model. When its answer is lost or ambiguous (HTTP 500,
+ * 502, 503 or 504, a connection closed or timed out after the request went
+ * out), the element looks the model up (`GET models/?project=…&search=…`)
+ * by the upload it was made from: found, it goes on exactly as if the
+ * answer had arrived (#GstSynapseModelSink:model-id, `synapse-model-created`,
+ * EOS); not there, it creates the model once more. A backend whose models
+ * do not say which upload they came from (`chunked_upload`), a lookup that
+ * fails, or a second lost answer end in an error that says the model may
+ * exist and names the upload. Going to READY or NULL cancels the request
  * in flight and any backoff wait at once, so a hung backend never blocks a
- * state change. A flushing seek in the middle of an upload ends it with an
+ * state change; pausing cancels nothing. A flushing seek in the middle of an upload ends it with an
  * error: a model file cannot be repositioned.
  *
  * The backend's URL and credentials default to the environment variables
@@ -99,7 +148,9 @@
  *   PLAYING, so applications that wait for progress to complete before
  *   going to PLAYING (gst-launch-1.0) do not wait for the upload.
  * * A RESOURCE WRITE warning when the element stops before EOS: the upload
- *   was abandoned and no model was created.
+ *   was abandoned and no model was created (the same words go to the GLib
+ *   log, see above); another when the backend may keep an unfinished
+ *   upload besides this one (the answer to the first chunk was lost).
  * * Errors of the RESOURCE domain: SETTINGS for properties that cannot
  *   work (detected when the element starts, before any request),
  *   NOT_AUTHORIZED when the backend refuses the credentials (HTTP 401 or
@@ -173,6 +224,8 @@ enum
   PROP_IS_ACTIVE,
   PROP_FILENAME,
   PROP_CHUNK_SIZE,
+  PROP_EXPECTED_SIZE,
+  PROP_EXPECTED_MD5,
   PROP_MODEL_ID,
   N_PROPS
 };
@@ -194,26 +247,48 @@ struct _GstSynapseModelSink
   gboolean is_active;
   gchar *filename;
   guint64 chunk_size;
+  guint64 expected_size;
+  gchar *expected_md5;
   gint64 model_id;
 
-  /* Cancelled by unlock(), replaced by unlock_stop(); object lock. */
-  GCancellable *cancellable;
-
-  /* One run, from start() to stop(). While the element runs, only the
-   * streaming thread touches these. */
+  /* One run, from start() to stop(). Only the streaming thread touches
+   * these, but for what the worker is handed when it starts. */
   SynapseClient *client;
   JsonObject *model;            /* the fields of POST models/, checked */
   gchar *run_filename;          /* the property's, or NULL: look upstream */
   gsize run_chunk_size;
+  guint64 run_expected_size;    /* 0: not checked */
+  gchar *run_expected_md5;      /* lower case, or NULL: not checked */
+  GChecksum *md5;               /* of the bytes received, to check them */
   gchar *upload_name;           /* the name the backend stores the file under */
   gboolean started;             /* the first buffer arrived */
   guint64 received;             /* bytes received */
   guint64 announced;            /* the size upstream announced, or 0 */
-  SynapseChunkedUpload *upload;
   gint spool_fd;                /* the temporary file, or -1 */
   gboolean interrupted;         /* a flush broke the stream */
-  gboolean creating;            /* POST models/ was sent */
   gboolean done;                /* the model exists, or an error was posted */
+
+  /* The upload runs in a worker thread of its own, so that pausing (the
+   * base class's unlock ()) never touches a request in flight: render ()
+   * hands it buffers, EOS waits for its result, and only stopping
+   * (PAUSED to READY), a flush or a failure cancels it. Guarded by lock;
+   * the worker alone uses the upload while it runs. */
+  GMutex lock;
+  GCond cond;
+  GThread *worker;
+  GCancellable *worker_cancellable;
+  SynapseChunkedUpload *upload;
+  GQueue queue;                 /* of GstBuffer handed over, not yet taken */
+  gsize queued;                 /* their bytes */
+  gboolean eos;                 /* no more buffers: finish, create */
+  gboolean worker_done;         /* the worker has ended */
+  gboolean worker_failed;       /* and posted an error */
+  JsonObject *created;          /* its result: the model */
+  gboolean creating;            /* POST models/ was sent */
+  gboolean unlocked;            /* unlock (): the waits must give way */
+  guint64 sent;                 /* bytes the backend acknowledged */
+  guint64 total;                /* of the upload, once it exists */
+  guint orphans;                /* uploads told of as possibly left behind */
   gboolean in_progress;         /* progress START awaits its end */
   gint64 last_progress;         /* monotonic time of the last message */
 };
@@ -257,6 +332,8 @@ static gboolean gst_synapse_model_sink_start (GstBaseSink * bsink);
 static gboolean gst_synapse_model_sink_stop (GstBaseSink * bsink);
 static gboolean gst_synapse_model_sink_unlock (GstBaseSink * bsink);
 static gboolean gst_synapse_model_sink_unlock_stop (GstBaseSink * bsink);
+static GstStateChangeReturn gst_synapse_model_sink_change_state (GstElement *
+    element, GstStateChange transition);
 static gboolean gst_synapse_model_sink_event (GstBaseSink * bsink,
     GstEvent * event);
 static GstFlowReturn gst_synapse_model_sink_render (GstBaseSink * bsink,
@@ -334,7 +411,8 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * How many times a failed chunk is sent again when retrying can help:
    * HTTP 429 (honouring `Retry-After`), 500, 502, 503 and 504, a refused or
    * broken connection. Other failures (401, 403, 404, 400, 413…) end the
-   * upload at once. Model creation is never retried.
+   * upload at once. Model creation is never sent again blindly: a lost
+   * answer is looked up first (see "Robustness" above).
    */
   /**
    * GstSynapseModelSink:retry-backoff-factor:
@@ -414,8 +492,13 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * GstSynapseModelSink:metrics:
    *
    * The model's metrics as a JSON object (`metrics`), e.g.
-   * `{"accuracy": 0.93, "f1_score": 0.91}`; %NULL sends none. Anything that
-   * is not a JSON object fails with a RESOURCE SETTINGS error at start.
+   * `{"accuracy": 0.93, "f1_score": 0.91}`; %NULL sends none. They are sent
+   * as written, numbers included (`0.942` goes out as `0.942`). Anything
+   * that is not a JSON object, or that could not be sent as written (a
+   * number out of a double's range such as `1e400`, an integer beyond 64
+   * bits, text after the object such as `{"a":1}{"b":2}`, a string holding
+   * `\u0000`), fails with a RESOURCE SETTINGS error at start that names
+   * the property and the reason.
    */
   properties[PROP_METRICS] =
       g_param_spec_string ("metrics", "Metrics",
@@ -426,8 +509,8 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * GstSynapseModelSink:configuration:
    *
    * The model's configuration as a JSON object (`configuration`), e.g.
-   * `{"input": [640, 640]}`; %NULL sends none. Anything that is not a JSON
-   * object fails with a RESOURCE SETTINGS error at start.
+   * `{"input": [640, 640]}`; %NULL sends none. It is sent and checked as
+   * #GstSynapseModelSink:metrics are.
    */
   properties[PROP_CONFIGURATION] =
       g_param_spec_string ("configuration", "Configuration",
@@ -460,17 +543,49 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * GstSynapseModelSink:chunk-size:
    *
    * Bytes sent in each request of the chunked upload, the last one
-   * excepted. The element holds at most one chunk in memory, so this
-   * bounds its memory too. The default is 50 MiB, as the Python SDK uses.
+   * excepted. The element holds about two chunks in memory (the one going
+   * out, the next one arriving), so this bounds its memory too. The
+   * default is 50 MiB, as the Python SDK uses.
    */
   client_chunk_size =
       G_PARAM_SPEC_UINT64 (gst_synapse_client_find_property ("chunk-size"));
   properties[PROP_CHUNK_SIZE] =
       g_param_spec_uint64 ("chunk-size", "Chunk size",
-      "Bytes per upload request (default 50 MiB); the element holds one "
-      "chunk in memory",
+      "Bytes per upload request (default 50 MiB); the element holds about "
+      "two chunks in memory",
       client_chunk_size->minimum, client_chunk_size->maximum,
       client_chunk_size->default_value, flags);
+
+  /**
+   * GstSynapseModelSink:expected-size:
+   *
+   * The size the model file must have, in bytes; 0 (the default) checks
+   * nothing. A stream of any other size fails with a RESOURCE WRITE error
+   * and creates no model: at the first buffer when upstream announces
+   * another size, as soon as more bytes arrive, at EOS when fewer did. A
+   * stream that ends early looks complete otherwise: a pipe that
+   * `gst-launch-1.0 -e` ends on Ctrl-C sends EOS after the bytes it got,
+   * and only this or #GstSynapseModelSink:expected-md5 tells a cut stream
+   * from a whole one.
+   */
+  properties[PROP_EXPECTED_SIZE] =
+      g_param_spec_uint64 ("expected-size", "Expected size",
+      "Size the model file must have, in bytes; any other fails and creates "
+      "no model (0: not checked)", 0, G_MAXUINT64, 0, flags);
+
+  /**
+   * GstSynapseModelSink:expected-md5:
+   *
+   * The MD5 the model file must have, as 32 hexadecimal digits; %NULL (the
+   * default) checks nothing. A stream whose MD5 differs fails at EOS with a
+   * RESOURCE WRITE error, before the upload is completed, and creates no
+   * model. Anything but 32 hexadecimal digits is a RESOURCE SETTINGS error
+   * at start.
+   */
+  properties[PROP_EXPECTED_MD5] =
+      g_param_spec_string ("expected-md5", "Expected MD5",
+      "MD5 the model file must have (32 hex digits); any other fails and "
+      "creates no model (empty: not checked)", NULL, flags);
 
   /**
    * GstSynapseModelSink:model-id:
@@ -495,6 +610,8 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
       "the model at EOS, e.g. filesrc location=model.bin ! synapsemodelsink "
       "model-name=m model-type=detection project=1", "gst-synapse developers");
 
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_synapse_model_sink_change_state);
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_synapse_model_sink_start);
   basesink_class->stop = GST_DEBUG_FUNCPTR (gst_synapse_model_sink_stop);
   basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_synapse_model_sink_unlock);
@@ -516,8 +633,10 @@ gst_synapse_model_sink_init (GstSynapseModelSink * self)
   self->chunk_size = G_PARAM_SPEC_UINT64 (properties[PROP_CHUNK_SIZE])
       ->default_value;
   self->model_id = -1;
-  self->cancellable = g_cancellable_new ();
   self->spool_fd = -1;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->queue);
 
   /* a file upload, not a timed rendering */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
@@ -525,27 +644,43 @@ gst_synapse_model_sink_init (GstSynapseModelSink * self)
   gst_base_sink_set_last_sample_enabled (GST_BASE_SINK (self), FALSE);
 }
 
-/* Drops everything a run holds. */
+static void gst_synapse_model_sink_join_worker (GstSynapseModelSink * self);
+
+/* Drops everything a run holds; the worker must have ended. */
 static void
 gst_synapse_model_sink_clear_run (GstSynapseModelSink * self)
 {
+  gst_synapse_model_sink_join_worker (self);
   g_clear_object (&self->upload);
   g_clear_object (&self->client);
   g_clear_pointer (&self->model, json_object_unref);
+  g_clear_pointer (&self->created, json_object_unref);
   g_clear_pointer (&self->run_filename, g_free);
+  g_clear_pointer (&self->run_expected_md5, g_free);
+  g_clear_pointer (&self->md5, g_checksum_free);
   g_clear_pointer (&self->upload_name, g_free);
+  g_queue_clear_full (&self->queue, (GDestroyNotify) gst_buffer_unref);
   if (self->spool_fd >= 0) {
     /* the file has no name: closing it frees its space */
     close (self->spool_fd);
     self->spool_fd = -1;
   }
   self->run_chunk_size = 0;
+  self->run_expected_size = 0;
   self->started = FALSE;
   self->received = 0;
   self->announced = 0;
   self->interrupted = FALSE;
-  self->creating = FALSE;
   self->done = FALSE;
+  self->queued = 0;
+  self->eos = FALSE;
+  self->worker_done = FALSE;
+  self->worker_failed = FALSE;
+  self->creating = FALSE;
+  self->unlocked = FALSE;
+  self->sent = 0;
+  self->total = 0;
+  self->orphans = 0;
   self->in_progress = FALSE;
   self->last_progress = 0;
 }
@@ -562,7 +697,9 @@ gst_synapse_model_sink_finalize (GObject * object)
   g_free (self->metrics);
   g_free (self->configuration);
   g_free (self->filename);
-  g_clear_object (&self->cancellable);
+  g_free (self->expected_md5);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -617,6 +754,12 @@ gst_synapse_model_sink_set_property (GObject * object, guint prop_id,
     case PROP_CHUNK_SIZE:
       self->chunk_size = g_value_get_uint64 (value);
       break;
+    case PROP_EXPECTED_SIZE:
+      self->expected_size = g_value_get_uint64 (value);
+      break;
+    case PROP_EXPECTED_MD5:
+      replace_string (&self->expected_md5, value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -664,6 +807,12 @@ gst_synapse_model_sink_get_property (GObject * object, guint prop_id,
     case PROP_CHUNK_SIZE:
       g_value_set_uint64 (value, self->chunk_size);
       break;
+    case PROP_EXPECTED_SIZE:
+      g_value_set_uint64 (value, self->expected_size);
+      break;
+    case PROP_EXPECTED_MD5:
+      g_value_set_string (value, self->expected_md5);
+      break;
     case PROP_MODEL_ID:
       g_value_set_int64 (value, self->model_id);
       break;
@@ -702,6 +851,8 @@ typedef struct
   gboolean is_active;
   gchar *filename;
   guint64 chunk_size;
+  guint64 expected_size;
+  gchar *expected_md5;
 } RunSettings;
 
 static void
@@ -712,6 +863,7 @@ run_settings_clear (RunSettings * settings)
   g_free (settings->metrics);
   g_free (settings->configuration);
   g_free (settings->filename);
+  g_free (settings->expected_md5);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunSettings, run_settings_clear);
@@ -729,6 +881,8 @@ run_settings_init (RunSettings * settings, GstSynapseModelSink * self)
   settings->is_active = self->is_active;
   settings->filename = g_strdup (self->filename);
   settings->chunk_size = self->chunk_size;
+  settings->expected_size = self->expected_size;
+  settings->expected_md5 = g_strdup (self->expected_md5);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -741,17 +895,19 @@ add_problem (GString * problems, const gchar * problem)
   g_string_append (problems, problem);
 }
 
-/* The JSON object in the property @name, or NULL with a problem noted. */
+/* The JSON object in the property @name, or NULL with a problem noted.
+ * What json-glib would alter (1e400, integers beyond 64 bits, trailing
+ * text, U+0000 in a string) is refused: the backend must get what the
+ * user wrote. */
 static JsonNode *
 parse_json_object (const gchar * name, const gchar * text, GString * problems)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = json_from_string (text, &error);
+  g_autoptr (JsonNode) node = synapse_json_parse_exact (text, -1, &error);
   g_autofree gchar *problem = NULL;
 
   if (node == NULL) {
-    problem = g_strdup_printf ("%s is not valid JSON (%s)", name,
-        error ? error->message : "it is empty");
+    problem = g_strdup_printf ("%s: %s", name, error->message);
     add_problem (problems, problem);
     return NULL;
   }
@@ -810,6 +966,10 @@ build_model (const RunSettings * settings, GString * problems)
     if (name == NULL)
       add_problem (problems, problem);
   }
+  if (settings->expected_md5 && (strlen (settings->expected_md5) != 32
+          || strspn (settings->expected_md5, "0123456789abcdefABCDEF") != 32))
+    add_problem (problems, "expected-md5 must be an MD5 as 32 hexadecimal "
+        "digits");
   if (problems->len > 0)
     return NULL;
 
@@ -854,6 +1014,11 @@ gst_synapse_model_sink_start (GstBaseSink * bsink)
   self->model = g_steal_pointer (&model);
   self->run_filename = usable_file_name (settings.filename);
   self->run_chunk_size = settings.chunk_size;
+  self->run_expected_size = settings.expected_size;
+  if (settings.expected_md5) {
+    self->run_expected_md5 = g_ascii_strdown (settings.expected_md5, -1);
+    self->md5 = g_checksum_new (G_CHECKSUM_MD5);
+  }
   gst_synapse_model_sink_set_model_id (self, -1);
 
   GST_INFO_OBJECT (self, "ready to upload the %s model \"%s\" of project %d "
@@ -874,21 +1039,7 @@ percent_of (guint64 part, guint64 whole)
   return (gint) MIN (100, part * 100 / whole);
 }
 
-static guint64
-upload_sent (GstSynapseModelSink * self)
-{
-  return self->upload ? synapse_chunked_upload_get_offset (self->upload) : 0;
-}
-
-static guint64
-upload_total (GstSynapseModelSink * self)
-{
-  return self->upload ? synapse_chunked_upload_get_total_size (self->upload)
-      : 0;
-}
-
-/* Called by the upload after each stored chunk, from the streaming
- * thread. */
+/* Called by the upload after each stored chunk, from the worker. */
 static void
 gst_synapse_model_sink_upload_progress (guint64 sent, guint64 total,
     gpointer user_data)
@@ -897,10 +1048,16 @@ gst_synapse_model_sink_upload_progress (guint64 sent, guint64 total,
   gint64 now = g_get_monotonic_time ();
   guint chunk = (guint) ((sent + self->run_chunk_size - 1) /
       self->run_chunk_size);
+  gboolean in_progress;
   GstStructure *s;
 
   GST_LOG_OBJECT (self, "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
       " bytes stored", sent, total);
+  g_mutex_lock (&self->lock);
+  self->sent = sent;
+  self->total = total;
+  in_progress = self->in_progress;
+  g_mutex_unlock (&self->lock);
   /* a few a second, and always the last one */
   if (sent < total && self->last_progress != 0
       && now - self->last_progress < G_USEC_PER_SEC / PROGRESS_RATE)
@@ -912,23 +1069,32 @@ gst_synapse_model_sink_upload_progress (guint64 sent, guint64 total,
       "chunk", G_TYPE_UINT, chunk, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
-  if (self->in_progress)
+  if (in_progress)
     gst_synapse_element_post_progress (GST_ELEMENT (self),
         GST_PROGRESS_TYPE_CONTINUE, PROGRESS_CODE, percent_of (sent, total),
         "Uploaded %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes of %s",
         sent, total, self->upload_name);
 }
 
+/* Posts the end of the upload's progress, once, from either thread. */
 static void
 gst_synapse_model_sink_end_progress (GstSynapseModelSink * self,
     GstProgressType type, const gchar * text)
 {
-  if (!self->in_progress)
-    return;
+  gboolean in_progress;
+  guint64 sent, total;
+
+  g_mutex_lock (&self->lock);
+  in_progress = self->in_progress;
   self->in_progress = FALSE;
+  sent = self->sent;
+  total = self->total;
+  g_mutex_unlock (&self->lock);
+  if (!in_progress)
+    return;
   gst_synapse_element_post_progress (GST_ELEMENT (self), type, PROGRESS_CODE,
-      type == GST_PROGRESS_TYPE_COMPLETE ? 100 :
-      percent_of (upload_sent (self), upload_total (self)), "%s", text);
+      type == GST_PROGRESS_TYPE_COMPLETE ? 100 : percent_of (sent, total),
+      "%s", text);
 }
 
 /* --- failures ----------------------------------------------------------- */
@@ -964,11 +1130,23 @@ gst_synapse_model_sink_fail (GstSynapseModelSink * self, const GError * error,
   text = g_strdup_printf ("%s. %s", what, how);
   GST_SYNAPSE_ELEMENT_CLIENT_ERROR (self, error, GST_RESOURCE_ERROR_WRITE,
       text);
-  self->done = TRUE;
 }
 
-/* Posts a failure of the element's own (no request involved). */
+/* Stops the worker, which ends as soon as it can; the upload is given up. */
+static void
+gst_synapse_model_sink_cancel_worker (GstSynapseModelSink * self)
+{
+  g_mutex_lock (&self->lock);
+  if (self->worker_cancellable)
+    g_cancellable_cancel (self->worker_cancellable);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Posts a failure of the element's own (no request involved), from the
+ * streaming thread; the upload is given up. */
 #define MODEL_SINK_ERROR(self, code, text, debug) G_STMT_START {           \
+  gst_synapse_model_sink_cancel_worker (self);                             \
   gst_synapse_model_sink_end_progress (self, GST_PROGRESS_TYPE_ERROR,      \
       "The upload failed");                                                \
   GST_ELEMENT_ERROR (self, RESOURCE, code, text, debug);                   \
@@ -1113,6 +1291,302 @@ open_spool (GError ** error)
   return fd;
 }
 
+/* --- the worker --------------------------------------------------------- */
+
+/* Tells of uploads the backend may keep besides this one, once each: the
+ * answer to the first chunk was lost and the upload it made could not be
+ * found again. From the worker. */
+static void
+gst_synapse_model_sink_warn_orphans (GstSynapseModelSink * self)
+{
+  guint orphans = synapse_chunked_upload_get_orphans (self->upload);
+
+  if (orphans <= self->orphans)
+    return;
+  self->orphans = orphans;
+  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+      ("The backend's answer to the first chunk of %s was lost and the "
+          "upload it made could not be found again: the upload went on as a "
+          "new one, and the backend may keep %u unfinished upload%s of %s "
+          "besides it (never completed, they expire).", self->upload_name,
+          orphans, orphans > 1 ? "s" : "", self->upload_name), (NULL));
+}
+
+static void
+gst_synapse_model_sink_set_upload (GstSynapseModelSink * self, guint64 size)
+{
+  self->upload = synapse_chunked_upload_new (self->client, self->upload_name,
+      size, self->run_chunk_size);
+  synapse_chunked_upload_set_progress_func (self->upload,
+      gst_synapse_model_sink_upload_progress, self, NULL);
+  g_mutex_lock (&self->lock);
+  self->total = size;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Uploads the spooled file, now that its size is known. */
+static gboolean
+gst_synapse_model_sink_upload_spool (GstSynapseModelSink * self,
+    GCancellable * cancellable, GError ** error)
+{
+  gsize piece = MIN (self->run_chunk_size, SPOOL_READ_SIZE);
+  g_autofree guint8 *data = g_malloc (piece);
+  guint64 left = self->received;
+
+  gst_synapse_model_sink_set_upload (self, self->received);
+  GST_INFO_OBJECT (self, "uploading the %" G_GUINT64_FORMAT " spooled bytes "
+      "of %s", self->received, self->upload_name);
+  gst_synapse_element_post_progress (GST_ELEMENT (self),
+      GST_PROGRESS_TYPE_CONTINUE, PROGRESS_CODE, 0,
+      "Uploading %s (%" G_GUINT64_FORMAT " bytes) to %s", self->upload_name,
+      self->received, synapse_client_get_base_url (self->client));
+
+  if (lseek (self->spool_fd, 0, SEEK_SET) < 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+        "Cannot read the temporary file back: %s", g_strerror (saved_errno));
+    return FALSE;
+  }
+  while (left > 0) {
+    gssize n = read (self->spool_fd, data, MIN (piece, left));
+    gboolean written;
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+          "Cannot read the temporary file back: %s",
+          n == 0 ? "it became shorter" : g_strerror (saved_errno));
+      return FALSE;
+    }
+    written = synapse_chunked_upload_write (self->upload, data, n,
+        cancellable, error);
+    gst_synapse_model_sink_warn_orphans (self);
+    if (!written)
+      return FALSE;
+    left -= n;
+  }
+  return TRUE;
+}
+
+/* Writes the buffers render () hands over into the upload, until EOS. */
+static gboolean
+gst_synapse_model_sink_upload_queue (GstSynapseModelSink * self,
+    GCancellable * cancellable, GError ** error)
+{
+  for (;;) {
+    GstBuffer *buffer;
+    GstMapInfo map;
+    gboolean written;
+
+    g_mutex_lock (&self->lock);
+    while (g_queue_is_empty (&self->queue) && !self->eos
+        && !g_cancellable_is_cancelled (cancellable))
+      g_cond_wait (&self->cond, &self->lock);
+    buffer = g_queue_pop_head (&self->queue);
+    if (buffer) {
+      self->queued -= gst_buffer_get_size (buffer);
+      /* room for render () */
+      g_cond_broadcast (&self->cond);
+    }
+    g_mutex_unlock (&self->lock);
+
+    if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
+      g_clear_pointer (&buffer, gst_buffer_unref);
+      return FALSE;
+    }
+    if (buffer == NULL)
+      return TRUE;
+    if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+      gst_buffer_unref (buffer);
+      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+          "Could not map a buffer");
+      return FALSE;
+    }
+    /* blocks while a full chunk goes out */
+    written = synapse_chunked_upload_write (self->upload, map.data, map.size,
+        cancellable, error);
+    gst_buffer_unmap (buffer, &map);
+    gst_buffer_unref (buffer);
+    gst_synapse_model_sink_warn_orphans (self);
+    if (!written)
+      return FALSE;
+  }
+}
+
+/* Completes the upload and creates the model; NULL when cancelled or
+ * when it failed, *failed telling which (an error is posted then). */
+static JsonObject *
+gst_synapse_model_sink_create (GstSynapseModelSink * self,
+    GCancellable * cancellable, gboolean * failed)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  JsonNode *model_id;
+
+  upload = synapse_chunked_upload_finish (self->upload, cancellable, &error);
+  gst_synapse_model_sink_warn_orphans (self);
+  if (upload == NULL) {
+    *failed = !is_cancellation (error, cancellable);
+    if (*failed)
+      gst_synapse_model_sink_fail (self, error, "The upload of the model "
+          "failed");
+    return NULL;
+  }
+  GST_INFO_OBJECT (self, "upload of %s complete (%" G_GUINT64_FORMAT
+      " bytes, MD5 %s); creating the model", self->upload_name,
+      synapse_chunked_upload_get_total_size (self->upload),
+      synapse_chunked_upload_get_md5 (self->upload));
+
+  g_mutex_lock (&self->lock);
+  self->creating = TRUE;
+  g_mutex_unlock (&self->lock);
+  /* never sent twice blindly by the library, which recovers a lost answer
+   * when it can; when it cannot, the model may exist */
+  model = synapse_client_create_model_from_upload (self->client, self->model,
+      upload, cancellable, &error);
+  if (model == NULL) {
+    *failed = !is_cancellation (error, cancellable);
+    if (*failed && synapse_client_error_outcome_unknown (error)) {
+      JsonNode *id_node = json_object_get_member (upload, "id");
+      g_autofree gchar *upload_id = JSON_NODE_HOLDS_VALUE (id_node)
+          && json_node_get_value_type (id_node) == G_TYPE_STRING
+          ? g_strdup (json_node_get_string (id_node))
+          : json_to_string (id_node, FALSE);
+      g_autofree gchar *what = g_strdup_printf ("Creating the model from %s "
+          "failed, but the model may exist all the same, made from upload "
+          "%s: the backend's answer was lost and could not be recovered",
+          self->upload_name, upload_id);
+
+      gst_synapse_model_sink_fail (self, error, what);
+    } else if (*failed) {
+      gst_synapse_model_sink_fail (self, error, "The model could not be "
+          "created");
+    }
+    return NULL;
+  }
+  model_id = json_object_get_member (model, "id");
+  if (model_id == NULL || !JSON_NODE_HOLDS_VALUE (model_id)
+      || json_node_get_value_type (model_id) != G_TYPE_INT64) {
+    g_set_error (&error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
+        "POST models/: the created model has no \"id\"");
+    gst_synapse_model_sink_fail (self, error, "The backend's account of the "
+        "created model cannot be used");
+    *failed = TRUE;
+    return NULL;
+  }
+  return g_steal_pointer (&model);
+}
+
+/* The upload, in a thread of its own: the bytes, the completion, the
+ * model. Failures are posted here, as they happen; a cancellation (the
+ * element stops) posts nothing. */
+static gpointer
+gst_synapse_model_sink_worker (gpointer data)
+{
+  GstSynapseModelSink *self = data;
+  GCancellable *cancellable = self->worker_cancellable;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  gboolean failed = FALSE;
+  gboolean uploaded = self->spool_fd >= 0
+      ? gst_synapse_model_sink_upload_spool (self, cancellable, &error)
+      : gst_synapse_model_sink_upload_queue (self, cancellable, &error);
+
+  if (uploaded) {
+    model = gst_synapse_model_sink_create (self, cancellable, &failed);
+  } else if (!is_cancellation (error, cancellable)) {
+    gst_synapse_model_sink_fail (self, error, "The upload of the model "
+        "failed");
+    failed = TRUE;
+  }
+
+  g_mutex_lock (&self->lock);
+  self->worker_done = TRUE;
+  self->worker_failed = failed;
+  self->created = g_steal_pointer (&model);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+static gboolean
+gst_synapse_model_sink_start_worker (GstSynapseModelSink * self)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_mutex_lock (&self->lock);
+  self->worker_cancellable = g_cancellable_new ();
+  g_mutex_unlock (&self->lock);
+  self->worker = g_thread_try_new ("synapse-upload",
+      gst_synapse_model_sink_worker, self, &error);
+  if (self->worker == NULL) {
+    MODEL_SINK_ERROR (self, FAILED, ("Could not start the upload."),
+        ("%s", error->message));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Cancels the worker and waits for its end, which is prompt: every wait
+ * and request of the upload takes the cancellable. */
+static void
+gst_synapse_model_sink_join_worker (GstSynapseModelSink * self)
+{
+  if (self->worker == NULL)
+    return;
+  gst_synapse_model_sink_cancel_worker (self);
+  g_thread_join (g_steal_pointer (&self->worker));
+  g_mutex_lock (&self->lock);
+  g_clear_object (&self->worker_cancellable);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Waits on the worker for as long as @until says, from the streaming
+ * thread (the preroll lock held): when the base class pauses or stops it
+ * (unlock ()), the wait gives way to gst_base_sink_wait_preroll (), as
+ * the base class wants, and goes on when it returns GST_FLOW_OK (back to
+ * PLAYING). Returns what it returned otherwise (flushing); the lock is
+ * held on return. */
+static GstFlowReturn
+gst_synapse_model_sink_wait (GstSynapseModelSink * self,
+    gboolean (*until) (GstSynapseModelSink * self))
+{
+  while (!until (self)) {
+    if (self->unlocked) {
+      GstFlowReturn ret;
+
+      g_mutex_unlock (&self->lock);
+      ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
+      g_mutex_lock (&self->lock);
+      if (ret != GST_FLOW_OK)
+        return ret;
+      continue;
+    }
+    g_cond_wait (&self->cond, &self->lock);
+  }
+  return GST_FLOW_OK;
+}
+
+static gboolean
+has_room (GstSynapseModelSink * self)
+{
+  /* the upload holds one chunk at most; the queue the next one */
+  return self->queued < self->run_chunk_size || self->worker_done;
+}
+
+static gboolean
+worker_ended (GstSynapseModelSink * self)
+{
+  return self->worker_done;
+}
+
+/* --- the first buffer --------------------------------------------------- */
+
 /* Decides, at the first buffer, how the file goes out: uploaded as it
  * arrives when its size is known, else spooled. */
 static gboolean
@@ -1127,19 +1601,27 @@ gst_synapse_model_sink_begin (GstSynapseModelSink * self)
     self->upload_name = g_strdup (DEFAULT_FILENAME);
   self->announced = gst_synapse_model_sink_query_size (self);
 
+  if (self->announced > 0 && self->run_expected_size > 0
+      && self->announced != self->run_expected_size) {
+    MODEL_SINK_ERROR (self, WRITE,
+        ("Upstream announces a model file of %" G_GUINT64_FORMAT " bytes, "
+            "but expected-size is %" G_GUINT64_FORMAT ": no model was "
+            "created.", self->announced, self->run_expected_size), (NULL));
+    return FALSE;
+  }
+
   if (self->announced > 0) {
-    self->upload = synapse_chunked_upload_new (self->client,
-        self->upload_name, self->announced, self->run_chunk_size);
-    synapse_chunked_upload_set_progress_func (self->upload,
-        gst_synapse_model_sink_upload_progress, self, NULL);
+    gst_synapse_model_sink_set_upload (self, self->announced);
     GST_INFO_OBJECT (self, "uploading %s (%" G_GUINT64_FORMAT " bytes) as it "
         "arrives", self->upload_name, self->announced);
+    g_mutex_lock (&self->lock);
     self->in_progress = TRUE;
+    g_mutex_unlock (&self->lock);
     gst_synapse_element_post_progress (GST_ELEMENT (self),
         GST_PROGRESS_TYPE_START, PROGRESS_CODE, 0,
         "Uploading %s (%" G_GUINT64_FORMAT " bytes) to %s", self->upload_name,
         self->announced, synapse_client_get_base_url (self->client));
-    return TRUE;
+    return gst_synapse_model_sink_start_worker (self);
   }
 
   self->spool_fd = open_spool (&error);
@@ -1151,7 +1633,9 @@ gst_synapse_model_sink_begin (GstSynapseModelSink * self)
   }
   GST_INFO_OBJECT (self, "the size of %s is not known: spooling it to a "
       "temporary file until EOS", self->upload_name);
+  g_mutex_lock (&self->lock);
   self->in_progress = TRUE;
+  g_mutex_unlock (&self->lock);
   gst_synapse_element_post_progress (GST_ELEMENT (self),
       GST_PROGRESS_TYPE_START, PROGRESS_CODE, -1,
       "Keeping %s in a temporary file until its size is known, then "
@@ -1191,14 +1675,42 @@ spool_write (GstSynapseModelSink * self, const guint8 * data, gsize size)
   return TRUE;
 }
 
+/* Hands @buffer to the worker once there is room for it. */
+static GstFlowReturn
+gst_synapse_model_sink_hand_over (GstSynapseModelSink * self,
+    GstBuffer * buffer)
+{
+  GstFlowReturn ret;
+  gboolean failed;
+
+  g_mutex_lock (&self->lock);
+  ret = gst_synapse_model_sink_wait (self, has_room);
+  if (ret != GST_FLOW_OK) {
+    g_mutex_unlock (&self->lock);
+    GST_DEBUG_OBJECT (self, "stopped while waiting for room: %s",
+        gst_flow_get_name (ret));
+    return ret;
+  }
+  if (!self->worker_done) {
+    g_queue_push_tail (&self->queue, gst_buffer_ref (buffer));
+    self->queued += gst_buffer_get_size (buffer);
+    g_cond_broadcast (&self->cond);
+    g_mutex_unlock (&self->lock);
+    return GST_FLOW_OK;
+  }
+  failed = self->worker_failed;
+  g_mutex_unlock (&self->lock);
+  /* it posted its error; else it was cancelled, by a flush or a stop */
+  self->done = failed;
+  return failed ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
+}
+
 static GstFlowReturn
 gst_synapse_model_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
   GstSynapseModelSink *self = GST_SYNAPSE_MODEL_SINK (bsink);
-  g_autoptr (GCancellable) cancellable = NULL;
-  g_autoptr (GError) error = NULL;
-  GstMapInfo map;
-  gboolean written;
+  gsize size = gst_buffer_get_size (buffer);
+  GstFlowReturn ret;
 
   if (self->done)
     return GST_FLOW_ERROR;
@@ -1211,103 +1723,52 @@ gst_synapse_model_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   if (!self->started && !gst_synapse_model_sink_begin (self))
     return GST_FLOW_ERROR;
 
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    MODEL_SINK_ERROR (self, WRITE, (NULL), ("Could not map a buffer"));
+  if (self->run_expected_size > 0
+      && size > self->run_expected_size - self->received) {
+    MODEL_SINK_ERROR (self, WRITE,
+        ("The stream is longer than expected-size, %" G_GUINT64_FORMAT
+            " bytes: no model was created.", self->run_expected_size),
+        ("%" G_GUINT64_FORMAT " bytes received, then a buffer of %"
+            G_GSIZE_FORMAT, self->received, size));
     return GST_FLOW_ERROR;
   }
-
-  if (self->spool_fd >= 0) {
-    written = spool_write (self, map.data, map.size);
-    gst_buffer_unmap (buffer, &map);
-    if (!written)
-      return GST_FLOW_ERROR;
-    self->received += map.size;
-    return GST_FLOW_OK;
-  }
-
-  if (map.size > self->announced - self->received) {
-    gst_buffer_unmap (buffer, &map);
+  if (self->spool_fd < 0 && size > self->announced - self->received) {
     MODEL_SINK_ERROR (self, WRITE,
         ("Upstream announced a model file of %" G_GUINT64_FORMAT " bytes but "
             "sent more: no model was created.", self->announced),
         ("%" G_GUINT64_FORMAT " bytes received, then a buffer of %"
-            G_GSIZE_FORMAT, self->received, map.size));
+            G_GSIZE_FORMAT, self->received, size));
     return GST_FLOW_ERROR;
   }
 
-  GST_OBJECT_LOCK (self);
-  cancellable = g_object_ref (self->cancellable);
-  GST_OBJECT_UNLOCK (self);
+  if (self->md5 || self->spool_fd >= 0) {
+    GstMapInfo map;
+    gboolean written = TRUE;
 
-  /* blocks while a full chunk goes out */
-  written = synapse_chunked_upload_write (self->upload, map.data, map.size,
-      cancellable, &error);
-  gst_buffer_unmap (buffer, &map);
-  if (!written) {
-    if (is_cancellation (error, cancellable)) {
-      /* the chunk may be half sent: this upload cannot go on */
-      GST_DEBUG_OBJECT (self, "upload cancelled: flushing");
-      self->interrupted = TRUE;
-      return GST_FLOW_FLUSHING;
+    if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+      MODEL_SINK_ERROR (self, WRITE, (NULL), ("Could not map a buffer"));
+      return GST_FLOW_ERROR;
     }
-    gst_synapse_model_sink_fail (self, error, "The upload of the model "
-        "failed");
-    return GST_FLOW_ERROR;
+    if (self->md5)
+      g_checksum_update (self->md5, map.data, map.size);
+    if (self->spool_fd >= 0)
+      written = spool_write (self, map.data, map.size);
+    gst_buffer_unmap (buffer, &map);
+    if (!written)
+      return GST_FLOW_ERROR;
+    if (self->spool_fd >= 0) {
+      self->received += size;
+      return GST_FLOW_OK;
+    }
   }
-  self->received += map.size;
-  return GST_FLOW_OK;
+
+  ret = gst_synapse_model_sink_hand_over (self, buffer);
+  if (ret == GST_FLOW_OK)
+    self->received += size;
+  return ret;
 }
 
 /* --- the end of the stream ---------------------------------------------- */
-
-/* Uploads the spooled file, now that its size is known. */
-static gboolean
-gst_synapse_model_sink_upload_spool (GstSynapseModelSink * self,
-    GCancellable * cancellable, GError ** error)
-{
-  gsize piece = MIN (self->run_chunk_size, SPOOL_READ_SIZE);
-  g_autofree guint8 *data = g_malloc (piece);
-  guint64 left = self->received;
-
-  self->upload = synapse_chunked_upload_new (self->client, self->upload_name,
-      self->received, self->run_chunk_size);
-  synapse_chunked_upload_set_progress_func (self->upload,
-      gst_synapse_model_sink_upload_progress, self, NULL);
-  GST_INFO_OBJECT (self, "uploading the %" G_GUINT64_FORMAT " spooled bytes "
-      "of %s", self->received, self->upload_name);
-  gst_synapse_element_post_progress (GST_ELEMENT (self),
-      GST_PROGRESS_TYPE_CONTINUE, PROGRESS_CODE, 0,
-      "Uploading %s (%" G_GUINT64_FORMAT " bytes) to %s", self->upload_name,
-      self->received, synapse_client_get_base_url (self->client));
-
-  if (lseek (self->spool_fd, 0, SEEK_SET) < 0) {
-    int saved_errno = errno;
-
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-        "Cannot read the temporary file back: %s", g_strerror (saved_errno));
-    return FALSE;
-  }
-  while (left > 0) {
-    gssize n = read (self->spool_fd, data, MIN (piece, left));
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      int saved_errno = errno;
-
-      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-          "Cannot read the temporary file back: %s",
-          n == 0 ? "it became shorter" : g_strerror (saved_errno));
-      return FALSE;
-    }
-    if (!synapse_chunked_upload_write (self->upload, data, n, cancellable,
-            error))
-      return FALSE;
-    left -= n;
-  }
-  return TRUE;
-}
-
 
 static void
 gst_synapse_model_sink_post_created (GstSynapseModelSink * self, gint64 id,
@@ -1319,7 +1780,8 @@ gst_synapse_model_sink_post_created (GstSynapseModelSink * self, gint64 id,
   JsonNode *file = json_object_get_member (model, "file");
 
   json_node_set_object (node, model);
-  json = json_to_string (node, FALSE);
+  /* the backend's numbers as it wrote them, not json-glib's 17 digits */
+  json = synapse_json_to_string (node);
   s = gst_structure_new ("synapse-model-created", "model-id", G_TYPE_INT64, id,
       "model", G_TYPE_STRING, json, NULL);
   if (file && JSON_NODE_HOLDS_VALUE (file)
@@ -1330,17 +1792,41 @@ gst_synapse_model_sink_post_created (GstSynapseModelSink * self, gint64 id,
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Sends the rest, completes the upload and creates the model; FALSE when
- * EOS must not go on (an error was posted, or the element is stopping). */
+/* Whether the stream is the file the user expected (expected-size,
+ * expected-md5): a pipe cut short ends with an EOS like a whole one. */
+static gboolean
+gst_synapse_model_sink_check_complete (GstSynapseModelSink * self)
+{
+  if (self->run_expected_size > 0 && self->received != self->run_expected_size) {
+    MODEL_SINK_ERROR (self, WRITE,
+        ("The stream ended after %" G_GUINT64_FORMAT " bytes, but "
+            "expected-size is %" G_GUINT64_FORMAT ": the model file was cut "
+            "short, and no model was created.", self->received,
+            self->run_expected_size), (NULL));
+    return FALSE;
+  }
+  if (self->md5 && g_strcmp0 (g_checksum_get_string (self->md5),
+          self->run_expected_md5) != 0) {
+    MODEL_SINK_ERROR (self, WRITE,
+        ("The MD5 of the stream (%" G_GUINT64_FORMAT " bytes) is %s, not "
+            "expected-md5 %s: it is not the model file expected (cut short?), "
+            "and no model was created.", self->received,
+            g_checksum_get_string (self->md5), self->run_expected_md5), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Lets the worker complete the upload and create the model, and waits
+ * for it; FALSE when EOS must not go on (an error was posted, or the
+ * element is stopping). */
 static gboolean
 gst_synapse_model_sink_commit (GstSynapseModelSink * self)
 {
-  g_autoptr (GCancellable) cancellable = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) upload = NULL;
   g_autoptr (JsonObject) model = NULL;
   g_autofree gchar *done = NULL;
-  JsonNode *model_id;
+  GstFlowReturn ret;
+  gboolean failed;
   gint64 id;
 
   if (self->done)
@@ -1364,77 +1850,41 @@ gst_synapse_model_sink_commit (GstSynapseModelSink * self)
             "created.", self->announced, self->received), (NULL));
     return FALSE;
   }
+  if (!gst_synapse_model_sink_check_complete (self))
+    return FALSE;
+  if (self->spool_fd >= 0 && !gst_synapse_model_sink_start_worker (self))
+    return FALSE;
 
-  GST_OBJECT_LOCK (self);
-  cancellable = g_object_ref (self->cancellable);
-  GST_OBJECT_UNLOCK (self);
-
-  if (self->spool_fd >= 0
-      && !gst_synapse_model_sink_upload_spool (self, cancellable, &error))
-    goto upload_failed;
-
-  upload = synapse_chunked_upload_finish (self->upload, cancellable, &error);
-  if (upload == NULL)
-    goto upload_failed;
-  GST_INFO_OBJECT (self, "upload of %s complete (%" G_GUINT64_FORMAT
-      " bytes, MD5 %s); creating the model", self->upload_name,
-      synapse_chunked_upload_get_total_size (self->upload),
-      synapse_chunked_upload_get_md5 (self->upload));
-
-  /* never sent twice by the library: a second POST makes a second model */
-  self->creating = TRUE;
-  model = synapse_client_create_model_from_upload (self->client, self->model,
-      upload, cancellable, &error);
+  g_mutex_lock (&self->lock);
+  self->eos = TRUE;
+  g_cond_broadcast (&self->cond);
+  ret = gst_synapse_model_sink_wait (self, worker_ended);
+  if (ret != GST_FLOW_OK) {
+    g_mutex_unlock (&self->lock);
+    /* stopping: the state change ends the worker and says what became of
+     * the upload */
+    GST_DEBUG_OBJECT (self, "stopped while committing: %s",
+        gst_flow_get_name (ret));
+    return FALSE;
+  }
+  failed = self->worker_failed;
+  model = g_steal_pointer (&self->created);
+  g_mutex_unlock (&self->lock);
   if (model == NULL) {
-    if (is_cancellation (error, cancellable))
-      return FALSE;
-    /* without an answer the POST may have reached the backend */
-    if (error->domain == SYNAPSE_CLIENT_ERROR
-        && synapse_client_error_get_status_code (error) == 0
-        && error->code != SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT) {
-      JsonNode *id_node = json_object_get_member (upload, "id");
-      g_autofree gchar *upload_id = id_node ? json_to_string (id_node, FALSE)
-          : g_strdup ("?");
-      g_autofree gchar *what = g_strdup_printf ("The backend's answer to "
-          "creating the model was lost, so the model may exist (made from "
-          "upload %s of %s)", upload_id, self->upload_name);
-
-      gst_synapse_model_sink_fail (self, error, what);
-      return FALSE;
-    }
-    gst_synapse_model_sink_fail (self, error, "The model could not be "
-        "created");
+    self->done = failed;
     return FALSE;
   }
-  model_id = json_object_get_member (model, "id");
-  if (model_id == NULL || !JSON_NODE_HOLDS_VALUE (model_id)
-      || json_node_get_value_type (model_id) != G_TYPE_INT64) {
-    g_set_error (&error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
-        "POST models/: the created model has no \"id\"");
-    gst_synapse_model_sink_fail (self, error, "The backend's account of the "
-        "created model cannot be used");
-    return FALSE;
-  }
-  id = json_node_get_int (model_id);
 
+  id = json_object_get_int_member (model, "id");
   self->done = TRUE;
   gst_synapse_model_sink_set_model_id (self, id);
   GST_INFO_OBJECT (self, "created model %" G_GINT64_FORMAT " from %s",
       id, self->upload_name);
   gst_synapse_model_sink_post_created (self, id, model);
   done = g_strdup_printf ("Created model %" G_GINT64_FORMAT " from %s (%"
-      G_GUINT64_FORMAT " bytes)", id, self->upload_name,
-      synapse_chunked_upload_get_total_size (self->upload));
+      G_GUINT64_FORMAT " bytes)", id, self->upload_name, self->received);
   gst_synapse_model_sink_end_progress (self, GST_PROGRESS_TYPE_COMPLETE, done);
   return TRUE;
-
-upload_failed:
-  if (is_cancellation (error, cancellable)) {
-    GST_DEBUG_OBJECT (self, "upload cancelled at EOS");
-    return FALSE;
-  }
-  gst_synapse_model_sink_fail (self, error, "The upload of the model failed");
-  return FALSE;
 }
 
 static gboolean
@@ -1454,6 +1904,7 @@ gst_synapse_model_sink_event (GstBaseSink * bsink, GstEvent * event)
       if (self->started && !self->done) {
         GST_DEBUG_OBJECT (self, "flushed in the middle of the upload");
         self->interrupted = TRUE;
+        gst_synapse_model_sink_cancel_worker (self);
       }
       break;
     default:
@@ -1465,50 +1916,105 @@ gst_synapse_model_sink_event (GstBaseSink * bsink, GstEvent * event)
 
 /* --- stopping ----------------------------------------------------------- */
 
+/* Says that an upload stopped before EOS was abandoned: on the bus, and
+ * on the GLib log, which goes to stderr by default. The bus message is
+ * posted while the bus still delivers (PAUSED to READY; the pipeline
+ * flushes its bus at READY to NULL), but gst-launch-1.0 has stopped
+ * reading its bus by then whichever way it ends (an interrupt without
+ * -e, an error, EOS): it only sees errors, through its sync handler. */
+static void
+gst_synapse_model_sink_say_abandoned (GstSynapseModelSink * self,
+    const gchar * text, const gchar * debug)
+{
+  g_autofree gchar *path = gst_object_get_path_string (GST_OBJECT (self));
+
+  GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", text), ("%s", debug));
+  g_log ("synapsemodelsink", G_LOG_LEVEL_MESSAGE, "%s: %s", path, text);
+}
+
+/* PAUSED to READY: the stream is over, the upload too. Ends the worker
+ * and, when the model was not committed, says how far it had got. */
+static void
+gst_synapse_model_sink_abandon (GstSynapseModelSink * self)
+{
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *debug = NULL;
+  gint64 id;
+
+  gst_synapse_model_sink_join_worker (self);
+  if (!self->started || self->done || self->worker_failed)
+    return;
+  self->done = TRUE;
+
+  if (self->created) {
+    /* made in the very moment the element stopped: it exists */
+    id = json_object_get_int_member (self->created, "id");
+    gst_synapse_model_sink_set_model_id (self, id);
+    gst_synapse_model_sink_end_progress (self, GST_PROGRESS_TYPE_CANCELED,
+        "Stopped before the end of the stream went on");
+    text = g_strdup_printf ("Stopped before the end of the stream went on, "
+        "but after model %" G_GINT64_FORMAT " had been created from %s.", id,
+        self->upload_name);
+    gst_synapse_model_sink_say_abandoned (self, text, "");
+    return;
+  }
+  gst_synapse_model_sink_end_progress (self, GST_PROGRESS_TYPE_CANCELED,
+      "Stopped before the end of the stream: the upload was abandoned");
+  if (self->creating) {
+    text = g_strdup_printf ("Stopped while the model was being created from "
+        "the upload of %s: the backend may or may not have created it.",
+        self->upload_name);
+    debug = g_strdup ("");
+  } else {
+    text = g_strdup_printf ("Stopped before the end of the stream: the "
+        "upload of %s was abandoned after %" G_GUINT64_FORMAT " bytes had "
+        "been sent, and no model was created.", self->upload_name, self->sent);
+    debug = g_strdup_printf ("%" G_GUINT64_FORMAT " bytes received, %"
+        G_GUINT64_FORMAT " stored by the backend%s", self->received,
+        self->sent, self->spool_fd >= 0 ? " (the size was not known yet)" : "");
+  }
+  gst_synapse_model_sink_say_abandoned (self, text, debug);
+}
+
+static GstStateChangeReturn
+gst_synapse_model_sink_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstSynapseModelSink *self = GST_SYNAPSE_MODEL_SINK (element);
+  GstStateChangeReturn ret;
+
+  /* the streaming thread leaves its waits here (unlock (), then the
+   * flushing wait_preroll ()), before the worker is cancelled */
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_synapse_model_sink_abandon (self);
+  return ret;
+}
+
 static gboolean
 gst_synapse_model_sink_stop (GstBaseSink * bsink)
 {
   GstSynapseModelSink *self = GST_SYNAPSE_MODEL_SINK (bsink);
 
-  if (self->started && !self->done) {
-    guint64 sent = upload_sent (self);
-
-    gst_synapse_model_sink_end_progress (self, GST_PROGRESS_TYPE_CANCELED,
-        "Stopped before the end of the stream: the upload was abandoned");
-    if (self->creating)
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("Stopped while the model was being created from the upload of %s: "
-              "the backend may or may not have created it.",
-              self->upload_name), (NULL));
-    else
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("Stopped before the end of the stream: the upload of %s was "
-              "abandoned after %" G_GUINT64_FORMAT " bytes had been sent, "
-              "and no model was created.", self->upload_name, sent),
-          ("%" G_GUINT64_FORMAT " bytes received, %" G_GUINT64_FORMAT
-              " stored by the backend%s", self->received, sent,
-              self->spool_fd >= 0 ? " (the size was not known yet)" : ""));
-  }
   GST_DEBUG_OBJECT (self, "stopping after %" G_GUINT64_FORMAT " bytes",
       self->received);
   gst_synapse_model_sink_clear_run (self);
   return TRUE;
 }
 
-/* Ends the request in flight, or any backoff wait, at once. */
+/* Interrupts the waits of render () and EOS, which then wait in
+ * gst_base_sink_wait_preroll () as the base class wants; the upload goes
+ * on (pausing must not lose it): only PAUSED to READY cancels it. */
 static gboolean
 gst_synapse_model_sink_unlock (GstBaseSink * bsink)
 {
   GstSynapseModelSink *self = GST_SYNAPSE_MODEL_SINK (bsink);
-  g_autoptr (GCancellable) cancellable = NULL;
 
-  GST_DEBUG_OBJECT (self, "unlock: cancelling the request in flight");
-  GST_OBJECT_LOCK (self);
-  cancellable = g_object_ref (self->cancellable);
-  GST_OBJECT_UNLOCK (self);
-
-  /* outside the lock: cancelling runs the request's handlers */
-  g_cancellable_cancel (cancellable);
+  GST_DEBUG_OBJECT (self, "unlock: interrupting the waits");
+  g_mutex_lock (&self->lock);
+  self->unlocked = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
@@ -1517,10 +2023,9 @@ gst_synapse_model_sink_unlock_stop (GstBaseSink * bsink)
 {
   GstSynapseModelSink *self = GST_SYNAPSE_MODEL_SINK (bsink);
 
-  GST_DEBUG_OBJECT (self, "unlock_stop: a new cancellable");
-  GST_OBJECT_LOCK (self);
-  g_object_unref (self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "unlock_stop");
+  g_mutex_lock (&self->lock);
+  self->unlocked = FALSE;
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }

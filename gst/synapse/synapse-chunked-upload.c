@@ -21,8 +21,19 @@
  * client's retry policy. When the backend answers "Offsets do not match"
  * (it stored more or less of the chunk than the client knew, e.g. when a
  * reply was lost), the upload continues from the backend's offset instead
- * of starting over. A 404 (unknown upload), 410 (expired upload) or 413
+ * of starting over. Those resumes are bounded: replies that take the
+ * upload no further than it has been, three in a row, or offsets that go
+ * back twice in the upload, end it with %SYNAPSE_CLIENT_ERROR_PROTOCOL,
+ * naming the upload. A 404 (unknown upload), 410 (expired upload) or 413
  * (too large) ends the upload with that status as the error code.
+ *
+ * The first chunk creates the upload, so it is not sent again blindly when
+ * its answer is lost or ambiguous (HTTP 500, 502, 503 or 504, a connection
+ * closed or timed out after it went out): the upload it may have made is
+ * looked up among the backend's uploads (`GET chunked_upload/`, which
+ * drf-chunked-upload offers) and resumed. Only when the backend cannot
+ * tell is a new upload made, and the one that may have been left behind is
+ * counted by synapse_chunked_upload_get_orphans().
  *
  * An upload is used from one thread at a time.
  */
@@ -36,13 +47,17 @@
 #include <unistd.h>
 
 #include "synapse-chunked-upload.h"
+#include "synapse-pager.h"
 #include "synapse-private.h"
 
 #define UPLOAD_PATH "chunked_upload/"
 /* chunks from this size on are hashed in a thread while they are sent */
 #define PARALLEL_HASH_SIZE (1024 * 1024)
-/* "Offsets do not match" answers in a row that move nothing */
-#define MAX_STALLED_CHUNKS 3
+/* replies in a row that take the upload no further than it has been:
+ * beyond, the backend is not storing what it is sent */
+#define MAX_IDLE_REPLIES 3
+/* times an upload may hear that the backend holds less than before */
+#define MAX_BACKWARD_OFFSETS 2
 
 struct _SynapseChunkedUpload
 {
@@ -72,6 +87,10 @@ struct _SynapseChunkedUpload
   GDestroyNotify progress_data_free;
   gboolean finished;
   gboolean broken;              /* a write failed: bytes may be missing */
+  /* uploads the backend may hold besides this one: made by a first chunk
+   * whose answer was lost, and not found again */
+  guint orphans;
+  guint backward_offsets;       /* replies that said less than before */
 };
 
 G_DEFINE_FINAL_TYPE (SynapseChunkedUpload, synapse_chunked_upload,
@@ -288,6 +307,111 @@ synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
   return TRUE;
 }
 
+/* Whether @upload, as the backend lists it, is still taking chunks:
+ * drf-chunked-upload says `completed_at: null` and `status: 1`, others
+ * spell the status out. */
+static gboolean
+is_open_upload (JsonObject * upload)
+{
+  JsonNode *completed = json_object_get_member (upload, "completed_at");
+  JsonNode *status = json_object_get_member (upload, "status");
+
+  if (completed && !JSON_NODE_HOLDS_NULL (completed))
+    return FALSE;
+  if (status && JSON_NODE_HOLDS_VALUE (status)) {
+    if (json_node_get_value_type (status) == G_TYPE_INT64)
+      return json_node_get_int (status) != 2;
+    if (json_node_get_value_type (status) == G_TYPE_STRING)
+      return g_ascii_strcasecmp (json_node_get_string (status), "complete")
+          != 0;
+  }
+  return TRUE;
+}
+
+/* The upload that a first chunk of @size bytes whose answer was lost may
+ * have made: of the uploads the backend lists (`GET chunked_upload/`,
+ * every page, as drf-chunked-upload's view lists a user's uploads), the
+ * one unfinished upload of this file that holds exactly the chunk. TRUE
+ * with the upload's URL taken when there is one; FALSE without an error
+ * when there is none (nothing was made); FALSE with @error when the
+ * backend cannot tell: it lists no uploads, the lookup failed, or several
+ * uploads match. */
+static gboolean
+find_created_upload (SynapseChunkedUpload * self, gsize size,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (SynapsePager) pager = synapse_pager_new (self->client,
+      UPLOAD_PATH, NULL, NULL);
+  g_autofree char *list_url = synapse_client_build_url (self->client,
+      UPLOAD_PATH, NULL);
+  g_autofree char *found = NULL;
+  g_autoptr (GError) page_error = NULL;
+  JsonArray *page;
+  guint matches = 0;
+
+  while ((page = synapse_pager_next_page (pager, cancellable, &page_error))) {
+    g_autoptr (JsonArray) uploads = page;
+
+    for (guint i = 0; i < json_array_get_length (uploads); i++) {
+      JsonNode *node = json_array_get_element (uploads, i);
+      JsonObject *upload;
+      JsonNode *offset;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      upload = json_node_get_object (node);
+      offset = json_object_get_member (upload, "offset");
+      if (g_strcmp0 (synapse_json_get_string (upload, "filename"),
+              self->filename) != 0 || !is_open_upload (upload)
+          || offset == NULL || !JSON_NODE_HOLDS_VALUE (offset)
+          || json_node_get_value_type (offset) != G_TYPE_INT64
+          || json_node_get_int (offset) != (gint64) size)
+        continue;
+      matches++;
+      g_free (found);
+      found = synapse_resolve_url (list_url,
+          synapse_json_get_string (upload, "url"));
+    }
+  }
+  if (page_error) {
+    g_propagate_error (error, g_steal_pointer (&page_error));
+    return FALSE;
+  }
+  if (matches > 1 || (matches == 1 && found == NULL)) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
+        "%u unfinished uploads of %s hold the first %" G_GSIZE_FORMAT
+        " bytes (or give no usable \"url\"): the one just made cannot be "
+        "told apart", matches, self->filename, size);
+    return FALSE;
+  }
+  self->url = g_steal_pointer (&found);
+  return self->url != NULL;
+}
+
+/* After the answer to the first chunk was lost: resumes the upload it
+ * made when the backend lists it; otherwise the caller makes a new one,
+ * and this counts an orphan when the backend may hold the lost one. */
+static gboolean
+recover_created_upload (SynapseChunkedUpload * self, gsize size,
+    const GError * lost, GCancellable * cancellable)
+{
+  g_autoptr (GError) lookup_error = NULL;
+
+  g_debug ("%s: the answer to the first chunk was lost (%s); looking up "
+      "the upload it made", self->filename, lost->message);
+  if (find_created_upload (self, size, cancellable, &lookup_error)) {
+    g_debug ("%s: resuming the upload at %s", self->filename, self->url);
+    return TRUE;
+  }
+  if (lookup_error
+      && !g_error_matches (lookup_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    self->orphans++;
+    g_debug ("%s: cannot tell whether the backend made an upload (%s); "
+        "making a new one", self->filename, lookup_error->message);
+  }
+  return FALSE;
+}
+
 /* PUTs @bytes as the part of the file that starts at @start. Sets *stored
  * to the backend's offset afterwards, which an "Offsets do not match"
  * answer gives too. */
@@ -300,33 +424,57 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
       G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start, start + size - 1,
       self->total_size);
   GBytes *parts[] = { self->head, bytes, self->tail, NULL };
-  SynapseRequest request = {
-    .method = "PUT",
-    .path = upload_target (self),
-    .body = parts,
-    .content_type = self->content_type,
-    .content_range = range,
-    /* sending the same bytes again is harmless: the backend checks the
-     * offset */
-    .idempotent = TRUE,
-  };
-  g_autoptr (GError) put_error = NULL;
-  g_autoptr (JsonNode) reply = NULL;
+  guint remakes = 0;
+  guint max_remakes = 0;
 
-  reply = synapse_client_send_json (self->client, &request, cancellable,
-      &put_error);
-  if (reply)
-    return synapse_chunked_upload_take_reply (self, reply, start + size, stored,
-        error);
+  g_object_get (self->client, "retries", &max_remakes, NULL);
+  for (;;) {
+    gboolean creating = self->url == NULL;
+    SynapseRequest request = {
+      .method = "PUT",
+      .path = upload_target (self),
+      .body = parts,
+      .content_type = self->content_type,
+      .content_range = range,
+      /* sending the same bytes again to the upload is harmless: the
+       * backend checks the offset; but the first chunk creates the
+       * upload, and sending it twice could make two */
+      .idempotent = !creating,
+    };
+    g_autoptr (GError) put_error = NULL;
+    g_autoptr (JsonNode) reply = NULL;
 
-  if (self->url && synapse_chunked_upload_backend_offset (put_error, stored)) {
-    g_debug ("%s: the backend holds %" G_GUINT64_FORMAT " bytes, not %"
-        G_GUINT64_FORMAT "; continuing from there", self->filename, *stored,
-        start);
-    return TRUE;
+    reply = synapse_client_send_json (self->client, &request, cancellable,
+        &put_error);
+    if (reply)
+      return synapse_chunked_upload_take_reply (self, reply, start + size,
+          stored, error);
+
+    if (!creating && synapse_chunked_upload_backend_offset (put_error, stored)) {
+      g_debug ("%s: the backend holds %" G_GUINT64_FORMAT " bytes, not %"
+          G_GUINT64_FORMAT "; continuing from there", self->filename,
+          *stored, start);
+      return TRUE;
+    }
+    if (!creating || !synapse_client_error_outcome_unknown (put_error)) {
+      g_propagate_error (error, g_steal_pointer (&put_error));
+      return FALSE;
+    }
+    if (recover_created_upload (self, size, put_error, cancellable)) {
+      *stored = size;
+      return TRUE;
+    }
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      return FALSE;
+    /* every lost attempt was looked up, and counted if it may exist */
+    if (remakes >= max_remakes) {
+      g_propagate_error (error, g_steal_pointer (&put_error));
+      return FALSE;
+    }
+    if (!synapse_sleep (synapse_client_retry_delay (self->client, remakes++),
+            cancellable, error))
+      return FALSE;
   }
-  g_propagate_error (error, g_steal_pointer (&put_error));
-  return FALSE;
 }
 
 static void
@@ -385,7 +533,10 @@ send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
 }
 
 /* Sends the buffered bytes, resuming from wherever the backend says it
- * stands as long as that lies within them. */
+ * stands as long as that lies within them. The resumes are bounded: a
+ * backend whose offsets get no further over MAX_IDLE_REPLIES replies, or
+ * go back MAX_BACKWARD_OFFSETS times in the upload, would be sent chunks
+ * for ever. */
 static gboolean
 send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
     GError ** error)
@@ -396,7 +547,8 @@ send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
       self->buffer->len);
   /* a finish sent again after a failure resumes where the backend stands */
   guint64 position = MAX (start, self->offset);
-  guint stalled = 0;
+  guint64 furthest = position;
+  guint idle = 0;
 
   while (position < end) {
     g_autoptr (GBytes) rest = g_bytes_new_from_bytes (window,
@@ -417,11 +569,22 @@ send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
           self->filename, stored, start, end);
       return FALSE;
     }
-    stalled = stored == position ? stalled + 1 : 0;
-    if (stalled >= MAX_STALLED_CHUNKS) {
+    if (stored < position && ++self->backward_offsets >= MAX_BACKWARD_OFFSETS) {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "PUT",
-          self->url, 0, NULL, "Upload of %s: the backend stores nothing of "
-          "the chunk at byte %" G_GUINT64_FORMAT, self->filename, position);
+          self->url, 0, NULL, "Upload of %s (%s): the backend's offset went "
+          "back %u times, the last time to byte %" G_GUINT64_FORMAT " after "
+          "byte %" G_GUINT64_FORMAT " was sent; the upload cannot continue",
+          self->filename, self->url, self->backward_offsets, stored, position);
+      return FALSE;
+    }
+    if (stored > furthest) {
+      furthest = stored;
+      idle = 0;
+    } else if (++idle >= MAX_IDLE_REPLIES) {
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "PUT",
+          self->url, 0, NULL, "Upload of %s (%s): the backend got no further "
+          "than byte %" G_GUINT64_FORMAT " over %u replies; the upload "
+          "cannot continue", self->filename, self->url, furthest, idle);
       return FALSE;
     }
     position = stored;
@@ -819,6 +982,30 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
 }
 
 /**
+ * synapse_chunked_upload_get_orphans:
+ * @self: a #SynapseChunkedUpload
+ *
+ * How many unfinished uploads this one may have left on the backend. When
+ * the answer to the first chunk, which creates the upload, is lost, the
+ * upload it made is looked up (`GET chunked_upload/`, every page: the one
+ * unfinished upload of this file name that holds exactly the first chunk)
+ * and resumed. When the backend cannot tell (it lists no uploads, the
+ * lookup fails, or several uploads match), the first chunk is sent again
+ * as a new upload (at most #SynapseClient:retries times, after the retry
+ * policy's backoff), and the lost one, which may exist, counts here. An
+ * orphan is never completed, makes no model and expires on the backend.
+ *
+ * Returns: the number of uploads that may have been left behind
+ */
+guint
+synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), 0);
+
+  return self->orphans;
+}
+
+/**
  * synapse_chunked_upload_get_md5:
  * @self: a #SynapseChunkedUpload
  *
@@ -943,6 +1130,7 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
 {
   FileUploadArgs *args = data;
   g_autoptr (SynapseChunkedUpload) upload = NULL;
+  JsonObject *finished;
   guint64 size = 0;
   gboolean written;
   int fd;
@@ -957,10 +1145,16 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
       args->progress_data, NULL);
   written = write_from_fd (upload, fd, cancellable, error);
   close (fd);
-  if (!written)
-    return NULL;
-
-  return synapse_chunked_upload_finish (upload, cancellable, error);
+  finished = written ? synapse_chunked_upload_finish (upload, cancellable,
+      error) : NULL;
+  /* the caller never sees the upload object: say it where it is seen */
+  if (upload->orphans > 0)
+    g_message ("Upload of %s: the answer to its first chunk was lost and "
+        "the upload it made could not be found again, so the backend may "
+        "keep %u unfinished upload%s of it besides this one (they expire "
+        "unused)", upload->filename, upload->orphans,
+        upload->orphans > 1 ? "s" : "");
+  return finished;
 }
 
 /**
@@ -978,7 +1172,9 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
  * Uploads the file at @path with a #SynapseChunkedUpload, reading it a
  * chunk at a time. A file that is missing, unreadable, not a regular file
  * or empty fails with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT before any
- * request.
+ * request. Uploads that may have been left behind on the backend (see
+ * synapse_chunked_upload_get_orphans()) are told of on the GLib log, as a
+ * message of the `Synapse` domain.
  *
  * Returns: (transfer full): the completed upload (its `id` is what a
  *   model's `chunked_upload` takes), or %NULL with @error set

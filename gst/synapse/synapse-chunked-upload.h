@@ -89,6 +89,8 @@ SYNAPSE_API const char *synapse_chunked_upload_get_url (SynapseChunkedUpload * s
 
 SYNAPSE_API const char *synapse_chunked_upload_get_md5 (SynapseChunkedUpload * self);
 
+SYNAPSE_API guint synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self);
+
 SYNAPSE_API JsonObject *synapse_client_create_chunked_upload (SynapseClient * self,
     const char *path,
     gsize chunk_size,

@@ -626,19 +626,6 @@ is_absolute_url (const char *path)
       || g_str_has_prefix (path, "https://");
 }
 
-/* Doubles as Python writes them (shortest form that reads back the same),
- * so 0.1 is sent as 0.1 and not 0.10000000000000001. */
-static void
-append_double (GString * out, double value)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_ascii_formatd (buf, sizeof buf, "%.15g", value);
-  if (g_ascii_strtod (buf, NULL) != value)
-    g_ascii_formatd (buf, sizeof buf, "%.17g", value);
-  g_string_append (out, buf);
-}
-
 static void
 append_query_value (GString * query, const char *name, JsonNode * node)
 {
@@ -659,7 +646,7 @@ append_query_value (GString * query, const char *name, JsonNode * node)
         case G_TYPE_DOUBLE:{
           GString *number = g_string_new (NULL);
 
-          append_double (number, json_node_get_double (node));
+          synapse_append_double (number, json_node_get_double (node));
           text = g_string_free (number, FALSE);
           break;
         }
@@ -919,6 +906,12 @@ build_message (const SynapseRequest * request, const char *method,
   /* Redirects are followed by hand, so that credentials never follow one
    * to another origin. */
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* libsoup sends an idempotent method (PUT) again by itself when a
+   * kept-alive connection turns out closed; a request that is not safe to
+   * repeat (the PUT that creates an upload) goes on a connection of its
+   * own, as libsoup does for a POST */
+  if (!request->idempotent)
+    soup_message_add_flags (msg, SOUP_MESSAGE_NEW_CONNECTION);
   soup_message_headers_replace (headers, "Accept", "application/json");
 
   if (same_origin (uri, settings->base_uri)) {
@@ -1184,6 +1177,15 @@ backoff_microseconds (const RequestSettings * settings, guint attempt,
   seconds = MIN (seconds, settings->backoff_max);
   /* jitter keeps many clients from retrying in lockstep */
   return seconds * g_random_double_range (0.5, 1.0) * G_USEC_PER_SEC;
+}
+
+gint64
+synapse_client_retry_delay (SynapseClient * self, guint attempt)
+{
+  g_auto (RequestSettings) settings = { 0 };
+
+  request_settings_init (&settings, self);
+  return backoff_microseconds (&settings, attempt, -1);
 }
 
 /* The request core: sends @request, follows redirects, retries as the

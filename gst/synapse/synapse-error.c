@@ -286,6 +286,20 @@ synapse_client_error_mark_outcome_unknown (GError * error)
     priv->outcome_unknown = TRUE;
 }
 
+/**
+ * synapse_client_error_outcome_unknown:
+ * @error: a #GError
+ *
+ * Whether the request that failed with @error may have been acted on all
+ * the same: a request that is not safe to repeat (creating a model, the
+ * first chunk of an upload) whose answer was lost or ambiguous (HTTP 500,
+ * 502, 503 or 504, a connection closed or timed out after the request
+ * went out). Such a request is never repeated blindly; when the library
+ * could not find out what became of it, its error says so and this
+ * returns %TRUE. %FALSE for errors of other domains.
+ *
+ * Returns: %TRUE when the backend may have done what the request asked
+ */
 gboolean
 synapse_client_error_outcome_unknown (const GError * error)
 {

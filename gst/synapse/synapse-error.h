@@ -93,4 +93,6 @@ SYNAPSE_API const char *synapse_client_error_get_url (const GError * error);
 
 SYNAPSE_API const char *synapse_client_error_get_method (const GError * error);
 
+SYNAPSE_API gboolean synapse_client_error_outcome_unknown (const GError * error);
+
 G_END_DECLS

@@ -10,8 +10,11 @@
 
 #include "config.h"
 
+#include <math.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "synapse-json-scan.h"
 #include "synapse-ml.h"
 #include "synapse-private.h"
 
@@ -349,6 +352,139 @@ synapse_client_get_model_finish (SynapseClient * self, GAsyncResult * result,
       error);
 }
 
+/* The first thing in @data, a valid JSON document, that json-glib would
+ * not read back as written: an integer beyond 64 bits (it wraps), a
+ * number a double cannot hold (infinite, or a non-zero one that becomes
+ * 0) or a string holding U+0000 (it is cut there). */
+static gboolean
+check_exact_json (const char *data, gsize length, GError ** error)
+{
+  gsize i = 0;
+
+  while (i < length) {
+    if (data[i] == '"') {
+      for (i++; data[i] != '"'; i++) {
+        if (data[i] != '\\')
+          continue;
+        if (data[i + 1] == 'u' && strncmp (data + i + 2, "0000", 4) == 0) {
+          g_set_error (error, SYNAPSE_CLIENT_ERROR,
+              SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the string at byte %"
+              G_GSIZE_FORMAT " holds U+0000, which would cut it short", i);
+          return FALSE;
+        }
+        i++;
+      }
+      i++;
+    } else if (data[i] == '-' || g_ascii_isdigit (data[i])) {
+      gsize start = i;
+      gboolean integer;
+      gboolean nonzero = FALSE;
+      g_autofree char *number = NULL;
+
+      while (i < length && data[i] && strchr ("+-0123456789.eE", data[i]))
+        i++;
+      number = g_strndup (data + start, i - start);
+      integer = strpbrk (number, ".eE") == NULL;
+      /* a significant digit, before any exponent */
+      for (const char *c = number; *c && *c != 'e' && *c != 'E'; c++)
+        nonzero = nonzero || (*c >= '1' && *c <= '9');
+      if (integer && !g_ascii_string_to_signed (number, 10, G_MININT64,
+              G_MAXINT64, NULL, NULL)) {
+        g_set_error (error, SYNAPSE_CLIENT_ERROR,
+            SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the integer %s at byte %"
+            G_GSIZE_FORMAT " is beyond the 64-bit range", number, start);
+        return FALSE;
+      }
+      if (!integer) {
+        double value = g_ascii_strtod (number, NULL);
+
+        if (!isfinite (value) || (value == 0 && nonzero)) {
+          g_set_error (error, SYNAPSE_CLIENT_ERROR,
+              SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the number %s at byte %"
+              G_GSIZE_FORMAT " is out of the range of a double", number, start);
+          return FALSE;
+        }
+      }
+    } else {
+      i++;
+    }
+  }
+  return TRUE;
+}
+
+/**
+ * synapse_json_parse_exact:
+ * @text: JSON text, e.g. a model's `metrics` as a user wrote them
+ * @length: the length of @text in bytes, or -1 when it ends with a NUL
+ * @error: return location for a #GError
+ *
+ * Parses one JSON value that the library can send on as it was written.
+ * json-glib alone accepts or silently alters what cannot be; this refuses
+ * it instead, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT and a message
+ * that says what and where: text that is not one JSON document (invalid
+ * UTF-8, nesting deeper than 256, trailing text such as `{"a":1}{"b":2}`),
+ * integers beyond the 64-bit range (json-glib wraps them:
+ * `18446744073709551615` becomes -1), numbers a double cannot hold
+ * (`1e400` becomes infinite, `1e-400` zero) and strings holding U+0000
+ * (json-glib cuts them there). The library writes the numbers of a request
+ * body in the shortest form that reads back the same value, so the
+ * `0.942` of `{"accuracy": 0.942}` goes out as `0.942`.
+ *
+ * Returns: (transfer full): the value, or %NULL with @error set
+ */
+JsonNode *
+synapse_json_parse_exact (const char *text, gssize length, GError ** error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) parse_error = NULL;
+  gsize size;
+
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  size = length < 0 ? strlen (text) : (gsize) length;
+  /* the scanner first: json-glib takes trailing text and deep nesting */
+  if (!synapse_json_validate (text, size, &parse_error)
+      || !json_parser_load_from_data (parser, text, size, &parse_error)) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Not valid JSON: %s",
+        parse_error->message);
+    return NULL;
+  }
+  if (!check_exact_json (text, size, &parse_error)) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Not JSON that can be sent as "
+        "written: %s", parse_error->message);
+    return NULL;
+  }
+  return json_parser_steal_root (parser);
+}
+
+/**
+ * synapse_json_to_string:
+ * @node: a JSON value
+ *
+ * @node as compact JSON text, written as the library writes request
+ * bodies: numbers in the shortest form that reads back the same value.
+ * json_to_string() writes 0.942 as 0.94199999999999995, and 1e22 as
+ * `1e+22.0`, which is not JSON.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *
+synapse_json_to_string (JsonNode * node)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GByteArray) text = NULL;
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  bytes = synapse_json_to_bytes (node);
+  text = g_bytes_unref_to_array (g_steal_pointer (&bytes));
+  g_byte_array_append (text, (const guint8 *) "", 1);
+  return (char *) g_byte_array_free (g_steal_pointer (&text), FALSE);
+}
+
 static const char *const model_types[] = {
   "classification", "detection", "segmentation", NULL
 };
@@ -436,7 +572,125 @@ check_model_data (JsonObject * data, gboolean with_file, GError ** error)
   return FALSE;
 }
 
-/* POSTs the model of @data (without `file`) for the finished @upload. */
+/* How an upload's id reads in a message: a string as it is, anything
+ * else as JSON. */
+static char *
+describe_upload_id (JsonNode * upload_id)
+{
+  if (JSON_NODE_HOLDS_VALUE (upload_id)
+      && json_node_get_value_type (upload_id) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (upload_id));
+  return json_to_string (upload_id, FALSE);
+}
+
+/* Sets @error to the failure @lost of POST models/, saying that the model
+ * may exist all the same and why the client cannot tell. */
+static void
+set_may_exist_error (GError ** error, const GError * lost, const char *url,
+    JsonNode * upload_id, const char *why)
+{
+  g_autofree char *id = describe_upload_id (upload_id);
+
+  synapse_client_error_set (error, lost->domain == SYNAPSE_CLIENT_ERROR
+      ? (SynapseClientError) lost->code : SYNAPSE_CLIENT_ERROR_CONNECTION,
+      "POST", url, synapse_client_error_get_status_code (lost),
+      synapse_client_error_get_detail (lost), "%s; the model may exist all "
+      "the same, made from upload %s: %s", lost->message, id, why);
+  if (error)
+    synapse_client_error_mark_outcome_unknown (*error);
+}
+
+/* The model of @data that a POST whose answer was lost may have made: the
+ * one of `GET models/?project=P&search=NAME` (every page) whose
+ * `chunked_upload` is @upload_id. NULL without an error when there is
+ * none; NULL with @error when the backend cannot tell: the lookup failed,
+ * or it lists models without saying which upload each came from. */
+static JsonObject *
+find_created_model (SynapseClient * self, JsonObject * data,
+    JsonNode * upload_id, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (GError) page_error = NULL;
+  JsonArray *page;
+  guint listed = 0;
+  gboolean told = FALSE;        /* some model has a chunked_upload */
+
+  json_object_set_member (params, "project",
+      json_node_copy (json_object_get_member (data, "project")));
+  json_object_set_string_member (params, "search",
+      json_object_get_string_member (data, "name"));
+  pager = synapse_pager_new (self, MODELS_PATH, params, NULL);
+
+  while ((page = synapse_pager_next_page (pager, cancellable, &page_error))) {
+    g_autoptr (JsonArray) models = page;
+
+    for (guint i = 0; i < json_array_get_length (models); i++) {
+      JsonNode *node = json_array_get_element (models, i);
+      JsonNode *from;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      listed++;
+      from = json_object_get_member (json_node_get_object (node),
+          "chunked_upload");
+      told = told || from != NULL;
+      if (from && json_node_equal (from, upload_id))
+        return json_object_ref (json_node_get_object (node));
+    }
+  }
+  if (page_error) {
+    g_propagate_error (error, g_steal_pointer (&page_error));
+    return NULL;
+  }
+  if (listed > 0 && !told) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
+        "the backend lists %u model%s of that name and project without "
+        "their \"chunked_upload\", so the one made from this upload cannot "
+        "be told apart", listed, listed > 1 ? "s" : "");
+    return NULL;
+  }
+  return NULL;
+}
+
+/* POSTs @body as a new model; the reply must be a model with an id. */
+static JsonObject *
+send_model (SynapseClient * self, GBytes * body, const char *url,
+    GCancellable * cancellable, GError ** error)
+{
+  GBytes *parts[] = { body, NULL };
+  SynapseRequest request = {
+    .method = "POST",
+    .path = MODELS_PATH,
+    .body = parts,
+    .content_type = "application/json",
+    /* a second POST would make a second model */
+    .idempotent = FALSE,
+  };
+  g_autoptr (JsonNode) reply = NULL;
+
+  reply = synapse_client_send_json (self, &request, cancellable, error);
+  if (reply == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (reply)
+      || !json_object_has_member (json_node_get_object (reply), "id")) {
+    synapse_set_protocol_error (error, "POST", url,
+        "the created model is not a JSON object with an \"id\"");
+    return NULL;
+  }
+  return json_object_ref (json_node_get_object (reply));
+}
+
+/* POSTs the model of @data (without `file`) for the finished @upload.
+ *
+ * The request core never repeats the POST; when its answer is lost (a
+ * 500, 502, 503 or 504, a connection broken or timed out after it went
+ * out) the model may or may not exist. It is looked up by the upload it
+ * was made from: found, it is the result, as if the answer had arrived;
+ * not there, the POST is sent once more. Whatever cannot be told apart
+ * (a lookup that fails, a backend that does not say which upload a model
+ * came from, a second lost answer) is an error that says the model may
+ * exist and names the upload. */
 static JsonObject *
 post_model (SynapseClient * self, JsonObject * data, JsonObject * upload,
     GCancellable * cancellable, GError ** error)
@@ -444,17 +698,12 @@ post_model (SynapseClient * self, JsonObject * data, JsonObject * upload,
   g_autoptr (JsonObject) model = NULL;
   g_autoptr (JsonNode) body_node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonNode) reply = NULL;
+  g_autoptr (GError) lost = NULL;
+  g_autoptr (GError) lookup_error = NULL;
+  g_autoptr (GError) again_error = NULL;
   g_autofree char *url = synapse_client_build_url (self, MODELS_PATH, NULL);
-  GBytes *parts[2] = { NULL, NULL };
   JsonNode *upload_id = json_object_get_member (upload, "id");
-  SynapseRequest request = {
-    .method = "POST",
-    .path = MODELS_PATH,
-    .content_type = "application/json",
-    /* a second POST would make a second model */
-    .idempotent = FALSE,
-  };
+  JsonObject *created;
 
   if (upload_id == NULL || !JSON_NODE_HOLDS_VALUE (upload_id)) {
     synapse_set_protocol_error (error, "POST", url,
@@ -467,19 +716,45 @@ post_model (SynapseClient * self, JsonObject * data, JsonObject * upload,
   json_object_set_member (model, "chunked_upload", json_node_copy (upload_id));
   json_node_set_object (body_node, model);
   body = synapse_json_to_bytes (body_node);
-  parts[0] = body;
-  request.body = parts;
 
-  reply = synapse_client_send_json (self, &request, cancellable, error);
-  if (reply == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (reply)
-      || !json_object_has_member (json_node_get_object (reply), "id")) {
-    synapse_set_protocol_error (error, "POST", url,
-        "the created model is not a JSON object with an \"id\"");
+  created = send_model (self, body, url, cancellable, &lost);
+  if (created)
+    return created;
+  if (!synapse_client_error_outcome_unknown (lost)) {
+    g_propagate_error (error, g_steal_pointer (&lost));
     return NULL;
   }
-  return json_object_ref (json_node_get_object (reply));
+
+  g_debug ("POST %s: %s; looking up the model made from the upload", url,
+      lost->message);
+  created = find_created_model (self, data, upload_id, cancellable,
+      &lookup_error);
+  if (created)
+    return created;
+  if (g_error_matches (lookup_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_propagate_error (error, g_steal_pointer (&lookup_error));
+    return NULL;
+  }
+  if (lookup_error) {
+    g_autofree char *why = g_strdup_printf ("it could not be looked up: %s",
+        lookup_error->message);
+
+    set_may_exist_error (error, lost, url, upload_id, why);
+    return NULL;
+  }
+
+  g_debug ("POST %s: no model was made from the upload; sending it again", url);
+  created = send_model (self, body, url, cancellable, &again_error);
+  if (created)
+    return created;
+  if (synapse_client_error_outcome_unknown (again_error)) {
+    set_may_exist_error (error, again_error, url, upload_id, "the answer to "
+        "the creation was lost twice, the second time after a lookup had "
+        "found no model");
+    return NULL;
+  }
+  g_propagate_error (error, g_steal_pointer (&again_error));
+  return NULL;
 }
 
 static gpointer
@@ -541,8 +816,9 @@ create_model_args_new (JsonObject * data, SynapseProgressFunc progress,
  * reported at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
  * request), uploads the file with a chunked upload in chunks of
  * #SynapseClient:chunk-size, then `POST`s the model
- * with the upload's id as `chunked_upload`. A 400 from the backend carries
- * its field errors in synapse_client_error_get_detail().
+ * with the upload's id as `chunked_upload`, recovering a lost answer as
+ * synapse_client_create_model_from_upload() says. A 400 from the backend
+ * carries its field errors in synapse_client_error_get_detail().
  *
  * Returns: (transfer full): the created model, or %NULL with @error set
  */
@@ -635,10 +911,18 @@ model_from_upload_args_new (JsonObject * data, JsonObject * upload)
  * #SynapseChunkedUpload fed as data arrived: checks @data locally (every
  * problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
  * request), then `POST`s the model with @upload's id as `chunked_upload`.
- * The request is never sent twice: when its answer is lost (a
- * %SYNAPSE_CLIENT_ERROR_CONNECTION or %SYNAPSE_CLIENT_ERROR_TIMEOUT after
- * it went out) the model may exist all the same. A 400 from the backend
- * carries its field errors in synapse_client_error_get_detail().
+ *
+ * The `POST` is never repeated blindly, since a second one could make a
+ * second model. When its answer is lost or ambiguous (HTTP 500, 502, 503
+ * or 504, a connection closed or timed out after the request went out),
+ * the model is looked up instead (`GET models/?project=…&search=<name>`,
+ * every page) by its `chunked_upload`: found, it is returned as if the
+ * answer had arrived; not there, the model is created, once more. When
+ * the backend cannot tell (the lookup fails, its models do not say which
+ * upload they came from, or the second answer is lost as well) the error
+ * says the model may exist and names the upload; it keeps the code and
+ * status of the lost answer. A 400 from the backend carries its field
+ * errors in synapse_client_error_get_detail().
  *
  * Returns: (transfer full): the created model, with its `id`, or %NULL
  *   with @error set

@@ -48,6 +48,10 @@ gboolean synapse_client_send (SynapseClient * self,
     const SynapseRequest * request, SynapseResponseReader reader,
     gpointer reader_data, GCancellable * cancellable, GError ** error);
 
+/* The wait before attempt @attempt + 1 (from 0) of a request that the
+ * caller repeats itself (the core would not), as the retry policy says. */
+gint64 synapse_client_retry_delay (SynapseClient * self, guint attempt);
+
 /* Fails with G_IO_ERROR_PARTIAL_INPUT when fewer bytes than the response's
  * Content-Length arrived. */
 gboolean synapse_check_body_complete (SoupMessage * msg, guint64 received,
@@ -139,8 +143,6 @@ void synapse_client_error_set (GError ** error, SynapseClientError code,
  * decides (e.g. looks up what the request would have made). */
 void synapse_client_error_mark_outcome_unknown (GError * error);
 
-gboolean synapse_client_error_outcome_unknown (const GError * error);
-
 /* @reference (a link the backend gave) resolved against @base: an
  * absolute http(s) URL with a host, or NULL. */
 char *synapse_resolve_url (const char *base, const char *reference);
@@ -154,8 +156,15 @@ JsonObject *synapse_json_object_copy (JsonObject * object);
  * getters complain about other types rather than say so). */
 const char *synapse_json_get_string (JsonObject * object, const char *name);
 
-/* Compact JSON text of @node. */
+/* Compact JSON text of @node, doubles as synapse_append_double () writes
+ * them. */
 GBytes *synapse_json_to_bytes (JsonNode * node);
+
+/* Appends @value as Python writes a float: the shortest form that reads
+ * back the same value (0.1 as 0.1, not 0.10000000000000001), with a ".0"
+ * when it would read back as an integer. For request bodies and query
+ * parameters alike. */
+void synapse_append_double (GString * out, double value);
 
 /* Reads a response body of at most @max_size bytes and parses it. */
 JsonNode *synapse_parse_json_bytes (GBytes * bytes, const char *method,

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "synapse-json-scan.h"
 #include "synapse-private.h"
 
@@ -191,14 +193,136 @@ synapse_parse_json_bytes (GBytes * bytes, const char *method,
   return json_parser_steal_root (parser);
 }
 
+void
+synapse_append_double (GString * out, double value)
+{
+  char format[8];
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* JSON has no infinity or NaN; what parses into them is refused before
+   * (synapse_json_parse_exact ()) */
+  if (!isfinite (value)) {
+    g_string_append (out, "null");
+    return;
+  }
+  for (int digits = 1; digits <= 17; digits++) {
+    g_snprintf (format, sizeof format, "%%.%dg", digits);
+    g_ascii_formatd (buf, sizeof buf, format, value);
+    if (g_ascii_strtod (buf, NULL) == value)
+      break;
+  }
+  g_string_append (out, buf);
+  /* still a float when read back, as Python writes 1.0 */
+  if (strpbrk (buf, ".eE") == NULL)
+    g_string_append (out, ".0");
+}
+
+static void
+append_json_string (GString * out, const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *c = text; *c; c++) {
+    switch (*c) {
+      case '"':
+        g_string_append (out, "\\\"");
+        break;
+      case '\\':
+        g_string_append (out, "\\\\");
+        break;
+      case '\n':
+        g_string_append (out, "\\n");
+        break;
+      case '\r':
+        g_string_append (out, "\\r");
+        break;
+      case '\t':
+        g_string_append (out, "\\t");
+        break;
+      default:
+        if ((guchar) * c < 0x20)
+          g_string_append_printf (out, "\\u%04x", (guchar) * c);
+        else
+          g_string_append_c (out, *c);
+        break;
+    }
+  }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_json (GString * out, JsonNode * node)
+{
+  switch (JSON_NODE_TYPE (node)) {
+    case JSON_NODE_OBJECT:{
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      gboolean first = TRUE;
+
+      g_string_append_c (out, '{');
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member)) {
+        if (!first)
+          g_string_append_c (out, ',');
+        first = FALSE;
+        append_json_string (out, name);
+        g_string_append_c (out, ':');
+        append_json (out, member);
+      }
+      g_string_append_c (out, '}');
+      break;
+    }
+    case JSON_NODE_ARRAY:{
+      JsonArray *array = json_node_get_array (node);
+
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < json_array_get_length (array); i++) {
+        if (i > 0)
+          g_string_append_c (out, ',');
+        append_json (out, json_array_get_element (array, i));
+      }
+      g_string_append_c (out, ']');
+      break;
+    }
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node)) {
+        case G_TYPE_INT64:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT,
+              json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:
+          synapse_append_double (out, json_node_get_double (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" :
+              "false");
+          break;
+        case G_TYPE_STRING:
+          if (json_node_get_string (node))
+            append_json_string (out, json_node_get_string (node));
+          else
+            g_string_append (out, "null");
+          break;
+        default:
+          g_string_append (out, "null");
+          break;
+      }
+      break;
+    case JSON_NODE_NULL:
+      g_string_append (out, "null");
+      break;
+  }
+}
+
+/* Not json_to_string (): json-glib writes doubles with 17 digits, so the
+ * 0.942 a user gave would go out as 0.94199999999999995. */
 GBytes *
 synapse_json_to_bytes (JsonNode * node)
 {
-  gsize length;
-  char *text = json_to_string (node, FALSE);
+  GString *out = g_string_new (NULL);
 
-  length = strlen (text);
-  return g_bytes_new_take (text, length);
+  append_json (out, node);
+  return g_string_free_to_bytes (out);
 }
 
 const char *

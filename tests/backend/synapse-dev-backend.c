@@ -35,6 +35,7 @@ main (int argc, char **argv)
   gint latency = 0, page_size = 100, max_page_size = 1000, expiry = 86400;
   gint64 max_upload = 0;
   gboolean discard = FALSE, no_log = FALSE, quiet = FALSE;
+  gboolean hide_model_upload = FALSE;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
         "Port on 127.0.0.1 (0: a free one)", "PORT"},
@@ -74,6 +75,9 @@ main (int argc, char **argv)
         "The certificate's PEM private key", "FILE"},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
         "Do not print a line per request on stderr", NULL},
+    {"hide-model-upload", 0, 0, G_OPTION_ARG_NONE, &hide_model_upload,
+          "Leave chunked_upload out of models, as a backend that does not "
+          "list it", NULL},
     {NULL}
   };
   g_autoptr (GOptionContext) context =
@@ -89,7 +93,10 @@ main (int argc, char **argv)
   g_option_context_set_description (context,
       "Serves models/, sdk/ground_truth_events/, ground_truth_dataset_versions/,\n"
       "chunked_upload/ and media/ with deterministic data, plus _control/\n"
-      "(faults, requests, events, expire-uploads, latency) for tests.\n");
+      "(faults, requests, events, expire-uploads, latency) for tests.\n"
+      "E.g. --fault \"replace-status status=504 method=POST path=models/\" or\n"
+      "--fault \"drop-response method=POST path=models/\": the model is\n"
+      "created, its reply lost.\n");
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("synapse-dev-backend: %s\n", error->message);
     return EXIT_FAILURE;
@@ -128,6 +135,7 @@ main (int argc, char **argv)
   options.discard_uploads = discard;
   options.disable_request_log = no_log;
   options.print_requests = !quiet;
+  options.hide_model_upload = hide_model_upload;
 
   backend = synapse_test_backend_new (&options, &error);
   if (!backend) {

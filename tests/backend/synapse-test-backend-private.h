@@ -59,6 +59,7 @@ typedef struct
   gboolean expired;
   guint pending;                /* chunk jobs not done yet (lock) */
   char *io_error;               /* the first write failure (lock) */
+  guint64 serial;               /* creation order, from 1 */
 } StbUpload;
 
 typedef struct
@@ -91,6 +92,7 @@ struct _SynapseTestBackend
   gboolean discard_uploads;
   gboolean log_enabled;
   gboolean print_requests;
+  gboolean hide_model_upload;
   GTlsCertificate *tls_certificate;
   char *data_dir;               /* lock; made at the first upload unless given */
   gboolean own_data_dir;
@@ -165,6 +167,8 @@ extern const char *const stb_data_types[3];
 void stb_json_escape (GString * out, const char *s, gssize len);
 void stb_json_string (GString * out, const char *s);
 void stb_json_string_or_null (GString * out, const char *s);
+/* @node as compact JSON, floats as DRF renders them. */
+void stb_json_node (GString * out, JsonNode * node);
 void stb_json_uint (GString * out, guint64 v);
 void stb_json_int (GString * out, gint64 v);
 void stb_json_time (GString * out, gint64 unix_seconds);
@@ -222,7 +226,7 @@ void stb_handle_control_events (StbCall * call);
 void stb_models_seed (SynapseTestBackend * self, guint n);
 void stb_model_free (StbModel * model);
 void stb_write_model (GString * out, const StbModel * model,
-    const char *media_base, const char *expand);
+    const char *media_base, const char *expand, gboolean with_upload);
 StbModel *stb_model_lookup (SynapseTestBackend * self, gint64 id);
 void stb_handle_models (StbCall * call);
 void stb_handle_model (StbCall * call, const char *id);
@@ -240,6 +244,9 @@ void stb_handle_upload_put (StbCall * call, const char *id, GBytes * body);
 void stb_handle_upload_post (StbCall * call, const char *id);
 void stb_handle_upload_get (StbCall * call, const char *id);
 GBytes *stb_upload_media (SynapseTestBackend * self, const char *path);
+void stb_handle_uploads (StbCall * call);
+void stb_fault_oscillate_offset (SoupServerMessage * msg, gsize step,
+    gboolean forward);
 
 /* -------------------------------------------------------------- faults */
 

@@ -33,6 +33,7 @@ typedef struct
   gboolean media;
   gboolean has_fault;
   SynapseTestFault fault;       /* a copy of the fault that took it */
+  guint fault_hit;              /* which of the fault's hits this is, from 1 */
   gsize received;               /* request body bytes so far */
   GByteArray *upload_body;      /* a chunk PUT's body, in one piece */
   GBytes *body;                 /* the same, once complete */
@@ -74,7 +75,7 @@ static const char *const route_methods[] = {
   [ROUTE_MODEL] = "GET, HEAD",
   [ROUTE_EVENTS] = "GET, HEAD",
   [ROUTE_VERSION] = "GET, HEAD",
-  [ROUTE_UPLOADS] = "PUT",
+  [ROUTE_UPLOADS] = "GET, HEAD, PUT",
   [ROUTE_UPLOAD] = "GET, HEAD, PUT, POST",
   [ROUTE_MEDIA] = "GET, HEAD",
 };
@@ -90,6 +91,7 @@ log_entry_clear (gpointer data)
   g_free (r->path);
   g_free (r->query);
   g_clear_pointer (&r->headers, soup_message_headers_unref);
+  g_clear_pointer (&r->body, g_bytes_unref);
 }
 
 static void
@@ -118,6 +120,7 @@ request_copy (const SynapseTestRequest * r)
   copy->headers = soup_message_headers_ref (r->headers);
   copy->status = r->status;
   copy->body_size = r->body_size;
+  copy->body = r->body ? g_bytes_ref (r->body) : NULL;
   return copy;
 }
 
@@ -189,6 +192,7 @@ request_attach (SynapseTestBackend * self, SoupServerMessage * msg)
     fault = stb_faults_match (self, method, path, query);
     if (fault) {
       req->has_fault = TRUE;
+      req->fault_hit = fault->hits;
       stb_fault_copy (&req->fault, &fault->fault);
     }
     g_mutex_unlock (&self->lock);
@@ -452,12 +456,15 @@ process (SynapseTestBackend * self, SoupServerMessage * msg, StbRequest * req)
       case ROUTE_VERSION:
         stb_handle_version (&call, arg);
         break;
-      case ROUTE_UPLOADS:{
-        g_autoptr (GBytes) body = request_body (msg, req);
+      case ROUTE_UPLOADS:
+        if (call.method == SOUP_METHOD_PUT) {
+          g_autoptr (GBytes) body = request_body (msg, req);
 
-        stb_handle_upload_put (&call, NULL, body);
+          stb_handle_upload_put (&call, NULL, body);
+        } else {
+          stb_handle_uploads (&call);
+        }
         break;
-      }
       case ROUTE_UPLOAD:
         if (call.method == SOUP_METHOD_PUT) {
           g_autoptr (GBytes) body = request_body (msg, req);
@@ -639,6 +646,12 @@ deliver (SynapseTestBackend * self, SoupServerMessage * msg,
         request_answered (self, msg, req, 0);
         stb_close_connection (msg);
         return;
+      case SYNAPSE_TEST_FAULT_REPLACE_STATUS:
+        /* the request was handled: only its answer is lost */
+        soup_message_body_truncate (soup_server_message_get_response_body
+            (msg));
+        stb_fault_respond_status (msg, &req->fault);
+        break;
       default:
         break;
     }
@@ -724,6 +737,24 @@ pending_add (SynapseTestBackend * self, SoupServerMessage * msg, guint ms,
   g_hash_table_add (self->pending, pending);
 }
 
+/* Keeps a small request body in the log, so that tests can check what a
+ * client sent byte by byte (chunks are counted, not kept). */
+static void
+log_body (SynapseTestBackend * self, SoupServerMessage * msg,
+    StbRequest * req)
+{
+  g_autoptr (GBytes) body = NULL;
+
+  if (!req->entry || req->upload_body || req->body || req->received == 0
+      || req->received > SYNAPSE_TEST_LOGGED_BODY_MAX)
+    return;
+  body = stb_request_body (msg);
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&req->entry->body, g_bytes_unref);
+  req->entry->body = g_steal_pointer (&body);
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 server_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
@@ -739,6 +770,7 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
     handle_control (self, msg);
     return;
   }
+  log_body (self, msg, req);
 
   if (req->has_fault) {
     switch (req->fault.kind) {
@@ -751,6 +783,11 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
         return;
       case SYNAPSE_TEST_FAULT_STATUS:
         stb_fault_respond_status (msg, &req->fault);
+        answer (self, msg, req, FALSE);
+        return;
+      case SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET:
+        stb_fault_oscillate_offset (msg, req->fault.bytes,
+            req->fault_hit % 2 == 1);
         answer (self, msg, req, FALSE);
         return;
       default:
@@ -1051,6 +1088,7 @@ synapse_test_backend_new (const SynapseTestBackendOptions * options,
   self->discard_uploads = options->discard_uploads;
   self->log_enabled = !options->disable_request_log;
   self->print_requests = options->print_requests;
+  self->hide_model_upload = options->hide_model_upload;
   if (options->tls_certificate)
     self->tls_certificate = g_object_ref (options->tls_certificate);
 
@@ -1342,7 +1380,7 @@ synapse_test_backend_dup_model (SynapseTestBackend * self, gint64 id)
     return NULL;
   }
   out = g_string_new (NULL);
-  stb_write_model (out, model, media_base, NULL);
+  stb_write_model (out, model, media_base, NULL, TRUE);
   g_mutex_unlock (&self->lock);
   node = parse_json (out);
   return json_object_ref (json_node_get_object (node));

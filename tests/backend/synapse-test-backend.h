@@ -46,6 +46,9 @@ typedef struct
   /* additions */
   gboolean disable_request_log; /* record nothing (long benchmarks) */
   gboolean print_requests;      /* one line per request on stderr (the CLI) */
+  /* models leave out `chunked_upload`, as backends whose serializer does
+   * not list it (the DRF reference server's) */
+  gboolean hide_model_upload;
 } SynapseTestBackendOptions;
 
 /* Starts a backend (listening when this returns); NULL @options: the
@@ -91,6 +94,8 @@ typedef enum
   SYNAPSE_TEST_FAULT_STALL,     /* never answer (until `ms` passes if ms > 0, then handle and answer normally; or until the backend stops) */
   SYNAPSE_TEST_FAULT_DELAY,     /* answer normally after `ms` (on top of the latency) */
   SYNAPSE_TEST_FAULT_RELINK,    /* handle normally, then rewrite the page (a 200 answer): its `next`, `count` and `results` as the fault's `next`, `count`, `results` say */
+  SYNAPSE_TEST_FAULT_REPLACE_STATUS,    /* handle normally (e.g. create the model), then answer `status` (+ Retry-After, body) instead of the real reply: a gateway that gave up after the backend acted */
+  SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET,  /* answer a chunk PUT "Offsets do not match" without storing it, the offset `bytes` (default 1) past the chunk's start on odd hits and before it on even ones: a backend whose offsets move back and forth */
 } SynapseTestFaultKind;
 
 /**
@@ -108,10 +113,10 @@ typedef struct
   const char *query;            /* substring of the raw query string; NULL: any */
   guint skip;                   /* let this many matching requests through first */
   guint times;                  /* then hit this many; 0: every later one */
-  guint status;                 /* STATUS */
-  gint retry_after;             /* STATUS: seconds for Retry-After; < 0: no header */
-  const char *body;             /* STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
-  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST */
+  guint status;                 /* STATUS, REPLACE_STATUS */
+  gint retry_after;             /* STATUS, REPLACE_STATUS: seconds for Retry-After; < 0: no header */
+  const char *body;             /* STATUS, REPLACE_STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
+  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, OSCILLATE_OFFSET */
   guint ms;                     /* STALL, DELAY */
   /* RELINK; NULL leaves the member as it is.  `next`: "null", or
    * "K=V[&K=V…]": the request's own URL with each parameter K set to V
@@ -139,11 +144,14 @@ void synapse_test_backend_clear_faults (SynapseTestBackend * self);
  *   "cut-response bytes=100 path=models/"   "truncate bytes=10"
  *   "cut-request bytes=1000 method=PUT path=chunked_upload/"
  *   "drop-response method=PUT"   "stall ms=5000"   "delay ms=200 skip=1"
+ *   "replace-status status=504 method=POST path=models/"
+ *   "oscillate-offset method=PUT path=chunked_upload/ skip=1"
  * Words are split like a shell does (quote a body with spaces:
  * body='{"detail": "busy"}').  Keys: status, method, path, query, skip,
  * times, retry-after, body, bytes, ms, next, count, results; kinds: status
  * (implied by status=N), cut-response, truncate, cut-request, drop-response,
- * stall, delay, relink (e.g. "relink query=page=3 next=page=2").  On
+ * stall, delay, relink (e.g. "relink query=page=3 next=page=2"),
+ * replace-status, oscillate-offset.  On
  * success the strings of @fault are newly allocated: release them with
  * synapse_test_fault_clear(). */
 gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
@@ -161,7 +169,13 @@ typedef struct
   SoupMessageHeaders *headers;  /* the request headers as received (a ref) */
   guint status;                 /* what was answered (0 when cut/dropped or not answered yet) */
   gsize body_size;              /* request body bytes received */
+  /* the request body as received, for requests other than upload chunks
+   * of at most SYNAPSE_TEST_LOGGED_BODY_MAX bytes; NULL otherwise */
+  GBytes *body;
 } SynapseTestRequest;
+
+/* The largest request body the log keeps. */
+#define SYNAPSE_TEST_LOGGED_BODY_MAX (64 * 1024)
 
 /* Frees a request returned by synapse_test_backend_dup_requests(). */
 void synapse_test_request_free (SynapseTestRequest * request);

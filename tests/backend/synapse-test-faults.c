@@ -25,7 +25,17 @@ static const struct
   {"stall", SYNAPSE_TEST_FAULT_STALL},
   {"delay", SYNAPSE_TEST_FAULT_DELAY},
   {"relink", SYNAPSE_TEST_FAULT_RELINK},
+  {"replace-status", SYNAPSE_TEST_FAULT_REPLACE_STATUS},
+  {"oscillate-offset", SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET},
 };
+
+/* The kinds that answer a status of the spec's: status=N goes with them. */
+static gboolean
+takes_status (SynapseTestFaultKind kind)
+{
+  return kind == SYNAPSE_TEST_FAULT_STATUS
+      || kind == SYNAPSE_TEST_FAULT_REPLACE_STATUS;
+}
 
 void
 synapse_test_fault_clear (SynapseTestFault * fault)
@@ -121,7 +131,8 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
             "Invalid fault spec: \"%s\" is not a fault kind, or a second "
             "one (status, cut-response, truncate, cut-request, "
-            "drop-response, stall, delay, relink)", word);
+            "drop-response, stall, delay, relink, replace-status, "
+            "oscillate-offset)", word);
         return FALSE;
       }
       f.kind = kinds[k].kind;
@@ -191,10 +202,10 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         "Invalid fault spec \"%s\": no fault kind", spec);
     return FALSE;
   }
-  if ((f.kind == SYNAPSE_TEST_FAULT_STATUS) != have_status) {
+  if (takes_status (f.kind) != have_status) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "Invalid fault spec \"%s\": status=N goes with status faults only",
-        spec);
+        "Invalid fault spec \"%s\": status=N goes with status and "
+        "replace-status faults, and only with them", spec);
     return FALSE;
   }
   relinks = f.next || f.count || f.results;
@@ -239,13 +250,15 @@ stb_fault_to_string (const SynapseTestFault * fault)
     if (kinds[k].kind == fault->kind && k > 0)
       g_string_append (s, kinds[k].word);
   }
-  if (fault->kind == SYNAPSE_TEST_FAULT_STATUS)
-    g_string_append_printf (s, "status=%u", fault->status);
-  if (fault->retry_after >= 0 && fault->kind == SYNAPSE_TEST_FAULT_STATUS)
+  if (takes_status (fault->kind))
+    g_string_append_printf (s, "%sstatus=%u", s->len ? " " : "",
+        fault->status);
+  if (fault->retry_after >= 0 && takes_status (fault->kind))
     g_string_append_printf (s, " retry-after=%d", fault->retry_after);
   if (fault->kind == SYNAPSE_TEST_FAULT_CUT_RESPONSE
       || fault->kind == SYNAPSE_TEST_FAULT_TRUNCATE
-      || fault->kind == SYNAPSE_TEST_FAULT_CUT_REQUEST)
+      || fault->kind == SYNAPSE_TEST_FAULT_CUT_REQUEST
+      || fault->kind == SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET)
     g_string_append_printf (s, " bytes=%" G_GSIZE_FORMAT, fault->bytes);
   if (fault->kind == SYNAPSE_TEST_FAULT_STALL
       || fault->kind == SYNAPSE_TEST_FAULT_DELAY)

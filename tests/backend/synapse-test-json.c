@@ -90,6 +90,84 @@ stb_json_string (GString * out, const char *s)
   g_string_append_c (out, '"');
 }
 
+/* A float as DRF renders one (Python's json.dumps: repr, the shortest
+ * text that reads back the same, "1.0" rather than "1"); json-glib's
+ * writer gives 0.94199999999999995 for 0.942, and 1e+22.0, invalid, for
+ * 1e22. Nothing the backend parsed can be infinite. */
+static void
+json_double (GString * out, double v)
+{
+  char format[8];
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (int digits = 1; digits <= 17; digits++) {
+    g_snprintf (format, sizeof (format), "%%.%dg", digits);
+    g_ascii_formatd (buf, sizeof (buf), format, v);
+    if (g_ascii_strtod (buf, NULL) == v)
+      break;
+  }
+  g_string_append (out, buf);
+  if (!strpbrk (buf, ".eEn"))
+    g_string_append (out, ".0");
+}
+
+void
+stb_json_node (GString * out, JsonNode * node)
+{
+  switch (JSON_NODE_TYPE (node)) {
+    case JSON_NODE_OBJECT:{
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      gboolean first = TRUE;
+
+      g_string_append_c (out, '{');
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member)) {
+        if (!first)
+          g_string_append_c (out, ',');
+        first = FALSE;
+        stb_json_string (out, name);
+        g_string_append_c (out, ':');
+        stb_json_node (out, member);
+      }
+      g_string_append_c (out, '}');
+      return;
+    }
+    case JSON_NODE_ARRAY:{
+      JsonArray *array = json_node_get_array (node);
+
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < json_array_get_length (array); i++) {
+        if (i)
+          g_string_append_c (out, ',');
+        stb_json_node (out, json_array_get_element (array, i));
+      }
+      g_string_append_c (out, ']');
+      return;
+    }
+    case JSON_NODE_NULL:
+      g_string_append (out, "null");
+      return;
+    case JSON_NODE_VALUE:
+      break;
+  }
+  switch (json_node_get_value_type (node)) {
+    case G_TYPE_INT64:
+      stb_json_int (out, json_node_get_int (node));
+      break;
+    case G_TYPE_DOUBLE:
+      json_double (out, json_node_get_double (node));
+      break;
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      break;
+    default:
+      stb_json_string_or_null (out, json_node_get_string (node));
+      break;
+  }
+}
+
 void
 stb_json_string_or_null (GString * out, const char *s)
 {

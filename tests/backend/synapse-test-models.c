@@ -125,7 +125,7 @@ expand_has (const char *expand, const char *what)
 
 void
 stb_write_model (GString * out, const StbModel * m, const char *media_base,
-    const char *expand)
+    const char *expand, gboolean with_upload)
 {
   g_string_append (out, "{\"id\":");
   stb_json_int (out, m->id);
@@ -148,8 +148,10 @@ stb_write_model (GString * out, const StbModel * m, const char *media_base,
   g_string_append (out, m->active ? "true" : "false");
   g_string_append (out, ",\"created_at\":");
   stb_json_time (out, m->created);
-  g_string_append (out, ",\"chunked_upload\":");
-  stb_json_string_or_null (out, m->upload_id);
+  if (with_upload) {
+    g_string_append (out, ",\"chunked_upload\":");
+    stb_json_string_or_null (out, m->upload_id);
+  }
   /* honoured lightly: the related lists exist, empty */
   if (expand_has (expand, "evaluations"))
     g_string_append (out, ",\"evaluations\":[]");
@@ -246,7 +248,7 @@ stb_handle_models (StbCall * call)
       if (i)
         g_string_append_c (out, ',');
       stb_write_model (out, g_ptr_array_index (hits, page.offset + i),
-          call->media_base, NULL);
+          call->media_base, NULL, !self->hide_model_upload);
     }
     stb_page_end (out);
     stb_respond (call->msg, SOUP_STATUS_OK, out);
@@ -267,7 +269,7 @@ stb_handle_model (StbCall * call, const char *id)
     GString *out = g_string_sized_new (1024);
 
     stb_write_model (out, m, call->media_base,
-        stb_params_get (call->params, "expand"));
+        stb_params_get (call->params, "expand"), !self->hide_model_upload);
     stb_respond (call->msg, SOUP_STATUS_OK, out);
   } else {
     stb_respond_detail (call->msg, SOUP_STATUS_NOT_FOUND, "Not found.");
@@ -501,6 +503,7 @@ read_dict (Errors * errors, const char *field, JsonNode * node)
 {
   const char *s = node_string (node);
   g_autoptr (JsonNode) parsed = NULL;
+  GString *out;
 
   if (s) {
     parsed = json_from_string (s, NULL);
@@ -522,7 +525,9 @@ read_dict (Errors * errors, const char *field, JsonNode * node)
     add_error (errors, field, message);
     return NULL;
   }
-  return json_to_string (node, FALSE);
+  out = g_string_new (NULL);
+  stb_json_node (out, node);
+  return g_string_free (out, FALSE);
 }
 
 void
@@ -653,7 +658,7 @@ stb_handle_model_create (StbCall * call)
   g_ptr_array_add (self->models, m);
 
   out = g_string_sized_new (1024);
-  stb_write_model (out, m, call->media_base, NULL);
+  stb_write_model (out, m, call->media_base, NULL, !self->hide_model_upload);
   g_mutex_unlock (&self->lock);
   stb_respond (call->msg, SOUP_STATUS_CREATED, out);
 }

@@ -331,7 +331,7 @@ append_to_file (const char *path, gboolean truncate, const guint8 * data,
 }
 
 static void
-respond_offsets (StbCall * call, guint64 expected, guint64 provided)
+respond_offsets (SoupServerMessage * msg, guint64 expected, guint64 provided)
 {
   GString *out = g_string_new ("{\"detail\":\"Offsets do not match\"");
 
@@ -342,7 +342,7 @@ respond_offsets (StbCall * call, guint64 expected, guint64 provided)
   g_string_append (out, ",\"provided_offset\":");
   stb_json_uint (out, provided);
   g_string_append_c (out, '}');
-  stb_respond (call->msg, SOUP_STATUS_BAD_REQUEST, out);
+  stb_respond (msg, SOUP_STATUS_BAD_REQUEST, out);
 }
 
 /* Needs the lock.  Sends 404/410/400 and returns NULL when @upload may not
@@ -425,7 +425,7 @@ stb_handle_upload_put (StbCall * call, const char *id, GBytes * body)
     goto out;
   }
   if (start != (upload ? upload->offset : 0)) {
-    respond_offsets (call, upload ? upload->offset : 0, start);
+    respond_offsets (call->msg, upload ? upload->offset : 0, start);
     goto out;
   }
   if (len != end - start + 1) {
@@ -466,6 +466,7 @@ stb_handle_upload_put (StbCall * call, const char *id, GBytes * body)
     upload->total = total;
     upload->md5 = g_checksum_new (G_CHECKSUM_MD5);
     upload->created_us = g_get_real_time ();
+    upload->serial = self->upload_counter;
     g_hash_table_insert (self->uploads, upload->id, upload);
   }
   if (upload->io_error) {
@@ -610,4 +611,67 @@ stb_upload_media (SynapseTestBackend * self, const char *path)
     return NULL;
   mapped = g_mapped_file_new (file, FALSE, NULL);
   return mapped ? g_mapped_file_get_bytes (mapped) : NULL;
+}
+
+/* OSCILLATE_OFFSET: "Offsets do not match" with an offset @step bytes
+ * past the chunk's start (@forward) or before it, nothing stored. */
+void
+stb_fault_oscillate_offset (SoupServerMessage * msg, gsize step,
+    gboolean forward)
+{
+  const char *range =
+      soup_message_headers_get_one (soup_server_message_get_request_headers
+      (msg), "Content-Range");
+  guint64 start, end, total, offset;
+
+  if (!parse_content_range (range, &start, &end, &total)) {
+    stb_respond_detail (msg, SOUP_STATUS_BAD_REQUEST,
+        "Error in request headers");
+    return;
+  }
+  if (step == 0)
+    step = 1;
+  offset = forward ? MIN (start + step, total) : start - MIN (start, step);
+  respond_offsets (msg, offset, start);
+}
+
+static gint
+compare_serials (gconstpointer a, gconstpointer b)
+{
+  const StbUpload *x = *(StbUpload * const *) a;
+  const StbUpload *y = *(StbUpload * const *) b;
+
+  return x->serial < y->serial ? -1 : x->serial > y->serial;
+}
+
+/* GET chunked_upload/: every upload, oldest first, a DRF page, as
+ * drf-chunked-upload's ChunkedUploadView lists a user's uploads. */
+void
+stb_handle_uploads (StbCall * call)
+{
+  SynapseTestBackend *self = call->self;
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  StbPage page;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->uploads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (all, value);
+  g_ptr_array_sort (all, compare_serials);
+  if (stb_page_compute (call, all->len, &page)) {
+    GString *out = g_string_sized_new (256 + page.n * 512);
+
+    stb_page_begin (call, out, &page);
+    for (guint64 i = 0; i < page.n; i++) {
+      if (i)
+        g_string_append_c (out, ',');
+      stb_write_upload (self, out, g_ptr_array_index (all, page.offset + i),
+          call->upload_base, call->media_base);
+    }
+    stb_page_end (out);
+    stb_respond (call->msg, SOUP_STATUS_OK, out);
+  }
+  g_mutex_unlock (&self->lock);
 }

@@ -846,6 +846,152 @@ test_upload_faults (Fixture * f, gconstpointer data)
       "Upload has expired");
 }
 
+/* A finished upload of @total bytes; returns its id. */
+static char *
+finished_upload (Fixture * f, gsize total)
+{
+  g_autofree guint8 *bytes = g_malloc0 (total);
+  g_autofree char *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, bytes,
+      total);
+  g_autofree char *json = g_strdup_printf ("{\"md5\": \"%s\"}", md5);
+  g_autoptr (JsonObject) reply = put_chunk (f, "chunked_upload/", bytes,
+      total, 0, total, 200);
+  g_autoptr (JsonObject) done = post_json (f,
+      json_object_get_string_member (reply, "url"), json, 200);
+
+  return g_strdup (json_object_get_string_member (done, "id"));
+}
+
+/* replace-status: the model is made, its answer replaced */
+static void
+test_fault_replace_status (Fixture * f, gconstpointer data)
+{
+  g_autofree char *id = finished_upload (f, 100);
+  g_autofree char *json = g_strdup_printf ("{\"name\": \"gw\", "
+      "\"model_type\": \"detection\", \"project\": 1, "
+      "\"chunked_upload\": \"%s\", \"metrics\": {\"accuracy\": 0.942}}", id);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) reply = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  SynapseTestRequest *last;
+  guint models = synapse_test_backend_count_models (f->backend);
+
+  synapse_test_backend_add_fault_spec (f->backend,
+      "replace-status status=504 method=POST path=models/ times=1", &error);
+  g_assert_no_error (error);
+  reply = post_json (f, "models/", json, 504);
+  g_assert_cmpstr (json_object_get_string_member (reply, "detail"), ==,
+      "Gateway Timeout");
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==,
+      models + 1);
+
+  /* the body is in the log as it was sent */
+  requests = synapse_test_backend_dup_requests (f->backend);
+  last = requests->pdata[requests->len - 1];
+  g_assert_cmpstr (last->path, ==, "models/");
+  g_assert_cmpuint (last->status, ==, 504);
+  g_assert_nonnull (last->body);
+  g_assert_cmpmem (g_bytes_get_data (last->body, NULL),
+      g_bytes_get_size (last->body), json, strlen (json));
+}
+
+/* the models list and each model say which upload they came from, unless
+ * the backend hides it */
+static void
+test_models_name_their_upload (Fixture * f, gconstpointer data)
+{
+  SynapseTestBackendOptions options = {.models = 1,.hide_model_upload = TRUE };
+  g_autofree char *id = finished_upload (f, 10);
+  g_autofree char *json = g_strdup_printf ("{\"name\": \"named\", "
+      "\"model_type\": \"detection\", \"project\": 2, "
+      "\"chunked_upload\": \"%s\"}", id);
+  g_autoptr (JsonObject) created = post_json (f, "models/", json, 201);
+  g_autoptr (JsonNode) page = get_json (f, "models/?project=2&search=named",
+      SOUP_STATUS_OK);
+  JsonArray *results = json_object_get_array_member (json_node_get_object
+      (page), "results");
+  g_autoptr (SynapseTestBackend) hiding = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *hiding_url = NULL;
+
+  g_assert_cmpuint (json_array_get_length (results), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (created, "chunked_upload"),
+      ==, id);
+  g_assert_cmpstr (json_object_get_string_member
+      (json_array_get_object_element (results, 0), "chunked_upload"), ==, id);
+
+  hiding = synapse_test_backend_new (&options, &error);
+  g_assert_no_error (error);
+  hiding_url = synapse_test_backend_dup_url (hiding);
+  {
+    g_autofree char *url = g_strconcat (hiding_url, "models/", NULL);
+    g_autoptr (JsonNode) hidden = get_json (f, url, SOUP_STATUS_OK);
+    JsonObject *model = json_array_get_object_element
+        (json_object_get_array_member (json_node_get_object (hidden),
+            "results"), 0);
+
+    g_assert_true (json_object_has_member (model, "name"));
+    g_assert_false (json_object_has_member (model, "chunked_upload"));
+  }
+}
+
+/* GET chunked_upload/ lists the uploads, oldest first */
+static void
+test_uploads_are_listed (Fixture * f, gconstpointer data)
+{
+  guint8 bytes[10] = { 0 };
+  g_autoptr (JsonObject) first = put_chunk (f, "chunked_upload/", bytes, 4,
+      0, 10, 200);
+  g_autoptr (JsonObject) second = put_chunk (f, "chunked_upload/", bytes, 6,
+      0, 10, 200);
+  g_autoptr (JsonNode) page = get_json (f, "chunked_upload/?page_size=1&page=2",
+      SOUP_STATUS_OK);
+  JsonObject *object = json_node_get_object (page);
+  JsonObject *listed = json_array_get_object_element
+      (json_object_get_array_member (object, "results"), 0);
+
+  g_assert_cmpint (json_object_get_int_member (object, "count"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (listed, "id"), !=,
+      json_object_get_string_member (first, "id"));
+  g_assert_cmpstr (json_object_get_string_member (listed, "id"), ==,
+      json_object_get_string_member (second, "id"));
+  g_assert_cmpint (json_object_get_int_member (listed, "offset"), ==, 6);
+  g_assert_cmpstr (json_object_get_string_member (listed, "url"), ==,
+      json_object_get_string_member (second, "url"));
+  g_assert_cmpstr (json_object_get_string_member (listed, "filename"), ==,
+      "weights é.bin");
+  g_assert_true (json_object_get_null_member (listed, "completed_at"));
+}
+
+/* oscillate-offset: +bytes past the chunk's start, then -bytes, nothing
+ * stored */
+static void
+test_fault_oscillate_offset (Fixture * f, gconstpointer data)
+{
+  guint8 bytes[100] = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) reply = put_chunk (f, "chunked_upload/", bytes, 40,
+      0, 100, 200);
+  g_autofree char *url = g_strdup (json_object_get_string_member (reply,
+          "url"));
+  const gint64 want[] = { 43, 37, 43 };
+
+  synapse_test_backend_add_fault_spec (f->backend,
+      "oscillate-offset bytes=3 method=PUT path=chunked_upload/", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++) {
+    g_autoptr (JsonObject) mismatch = put_chunk (f, url, bytes + 40, 20, 40,
+        100, 400);
+
+    g_assert_cmpstr (json_object_get_string_member (mismatch, "detail"), ==,
+        "Offsets do not match");
+    g_assert_cmpint (json_object_get_int_member (mismatch, "offset"), ==,
+        want[i]);
+  }
+  synapse_test_backend_clear_faults (f->backend);
+  g_assert_cmpint (upload_offset (f, url), ==, 40);
+}
+
 /* --------------------------------------------------- stop, start, control */
 
 static void
@@ -1043,6 +1189,23 @@ test_fault_parse (void)
   g_assert_false (synapse_test_fault_parse ("delay ms=5 results=1", &fault,
           &error));
   g_clear_error (&error);
+  g_assert_true (synapse_test_fault_parse ("replace-status status=504 "
+          "method=post path=models/", &fault, &error));
+  g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_REPLACE_STATUS);
+  g_assert_cmpuint (fault.status, ==, 504);
+  synapse_test_fault_clear (&fault);
+  /* a replacement needs its status, and only it takes one */
+  g_assert_false (synapse_test_fault_parse ("replace-status", &fault,
+          &error));
+  g_clear_error (&error);
+  g_assert_false (synapse_test_fault_parse ("oscillate-offset status=400",
+          &fault, &error));
+  g_clear_error (&error);
+  g_assert_true (synapse_test_fault_parse ("oscillate-offset bytes=2",
+          &fault, &error));
+  g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET);
+  g_assert_cmpuint (fault.bytes, ==, 2);
+  synapse_test_fault_clear (&fault);
 }
 
 static void
@@ -1095,6 +1258,10 @@ main (int argc, char **argv)
   ADD ("latency-is-concurrent", test_latency_is_concurrent);
   ADD ("uploads/upload-and-create-model", test_upload_and_create_model);
   ADD ("uploads/faults", test_upload_faults);
+  ADD ("uploads/listed", test_uploads_are_listed);
+  ADD ("faults/replace-status", test_fault_replace_status);
+  ADD ("faults/oscillate-offset", test_fault_oscillate_offset);
+  ADD ("models/name-their-upload", test_models_name_their_upload);
   ADD ("stop-start-same-port", test_stop_start_same_port);
   ADD ("control", test_control_endpoints);
   g_test_add_func ("/backend/fault-parse", test_fault_parse);

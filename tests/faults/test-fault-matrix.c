@@ -84,6 +84,7 @@ typedef struct
   gdouble backoff_max;          /* s; default 0.05 */
   guint64 max_upload_bytes;
   gint64 version;               /* default 1 */
+  gboolean hide_model_upload;   /* models do not name their upload */
 
   /* the outcome: 0 for success, else the error code, SynapseClientError
    * for the library, GstResourceError (in GST_RESOURCE_ERROR) for the
@@ -116,7 +117,8 @@ static const Row rows[] = {
       .retries = 3, OK, ONE_MODEL},
   {"503-burst", MODELSINK, "status=503 " PUT_CHUNK " skip=1 times=3",
       .retries = 3, OK, ONE_MODEL},
-  /* (a 503 on model creation is not repeated: see the recovery rows) */
+  /* (a 503 on model creation is not repeated blindly: see the recovery
+   * rows below) */
   /* --- 503 beyond the budget: the real status, what came before kept -- */
   {"503-beyond-budget", LIST_ALL, "status=503 " EVENTS_PATH " query=page=2",
         .retries = 2, .code = SYNAPSE_CLIENT_ERROR_SERVICE_UNAVAILABLE,
@@ -173,19 +175,64 @@ static const Row rows[] = {
       OK, ONE_MODEL, .mismatches = 1},
   {"reply-lost", MODELSINK, "drop-response " PUT_CHUNK " skip=1 times=1",
       OK, ONE_MODEL, .mismatches = 1},
-  /* the model is created but its reply lost: creation is never sent
-   * twice, so the user gets an error and there is exactly one model */
+  /* the first chunk creates the upload: its lost answer is not resent
+   * blindly; the upload it made is looked up and resumed, one upload */
+  {"reply-lost-on-first-chunk", UPLOAD,
+      "drop-response " PUT_CHUNK " times=1", OK},
+  {"reply-lost-on-first-chunk", CREATE_MODEL,
+      "drop-response " PUT_CHUNK " times=1", OK, ONE_MODEL},
+  {"reply-lost-on-first-chunk", MODELSINK,
+      "drop-response " PUT_CHUNK " times=1", OK, ONE_MODEL},
+  {"504-after-creating-upload", UPLOAD,
+      "replace-status status=504 " PUT_CHUNK " times=1", OK},
+  {"504-after-creating-upload", MODELSINK,
+      "replace-status status=504 " PUT_CHUNK " times=1", OK, ONE_MODEL},
+
+  /* --- model creation recovers a lost answer: exactly one model ------- */
+  /* the model is created but its reply lost: the lookup by its upload
+   * finds it, as if the answer had arrived */
   {"reply-lost-on-creation", CREATE_MODEL,
-        "drop-response method=POST path=models/ times=1",
-        .code = SYNAPSE_CLIENT_ERROR_CONNECTION,
-      .says = "/models/: Connection terminated unexpectedly", ONE_MODEL},
-  /* the same in the sink: an error, not EOS, which says the model may
-   * exist, as it does */
+      "drop-response method=POST path=models/ times=1", OK, ONE_MODEL},
   {"reply-lost-on-creation", MODELSINK,
-        "drop-response method=POST path=models/ times=1",
-        .code = GST_RESOURCE_ERROR_WRITE,
-      .says = "answer to creating the model was lost, so the model may exist",
+      "drop-response method=POST path=models/ times=1", OK, ONE_MODEL},
+  /* a gateway that answers 504 to every POST after the backend acted */
+  {"504-after-creating", CREATE_MODEL,
+        "replace-status status=504 method=POST path=models/ times=0", OK,
       ONE_MODEL},
+  {"504-after-creating", MODELSINK,
+        "replace-status status=504 method=POST path=models/ times=0", OK,
+      ONE_MODEL},
+  /* a 503 that never reached the backend: none found, created once */
+  {"503-not-handled-on-creation", CREATE_MODEL,
+      "status=503 method=POST path=models/ times=1", OK, ONE_MODEL},
+  {"503-not-handled-on-creation", MODELSINK,
+      "status=503 method=POST path=models/ times=1", OK, ONE_MODEL},
+  /* a backend whose models do not say which upload they came from: the
+   * model cannot be found, and the error says it may exist */
+  {"creation-lost-upload-not-named", CREATE_MODEL,
+        "replace-status status=504 method=POST path=models/ times=0",
+        .hide_model_upload = TRUE,
+        .code = SYNAPSE_CLIENT_ERROR_GATEWAY_TIMEOUT, .status = 504,
+      .says = "the model may exist all the same, made from upload",
+      ONE_MODEL},
+  {"creation-lost-upload-not-named", MODELSINK,
+        "replace-status status=504 method=POST path=models/ times=0",
+        .hide_model_upload = TRUE, .code = GST_RESOURCE_ERROR_WRITE,
+        .status = 504,
+      .says = "the model may exist all the same, made from upload",
+      ONE_MODEL},
+
+  /* --- offsets that move back and forth: a bounded number of resumes - */
+  {"oscillating-offsets", UPLOAD, "oscillate-offset " PUT_CHUNK " skip=1",
+        .code = SYNAPSE_CLIENT_ERROR_PROTOCOL, .says = "went back 2 times",
+      .mismatches = 4},
+  {"oscillating-offsets", CREATE_MODEL,
+        "oscillate-offset " PUT_CHUNK " skip=2",
+        .code = SYNAPSE_CLIENT_ERROR_PROTOCOL, .says = "went back 2 times",
+      .mismatches = 4},
+  {"oscillating-offsets", MODELSINK, "oscillate-offset " PUT_CHUNK " skip=1",
+        .code = GST_RESOURCE_ERROR_WRITE,
+        .says = "answer that could not be understood", .mismatches = 4},
 
   /* --- a truncated JSON page (a complete, short answer) --------------- */
   {"truncated-page", LIST_ALL,
@@ -339,6 +386,7 @@ fixture_set_up (Fixture * f, gconstpointer data)
     .models = SEEDED_MODELS,
     .seed = 7,
     .max_upload_bytes = row->max_upload_bytes,
+    .hide_model_upload = row->hide_model_upload,
   };
   g_autoptr (GError) error = NULL;
 

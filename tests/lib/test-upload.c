@@ -571,6 +571,554 @@ test_create_model_from_streamed_upload (Fixture * f, gconstpointer data)
   g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
 }
 
+/* Requests of @method to exactly @path. */
+static guint
+count_sent (Fixture * f, const char *method, const char *path)
+{
+  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
+      (f->backend);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (g_str_equal (request->method, method)
+        && g_str_equal (request->path, path))
+      n++;
+  }
+  return n;
+}
+
+/* Requests of @method answered @status. */
+static guint
+count_answered (Fixture * f, const char *method, guint status)
+{
+  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
+      (f->backend);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (g_str_equal (request->method, method) && request->status == status)
+      n++;
+  }
+  return n;
+}
+
+/* The body of the first POST models/, as the backend received it. */
+static JsonObject *
+dup_sent_model (Fixture * f)
+{
+  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
+      (f->backend);
+
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+    g_autoptr (JsonNode) node = NULL;
+    g_autofree char *text = NULL;
+
+    if (!g_str_equal (request->method, "POST")
+        || !g_str_equal (request->path, "models/"))
+      continue;
+    g_assert_nonnull (request->body);
+    text = g_strndup (g_bytes_get_data (request->body, NULL),
+        g_bytes_get_size (request->body));
+    node = json_from_string (text, NULL);
+    g_assert_nonnull (node);
+    return json_object_ref (json_node_get_object (node));
+  }
+  g_assert_not_reached ();
+}
+
+static void
+add_fault (Fixture * f, const char *spec)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend, spec,
+          &error), >, 0);
+  g_assert_no_error (error);
+}
+
+/* Creates the model of model_data() from a file, with @fault on the way. */
+static JsonObject *
+create_with_fault (Fixture * f, const char *fault, GError ** error)
+{
+  g_autofree char *path = fixture_make_file (f, "recover.pt", 2 * CHUNK + 9);
+  g_autoptr (JsonObject) input = model_data (path);
+
+  g_object_set (f->client, "chunk-size", (guint64) CHUNK, NULL);
+  add_fault (f, fault);
+  return synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      error);
+}
+
+/* @model is what the backend holds, the one model made from the one
+ * upload. */
+static void
+assert_the_one_model (Fixture * f, JsonObject * model)
+{
+  g_autoptr (JsonObject) stored = NULL;
+  g_autoptr (JsonObject) sent = dup_sent_model (f);
+
+  g_assert_nonnull (model);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 1);
+  stored = synapse_test_backend_dup_model (f->backend,
+      json_object_get_int_member (model, "id"));
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (json_object_get_string_member (model, "name"), ==,
+      "yolo-é");
+  g_assert_cmpstr (json_object_get_string_member (model, "chunked_upload"),
+      ==, json_object_get_string_member (sent, "chunked_upload"));
+  g_assert_cmpstr (json_object_get_string_member (stored, "chunked_upload"),
+      ==, json_object_get_string_member (sent, "chunked_upload"));
+}
+
+/* The model is created, its answer lost: the lookup finds it, and it is
+ * the result, as if the answer had arrived. */
+static void
+test_create_model_recovers_dropped_reply (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "drop-response method=POST path=models/ times=1", &error);
+
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+  g_assert_cmpuint (count_sent (f, "GET", "models/"), >=, 1);
+}
+
+/* A gateway that answers 504 to every POST after the backend created the
+ * model: still one model, found by the lookup. */
+static void
+test_create_model_recovers_504_after_creation (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "replace-status status=504 method=POST path=models/", &error);
+
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+}
+
+/* A 503 from a gateway that never passed the POST on: the lookup finds
+ * nothing, and the model is created once more. */
+static void
+test_create_model_resends_when_none_was_made (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "status=503 method=POST path=models/ times=1", &error);
+
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 2);
+}
+
+/* The error of a creation that may have happened: it keeps the lost
+ * answer's code and status, says so and names the upload. */
+static void
+assert_may_exist (Fixture * f, const GError * error, gint code, guint status,
+    const char *why)
+{
+  g_autoptr (JsonObject) sent = dup_sent_model (f);
+
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, code);
+  g_assert_cmpuint (synapse_client_error_get_status_code (error), ==, status);
+  g_assert_nonnull (strstr (error->message, "the model may exist"));
+  g_assert_nonnull (strstr (error->message,
+          json_object_get_string_member (sent, "chunked_upload")));
+  if (!strstr (error->message, why))
+    g_error ("\"%s\" does not say \"%s\"", error->message, why);
+}
+
+/* Lost again after the lookup found nothing: an error, no third POST. */
+static void
+test_create_model_lost_twice_is_an_error (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "status=502 method=POST path=models/", &error);
+
+  g_assert_null (model);
+  assert_may_exist (f, error, SYNAPSE_CLIENT_ERROR_BAD_GATEWAY, 502,
+      "lost twice");
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 2);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 5);
+}
+
+/* A lookup that fails cannot tell: an error, and the model does exist. */
+static void
+test_create_model_failed_lookup_is_an_error (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = NULL;
+
+  add_fault (f, "status=403 method=GET path=models/");
+  model = create_with_fault (f, "drop-response method=POST path=models/",
+      &error);
+  g_assert_null (model);
+  assert_may_exist (f, error, SYNAPSE_CLIENT_ERROR_CONNECTION, 0,
+      "it could not be looked up: GET");
+  g_assert_nonnull (strstr (error->message, "HTTP 403"));
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+}
+
+/* A backend whose models do not say which upload they came from: the
+ * model cannot be found, and a second POST could make a second one. */
+static void
+test_create_model_unnamed_uploads_is_an_error (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = create_with_fault (f,
+      "replace-status status=504 method=POST path=models/", &error);
+
+  g_assert_null (model);
+  assert_may_exist (f, error, SYNAPSE_CLIENT_ERROR_GATEWAY_TIMEOUT, 504,
+      "without their \"chunked_upload\"");
+  g_assert_cmpuint (count_sent (f, "POST", "models/"), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, 6);
+}
+
+/* Recovery in create_model_from_upload () too: it is the same code. */
+static void
+test_create_model_from_upload_recovers (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "lost.pt", 100);
+  g_autoptr (JsonObject) input = model_data (NULL);
+  g_autoptr (JsonObject) finished = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  g_autoptr (GError) error = NULL;
+
+  finished = synapse_client_create_chunked_upload (f->client, path, 0, NULL,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  add_fault (f, "cut-response bytes=10 method=POST path=models/");
+  model = synapse_client_create_model_from_upload (f->client, input,
+      finished, NULL, &error);
+  g_assert_no_error (error);
+  assert_the_one_model (f, model);
+}
+
+/* Streams a 3-chunk file of its own into a new upload named
+ * "first.bin"; returns the finished upload, or NULL with @error. */
+static JsonObject *
+stream_upload (Fixture * f, SynapseChunkedUpload ** out, GError ** error)
+{
+  g_autofree char *path = fixture_make_file (f, "first.bin", 3 * CHUNK);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  SynapseChunkedUpload *upload;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  upload = synapse_chunked_upload_new (f->client, path, length, CHUNK);
+  *out = upload;
+  if (!synapse_chunked_upload_write (upload, (guint8 *) contents, length,
+          NULL, error))
+    return NULL;
+  return synapse_chunked_upload_finish (upload, NULL, error);
+}
+
+/* Requests that would create an upload: PUT chunked_upload/ itself. */
+static guint
+count_creations (Fixture * f)
+{
+  return count_sent (f, "PUT", "chunked_upload/");
+}
+
+/* The first chunk is stored, its answer lost (@fault): the upload it made
+ * is found in the backend's list and resumed, no second upload is made. */
+static void
+assert_first_chunk_recovered (Fixture * f, const char *fault)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+
+  add_fault (f, fault);
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 1);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 0);
+  g_assert_cmpuint (count_creations (f), ==, 1);
+  g_assert_cmpuint (count_sent (f, "GET", "chunked_upload/"), ==, 1);
+}
+
+static void
+test_first_chunk_dropped_reply_resumes (Fixture * f, gconstpointer data)
+{
+  assert_first_chunk_recovered (f,
+      "drop-response method=PUT path=chunked_upload/ times=1");
+}
+
+static void
+test_first_chunk_504_after_creating_resumes (Fixture * f, gconstpointer data)
+{
+  assert_first_chunk_recovered (f,
+      "replace-status status=504 method=PUT path=chunked_upload/ times=1");
+}
+
+/* A 503 from a gateway that never passed the chunk on: no upload is
+ * listed, so a new one is made; nothing is left behind. */
+static void
+test_first_chunk_not_handled_is_sent_again (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+
+  add_fault (f, "status=503 method=PUT path=chunked_upload/ times=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 1);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 0);
+  g_assert_cmpuint (count_creations (f), ==, 2);
+  g_assert_cmpuint (count_sent (f, "GET", "chunked_upload/"), ==, 1);
+}
+
+/* A backend that lists no uploads cannot say what the lost chunk made: a
+ * new upload is made, and the orphan is counted. */
+static void
+test_first_chunk_lost_without_listing_says_so (Fixture * f,
+    gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+
+  add_fault (f, "status=405 method=GET path=chunked_upload/ query=page");
+  add_fault (f, "drop-response method=PUT path=chunked_upload/ times=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 2);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, TRUE),
+      ==, 1);
+}
+
+/* Two unfinished uploads of the file hold the first chunk (one left by an
+ * earlier run): the lost one cannot be told apart, so none is resumed. */
+static void
+test_first_chunk_lost_ambiguous_says_so (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) earlier = NULL;
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
+  guint8 block[CHUNK] = { 0 };
+
+  earlier = synapse_chunked_upload_new (f->client, "first.bin", 3 * CHUNK,
+      CHUNK);
+  g_assert_true (synapse_chunked_upload_write (earlier, block, CHUNK, NULL,
+          &error));
+  add_fault (f, "drop-response method=PUT path=chunked_upload/ times=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 1);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, FALSE),
+      ==, 3);
+}
+
+/* Every creating PUT is answered 502 and no upload is listed: the first
+ * chunk is sent a bounded number of times (retries), then the error. */
+static void
+test_first_chunk_lost_every_time_gives_up (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (f->client, "retries", 2, NULL);
+  add_fault (f, "status=502 method=PUT path=chunked_upload/");
+  result = stream_upload (f, &upload, &error);
+  g_assert_null (result);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_BAD_GATEWAY);
+  g_assert_cmpuint (count_creations (f), ==, 3);
+  g_assert_cmpuint (count_sent (f, "GET", "chunked_upload/"), ==, 3);
+  g_assert_cmpuint (synapse_chunked_upload_get_orphans (upload), ==, 0);
+}
+
+/* create_chunked_upload () gives no upload object to ask: the orphan is
+ * told of on the log. */
+static void
+test_first_chunk_orphan_is_logged (Fixture * f, gconstpointer data)
+{
+  g_autofree char *path = fixture_make_file (f, "logged.bin", 2 * CHUNK);
+  g_autoptr (JsonObject) upload = NULL;
+  g_autoptr (GError) error = NULL;
+
+  add_fault (f, "status=405 method=GET path=chunked_upload/ query=page");
+  add_fault (f, "replace-status status=502 method=PUT path=chunked_upload/ "
+      "times=1");
+  g_test_expect_message ("Synapse", G_LOG_LEVEL_MESSAGE,
+      "Upload of logged.bin: * may keep 1 unfinished upload of it *");
+  upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
+      NULL, NULL, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, upload, path);
+}
+
+/* Offsets that move back and forth (+1, -1, …) would be followed for
+ * ever: the second step back ends the upload, a few requests in. */
+static void
+test_oscillating_offsets_end_the_upload (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  add_fault (f, "oscillate-offset method=PUT path=chunked_upload/ skip=1");
+  result = stream_upload (f, &upload, &error);
+  g_assert_null (result);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "first.bin"));
+  g_assert_nonnull (strstr (error->message, "went back 2 times"));
+  g_assert_nonnull (strstr (error->message,
+          synapse_chunked_upload_get_url (upload)));
+  /* the first chunk, then +1, -1, +1, -1 */
+  g_assert_cmpuint (count_sent (f, "PUT", "chunked_upload/"), ==, 1);
+  g_assert_cmpuint (count_answered (f, "PUT", 400), ==, 4);
+  g_assert_cmpuint (synapse_test_backend_count_uploads (f->backend, TRUE),
+      ==, 0);
+}
+
+/* A backend that answers the same offset however often it is sent the
+ * rest: three replies without progress end the upload. */
+static void
+test_no_progress_ends_the_upload (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  add_fault (f, "status=400 method=PUT path=chunked_upload/ skip=1 "
+      "body='{\"detail\": \"Offsets do not match\", \"offset\": 1000}'");
+  result = stream_upload (f, &upload, &error);
+  g_assert_null (result);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "no further than byte 1000 "
+          "over 3 replies"));
+  g_assert_cmpuint (count_answered (f, "PUT", 400), ==, 3);
+}
+
+/* What is sent is what the caller wrote: json-glib's own writer would
+ * send 0.942 as 0.94199999999999995. */
+static void
+test_create_model_numbers_as_written (Fixture * f, gconstpointer data)
+{
+  const char *metrics = "{\"accuracy\":0.942,\"big\":9007199254740993,"
+      "\"tiny\":5e-324,\"one\":1.0,\"neg\":-0.0,\"huge\":1e+22,"
+      "\"third\":0.3333333333333333,\"text\":\"tab\\tq\\\"\\u0001\"}";
+  g_autofree char *path = fixture_make_file (f, "exact.pt", 10);
+  g_autoptr (JsonObject) input = model_data (path);
+  g_autoptr (JsonNode) parsed = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  g_autofree char *want = g_strdup_printf ("\"metrics\":%s", metrics);
+  g_autofree char *sent = NULL;
+
+  parsed = synapse_json_parse_exact (metrics, -1, &error);
+  g_assert_no_error (error);
+  json_object_set_member (input, "metrics", g_steal_pointer (&parsed));
+  model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      &error);
+  g_assert_no_error (error);
+
+  requests = synapse_test_backend_dup_requests (f->backend);
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (g_str_equal (request->method, "POST")
+        && g_str_equal (request->path, "models/"))
+      sent = g_strndup (g_bytes_get_data (request->body, NULL),
+          g_bytes_get_size (request->body));
+  }
+  g_assert_nonnull (sent);
+  if (!strstr (sent, want))
+    g_error ("sent %s, not %s", sent, want);
+}
+
+/* The same writer for query parameters. */
+static void
+test_query_numbers_as_written (Fixture * f, gconstpointer data)
+{
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autofree char *url = NULL;
+
+  json_object_set_double_member (params, "a", 0.942);
+  json_object_set_double_member (params, "b", 1.0);
+  json_object_set_double_member (params, "c", 0.1 + 0.2);
+  url = synapse_client_build_url (f->client, "models/", params);
+  g_assert_true (g_str_has_suffix (url,
+          "models/?a=0.942&b=1.0&c=0.30000000000000004"));
+}
+
+typedef struct
+{
+  const char *text;
+  const char *says;             /* NULL: accepted */
+} ExactCase;
+
+/* What json-glib would take and alter is refused, saying what and where;
+ * the edges that it holds exactly are taken. */
+static void
+test_json_parse_exact (void)
+{
+  const ExactCase cases[] = {
+    {"{\"a\": 1e400}", "the number 1e400 at byte 6 is out of the range"},
+    {"[-1e400]", "the number -1e400 at byte 1"},
+    {"[1e-400]", "the number 1e-400 at byte 1"},
+    {"{\"n\": 18446744073709551615}", "the integer 18446744073709551615 at "
+          "byte 6 is beyond the 64-bit range"},
+    {"[-9223372036854775809]", "beyond the 64-bit range"},
+    {"{\"a\":1}{\"b\":2}", "Not valid JSON: data after the JSON document"},
+    {"{\"s\": \"a\\u0000b\"}", "holds U+0000"},
+    {"{\"a\\u0000\": 1}", "holds U+0000"},
+    {"{\"a\": 0.9", "Not valid JSON"},
+    {"[9223372036854775807, -9223372036854775808]", NULL},
+    {"[1.7976931348623157e308, 5e-324, 0e-999, -0.0]", NULL},
+    {"{\"escaped\": \"\\\\u0000\"}", NULL},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonNode) node = synapse_json_parse_exact (cases[i].text, -1,
+        &error);
+
+    if (cases[i].says == NULL) {
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+      continue;
+    }
+    g_assert_null (node);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+    if (!strstr (error->message, cases[i].says))
+      g_error ("%s: \"%s\" does not say \"%s\"", cases[i].text,
+          error->message, cases[i].says);
+  }
+}
+
 static const SynapseTestBackendOptions small_limit = {
   .token = TEST_TOKEN,
   .versions = 1,
@@ -578,6 +1126,15 @@ static const SynapseTestBackendOptions small_limit = {
   .models = 5,
   .seed = 1,
   .max_upload_bytes = 4096,
+};
+
+static const SynapseTestBackendOptions hidden_uploads = {
+  .token = TEST_TOKEN,
+  .versions = 1,
+  .events = 1,
+  .models = 5,
+  .seed = 1,
+  .hide_model_upload = TRUE,
 };
 
 #define ADD(name, func) \
@@ -598,9 +1155,26 @@ main (int argc, char **argv)
       test_server_errors_on_a_chunk_are_retried);
   ADD ("/upload/resume/lost-finish-reply",
       test_lost_finish_reply_is_recovered);
+  ADD ("/upload/resume/oscillating-offsets-end",
+      test_oscillating_offsets_end_the_upload);
+  ADD ("/upload/resume/no-progress-ends", test_no_progress_ends_the_upload);
   g_test_add ("/upload/errors/413", Fixture, &small_limit, fixture_set_up,
       test_too_large_is_413, fixture_tear_down);
   ADD ("/upload/errors/410", test_expired_upload_is_410);
+  ADD ("/upload/first-chunk/dropped-reply-resumes",
+      test_first_chunk_dropped_reply_resumes);
+  ADD ("/upload/first-chunk/504-after-creating-resumes",
+      test_first_chunk_504_after_creating_resumes);
+  ADD ("/upload/first-chunk/not-handled-sent-again",
+      test_first_chunk_not_handled_is_sent_again);
+  ADD ("/upload/first-chunk/no-listing-says-so",
+      test_first_chunk_lost_without_listing_says_so);
+  ADD ("/upload/first-chunk/ambiguous-says-so",
+      test_first_chunk_lost_ambiguous_says_so);
+  ADD ("/upload/first-chunk/lost-every-time-gives-up",
+      test_first_chunk_lost_every_time_gives_up);
+  ADD ("/upload/first-chunk/orphan-is-logged",
+      test_first_chunk_orphan_is_logged);
   ADD ("/upload/errors/checksum", test_checksum_disagreement_is_an_error);
   ADD ("/upload/cancel", test_cancelled_upload_stops);
   ADD ("/upload/streaming/any-sizes", test_streaming_writes_of_any_size);
@@ -613,6 +1187,25 @@ main (int argc, char **argv)
   ADD ("/model/create/async", test_create_model_async);
   ADD ("/model/create/from-streamed-upload",
       test_create_model_from_streamed_upload);
+  ADD ("/model/create/numbers-as-written",
+      test_create_model_numbers_as_written);
+  ADD ("/client/query-numbers-as-written", test_query_numbers_as_written);
+  g_test_add_func ("/json/parse-exact", test_json_parse_exact);
+  ADD ("/model/create/recovery/reply-dropped",
+      test_create_model_recovers_dropped_reply);
+  ADD ("/model/create/recovery/504-after-creation",
+      test_create_model_recovers_504_after_creation);
+  ADD ("/model/create/recovery/none-made-resent",
+      test_create_model_resends_when_none_was_made);
+  ADD ("/model/create/recovery/lost-twice",
+      test_create_model_lost_twice_is_an_error);
+  ADD ("/model/create/recovery/lookup-failed",
+      test_create_model_failed_lookup_is_an_error);
+  g_test_add ("/model/create/recovery/uploads-not-named", Fixture,
+      &hidden_uploads, fixture_set_up,
+      test_create_model_unnamed_uploads_is_an_error, fixture_tear_down);
+  ADD ("/model/create/recovery/from-upload",
+      test_create_model_from_upload_recovers);
 
   return g_test_run ();
 }
