@@ -90,6 +90,10 @@ typedef enum
   SYNAPSE_TEST_FAULT_DROP_RESPONSE,     /* process the request normally (e.g. store the chunk), then close the connection without any reply */
   SYNAPSE_TEST_FAULT_STALL,     /* never answer (until `ms` passes if ms > 0, then handle and answer normally; or until the backend stops) */
   SYNAPSE_TEST_FAULT_DELAY,     /* answer normally after `ms` (on top of the latency) */
+  SYNAPSE_TEST_FAULT_CUT_CHUNKED,       /* handle normally, send the headers with Transfer-Encoding: chunked and the first `bytes` of the body as whole chunks, then close the connection without the last chunk: to HTTP it looks whole */
+  SYNAPSE_TEST_FAULT_CUT_EOF,   /* handle normally, send the headers without Content-Length (the end of the connection ends the body) and the first `bytes` of the body, then close; `bytes` past the body: a whole answer delimited that way */
+  SYNAPSE_TEST_FAULT_GZIP,      /* handle normally, answer the body gzip-compressed (Content-Encoding: gzip); `bytes` > 0: only the first `bytes` of the compressed body, as a consistent answer (Content-Length = bytes) */
+  SYNAPSE_TEST_FAULT_CORRUPT,   /* handle normally, but flip the body's byte at offset `bytes`: same size, another checksum */
 } SynapseTestFaultKind;
 
 /**
@@ -110,7 +114,7 @@ typedef struct
   guint status;                 /* STATUS */
   gint retry_after;             /* STATUS: seconds for Retry-After; < 0: no header */
   const char *body;             /* STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
-  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST */
+  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, CUT_CHUNKED, CUT_EOF, GZIP, CORRUPT */
   guint ms;                     /* STALL, DELAY */
 } SynapseTestFault;
 
@@ -131,10 +135,13 @@ void synapse_test_backend_clear_faults (SynapseTestBackend * self);
  *   "cut-response bytes=100 path=models/"   "truncate bytes=10"
  *   "cut-request bytes=1000 method=PUT path=chunked_upload/"
  *   "drop-response method=PUT"   "stall ms=5000"   "delay ms=200 skip=1"
+ *   "cut-chunked bytes=100 path=media/"   "cut-eof bytes=100"
+ *   "gzip path=media/"   "gzip bytes=50"   "corrupt bytes=7"
  * Words are split like a shell does (quote a body with spaces:
  * body='{"detail": "busy"}').  Keys: status, method, path, query, skip,
  * times, retry-after, body, bytes, ms; kinds: status (implied by status=N),
- * cut-response, truncate, cut-request, drop-response, stall, delay.  On
+ * cut-response, truncate, cut-request, drop-response, stall, delay,
+ * cut-chunked, cut-eof, gzip, corrupt.  On
  * success the strings of @fault are newly allocated: release them with
  * synapse_test_fault_clear(). */
 gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
@@ -182,7 +189,9 @@ JsonObject *synapse_test_backend_dup_model (SynapseTestBackend * self,
 /* Seeded plus created models. */
 guint synapse_test_backend_count_models (SynapseTestBackend * self);
 /* The bytes served at @url_or_path (an absolute media URL or a path such as
- * "media/events/1/mask.png"; any query is ignored); NULL if nothing is
+ * "media/events/1/mask.png"; any query is ignored, but under
+ * "media/by-query/", where it names the file; "media/zeros/N" is N zero
+ * bytes); NULL if nothing is
  * served there. */
 GBytes *synapse_test_backend_dup_media (SynapseTestBackend * self,
     const char *url_or_path);
