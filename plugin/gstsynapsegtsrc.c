@@ -108,6 +108,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_synapse_gt_src_debug);
 #define DEFAULT_DATASET_VERSIONS NULL
 #define DEFAULT_PROJECT -1
 #define DEFAULT_URL_FIELDS "files"
+#define DEFAULT_MAX_DOWNLOAD_SIZE (G_GUINT64_CONSTANT (4) << 30)
 
 enum
 {
@@ -123,6 +124,7 @@ enum
   PROP_DOWNLOAD_DIR,
   PROP_URL_FIELDS,
   PROP_TOTAL_COUNT,
+  PROP_MAX_DOWNLOAD_SIZE,
   N_PROPS
 };
 
@@ -153,6 +155,7 @@ struct _GstSynapseGtSrc
   gchar *download_dir;
   gchar *url_fields;
   gint64 total_count;
+  guint64 max_download_size;
 
   /* Cancelled by unlock(), replaced by unlock_stop(); object lock. */
   GCancellable *cancellable;
@@ -498,6 +501,24 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       properties[PROP_URL_FIELDS]);
 
   /**
+   * GstSynapseGtSrc:max-download-size:
+   *
+   * The largest file #GstSynapseGtSrc:download-dir takes, in bytes as
+   * written to the disk (after any gzip or deflate `Content-Encoding` is
+   * decoded); 0 for no limit. A larger file, told by its `Content-Length`
+   * or counted as it arrives (so that a gzip bomb or an endless body
+   * cannot fill the disk), is an error and nothing of it is kept. The
+   * default, 4 GiB, is more than the images, clips and point clouds of a
+   * labelling dataset need, yet bounds what one download can write.
+   */
+  properties[PROP_MAX_DOWNLOAD_SIZE] =
+      g_param_spec_uint64 ("max-download-size", "Maximum download size",
+      "Largest file download-dir takes, in bytes (0 = no limit)", 0,
+      G_MAXUINT64, DEFAULT_MAX_DOWNLOAD_SIZE, flags);
+  g_object_class_install_property (gobject_class, PROP_MAX_DOWNLOAD_SIZE,
+      properties[PROP_MAX_DOWNLOAD_SIZE]);
+
+  /**
    * GstSynapseGtSrc:total-count:
    *
    * The backend's count of the events matching the filters, from the
@@ -566,6 +587,7 @@ gst_synapse_gt_src_init (GstSynapseGtSrc * self)
       ->default_value;
   self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
   self->total_count = -1;
+  self->max_download_size = DEFAULT_MAX_DOWNLOAD_SIZE;
   self->cancellable = g_cancellable_new ();
 
   /* one unit of the segment is one event: see the offsets */
@@ -669,6 +691,9 @@ gst_synapse_gt_src_set_property (GObject * object, guint prop_id,
       if (self->url_fields == NULL)
         self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
       break;
+    case PROP_MAX_DOWNLOAD_SIZE:
+      self->max_download_size = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -725,6 +750,9 @@ gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
     case PROP_TOTAL_COUNT:
       g_value_set_int64 (value, self->total_count);
       break;
+    case PROP_MAX_DOWNLOAD_SIZE:
+      g_value_set_uint64 (value, self->max_download_size);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -771,6 +799,7 @@ typedef struct
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
+  guint64 max_download_size;
 } RunSettings;
 
 static void
@@ -803,6 +832,7 @@ run_settings_init (RunSettings * settings, GstSynapseGtSrc * self)
   settings->url_prefix = g_strdup (self->url_prefix);
   settings->download_dir = g_strdup (self->download_dir);
   settings->url_fields = g_strdup (self->url_fields);
+  settings->max_download_size = self->max_download_size;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -960,14 +990,19 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   if (self->run_url_prefix || self->run_convert_signal)
     converter = synapse_url_conversion_new_converter ((const gchar * const *)
         fields, convert_url, self, NULL);
-  if (settings.download_dir)
+  if (settings.download_dir) {
     download = synapse_url_conversion_new_download ((const gchar *
             const *) fields, settings.download_dir);
+    synapse_url_conversion_set_max_file_size (download,
+        settings.max_download_size);
+  }
 
-  /* The pager converts pages as they arrive (ahead, with prefetch). It
-   * takes one conversion: with both kinds, the URLs are converted first
-   * and the files downloaded from the converted URLs here. Without any, it
-   * hands out each event as the very bytes the backend sent. */
+  /* The pager converts pages as they arrive (ahead, with prefetch), in
+   * their bytes: an event differs from the backend's only inside the URLs
+   * converted. It takes one conversion: with both kinds, the URLs are
+   * converted first and the files downloaded from the converted URLs
+   * here. Without any, it hands out each event as the very bytes the
+   * backend sent. With num-buffers it converts only the events pushed. */
   if (converter && download)
     self->download = g_steal_pointer (&download);
   self->pager = synapse_client_iter_ground_truth_events (self->client, params,
@@ -1258,14 +1293,16 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
   return GST_FLOW_OK;
 }
 
-/* Downloads the files of the current page; kept apart from the pager so
- * that a page whose downloads were cancelled is tried again, not lost. */
+/* Downloads the files of the current page's events, which are the ones
+ * pushed (with num-buffers, the pager ends the last page there), from the
+ * URLs the pager converted; kept apart from the pager so that a page whose
+ * downloads were cancelled is tried again, not lost. */
 static GstFlowReturn
 gst_synapse_gt_src_download_page (GstSynapseGtSrc * self,
     GCancellable * cancellable)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonArray) events = synapse_page_dup_items (self->page);
+  SynapsePage *downloaded;
   const gchar *directory =
       synapse_url_conversion_get_directory (self->download);
 
@@ -1276,12 +1313,14 @@ gst_synapse_gt_src_download_page (GstSynapseGtSrc * self,
       "Downloading the files of page %u into %s",
       synapse_pager_get_pages_fetched (self->pager), directory);
   GST_DEBUG_OBJECT (self, "downloading the files of %u events into %s",
-      json_array_get_length (events), directory);
+      synapse_page_get_n_items (self->page), directory);
 
-  /* converts the page's events in place */
-  if (!synapse_url_conversion_apply (self->download, self->client, events,
-          cancellable, &error))
+  downloaded = synapse_url_conversion_apply_page (self->download,
+      self->client, self->page, cancellable, &error);
+  if (downloaded == NULL)
     return gst_synapse_gt_src_fail (self, error, cancellable);
+  synapse_page_unref (self->page);
+  self->page = downloaded;
   self->page_downloaded = TRUE;
   gst_synapse_gt_src_end_request (self);
   return GST_FLOW_OK;

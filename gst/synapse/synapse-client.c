@@ -887,6 +887,11 @@ build_message (const SynapseRequest * request, const char *method,
    * to another origin. */
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   soup_message_headers_replace (headers, "Accept", "application/json");
+  if (request->accept_encoding) {
+    soup_message_disable_feature (msg, SOUP_TYPE_CONTENT_DECODER);
+    soup_message_headers_replace (headers, "Accept-Encoding",
+        request->accept_encoding);
+  }
 
   if (same_origin (uri, settings->base_uri)) {
     set_credential (headers, "Synapse-Access-Token", settings->access_token);

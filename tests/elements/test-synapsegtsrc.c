@@ -787,8 +787,8 @@ test_convert_url_signal (Fixture * f, gconstpointer data)
   run_to_eos (pipeline);
   got = read_output (f);
   g_assert_cmpuint (json_array_get_length (got), ==, 5);
-  /* two URLs an event, a page of 25 events converted */
-  g_assert_cmpuint (calls, ==, 2 * EVENTS_PER_VERSION);
+  /* two URLs an event, only the 5 events pushed converted */
+  g_assert_cmpuint (calls, ==, 2 * 5);
 
   for (guint i = 0; i < 5; i++) {
     JsonObject *files = json_object_get_object_member
