@@ -1114,6 +1114,10 @@ describe_failure (GstSynapseGtSrc * self, const GError * error)
 {
   if (error->domain != SYNAPSE_CLIENT_ERROR)
     return NULL;
+  /* a downloaded file: the library's words name the event and the URL */
+  if (error->code == SYNAPSE_CLIENT_ERROR_CHECKSUM
+      || error->code == SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE)
+    return error->message;
   switch (synapse_client_error_get_status_code (error)) {
     case 401:
       if (!gst_synapse_connection_has_access_token (GST_ELEMENT (self),

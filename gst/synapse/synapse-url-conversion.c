@@ -54,7 +54,7 @@
  * - a file larger than #SynapseUrlConversion:max-file-size (by its
  *   `Content-Length`, or counted as it arrives after decoding, so that a
  *   gzip bomb or an endless body cannot fill the disk) fails with
- *   %SYNAPSE_CLIENT_ERROR_PAYLOAD_TOO_LARGE;
+ *   %SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE;
  * - when a file entry declares its file's `size` or `checksum` (as the
  *   protocol's `data_unit.files` entries do: `{"url", "size",
  *   "checksum"}`), the file must match them: fewer bytes than declared is
@@ -278,7 +278,7 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    * The largest file a download may give, in bytes after any
    * `Content-Encoding` is decoded; 0 for no limit. A larger file (by its
    * `Content-Length` up front, or counted as it arrives) fails with
-   * %SYNAPSE_CLIENT_ERROR_PAYLOAD_TOO_LARGE and nothing of it is kept.
+   * %SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE and nothing of it is kept.
    * The default, 4 GiB, is larger than the images, clips and point clouds
    * of a labelling dataset, yet bounds what a broken or hostile server
    * can write to the disk per download.
@@ -1083,7 +1083,7 @@ write_all (int fd, const char *data, gsize length)
 static gboolean
 too_large (FileWriter * writer, guint64 size, GError ** error)
 {
-  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PAYLOAD_TOO_LARGE,
+  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE,
       "GET", writer->shown, 0, NULL, "GET %s: the file has more than %"
       G_GUINT64_FORMAT " bytes (%" G_GUINT64_FORMAT " at least), the "
       "largest a download may have", writer->shown, writer->max_size, size);

@@ -410,7 +410,7 @@ test_cap_by_content_length (Fixture * f, gconstpointer data)
   events = list (f, conversion, 1, &error);
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
-      SYNAPSE_CLIENT_ERROR_PAYLOAD_TOO_LARGE);
+      SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE);
   g_assert_nonnull (strstr (error->message, "63 bytes"));
   assert_nothing_kept (f);
   /* the answer says so up front: not tried again */
@@ -437,7 +437,7 @@ assert_cap_counted_as_it_arrives (Fixture * f, const char *fault)
       conversion, FALSE, NULL, NULL, &error);
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
-      SYNAPSE_CLIENT_ERROR_PAYLOAD_TOO_LARGE);
+      SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE);
   assert_nothing_kept (f);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 1);
