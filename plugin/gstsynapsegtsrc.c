@@ -923,6 +923,7 @@ replace_origin (const gchar * url, const gchar * prefix)
 {
   const gchar *rest;
   gsize prefix_len = strlen (prefix);
+  gchar *converted;
 
   if (g_ascii_strncasecmp (url, "http://", 7) == 0)
     rest = url + 7;
@@ -934,7 +935,11 @@ replace_origin (const gchar * url, const gchar * prefix)
 
   while (prefix_len > 0 && prefix[prefix_len - 1] == '/')
     prefix_len--;
-  return g_strdup_printf ("%.*s%s", (int) prefix_len, prefix, rest);
+  /* for each file URL of each event: no printf */
+  converted = g_malloc (prefix_len + strlen (rest) + 1);
+  memcpy (converted, prefix, prefix_len);
+  strcpy (converted + prefix_len, rest);
+  return converted;
 }
 
 /* The converter of the run's URL conversion: convert-url handlers first,

@@ -1262,6 +1262,13 @@ synapse_json_compact (const char *data, gsize length)
   return g_byte_array_free_to_bytes (out);
 }
 
+/* The bytes a JSON string must escape, and the NUL that ends @text. */
+static const guchar needs_escape[256] = {
+  [0x00 ... 0x1f] = 1,
+  ['"'] = 1,
+  ['\\'] = 1,
+};
+
 void
 synapse_json_append_string (GString * out, const char *text)
 {
@@ -1269,12 +1276,14 @@ synapse_json_append_string (GString * out, const char *text)
   const char *run = text;
 
   g_string_append_c (out, '"');
-  for (const char *c = text; *c; c++) {
+  for (const char *c = text;; c++) {
     guchar byte = *c;
 
-    if (byte >= 0x20 && byte != '"' && byte != '\\')
+    if (G_LIKELY (!needs_escape[byte]))
       continue;
     g_string_append_len (out, run, c - run);
+    if (byte == '\0')
+      break;
     run = c + 1;
     switch (byte) {
       case '"':
@@ -1299,6 +1308,5 @@ synapse_json_append_string (GString * out, const char *text)
         break;
     }
   }
-  g_string_append (out, run);
   g_string_append_c (out, '"');
 }

@@ -1493,13 +1493,14 @@ edits_clear (Edits * edits)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Edits, edits_clear);
 
+/* An edit putting the JSON text at @text (@text_length bytes of
+ * edits->text) in place of @length bytes at @offset. */
 static void
-add_edit (Edits * edits, gsize offset, gsize length, const char *json,
-    gsize json_length, gboolean entry)
+add_edit (Edits * edits, gsize offset, gsize length, gsize text,
+    gsize text_length, gboolean entry)
 {
-  Edit edit = { offset, length, edits->text->len, json_length, entry };
+  Edit edit = { offset, length, text, text_length, entry };
 
-  g_string_append_len (edits->text, json, json_length);
   g_array_append_val (edits->edits, edit);
 }
 
@@ -1507,25 +1508,27 @@ static void
 add_slot_edits (Edits * edits, const Slot * slot,
     const SynapseJsonUrls * urls, gboolean rename)
 {
-  g_autoptr (GString) json = g_string_new (NULL);
   const SynapseJsonUrl *url = slot->raw;
+  gsize json = edits->text->len, json_length, key;
 
-  synapse_json_append_string (json, slot->replacement);
+  synapse_json_append_string (edits->text, slot->replacement);
+  json_length = edits->text->len - json;
   if (!rename || !url->entry) {
-    add_edit (edits, url->offset, url->length, json->str, json->len, FALSE);
+    add_edit (edits, url->offset, url->length, json, json_length, FALSE);
     return;
   }
   /* every `url` becomes `path`, and every `path` (the value of one left
    * from before) holds the local path: one `path` whichever is read */
+  key = edits->text->len;
+  g_string_append (edits->text, "\"path\"");
   for (guint i = 0; i < url->n_members; i++) {
     const SynapseJsonMember *member = &g_array_index (urls->members,
         SynapseJsonMember, url->first_member + i);
 
     if (member->is_url)
-      add_edit (edits, member->key_offset, member->key_length, "\"path\"", 6,
-          TRUE);
-    add_edit (edits, member->value_offset, member->value_length, json->str,
-        json->len, TRUE);
+      add_edit (edits, member->key_offset, member->key_length, key, 6, TRUE);
+    add_edit (edits, member->value_offset, member->value_length, json,
+        json_length, TRUE);
   }
 }
 
