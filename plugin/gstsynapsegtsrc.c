@@ -20,8 +20,13 @@
  * in %GST_FORMAT_DEFAULT, whose unit is one event. A duration query in
  * that format answers the backend's count of matching events once the
  * first page has arrived (also the #GstSynapseGtSrc:total-count property).
- * Without URL conversion, each buffer holds the very bytes the backend
- * sent for the event. The element holds the page being pushed (and, with
+ * Each buffer holds the very bytes the backend sent for the event (any
+ * whitespace between tokens removed); with #GstSynapseGtSrc:url-prefix,
+ * #GstSynapseGtSrc::convert-url or #GstSynapseGtSrc:download-dir, only the
+ * converted URL strings differ (and a downloaded file entry's `url` key,
+ * which becomes `path`): numbers such as `0.942` or
+ * `18446744073709551615`, escapes and key order stay as they came. The
+ * element holds the page being pushed (and, with
  * #GstSynapseGtSrc:prefetch, the pages requested ahead), so its memory
  * stays bounded however long the listing is. #GstBaseSrc:num-buffers caps the
  * number of events; after the last one the element sends EOS.
@@ -63,7 +68,10 @@
  *   failed even after retries, could not be reached, sent something
  *   unusable, or refused the filters with HTTP 400, as a Django REST
  *   Framework backend refuses an unknown dataset version; some backends
- *   answer it with no events instead). Their details
+ *   answer it with no events instead; with #GstSynapseGtSrc:download-dir,
+ *   a file that does not match the size or checksum its event declares,
+ *   whose message names the event's `id` and the URL, or one larger than
+ *   #GstSynapseGtSrc:max-download-size). Their details
  *   hold `http-status-code` (#guint, when the backend answered), `url` and
  *   `method` of the failed request and the backend's error body as the
  *   string `server-detail`; the debug string is the client library's
@@ -456,6 +464,9 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * handler converts is not rewritten again. With
    * #GstSynapseGtSrc:download-dir, files are downloaded from the rewritten
    * URLs (credentials are only ever sent to the backend's own origin).
+   * The URL strings are rewritten in the backend's bytes: nothing else of
+   * an event changes. With #GstBaseSrc:num-buffers, only the events pushed
+   * are converted.
    */
   properties[PROP_URL_PREFIX] =
       g_param_spec_string ("url-prefix", "URL prefix",
@@ -471,9 +482,28 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * Downloads the files the events point to (the fields of
    * #GstSynapseGtSrc:url-fields) into this folder, made when missing, and
    * replaces each URL by the local path before the event is pushed; a
-   * file entry `{"url": …}` gets a `path` key instead of its `url`. Files
-   * are named after the MD5 of their URL, reused when already there, and
-   * written under a temporary name first. %NULL keeps the URLs.
+   * file entry `{"url": …}` gets a `path` key instead of its `url`. Only
+   * the files of the events pushed are downloaded (with
+   * #GstBaseSrc:num-buffers, not those of the rest of the last page).
+   * %NULL keeps the URLs.
+   *
+   * A file is named after the MD5 of its URL without the fragment and
+   * without the query parameters that sign it (AWS `X-Amz-*`, Google
+   * `X-Goog-*`, Azure SAS, CloudFront), so that `get?id=1` and `get?id=2`
+   * are two files while a presigned URL whose signature changes is one.
+   * It is written under a temporary name and renamed only once it is
+   * whole and right: a body cut short (before its `Content-Length`, or a
+   * gzip or deflate body before its compressed end) is downloaded again,
+   * as is one shorter than the `size` its event declares; one that is
+   * longer than that or does not match the event's `checksum` (MD5,
+   * SHA-1, SHA-256 or SHA-512 in hex) is an error naming the event and
+   * the URL; one larger than #GstSynapseGtSrc:max-download-size is an
+   * error. Nothing of a file that fails is left in the folder. A file
+   * already there is reused only when it is a regular file (a symlink is
+   * replaced, never followed) that still has its declared size (and its
+   * declared checksum, when at most 16 MiB). A chunked body, or one ended
+   * by closing the connection, that is cut short without gzip is only
+   * caught through a declared `size` or `checksum`.
    */
   properties[PROP_DOWNLOAD_DIR] =
       g_param_spec_string ("download-dir", "Download folder",
