@@ -13,8 +13,9 @@
 #     download-dir=dataset-12/files url-fields=files,data_unit.files ! \
 #     filesink location=dataset-12/events.ndjson
 #
-# Each page's files are downloaded before its events go downstream; a file
-# already in the folder is not downloaded again. From a build tree,
+# Each page's files are downloaded before its events go downstream, checked
+# against the size and checksum the events declare; a file already in the
+# folder is checked again and reused. From a build tree,
 # run it in `meson devenv -C _build`.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later

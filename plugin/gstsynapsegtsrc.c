@@ -20,8 +20,13 @@
  * in %GST_FORMAT_DEFAULT, whose unit is one event. A duration query in
  * that format answers the backend's count of matching events once the
  * first page has arrived (also the #GstSynapseGtSrc:total-count property).
- * Without URL conversion, each buffer holds the very bytes the backend
- * sent for the event. The element holds the page being pushed (and, with
+ * Each buffer holds the very bytes the backend sent for the event (any
+ * whitespace between tokens removed); with #GstSynapseGtSrc:url-prefix,
+ * #GstSynapseGtSrc::convert-url or #GstSynapseGtSrc:download-dir, only the
+ * converted URL strings differ (and a downloaded file entry's `url` key,
+ * which becomes `path`): numbers such as `0.942` or
+ * `18446744073709551615`, escapes and key order stay as they came. The
+ * element holds the page being pushed (and, with
  * #GstSynapseGtSrc:prefetch, the pages requested ahead, no more bytes of
  * them than #GstSynapseGtSrc:prefetch-bytes), so its memory stays bounded
  * however long the listing is and however large its pages.
@@ -75,7 +80,10 @@
  *   failed even after retries, could not be reached, sent something
  *   unusable, or refused the filters with HTTP 400, as a Django REST
  *   Framework backend refuses an unknown dataset version; some backends
- *   answer it with no events instead). Their details
+ *   answer it with no events instead; with #GstSynapseGtSrc:download-dir,
+ *   a file that does not match the size or checksum its event declares,
+ *   whose message names the event's `id` and the URL, or one larger than
+ *   #GstSynapseGtSrc:max-download-size). Their details
  *   hold `http-status-code` (#guint, when the backend answered), `url` and
  *   `method` of the failed request and the backend's error body as the
  *   string `server-detail`; the debug string is the client library's
@@ -124,6 +132,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_synapse_gt_src_debug);
 #define DEFAULT_DATASET_VERSIONS NULL
 #define DEFAULT_PROJECT -1
 #define DEFAULT_URL_FIELDS "files"
+#define DEFAULT_MAX_DOWNLOAD_SIZE (G_GUINT64_CONSTANT (4) << 30)
 
 enum
 {
@@ -140,6 +149,7 @@ enum
   PROP_URL_FIELDS,
   PROP_TOTAL_COUNT,
   PROP_PREFETCH_BYTES,
+  PROP_MAX_DOWNLOAD_SIZE,
   N_PROPS
 };
 
@@ -171,6 +181,7 @@ struct _GstSynapseGtSrc
   gchar *download_dir;
   gchar *url_fields;
   gint64 total_count;
+  guint64 max_download_size;
 
   /* Cancelled by unlock(), replaced by unlock_stop(); object lock. */
   GCancellable *cancellable;
@@ -500,6 +511,9 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * not rewritten again. With #GstSynapseGtSrc:download-dir, files are
    * downloaded from the rewritten URLs (credentials are only ever sent to
    * the backend's own origin).
+   * The URL strings are rewritten in the backend's bytes: nothing else of
+   * an event changes. With #GstBaseSrc:num-buffers, only the events pushed
+   * are converted.
    */
   properties[PROP_URL_PREFIX] =
       g_param_spec_string ("url-prefix", "URL prefix",
@@ -515,9 +529,28 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * Downloads the files the events point to (the fields of
    * #GstSynapseGtSrc:url-fields) into this folder, made when missing, and
    * replaces each URL by the local path before the event is pushed; a
-   * file entry `{"url": …}` gets a `path` key instead of its `url`. Files
-   * are named after the MD5 of their URL, reused when already there, and
-   * written under a temporary name first. %NULL keeps the URLs.
+   * file entry `{"url": …}` gets a `path` key instead of its `url`. Only
+   * the files of the events pushed are downloaded (with
+   * #GstBaseSrc:num-buffers, not those of the rest of the last page).
+   * %NULL keeps the URLs.
+   *
+   * A file is named after the MD5 of its URL without the fragment and
+   * without the query parameters that sign it (AWS `X-Amz-*`, Google
+   * `X-Goog-*`, Azure SAS, CloudFront), so that `get?id=1` and `get?id=2`
+   * are two files while a presigned URL whose signature changes is one.
+   * It is written under a temporary name and renamed only once it is
+   * whole and right: a body cut short (before its `Content-Length`, or a
+   * gzip or deflate body before its compressed end) is downloaded again,
+   * as is one shorter than the `size` its event declares; one that is
+   * longer than that or does not match the event's `checksum` (MD5,
+   * SHA-1, SHA-256 or SHA-512 in hex) is an error naming the event and
+   * the URL; one larger than #GstSynapseGtSrc:max-download-size is an
+   * error. Nothing of a file that fails is left in the folder. A file
+   * already there is reused only when it is a regular file (a symlink is
+   * replaced, never followed) that still has its declared size (and its
+   * declared checksum, when at most 16 MiB). A chunked body, or one ended
+   * by closing the connection, that is cut short without gzip is only
+   * caught through a declared `size` or `checksum`.
    */
   properties[PROP_DOWNLOAD_DIR] =
       g_param_spec_string ("download-dir", "Download folder",
@@ -546,6 +579,24 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       "convert, e.g. \"files,data_unit.files\"", DEFAULT_URL_FIELDS, flags);
   g_object_class_install_property (gobject_class, PROP_URL_FIELDS,
       properties[PROP_URL_FIELDS]);
+
+  /**
+   * GstSynapseGtSrc:max-download-size:
+   *
+   * The largest file #GstSynapseGtSrc:download-dir takes, in bytes as
+   * written to the disk (after any gzip or deflate `Content-Encoding` is
+   * decoded); 0 for no limit. A larger file, told by its `Content-Length`
+   * or counted as it arrives (so that a gzip bomb or an endless body
+   * cannot fill the disk), is an error and nothing of it is kept. The
+   * default, 4 GiB, is more than the images, clips and point clouds of a
+   * labelling dataset need, yet bounds what one download can write.
+   */
+  properties[PROP_MAX_DOWNLOAD_SIZE] =
+      g_param_spec_uint64 ("max-download-size", "Maximum download size",
+      "Largest file download-dir takes, in bytes (0 = no limit)", 0,
+      G_MAXUINT64, DEFAULT_MAX_DOWNLOAD_SIZE, flags);
+  g_object_class_install_property (gobject_class, PROP_MAX_DOWNLOAD_SIZE,
+      properties[PROP_MAX_DOWNLOAD_SIZE]);
 
   /**
    * GstSynapseGtSrc:total-count:
@@ -618,6 +669,7 @@ gst_synapse_gt_src_init (GstSynapseGtSrc * self)
       ->default_value;
   self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
   self->total_count = -1;
+  self->max_download_size = DEFAULT_MAX_DOWNLOAD_SIZE;
   self->cancellable = g_cancellable_new ();
 
   /* one unit of the segment is one event: see the offsets */
@@ -725,6 +777,9 @@ gst_synapse_gt_src_set_property (GObject * object, guint prop_id,
       if (self->url_fields == NULL)
         self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
       break;
+    case PROP_MAX_DOWNLOAD_SIZE:
+      self->max_download_size = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -784,6 +839,9 @@ gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
     case PROP_TOTAL_COUNT:
       g_value_set_int64 (value, self->total_count);
       break;
+    case PROP_MAX_DOWNLOAD_SIZE:
+      g_value_set_uint64 (value, self->max_download_size);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -837,6 +895,7 @@ typedef struct
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
+  guint64 max_download_size;
 } RunSettings;
 
 static void
@@ -870,6 +929,7 @@ run_settings_init (RunSettings * settings, GstSynapseGtSrc * self)
   settings->url_prefix = g_strdup (self->url_prefix);
   settings->download_dir = g_strdup (self->download_dir);
   settings->url_fields = g_strdup (self->url_fields);
+  settings->max_download_size = self->max_download_size;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -975,6 +1035,7 @@ replace_origin (const gchar * url, const gchar * prefix)
 {
   const gchar *rest;
   gsize prefix_len = strlen (prefix);
+  gchar *converted;
 
   if (g_ascii_strncasecmp (url, "http://", 7) == 0)
     rest = url + 7;
@@ -986,7 +1047,11 @@ replace_origin (const gchar * url, const gchar * prefix)
 
   while (prefix_len > 0 && prefix[prefix_len - 1] == '/')
     prefix_len--;
-  return g_strdup_printf ("%.*s%s", (int) prefix_len, prefix, rest);
+  /* for each file URL of each event: no printf */
+  converted = g_malloc (prefix_len + strlen (rest) + 1);
+  memcpy (converted, prefix, prefix_len);
+  strcpy (converted + prefix_len, rest);
+  return converted;
 }
 
 /* The converter of the run's URL conversion: convert-url handlers first,
@@ -1042,16 +1107,21 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   if (self->run_url_prefix || self->run_convert_signal)
     converter = synapse_url_conversion_new_converter ((const gchar * const *)
         fields, convert_url, self, NULL);
-  if (settings.download_dir)
+  if (settings.download_dir) {
     download = synapse_url_conversion_new_download ((const gchar *
             const *) fields, settings.download_dir);
+    synapse_url_conversion_set_max_file_size (download,
+        settings.max_download_size);
+  }
   if (converter || download)
     self->run_url_fields = g_steal_pointer (&fields);
 
-  /* The pager converts pages as they arrive (ahead, with prefetch). It
-   * takes one conversion: with both kinds, the URLs are converted first
-   * and the files downloaded from the converted URLs here. Without any, it
-   * hands out each event as the very bytes the backend sent. */
+  /* The pager converts pages as they arrive (ahead, with prefetch), in
+   * their bytes: an event differs from the backend's only inside the URLs
+   * converted. It takes one conversion: with both kinds, the URLs are
+   * converted first and the files downloaded from the converted URLs
+   * here. Without any, it hands out each event as the very bytes the
+   * backend sent. With num-buffers it converts only the events pushed. */
   if (converter && download)
     self->download = g_steal_pointer (&download);
   self->pager = synapse_client_iter_ground_truth_events (self->client, params,
@@ -1163,6 +1233,10 @@ describe_failure (GstSynapseGtSrc * self, const GError * error)
 {
   if (error->domain != SYNAPSE_CLIENT_ERROR)
     return NULL;
+  /* a downloaded file: the library's words name the event and the URL */
+  if (error->code == SYNAPSE_CLIENT_ERROR_CHECKSUM
+      || error->code == SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE)
+    return error->message;
   switch (synapse_client_error_get_status_code (error)) {
     case 401:
       if (!gst_synapse_connection_has_access_token (GST_ELEMENT (self),
@@ -1401,14 +1475,16 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
   return GST_FLOW_OK;
 }
 
-/* Downloads the files of the current page; kept apart from the pager so
- * that a page whose downloads were cancelled is tried again, not lost. */
+/* Downloads the files of the current page's events, which are the ones
+ * pushed (with num-buffers, the pager ends the last page there), from the
+ * URLs the pager converted; kept apart from the pager so that a page whose
+ * downloads were cancelled is tried again, not lost. */
 static GstFlowReturn
 gst_synapse_gt_src_download_page (GstSynapseGtSrc * self,
     GCancellable * cancellable)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonArray) events = synapse_page_dup_items (self->page);
+  SynapsePage *downloaded;
   const gchar *directory =
       synapse_url_conversion_get_directory (self->download);
 
@@ -1419,12 +1495,14 @@ gst_synapse_gt_src_download_page (GstSynapseGtSrc * self,
       "Downloading the files of page %u into %s",
       synapse_pager_get_pages_fetched (self->pager), directory);
   GST_DEBUG_OBJECT (self, "downloading the files of %u events into %s",
-      json_array_get_length (events), directory);
+      synapse_page_get_n_items (self->page), directory);
 
-  /* converts the page's events in place */
-  if (!synapse_url_conversion_apply (self->download, self->client, events,
-          cancellable, &error))
+  downloaded = synapse_url_conversion_apply_page (self->download,
+      self->client, self->page, cancellable, &error);
+  if (downloaded == NULL)
     return gst_synapse_gt_src_fail (self, error, cancellable);
+  synapse_page_unref (self->page);
+  self->page = downloaded;
   self->page_downloaded = TRUE;
   gst_synapse_gt_src_end_request (self);
   return GST_FLOW_OK;

@@ -913,6 +913,11 @@ build_message (const SynapseRequest * request, const char *method,
   if (!request->idempotent)
     soup_message_add_flags (msg, SOUP_MESSAGE_NEW_CONNECTION);
   soup_message_headers_replace (headers, "Accept", "application/json");
+  if (request->accept_encoding) {
+    soup_message_disable_feature (msg, SOUP_TYPE_CONTENT_DECODER);
+    soup_message_headers_replace (headers, "Accept-Encoding",
+        request->accept_encoding);
+  }
 
   if (same_origin (uri, settings->base_uri)) {
     set_credential (headers, "Synapse-Access-Token", settings->access_token);

@@ -40,7 +40,11 @@ G_BEGIN_DECLS
  * @SYNAPSE_CLIENT_ERROR_IO: a local file could not be read or written
  * @SYNAPSE_CLIENT_ERROR_TLS: the backend's TLS certificate was not trusted
  * @SYNAPSE_CLIENT_ERROR_CHECKSUM: the backend's checksum of uploaded bytes
- *   did not match the local one
+ *   did not match the local one, or a downloaded file does not match the
+ *   size or checksum its event declares (the message names the event and
+ *   the URL)
+ * @SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE: a downloaded file is larger than
+ *   #SynapseUrlConversion:max-file-size
  * @SYNAPSE_CLIENT_ERROR_BAD_REQUEST: HTTP 400, the backend refused the data;
  *   the detail holds its field errors
  * @SYNAPSE_CLIENT_ERROR_UNAUTHORIZED: HTTP 401, the credentials are missing
@@ -67,6 +71,7 @@ typedef enum
   SYNAPSE_CLIENT_ERROR_IO = 5,
   SYNAPSE_CLIENT_ERROR_TLS = 6,
   SYNAPSE_CLIENT_ERROR_CHECKSUM = 7,
+  SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE = 8,
   SYNAPSE_CLIENT_ERROR_BAD_REQUEST = 400,
   SYNAPSE_CLIENT_ERROR_UNAUTHORIZED = 401,
   SYNAPSE_CLIENT_ERROR_FORBIDDEN = 403,

@@ -5,8 +5,9 @@
  */
 
 /* A validating JSON scanner: it checks a whole document in one pass
- * without building a tree, bounds its nesting, and locates the results of
- * a DRF page in the bytes the backend sent. */
+ * without building a tree, bounds its nesting, locates the results of a
+ * DRF page in the bytes the backend sent and, in the same pass, the file
+ * URLs at a conversion's field paths. */
 
 #pragma once
 
@@ -57,5 +58,79 @@ gboolean synapse_json_scan_page (const char *data, gsize length,
 
 /* @data without whitespace between tokens (strings are kept as they are). */
 GBytes *synapse_json_compact (const char *data, gsize length);
+
+/* Appends @text (UTF-8) to @out as a JSON string, quotes included. */
+void synapse_json_append_string (GString * out, const char *text);
+
+/* The field paths a URL conversion looks at (`files`, `data_unit.files`),
+ * split once. */
+typedef struct _SynapseJsonPaths SynapseJsonPaths;
+
+SynapseJsonPaths *synapse_json_paths_new (const char *const *fields);
+
+void synapse_json_paths_free (SynapseJsonPaths * paths);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SynapseJsonPaths, synapse_json_paths_free);
+
+/* A member of a file entry that a download rewrites: its `url` (whose key
+ * becomes `path`) or an earlier `path`. Spans are of the tokens. */
+typedef struct
+{
+  gsize key_offset;
+  gsize key_length;
+  gsize value_offset;
+  gsize value_length;
+  gboolean is_url;
+} SynapseJsonMember;
+
+/* A string at a field path: one file URL, found by the rules of
+ * SynapseUrlConversion (a string is a URL; an object holding a `url`
+ * string is one file entry; any other object is looked at entry by entry,
+ * an array item by item; a path that crosses an array applies to each
+ * item; of duplicate keys the last one counts, as in json-glib). */
+typedef struct
+{
+  gsize offset;                 /* the string token, quotes included */
+  gsize length;
+  gsize text;                   /* its decoded text, in SynapseJsonUrls.text */
+  guint result;                 /* the result it is in */
+  guint field;                  /* the first field that reaches it */
+  gboolean entry;               /* the `url` of a file entry */
+  /* a file entry's: its `url` and `path` members, in
+   * SynapseJsonUrls.members, and what it declares of its file */
+  guint first_member;
+  guint n_members;
+  gint64 size;                  /* `size`, -1 when none */
+  gsize checksum;               /* `checksum` in text, or G_MAXSIZE */
+  /* the result's `id` value as JSON text; length 0 when it has none */
+  gsize id_offset;
+  gsize id_length;
+} SynapseJsonUrl;
+
+typedef struct
+{
+  GArray *urls;                 /* of SynapseJsonUrl, in document order */
+  GArray *members;              /* of SynapseJsonMember */
+  GString *text;                /* decoded texts, each ending with a NUL */
+} SynapseJsonUrls;
+
+void synapse_json_urls_init (SynapseJsonUrls * urls);
+
+void synapse_json_urls_clear (SynapseJsonUrls * urls);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SynapseJsonUrls, synapse_json_urls_clear);
+
+/* synapse_json_scan_page() that also finds, in its first @max_results
+ * results, the URLs at @paths, into @urls (initialized). */
+gboolean synapse_json_scan_page_urls (const char *data, gsize length,
+    const SynapseJsonPaths * paths, guint max_results,
+    SynapseJsonPage * page, SynapseJsonUrls * urls, GError ** error);
+
+/* Finds the URLs at @paths in the value at @offset of @data (@length
+ * bytes: one result, numbered @result), appending them to @urls with
+ * spans counted from @data. */
+gboolean synapse_json_find_urls (const char *data, gsize offset,
+    gsize length, const SynapseJsonPaths * paths, guint result,
+    SynapseJsonUrls * urls, GError ** error);
 
 G_END_DECLS

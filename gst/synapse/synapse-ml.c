@@ -102,13 +102,11 @@ list_one_page (SynapseClient * client, const char *path, JsonObject * params,
   g_autoptr (SynapsePage) page = NULL;
   Listing *listing;
 
-  if (!synapse_fetch_page (client, url, conversion, &fetched, cancellable,
-          error))
+  if (!synapse_fetch_page (client, url, conversion, G_MAXUINT, &fetched,
+          cancellable, error))
     return NULL;
-  page = fetched.spans
-      ? synapse_page_new_raw (fetched.body, g_steal_pointer (&fetched.spans),
-      1, 0, fetched.count)
-      : synapse_page_new_items (fetched.items, 1, 0, fetched.count);
+  page = synapse_page_new_raw (fetched.body, g_steal_pointer (&fetched.spans),
+      1, 0, fetched.count);
   synapse_fetched_page_clear (&fetched);
 
   listing = g_new0 (Listing, 1);

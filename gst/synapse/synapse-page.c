@@ -10,11 +10,13 @@
  * One page of a listing, as a #SynapsePager delivers it: its results, its
  * place in the listing and the listing's total.
  *
- * A page whose results need no URL conversion keeps the bytes the backend
- * sent, and synapse_page_get_item_bytes() hands out each result's own
- * bytes without parsing or serializing anything: the fast way to pass
- * results on as text (one line of NDJSON each). synapse_page_dup_item()
- * parses them when asked.
+ * A page keeps the bytes the backend sent, and
+ * synapse_page_get_item_bytes() hands out each result's own bytes without
+ * parsing or serializing anything: the fast way to pass results on as text
+ * (one line of NDJSON each). When the results' URLs are converted, only
+ * the URL strings are rewritten in those bytes (see #SynapseUrlConversion),
+ * so every other byte of a result is still the backend's.
+ * synapse_page_dup_item() parses them when asked.
  *
  * A page is used from one thread at a time.
  */
@@ -29,12 +31,12 @@ struct _SynapsePage
 {
   gatomicrefcount ref_count;
 
-  /* raw: the body and where each result lies in it; the spans are those
-   * of the body's results from index `first` on */
+  /* the body and where each result lies in it; the spans are those of
+   * the body's results from index `first` on */
   GBytes *body;
   GArray *spans;
   guint first;
-  /* parsed: the results as objects (made on demand for a raw page) */
+  /* the results as objects, parsed on demand */
   JsonArray *items;
 
   guint number;
@@ -69,17 +71,6 @@ synapse_page_new_raw (GBytes * body, GArray * spans, guint number,
   return page;
 }
 
-/* A page of results already parsed (and converted). */
-SynapsePage *
-synapse_page_new_items (JsonArray * items, guint number, guint64 position,
-    gint64 total_count)
-{
-  SynapsePage *page = page_new (number, position, total_count);
-
-  page->items = json_array_ref (items);
-  return page;
-}
-
 SynapsePage *
 synapse_page_new_rest (SynapsePage * page, guint first)
 {
@@ -87,20 +78,40 @@ synapse_page_new_rest (SynapsePage * page, guint first)
       page->total_count);
   guint n_items = synapse_page_get_n_items (page);
 
-  if (page->spans) {
-    rest->body = g_bytes_ref (page->body);
-    rest->first = page->first + first;
-    rest->spans = g_array_sized_new (FALSE, FALSE, sizeof (SynapseJsonSpan),
-        n_items - first);
-    g_array_append_vals (rest->spans, &g_array_index (page->spans,
-            SynapseJsonSpan, first), n_items - first);
-  } else {
-    rest->items = json_array_sized_new (n_items - first);
-    for (guint i = first; i < n_items; i++)
-      json_array_add_element (rest->items,
-          json_node_ref (json_array_get_element (page->items, i)));
-  }
+  rest->body = g_bytes_ref (page->body);
+  rest->first = page->first + first;
+  rest->spans = g_array_sized_new (FALSE, FALSE, sizeof (SynapseJsonSpan),
+      n_items - first);
+  g_array_append_vals (rest->spans, &g_array_index (page->spans,
+          SynapseJsonSpan, first), n_items - first);
   return rest;
+}
+
+GBytes *
+synapse_page_get_body (SynapsePage * page)
+{
+  return page->body;
+}
+
+GArray *
+synapse_page_dup_spans (SynapsePage * page)
+{
+  GArray *spans = g_array_sized_new (FALSE, FALSE, sizeof (SynapseJsonSpan),
+      page->spans->len);
+
+  g_array_append_vals (spans, page->spans->data, page->spans->len);
+  return spans;
+}
+
+SynapsePage *
+synapse_page_new_converted (SynapsePage * page, GBytes * body, GArray * spans)
+{
+  SynapsePage *converted = synapse_page_new_raw (body, spans, page->number,
+      page->position, page->total_count);
+
+  /* the new body holds the same results, the same ones before ours */
+  converted->first = page->first;
+  return converted;
 }
 
 /**
@@ -152,7 +163,7 @@ synapse_page_get_n_items (SynapsePage * page)
 {
   g_return_val_if_fail (page != NULL, 0);
 
-  return page->spans ? page->spans->len : json_array_get_length (page->items);
+  return page->spans->len;
 }
 
 /**
@@ -161,31 +172,28 @@ synapse_page_get_n_items (SynapsePage * page)
  * @index: a result's index on the page
  *
  * The result as compact JSON text, without a trailing newline: the very
- * bytes the backend sent when nothing was converted (whitespace the
- * backend put between tokens removed), else the converted result
- * serialized.
+ * bytes the backend sent (whitespace the backend put between tokens
+ * removed), with only its converted URLs rewritten when the page was
+ * converted.
  *
  * Returns: (transfer full): the result's JSON text
  */
 GBytes *
 synapse_page_get_item_bytes (SynapsePage * page, guint index)
 {
+  SynapseJsonSpan *span;
+
   g_return_val_if_fail (page != NULL, NULL);
   g_return_val_if_fail (index < synapse_page_get_n_items (page), NULL);
 
-  if (page->spans) {
-    SynapseJsonSpan *span = &g_array_index (page->spans, SynapseJsonSpan,
-        index);
-
-    if (!span->has_whitespace)
-      return g_bytes_new_from_bytes (page->body, span->offset, span->length);
-    return synapse_json_compact ((const char *) g_bytes_get_data (page->body,
-            NULL) + span->offset, span->length);
-  }
-  return synapse_json_to_bytes (json_array_get_element (page->items, index));
+  span = &g_array_index (page->spans, SynapseJsonSpan, index);
+  if (!span->has_whitespace)
+    return g_bytes_new_from_bytes (page->body, span->offset, span->length);
+  return synapse_json_compact ((const char *) g_bytes_get_data (page->body,
+          NULL) + span->offset, span->length);
 }
 
-/* The results as objects, parsing a raw page's body once. */
+/* The results as objects, parsing the body once. */
 static JsonArray *
 page_items (SynapsePage * page)
 {
@@ -216,8 +224,8 @@ page_items (SynapsePage * page)
  * @page: a #SynapsePage
  * @index: a result's index on the page
  *
- * The result at @index, parsed; a page that kept the backend's bytes
- * parses them once, on the first call.
+ * The result at @index, parsed; the page's bytes are parsed once, on the
+ * first call.
  *
  * Returns: (transfer full): the result as an object
  */

@@ -41,6 +41,10 @@
  * A page that fails (after the client's retries) fails the call that
  * needed it; the next call asks for that page again.
  *
+ * With a #SynapseUrlConversion, only the results handed out are converted
+ * (their files downloaded): with #SynapsePager:limit, not those of a page
+ * past the limit.
+ *
  * A pager is used by one caller at a time: call synapse_pager_next() (or
  * another reading call) again only when the previous one has returned.
  */
@@ -95,6 +99,7 @@ struct _SynapsePager
   guint ahead_last;
   gsize page_bytes;             /* the largest page seen: what one in
                                  * flight is expected to cost */
+  guint ahead_page_length;      /* results a page, by the first one */
 };
 
 G_DEFINE_FINAL_TYPE (SynapsePager, synapse_pager, G_TYPE_OBJECT);
@@ -113,9 +118,9 @@ static GParamSpec *properties[N_PROPS];
 void
 synapse_fetched_page_clear (SynapseFetchedPage * page)
 {
+  g_clear_pointer (&page->url, g_free);
   g_clear_pointer (&page->body, g_bytes_unref);
   g_clear_pointer (&page->spans, g_array_unref);
-  g_clear_pointer (&page->items, json_array_unref);
   g_clear_pointer (&page->next, g_free);
 }
 
@@ -332,17 +337,38 @@ synapse_pager_new (SynapseClient * client, const char *path,
   return self;
 }
 
+/* A page's scan: what it found, and the URLs it looked for on the way. */
+typedef struct
+{
+  SynapseJsonPage page;
+  const SynapseJsonPaths *paths;
+  guint n_convert;
+  SynapseJsonUrls urls;
+} PageScan;
+
+static void
+page_scan_clear (PageScan * scan)
+{
+  synapse_json_page_clear (&scan->page);
+  synapse_json_urls_clear (&scan->urls);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageScan, page_scan_clear);
+
 static gboolean
 scan_page_body (SoupMessage * msg, GBytes * body, const char *method,
     const char *url, gpointer data, GError ** error)
 {
-  SynapseJsonPage *scan = data;
+  PageScan *scan = data;
   g_autoptr (GError) scan_error = NULL;
   gsize size;
   const char *bytes = g_bytes_get_data (body, &size);
 
-  synapse_json_page_clear (scan);
-  if (!synapse_json_scan_page (bytes, size, scan, &scan_error)) {
+  page_scan_clear (scan);
+  if (scan->paths)
+    synapse_json_urls_init (&scan->urls);
+  if (!synapse_json_scan_page_urls (bytes, size, scan->paths,
+          scan->n_convert, &scan->page, &scan->urls, &scan_error)) {
     synapse_set_protocol_error (error, method, url, "malformed JSON (%s)",
         scan_error->message);
     return FALSE;
@@ -393,52 +419,71 @@ check_page (SynapseJsonPage * scan, const char *url, char **next,
   return TRUE;
 }
 
-/* GETs the page at @url and checks it. Without a conversion the page stays
- * as the backend's bytes; with one it is parsed and converted. */
+/* GETs the page at @url and checks it: the page stays as the backend's
+ * bytes, the URLs of its first @n_convert results (found in the same pass
+ * as the page is checked) rewritten in them. */
 gboolean
 synapse_fetch_page (SynapseClient * client, const char *url,
-    SynapseUrlConversion * conversion, SynapseFetchedPage * page,
-    GCancellable * cancellable, GError ** error)
+    SynapseUrlConversion * conversion, guint n_convert,
+    SynapseFetchedPage * page, GCancellable * cancellable, GError ** error)
 {
   SynapseRequest request = {
     .method = "GET",
     .path = url,
     .idempotent = TRUE,
   };
-  g_auto (SynapseJsonPage) scan = { 0 };
+  g_auto (PageScan) scan = { 0 };
   g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonParser) parser = NULL;
   char *next = NULL;
-  gsize size;
-  const char *data;
 
   memset (page, 0, sizeof *page);
+  if (conversion && n_convert > 0) {
+    scan.paths = synapse_url_conversion_get_paths (conversion);
+    scan.n_convert = n_convert;
+  }
   body = synapse_client_send_bytes (client, &request, scan_page_body, &scan,
       cancellable, error);
-  if (body == NULL || !check_page (&scan, url, &next, error))
+  if (body == NULL || !check_page (&scan.page, url, &next, error))
     return FALSE;
 
+  page->url = g_strdup (url);
   page->next = next;
-  page->count = scan.count;
+  page->count = scan.page.count;
   page->size = g_bytes_get_size (body);
-  if (conversion == NULL) {
+  page->spans = g_steal_pointer (&scan.page.results);
+  if (scan.paths) {
+    page->n_converted = MIN (n_convert, page->spans->len);
+    page->body = synapse_url_conversion_convert_bytes (conversion, client,
+        body, page->spans, 0, page->n_converted, &scan.urls, cancellable,
+        error);
+    if (page->body == NULL) {
+      synapse_fetched_page_clear (page);
+      return FALSE;
+    }
+  } else {
     page->body = g_steal_pointer (&body);
-    page->spans = g_steal_pointer (&scan.results);
-    return TRUE;
   }
+  return TRUE;
+}
 
-  parser = json_parser_new ();
-  data = g_bytes_get_data (body, &size);
-  /* already checked by the scan: this cannot fail */
-  if (!json_parser_load_from_data (parser, data, size, NULL))
-    g_return_val_if_reached (FALSE);
-  page->items = json_array_ref (json_object_get_array_member
-      (json_node_get_object (json_parser_get_root (parser)), "results"));
-  if (!synapse_url_conversion_apply (conversion, client, page->items,
-          cancellable, error)) {
-    synapse_fetched_page_clear (page);
+gboolean
+synapse_fetched_page_convert (SynapseClient * client,
+    SynapseUrlConversion * conversion, SynapseFetchedPage * page,
+    guint n_convert, GCancellable * cancellable, GError ** error)
+{
+  GBytes *body;
+
+  n_convert = MIN (n_convert, page->spans->len);
+  if (conversion == NULL || page->n_converted >= n_convert)
+    return TRUE;
+  body = synapse_url_conversion_convert_bytes (conversion, client,
+      page->body, page->spans, page->n_converted, n_convert, NULL,
+      cancellable, error);
+  if (body == NULL)
     return FALSE;
-  }
+  g_bytes_unref (page->body);
+  page->body = body;
+  page->n_converted = n_convert;
   return TRUE;
 }
 
@@ -494,6 +539,17 @@ note_page_size (SynapsePager * self, gsize size)
   self->page_bytes = MAX (self->page_bytes, size);
 }
 
+/* How many results from @position on the limit leaves to hand out: all
+ * of them without one. */
+static guint
+wanted_from (SynapsePager * self, guint64 position)
+{
+  if (self->limit == 0)
+    return G_MAXUINT;
+  return self->limit > position ? (guint) MIN (self->limit - position,
+      G_MAXUINT) : 0;
+}
+
 static void
 fetch_ahead (gpointer data, gpointer user_data)
 {
@@ -501,8 +557,11 @@ fetch_ahead (gpointer data, gpointer user_data)
   SynapsePager *self = user_data;
   GError *error = NULL;
 
+  /* converted as far as the limit, were the pages before it full ones */
   synapse_fetch_page (self->client, fetch->url, self->conversion,
-      &fetch->result, self->ahead_cancellable, &error);
+      wanted_from (self, (guint64) (fetch->number - 1)
+          * self->ahead_page_length), &fetch->result,
+      self->ahead_cancellable, &error);
 
   g_mutex_lock (&self->lock);
   fetch->error = error;
@@ -572,6 +631,7 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   g_mutex_lock (&self->lock);
   self->ahead_url = g_strdup (first->next);
   self->ahead_number = number;
+  self->ahead_page_length = n_results;
   /* the page that holds the last result wanted: no request goes past it */
   self->ahead_last = synapse_walk_guard_get_last_page (&self->guard);
   if (self->limit)
@@ -699,23 +759,6 @@ synapse_pager_follow (SynapsePager * self, const char *url, guint number,
   }
 }
 
-/* Keeps the first @keep results of @page. */
-static void
-truncate_results (SynapseFetchedPage * page, guint keep)
-{
-  if (page->spans) {
-    g_array_set_size (page->spans, keep);
-  } else {
-    JsonArray *head = json_array_sized_new (keep);
-
-    for (guint i = 0; i < keep; i++)
-      json_array_add_element (head,
-          json_node_ref (json_array_get_element (page->items, i)));
-    json_array_unref (page->items);
-    page->items = head;
-  }
-}
-
 /* The next page, or NULL at the end (@error unset) or on failure. */
 static SynapsePage *
 synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
@@ -726,7 +769,7 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
   guint number = 0;
   GError *walk_error = NULL;
   SynapsePage *page;
-  guint n_results;
+  guint n_results, keep;
 
   if (self->limit && self->results_delivered >= self->limit)
     return NULL;
@@ -739,7 +782,8 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
       return NULL;
   } else if (self->next_url) {
     if (!synapse_fetch_page (self->client, self->next_url, self->conversion,
-            &result, cancellable, error))
+            wanted_from (self, self->results_delivered), &result,
+            cancellable, error))
       return NULL;
     url = g_steal_pointer (&self->next_url);
     g_mutex_lock (&self->lock);
@@ -749,8 +793,24 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
     return NULL;
   }
 
-  n_results = result.spans ? result.spans->len
-      : json_array_get_length (result.items);
+  /* Only the results handed out are converted (their files downloaded):
+   * the limit truncates the page first. A page fetched ahead is converted
+   * as far as the pages before it were expected to reach; when they held
+   * fewer results, the rest is converted here. It is converted before the
+   * walk guard sees it, so that a page whose conversion failed, and which
+   * is asked for again, is counted once. */
+  n_results = result.spans->len;
+  keep = MIN (n_results, wanted_from (self, self->results_delivered));
+  g_array_set_size (result.spans, keep);
+  if (!synapse_fetched_page_convert (self->client, self->conversion, &result,
+          keep, cancellable, error)) {
+    /* the next call asks for this page again, one page at a time */
+    synapse_pager_stop_ahead (self);
+    g_free (self->next_url);
+    self->next_url = g_steal_pointer (&url);
+    synapse_fetched_page_clear (&result);
+    return NULL;
+  }
   if (!synapse_walk_guard_check_page (&self->guard, url, result.count,
           n_results, &walk_error)) {
     synapse_pager_end_walk (self, walk_error);
@@ -763,18 +823,9 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
   self->pages_fetched++;
   synapse_pager_follow (self, url, number, &result, n_results);
 
-  if (self->limit && self->results_delivered + n_results > self->limit)
-    truncate_results (&result, self->limit - self->results_delivered);
-  n_results = MIN (n_results, self->limit ? self->limit
-      - self->results_delivered : n_results);
-
-  if (result.spans)
-    page = synapse_page_new_raw (result.body, g_steal_pointer (&result.spans),
-        self->pages_fetched, self->results_delivered, self->total_count);
-  else
-    page = synapse_page_new_items (result.items, self->pages_fetched,
-        self->results_delivered, self->total_count);
-  self->results_delivered += n_results;
+  page = synapse_page_new_raw (result.body, g_steal_pointer (&result.spans),
+      self->pages_fetched, self->results_delivered, self->total_count);
+  self->results_delivered += keep;
   synapse_fetched_page_clear (&result);
   return page;
 }

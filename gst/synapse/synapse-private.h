@@ -14,6 +14,7 @@
 #include "synapse-chunked-upload.h"
 #include "synapse-client.h"
 #include "synapse-error.h"
+#include "synapse-json-scan.h"
 #include "synapse-page.h"
 #include "synapse-url-conversion.h"
 
@@ -35,6 +36,10 @@ typedef struct
   /* Whether sending it twice is harmless, so a failure after it was sent
    * (a broken connection, a timeout, a 500) may be retried. */
   gboolean idempotent;
+  /* Non-NULL: sent as Accept-Encoding, and the body reaches the reader as
+   * it was sent (libsoup's decoder off), for a reader that decodes it and
+   * checks that the encoded stream ended where it should. */
+  const char *accept_encoding;
 } SynapseRequest;
 
 /* Consumes a 2xx response body. A G_IO_ERROR is a transport failure (the
@@ -79,13 +84,14 @@ gsize synapse_client_get_chunk_size (SynapseClient * self);
 JsonObject *synapse_listing_params (SynapseClient * client,
     JsonObject * params);
 
-/* A page as it arrived: the backend's bytes and where its results lie, or
- * (when converted) the results parsed. */
+/* A page as it arrived: its bytes (with converted URLs rewritten in them)
+ * and where its results lie. */
 typedef struct
 {
+  char *url;
   GBytes *body;
   GArray *spans;                /* of SynapseJsonSpan */
-  JsonArray *items;
+  guint n_converted;            /* results whose URLs are converted */
   gint64 count;                 /* -1 when the backend gave none */
   char *next;                   /* absolute, or NULL on the last page */
   gsize size;                   /* bytes of the body as it arrived */
@@ -94,16 +100,47 @@ typedef struct
 void synapse_fetched_page_clear (SynapseFetchedPage * page);
 
 /* GETs the page at @url, checks that it is a DRF page and, with
- * @conversion, parses and converts its results. */
+ * @conversion, converts the URLs of its first @n_convert results (found
+ * in the same pass as the page is checked). */
 gboolean synapse_fetch_page (SynapseClient * client, const char *url,
+    SynapseUrlConversion * conversion, guint n_convert,
+    SynapseFetchedPage * page, GCancellable * cancellable, GError ** error);
+
+/* Converts the URLs of the results up to @n_convert of a fetched page
+ * that are not converted yet. */
+gboolean synapse_fetched_page_convert (SynapseClient * client,
     SynapseUrlConversion * conversion, SynapseFetchedPage * page,
-    GCancellable * cancellable, GError ** error);
+    guint n_convert, GCancellable * cancellable, GError ** error);
 
 SynapsePage *synapse_page_new_raw (GBytes * body, GArray * spans,
     guint number, guint64 position, gint64 total_count);
 
-SynapsePage *synapse_page_new_items (JsonArray * items, guint number,
-    guint64 position, gint64 total_count);
+/* The bytes @page's results lie in, and (a copy of) where. */
+GBytes *synapse_page_get_body (SynapsePage * page);
+
+GArray *synapse_page_dup_spans (SynapsePage * page);
+
+/* @page with its results in @body at @spans (taken). */
+SynapsePage *synapse_page_new_converted (SynapsePage * page, GBytes * body,
+    GArray * spans);
+
+/* The field paths of @self, split once. */
+const SynapseJsonPaths *synapse_url_conversion_get_paths (
+    SynapseUrlConversion * self);
+
+/* Converts the URLs of the results @from to @to of @body, whose results
+ * lie at @spans: those in @urls (found by the page's scan), or, when it
+ * is NULL, those looked for there. Returns the new bytes (@body when
+ * nothing changed) and moves @spans into them. */
+GBytes *synapse_url_conversion_convert_bytes (SynapseUrlConversion * self,
+    SynapseClient * client, GBytes * body, GArray * spans, guint from,
+    guint to, const SynapseJsonUrls * urls, GCancellable * cancellable,
+    GError ** error);
+
+/* For tests: a converter conversion whose URLs stand for local paths, so
+ * that file entries get `path` in place of `url` as downloads do. */
+void synapse_url_conversion_set_renames_entries (SynapseUrlConversion * self,
+    gboolean renames);
 
 /* The results of @page from @first on, as a page of their own. */
 SynapsePage *synapse_page_new_rest (SynapsePage * page, guint first);

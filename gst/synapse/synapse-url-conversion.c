@@ -21,16 +21,75 @@
  * object holding a `url` string is one file entry, whose `url` is
  * converted; any other object is converted entry by entry (a string entry
  * is a URL, an object entry with a `url` key is a file entry); an array is
- * converted item by item in the same way. When a file entry is downloaded,
- * its `url` is replaced by a `path` key, as the Python SDK does.
+ * converted item by item in the same way. A string that two fields reach
+ * is converted once. When a file entry is downloaded, its `url` is
+ * replaced by a `path` key, as the Python SDK does. Of keys that come
+ * twice in an object, the last one counts, as in json-glib.
  *
- * Downloads are named `<md5 of the URL without its query><suffix>` inside
- * the cache folder and reused when present, so a name can never point
- * outside the folder whatever the URL says. They run several at a time
- * (#SynapseUrlConversion:max-downloads), are retried like any request,
- * are written under a temporary name and renamed when complete, and carry
- * the client's credentials only to the backend's own origin. Only http and
- * https URLs are downloaded; other strings are left as they are.
+ * # The backend's bytes
+ *
+ * Listings (a #SynapsePager, synapse_client_list_ground_truth_events(),
+ * synapse_url_conversion_apply_page()) convert the bytes the backend sent:
+ * the URL strings are found in one pass over the page, and each is
+ * replaced in place by the converted one, JSON-escaped. Nothing else of an
+ * event changes: numbers such as `0.942`, `18446744073709551615` or
+ * `1e400`, escapes such as `\u0000`, the order of keys all stay as they
+ * were, so synapse_page_get_item_bytes() gives the backend's text with
+ * only the converted URLs (and the `url` → `path` key of downloaded file
+ * entries) changed. A converter that gives back the URL unchanged leaves
+ * its bytes untouched. synapse_url_conversion_apply() converts parsed
+ * objects instead, in place.
+ *
+ * # Downloads
+ *
+ * Only http and https URLs are downloaded; other strings are left as they
+ * are. They run several at a time (#SynapseUrlConversion:max-downloads),
+ * are retried like any request, carry the client's credentials only to
+ * the backend's own origin, and are written under a temporary name that
+ * is renamed only once the file is known to be whole and right:
+ *
+ * - a body that ends before its `Content-Length`, or a gzip or deflate
+ *   body (`Content-Encoding`, decoded here) that ends before its
+ *   compressed stream does, is a broken download and is tried again;
+ * - a file larger than #SynapseUrlConversion:max-file-size (by its
+ *   `Content-Length`, or counted as it arrives after decoding, so that a
+ *   gzip bomb or an endless body cannot fill the disk) fails with
+ *   %SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE;
+ * - when a file entry declares its file's `size` or `checksum` (as the
+ *   protocol's `data_unit.files` entries do: `{"url", "size",
+ *   "checksum"}`), the file must match them: fewer bytes than declared is
+ *   a broken download (tried again), more bytes or another checksum fails
+ *   with %SYNAPSE_CLIENT_ERROR_CHECKSUM, naming the event (its `id`) and
+ *   the URL. A checksum is hexadecimal, its algorithm told by its length
+ *   (32 digits MD5, 40 SHA-1, 64 SHA-256, 128 SHA-512), optionally
+ *   prefixed by the algorithm's name (`md5:`, `sha1:`, `sha256:`,
+ *   `sha512:`, a dash allowed); a checksum in any other form is not
+ *   checked.
+ *
+ * A body without `Content-Length` and without compression (chunked, or
+ * ended by closing the connection) that is cut short looks whole to HTTP:
+ * only a declared `size` or `checksum` tells.
+ *
+ * Nothing that fails a check is left in the folder. Downloads are named
+ * `<md5 of the cache key><suffix>`, the suffix being the URL's own when it
+ * is short and plain (`.jpg`), so a name can never point outside the
+ * folder whatever the URL says. The cache key is the whole URL without its
+ * fragment and without the query parameters that sign it, so that URLs
+ * differing in their query (`media/get?id=1`, `?id=2`) are different files
+ * while a presigned URL whose signature changes is the same one. Signing
+ * parameters are recognised, by name without regard to case: AWS
+ * (`X-Amz-*`) and Google Cloud Storage (`X-Goog-*`) always; Azure SAS
+ * (`sig`, `se`, `st`, `sp`, `sv`, `spr`, `sip`, `sr`, `ss`, `srt`, `si`,
+ * `sdd`, `ses`, `skoid`, `sktid`, `skt`, `ske`, `sks`, `skv`, `saoid`,
+ * `suoid`, `scid`) when `sig` is present; CloudFront and legacy S3 and
+ * GCS signatures (`Signature`, `Expires`, `Key-Pair-Id`, `Policy`,
+ * `AWSAccessKeyId`, `GoogleAccessId`) when `Signature` is present.
+ *
+ * A file already in the folder is reused only when it is a regular file
+ * (a symlink or anything else under its name is removed, never followed)
+ * and it still has the declared size and, when it is at most 16 MiB (cheap
+ * to read again: a few milliseconds), the declared checksum; otherwise it
+ * is downloaded again. A file without declarations is reused as it is.
  */
 
 #include "config.h"
@@ -38,13 +97,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "synapse-json-scan.h"
 #include "synapse-url-conversion.h"
 #include "synapse-private.h"
 
 #define DEFAULT_MAX_DOWNLOADS 4
+/* Larger than any image, point cloud or clip of a labelling dataset, yet
+ * a bound: a runaway body stops there, per download. */
+#define DEFAULT_MAX_FILE_SIZE (G_GUINT64_CONSTANT (4) << 30)
 #define MAX_SUFFIX_LENGTH 16
+/* A cached file up to this size has its declared checksum checked again
+ * before it is reused; larger ones only their size. */
+#define CHEAP_CHECKSUM_SIZE (16 << 20)
+#define COPY_BUFFER_SIZE (64 * 1024)
 
 static const char *const default_fields[] = { "file", "files", NULL };
 
@@ -53,11 +121,14 @@ struct _SynapseUrlConversion
   GObject parent_instance;
 
   GStrv fields;
+  SynapseJsonPaths *paths;
   SynapseUrlConverter converter;
   gpointer converter_data;
   GDestroyNotify converter_data_free;
   char *directory;
   guint max_downloads;
+  guint64 max_file_size;
+  gboolean renames_entries;
 };
 
 G_DEFINE_FINAL_TYPE (SynapseUrlConversion, synapse_url_conversion,
@@ -69,6 +140,7 @@ enum
   PROP_FIELDS,
   PROP_DIRECTORY,
   PROP_MAX_DOWNLOADS,
+  PROP_MAX_FILE_SIZE,
   N_PROPS
 };
 
@@ -88,9 +160,13 @@ synapse_url_conversion_set_property (GObject * object, guint prop_id,
     case PROP_DIRECTORY:
       g_free (self->directory);
       self->directory = g_value_dup_string (value);
+      self->renames_entries = self->directory != NULL;
       break;
     case PROP_MAX_DOWNLOADS:
       self->max_downloads = g_value_get_uint (value);
+      break;
+    case PROP_MAX_FILE_SIZE:
+      self->max_file_size = g_value_get_uint64 (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -114,10 +190,29 @@ synapse_url_conversion_get_property (GObject * object, guint prop_id,
     case PROP_MAX_DOWNLOADS:
       g_value_set_uint (value, self->max_downloads);
       break;
+    case PROP_MAX_FILE_SIZE:
+      g_value_set_uint64 (value, self->max_file_size);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+}
+
+static const char *const *
+conversion_fields (SynapseUrlConversion * self)
+{
+  return self->fields ? (const char *const *) self->fields : default_fields;
+}
+
+static void
+synapse_url_conversion_constructed (GObject * object)
+{
+  SynapseUrlConversion *self = SYNAPSE_URL_CONVERSION (object);
+
+  G_OBJECT_CLASS (synapse_url_conversion_parent_class)->constructed (object);
+  /* the fields are fixed from here on: split them once for every page */
+  self->paths = synapse_json_paths_new (conversion_fields (self));
 }
 
 static void
@@ -128,6 +223,7 @@ synapse_url_conversion_finalize (GObject * object)
   if (self->converter_data_free)
     self->converter_data_free (self->converter_data);
   g_strfreev (self->fields);
+  g_clear_pointer (&self->paths, synapse_json_paths_free);
   g_free (self->directory);
 
   G_OBJECT_CLASS (synapse_url_conversion_parent_class)->finalize (object);
@@ -140,6 +236,7 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
 
   object_class->set_property = synapse_url_conversion_set_property;
   object_class->get_property = synapse_url_conversion_get_property;
+  object_class->constructed = synapse_url_conversion_constructed;
   object_class->finalize = synapse_url_conversion_finalize;
 
   /**
@@ -175,6 +272,23 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
       "Files downloaded at the same time", 1, 64, DEFAULT_MAX_DOWNLOADS,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SynapseUrlConversion:max-file-size:
+   *
+   * The largest file a download may give, in bytes after any
+   * `Content-Encoding` is decoded; 0 for no limit. A larger file (by its
+   * `Content-Length` up front, or counted as it arrives) fails with
+   * %SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE and nothing of it is kept.
+   * The default, 4 GiB, is larger than the images, clips and point clouds
+   * of a labelling dataset, yet bounds what a broken or hostile server
+   * can write to the disk per download.
+   */
+  properties[PROP_MAX_FILE_SIZE] =
+      g_param_spec_uint64 ("max-file-size", "Maximum file size",
+      "Largest file a download may give, in bytes (0 = no limit)", 0,
+      G_MAXUINT64, DEFAULT_MAX_FILE_SIZE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -182,6 +296,7 @@ static void
 synapse_url_conversion_init (SynapseUrlConversion * self)
 {
   self->max_downloads = DEFAULT_MAX_DOWNLOADS;
+  self->max_file_size = DEFAULT_MAX_FILE_SIZE;
 }
 
 /**
@@ -300,6 +415,53 @@ synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
   g_object_set (self, "max-downloads", max_downloads, NULL);
 }
 
+/**
+ * synapse_url_conversion_get_max_file_size:
+ * @self: a #SynapseUrlConversion
+ *
+ * The largest file a download may give (#SynapseUrlConversion:max-file-size).
+ *
+ * Returns: the largest file size in bytes, 0 for no limit
+ */
+guint64
+synapse_url_conversion_get_max_file_size (SynapseUrlConversion * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_URL_CONVERSION (self), 0);
+
+  return self->max_file_size;
+}
+
+/**
+ * synapse_url_conversion_set_max_file_size:
+ * @self: a #SynapseUrlConversion
+ * @max_file_size: the largest file in bytes, 0 for no limit
+ *
+ * Sets #SynapseUrlConversion:max-file-size.
+ */
+void
+synapse_url_conversion_set_max_file_size (SynapseUrlConversion * self,
+    guint64 max_file_size)
+{
+  g_return_if_fail (SYNAPSE_IS_URL_CONVERSION (self));
+
+  g_object_set (self, "max-file-size", max_file_size, NULL);
+}
+
+const SynapseJsonPaths *
+synapse_url_conversion_get_paths (SynapseUrlConversion * self)
+{
+  return self->paths;
+}
+
+void
+synapse_url_conversion_set_renames_entries (SynapseUrlConversion * self,
+    gboolean renames)
+{
+  self->renames_entries = renames;
+}
+
+/* --- cache names -------------------------------------------------------- */
+
 /* The URL's file name suffix, when it is short and plain; anything else
  * (separators, encoded or not, dots, spaces) gives no suffix, so the cache
  * name stays a bare file name. */
@@ -319,14 +481,87 @@ plain_suffix (const char *path)
   return dot;
 }
 
+static const char *const azure_sas_parameters[] = {
+  "sig", "se", "st", "sp", "sv", "spr", "sip", "sr", "ss", "srt", "si", "sdd",
+  "ses", "skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid",
+  "scid", NULL
+};
+
+static const char *const signed_url_parameters[] = {
+  "Signature", "Expires", "Key-Pair-Id", "Policy", "AWSAccessKeyId",
+  "GoogleAccessId", NULL
+};
+
+static gboolean
+is_one_of (const char *name, const char *const *names)
+{
+  for (guint i = 0; names[i]; i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The decoded name of a query parameter ("name=value"). */
+static char *
+parameter_name (const char *parameter)
+{
+  gsize length = strcspn (parameter, "=");
+  g_autofree char *raw = g_strndup (parameter, length);
+  char *name = g_uri_unescape_string (raw, NULL);
+
+  return name ? name : g_steal_pointer (&raw);
+}
+
+/* @url without its fragment and its signing query parameters. */
+static char *
+cache_key (const char *url)
+{
+  gsize length = strcspn (url, "#");
+  const char *query = memchr (url, '?', length);
+  g_auto (GStrv) parameters = NULL;
+  gboolean azure = FALSE, signed_url = FALSE;
+  GString *key;
+  gboolean first = TRUE;
+
+  if (query == NULL)
+    return g_strndup (url, length);
+
+  key = g_string_new_len (url, query - url);
+  {
+    g_autofree char *text = g_strndup (query + 1, url + length - query - 1);
+
+    parameters = g_strsplit (text, "&", -1);
+  }
+  for (guint i = 0; parameters[i]; i++) {
+    g_autofree char *name = parameter_name (parameters[i]);
+
+    azure |= g_ascii_strcasecmp (name, "sig") == 0;
+    signed_url |= g_ascii_strcasecmp (name, "Signature") == 0;
+  }
+  for (guint i = 0; parameters[i]; i++) {
+    g_autofree char *name = parameter_name (parameters[i]);
+
+    if (g_ascii_strncasecmp (name, "X-Amz-", 6) == 0
+        || g_ascii_strncasecmp (name, "X-Goog-", 7) == 0
+        || (azure && is_one_of (name, azure_sas_parameters))
+        || (signed_url && is_one_of (name, signed_url_parameters)))
+      continue;
+    g_string_append_c (key, first ? '?' : '&');
+    g_string_append (key, parameters[i]);
+    first = FALSE;
+  }
+  return g_string_free (key, FALSE);
+}
+
 /**
  * synapse_url_conversion_get_cache_path:
  * @self: a downloading #SynapseUrlConversion
  * @url: a file URL
  *
  * Where @url is (or will be) downloaded: the cache folder, the MD5 of the
- * URL without its query or fragment, and the URL's suffix when it is a
- * short, plain one (`.jpg`).
+ * URL's cache key (the URL without its fragment and without the query
+ * parameters that sign it, see #SynapseUrlConversion), and the URL's
+ * suffix when it is a short, plain one (`.jpg`).
  *
  * Returns: (transfer full) (nullable): the local path, or %NULL for a
  *   converter
@@ -335,10 +570,10 @@ char *
 synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
     const char *url)
 {
-  g_autofree char *without_query = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *path = NULL;
   g_autofree char *digest = NULL;
   g_autofree char *name = NULL;
-  gsize length;
 
   g_return_val_if_fail (SYNAPSE_IS_URL_CONVERSION (self), NULL);
   g_return_val_if_fail (url != NULL, NULL);
@@ -346,43 +581,92 @@ synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
   if (self->directory == NULL)
     return NULL;
 
-  length = strcspn (url, "?#");
-  without_query = g_strndup (url, length);
-  digest = g_compute_checksum_for_string (G_CHECKSUM_MD5, without_query, -1);
-  name = g_strconcat (digest, plain_suffix (without_query), NULL);
+  key = cache_key (url);
+  path = g_strndup (url, strcspn (url, "?#"));
+  digest = g_compute_checksum_for_string (G_CHECKSUM_MD5, key, -1);
+  name = g_strconcat (digest, plain_suffix (path), NULL);
   return g_build_filename (self->directory, name, NULL);
 }
 
-/* Where one URL lives in a result: its string node, and the file entry
- * object holding it as `url` when it is one. */
+/* --- what is converted -------------------------------------------------- */
+
+/* One URL to convert, however it was found, and what it becomes. */
 typedef struct
 {
+  const char *url;
+  gboolean entry;               /* a file entry's `url` */
+  /* what a file entry declares of its file */
+  gint64 size;                  /* -1: nothing */
+  const char *checksum;
+  char *event;                  /* the result's `id` as JSON, when declared */
+  /* where it is: a node of parsed results, or a string of page bytes */
   JsonNode *node;
-  JsonObject *entry;
+  JsonObject *object;           /* the file entry holding node */
+  const SynapseJsonUrl *raw;
+  /* what replaces it; NULL when it stays as it is */
+  char *replacement;
 } Slot;
 
-/* The slots found in some results; a node is taken once even when two
- * fields lead to it ("files" and "files.image"). */
+static void
+slot_clear (Slot * slot)
+{
+  g_free (slot->event);
+  g_free (slot->replacement);
+  g_clear_pointer (&slot->node, json_node_unref);
+  g_clear_pointer (&slot->object, json_object_unref);
+}
+
+static GArray *
+slots_new (void)
+{
+  GArray *slots = g_array_new (FALSE, TRUE, sizeof (Slot));
+
+  g_array_set_clear_func (slots, (GDestroyNotify) slot_clear);
+  return slots;
+}
+
+/* The tree collector: the slots of parsed results; a node is taken once
+ * even when two fields lead to it ("files" and "files.image"). */
 typedef struct
 {
   GArray *slots;
   GHashTable *seen;
+  JsonObject *result;
 } Collector;
-
-static void
-add_slot (Collector * collector, JsonNode * node, JsonObject * entry)
-{
-  Slot slot = { node, entry };
-
-  if (g_hash_table_add (collector->seen, node))
-    g_array_append_val (collector->slots, slot);
-}
 
 static gboolean
 is_string_node (JsonNode * node)
 {
   return JSON_NODE_HOLDS_VALUE (node)
       && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static void
+add_slot (Collector * collector, JsonNode * node, JsonObject * entry)
+{
+  Slot slot = { json_node_get_string (node), entry != NULL, -1 };
+  JsonNode *id;
+
+  if (!g_hash_table_add (collector->seen, node))
+    return;
+  /* held: converting an entry replaces its `path`, which may hold nodes
+   * of other slots (that then change nothing) */
+  slot.node = json_node_ref (node);
+  slot.object = entry ? json_object_ref (entry) : NULL;
+  if (entry) {
+    JsonNode *size = json_object_get_member (entry, "size");
+
+    if (size && JSON_NODE_HOLDS_VALUE (size)
+        && json_node_get_value_type (size) == G_TYPE_INT64
+        && json_node_get_int (size) >= 0)
+      slot.size = json_node_get_int (size);
+    slot.checksum = synapse_json_get_string (entry, "checksum");
+  }
+  id = collector->result ? json_object_get_member (collector->result, "id")
+      : NULL;
+  if (id && (slot.size >= 0 || slot.checksum))
+    slot.event = json_to_string (id, FALSE);
+  g_array_append_val (collector->slots, slot);
 }
 
 static JsonNode *
@@ -456,22 +740,35 @@ collect_path (Collector * collector, JsonNode * node, char **segments)
   }
 }
 
-static gboolean
-is_http_url (const char *url)
+/* The byte collector's slots: the URLs the scanner found. */
+static void
+slots_from_urls (GArray * slots, const SynapseJsonUrls * urls, const char *data)
 {
-  return g_str_has_prefix (url, "http://")
-      || g_str_has_prefix (url, "https://");
+  for (guint i = 0; i < urls->urls->len; i++) {
+    const SynapseJsonUrl *url = &g_array_index (urls->urls, SynapseJsonUrl,
+        i);
+    Slot slot = { urls->text->str + url->text, url->entry, url->size };
+
+    slot.raw = url;
+    if (url->checksum != G_MAXSIZE)
+      slot.checksum = urls->text->str + url->checksum;
+    if (url->id_length > 0 && (slot.size >= 0 || slot.checksum))
+      slot.event = g_strndup (data + url->id_offset, url->id_length);
+    g_array_append_val (slots, slot);
+  }
 }
 
+/* --- converters --------------------------------------------------------- */
+
 static gboolean
-convert_with_converter (SynapseUrlConversion * self, GArray * slots,
+resolve_with_converter (SynapseUrlConversion * self, GArray * slots,
     GError ** error)
 {
   for (guint i = 0; i < slots->len; i++) {
     Slot *slot = &g_array_index (slots, Slot, i);
     g_autoptr (GError) converter_error = NULL;
-    g_autofree char *converted = self->converter (json_node_get_string
-        (slot->node), self->converter_data, &converter_error);
+    g_autofree char *converted = self->converter (slot->url,
+        self->converter_data, &converter_error);
 
     if (converted == NULL) {
       if (converter_error)
@@ -479,19 +776,292 @@ convert_with_converter (SynapseUrlConversion * self, GArray * slots,
       else
         g_set_error (error, SYNAPSE_CLIENT_ERROR,
             SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-            "The URL converter gave no URL for %s",
-            json_node_get_string (slot->node));
+            "The URL converter gave no URL for %s", slot->url);
       return FALSE;
     }
-    json_node_set_string (slot->node, converted);
+    /* it goes into JSON text */
+    if (!g_utf8_validate (converted, -1, NULL)) {
+      g_set_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+          "The URL converter gave a string that is not UTF-8 for %s",
+          slot->url);
+      return FALSE;
+    }
+    if (!g_str_equal (converted, slot->url))
+      slot->replacement = g_steal_pointer (&converted);
   }
   return TRUE;
 }
 
+/* --- downloads ---------------------------------------------------------- */
+
+/* What an event declares of a file: it must have @size bytes, and its
+ * @algorithm digest must be @hex. */
+typedef struct
+{
+  const char *event;
+  gint64 size;                  /* -1: not declared */
+  int algorithm;                /* index into digest_types, -1: none */
+  char hex[129];
+} Claim;
+
+static const struct
+{
+  GChecksumType type;
+  const char *name;
+  guint length;
+} digest_types[] = {
+  {G_CHECKSUM_MD5, "md5", 32},
+  {G_CHECKSUM_SHA1, "sha1", 40},
+  {G_CHECKSUM_SHA256, "sha256", 64},
+  {G_CHECKSUM_SHA512, "sha512", 128},
+};
+
+#define N_DIGESTS G_N_ELEMENTS (digest_types)
+
+/* The algorithm of a declared checksum (`hex`, or `name:hex`), and its
+ * hex in lower case; -1 for a form that is not checked. */
+static int
+parse_checksum (const char *declared, char hex[129])
+{
+  const char *colon = strchr (declared, ':');
+  const char *digits = colon ? colon + 1 : declared;
+  g_autofree char *name = NULL;
+  gsize length = strlen (digits);
+
+  for (const char *c = digits; *c; c++)
+    if (!g_ascii_isxdigit (*c))
+      return -1;
+  if (colon) {
+    char *dash;
+
+    name = g_ascii_strdown (declared, colon - declared);
+    /* sha-256 as well as sha256 */
+    if ((dash = strchr (name, '-')))
+      memmove (dash, dash + 1, strlen (dash));
+  }
+  for (guint i = 0; i < N_DIGESTS; i++) {
+    if (digest_types[i].length != length
+        || (name && !g_str_equal (name, digest_types[i].name)))
+      continue;
+    for (gsize c = 0; c <= length; c++)
+      hex[c] = g_ascii_tolower (digits[c]);
+    return i;
+  }
+  return -1;
+}
+
+/* One file to download, and what its events declare of it. */
+typedef struct
+{
+  const char *url;
+  char *path;
+  GArray *claims;               /* of Claim */
+} Download;
+
+static void
+download_clear (Download * download)
+{
+  g_free (download->path);
+  g_array_unref (download->claims);
+}
+
+static void
+add_claim (Download * download, const Slot * slot)
+{
+  Claim claim = { slot->event, slot->size, -1 };
+
+  if (slot->checksum)
+    claim.algorithm = parse_checksum (slot->checksum, claim.hex);
+  if (claim.size >= 0 || claim.algorithm >= 0)
+    g_array_append_val (download->claims, claim);
+}
+
+static const char *
+event_name (const Claim * claim)
+{
+  return claim->event ? claim->event : "(no id)";
+}
+
+/* The digests a download's claims need, running over its bytes. */
+typedef struct
+{
+  GChecksum *sums[N_DIGESTS];
+} Digests;
+
+static void
+digests_init (Digests * digests, const Download * download)
+{
+  memset (digests, 0, sizeof *digests);
+  for (guint i = 0; i < download->claims->len; i++) {
+    int algorithm = g_array_index (download->claims, Claim, i).algorithm;
+
+    if (algorithm >= 0 && digests->sums[algorithm] == NULL)
+      digests->sums[algorithm] = g_checksum_new (digest_types[algorithm].type);
+  }
+}
+
+static void
+digests_update (Digests * digests, const void *data, gsize length)
+{
+  for (guint i = 0; i < N_DIGESTS; i++)
+    if (digests->sums[i])
+      g_checksum_update (digests->sums[i], data, length);
+}
+
+static void
+digests_clear (Digests * digests)
+{
+  for (guint i = 0; i < N_DIGESTS; i++)
+    g_clear_pointer (&digests->sums[i], g_checksum_free);
+}
+
+typedef enum
+{
+  VERDICT_WHOLE,
+  VERDICT_SHORT,                /* fewer bytes than an event declares */
+  VERDICT_WRONG,                /* more bytes, or another checksum */
+} Verdict;
+
+/* Whether a file of @size bytes (and @digests, when given) is what every
+ * claim declares; when it is not, @error says how. */
+static Verdict
+check_claims (const Download * download, const char *shown, guint64 size,
+    Digests * digests, GError ** error)
+{
+  for (guint i = 0; i < download->claims->len; i++) {
+    const Claim *claim = &g_array_index (download->claims, Claim, i);
+    const char *got;
+
+    if (claim->size >= 0 && size < (guint64) claim->size) {
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "GET",
+          shown, 0, NULL, "The file of event %s at %s ended after %"
+          G_GUINT64_FORMAT " of its %" G_GINT64_FORMAT " declared bytes",
+          event_name (claim), shown, size, claim->size);
+      return VERDICT_SHORT;
+    }
+    if (claim->size >= 0 && size > (guint64) claim->size) {
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "GET",
+          shown, 0, NULL, "The file of event %s at %s has %" G_GUINT64_FORMAT
+          " bytes, not its %" G_GINT64_FORMAT " declared ones",
+          event_name (claim), shown, size, claim->size);
+      return VERDICT_WRONG;
+    }
+    if (claim->algorithm < 0 || digests == NULL)
+      continue;
+    got = g_checksum_get_string (digests->sums[claim->algorithm]);
+    if (!g_str_equal (got, claim->hex)) {
+      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "GET",
+          shown, 0, NULL, "The file of event %s at %s does not match its "
+          "declared checksum (%s %s, the file's is %s)", event_name (claim),
+          shown, digest_types[claim->algorithm].name, claim->hex, got);
+      return VERDICT_WRONG;
+    }
+  }
+  return VERDICT_WHOLE;
+}
+
+/* "@what @path: <errno's words>" */
+static gboolean
+set_io_error (GError ** error, const char *what, const char *path)
+{
+  int saved_errno = errno;
+
+  g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+      "%s %s: %s", what, path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* Removes whatever is at @path that is not a usable file. */
+static gboolean
+remove_entry (const char *path, gboolean is_dir, GError ** error)
+{
+  if ((is_dir ? g_rmdir (path) : g_unlink (path)) < 0 && errno != ENOENT)
+    return set_io_error (error, "Cannot replace", path);
+  return TRUE;
+}
+
+/* Whether the cached file of @download can be used as it is: a regular
+ * file, opened without following a symlink, that meets the claims (its
+ * checksums only when it is cheap to read). Anything else under its name
+ * is removed; FALSE with @error unset then means "download it". */
+static gboolean
+reuse_cached (const Download * download, const char *shown, GError ** error)
+{
+  int fd = open (download->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK
+      | O_CLOEXEC);
+  struct stat info;
+  Digests digests;
+  gboolean digested = FALSE;
+  Verdict verdict;
+
+  if (fd < 0 && errno == ENOENT)
+    return FALSE;
+  if (fd < 0) {
+    /* a symlink (ELOOP), or something else that is not a file */
+    if (g_lstat (download->path, &info) < 0)
+      return set_io_error (error, "Cannot read", download->path);
+    remove_entry (download->path, S_ISDIR (info.st_mode), error);
+    return FALSE;
+  }
+  if (fstat (fd, &info) < 0) {
+    close (fd);
+    return set_io_error (error, "Cannot read", download->path);
+  }
+  if (!S_ISREG (info.st_mode)) {
+    close (fd);
+    remove_entry (download->path, S_ISDIR (info.st_mode), error);
+    return FALSE;
+  }
+
+  digests_init (&digests, download);
+  for (guint i = 0; i < N_DIGESTS; i++)
+    digested |= digests.sums[i] != NULL;
+  if (digested && (guint64) info.st_size <= CHEAP_CHECKSUM_SIZE) {
+    char buffer[COPY_BUFFER_SIZE];
+    gssize n;
+
+    while ((n = read (fd, buffer, sizeof buffer)) != 0) {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0) {
+        digests_clear (&digests);
+        close (fd);
+        return set_io_error (error, "Cannot read", download->path);
+      }
+      digests_update (&digests, buffer, n);
+    }
+  } else {
+    digested = FALSE;
+  }
+  verdict = check_claims (download, shown, info.st_size,
+      digested ? &digests : NULL, NULL);
+  digests_clear (&digests);
+  close (fd);
+  if (verdict == VERDICT_WHOLE)
+    return TRUE;
+  g_debug ("%s does not match what its events declare: downloading it again",
+      download->path);
+  remove_entry (download->path, FALSE, error);
+  return FALSE;
+}
+
+/* One download attempt's writer: the body, decoded, into the temporary
+ * file, counted and digested as it goes. */
 typedef struct
 {
   int fd;
-  const char *path;
+  const char *temp_path;
+  const char *shown;
+  const Download *download;
+  guint64 max_size;
+  /* the attempt under way */
+  GConverter *decoder;
+  gboolean gzip;
+  gboolean decoded_all;
+  guint64 written;
+  Digests digests;
+  Verdict verdict;
 } FileWriter;
 
 static gboolean
@@ -511,16 +1081,133 @@ write_all (int fd, const char *data, gsize length)
 }
 
 static gboolean
+too_large (FileWriter * writer, guint64 size, GError ** error)
+{
+  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE,
+      "GET", writer->shown, 0, NULL, "GET %s: the file has more than %"
+      G_GUINT64_FORMAT " bytes (%" G_GUINT64_FORMAT " at least), the "
+      "largest a download may have", writer->shown, writer->max_size, size);
+  return FALSE;
+}
+
+static gboolean
+write_file_bytes (FileWriter * writer, const char *data, gsize length,
+    GError ** error)
+{
+  if (writer->max_size && writer->written + length > writer->max_size)
+    return too_large (writer, writer->written + length, error);
+  if (!write_all (writer->fd, data, length))
+    return set_io_error (error, "Cannot write", writer->temp_path);
+  digests_update (&writer->digests, data, length);
+  writer->written += length;
+  return TRUE;
+}
+
+/* Feeds @length bytes of a compressed body to the decoder; @length 0
+ * drains it at the end of the body. */
+static gboolean
+decode (FileWriter * writer, const char *data, gsize length, GError ** error)
+{
+  char out[COPY_BUFFER_SIZE];
+  gboolean at_end = length == 0;
+
+  for (;;) {
+    gsize read = 0, produced = 0;
+    g_autoptr (GError) decode_error = NULL;
+    GConverterResult result;
+
+    if (writer->decoded_all) {
+      if (length == 0)
+        return TRUE;
+      /* gzip data may hold several members, one after the other */
+      if (!writer->gzip) {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+            "data after the end of the deflate stream");
+        return FALSE;
+      }
+      g_converter_reset (writer->decoder);
+      writer->decoded_all = FALSE;
+    }
+    result = g_converter_convert (writer->decoder, data, length, out,
+        sizeof out, at_end ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
+        &read, &produced, &decode_error);
+    if (result == G_CONVERTER_ERROR) {
+      gboolean partial = g_error_matches (decode_error, G_IO_ERROR,
+          G_IO_ERROR_PARTIAL_INPUT);
+
+      /* it wants more of the body, which may come */
+      if (partial && !at_end)
+        return TRUE;
+      if (partial)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+            "the %s data ended before its end",
+            writer->gzip ? "gzip" : "deflate");
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+            "invalid %s data: %s", writer->gzip ? "gzip" : "deflate",
+            decode_error->message);
+      return FALSE;
+    }
+    if (produced > 0 && !write_file_bytes (writer, out, produced, error))
+      return FALSE;
+    data += read;
+    length -= read;
+    writer->decoded_all = result == G_CONVERTER_FINISHED;
+    if (length == 0 && !at_end && produced < sizeof out)
+      return TRUE;
+  }
+}
+
+/* Sets up an attempt: an empty file, fresh digests, the decoder the
+ * response's Content-Encoding asks for. */
+static gboolean
+start_attempt (FileWriter * writer, SoupMessage * msg, GError ** error)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  const char *encoding = soup_message_headers_get_one (headers,
+      "Content-Encoding");
+  goffset length = soup_message_headers_get_content_length (headers);
+
+  g_clear_object (&writer->decoder);
+  digests_clear (&writer->digests);
+  digests_init (&writer->digests, writer->download);
+  writer->written = 0;
+  writer->decoded_all = FALSE;
+  writer->verdict = VERDICT_WHOLE;
+  if (ftruncate (writer->fd, 0) < 0 || lseek (writer->fd, 0, SEEK_SET) < 0)
+    return set_io_error (error, "Cannot write", writer->temp_path);
+
+  if (encoding == NULL || g_ascii_strcasecmp (encoding, "identity") == 0) {
+    if (writer->max_size && length > 0 && (guint64) length > writer->max_size)
+      return too_large (writer, length, error);
+  } else if (g_ascii_strcasecmp (encoding, "gzip") == 0
+      || g_ascii_strcasecmp (encoding, "x-gzip") == 0) {
+    writer->gzip = TRUE;
+    writer->decoder = G_CONVERTER (g_zlib_decompressor_new
+        (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+  } else if (g_ascii_strcasecmp (encoding, "deflate") == 0) {
+    writer->gzip = FALSE;
+    writer->decoder = G_CONVERTER (g_zlib_decompressor_new
+        (G_ZLIB_COMPRESSOR_FORMAT_ZLIB));
+  } else {
+    synapse_set_protocol_error (error, "GET", writer->shown,
+        "the Content-Encoding \"%s\" was not asked for", encoding);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
 write_download (SoupMessage * msg, GInputStream * body, gpointer user_data,
     GCancellable * cancellable, GError ** error)
 {
   FileWriter *writer = user_data;
-  char buffer[64 * 1024];
+  char buffer[COPY_BUFFER_SIZE];
   guint64 received = 0;
 
   /* a retried attempt starts the file again */
-  if (ftruncate (writer->fd, 0) < 0 || lseek (writer->fd, 0, SEEK_SET) < 0)
-    goto write_failed;
+  if (!start_attempt (writer, msg, error))
+    return FALSE;
 
   for (;;) {
     gssize n = g_input_stream_read (body, buffer, sizeof buffer, cancellable,
@@ -529,77 +1216,91 @@ write_download (SoupMessage * msg, GInputStream * body, gpointer user_data,
     if (n < 0)
       return FALSE;
     if (n == 0)
-      return synapse_check_body_complete (msg, received, error);
-    if (!write_all (writer->fd, buffer, n))
-      goto write_failed;
+      break;
     received += n;
+    if (!(writer->decoder ? decode (writer, buffer, n, error)
+            : write_file_bytes (writer, buffer, n, error)))
+      return FALSE;
   }
-
-write_failed:
-  {
-    int saved_errno = errno;
-
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-        "Cannot write %s: %s", writer->path, g_strerror (saved_errno));
+  /* the body counted as sent: the decoder is ours, not libsoup's */
+  if (!synapse_check_body_complete (msg, received, error)
+      || (writer->decoder && !decode (writer, buffer, 0, error)))
     return FALSE;
-  }
+  writer->verdict = check_claims (writer->download, writer->shown,
+      writer->written, &writer->digests, error);
+  return writer->verdict == VERDICT_WHOLE;
 }
 
 static gboolean
-download_file (SynapseClient * client, const char *url, const char *path,
-    GCancellable * cancellable, GError ** error)
+download_file (SynapseClient * client, const Download * download,
+    guint64 max_size, GCancellable * cancellable, GError ** error)
 {
-  g_autofree char *temp_path = g_strconcat (path, ".XXXXXX.part", NULL);
-  FileWriter writer = { -1, path };
+  g_autofree char *temp_path = g_strconcat (download->path, ".XXXXXX.part",
+      NULL);
+  g_autofree char *shown = synapse_redact_url (download->url);
+  FileWriter writer = {
+    .temp_path = temp_path,
+    .shown = shown,
+    .download = download,
+    .max_size = max_size,
+  };
   SynapseRequest request = {
     .method = "GET",
-    .path = url,
+    .path = download->url,
     .idempotent = TRUE,
+    /* decoded here, where its end is checked */
+    .accept_encoding = "gzip, deflate",
   };
+  g_autoptr (GError) failure = NULL;
   gboolean ok;
 
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (reuse_cached (download, shown, &failure))
     return TRUE;
+  if (failure) {
+    g_propagate_error (error, g_steal_pointer (&failure));
+    return FALSE;
+  }
 
   /* A crash or failure leaves a stray .part file, never a half file under
    * the final name. */
   writer.fd = g_mkstemp_full (temp_path, O_RDWR | O_CLOEXEC, 0644);
-  if (writer.fd < 0) {
-    int saved_errno = errno;
-
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-        "Cannot create a file in %s: %s", path, g_strerror (saved_errno));
-    return FALSE;
-  }
+  if (writer.fd < 0)
+    return set_io_error (error, "Cannot create a file in", download->path);
 
   ok = synapse_client_send (client, &request, write_download, &writer,
-      cancellable, error);
-  if (close (writer.fd) < 0 && ok) {
+      cancellable, &failure);
+  g_clear_object (&writer.decoder);
+  digests_clear (&writer.digests);
+  if (close (writer.fd) < 0 && ok)
+    ok = set_io_error (&failure, "Cannot write", download->path);
+  /* renaming replaces a symlink made meanwhile, never follows it */
+  if (ok && g_rename (temp_path, download->path) < 0) {
     int saved_errno = errno;
 
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-        "Cannot write %s: %s", path, g_strerror (saved_errno));
-    ok = FALSE;
-  }
-  if (ok && g_rename (temp_path, path) < 0) {
-    int saved_errno = errno;
-
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-        "Cannot rename %s to %s: %s", temp_path, path,
+    g_set_error (&failure, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+        "Cannot rename %s to %s: %s", temp_path, download->path,
         g_strerror (saved_errno));
     ok = FALSE;
   }
-  if (!ok)
-    g_unlink (temp_path);
-  return ok;
+  if (ok)
+    return TRUE;
+
+  g_unlink (temp_path);
+  /* still short of its declared size after the retries: a file that does
+   * not match its event, whatever the cause */
+  if (writer.verdict == VERDICT_SHORT && g_error_matches (failure,
+          SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL))
+    failure->code = SYNAPSE_CLIENT_ERROR_CHECKSUM;
+  g_propagate_error (error, g_steal_pointer (&failure));
+  return FALSE;
 }
 
-/* The downloads of one apply() call, shared by its worker threads. */
+/* The downloads of one conversion, shared by its worker threads. */
 typedef struct
 {
   SynapseClient *client;
-  GPtrArray *urls;
-  GPtrArray *paths;
+  GArray *downloads;            /* of Download */
+  guint64 max_size;
   GCancellable *cancellable;    /* cancelled by the first failure, too */
   GMutex lock;
   guint next;
@@ -616,15 +1317,16 @@ download_worker (gpointer data)
     guint index;
 
     g_mutex_lock (&downloads->lock);
-    if (downloads->error || downloads->next >= downloads->urls->len) {
+    if (downloads->error || downloads->next >= downloads->downloads->len) {
       g_mutex_unlock (&downloads->lock);
       return NULL;
     }
     index = downloads->next++;
     g_mutex_unlock (&downloads->lock);
 
-    if (!download_file (downloads->client, downloads->urls->pdata[index],
-            downloads->paths->pdata[index], downloads->cancellable, &error)) {
+    if (!download_file (downloads->client, &g_array_index
+            (downloads->downloads, Download, index), downloads->max_size,
+            downloads->cancellable, &error)) {
       g_mutex_lock (&downloads->lock);
       if (downloads->error == NULL) {
         downloads->error = error;
@@ -646,16 +1348,15 @@ cancel_child (GCancellable * parent, GCancellable * child)
 
 static gboolean
 run_downloads (SynapseUrlConversion * self, SynapseClient * client,
-    GPtrArray * urls, GPtrArray * paths, GCancellable * cancellable,
-    GError ** error)
+    GArray * list, GCancellable * cancellable, GError ** error)
 {
   Downloads downloads = {
     .client = client,
-    .urls = urls,
-    .paths = paths,
+    .downloads = list,
+    .max_size = self->max_file_size,
     .cancellable = g_cancellable_new (),
   };
-  guint n_workers = MIN (self->max_downloads, urls->len);
+  guint n_workers = MIN (self->max_downloads, list->len);
   g_autoptr (GPtrArray) threads = g_ptr_array_new ();
   gulong handler = 0;
 
@@ -688,55 +1389,247 @@ run_downloads (SynapseUrlConversion * self, SynapseClient * client,
 }
 
 static gboolean
-convert_with_downloads (SynapseUrlConversion * self, SynapseClient * client,
+is_http_url (const char *url)
+{
+  return g_str_has_prefix (url, "http://")
+      || g_str_has_prefix (url, "https://");
+}
+
+/* Downloads each file of @slots' http(s) URLs once (URLs that differ in
+ * their signature only are one file), checked against what every slot of
+ * it declares, and makes the local path each slot's replacement. */
+static gboolean
+resolve_with_downloads (SynapseUrlConversion * self, SynapseClient * client,
     GArray * slots, GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (GHashTable) paths_by_url =
-      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr (GPtrArray) urls = g_ptr_array_new ();
-  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr (GHashTable) index_of = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, NULL);
+  g_autoptr (GArray) list = g_array_new (FALSE, FALSE, sizeof (Download));
+  g_autofree guint *download_of = g_new (guint, slots->len + 1);
 
+  g_array_set_clear_func (list, (GDestroyNotify) download_clear);
   for (guint i = 0; i < slots->len; i++) {
-    const char *url = json_node_get_string (g_array_index (slots, Slot,
-            i).node);
-    char *path;
+    const Slot *slot = &g_array_index (slots, Slot, i);
+    g_autofree char *path = NULL;
+    gpointer index;
 
-    if (!is_http_url (url) || g_hash_table_contains (paths_by_url, url))
+    download_of[i] = G_MAXUINT;
+    if (!is_http_url (slot->url))
       continue;
-    path = synapse_url_conversion_get_cache_path (self, url);
-    g_hash_table_insert (paths_by_url, g_strdup (url), path);
-    g_ptr_array_add (urls, (gpointer) url);
-    g_ptr_array_add (paths, path);
+    path = synapse_url_conversion_get_cache_path (self, slot->url);
+    if (!g_hash_table_lookup_extended (index_of, path, NULL, &index)) {
+      Download download = { slot->url, g_strdup (path),
+        g_array_new (FALSE, FALSE, sizeof (Claim))
+      };
+
+      index = GUINT_TO_POINTER (list->len);
+      g_array_append_val (list, download);
+      g_hash_table_insert (index_of, g_steal_pointer (&path), index);
+    }
+    download_of[i] = GPOINTER_TO_UINT (index);
+    add_claim (&g_array_index (list, Download, download_of[i]), slot);
   }
-  if (urls->len == 0)
+  if (list->len == 0)
     return TRUE;
 
-  if (g_mkdir_with_parents (self->directory, 0755) < 0) {
-    int saved_errno = errno;
-
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-        "Cannot make the download folder %s: %s", self->directory,
-        g_strerror (saved_errno));
+  /* the local paths go into JSON text */
+  if (!g_utf8_validate (self->directory, -1, NULL)) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "The download folder %s is not UTF-8 text, which events hold",
+        self->directory);
     return FALSE;
   }
-  if (!run_downloads (self, client, urls, paths, cancellable, error))
+  if (g_mkdir_with_parents (self->directory, 0755) < 0)
+    return set_io_error (error, "Cannot make the download folder",
+        self->directory);
+  if (!run_downloads (self, client, list, cancellable, error))
     return FALSE;
 
-  for (guint i = 0; i < slots->len; i++) {
-    Slot *slot = &g_array_index (slots, Slot, i);
-    const char *path = g_hash_table_lookup (paths_by_url,
-        json_node_get_string (slot->node));
-
-    if (path == NULL)
-      continue;
-    if (slot->entry) {
-      json_object_set_string_member (slot->entry, "path", path);
-      json_object_remove_member (slot->entry, "url");
-    } else {
-      json_node_set_string (slot->node, path);
-    }
-  }
+  for (guint i = 0; i < slots->len; i++)
+    if (download_of[i] != G_MAXUINT)
+      g_array_index (slots, Slot, i).replacement =
+          g_strdup (g_array_index (list, Download, download_of[i]).path);
   return TRUE;
+}
+
+/* Sets each slot's replacement, by the converter or by downloading. */
+static gboolean
+resolve (SynapseUrlConversion * self, SynapseClient * client, GArray * slots,
+    GCancellable * cancellable, GError ** error)
+{
+  if (slots->len == 0)
+    return TRUE;
+  if (self->converter)
+    return resolve_with_converter (self, slots, error);
+  return resolve_with_downloads (self, client, slots, cancellable, error);
+}
+
+/* --- rewriting ---------------------------------------------------------- */
+
+/* One stretch of page bytes and what takes its place (in Edits.text). */
+typedef struct
+{
+  gsize offset;
+  gsize length;
+  gsize text;
+  gsize text_length;
+  gboolean entry;               /* part of a file entry's url → path */
+} Edit;
+
+typedef struct
+{
+  GArray *edits;
+  GString *text;
+} Edits;
+
+static void
+edits_clear (Edits * edits)
+{
+  g_clear_pointer (&edits->edits, g_array_unref);
+  if (edits->text)
+    g_string_free (edits->text, TRUE);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Edits, edits_clear);
+
+/* An edit putting the JSON text at @text (@text_length bytes of
+ * edits->text) in place of @length bytes at @offset. */
+static void
+add_edit (Edits * edits, gsize offset, gsize length, gsize text,
+    gsize text_length, gboolean entry)
+{
+  Edit edit = { offset, length, text, text_length, entry };
+
+  g_array_append_val (edits->edits, edit);
+}
+
+static void
+add_slot_edits (Edits * edits, const Slot * slot,
+    const SynapseJsonUrls * urls, gboolean rename)
+{
+  const SynapseJsonUrl *url = slot->raw;
+  gsize json = edits->text->len, json_length, key;
+
+  synapse_json_append_string (edits->text, slot->replacement);
+  json_length = edits->text->len - json;
+  if (!rename || !url->entry) {
+    add_edit (edits, url->offset, url->length, json, json_length, FALSE);
+    return;
+  }
+  /* every `url` becomes `path`, and every `path` (the value of one left
+   * from before) holds the local path: one `path` whichever is read */
+  key = edits->text->len;
+  g_string_append (edits->text, "\"path\"");
+  for (guint i = 0; i < url->n_members; i++) {
+    const SynapseJsonMember *member = &g_array_index (urls->members,
+        SynapseJsonMember, url->first_member + i);
+
+    if (member->is_url)
+      add_edit (edits, member->key_offset, member->key_length, key, 6, TRUE);
+    add_edit (edits, member->value_offset, member->value_length, json,
+        json_length, TRUE);
+  }
+}
+
+static int
+compare_edits (gconstpointer a, gconstpointer b)
+{
+  const Edit *x = a, *y = b;
+
+  if (x->offset != y->offset)
+    return x->offset < y->offset ? -1 : 1;
+  /* a file entry's path wins over a field that reaches its old value */
+  return y->entry - x->entry;
+}
+
+/* @data with @edits made: the page's new bytes. @spans, which lie in
+ * @data, are moved to where their results lie in them. Of edits that
+ * overlap, the first is made: an edit inside a value another replaces
+ * (a field reaching into a file entry's old `path`) has no object left. */
+static GBytes *
+apply_edits (const char *data, gsize size, Edits * edits, GArray * spans)
+{
+  GArray *list = edits->edits;
+  GString *out = g_string_sized_new (size + edits->text->len);
+  gsize position = 0;
+  guint kept = 0;
+  gssize delta = 0;
+  guint e = 0;
+
+  g_array_sort (list, compare_edits);
+  for (guint i = 0; i < list->len; i++) {
+    Edit *edit = &g_array_index (list, Edit, i);
+
+    if (edit->offset < position)
+      continue;
+    g_string_append_len (out, data + position, edit->offset - position);
+    g_string_append_len (out, edits->text->str + edit->text, edit->text_length);
+    position = edit->offset + edit->length;
+    g_array_index (list, Edit, kept++) = *edit;
+  }
+  g_string_append_len (out, data + position, size - position);
+  g_array_set_size (list, kept);
+
+  for (guint i = 0; i < spans->len; i++) {
+    SynapseJsonSpan *span = &g_array_index (spans, SynapseJsonSpan, i);
+    gsize end = span->offset + span->length;
+
+    for (; e < list->len && g_array_index (list, Edit, e).offset < span->offset;
+        e++)
+      delta += (gssize) g_array_index (list, Edit, e).text_length
+          - (gssize) g_array_index (list, Edit, e).length;
+    span->offset += delta;
+    for (; e < list->len && g_array_index (list, Edit, e).offset < end; e++)
+      delta += (gssize) g_array_index (list, Edit, e).text_length
+          - (gssize) g_array_index (list, Edit, e).length;
+    span->length = end + delta - span->offset;
+  }
+  return g_string_free_to_bytes (out);
+}
+
+GBytes *
+synapse_url_conversion_convert_bytes (SynapseUrlConversion * self,
+    SynapseClient * client, GBytes * body, GArray * spans, guint from,
+    guint to, const SynapseJsonUrls * found, GCancellable * cancellable,
+    GError ** error)
+{
+  g_auto (SynapseJsonUrls) searched = { 0 };
+  const SynapseJsonUrls *urls = found;
+  g_autoptr (GArray) slots = slots_new ();
+  g_auto (Edits) edits = { 0 };
+  gsize size;
+  const char *data = g_bytes_get_data (body, &size);
+
+  if (urls == NULL) {
+    synapse_json_urls_init (&searched);
+    for (guint i = from; i < to; i++) {
+      const SynapseJsonSpan *span = &g_array_index (spans, SynapseJsonSpan,
+          i);
+
+      /* the page was checked when it arrived: this cannot fail */
+      if (!synapse_json_find_urls (data, span->offset, span->length,
+              self->paths, i, &searched, NULL))
+        g_return_val_if_reached (NULL);
+    }
+    urls = &searched;
+  }
+
+  slots_from_urls (slots, urls, data);
+  if (!resolve (self, client, slots, cancellable, error))
+    return NULL;
+
+  edits.edits = g_array_new (FALSE, FALSE, sizeof (Edit));
+  edits.text = g_string_new (NULL);
+  for (guint i = 0; i < slots->len; i++) {
+    const Slot *slot = &g_array_index (slots, Slot, i);
+
+    if (slot->replacement)
+      add_slot_edits (&edits, slot, urls, self->renames_entries);
+  }
+  if (edits.edits->len == 0)
+    return g_bytes_ref (body);
+  return apply_edits (data, size, &edits, spans);
 }
 
 /**
@@ -761,25 +1654,79 @@ synapse_url_conversion_apply (SynapseUrlConversion * self,
     GError ** error)
 {
   const char *const *fields;
-  g_autoptr (GArray) slots = g_array_new (FALSE, FALSE, sizeof (Slot));
+  g_autoptr (GArray) slots = slots_new ();
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  Collector collector = { slots, seen };
+  Collector collector = { slots, seen, NULL };
 
   g_return_val_if_fail (SYNAPSE_IS_URL_CONVERSION (self), FALSE);
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), FALSE);
   g_return_val_if_fail (objects != NULL, FALSE);
 
-  fields = self->fields ? (const char *const *) self->fields : default_fields;
+  fields = conversion_fields (self);
   for (guint f = 0; fields[f]; f++) {
     g_auto (GStrv) segments = g_strsplit (fields[f], ".", -1);
 
-    for (guint i = 0; i < json_array_get_length (objects); i++)
-      collect_path (&collector, json_array_get_element (objects, i), segments);
-  }
-  if (slots->len == 0)
-    return TRUE;
+    for (guint i = 0; i < json_array_get_length (objects); i++) {
+      JsonNode *result = json_array_get_element (objects, i);
 
-  if (self->converter)
-    return convert_with_converter (self, slots, error);
-  return convert_with_downloads (self, client, slots, cancellable, error);
+      collector.result = JSON_NODE_HOLDS_OBJECT (result)
+          ? json_node_get_object (result) : NULL;
+      collect_path (&collector, result, segments);
+    }
+  }
+  if (!resolve (self, client, slots, cancellable, error))
+    return FALSE;
+
+  for (guint i = 0; i < slots->len; i++) {
+    Slot *slot = &g_array_index (slots, Slot, i);
+
+    if (slot->replacement == NULL)
+      continue;
+    if (self->renames_entries && slot->object) {
+      json_object_set_string_member (slot->object, "path", slot->replacement);
+      json_object_remove_member (slot->object, "url");
+    } else {
+      json_node_set_string (slot->node, slot->replacement);
+    }
+  }
+  return TRUE;
+}
+
+/**
+ * synapse_url_conversion_apply_page:
+ * @self: a #SynapseUrlConversion
+ * @client: the client whose backend the page came from; downloads use its
+ *   settings and send its credentials only to its origin
+ * @page: a page of results, e.g. from synapse_pager_read_page()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Converts the URLs of @page's results as the conversion says, in their
+ * bytes: the page it returns gives, from synapse_page_get_item_bytes(),
+ * the same text with only the converted URLs changed (see
+ * #SynapseUrlConversion). A page that a pager has converted already can be
+ * converted again, e.g. downloaded from the URLs a converter gave.
+ *
+ * Returns: (transfer full) (nullable): the converted page, or %NULL on
+ *   failure
+ */
+SynapsePage *
+synapse_url_conversion_apply_page (SynapseUrlConversion * self,
+    SynapseClient * client, SynapsePage * page, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (GArray) spans = NULL;
+  g_autoptr (GBytes) body = NULL;
+
+  g_return_val_if_fail (SYNAPSE_IS_URL_CONVERSION (self), NULL);
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (page != NULL, NULL);
+
+  spans = synapse_page_dup_spans (page);
+  body = synapse_url_conversion_convert_bytes (self, client,
+      synapse_page_get_body (page), spans, 0, spans->len, NULL, cancellable,
+      error);
+  if (body == NULL)
+    return NULL;
+  return synapse_page_new_converted (page, body, g_steal_pointer (&spans));
 }

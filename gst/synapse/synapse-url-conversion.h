@@ -12,6 +12,7 @@
 
 #include <synapse/synapse-api.h>
 #include <synapse/synapse-client.h>
+#include <synapse/synapse-page.h>
 
 G_BEGIN_DECLS
 
@@ -58,12 +59,23 @@ SYNAPSE_API guint synapse_url_conversion_get_max_downloads (SynapseUrlConversion
 SYNAPSE_API void synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
     guint max_downloads);
 
+SYNAPSE_API guint64 synapse_url_conversion_get_max_file_size (SynapseUrlConversion * self);
+
+SYNAPSE_API void synapse_url_conversion_set_max_file_size (SynapseUrlConversion * self,
+    guint64 max_file_size);
+
 SYNAPSE_API char *synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
     const char *url);
 
 SYNAPSE_API gboolean synapse_url_conversion_apply (SynapseUrlConversion * self,
     SynapseClient * client,
     JsonArray * objects,
+    GCancellable * cancellable,
+    GError ** error);
+
+SYNAPSE_API SynapsePage *synapse_url_conversion_apply_page (SynapseUrlConversion * self,
+    SynapseClient * client,
+    SynapsePage * page,
     GCancellable * cancellable,
     GError ** error);
 

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 #define STB_N_NOTES 12
 #define STB_MEDIA_MAX 8192
 #define STB_MEDIA_BLOCKS (STB_MEDIA_MAX / 64)
+#define STB_ZEROS_MAX (64 << 20)
     typedef struct
 {
   /* media bytes are a prefix of this seeded stream plus a tail naming the
@@ -263,6 +264,12 @@ void stb_fault_cut_response (SynapseTestBackend * self,
 void stb_close_connection (SoupServerMessage * msg);
 void stb_fault_relink (SoupServerMessage * msg,
     const SynapseTestFault * fault);
+void stb_fault_cut_framed (SynapseTestBackend * self,
+    SoupServerMessage * msg, gsize bytes, gboolean chunked);
+void stb_fault_gzip (SoupServerMessage * msg, gsize bytes);
+void stb_fault_corrupt (SoupServerMessage * msg, gsize offset);
+GBytes *stb_media_bytes_at (SynapseTestBackend * self, const char *path,
+    const char *query);
 char *stb_fault_to_string (const SynapseTestFault * fault);
 
 G_END_DECLS

@@ -7,7 +7,8 @@
  * request-body watch) → handler (body read: fault or routing) → optional
  * pause (latency, DELAY, STALL: a timeout on the server's context unpauses,
  * so concurrent requests never wait for each other) → delivery (where
- * TRUNCATE, CUT_RESPONSE, DROP_RESPONSE and RELINK bend the answer).
+ * TRUNCATE, CUT_RESPONSE, DROP_RESPONSE, RELINK, REPLACE_STATUS, CUT_CHUNKED,
+ * CUT_EOF, GZIP and CORRUPT bend the answer).
  */
 
 #include "synapse-test-backend-private.h"
@@ -651,6 +652,18 @@ deliver (SynapseTestBackend * self, SoupServerMessage * msg,
         soup_message_body_truncate (soup_server_message_get_response_body
             (msg));
         stb_fault_respond_status (msg, &req->fault);
+        break;
+      case SYNAPSE_TEST_FAULT_CUT_CHUNKED:
+      case SYNAPSE_TEST_FAULT_CUT_EOF:
+        request_answered (self, msg, req, 0);
+        stb_fault_cut_framed (self, msg, req->fault.bytes,
+            req->fault.kind == SYNAPSE_TEST_FAULT_CUT_CHUNKED);
+        return;
+      case SYNAPSE_TEST_FAULT_GZIP:
+        stb_fault_gzip (msg, req->fault.bytes);
+        break;
+      case SYNAPSE_TEST_FAULT_CORRUPT:
+        stb_fault_corrupt (msg, req->fault.bytes);
         break;
       default:
         break;
@@ -1402,8 +1415,9 @@ GBytes *
 synapse_test_backend_dup_media (SynapseTestBackend * self,
     const char *url_or_path)
 {
-  const char *p;
+  const char *p, *query;
   g_autofree char *path = NULL;
+  g_autofree char *query_text = NULL;
 
   g_return_val_if_fail (SYNAPSE_IS_TEST_BACKEND (self), NULL);
   g_return_val_if_fail (url_or_path != NULL, NULL);
@@ -1422,7 +1436,10 @@ synapse_test_backend_dup_media (SynapseTestBackend * self,
     p++;
   }
   path = g_strndup (p, strcspn (p, "?#"));
-  return stb_media_bytes (self, path);
+  query = strchr (p, '?');
+  if (query)
+    query_text = g_strndup (query + 1, strcspn (query + 1, "#"));
+  return stb_media_bytes_at (self, path, query_text);
 }
 
 guint

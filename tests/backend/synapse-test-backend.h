@@ -96,6 +96,10 @@ typedef enum
   SYNAPSE_TEST_FAULT_RELINK,    /* handle normally, then rewrite the page (a 200 answer): its `next`, `count` and `results` as the fault's `next`, `count`, `results` say */
   SYNAPSE_TEST_FAULT_REPLACE_STATUS,    /* handle normally (e.g. create the model), then answer `status` (+ Retry-After, body) instead of the real reply: a gateway that gave up after the backend acted */
   SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET,  /* answer a chunk PUT "Offsets do not match" without storing it, the offset `bytes` (default 1) past the chunk's start on odd hits and before it on even ones: a backend whose offsets move back and forth */
+  SYNAPSE_TEST_FAULT_CUT_CHUNKED,       /* handle normally, send the headers with Transfer-Encoding: chunked and the first `bytes` of the body as whole chunks, then close the connection without the last chunk: to HTTP it looks whole */
+  SYNAPSE_TEST_FAULT_CUT_EOF,   /* handle normally, send the headers without Content-Length (the end of the connection ends the body) and the first `bytes` of the body, then close; `bytes` past the body: a whole answer delimited that way */
+  SYNAPSE_TEST_FAULT_GZIP,      /* handle normally, answer the body gzip-compressed (Content-Encoding: gzip); `bytes` > 0: only the first `bytes` of the compressed body, as a consistent answer (Content-Length = bytes) */
+  SYNAPSE_TEST_FAULT_CORRUPT,   /* handle normally, but flip the body's byte at offset `bytes`: same size, another checksum */
 } SynapseTestFaultKind;
 
 /**
@@ -116,7 +120,7 @@ typedef struct
   guint status;                 /* STATUS, REPLACE_STATUS */
   gint retry_after;             /* STATUS, REPLACE_STATUS: seconds for Retry-After; < 0: no header */
   const char *body;             /* STATUS, REPLACE_STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
-  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, OSCILLATE_OFFSET */
+  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, OSCILLATE_OFFSET, CUT_CHUNKED, CUT_EOF, GZIP, CORRUPT */
   guint ms;                     /* STALL, DELAY */
   /* RELINK; NULL leaves the member as it is.  `next`: "null", or
    * "K=V[&K=V…]": the request's own URL with each parameter K set to V
@@ -146,12 +150,14 @@ void synapse_test_backend_clear_faults (SynapseTestBackend * self);
  *   "drop-response method=PUT"   "stall ms=5000"   "delay ms=200 skip=1"
  *   "replace-status status=504 method=POST path=models/"
  *   "oscillate-offset method=PUT path=chunked_upload/ skip=1"
+ *   "cut-chunked bytes=100 path=media/"   "cut-eof bytes=100"
+ *   "gzip path=media/"   "gzip bytes=50"   "corrupt bytes=7"
  * Words are split like a shell does (quote a body with spaces:
  * body='{"detail": "busy"}').  Keys: status, method, path, query, skip,
  * times, retry-after, body, bytes, ms, next, count, results; kinds: status
  * (implied by status=N), cut-response, truncate, cut-request, drop-response,
  * stall, delay, relink (e.g. "relink query=page=3 next=page=2"),
- * replace-status, oscillate-offset.  On
+ * replace-status, oscillate-offset, cut-chunked, cut-eof, gzip, corrupt.  On
  * success the strings of @fault are newly allocated: release them with
  * synapse_test_fault_clear(). */
 gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
@@ -205,7 +211,9 @@ JsonObject *synapse_test_backend_dup_model (SynapseTestBackend * self,
 /* Seeded plus created models. */
 guint synapse_test_backend_count_models (SynapseTestBackend * self);
 /* The bytes served at @url_or_path (an absolute media URL or a path such as
- * "media/events/1/mask.png"; any query is ignored); NULL if nothing is
+ * "media/events/1/mask.png"; any query is ignored, but under
+ * "media/by-query/", where it names the file; "media/zeros/N" is N zero
+ * bytes); NULL if nothing is
  * served there. */
 GBytes *synapse_test_backend_dup_media (SynapseTestBackend * self,
     const char *url_or_path);

@@ -212,10 +212,33 @@ media_content_type (const char *path)
   return "application/octet-stream";
 }
 
+/* The bytes served at @path with @query: only under media/by-query/ does
+ * the query choose the file (as in `media/by-query/get?id=1`), elsewhere
+ * it is ignored (a signature). media/zeros/N is N zero bytes (at most
+ * STB_ZEROS_MAX), which compress to almost nothing. */
+GBytes *
+stb_media_bytes_at (SynapseTestBackend * self, const char *path,
+    const char *query)
+{
+  g_autofree char *name = NULL;
+  guint64 zeros;
+
+  if (g_str_has_prefix (path, "media/zeros/")) {
+    if (!g_ascii_string_to_unsigned (path + 12, 10, 0, STB_ZEROS_MAX, &zeros,
+            NULL))
+      return NULL;
+    return g_bytes_new_take (g_malloc0 (zeros), zeros);
+  }
+  if (query && g_str_has_prefix (path, "media/by-query/"))
+    name = g_strconcat (path, "?", query, NULL);
+  return stb_media_bytes (self, name ? name : path);
+}
+
 void
 stb_handle_media (StbCall * call)
 {
-  g_autoptr (GBytes) bytes = stb_media_bytes (call->self, call->path);
+  g_autoptr (GBytes) bytes = stb_media_bytes_at (call->self, call->path,
+      call->raw_query);
   SoupMessageHeaders *headers;
 
   if (!bytes) {

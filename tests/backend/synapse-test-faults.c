@@ -27,6 +27,10 @@ static const struct
   {"relink", SYNAPSE_TEST_FAULT_RELINK},
   {"replace-status", SYNAPSE_TEST_FAULT_REPLACE_STATUS},
   {"oscillate-offset", SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET},
+  {"cut-chunked", SYNAPSE_TEST_FAULT_CUT_CHUNKED},
+  {"cut-eof", SYNAPSE_TEST_FAULT_CUT_EOF},
+  {"gzip", SYNAPSE_TEST_FAULT_GZIP},
+  {"corrupt", SYNAPSE_TEST_FAULT_CORRUPT},
 };
 
 /* The kinds that answer a status of the spec's: status=N goes with them. */
@@ -132,7 +136,7 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
             "Invalid fault spec: \"%s\" is not a fault kind, or a second "
             "one (status, cut-response, truncate, cut-request, "
             "drop-response, stall, delay, relink, replace-status, "
-            "oscillate-offset)", word);
+            "oscillate-offset, cut-chunked, cut-eof, gzip, corrupt)", word);
         return FALSE;
       }
       f.kind = kinds[k].kind;
@@ -258,7 +262,11 @@ stb_fault_to_string (const SynapseTestFault * fault)
   if (fault->kind == SYNAPSE_TEST_FAULT_CUT_RESPONSE
       || fault->kind == SYNAPSE_TEST_FAULT_TRUNCATE
       || fault->kind == SYNAPSE_TEST_FAULT_CUT_REQUEST
-      || fault->kind == SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET)
+      || fault->kind == SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET
+      || fault->kind == SYNAPSE_TEST_FAULT_CUT_CHUNKED
+      || fault->kind == SYNAPSE_TEST_FAULT_CUT_EOF
+      || fault->kind == SYNAPSE_TEST_FAULT_GZIP
+      || fault->kind == SYNAPSE_TEST_FAULT_CORRUPT)
     g_string_append_printf (s, " bytes=%" G_GSIZE_FORMAT, fault->bytes);
   if (fault->kind == SYNAPSE_TEST_FAULT_STALL
       || fault->kind == SYNAPSE_TEST_FAULT_DELAY)
@@ -441,29 +449,22 @@ cut_write_done (GObject * source, GAsyncResult * result, gpointer user_data)
   g_free (cut);
 }
 
-/* Status line and headers with the full Content-Length, then @bytes of the
- * body, then the end of the connection.  Runs in the server thread. */
-void
-stb_fault_cut_response (SynapseTestBackend * self, SoupServerMessage * msg,
-    gsize bytes)
+/* The status line and headers of @msg's answer, but those that frame its
+ * body (Content-Length, Transfer-Encoding, Connection), which the caller
+ * adds. */
+static GString *
+raw_head (SoupServerMessage * msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  g_autoptr (GBytes) body =
-      soup_message_body_flatten (soup_server_message_get_response_body (msg));
-  gboolean head = soup_server_message_get_method (msg) == SOUP_METHOD_HEAD;
   SoupMessageHeadersIter iter;
   const char *name, *value;
   GString *raw = g_string_new (NULL);
-  gsize len = g_bytes_get_size (body);
-  CutWrite *cut;
 
   if (!soup_server_message_get_status (msg))
     soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   g_string_append_printf (raw, "HTTP/1.1 %u %s\r\n",
       soup_server_message_get_status (msg),
       soup_server_message_get_reason_phrase (msg));
-  /* no "Connection: close": a connection that dies mid-body does not say
-   * so, and libsoup 3.2 takes a short body announced that way for whole */
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value)) {
     if (g_ascii_strcasecmp (name, "Content-Length") != 0
@@ -471,12 +472,17 @@ stb_fault_cut_response (SynapseTestBackend * self, SoupServerMessage * msg,
         && g_ascii_strcasecmp (name, "Connection") != 0)
       g_string_append_printf (raw, "%s: %s\r\n", name, value);
   }
-  g_string_append_printf (raw, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-      len);
-  if (!head)
-    g_string_append_len (raw, g_bytes_get_data (body, NULL), MIN (bytes, len));
+  return raw;
+}
 
-  cut = g_new0 (CutWrite, 1);
+/* Takes the connection from libsoup, writes @raw on it and closes it.
+ * Runs in the server thread. */
+static void
+write_and_close (SynapseTestBackend * self, SoupServerMessage * msg,
+    GString * raw)
+{
+  CutWrite *cut = g_new0 (CutWrite, 1);
+
   cut->self = self;
   if (soup_server_message_get_socket (msg))
     cut->socket = g_object_ref (soup_server_message_get_socket (msg));
@@ -609,4 +615,116 @@ stb_fault_relink (SoupServerMessage * msg, const SynapseTestFault * fault)
   soup_message_body_append (body, SOUP_MEMORY_TAKE, text, length);
   soup_message_headers_set_content_length
       (soup_server_message_get_response_headers (msg), length);
+}
+
+static GBytes *
+response_body (SoupServerMessage * msg)
+{
+  return soup_message_body_flatten (soup_server_message_get_response_body
+      (msg));
+}
+
+/* Status line and headers with the full Content-Length, then @bytes of the
+ * body, then the end of the connection.  Runs in the server thread. */
+void
+stb_fault_cut_response (SynapseTestBackend * self, SoupServerMessage * msg,
+    gsize bytes)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  gboolean head = soup_server_message_get_method (msg) == SOUP_METHOD_HEAD;
+  GString *raw = raw_head (msg);
+  gsize len = g_bytes_get_size (body);
+
+  /* no "Connection: close": a connection that dies mid-body does not say
+   * so, and libsoup 3.2 takes a short body announced that way for whole */
+  g_string_append_printf (raw, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+      len);
+  if (!head)
+    g_string_append_len (raw, g_bytes_get_data (body, NULL), MIN (bytes, len));
+  write_and_close (self, msg, raw);
+}
+
+/* @bytes of the body framed without a Content-Length (chunked, or by the
+ * end of the connection), then the end of the connection: no last chunk,
+ * so that to HTTP a cut at a chunk's end looks like the whole body.  Runs
+ * in the server thread. */
+void
+stb_fault_cut_framed (SynapseTestBackend * self, SoupServerMessage * msg,
+    gsize bytes, gboolean chunked)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  GString *raw = raw_head (msg);
+  gsize n = MIN (bytes, g_bytes_get_size (body));
+
+  if (chunked) {
+    g_string_append (raw, "Transfer-Encoding: chunked\r\n\r\n");
+    if (n > 0) {
+      g_string_append_printf (raw, "%" G_GSIZE_MODIFIER "x\r\n", n);
+      g_string_append_len (raw, g_bytes_get_data (body, NULL), n);
+      g_string_append (raw, "\r\n");
+    }
+  } else {
+    g_string_append (raw, "Connection: close\r\n\r\n");
+    g_string_append_len (raw, g_bytes_get_data (body, NULL), n);
+  }
+  write_and_close (self, msg, raw);
+}
+
+/* The answer's body is now @bytes (taken). */
+static void
+replace_body (SoupServerMessage * msg, GBytes * bytes)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  soup_message_body_truncate (body);
+  soup_message_body_append_bytes (body, bytes);
+  soup_message_headers_set_content_length
+      (soup_server_message_get_response_headers (msg),
+      g_bytes_get_size (bytes));
+  g_bytes_unref (bytes);
+}
+
+/* The answer's body gzip-compressed; with @bytes > 0, only that much of
+ * the compressed stream, in a consistent answer. */
+void
+stb_fault_gzip (SoupServerMessage * msg, gsize bytes)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  g_autoptr (GZlibCompressor) gzip =
+      g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  const guint8 *in = g_bytes_get_data (body, NULL);
+  gsize left = g_bytes_get_size (body);
+  GConverterResult result;
+
+  do {
+    guint8 buffer[16 * 1024];
+    gsize read = 0, written = 0;
+
+    result = g_converter_convert (G_CONVERTER (gzip), in, left, buffer,
+        sizeof buffer, G_CONVERTER_INPUT_AT_END, &read, &written, NULL);
+    g_byte_array_append (out, buffer, written);
+    in += read;
+    left -= read;
+  } while (result == G_CONVERTER_CONVERTED);
+  g_assert_cmpint (result, ==, G_CONVERTER_FINISHED);
+
+  if (bytes > 0 && bytes < out->len)
+    g_byte_array_set_size (out, bytes);
+  soup_message_headers_replace (soup_server_message_get_response_headers
+      (msg), "Content-Encoding", "gzip");
+  replace_body (msg, g_byte_array_free_to_bytes (g_steal_pointer (&out)));
+}
+
+/* The answer's body with its byte at @offset flipped. */
+void
+stb_fault_corrupt (SoupServerMessage * msg, gsize offset)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  gsize size;
+  guint8 *bytes = g_bytes_unref_to_data (g_steal_pointer (&body), &size);
+
+  if (offset < size)
+    bytes[offset] ^= 0xff;
+  replace_body (msg, g_bytes_new_take (bytes, size));
 }

@@ -1208,6 +1208,34 @@ test_fault_parse (void)
   synapse_test_fault_clear (&fault);
 }
 
+/* The faults that bend a body's framing or bytes. */
+static void
+test_fault_parse_body_kinds (void)
+{
+  const struct
+  {
+    const char *spec;
+    SynapseTestFaultKind kind;
+    gsize bytes;
+  } cases[] = {
+    {"cut-chunked bytes=64 path=media/", SYNAPSE_TEST_FAULT_CUT_CHUNKED, 64},
+    {"cut-eof bytes=5", SYNAPSE_TEST_FAULT_CUT_EOF, 5},
+    {"gzip", SYNAPSE_TEST_FAULT_GZIP, 0},
+    {"gzip bytes=9 times=1", SYNAPSE_TEST_FAULT_GZIP, 9},
+    {"corrupt bytes=3", SYNAPSE_TEST_FAULT_CORRUPT, 3},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_auto (SynapseTestFault) fault = { 0, };
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (synapse_test_fault_parse (cases[i].spec, &fault, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (fault.kind, ==, cases[i].kind);
+    g_assert_cmpuint (fault.bytes, ==, cases[i].bytes);
+  }
+}
+
 static void
 test_same_seed_same_bytes (void)
 {
@@ -1265,6 +1293,8 @@ main (int argc, char **argv)
   ADD ("stop-start-same-port", test_stop_start_same_port);
   ADD ("control", test_control_endpoints);
   g_test_add_func ("/backend/fault-parse", test_fault_parse);
+  g_test_add_func ("/backend/fault-parse/body-kinds",
+      test_fault_parse_body_kinds);
   g_test_add_func ("/backend/same-seed-same-bytes", test_same_seed_same_bytes);
 
   return g_test_run ();

@@ -4,8 +4,8 @@
  *
  *   bench-gtsrc URL TOKEN PAGE-SIZE PREFETCH [NUM-EVENTS [URL-PREFIX]]
  *
- * A URL-PREFIX makes the element convert the events' file URLs, which
- * takes them through json-glib instead of passing the backend's bytes on.
+ * A URL-PREFIX makes the element convert the events' file URLs, which it
+ * rewrites in the backend's bytes.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

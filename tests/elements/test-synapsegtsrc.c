@@ -5,6 +5,7 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -887,8 +888,8 @@ test_convert_url_signal (Fixture * f, gconstpointer data)
   run_to_eos (pipeline);
   got = read_output (f);
   g_assert_cmpuint (json_array_get_length (got), ==, 5);
-  /* two URLs an event, a page of 25 events converted */
-  g_assert_cmpuint (calls, ==, 2 * EVENTS_PER_VERSION);
+  /* two URLs an event, only the 5 events pushed converted */
+  g_assert_cmpuint (calls, ==, 2 * 5);
 
   for (guint i = 0; i < 5; i++) {
     JsonObject *files = json_object_get_object_member
@@ -1014,6 +1015,381 @@ test_url_fields_that_match_say_nothing (Fixture * f, gconstpointer data)
 
   g_assert_cmpuint (converting_warnings->len, ==, 0);
   g_assert_cmpuint (plain_warnings->len, ==, 0);
+}
+
+/* --- the backend's bytes, the right files ------------------------------- */
+
+/* Serves @results (the JSON text of @count events) as the one page of
+ * every event listing. */
+static void
+serve_events (Fixture * f, const gchar * results, guint count)
+{
+  g_autofree gchar *body = g_strdup_printf ("{\"count\":%u,\"next\":null,"
+      "\"previous\":null,\"results\":[%s]}", count, results);
+  SynapseTestFault page = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .path = "sdk/ground_truth_events/",
+    .status = 200,
+    .retry_after = -1,
+    .body = body,
+  };
+
+  synapse_test_backend_add_fault (f->backend, &page);
+}
+
+/* Events whose numbers and strings json-glib cannot give back as they
+ * came, each with a file URL in `files` and a file entry, of the real
+ * size and checksum, in `data_unit.files`. */
+static gchar *
+hostile_events (Fixture * f, guint count, GPtrArray * urls)
+{
+  GString *events = g_string_new (NULL);
+
+  for (guint id = 1; id <= count; id++) {
+    gchar *file = g_strdup_printf ("%smedia/events/%u/mask.png", f->url, id);
+    gchar *unit = g_strdup_printf ("%smedia/data_units/%u/image.jpg", f->url,
+        id);
+    g_autoptr (GBytes) media = synapse_test_backend_dup_media (f->backend,
+        unit);
+    g_autofree gchar *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5,
+        media);
+
+    g_string_append_printf (events, "%s{\"id\":%u,\"data\":{\"score\":0.942,"
+        "\"big\":18446744073709551615,\"far\":1e400,\"nul\":\"a\\u0000b\"},"
+        "\"files\":{\"mask\":\"%s\"},\"data_unit\":{\"files\":{\"image\":"
+        "{\"url\":\"%s\",\"size\":%" G_GSIZE_FORMAT ",\"checksum\":\"%s\"}}}}",
+        id > 1 ? "," : "", id, file, unit, g_bytes_get_size (media), md5);
+    g_ptr_array_add (urls, file);
+    g_ptr_array_add (urls, unit);
+  }
+  return g_string_free (events, FALSE);
+}
+
+/* @text with the string token of @from replaced by that of @to. */
+static gchar *
+replace_token (const gchar * text, const gchar * from, const gchar * to)
+{
+  g_autofree gchar *from_token = g_strdup_printf ("\"%s\"", from);
+  g_autofree gchar *to_token = g_strdup_printf ("\"%s\"", to);
+  g_auto (GStrv) pieces = g_strsplit (text, from_token, -1);
+
+  g_assert_cmpuint (g_strv_length (pieces), ==, 2);
+  return g_strjoinv (to_token, pieces);
+}
+
+/* What the pipeline wrote is the backend's events, one a line, each URL
+ * of @urls replaced by what @convert makes of it. */
+static void
+assert_output_is_the_events (Fixture * f, const gchar * events,
+    GPtrArray * urls, gchar * (*convert) (Fixture *, const gchar *))
+{
+  g_autofree gchar *output = NULL;
+  g_autofree gchar *want = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* the events were written one after the other, a comma between */
+  lines = g_strsplit (events, "},{\"id\":", -1);
+  want = g_strjoinv ("}\n{\"id\":", lines);
+  for (guint i = 0; i < urls->len; i++) {
+    g_autofree gchar *converted = convert (f, urls->pdata[i]);
+    g_autofree gchar *next = replace_token (want, urls->pdata[i], converted);
+
+    g_free (want);
+    want = g_steal_pointer (&next);
+  }
+  g_file_get_contents (f->output, &output, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (output, "\n"));
+  output[strlen (output) - 1] = '\0';
+  g_assert_cmpstr (output, ==, want);
+}
+
+static gchar *
+on_the_mirror (Fixture * f, const gchar * url)
+{
+  return with_prefix (url, "https://cdn.example.com/mirror");
+}
+
+static void
+test_url_prefix_keeps_the_bytes (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *events = hostile_events (f, 3, urls);
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "url-fields=files,data_unit.files "
+      "url-prefix=https://cdn.example.com/mirror");
+
+  serve_events (f, events, 3);
+  run_to_eos (pipeline);
+  assert_output_is_the_events (f, events, urls, on_the_mirror);
+}
+
+static gchar *
+to_bucket (GstElement * src, const gchar * url, gpointer user_data)
+{
+  return g_strconcat ("s3://bucket", strstr (url, "/media/"), NULL);
+}
+
+static gchar *
+in_the_bucket (Fixture * f, const gchar * url)
+{
+  return to_bucket (NULL, url, NULL);
+}
+
+static void
+test_convert_url_keeps_the_bytes (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *events = hostile_events (f, 3, urls);
+  g_autoptr (GstElement) pipeline = make_pipeline (f,
+      "url-fields=files,data_unit.files");
+
+  g_signal_connect (get_src (pipeline), "convert-url",
+      G_CALLBACK (to_bucket), NULL);
+  serve_events (f, events, 3);
+  run_to_eos (pipeline);
+  assert_output_is_the_events (f, events, urls, in_the_bucket);
+}
+
+static gchar *
+media_dir (Fixture * f)
+{
+  return g_build_filename (f->dir, "media", NULL);
+}
+
+/* Where download-dir puts @url: a file that holds its bytes. */
+static gchar *
+downloaded (Fixture * f, const gchar * url)
+{
+  g_autofree gchar *dir = media_dir (f);
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (NULL, dir);
+  gchar *path = synapse_url_conversion_get_cache_path (conversion, url);
+  g_autoptr (GBytes) served = synapse_test_backend_dup_media (f->backend, url);
+  g_autofree gchar *contents = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (served, NULL),
+      g_bytes_get_size (served));
+  return path;
+}
+
+static GstElement *
+download_pipeline (Fixture * f, const gchar * more)
+{
+  g_autofree gchar *dir = media_dir (f);
+  g_autofree gchar *props = g_strdup_printf ("url-fields=files,"
+      "data_unit.files download-dir=\"%s\" %s", dir, more ? more : "");
+
+  return make_pipeline (f, props);
+}
+
+static void
+test_download_dir_keeps_the_bytes (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *events = hostile_events (f, 3, urls);
+  g_autoptr (GstElement) pipeline = download_pipeline (f, NULL);
+  g_autofree gchar *entries = NULL;
+
+  serve_events (f, events, 3);
+  run_to_eos (pipeline);
+  /* a file entry's url became its path: the only other change */
+  {
+    g_auto (GStrv) pieces = g_strsplit (events, "{\"image\":{\"url\":", -1);
+
+    entries = g_strjoinv ("{\"image\":{\"path\":", pieces);
+  }
+  assert_output_is_the_events (f, entries, urls, downloaded);
+}
+
+/* URLs that differ in their query are different files. */
+static void
+test_download_dir_query_names_the_file (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) events = g_string_new (NULL);
+  g_autoptr (GstElement) pipeline = download_pipeline (f, NULL);
+
+  for (guint id = 1; id <= 2; id++) {
+    gchar *url = g_strdup_printf ("%smedia/by-query/get?id=%u", f->url, id);
+
+    g_string_append_printf (events, "%s{\"id\":%u,\"files\":\"%s\"}",
+        id > 1 ? "," : "", id, url);
+    g_ptr_array_add (urls, url);
+  }
+  serve_events (f, events->str, 2);
+  run_to_eos (pipeline);
+  assert_output_is_the_events (f, events->str, urls, downloaded);
+}
+
+/* The error a failing download posts names the event and the URL, and
+ * download-dir keeps nothing of the file. */
+static void
+assert_download_fails (Fixture * f, const gchar * fault, const gchar * what)
+{
+  g_autoptr (GstElement) pipeline = download_pipeline (f, NULL);
+  g_auto (PostedError) posted = { 0 };
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *events = hostile_events (f, 2, urls);
+  g_autofree gchar *dir = media_dir (f);
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (NULL, dir);
+  g_autofree gchar *path = synapse_url_conversion_get_cache_path (conversion,
+      urls->pdata[3]);
+
+  serve_events (f, events, 2);
+  add_fault (f, fault);
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_nonnull (strstr (posted.error->message, what));
+  g_assert_nonnull (strstr (posted.debug, urls->pdata[3]));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+    const gchar *name;
+
+    while (d && (name = g_dir_read_name (d)))
+      g_assert_false (g_str_has_suffix (name, ".part"));
+  }
+}
+
+static void
+test_download_checksum_mismatch (Fixture * f, gconstpointer data)
+{
+  assert_download_fails (f, "corrupt bytes=3 path=media/data_units/2/",
+      "event 2 ");
+}
+
+static void
+test_download_size_mismatch (Fixture * f, gconstpointer data)
+{
+  assert_download_fails (f, "truncate bytes=30 path=media/data_units/2/",
+      "event 2 ");
+}
+
+/* No file is larger than 63 bytes: the first one tried fails the page,
+ * and nothing of any is kept. */
+static void
+test_max_download_size (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = download_pipeline (f,
+      "max-download-size=63");
+  g_auto (PostedError) posted = { 0 };
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *events = hostile_events (f, 2, urls);
+  g_autofree gchar *dir = media_dir (f);
+  g_autoptr (GDir) d = NULL;
+
+  g_assert_cmpuint (g_value_get_uint64 (g_param_spec_get_default_value
+          (g_object_class_find_property (G_OBJECT_GET_CLASS (get_src
+                      (pipeline)), "max-download-size"))), ==,
+      G_GUINT64_CONSTANT (4) << 30);
+  serve_events (f, events, 2);
+  run_to_error (pipeline, &posted);
+  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_nonnull (strstr (posted.error->message, "more than 63 bytes"));
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_true (d == NULL || g_dir_read_name (d) == NULL);
+}
+
+/* A cached file is checked against its event before it is trusted: a
+ * wrong one, or a symlink even to the right bytes, is replaced. */
+static void
+test_download_dir_checks_the_cache (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *events = hostile_events (f, 2, urls);
+  g_autoptr (GstElement) pipeline = download_pipeline (f, NULL);
+  g_autofree gchar *dir = media_dir (f);
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (NULL, dir);
+  g_autofree gchar *wrong = synapse_url_conversion_get_cache_path (conversion,
+      urls->pdata[1]);
+  g_autofree gchar *linked = synapse_url_conversion_get_cache_path
+      (conversion, urls->pdata[3]);
+  g_autofree gchar *outside = g_build_filename (f->dir, "outside.jpg", NULL);
+  g_autoptr (GBytes) right = synapse_test_backend_dup_media (f->backend,
+      urls->pdata[3]);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_file_set_contents (wrong, "not the image", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (outside, g_bytes_get_data (right, NULL),
+      g_bytes_get_size (right), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (outside, linked), ==, 0);
+
+  serve_events (f, events, 2);
+  run_to_eos (pipeline);
+  g_assert_false (g_file_test (linked, G_FILE_TEST_IS_SYMLINK));
+  g_free (downloaded (f, urls->pdata[1]));
+  g_free (downloaded (f, urls->pdata[3]));
+  /* the two data unit images came again; the masks were not there */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 4);
+}
+
+/* A gzip download cut short is tried again, and the file is whole. */
+static void
+test_download_dir_gzip_cut_is_retried (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *events = hostile_events (f, 2, urls);
+  g_autoptr (GstElement) pipeline = download_pipeline (f, "retries=3");
+
+  serve_events (f, events, 2);
+  add_fault (f, "gzip bytes=40 path=media/ times=2");
+  run_to_eos (pipeline);
+  for (guint i = 0; i < urls->len; i++)
+    g_free (downloaded (f, urls->pdata[i]));
+}
+
+/* --- download only what is pushed --------------------------------------- */
+
+static void
+assert_downloads_only_what_is_pushed (Fixture * f, const gchar * props,
+    guint events)
+{
+  g_autofree gchar *dir = media_dir (f);
+  g_autofree gchar *all = g_strdup_printf ("dataset-versions=1 page-size=10 "
+      "download-dir=\"%s\" %s", dir, props);
+  g_autoptr (GstElement) pipeline = make_pipeline (f, all);
+  g_autoptr (JsonArray) got = NULL;
+
+  run_to_eos (pipeline);
+  got = read_output (f);
+  g_assert_cmpuint (json_array_get_length (got), ==, events);
+  /* "files": an image and a mask an event */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 2 * events);
+}
+
+static void
+test_num_buffers_downloads_only_pushed (Fixture * f, gconstpointer data)
+{
+  assert_downloads_only_what_is_pushed (f, "num-buffers=4 prefetch=1", 4);
+}
+
+static void
+test_num_buffers_downloads_only_pushed_ahead (Fixture * f, gconstpointer data)
+{
+  assert_downloads_only_what_is_pushed (f, "num-buffers=13 prefetch=4", 13);
+}
+
+/* With url-prefix, the element downloads from the rewritten URLs itself. */
+static void
+test_num_buffers_downloads_only_pushed_prefixed (Fixture * f,
+    gconstpointer data)
+{
+  g_autofree gchar *props = g_strdup_printf ("num-buffers=4 "
+      "url-prefix=http://localhost:%u",
+      synapse_test_backend_get_port (f->backend));
+
+  assert_downloads_only_what_is_pushed (f, props, 4);
 }
 
 /* --- faults ------------------------------------------------------------- */
@@ -1653,6 +2029,23 @@ main (int argc, char **argv)
       test_url_fields_never_matched_warn_once);
   ADD ("urls/url-fields-that-match-say-nothing",
       test_url_fields_that_match_say_nothing);
+  ADD ("urls/bytes/url-prefix", test_url_prefix_keeps_the_bytes);
+  ADD ("urls/bytes/convert-url", test_convert_url_keeps_the_bytes);
+  ADD ("urls/bytes/download-dir", test_download_dir_keeps_the_bytes);
+  ADD ("urls/download/query-names-the-file",
+      test_download_dir_query_names_the_file);
+  ADD ("urls/download/checksum-mismatch", test_download_checksum_mismatch);
+  ADD ("urls/download/size-mismatch", test_download_size_mismatch);
+  ADD ("urls/download/max-download-size", test_max_download_size);
+  ADD ("urls/download/checks-the-cache", test_download_dir_checks_the_cache);
+  ADD ("urls/download/gzip-cut-is-retried",
+      test_download_dir_gzip_cut_is_retried);
+  ADD ("urls/download/num-buffers-only-pushed",
+      test_num_buffers_downloads_only_pushed);
+  ADD ("urls/download/num-buffers-only-pushed-ahead",
+      test_num_buffers_downloads_only_pushed_ahead);
+  ADD ("urls/download/num-buffers-only-pushed-prefixed",
+      test_num_buffers_downloads_only_pushed_prefixed);
   ADD ("faults/503-on-page-3", test_fault_503_on_page_3);
   ADD ("faults/cut-response", test_fault_cut_response);
   ADD ("faults/truncated-page", test_fault_truncated_page);

@@ -132,3 +132,65 @@ fixture_make_file (Fixture * f, const char *name, gsize size)
   g_assert_no_error (error);
   return path;
 }
+
+void
+fixture_serve_events (Fixture * f, const char *results, guint count)
+{
+  g_autofree char *body = g_strdup_printf ("{\"count\":%u,\"next\":null,"
+      "\"previous\":null,\"results\":[%s]}", count, results);
+  SynapseTestFault page = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .path = "sdk/ground_truth_events/",
+    .status = 200,
+    .retry_after = -1,
+    .body = body,
+  };
+
+  synapse_test_backend_add_fault (f->backend, &page);
+}
+
+char *
+fixture_file_entry (Fixture * f, const char *path, GChecksumType type,
+    const char *checksum_prefix)
+{
+  g_autofree char *url = g_strconcat (f->url, path, NULL);
+  g_autoptr (GBytes) bytes = synapse_test_backend_dup_media (f->backend, url);
+  g_autofree char *checksum = NULL;
+
+  g_assert_nonnull (bytes);
+  checksum = g_compute_checksum_for_bytes (type, bytes);
+  return g_strdup_printf ("{\"url\":\"%s\",\"size\":%" G_GSIZE_FORMAT
+      ",\"checksum\":\"%s%s\"}", url, g_bytes_get_size (bytes),
+      checksum_prefix ? checksum_prefix : "", checksum);
+}
+
+guint
+fixture_count_files (const char *dir, const char *suffix)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d && (name = g_dir_read_name (d)))
+    if (suffix == NULL || g_str_has_suffix (name, suffix))
+      n++;
+  return n;
+}
+
+void
+fixture_assert_file_holds_media (Fixture * f, const char *path, const char *url)
+{
+  g_autoptr (GBytes) expected = synapse_test_backend_dup_media (f->backend,
+      url);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (expected);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (path, G_FILE_TEST_IS_SYMLINK));
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (contents, length, g_bytes_get_data (expected, NULL),
+      g_bytes_get_size (expected));
+}

@@ -44,4 +44,21 @@ gboolean json_arrays_equal (JsonArray * a, JsonArray * b);
  * folder. */
 char *fixture_make_file (Fixture * f, const char *name, gsize size);
 
+/* Serves @results (the JSON text of @count events, comma-separated) as
+ * the one page of every event listing from now on. */
+void fixture_serve_events (Fixture * f, const char *results, guint count);
+
+/* A file entry `{"url", "size", "checksum"}` for the backend's media file
+ * at @path ("media/…"), its checksum of @type after @checksum_prefix. */
+char *fixture_file_entry (Fixture * f, const char *path,
+    GChecksumType type, const char *checksum_prefix);
+
+/* The entries of @dir whose names end with @suffix (NULL: all). */
+guint fixture_count_files (const char *dir, const char *suffix);
+
+/* @path is a regular file (not a symlink) holding what the backend serves
+ * at @url. */
+void fixture_assert_file_holds_media (Fixture * f, const char *path,
+    const char *url);
+
 G_END_DECLS

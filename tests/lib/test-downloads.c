@@ -1,0 +1,488 @@
+/* Tests of what a downloading SynapseUrlConversion keeps, against the local
+ * backend bending its answers: only whole files (cut bodies without
+ * Content-Length, gzip cut short), only the files the events declare (size
+ * and checksum), cached files checked again before they are trusted, and
+ * a size cap per file.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "test-common.h"
+
+static const char *const unit_files[] = { "data_unit.files", NULL };
+
+static void
+add_fault (Fixture * f, const char *spec)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend, spec,
+          &error), >, 0);
+  g_assert_no_error (error);
+}
+
+static JsonObject *
+version_params (guint version, guint page_size)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", version);
+  json_object_set_int_member (params, "page_size", page_size);
+  return params;
+}
+
+/* The events of one page of version 1 (of @page_size), converted. */
+static JsonArray *
+list (Fixture * f, SynapseUrlConversion * conversion, guint page_size,
+    GError ** error)
+{
+  g_autoptr (JsonObject) params = version_params (1, page_size);
+
+  return synapse_client_list_ground_truth_events (f->client, params,
+      conversion, FALSE, NULL, NULL, error);
+}
+
+static JsonObject *
+unit_image (JsonArray * events, guint index)
+{
+  return json_object_get_object_member (json_object_get_object_member
+      (json_object_get_object_member (json_array_get_object_element (events,
+                  index), "data_unit"), "files"), "image");
+}
+
+/* Every event's data_unit image is in the folder, whole. */
+static void
+assert_unit_images_whole (Fixture * f, JsonArray * events)
+{
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    fixture_assert_file_holds_media (f, json_object_get_string_member
+        (unit_image (events, i), "path"), json_object_get_string_member
+        (unit_image (sent, i), "url"));
+  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
+}
+
+static void
+assert_nothing_kept (Fixture * f)
+{
+  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 0);
+}
+
+/* --- whole files -------------------------------------------------------- */
+
+/* Cut at a chunk's end or by closing the connection, a body without
+ * Content-Length looks whole to HTTP: the declared size tells, and the
+ * download is tried again. */
+static void
+assert_cut_is_retried (Fixture * f, const char *kind)
+{
+  g_autofree char *spec = g_strdup_printf ("%s bytes=64 path=media/ "
+      "times=2", kind);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+
+  add_fault (f, spec);
+  events = list (f, conversion, 3, &error);
+  g_assert_no_error (error);
+  assert_unit_images_whole (f, events);
+  /* the two cut answers, then the three files */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 5);
+}
+
+static void
+test_cut_chunked_is_retried (Fixture * f, gconstpointer data)
+{
+  assert_cut_is_retried (f, "cut-chunked");
+}
+
+static void
+test_cut_eof_is_retried (Fixture * f, gconstpointer data)
+{
+  assert_cut_is_retried (f, "cut-eof");
+}
+
+static void
+test_cut_without_length_fails_at_last (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+
+  add_fault (f, "cut-chunked bytes=64 path=media/data_units/1/");
+  events = list (f, conversion, 1, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
+  /* the event, by its id, and the URL */
+  g_assert_nonnull (strstr (error->message, "event 1 "));
+  g_assert_nonnull (strstr (error->message, json_object_get_string_member
+          (unit_image (sent, 0), "url")));
+  g_assert_nonnull (strstr (error->message, "ended after 64 of"));
+  assert_nothing_kept (f);
+}
+
+/* A gzip-encoded answer is decoded here, and its file is the bytes. */
+static void
+test_gzip_is_decoded (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+  g_autofree char *encoding = NULL;
+
+  add_fault (f, "gzip path=media/");
+  events = list (f, conversion, 3, &error);
+  g_assert_no_error (error);
+  assert_unit_images_whole (f, events);
+  encoding = fixture_dup_request_header (f, "media/", 0, "Accept-Encoding");
+  g_assert_cmpstr (encoding, ==, "gzip, deflate");
+}
+
+/* A gzip stream that ends early (Content-Length and all) is a broken
+ * download, even for a file that declares nothing. */
+static void
+test_gzip_cut_short_is_retried (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (NULL, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+
+  add_fault (f, "gzip bytes=100 path=media/ times=2");
+  events = list (f, conversion, 1, &error);
+  g_assert_no_error (error);
+  fixture_assert_file_holds_media (f, json_object_get_string_member
+      (json_object_get_object_member (json_array_get_object_element (events,
+                  0), "files"), "mask"), json_object_get_string_member
+      (json_object_get_object_member (json_array_get_object_element (sent,
+                  0), "files"), "mask"));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 4);
+}
+
+static void
+test_gzip_cut_short_fails_at_last (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (NULL, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+
+  add_fault (f, "gzip bytes=100 path=media/");
+  events = list (f, conversion, 1, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CONNECTION);
+  g_assert_nonnull (strstr (error->message, "gzip"));
+  assert_nothing_kept (f);
+}
+
+/* --- declared size and checksum ----------------------------------------- */
+
+static void
+test_checksum_mismatch_names_the_event (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+
+  /* same size, one byte changed */
+  add_fault (f, "corrupt bytes=10 path=media/data_units/2/");
+  events = list (f, conversion, 3, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
+  g_assert_nonnull (strstr (error->message, "event 2 "));
+  g_assert_nonnull (strstr (error->message, json_object_get_string_member
+          (unit_image (sent, 1), "url")));
+  g_assert_nonnull (strstr (error->message, "checksum"));
+  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
+  /* not that file, and not retried: the server said what it has */
+  {
+    g_autofree char *path = synapse_url_conversion_get_cache_path (conversion,
+        json_object_get_string_member (unit_image (sent, 1), "url"));
+
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/data_units/2/"), ==, 1);
+}
+
+/* A body of another size than declared, which HTTP calls whole. */
+static void
+test_size_mismatch_names_the_event (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+
+  add_fault (f, "truncate bytes=100 path=media/data_units/3/");
+  events = list (f, conversion, 3, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
+  g_assert_nonnull (strstr (error->message, "event 3 "));
+  g_assert_nonnull (strstr (error->message, "media/data_units/3/image.jpg"));
+  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
+  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".jpg"), <, 3);
+  /* a short file may be a cut one: tried again, as many times as a
+   * broken download */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/data_units/3/"), ==, 4);
+}
+
+static void
+test_checksum_forms (Fixture * f, gconstpointer data)
+{
+  const struct
+  {
+    GChecksumType type;
+    const char *prefix;
+  } forms[] = {
+    {G_CHECKSUM_MD5, NULL},
+    {G_CHECKSUM_SHA1, "sha1:"},
+    {G_CHECKSUM_SHA256, "SHA-256:"},
+    {G_CHECKSUM_SHA512, NULL},
+  };
+  g_autoptr (GString) events = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, f->tmpdir);
+  g_autoptr (JsonArray) got = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++) {
+    g_autofree char *path = g_strdup_printf ("media/forms/%u.bin", i);
+    g_autofree char *entry = fixture_file_entry (f, path, forms[i].type,
+        forms[i].prefix);
+
+    g_string_append_printf (events, "%s{\"id\":%u,\"data_unit\":{\"files\":"
+        "{\"f\":%s}}}", i ? "," : "", i + 1, entry);
+  }
+  /* a form that is not known is not checked */
+  g_string_append_printf (events, ",{\"id\":9,\"data_unit\":{\"files\":"
+      "{\"f\":{\"url\":\"%smedia/forms/9.bin\",\"checksum\":\"crc32c:"
+      "0123abcd\"}}}}", f->url);
+  fixture_serve_events (f, events->str, G_N_ELEMENTS (forms) + 1);
+  got = synapse_client_list_ground_truth_events (f->client, NULL, conversion,
+      FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".bin"), ==,
+      G_N_ELEMENTS (forms) + 1);
+
+  /* and a wrong one of each known form is refused */
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++) {
+    g_autofree char *path = g_strdup_printf ("media/forms/%u.bin", i);
+    g_autofree char *spec = g_strdup_printf ("corrupt path=%s", path);
+
+    synapse_test_remove_tree (f->tmpdir);
+    g_mkdir (f->tmpdir, 0700);
+    synapse_test_backend_clear_faults (f->backend);
+    fixture_serve_events (f, events->str, G_N_ELEMENTS (forms) + 1);
+    add_fault (f, spec);
+    g_clear_pointer (&got, json_array_unref);
+    got = synapse_client_list_ground_truth_events (f->client, NULL,
+        conversion, FALSE, NULL, NULL, &error);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
+    g_clear_error (&error);
+  }
+}
+
+/* --- the cache ---------------------------------------------------------- */
+
+static char *
+first_unit_image_path (Fixture * f, SynapseUrlConversion * conversion)
+{
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+
+  return synapse_url_conversion_get_cache_path (conversion,
+      json_object_get_string_member (unit_image (sent, 0), "url"));
+}
+
+/* A cached file that no longer matches its event is downloaded again; one
+ * that does is used as it is. */
+static void
+test_cached_file_is_checked_again (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, f->tmpdir);
+  g_autofree char *path = first_unit_image_path (f, conversion);
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+  g_autoptr (GBytes) media = synapse_test_backend_dup_media (f->backend,
+      json_object_get_string_member (unit_image (sent, 0), "url"));
+  g_autofree char *wrong = g_malloc0 (g_bytes_get_size (media));
+
+  /* of the right size, but not the file: its checksum tells */
+  g_file_set_contents (path, wrong, g_bytes_get_size (media), &error);
+  g_assert_no_error (error);
+  events = list (f, conversion, 1, &error);
+  g_assert_no_error (error);
+  assert_unit_images_whole (f, events);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 1);
+
+  /* right, it is reused */
+  g_clear_pointer (&events, json_array_unref);
+  events = list (f, conversion, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 1);
+
+  /* cut short, it is not */
+  g_assert_cmpint (truncate (path, 10), ==, 0);
+  g_clear_pointer (&events, json_array_unref);
+  events = list (f, conversion, 1, &error);
+  g_assert_no_error (error);
+  assert_unit_images_whole (f, events);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 2);
+}
+
+/* Whatever sits under a cached file's name and is not a regular file is
+ * replaced, never followed: a symlink out of the folder, a folder. */
+static void
+test_cached_symlink_is_replaced (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *folder = g_build_filename (f->tmpdir, "cache", NULL);
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (unit_files, folder);
+  g_autofree char *path = first_unit_image_path (f, conversion);
+  g_autofree char *outside = g_build_filename (f->tmpdir, "outside", NULL);
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+  g_autoptr (GBytes) media = synapse_test_backend_dup_media (f->backend,
+      json_object_get_string_member (unit_image (sent, 0), "url"));
+  g_autoptr (JsonArray) events = NULL;
+  g_autofree char *left = NULL;
+  gsize length;
+
+  /* even pointing at the right bytes, a link is not trusted */
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  g_file_set_contents (outside, g_bytes_get_data (media, NULL),
+      g_bytes_get_size (media), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (outside, path), ==, 0);
+  events = list (f, conversion, 1, &error);
+  g_assert_no_error (error);
+  fixture_assert_file_holds_media (f, path, json_object_get_string_member
+      (unit_image (sent, 0), "url"));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 1);
+  /* and what it pointed at is untouched */
+  g_assert_true (g_file_get_contents (outside, &left, &length, NULL));
+  g_assert_cmpmem (left, length, g_bytes_get_data (media, NULL),
+      g_bytes_get_size (media));
+
+  /* an empty folder under the name */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+  g_clear_pointer (&events, json_array_unref);
+  events = list (f, conversion, 1, &error);
+  g_assert_no_error (error);
+  fixture_assert_file_holds_media (f, path, json_object_get_string_member
+      (unit_image (sent, 0), "url"));
+}
+
+/* --- a size cap per file ------------------------------------------------ */
+
+static void
+test_cap_by_content_length (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (NULL, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+
+  g_assert_cmpuint (synapse_url_conversion_get_max_file_size (conversion),
+      ==, G_GUINT64_CONSTANT (4) << 30);
+  synapse_url_conversion_set_max_file_size (conversion, 63);
+  events = list (f, conversion, 1, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "63 bytes"));
+  assert_nothing_kept (f);
+  /* the answer says so up front: not tried again */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), <=, 2);
+}
+
+/* Without a length up front (a body ended by the connection's end, or a
+ * gzip bomb), the bytes are counted as they are written. */
+static void
+assert_cap_counted_as_it_arrives (Fixture * f, const char *fault)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (NULL, f->tmpdir);
+  g_autoptr (JsonArray) events = NULL;
+  g_autofree char *event = g_strdup_printf ("{\"id\":1,\"files\":"
+      "\"%smedia/zeros/16777216\"}", f->url);
+
+  fixture_serve_events (f, event, 1);
+  add_fault (f, fault);
+  synapse_url_conversion_set_max_file_size (conversion, 1 << 20);
+  events = synapse_client_list_ground_truth_events (f->client, NULL,
+      conversion, FALSE, NULL, NULL, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE);
+  assert_nothing_kept (f);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 1);
+}
+
+static void
+test_cap_without_length (Fixture * f, gconstpointer data)
+{
+  assert_cap_counted_as_it_arrives (f,
+      "cut-eof bytes=67108864 path=media/zeros/");
+}
+
+static void
+test_cap_gzip_bomb (Fixture * f, gconstpointer data)
+{
+  /* 16 MiB of zeros, some 16 KiB compressed */
+  assert_cap_counted_as_it_arrives (f, "gzip path=media/zeros/");
+}
+
+#define ADD(name, func) \
+  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  ADD ("/downloads/whole/cut-chunked-is-retried", test_cut_chunked_is_retried);
+  ADD ("/downloads/whole/cut-eof-is-retried", test_cut_eof_is_retried);
+  ADD ("/downloads/whole/cut-fails-at-last",
+      test_cut_without_length_fails_at_last);
+  ADD ("/downloads/whole/gzip-is-decoded", test_gzip_is_decoded);
+  ADD ("/downloads/whole/gzip-cut-short-is-retried",
+      test_gzip_cut_short_is_retried);
+  ADD ("/downloads/whole/gzip-cut-short-fails-at-last",
+      test_gzip_cut_short_fails_at_last);
+  ADD ("/downloads/declared/checksum-mismatch",
+      test_checksum_mismatch_names_the_event);
+  ADD ("/downloads/declared/size-mismatch", test_size_mismatch_names_the_event);
+  ADD ("/downloads/declared/checksum-forms", test_checksum_forms);
+  ADD ("/downloads/cache/checked-again", test_cached_file_is_checked_again);
+  ADD ("/downloads/cache/symlink-replaced", test_cached_symlink_is_replaced);
+  ADD ("/downloads/cap/content-length", test_cap_by_content_length);
+  ADD ("/downloads/cap/body-without-length", test_cap_without_length);
+  ADD ("/downloads/cap/gzip-bomb", test_cap_gzip_bomb);
+
+  return g_test_run ();
+}
