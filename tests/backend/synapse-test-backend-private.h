@@ -255,5 +255,9 @@ void stb_fault_cut_response (SynapseTestBackend * self,
     SoupServerMessage * msg, gsize bytes);
 void stb_close_connection (SoupServerMessage * msg);
 char *stb_fault_to_string (const SynapseTestFault * fault);
+void stb_fault_trickle (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault);
+void stb_fault_processing (SynapseTestBackend * self,
+    SoupServerMessage * msg, const SynapseTestFault * fault);
 
 G_END_DECLS

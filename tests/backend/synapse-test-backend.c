@@ -7,7 +7,8 @@
  * request-body watch) → handler (body read: fault or routing) → optional
  * pause (latency, DELAY, STALL: a timeout on the server's context unpauses,
  * so concurrent requests never wait for each other) → delivery (where
- * TRUNCATE, CUT_RESPONSE and DROP_RESPONSE bend the answer).
+ * TRUNCATE, CUT_RESPONSE, DROP_RESPONSE, TRICKLE and PROCESSING bend the
+ * answer).
  */
 
 #include "synapse-test-backend-private.h"
@@ -636,6 +637,14 @@ deliver (SynapseTestBackend * self, SoupServerMessage * msg,
         request_answered (self, msg, req, 0);
         stb_close_connection (msg);
         return;
+      case SYNAPSE_TEST_FAULT_TRICKLE:
+        request_answered (self, msg, req, soup_server_message_get_status (msg));
+        stb_fault_trickle (self, msg, &req->fault);
+        return;
+      case SYNAPSE_TEST_FAULT_PROCESSING:
+        request_answered (self, msg, req, soup_server_message_get_status (msg));
+        stb_fault_processing (self, msg, &req->fault);
+        return;
       default:
         break;
     }
@@ -750,6 +759,14 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
         stb_fault_respond_status (msg, &req->fault);
         answer (self, msg, req, FALSE);
         return;
+      case SYNAPSE_TEST_FAULT_TRICKLE:
+        /* a slow error answer, when it has a status */
+        if (req->fault.status) {
+          stb_fault_respond_status (msg, &req->fault);
+          answer (self, msg, req, FALSE);
+          return;
+        }
+        break;
       default:
         break;
     }

@@ -90,6 +90,8 @@ typedef enum
   SYNAPSE_TEST_FAULT_DROP_RESPONSE,     /* process the request normally (e.g. store the chunk), then close the connection without any reply */
   SYNAPSE_TEST_FAULT_STALL,     /* never answer (until `ms` passes if ms > 0, then handle and answer normally; or until the backend stops) */
   SYNAPSE_TEST_FAULT_DELAY,     /* answer normally after `ms` (on top of the latency) */
+  SYNAPSE_TEST_FAULT_TRICKLE,   /* answer (normally, or `status` as STATUS does when it is set), the headers at once, then the body `bytes` bytes every `ms` (a complete response, then the connection closes) */
+  SYNAPSE_TEST_FAULT_PROCESSING,        /* send "HTTP/1.1 102 Processing" every `ms`, `count` times (0: until the client or the backend gives up), then the normal answer */
 } SynapseTestFaultKind;
 
 /**
@@ -107,11 +109,12 @@ typedef struct
   const char *query;            /* substring of the raw query string; NULL: any */
   guint skip;                   /* let this many matching requests through first */
   guint times;                  /* then hit this many; 0: every later one */
-  guint status;                 /* STATUS */
+  guint status;                 /* STATUS; TRICKLE (0: handle normally) */
   gint retry_after;             /* STATUS: seconds for Retry-After; < 0: no header */
   const char *body;             /* STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
-  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST */
-  guint ms;                     /* STALL, DELAY */
+  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, TRICKLE */
+  guint ms;                     /* STALL, DELAY, TRICKLE, PROCESSING */
+  guint count;                  /* PROCESSING */
 } SynapseTestFault;
 
 /* Adds a fault (copied); returns its id (> 0). */
@@ -131,10 +134,13 @@ void synapse_test_backend_clear_faults (SynapseTestBackend * self);
  *   "cut-response bytes=100 path=models/"   "truncate bytes=10"
  *   "cut-request bytes=1000 method=PUT path=chunked_upload/"
  *   "drop-response method=PUT"   "stall ms=5000"   "delay ms=200 skip=1"
+ *   "trickle bytes=1 ms=1000"   "trickle status=500 bytes=2 ms=100"
+ *   "processing ms=500"   "processing ms=50 count=3"
  * Words are split like a shell does (quote a body with spaces:
  * body='{"detail": "busy"}').  Keys: status, method, path, query, skip,
- * times, retry-after, body, bytes, ms; kinds: status (implied by status=N),
- * cut-response, truncate, cut-request, drop-response, stall, delay.  On
+ * times, retry-after, body, bytes, ms, count; kinds: status (implied by
+ * status=N), cut-response, truncate, cut-request, drop-response, stall,
+ * delay, trickle, processing.  On
  * success the strings of @fault are newly allocated: release them with
  * synapse_test_fault_clear(). */
 gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,

@@ -24,6 +24,8 @@ static const struct
   {"drop-response", SYNAPSE_TEST_FAULT_DROP_RESPONSE},
   {"stall", SYNAPSE_TEST_FAULT_STALL},
   {"delay", SYNAPSE_TEST_FAULT_DELAY},
+  {"trickle", SYNAPSE_TEST_FAULT_TRICKLE},
+  {"processing", SYNAPSE_TEST_FAULT_PROCESSING},
 };
 
 void
@@ -93,7 +95,7 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
             "Invalid fault spec: \"%s\" is not a fault kind, or a second "
             "one (status, cut-response, truncate, cut-request, "
-            "drop-response, stall, delay)", word);
+            "drop-response, stall, delay, trickle, processing)", word);
         return FALSE;
       }
       f.kind = kinds[k].kind;
@@ -126,13 +128,15 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         return FALSE;
       f.retry_after = n;
     } else if (!strcmp (key, "skip") || !strcmp (key, "times")
-        || !strcmp (key, "ms")) {
+        || !strcmp (key, "ms") || !strcmp (key, "count")) {
       if (!parse_number (key, value, 0, G_MAXUINT, &n, error))
         return FALSE;
       if (key[0] == 's')
         f.skip = n;
       else if (key[0] == 't')
         f.times = n;
+      else if (key[0] == 'c')
+        f.count = n;
       else
         f.ms = n;
     } else if (!strcmp (key, "bytes")) {
@@ -142,7 +146,7 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
     } else {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
           "Invalid fault spec: unknown key \"%s\" (status, method, path, "
-          "query, skip, times, retry-after, body, bytes, ms)", key);
+          "query, skip, times, retry-after, body, bytes, ms, count)", key);
       return FALSE;
     }
   }
@@ -156,10 +160,13 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         "Invalid fault spec \"%s\": no fault kind", spec);
     return FALSE;
   }
-  if ((f.kind == SYNAPSE_TEST_FAULT_STATUS) != have_status) {
+  /* a trickled answer may be an error status too */
+  if ((f.kind == SYNAPSE_TEST_FAULT_STATUS && !have_status)
+      || (have_status && f.kind != SYNAPSE_TEST_FAULT_STATUS
+          && f.kind != SYNAPSE_TEST_FAULT_TRICKLE)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "Invalid fault spec \"%s\": status=N goes with status faults only",
-        spec);
+        "Invalid fault spec \"%s\": status=N goes with status and trickle "
+        "faults only", spec);
     return FALSE;
   }
 
@@ -199,15 +206,22 @@ stb_fault_to_string (const SynapseTestFault * fault)
   }
   if (fault->kind == SYNAPSE_TEST_FAULT_STATUS)
     g_string_append_printf (s, "status=%u", fault->status);
-  if (fault->retry_after >= 0 && fault->kind == SYNAPSE_TEST_FAULT_STATUS)
+  if (fault->kind == SYNAPSE_TEST_FAULT_TRICKLE && fault->status)
+    g_string_append_printf (s, " status=%u", fault->status);
+  if (fault->retry_after >= 0 && fault->status)
     g_string_append_printf (s, " retry-after=%d", fault->retry_after);
   if (fault->kind == SYNAPSE_TEST_FAULT_CUT_RESPONSE
       || fault->kind == SYNAPSE_TEST_FAULT_TRUNCATE
-      || fault->kind == SYNAPSE_TEST_FAULT_CUT_REQUEST)
+      || fault->kind == SYNAPSE_TEST_FAULT_CUT_REQUEST
+      || fault->kind == SYNAPSE_TEST_FAULT_TRICKLE)
     g_string_append_printf (s, " bytes=%" G_GSIZE_FORMAT, fault->bytes);
   if (fault->kind == SYNAPSE_TEST_FAULT_STALL
-      || fault->kind == SYNAPSE_TEST_FAULT_DELAY)
+      || fault->kind == SYNAPSE_TEST_FAULT_DELAY
+      || fault->kind == SYNAPSE_TEST_FAULT_TRICKLE
+      || fault->kind == SYNAPSE_TEST_FAULT_PROCESSING)
     g_string_append_printf (s, " ms=%u", fault->ms);
+  if (fault->count)
+    g_string_append_printf (s, " count=%u", fault->count);
   if (fault->method)
     append_value (s, "method", fault->method);
   if (fault->path)
@@ -350,31 +364,195 @@ stb_close_connection (SoupServerMessage * msg)
     g_socket_close (socket, NULL);
 }
 
+/* The status line and headers of @msg's answer as they would be sent,
+ * with @length as its Content-Length, and "Connection: close" when
+ * @closing. */
+static GString *
+raw_head (SoupServerMessage * msg, gsize length, gboolean closing)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  GString *raw = g_string_new (NULL);
+
+  if (!soup_server_message_get_status (msg))
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  g_string_append_printf (raw, "HTTP/1.1 %u %s\r\n",
+      soup_server_message_get_status (msg),
+      soup_server_message_get_reason_phrase (msg));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value)) {
+    if (g_ascii_strcasecmp (name, "Content-Length") != 0
+        && g_ascii_strcasecmp (name, "Transfer-Encoding") != 0
+        && g_ascii_strcasecmp (name, "Connection") != 0)
+      g_string_append_printf (raw, "%s: %s\r\n", name, value);
+  }
+  g_string_append_printf (raw, "Content-Length: %" G_GSIZE_FORMAT "\r\n",
+      length);
+  if (closing)
+    g_string_append (raw, "Connection: close\r\n");
+  g_string_append (raw, "\r\n");
+  return raw;
+}
+
+#define PROCESSING_LINE "HTTP/1.1 102 Processing\r\n\r\n"
+
+/* A connection taken from libsoup and written by hand, in steps `ms`
+ * apart: `interim` 102 answers (or 102s until the end when `forever`),
+ * then `head`, then `tail` `slice` bytes at a time; then the connection
+ * ends. */
 typedef struct
 {
   SynapseTestBackend *self;
   GIOStream *stream;
   GSocket *socket;
-  GBytes *data;
-} CutWrite;
+  GCancellable *cancellable;
+  guint interim;
+  gboolean forever;
+  GBytes *head;
+  GBytes *tail;
+  gsize offset;
+  gsize slice;
+  guint ms;
+  GBytes *writing;
+} SlowWrite;
+
+static void slow_write_step (SlowWrite * w);
 
 static void
-cut_write_done (GObject * source, GAsyncResult * result, gpointer user_data)
+slow_write_finish (SlowWrite * w)
 {
-  CutWrite *cut = user_data;
-
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL,
-      NULL);
-  /* FIN rather than RST: the client must get the prefix before the EOF */
-  if (cut->socket) {
-    g_socket_shutdown (cut->socket, FALSE, TRUE, NULL);
-    g_socket_close (cut->socket, NULL);
+  /* FIN rather than RST: the client must get what was written before the
+   * EOF */
+  if (w->socket) {
+    g_socket_shutdown (w->socket, FALSE, TRUE, NULL);
+    g_socket_close (w->socket, NULL);
   }
-  cut->self->outstanding_io--;
-  g_clear_object (&cut->socket);
-  g_object_unref (cut->stream);
-  g_bytes_unref (cut->data);
-  g_free (cut);
+  w->self->outstanding_io--;
+  g_clear_object (&w->socket);
+  g_object_unref (w->stream);
+  g_object_unref (w->cancellable);
+  g_clear_pointer (&w->head, g_bytes_unref);
+  g_clear_pointer (&w->tail, g_bytes_unref);
+  g_clear_pointer (&w->writing, g_bytes_unref);
+  g_free (w);
+}
+
+static gboolean
+slow_write_wake (gpointer data)
+{
+  slow_write_step (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+slow_write_stopped (GCancellable * cancellable, gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+slow_write_wrote (GObject * source, GAsyncResult * result, gpointer data)
+{
+  SlowWrite *w = data;
+  GSource *timer, *stop;
+
+  g_clear_pointer (&w->writing, g_bytes_unref);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
+          NULL, NULL) || g_cancellable_is_cancelled (w->cancellable)) {
+    slow_write_finish (w);
+    return;
+  }
+  /* the next step after `ms`, or at once when the backend stops (the
+   * child wakes its parent, which does the work) */
+  timer = g_timeout_source_new (w->ms);
+  stop = g_cancellable_source_new (w->cancellable);
+  g_source_set_callback (stop, G_SOURCE_FUNC (slow_write_stopped), NULL, NULL);
+  g_source_add_child_source (timer, stop);
+  g_source_unref (stop);
+  g_source_set_callback (timer, slow_write_wake, w, NULL);
+  g_source_attach (timer, w->self->context);
+  g_source_unref (timer);
+}
+
+static void
+slow_write_step (SlowWrite * w)
+{
+  gsize tail_size = w->tail ? g_bytes_get_size (w->tail) : 0;
+
+  if (g_cancellable_is_cancelled (w->cancellable)) {
+    slow_write_finish (w);
+    return;
+  }
+  if (w->forever || w->interim > 0) {
+    if (w->interim > 0)
+      w->interim--;
+    w->writing = g_bytes_new_static (PROCESSING_LINE, strlen (PROCESSING_LINE));
+  } else if (w->head) {
+    w->writing = g_steal_pointer (&w->head);
+  } else if (w->offset < tail_size) {
+    gsize n = MIN (w->slice, tail_size - w->offset);
+
+    w->writing = g_bytes_new_from_bytes (w->tail, w->offset, n);
+    w->offset += n;
+  } else {
+    slow_write_finish (w);
+    return;
+  }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream
+      (w->stream), g_bytes_get_data (w->writing, NULL),
+      g_bytes_get_size (w->writing), G_PRIORITY_DEFAULT, w->cancellable,
+      slow_write_wrote, w);
+}
+
+/* Takes @msg's connection and starts writing it step by step; consumes
+ * @head and @tail.  Runs in the server thread. */
+static void
+slow_write_start (SynapseTestBackend * self, SoupServerMessage * msg,
+    guint interim, gboolean forever, GBytes * head, GBytes * tail,
+    gsize slice, guint ms)
+{
+  SlowWrite *w = g_new0 (SlowWrite, 1);
+
+  w->self = self;
+  if (soup_server_message_get_socket (msg))
+    w->socket = g_object_ref (soup_server_message_get_socket (msg));
+  /* stealing drops libsoup's reference to @msg */
+  g_object_ref (msg);
+  w->stream = soup_server_message_steal_connection (msg);
+  g_object_unref (msg);
+  if (!w->stream) {
+    g_clear_object (&w->socket);
+    g_bytes_unref (head);
+    g_clear_pointer (&tail, g_bytes_unref);
+    g_free (w);
+    return;
+  }
+  w->cancellable = g_object_ref (self->io_cancellable);
+  w->interim = interim;
+  w->forever = forever;
+  w->head = head;
+  w->tail = tail;
+  w->slice = MAX (slice, 1);
+  w->ms = ms;
+  self->outstanding_io++;
+  slow_write_step (w);
+}
+
+/* What of @body goes on the wire: nothing for a HEAD. */
+static GBytes *
+body_sent (SoupServerMessage * msg, GBytes * body)
+{
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_HEAD)
+    return g_bytes_new (NULL, 0);
+  return g_bytes_ref (body);
+}
+
+static GBytes *
+response_body (SoupServerMessage * msg)
+{
+  return soup_message_body_flatten (soup_server_message_get_response_body
+      (msg));
 }
 
 /* Status line and headers with the full Content-Length, then @bytes of the
@@ -383,52 +561,43 @@ void
 stb_fault_cut_response (SynapseTestBackend * self, SoupServerMessage * msg,
     gsize bytes)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  g_autoptr (GBytes) body =
-      soup_message_body_flatten (soup_server_message_get_response_body (msg));
-  gboolean head = soup_server_message_get_method (msg) == SOUP_METHOD_HEAD;
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-  GString *raw = g_string_new (NULL);
-  gsize len = g_bytes_get_size (body);
-  CutWrite *cut;
-
-  if (!soup_server_message_get_status (msg))
-    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  g_string_append_printf (raw, "HTTP/1.1 %u %s\r\n",
-      soup_server_message_get_status (msg),
-      soup_server_message_get_reason_phrase (msg));
+  g_autoptr (GBytes) body = response_body (msg);
+  g_autoptr (GBytes) sent = body_sent (msg, body);
   /* no "Connection: close": a connection that dies mid-body does not say
    * so, and libsoup 3.2 takes a short body announced that way for whole */
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value)) {
-    if (g_ascii_strcasecmp (name, "Content-Length") != 0
-        && g_ascii_strcasecmp (name, "Transfer-Encoding") != 0
-        && g_ascii_strcasecmp (name, "Connection") != 0)
-      g_string_append_printf (raw, "%s: %s\r\n", name, value);
-  }
-  g_string_append_printf (raw, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-      len);
-  if (!head)
-    g_string_append_len (raw, g_bytes_get_data (body, NULL), MIN (bytes, len));
+  GString *raw = raw_head (msg, g_bytes_get_size (body), FALSE);
 
-  cut = g_new0 (CutWrite, 1);
-  cut->self = self;
-  if (soup_server_message_get_socket (msg))
-    cut->socket = g_object_ref (soup_server_message_get_socket (msg));
-  g_object_ref (msg);
-  cut->stream = soup_server_message_steal_connection (msg);
-  g_object_unref (msg);
-  if (!cut->stream) {
-    g_clear_object (&cut->socket);
-    g_free (cut);
-    g_string_free (raw, TRUE);
-    return;
-  }
-  cut->data = g_string_free_to_bytes (raw);
-  self->outstanding_io++;
-  g_output_stream_write_all_async (g_io_stream_get_output_stream
-      (cut->stream), g_bytes_get_data (cut->data, NULL),
-      g_bytes_get_size (cut->data), G_PRIORITY_DEFAULT, self->io_cancellable,
-      cut_write_done, cut);
+  g_string_append_len (raw, g_bytes_get_data (sent, NULL),
+      MIN (bytes, g_bytes_get_size (sent)));
+  slow_write_start (self, msg, 0, FALSE, g_string_free_to_bytes (raw), NULL,
+      0, 0);
+}
+
+/* TRICKLE: the headers at once, then the body `bytes` at a time, `ms`
+ * apart. */
+void
+stb_fault_trickle (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  GString *raw = raw_head (msg, g_bytes_get_size (body), TRUE);
+
+  slow_write_start (self, msg, 0, FALSE, g_string_free_to_bytes (raw),
+      body_sent (msg, body), fault->bytes, fault->ms);
+}
+
+/* PROCESSING: "102 Processing" every `ms`, `count` times or without end,
+ * then the answer. */
+void
+stb_fault_processing (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  g_autoptr (GBytes) sent = body_sent (msg, body);
+  GString *raw = raw_head (msg, g_bytes_get_size (body), TRUE);
+
+  g_string_append_len (raw, g_bytes_get_data (sent, NULL),
+      g_bytes_get_size (sent));
+  slow_write_start (self, msg, fault->count, fault->count == 0,
+      g_string_free_to_bytes (raw), NULL, 0, fault->ms);
 }
