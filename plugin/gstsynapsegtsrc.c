@@ -277,6 +277,18 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * request never blocks a state change: going to READY cancels it.
    */
   /**
+   * GstSynapseGtSrc:low-speed-limit:
+   *
+   * The slowest transfer accepted, in bytes a second (curl's
+   * `--speed-limit`, with #GstSynapseGtSrc:timeout as its `--speed-time`): an
+   * attempt that moves fewer than low-speed-limit × timeout bytes in any
+   * window of timeout seconds fails as a timeout and is retried like one.
+   * Waiting for an answer moves nothing, however many `102 Processing`
+   * the backend sends, so a backend that trickles a byte a second or
+   * keeps a request waiting for ever cannot hold the element. 0 turns the
+   * limit off (so does a timeout of 0).
+   */
+  /**
    * GstSynapseGtSrc:retries:
    *
    * How many times a failed request is tried again when retrying can

@@ -329,6 +329,18 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * request never blocks a state change: going to READY cancels it.
    */
   /**
+   * GstSynapseModelSink:low-speed-limit:
+   *
+   * The slowest transfer accepted, in bytes a second (curl's
+   * `--speed-limit`, with #GstSynapseModelSink:timeout as its `--speed-time`): an
+   * attempt that moves fewer than low-speed-limit × timeout bytes in any
+   * window of timeout seconds fails as a timeout and is retried like one.
+   * Waiting for an answer moves nothing, however many `102 Processing`
+   * the backend sends, so a backend that trickles a byte a second or
+   * keeps a request waiting for ever cannot hold the element. 0 turns the
+   * limit off (so does a timeout of 0).
+   */
+  /**
    * GstSynapseModelSink:retries:
    *
    * How many times a failed chunk is sent again when retrying can help:

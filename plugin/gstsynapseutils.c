@@ -183,6 +183,12 @@ gst_synapse_connection_install_properties (GObjectClass * klass)
           "PEM file of the certificate authorities to trust instead of the "
           "system's, e.g. a company's own CA (empty: the system's)", NULL,
           flags));
+  g_object_class_install_property (klass,
+      GST_SYNAPSE_CONNECTION_PROP_LOW_SPEED_LIMIT,
+      uint_like_client ("low-speed-limit", "Low-speed limit",
+          "Slowest transfer accepted, in bytes a second: an attempt that "
+          "moves less than this times timeout in any timeout seconds fails "
+          "and is retried like a timeout (0 = no limit)"));
 }
 
 static gchar *
@@ -222,6 +228,9 @@ gst_synapse_connection_init (GstSynapseConnection * conn)
   conn->timeout =
       G_PARAM_SPEC_UINT (gst_synapse_client_find_property
       ("timeout"))->default_value;
+  conn->low_speed_limit =
+      G_PARAM_SPEC_UINT (gst_synapse_client_find_property
+      ("low-speed-limit"))->default_value;
   conn->retries =
       G_PARAM_SPEC_UINT (gst_synapse_client_find_property
       ("retries"))->default_value;
@@ -287,6 +296,9 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
     case GST_SYNAPSE_CONNECTION_PROP_TIMEOUT:
       conn->timeout = g_value_get_uint (value);
       return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_LOW_SPEED_LIMIT:
+      conn->low_speed_limit = g_value_get_uint (value);
+      return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_RETRIES:
       conn->retries = g_value_get_uint (value);
       return TRUE;
@@ -340,6 +352,9 @@ gst_synapse_connection_get_property (GstSynapseConnection * conn,
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_TIMEOUT:
       g_value_set_uint (value, conn->timeout);
+      return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_LOW_SPEED_LIMIT:
+      g_value_set_uint (value, conn->low_speed_limit);
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_RETRIES:
       g_value_set_uint (value, conn->retries);
@@ -487,7 +502,7 @@ gst_synapse_connection_make_client (GstElement * element,
   g_autoptr (GUri) uri = NULL;
   gchar *token;
   gboolean token_from_env;
-  guint timeout, retries;
+  guint timeout, low_speed_limit, retries;
   gdouble backoff_factor, backoff_max;
   gboolean ssl_strict;
   SynapseClient *client;
@@ -501,6 +516,7 @@ gst_synapse_connection_make_client (GstElement * element,
   ca_file = g_strdup (conn->ca_file);
   tenant = g_strdup (conn->tenant);
   timeout = conn->timeout;
+  low_speed_limit = conn->low_speed_limit;
   retries = conn->retries;
   backoff_factor = conn->retry_backoff_factor;
   backoff_max = conn->retry_backoff_max;
@@ -570,18 +586,19 @@ gst_synapse_connection_make_client (GstElement * element,
 
   client = g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
       "access-token", token, "tenant", tenant, "timeout", timeout,
-      "retries", retries, "retry-backoff-factor", backoff_factor,
-      "retry-backoff-max", backoff_max, "ssl-strict", ssl_strict, "ca-file",
-      ca_file, NULL);
+      "low-speed-limit", low_speed_limit, "retries", retries,
+      "retry-backoff-factor", backoff_factor, "retry-backoff-max", backoff_max,
+      "ssl-strict", ssl_strict, "ca-file", ca_file, NULL);
   has_token = token != NULL;
   free_secret (token);
 
   GST_DEBUG_OBJECT (element, "client for %s (token %s%s%s, timeout %u s, "
-      "%u retries, backoff %.3f s up to %.3f s, ssl-strict %d%s%s)",
+      "low-speed limit %u B/s, %u retries, backoff %.3f s up to %.3f s, "
+      "ssl-strict %d%s%s)",
       synapse_client_get_base_url (client), has_token ? "set" : "unset",
       token_file ? " from " : "", token_file ? token_file : "",
-      timeout, retries, backoff_factor, backoff_max, ssl_strict,
-      ca_file ? ", CAs of " : "", ca_file ? ca_file : "");
+      timeout, low_speed_limit, retries, backoff_factor, backoff_max,
+      ssl_strict, ca_file ? ", CAs of " : "", ca_file ? ca_file : "");
   return client;
 }
 

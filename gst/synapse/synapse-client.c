@@ -34,8 +34,10 @@
 #include "synapse-chunked-upload.h"
 #include "synapse-client.h"
 #include "synapse-private.h"
+#include "synapse-speed-watch.h"
 
 #define DEFAULT_TIMEOUT 60
+#define DEFAULT_LOW_SPEED_LIMIT 1024
 #define DEFAULT_RETRIES 3
 #define DEFAULT_BACKOFF_FACTOR 0.5
 #define DEFAULT_BACKOFF_MAX 30.0
@@ -62,6 +64,7 @@ struct _SynapseClient
   char *tenant;
   char *agent_token;
   guint timeout;
+  guint low_speed_limit;
   guint retries;
   double retry_backoff_factor;
   double retry_backoff_max;
@@ -100,6 +103,7 @@ enum
   PROP_CA_FILE,
   PROP_MAX_RESPONSE_SIZE,
   PROP_CHUNK_SIZE,
+  PROP_LOW_SPEED_LIMIT,
   N_PROPS
 };
 
@@ -193,6 +197,9 @@ synapse_client_set_property (GObject * object, guint prop_id,
     case PROP_CHUNK_SIZE:
       self->chunk_size = g_value_get_uint64 (value);
       break;
+    case PROP_LOW_SPEED_LIMIT:
+      self->low_speed_limit = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -248,6 +255,9 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_CHUNK_SIZE:
       g_value_set_uint64 (value, self->chunk_size);
+      break;
+    case PROP_LOW_SPEED_LIMIT:
+      g_value_set_uint (value, self->low_speed_limit);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -339,13 +349,35 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:timeout:
    *
    * Seconds to wait for a connection or for any read or write on it before
-   * the attempt fails (and is retried); 0 waits forever.
+   * the attempt fails (and is retried); 0 waits forever. It is also the
+   * window of #SynapseClient:low-speed-limit.
    */
   properties[PROP_TIMEOUT] =
       g_param_spec_uint ("timeout", "Timeout",
       "Seconds to wait for a connection, a read or a write (0 = forever)",
       0, G_MAXUINT, DEFAULT_TIMEOUT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:low-speed-limit:
+   *
+   * The slowest transfer accepted, in bytes a second, as curl's
+   * `--speed-limit` with #SynapseClient:timeout as its `--speed-time`: an
+   * attempt that moves fewer than this many bytes times
+   * #SynapseClient:timeout in any window of #SynapseClient:timeout
+   * seconds fails as %SYNAPSE_CLIENT_ERROR_TIMEOUT and is retried like a
+   * timeout. It counts the request body as it is sent and the response
+   * body as it is read; waiting for the response counts as nothing
+   * however many interim `1xx` answers arrive, and the final response's
+   * headers start a new window. So a server that sends a byte a second,
+   * or `102 Processing` for ever, cannot hold a request. 0 turns the
+   * limit off, and so does a #SynapseClient:timeout of 0.
+   */
+  properties[PROP_LOW_SPEED_LIMIT] =
+      g_param_spec_uint ("low-speed-limit", "Low-speed limit",
+      "Slowest transfer accepted in bytes a second, measured over windows "
+      "of timeout seconds (0 = no limit)", 0, G_MAXUINT,
+      DEFAULT_LOW_SPEED_LIMIT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * SynapseClient:retries:
@@ -465,6 +497,7 @@ synapse_client_init (SynapseClient * self)
 {
   g_mutex_init (&self->lock);
   self->timeout = DEFAULT_TIMEOUT;
+  self->low_speed_limit = DEFAULT_LOW_SPEED_LIMIT;
   self->retries = DEFAULT_RETRIES;
   self->retry_backoff_factor = DEFAULT_BACKOFF_FACTOR;
   self->retry_backoff_max = DEFAULT_BACKOFF_MAX;
@@ -799,6 +832,8 @@ typedef struct
   char *authorization_token;
   char *tenant;
   char *agent_token;
+  guint timeout;
+  guint low_speed_limit;
   guint retries;
   double backoff_factor;
   double backoff_max;
@@ -815,6 +850,8 @@ request_settings_init (RequestSettings * settings, SynapseClient * self)
   settings->authorization_token = g_strdup (self->authorization_token);
   settings->tenant = g_strdup (self->tenant);
   settings->agent_token = g_strdup (self->agent_token);
+  settings->timeout = self->timeout;
+  settings->low_speed_limit = self->low_speed_limit;
   settings->retries = self->retries;
   settings->backoff_factor = self->retry_backoff_factor;
   settings->backoff_max = self->retry_backoff_max;
@@ -1180,6 +1217,7 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
   for (;;) {
     g_autoptr (GUri) uri = NULL;
     g_autoptr (SoupMessage) msg = NULL;
+    g_autoptr (SynapseSpeedWatch) watch = NULL;
     g_autoptr (GInputStream) stream = NULL;
     g_autoptr (GError) failure = NULL;
     g_autoptr (JsonNode) detail = NULL;
@@ -1187,6 +1225,8 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
     guint status = 0;
     double retry_after = -1;
     gboolean retryable;
+    GCancellable *attempt_cancellable;
+    GInputStream *raw_stream;
 
     uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
     if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
@@ -1198,7 +1238,19 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
     }
 
     msg = build_message (request, method, uri, with_body, &settings);
-    stream = soup_session_send (session, msg, cancellable, &failure);
+    /* the attempt waits on the watch's cancellable, which the caller's
+     * cancels too */
+    watch = synapse_speed_watch_new (cancellable, settings.timeout,
+        (guint64) settings.low_speed_limit * settings.timeout);
+    attempt_cancellable = synapse_speed_watch_get_cancellable (watch);
+    synapse_speed_watch_message (watch, msg);
+    raw_stream = soup_session_send (session, msg, attempt_cancellable,
+        &failure);
+    if (raw_stream) {
+      /* every reader's progress counts */
+      stream = synapse_speed_watch_wrap_body (watch, raw_stream);
+      g_object_unref (raw_stream);
+    }
     if (stream) {
       status = soup_message_get_status (msg);
 
@@ -1225,8 +1277,8 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
       }
 
       if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
-        gboolean ok = reader ? reader (msg, stream, reader_data, cancellable,
-            &failure) : TRUE;
+        gboolean ok = reader ? reader (msg, stream, reader_data,
+            attempt_cancellable, &failure) : TRUE;
 
         g_input_stream_close (stream, NULL, NULL);
         if (ok)
@@ -1234,11 +1286,13 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
       } else {
         g_autoptr (GError) body_error = NULL;
         g_autoptr (GBytes) body = read_body (msg, stream, MAX_ERROR_BODY_SIZE,
-            TRUE, method, shown, cancellable, &body_error);
+            TRUE, method, shown, attempt_cancellable, &body_error);
 
         g_input_stream_close (stream, NULL, NULL);
-        /* an error body that cannot be read leaves the status as the
-         * answer, but a cancellation while it is read is the caller's */
+        /* an error body that cannot be read (or is sent too slowly) leaves
+         * the status as the answer, but a cancellation while it is read is
+         * the caller's */
+        synapse_speed_watch_explain (watch, &body_error);
         if (g_error_matches (body_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
           failure = g_steal_pointer (&body_error);
         detail = body ? parse_error_body (body) : NULL;
@@ -1246,6 +1300,8 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
       }
     }
 
+    /* a cancellation the watch made is a timeout */
+    synapse_speed_watch_explain (watch, &failure);
     if (failure && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       g_propagate_error (error, g_steal_pointer (&failure));
       return FALSE;

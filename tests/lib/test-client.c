@@ -776,6 +776,133 @@ test_timeout_exhausted (Fixture * f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
 }
 
+/* The low-speed limit: libsoup's timeout is per read, so a server that
+ * keeps each read busy while moving next to nothing held a request for
+ * ever. Windows of `timeout` seconds must move low-speed-limit × timeout
+ * bytes. */
+
+/* A listing whose trickled answer would take far longer than the bound
+ * the tests allow (the models page is over a kilobyte, sent a byte a
+ * second). */
+static void
+add_slow_fault (Fixture * f, const char *spec)
+{
+  g_autoptr (GError) error = NULL;
+
+  synapse_test_backend_add_fault_spec (f->backend, spec, &error);
+  g_assert_no_error (error);
+}
+
+static void
+assert_slow_attempt_retried (Fixture * f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_object_set (f->client, "timeout", 2, NULL);
+  models = list_models (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (models), ==, 5);
+  /* the slow attempt was given up, and the next one answered */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "models/"), ==, 2);
+  /* a bound only against hanging: the trickle alone would take minutes */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
+}
+
+static void
+test_low_speed_trickle_is_a_timeout (Fixture * f, gconstpointer data)
+{
+  add_slow_fault (f, "trickle bytes=1 ms=1000 path=models/ times=1");
+  assert_slow_attempt_retried (f);
+}
+
+static void
+test_low_speed_processing_forever_is_a_timeout (Fixture * f,
+    gconstpointer data)
+{
+  add_slow_fault (f, "processing ms=500 path=models/ times=1");
+  assert_slow_attempt_retried (f);
+}
+
+static void
+test_low_speed_exhausted (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+
+  add_slow_fault (f, "trickle bytes=1 ms=1000 path=models/");
+  g_object_set (f->client, "timeout", 2, "retries", 1, NULL);
+  models = list_models (f, &error);
+  g_assert_null (models);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "/models/"));
+  g_assert_nonnull (strstr (error->message, "low-speed limit"));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "models/"), ==, 2);
+}
+
+/* An error body sent too slowly leaves its status as the answer: a 503 is
+ * retried as a 503. */
+static void
+test_low_speed_error_body_keeps_the_status (Fixture * f, gconstpointer data)
+{
+  add_slow_fault (f, "trickle status=503 bytes=1 ms=1000 path=models/ "
+      "times=1 body='{\"detail\": \"The backend is busy, try again in a "
+      "while, thank you for your patience.\"}'");
+  assert_slow_attempt_retried (f);
+}
+
+/* A transfer above the floor passes however long it takes: the events of
+ * a page trickle at about 20 KB/s, ten times the floor, over several
+ * windows. */
+static void
+test_low_speed_steady_transfer_passes (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) expected =
+      synapse_test_backend_dup_events (f->backend, 1);
+  g_autoptr (GPtrArray) requests = NULL;
+  SynapseTestRequest *request;
+  gint64 start = g_get_monotonic_time ();
+
+  add_slow_fault (f, "trickle bytes=1024 ms=50 path=sdk/ground_truth_events/");
+  g_object_set (f->client, "timeout", 1, "low-speed-limit", 2000, NULL);
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
+  json_object_set_int_member (params, "page_size", 100);
+  events = synapse_client_list_ground_truth_events (f->client, params, NULL,
+      FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_arrays_equal (events, expected));
+  requests = synapse_test_backend_dup_requests (f->backend);
+  g_assert_cmpuint (requests->len, ==, 1);
+  request = requests->pdata[0];
+  g_assert_cmpuint (request->status, ==, 200);
+  /* it did span more than one window */
+  g_assert_cmpint (g_get_monotonic_time () - start, >, G_USEC_PER_SEC);
+}
+
+/* The caller's own cancellation during a slow answer stays a
+ * cancellation, in a 2xx body as in an error body. */
+static void
+test_low_speed_cancel_is_not_a_timeout (Fixture * f, gconstpointer data)
+{
+  const char *specs[] = {
+    "trickle bytes=1 ms=1000 path=models/",
+    "trickle status=500 bytes=1 ms=1000 path=models/",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++) {
+    synapse_test_backend_clear_faults (f->backend);
+    add_slow_fault (f, specs[i]);
+    g_object_set (f->client, "timeout", 30, NULL);
+    assert_cancelled_promptly (f);
+  }
+}
+
 static void
 test_unreachable_backend_is_a_connection_error (Fixture * f,
     gconstpointer data)
@@ -1040,6 +1167,16 @@ main (int argc, char **argv)
   ADD ("/client/cancel/backoff-sleep", test_cancel_ends_a_backoff_sleep);
   ADD ("/client/timeout/retried", test_timeout_then_retry);
   ADD ("/client/timeout/exhausted", test_timeout_exhausted);
+  ADD ("/client/low-speed/trickle", test_low_speed_trickle_is_a_timeout);
+  ADD ("/client/low-speed/processing-forever",
+      test_low_speed_processing_forever_is_a_timeout);
+  ADD ("/client/low-speed/exhausted", test_low_speed_exhausted);
+  ADD ("/client/low-speed/error-body-keeps-status",
+      test_low_speed_error_body_keeps_the_status);
+  ADD ("/client/low-speed/steady-transfer-passes",
+      test_low_speed_steady_transfer_passes);
+  ADD ("/client/low-speed/cancel-is-not-a-timeout",
+      test_low_speed_cancel_is_not_a_timeout);
   ADD ("/client/request/generic", test_generic_request);
   ADD ("/client/request/generic-async", test_generic_request_async);
   ADD ("/client/environment", test_client_from_environment);
