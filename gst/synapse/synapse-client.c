@@ -1229,11 +1229,13 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
     GInputStream *raw_stream;
 
     uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+    /* libsoup takes nothing less (and says so with a critical) */
     if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
-            && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
+            && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
+        || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-          method, shown, 0, NULL, "%s %s: not an http or https URL", method,
-          shown);
+          method, shown, 0, NULL, "%s %s: not an http or https URL with a "
+          "host", method, shown);
       return FALSE;
     }
 
