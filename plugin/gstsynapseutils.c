@@ -486,7 +486,8 @@ out:
  * `access-token-file`, the token is read from the file now: a file that
  * cannot be read, or that is empty, is a RESOURCE SETTINGS error, and so
  * is an `access-token` set as well (one set by SYNAPSE_ACCESS_TOKEN is
- * replaced by the file's).
+ * replaced by the file's), and so is a credential holding a control
+ * character (synapse_client_check_credentials()).
  *
  * Returns: (transfer full) (nullable): the client, or %NULL after posting
  *   an error
@@ -591,6 +592,21 @@ gst_synapse_connection_make_client (GstElement * element,
       "ssl-strict", ssl_strict, "ca-file", ca_file, NULL);
   has_token = token != NULL;
   free_secret (token);
+
+  /* a credential that cannot go into a header would be dropped from every
+   * request: a setting to fix, said before any request */
+  {
+    g_autoptr (GError) error = NULL;
+
+    if (!synapse_client_check_credentials (client, &error)) {
+      /* the access-token (SYNAPSE_ACCESS_TOKEN by default) is named, never
+       * its value */
+      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS, ("%s.", error->message),
+          (NULL));
+      g_object_unref (client);
+      return NULL;
+    }
+  }
 
   GST_DEBUG_OBJECT (element, "client for %s (token %s%s%s, timeout %u s, "
       "low-speed limit %u B/s, %u retries, backoff %.3f s up to %.3f s, "

@@ -528,6 +528,66 @@ synapse_client_new (const char *base_url, const char *access_token)
       "access-token", access_token, NULL);
 }
 
+/* A credential goes into an HTTP header as it is: one line of printable
+ * text. libsoup drops a header value with a line break (with a critical),
+ * so the request would go out without it. */
+static gboolean
+check_credential (const char *name, const char *value, GError ** error)
+{
+  if (value == NULL)
+    return TRUE;
+  for (const char *p = value; *p; p++) {
+    if ((guchar) * p < 0x20 || *p == 0x7f) {
+      /* never the value: it is a secret */
+      g_set_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+          "The %s holds a control character (such as a line break or a "
+          "tab): a credential must be one line of printable text", name);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+check_credentials (const char *access_token, const char *authorization_token,
+    const char *tenant, const char *agent_token, GError ** error)
+{
+  return check_credential ("access-token", access_token, error)
+      && check_credential ("authorization-token", authorization_token, error)
+      && check_credential ("tenant", tenant, error)
+      && check_credential ("agent-token", agent_token, error);
+}
+
+/**
+ * synapse_client_check_credentials:
+ * @self: a #SynapseClient
+ * @error: return location for a #GError
+ *
+ * Checks that every credential set can be sent: a credential holding a
+ * control character (a line break, a tab…) cannot go into an HTTP header,
+ * so every request refuses it before anything is sent. This says so
+ * before the first request, e.g. when an application starts.
+ *
+ * Returns: %TRUE if the credentials can be sent, else %FALSE with
+ *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT naming the credential (never
+ *   its value)
+ */
+gboolean
+synapse_client_check_credentials (SynapseClient * self, GError ** error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  ok = check_credentials (self->access_token, self->authorization_token,
+      self->tenant, self->agent_token, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
 /**
  * synapse_client_new_from_env:
  * @error: return location for a #GError
@@ -538,12 +598,14 @@ synapse_client_new (const char *base_url, const char *access_token)
  *
  * Returns: (transfer full): a new #SynapseClient, or %NULL with
  *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT when the URL is missing or not
- *   an http(s) URL
+ *   an http(s) URL, or when the token or tenant holds a control character
  */
 SynapseClient *
 synapse_client_new_from_env (GError ** error)
 {
   const char *base_url = g_getenv ("SYNAPSE_BACKEND_URL");
+  const char *token = g_getenv ("SYNAPSE_ACCESS_TOKEN");
+  const char *tenant = g_getenv ("SYNAPSE_TENANT");
   g_autoptr (GUri) uri = NULL;
 
   if (base_url == NULL || *base_url == '\0') {
@@ -564,9 +626,12 @@ synapse_client_new_from_env (GError ** error)
     return NULL;
   }
 
+  if (!check_credential ("SYNAPSE_ACCESS_TOKEN variable", token, error)
+      || !check_credential ("SYNAPSE_TENANT variable", tenant, error))
+    return NULL;
+
   return g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
-      "access-token", g_getenv ("SYNAPSE_ACCESS_TOKEN"),
-      "tenant", g_getenv ("SYNAPSE_TENANT"), NULL);
+      "access-token", token, "tenant", tenant, NULL);
 }
 
 /**
@@ -1209,10 +1274,14 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), FALSE);
 
   url = synapse_client_build_url (self, request->path, request->params);
+  request_settings_init (&settings, self);
+  if (!check_credentials (settings.access_token,
+          settings.authorization_token, settings.tenant, settings.agent_token,
+          error))
+    return FALSE;
   session = synapse_client_dup_session (self, error);
   if (session == NULL)
     return FALSE;
-  request_settings_init (&settings, self);
 
   for (;;) {
     g_autoptr (GUri) uri = NULL;

@@ -37,6 +37,7 @@
 #define ENV_TOKEN "secrets-EnvToken-27f9c013"
 #define AUTH_TOKEN "secrets-Auth-5a7e10bb"
 #define AGENT_TOKEN "secrets-Agent-d3c4e2f0"
+#define CTRL_TOKEN "secrets-Ctrl-0b9e61f7"
 #define EVENTS 25
 #define CHUNK 65536
 #define CHILD_ENV "SYNAPSE_SECRETS_CHILD"
@@ -45,6 +46,7 @@
 
 static const gchar *const secrets[] = {
   TOKEN, FILE_TOKEN, WRONG_TOKEN, ENV_TOKEN, AUTH_TOKEN, AGENT_TOKEN,
+  CTRL_TOKEN,
 };
 
 typedef struct
@@ -618,6 +620,57 @@ test_unreadable_token_file (Fixture * f, gconstpointer data)
   g_assert_nonnull (strstr (run.gerror->message, "Permission denied"));
 }
 
+/* --- credentials that cannot be sent ------------------------------------ */
+
+/* A token or tenant with a control character would be dropped from every
+ * request (libsoup refuses such a header): a SETTINGS error at start,
+ * naming the setting and not its value, and not a single request. */
+static void
+test_control_characters_refused (Fixture * f, gconstpointer data)
+{
+  const gchar *values[] = {
+    CTRL_TOKEN "\r\nX-Injected: yes", CTRL_TOKEN "\n", CTRL_TOKEN "\x1b[2J",
+  };
+
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+      for (guint how = 0; how < 3; how++) {
+        const gchar *name = which == GTSRC ? "src" : "sink";
+        g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson",
+            NULL);
+        g_autofree gchar *input = make_model_file (f, CHUNK);
+        g_autoptr (GstElement) pipeline = NULL;
+        g_auto (FaultsRun) run = { 0 };
+        GstElement *element;
+
+        /* the property, the environment, the tenant */
+        if (how == 1)
+          g_setenv ("SYNAPSE_ACCESS_TOKEN", values[i], TRUE);
+        pipeline = which == GTSRC ? gtsrc_pipeline (f, "", NULL, output) :
+            modelsink_pipeline (f, "", NULL, input);
+        g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+        element = get_by_name (pipeline, name);
+        if (how == 0)
+          g_object_set (element, "access-token", values[i], NULL);
+        else if (how == 2)
+          g_object_set (element, "access-token", TOKEN, "tenant", values[i],
+              NULL);
+
+        synapse_test_backend_clear_requests (f->backend);
+        faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+        assert_run_has_no_secret (&run);
+        g_assert_error (run.gerror, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_SETTINGS);
+        g_assert_nonnull (strstr (run.gerror->message,
+                how == 2 ? "tenant" : "access-token"));
+        g_assert_nonnull (strstr (run.gerror->message, "control character"));
+        g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+                NULL), ==, 0);
+      }
+    }
+  }
+}
+
 /* --- messages, properties, logs ----------------------------------------- */
 
 /* A good run and a refused one of each element, the token by property. */
@@ -886,6 +939,7 @@ main (int argc, char **argv)
       test_token_file_replaces_environment, FILE_TOKEN);
   ADD ("token-file/errors", test_token_file_errors, FILE_TOKEN);
   ADD ("token-file/unreadable", test_unreadable_token_file, FILE_TOKEN);
+  ADD ("credentials/control-characters", test_control_characters_refused, NULL);
   ADD ("logs/messages-and-properties", test_messages_and_properties, NULL);
   ADD ("logs/debug-log", test_debug_log, FILE_TOKEN);
   ADD ("logs/debug-log/child", test_debug_log_child, FILE_TOKEN);

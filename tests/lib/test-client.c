@@ -1022,6 +1022,72 @@ test_token_is_write_only (Fixture * f, gconstpointer data)
   g_assert_false (pspec->flags & G_PARAM_READABLE);
 }
 
+/* A credential that cannot go into a header (libsoup drops a value with a
+ * line break, with a critical, and the request went out without it) is
+ * refused before any request, by name and never by value. */
+static void
+test_control_characters_in_credentials_are_refused (Fixture * f,
+    gconstpointer data)
+{
+  const char *names[] = {
+    "access-token", "authorization-token", "tenant", "agent-token",
+  };
+  const char *values[] = {
+    "secret-1\r\nX-Injected: yes", "secret-2\n", "secret-3\ttab",
+    "secret-4\x1b[31m", "secret-5\x7f",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    for (guint j = 0; j < G_N_ELEMENTS (values); j++) {
+      g_autoptr (SynapseClient) client = synapse_client_new (f->url, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GError) checked = NULL;
+      g_autoptr (JsonArray) models = NULL;
+      g_autofree char *secret = g_strndup (values[j], 8);
+
+      g_object_set (client, names[i], values[j], NULL);
+      g_assert_false (synapse_client_check_credentials (client, &checked));
+      g_assert_error (checked, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+      models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
+      g_assert_null (models);
+      g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpstr (error->message, ==, checked->message);
+      g_assert_nonnull (strstr (error->message, names[i]));
+      g_assert_null (strstr (error->message, secret));
+    }
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+
+  /* the same from the environment, before a client is made */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (SynapseClient) client = NULL;
+
+    g_setenv ("SYNAPSE_BACKEND_URL", f->url, TRUE);
+    g_setenv ("SYNAPSE_ACCESS_TOKEN", "secret-6\r\n", TRUE);
+    client = synapse_client_new_from_env (&error);
+    g_unsetenv ("SYNAPSE_BACKEND_URL");
+    g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+    g_assert_null (client);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "SYNAPSE_ACCESS_TOKEN"));
+    g_assert_null (strstr (error->message, "secret-6"));
+  }
+
+  /* printable text, UTF-8 included, is a credential like any other */
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_object_set (f->client, "tenant", "acmé corp", NULL);
+    g_assert_true (synapse_client_check_credentials (f->client, &error));
+    g_assert_no_error (error);
+  }
+}
+
 /* An HTTPS backend with a certificate no system authority vouches for. */
 static void
 fixture_set_up_tls (Fixture * f, gconstpointer data)
@@ -1141,6 +1207,8 @@ main (int argc, char **argv)
   ADD ("/client/credentials/not-through-redirects",
       test_redirect_to_another_origin_drops_credentials);
   ADD ("/client/credentials/token-write-only", test_token_is_write_only);
+  ADD ("/client/credentials/control-characters-refused",
+      test_control_characters_in_credentials_are_refused);
   ADD ("/client/url/joining", test_urls_are_joined_like_the_sdk);
   ADD ("/client/url/params", test_params_are_encoded_like_the_sdk);
   ADD ("/client/url/repeated-keys", test_repeated_keys_reach_the_backend);
