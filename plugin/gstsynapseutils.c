@@ -248,7 +248,7 @@ gst_synapse_connection_init (GstSynapseConnection * conn)
 void
 gst_synapse_connection_clear (GstSynapseConnection * conn)
 {
-  g_clear_pointer (&conn->base_url, g_free);
+  g_clear_pointer (&conn->base_url, free_secret);
   g_clear_pointer (&conn->access_token, free_secret);
   g_clear_pointer (&conn->access_token_file, g_free);
   g_clear_pointer (&conn->tenant, g_free);
@@ -277,7 +277,8 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
 {
   switch (prop_id) {
     case GST_SYNAPSE_CONNECTION_PROP_BASE_URL:
-      g_free (conn->base_url);
+      /* it may hold a password */
+      free_secret (conn->base_url);
       conn->base_url = dup_nonempty (value);
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN:
@@ -320,6 +321,25 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
   }
 }
 
+/* @url for people and property reads: without userinfo (a password the
+ * base URL was given with), and nothing at all when it does not parse (it
+ * could hold anything). */
+static gchar *
+shown_url (const gchar * url)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (url == NULL)
+    return NULL;
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED,
+      NULL);
+  if (uri == NULL)
+    return g_strdup ("(unparsable)");
+  if (g_uri_get_userinfo (uri) == NULL)
+    return g_strdup (url);
+  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+}
+
 /**
  * gst_synapse_connection_get_property:
  * @conn: connection settings, with the element's object lock held
@@ -327,7 +347,8 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
  * @value: set to the value
  *
  * The access token is never handed out: it reads as
- * %GST_SYNAPSE_SECRET_MASK when set and %NULL otherwise.
+ * %GST_SYNAPSE_SECRET_MASK when set and %NULL otherwise; the base URL reads
+ * without the user and password it may hold.
  *
  * Returns: %TRUE if @prop_id was a connection property
  */
@@ -337,7 +358,7 @@ gst_synapse_connection_get_property (GstSynapseConnection * conn,
 {
   switch (prop_id) {
     case GST_SYNAPSE_CONNECTION_PROP_BASE_URL:
-      g_value_set_string (value, conn->base_url);
+      g_value_take_string (value, shown_url (conn->base_url));
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN:
       g_value_set_static_string (value,
@@ -395,15 +416,6 @@ gst_synapse_connection_has_access_token (GstElement * element,
   return has_token;
 }
 
-/* The URL for messages: no userinfo, and nothing at all when it does not
- * parse (it could be anything). */
-static gchar *
-describe_base_url (GUri * uri)
-{
-  if (uri == NULL)
-    return g_strdup ("(unparsable)");
-  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
-}
 
 /* A token file larger than this is not a token file. */
 #define MAX_TOKEN_FILE_SIZE (64 * 1024)
@@ -538,7 +550,7 @@ gst_synapse_connection_make_client (GstElement * element,
       || *g_uri_get_host (uri) == '\0'
       || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0
           && g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0)) {
-    g_autofree gchar *shown = describe_base_url (uri);
+    g_autofree gchar *shown = shown_url (base_url);
 
     free_secret (token);
     GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,

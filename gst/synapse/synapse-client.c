@@ -57,8 +57,10 @@ struct _SynapseClient
    * them while an application may set them. */
   GMutex lock;
 
-  char *base_url;
+  char *base_url;               /* without userinfo */
   GUri *base_uri;
+  /* "Basic …" from the userinfo base-url was given with, or NULL */
+  char *basic_auth;
   char *access_token;
   char *authorization_token;
   char *tenant;
@@ -109,14 +111,46 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/* Frees a secret after overwriting it, so that it does not linger in
+ * freed memory. */
+static void
+free_secret (char *secret)
+{
+  if (secret == NULL)
+    return;
+  memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
+
+/* Takes userinfo (`https://user:password@host/`) out of the URL: it would
+ * be shown wherever the URL is, in every message and log line. It is sent
+ * as Basic authentication instead, to the base URL's origin only. */
 static void
 synapse_client_set_base_url (SynapseClient * self, const char *base_url)
 {
-  g_free (self->base_url);
+  g_autoptr (GUri) uri = NULL;
+
+  g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->base_uri, g_uri_unref);
-  self->base_url = g_strdup (base_url);
-  if (base_url)
-    self->base_uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
+  g_clear_pointer (&self->basic_auth, free_secret);
+  if (base_url == NULL)
+    return;
+
+  uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri && g_uri_get_user (uri)) {
+    const char *password = g_uri_get_password (uri);
+    char *pair = g_strconcat (g_uri_get_user (uri), ":",
+        password ? password : "", NULL);
+    char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+
+    self->basic_auth = g_strconcat ("Basic ", encoded, NULL);
+    free_secret (pair);
+    free_secret (encoded);
+    self->base_url = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+  } else {
+    self->base_url = g_strdup (base_url);
+  }
+  self->base_uri = g_uri_parse (self->base_url, SOUP_HTTP_URI_FLAGS, NULL);
 }
 
 /* Stores a string setting; returns whether it changed. */
@@ -272,8 +306,7 @@ synapse_client_finalize (GObject * object)
   SynapseClient *self = SYNAPSE_CLIENT (object);
 
   g_clear_object (&self->session);
-  g_free (self->base_url);
-  g_clear_pointer (&self->base_uri, g_uri_unref);
+  synapse_client_set_base_url (self, NULL);
   g_free (self->access_token);
   g_free (self->authorization_token);
   g_free (self->tenant);
@@ -299,6 +332,13 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The backend's base URL, e.g. `https://api.example.com/`. Endpoint paths
    * are joined to it; its origin is the only one that receives credentials.
+   *
+   * A user and password in it (`https://user:password@api.example.com/`,
+   * percent-encoded as URLs want) are taken out of it when the client is
+   * made, and sent as `Authorization: Basic …` to that origin only, unless
+   * #SynapseClient:authorization-token is set, which then takes the
+   * `Authorization` header. The URL as stored, read back and shown in
+   * messages has no userinfo.
    */
   properties[PROP_BASE_URL] =
       g_param_spec_string ("base-url", "Base URL",
@@ -320,6 +360,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:authorization-token:
    *
    * An authorization token, sent as `Authorization: Token …`. Write-only.
+   * It takes the place of the Basic authentication of a user and password
+   * in #SynapseClient:base-url.
    */
   properties[PROP_AUTHORIZATION_TOKEN] =
       g_param_spec_string ("authorization-token", "Authorization token",
@@ -638,7 +680,8 @@ synapse_client_new_from_env (GError ** error)
  * synapse_client_get_base_url:
  * @self: a #SynapseClient
  *
- * The backend's base URL, as #SynapseClient:base-url holds it.
+ * The backend's base URL, as #SynapseClient:base-url holds it: without
+ * any user and password it was given with.
  *
  * Returns: (transfer none): the backend's base URL
  */
@@ -893,6 +936,7 @@ synapse_client_dup_session (SynapseClient * self, GError ** error)
 typedef struct
 {
   GUri *base_uri;
+  char *basic_auth;
   char *access_token;
   char *authorization_token;
   char *tenant;
@@ -911,6 +955,7 @@ request_settings_init (RequestSettings * settings, SynapseClient * self)
 {
   g_mutex_lock (&self->lock);
   settings->base_uri = self->base_uri ? g_uri_ref (self->base_uri) : NULL;
+  settings->basic_auth = g_strdup (self->basic_auth);
   settings->access_token = g_strdup (self->access_token);
   settings->authorization_token = g_strdup (self->authorization_token);
   settings->tenant = g_strdup (self->tenant);
@@ -929,6 +974,7 @@ static void
 request_settings_clear (RequestSettings * settings)
 {
   g_clear_pointer (&settings->base_uri, g_uri_unref);
+  g_clear_pointer (&settings->basic_auth, free_secret);
   g_free (settings->access_token);
   g_free (settings->authorization_token);
   g_free (settings->tenant);
@@ -992,7 +1038,11 @@ build_message (const SynapseRequest * request, const char *method,
 
   if (same_origin (uri, settings->base_uri)) {
     set_credential (headers, "Synapse-Access-Token", settings->access_token);
-    set_credential (headers, "Authorization", settings->authorization_token);
+    if (settings->authorization_token)
+      set_credential (headers, "Authorization", settings->authorization_token);
+    else if (settings->basic_auth)
+      soup_message_headers_replace (headers, "Authorization",
+          settings->basic_auth);
     set_credential (headers, "Synapse-Tenant", settings->tenant);
     set_credential (headers, "SYNAPSE-Agent", settings->agent_token);
   }

@@ -113,6 +113,141 @@ test_credentials_stay_on_the_backend_origin (Fixture * f, gconstpointer data)
           "sdk/ground_truth_events/"), ==, 1);
 }
 
+/* The backend's URL with a user and password in it. */
+static char *
+url_with_userinfo (Fixture * f, const char *userinfo)
+{
+  return g_strdup_printf ("http://%s@127.0.0.1:%u/", userinfo,
+      synapse_test_backend_get_port (f->backend));
+}
+
+static char *
+basic (const char *pair)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) pair,
+      strlen (pair));
+
+  return g_strconcat ("Basic ", encoded, NULL);
+}
+
+/* A password in the base URL is not shown anywhere the URL is: it is
+ * taken out at construction and sent as Basic authentication, to the
+ * backend's origin only. */
+static void
+test_userinfo_is_sent_as_basic_auth (Fixture * f, gconstpointer data)
+{
+  g_autofree char *url = url_with_userinfo (f, "user:pw-Secret%2F1");
+  g_autoptr (SynapseClient) client = synapse_client_new (url, TEST_TOKEN);
+  g_autofree char *read_back = NULL;
+  g_autofree char *built = NULL;
+  g_autofree char *authorization = NULL;
+  g_autofree char *expected = basic ("user:pw-Secret/1");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+  g_autoptr (JsonObject) model = NULL;
+
+  /* as stored, read back and built on: no userinfo */
+  g_object_get (client, "base-url", &read_back, NULL);
+  g_assert_cmpstr (read_back, ==, f->url);
+  g_assert_cmpstr (synapse_client_get_base_url (client), ==, f->url);
+  built = synapse_client_build_url (client, "models/", NULL);
+  g_assert_null (strstr (built, "pw-Secret"));
+  g_assert_true (synapse_client_is_backend_origin (client, f->url));
+
+  g_object_set (client, "retry-backoff-factor", 0.01, NULL);
+  models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  authorization = fixture_dup_request_header (f, "models/", 0,
+      "Authorization");
+  g_assert_cmpstr (authorization, ==, expected);
+  g_clear_pointer (&authorization, g_free);
+  authorization = fixture_dup_request_header (f, "models/", 0,
+      "Synapse-Access-Token");
+  g_assert_cmpstr (authorization, ==, "Token " TEST_TOKEN);
+
+  /* nor in an error */
+  model = synapse_client_get_model (client, 999, NULL, NULL, NULL, &error);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_NOT_FOUND);
+  g_assert_null (strstr (error->message, "pw-Secret"));
+  g_assert_null (strstr (error->message, "user@"));
+  g_assert_null (strstr (synapse_client_error_get_url (error), "pw-Secret"));
+
+  /* the same from the environment */
+  {
+    g_autoptr (SynapseClient) from_env = NULL;
+    g_autoptr (JsonArray) listed = NULL;
+
+    g_clear_pointer (&authorization, g_free);
+    g_clear_error (&error);
+    synapse_test_backend_clear_requests (f->backend);
+    g_setenv ("SYNAPSE_BACKEND_URL", url, TRUE);
+    g_setenv ("SYNAPSE_ACCESS_TOKEN", TEST_TOKEN, TRUE);
+    from_env = synapse_client_new_from_env (&error);
+    g_unsetenv ("SYNAPSE_BACKEND_URL");
+    g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+    g_assert_no_error (error);
+    g_assert_cmpstr (synapse_client_get_base_url (from_env), ==, f->url);
+    listed = synapse_client_list_models (from_env, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    authorization = fixture_dup_request_header (f, "models/", 0,
+        "Authorization");
+    g_assert_cmpstr (authorization, ==, expected);
+  }
+
+  /* an authorization token takes the Authorization header */
+  g_clear_pointer (&authorization, g_free);
+  g_clear_pointer (&models, json_array_unref);
+  g_clear_error (&error);
+  synapse_test_backend_clear_requests (f->backend);
+  g_object_set (client, "authorization-token", "auth-1", NULL);
+  models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  authorization = fixture_dup_request_header (f, "models/", 0,
+      "Authorization");
+  g_assert_cmpstr (authorization, ==, "Token auth-1");
+}
+
+/* ... and only to that origin: a `next` link elsewhere gets no
+ * Authorization. */
+static void
+test_userinfo_stays_on_the_backend_origin (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseTestBackend) foreign =
+      synapse_test_backend_new (&foreign_options, &error);
+  g_autofree char *foreign_url = synapse_test_backend_dup_url (foreign);
+  g_autofree char *url = url_with_userinfo (f, "user:pw-Secret");
+  g_autoptr (SynapseClient) client = synapse_client_new (url, TEST_TOKEN);
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (GPtrArray) foreign_requests = NULL;
+  g_autofree char *authorization = NULL;
+  g_autofree char *expected = basic ("user:pw-Secret");
+
+  g_assert_no_error (error);
+  synapse_test_backend_set_next_base_url (f->backend, foreign_url);
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
+  json_object_set_int_member (params, "page_size", 40);
+  events = synapse_client_list_ground_truth_events (client, params, NULL,
+      TRUE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (events), ==, 100);
+
+  authorization = fixture_dup_request_header (f, "sdk/ground_truth_events/",
+      0, "Authorization");
+  g_assert_cmpstr (authorization, ==, expected);
+  foreign_requests = synapse_test_backend_dup_requests (foreign);
+  g_assert_cmpuint (foreign_requests->len, ==, 2);
+  for (guint i = 0; i < foreign_requests->len; i++) {
+    SynapseTestRequest *request = foreign_requests->pdata[i];
+
+    g_assert_null (soup_message_headers_get_one (request->headers,
+            "Authorization"));
+    g_assert_null (soup_message_headers_get_one (request->headers,
+            "Synapse-Access-Token"));
+  }
+}
+
 static void
 test_origin_is_scheme_host_and_port (Fixture * f, gconstpointer data)
 {
@@ -1204,6 +1339,10 @@ main (int argc, char **argv)
   ADD ("/client/credentials/stay-on-origin",
       test_credentials_stay_on_the_backend_origin);
   ADD ("/client/credentials/origin-rule", test_origin_is_scheme_host_and_port);
+  ADD ("/client/credentials/userinfo-is-basic-auth",
+      test_userinfo_is_sent_as_basic_auth);
+  ADD ("/client/credentials/userinfo-stays-on-origin",
+      test_userinfo_stays_on_the_backend_origin);
   ADD ("/client/credentials/not-through-redirects",
       test_redirect_to_another_origin_drops_credentials);
   ADD ("/client/credentials/token-write-only", test_token_is_write_only);
