@@ -781,7 +781,8 @@ gst_synapse_describe_client_error (const GError * error)
  * libsynapse never puts a credential in it); its details hold
  * `http-status-code` (guint) when the backend answered, `url` and
  * `method` of the failed request, and the backend's error body as the
- * string `server-detail`. Use GST_SYNAPSE_ELEMENT_CLIENT_ERROR().
+ * string `server-detail` (synapse_client_error_dup_detail_text(): its
+ * control characters replaced). Use GST_SYNAPSE_ELEMENT_CLIENT_ERROR().
  */
 void
 gst_synapse_element_post_client_error (GstElement * element,
@@ -797,11 +798,9 @@ gst_synapse_element_post_client_error (GstElement * element,
     guint status = synapse_client_error_get_status_code (error);
     const gchar *url = synapse_client_error_get_url (error);
     const gchar *method = synapse_client_error_get_method (error);
-    JsonNode *body = synapse_client_error_get_detail (error);
-    g_autofree gchar *server_detail = body == NULL ? NULL
-        : JSON_NODE_HOLDS_VALUE (body)
-        && json_node_get_value_type (body) == G_TYPE_STRING
-        ? g_strdup (json_node_get_string (body)) : json_to_string (body, FALSE);
+    /* the backend's words, safe to print */
+    g_autofree gchar *server_detail =
+        synapse_client_error_dup_detail_text (error);
 
     if (status > 0)
       gst_structure_set (details, "http-status-code", G_TYPE_UINT, status,

@@ -556,6 +556,71 @@ test_400_field_errors_are_described (Fixture * f, gconstpointer data)
       ==, 1);
 }
 
+/* Whether @text holds a control character a terminal would act on: C0,
+ * DEL or C1. */
+static gboolean
+has_control_characters (const char *text)
+{
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  for (const char *p = text; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The backend's words reach terminals: escape sequences (ESC as JSON
+ * escapes it, raw in a text body, and C1's CSI), BEL and line breaks are
+ * replaced in every message, while the parsed body stays as it came. */
+static void
+test_server_text_is_quoted_safely (Fixture * f, gconstpointer data)
+{
+  const char *bodies[] = {
+    "{\"detail\": \"\\u001b[2J\\u001b[31mBackend on fire\\u0007 \\u009b6n\"}",
+    "{\"name\": [\"\\u001b]0;owned\\u0007Bad name\\nsecond line\"]}",
+    "\x1b[1;31mBad gateway\x07\r\nX-Forged: yes",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++) {
+    SynapseTestFault fault = {
+      .kind = SYNAPSE_TEST_FAULT_STATUS,
+      .path = "models/",
+      .status = 400,
+      .retry_after = -1,
+      .body = bodies[i],
+    };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonArray) models = NULL;
+    g_autofree char *described = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *raw = NULL;
+
+    synapse_test_backend_clear_faults (f->backend);
+    synapse_test_backend_add_fault (f->backend, &fault);
+    models = list_models (f, &error);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_BAD_REQUEST);
+    described = synapse_client_error_describe_detail (error);
+    text = synapse_client_error_dup_detail_text (error);
+    g_test_message ("%s | %s | %s", error->message, described, text);
+
+    g_assert_false (has_control_characters (error->message));
+    g_assert_false (has_control_characters (described));
+    g_assert_false (has_control_characters (text));
+    /* the words are all there, the controls replaced by U+FFFD */
+    g_assert_nonnull (strstr (error->message, "\xef\xbf\xbd"));
+    g_assert_nonnull (strstr (described, i == 1 ? "Bad name second line" :
+            i == 0 ? "Backend on fire" :
+            "Bad gateway\xef\xbf\xbd  X-Forged: yes"));
+    g_assert_nonnull (strstr (error->message, described));
+    /* the body itself, for programs, is the backend's */
+    raw = json_to_string (synapse_client_error_get_detail (error), FALSE);
+    g_assert_true (strstr (raw, "\\u001b") || strchr (raw, '\x1b'));
+  }
+}
+
 typedef struct
 {
   guint status;
@@ -1354,6 +1419,8 @@ main (int argc, char **argv)
   ADD ("/client/errors/404", test_http_errors_keep_status_and_detail);
   ADD ("/client/errors/401", test_wrong_token_is_401_with_the_server_detail);
   ADD ("/client/errors/400", test_400_field_errors_are_described);
+  ADD ("/client/errors/server-text-quoted-safely",
+      test_server_text_is_quoted_safely);
   ADD ("/client/errors/malformed-json",
       test_malformed_json_is_a_protocol_error);
   ADD ("/client/errors/unexpected-shapes",
