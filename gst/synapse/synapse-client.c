@@ -15,15 +15,33 @@
  * sent as `Token <value>` headers, and only to the base URL's origin
  * (scheme, host and port): a link, upload URL or file URL on another origin
  * is fetched without them, and so is the target of a redirect to another
- * origin.
+ * origin. A user and password in the base URL are taken out of it and sent
+ * as Basic authentication, to that origin only (see #SynapseClient:base-url);
+ * no URL the library shows (in an error, a log line) holds userinfo. A
+ * credential holding a control character cannot go into a header: every
+ * request refuses it before anything is sent
+ * (synapse_client_check_credentials()).
  *
  * Failures are retried when retrying can help: HTTP 429 (honouring
  * `Retry-After`, capped by #SynapseClient:retry-backoff-max), 500, 502,
- * 503, 504 and broken or refused connections, with exponential backoff and
- * jitter. Other 4xx answers are never retried. A request that is not safe
- * to send twice (creating a model) is retried only when the backend cannot
- * have acted on it. Every wait, in a request or in a backoff sleep, ends at
- * once when the operation's #GCancellable is cancelled.
+ * 503, 504, broken or refused connections and timeouts, with exponential
+ * backoff and jitter. Other 4xx answers are never retried. A request that
+ * is not safe to send twice (a POST, such as creating a model) is repeated
+ * only when the backend cannot have acted on it (429, a connection refused
+ * or never made): after a 5xx, or a connection broken or timed out
+ * once it was sent, it is not sent again, and the error says the outcome is
+ * unknown. Every wait, in a request or in a backoff sleep, ends at once when
+ * the operation's #GCancellable is cancelled.
+ *
+ * An attempt times out when the backend takes longer than
+ * #SynapseClient:timeout to connect or for any read, and also when it moves
+ * too little: fewer than #SynapseClient:low-speed-limit bytes a second over
+ * a window of #SynapseClient:timeout seconds, however busy it keeps each
+ * read (a byte a second, `102 Processing` for ever).
+ *
+ * Text the backend sent (a reason phrase, an error body) is quoted in
+ * messages with its control characters replaced: a tab or line break as a
+ * space, any other as U+FFFD.
  *
  * A client may be used from several threads at once; its blocking calls
  * are meant for worker threads and its `_async` twins for the main loop.
