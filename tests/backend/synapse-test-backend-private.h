@@ -259,5 +259,7 @@ void stb_fault_trickle (SynapseTestBackend * self, SoupServerMessage * msg,
     const SynapseTestFault * fault);
 void stb_fault_processing (SynapseTestBackend * self,
     SoupServerMessage * msg, const SynapseTestFault * fault);
+void stb_fault_slow_read (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault);
 
 G_END_DECLS

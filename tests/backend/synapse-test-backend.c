@@ -269,6 +269,8 @@ on_got_chunk (SoupServerMessage * msg, GBytes * chunk, gpointer user_data)
   if (req->has_fault && req->fault.kind == SYNAPSE_TEST_FAULT_CUT_REQUEST
       && req->received >= req->fault.bytes)
     cut_request (req->self, msg, req);
+  else if (req->has_fault && req->fault.kind == SYNAPSE_TEST_FAULT_SLOW_READ)
+    stb_fault_slow_read (req->self, msg, &req->fault);
 }
 
 static void

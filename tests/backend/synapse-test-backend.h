@@ -92,6 +92,7 @@ typedef enum
   SYNAPSE_TEST_FAULT_DELAY,     /* answer normally after `ms` (on top of the latency) */
   SYNAPSE_TEST_FAULT_TRICKLE,   /* answer (normally, or `status` as STATUS does when it is set), the headers at once, then the body `bytes` bytes every `ms` (a complete response, then the connection closes) */
   SYNAPSE_TEST_FAULT_PROCESSING,        /* send "HTTP/1.1 102 Processing" every `ms`, `count` times (0: until the client or the backend gives up), then the normal answer */
+  SYNAPSE_TEST_FAULT_SLOW_READ, /* read the request body slowly: wait `ms` after each piece libsoup reads (at most 8 KiB), then handle normally */
 } SynapseTestFaultKind;
 
 /**
@@ -113,7 +114,7 @@ typedef struct
   gint retry_after;             /* STATUS: seconds for Retry-After; < 0: no header */
   const char *body;             /* STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
   gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, TRICKLE */
-  guint ms;                     /* STALL, DELAY, TRICKLE, PROCESSING */
+  guint ms;                     /* STALL, DELAY, TRICKLE, PROCESSING, SLOW_READ */
   guint count;                  /* PROCESSING */
 } SynapseTestFault;
 
@@ -135,12 +136,12 @@ void synapse_test_backend_clear_faults (SynapseTestBackend * self);
  *   "cut-request bytes=1000 method=PUT path=chunked_upload/"
  *   "drop-response method=PUT"   "stall ms=5000"   "delay ms=200 skip=1"
  *   "trickle bytes=1 ms=1000"   "trickle status=500 bytes=2 ms=100"
- *   "processing ms=500"   "processing ms=50 count=3"
+ *   "processing ms=500"   "processing ms=50 count=3"   "slow-read ms=5"
  * Words are split like a shell does (quote a body with spaces:
  * body='{"detail": "busy"}').  Keys: status, method, path, query, skip,
  * times, retry-after, body, bytes, ms, count; kinds: status (implied by
  * status=N), cut-response, truncate, cut-request, drop-response, stall,
- * delay, trickle, processing.  On
+ * delay, trickle, processing, slow-read.  On
  * success the strings of @fault are newly allocated: release them with
  * synapse_test_fault_clear(). */
 gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,

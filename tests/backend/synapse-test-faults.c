@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include <gio/gnetworking.h>
+
 static const struct
 {
   const char *word;
@@ -26,6 +28,7 @@ static const struct
   {"delay", SYNAPSE_TEST_FAULT_DELAY},
   {"trickle", SYNAPSE_TEST_FAULT_TRICKLE},
   {"processing", SYNAPSE_TEST_FAULT_PROCESSING},
+  {"slow-read", SYNAPSE_TEST_FAULT_SLOW_READ},
 };
 
 void
@@ -95,7 +98,8 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
             "Invalid fault spec: \"%s\" is not a fault kind, or a second "
             "one (status, cut-response, truncate, cut-request, "
-            "drop-response, stall, delay, trickle, processing)", word);
+            "drop-response, stall, delay, trickle, processing, slow-read)",
+            word);
         return FALSE;
       }
       f.kind = kinds[k].kind;
@@ -218,7 +222,8 @@ stb_fault_to_string (const SynapseTestFault * fault)
   if (fault->kind == SYNAPSE_TEST_FAULT_STALL
       || fault->kind == SYNAPSE_TEST_FAULT_DELAY
       || fault->kind == SYNAPSE_TEST_FAULT_TRICKLE
-      || fault->kind == SYNAPSE_TEST_FAULT_PROCESSING)
+      || fault->kind == SYNAPSE_TEST_FAULT_PROCESSING
+      || fault->kind == SYNAPSE_TEST_FAULT_SLOW_READ)
     g_string_append_printf (s, " ms=%u", fault->ms);
   if (fault->count)
     g_string_append_printf (s, " count=%u", fault->count);
@@ -600,4 +605,31 @@ stb_fault_processing (SynapseTestBackend * self, SoupServerMessage * msg,
       g_bytes_get_size (sent));
   slow_write_start (self, msg, fault->count, fault->count == 0,
       g_string_free_to_bytes (raw), NULL, 0, fault->ms);
+}
+
+static gboolean
+slow_read_resume (gpointer msg)
+{
+  soup_server_message_unpause (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* SLOW_READ: after a piece of the request body, libsoup reads no more for
+ * `ms`. */
+void
+stb_fault_slow_read (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault)
+{
+  GSource *timer = g_timeout_source_new (fault->ms);
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  /* a small receive buffer (not one the kernel grows), so that the
+   * client's writes wait for these reads */
+  if (socket)
+    g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 64 * 1024, NULL);
+  soup_server_message_pause (msg);
+  g_source_set_callback (timer, slow_read_resume, g_object_ref (msg),
+      g_object_unref);
+  g_source_attach (timer, self->context);
+  g_source_unref (timer);
 }

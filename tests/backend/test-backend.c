@@ -660,6 +660,29 @@ test_fault_trickle_and_processing (Fixture * f, gconstpointer data)
   }
 }
 
+/* A chunk read slowly is stored whole, and its request takes at least
+ * a pause for each 8 KiB piece. */
+static void
+test_fault_slow_read (Fixture * f, gconstpointer data)
+{
+  gsize len = 256 * 1024;
+  g_autofree guint8 *chunk = g_malloc (len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+  gint64 start;
+
+  for (gsize i = 0; i < len; i++)
+    chunk[i] = i * 7;
+  synapse_test_backend_add_fault_spec (f->backend,
+      "slow-read ms=5 method=PUT path=chunked_upload/", &error);
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  upload = put_chunk (f, "chunked_upload/", chunk, len, 0, len, SOUP_STATUS_OK);
+  g_assert_cmpint (json_object_get_int_member (upload, "offset"), ==, len);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=,
+      (len / 8192 - 1) * 5 * 1000);
+}
+
 typedef struct
 {
   guint done;
@@ -1076,6 +1099,11 @@ test_fault_parse (void)
   g_assert_cmpuint (fault.count, ==, 4);
   synapse_test_fault_clear (&fault);
 
+  g_assert_true (synapse_test_fault_parse ("slow-read ms=5", &fault, &error));
+  g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_SLOW_READ);
+  g_assert_cmpuint (fault.ms, ==, 5);
+  synapse_test_fault_clear (&fault);
+
   g_assert_false (synapse_test_fault_parse ("", &fault, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
@@ -1140,6 +1168,7 @@ main (int argc, char **argv)
   ADD ("faults/cut-truncate-drop", test_fault_cut_and_truncate);
   ADD ("faults/stall-and-delay", test_fault_stall_and_delay);
   ADD ("faults/trickle-and-processing", test_fault_trickle_and_processing);
+  ADD ("faults/slow-read", test_fault_slow_read);
   ADD ("latency-is-concurrent", test_latency_is_concurrent);
   ADD ("uploads/upload-and-create-model", test_upload_and_create_model);
   ADD ("uploads/faults", test_upload_faults);

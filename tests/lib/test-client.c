@@ -1085,6 +1085,33 @@ test_low_speed_steady_transfer_passes (Fixture * f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, >, G_USEC_PER_SEC);
 }
 
+/* An upload slower than a window but above the floor passes: what the
+ * request body moves counts, as the backend reads it slowly. */
+static void
+test_low_speed_slow_upload_passes (Fixture * f, gconstpointer data)
+{
+  gsize size = 10 * 1024 * 1024;
+  g_autofree char *path = fixture_make_file (f, "big.bin", size);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  /* about 1.4 MB/s, fourteen times the floor; a window long enough for
+   * what the kernel buffers to drain, and for the backend to hash the
+   * chunk, under valgrind too */
+  add_slow_fault (f, "slow-read ms=5 method=PUT path=chunked_upload/");
+  g_object_set (f->client, "timeout", 5, "low-speed-limit", 100000, NULL);
+  upload = synapse_client_create_chunked_upload (f->client, path, size, NULL,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (upload, "size"), ==, size);
+  /* one attempt, over more than one window */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "chunked_upload/"), ==, 2);
+  g_test_message ("%.1f s", (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - start, >, 5 * G_USEC_PER_SEC);
+}
+
 /* The caller's own cancellation during a slow answer stays a
  * cancellation, in a 2xx body as in an error body. */
 static void
@@ -1449,6 +1476,8 @@ main (int argc, char **argv)
       test_low_speed_error_body_keeps_the_status);
   ADD ("/client/low-speed/steady-transfer-passes",
       test_low_speed_steady_transfer_passes);
+  ADD ("/client/low-speed/slow-upload-passes",
+      test_low_speed_slow_upload_passes);
   ADD ("/client/low-speed/cancel-is-not-a-timeout",
       test_low_speed_cancel_is_not_a_timeout);
   ADD ("/client/request/generic", test_generic_request);
