@@ -45,11 +45,18 @@
  * when the element is made, so that a token need not appear on a command
  * line, or read from a file with #GstSynapseGtSrc:access-token-file.
  * The #GstSynapseGtSrc:access-token property never reads back in clear,
- * and the token appears in no log line or message.
+ * and the token appears in no log line or message; nor does a password in
+ * #GstSynapseGtSrc:base-url. A credential holding a control character (a
+ * line break, say) cannot be sent in a header and is a RESOURCE SETTINGS
+ * error at start, before any request.
  *
  * Failed requests are retried when retrying can help (HTTP 429, 500, 502,
- * 503, 504, a broken connection, a cut or malformed page), with
- * exponential backoff, without losing or repeating any event. Going to
+ * 503, 504, a broken connection, a timeout, a cut or malformed page), with
+ * exponential backoff, without losing or repeating any event. A backend
+ * that keeps a request alive while sending next to nothing (a byte a
+ * second, or `102 Processing` for ever) is given up on as a timeout after
+ * about #GstSynapseGtSrc:timeout seconds, and retried
+ * (#GstSynapseGtSrc:low-speed-limit). Going to
  * READY or NULL cancels the request in flight and any backoff wait at
  * once, so a hung backend never blocks a state change; going to PLAYING
  * again streams the listing again from the start.
@@ -87,7 +94,10 @@
  *   hold `http-status-code` (#guint, when the backend answered), `url` and
  *   `method` of the failed request and the backend's error body as the
  *   string `server-detail`; the debug string is the client library's
- *   account of the failure.
+ *   account of the failure. Wherever the backend's own text is quoted
+ *   (messages, debug string, `server-detail`), a tab or line break is a
+ *   space and any other control character U+FFFD, so that printing an
+ *   error never drives a terminal.
  * * A warning of the RESOURCE domain, SETTINGS, once a run, when the URLs
  *   are converted and none of the first page's events has one of the
  *   #GstSynapseGtSrc:url-fields paths (most often a typo); the stream goes
@@ -267,6 +277,13 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * The base URL of the Synapse backend, e.g. `https://api.example.com/`.
    * When the property is not set it is read from the environment variable
    * `SYNAPSE_BACKEND_URL` as the element is made.
+   *
+   * A user and password in it (`https://user:password@api.example.com/`,
+   * say for a proxy with Basic authentication) are taken out of it: they
+   * are sent as `Authorization: Basic …` to the backend's origin only, and
+   * the URL reads back, and appears in logs and messages, without them.
+   * Prefer `SYNAPSE_BACKEND_URL` for such a URL: GStreamer's parser logs a
+   * launch line at the DEBUG level.
    */
   /**
    * GstSynapseGtSrc:access-token:
@@ -307,6 +324,18 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    * Seconds to wait for a connection, or for any read or write on it,
    * before the attempt fails (and is retried); 0 waits forever. A stalled
    * request never blocks a state change: going to READY cancels it.
+   */
+  /**
+   * GstSynapseGtSrc:low-speed-limit:
+   *
+   * The slowest transfer accepted, in bytes a second (curl's
+   * `--speed-limit`, with #GstSynapseGtSrc:timeout as its `--speed-time`): an
+   * attempt that moves fewer than low-speed-limit × timeout bytes in any
+   * window of timeout seconds fails as a timeout and is retried like one.
+   * Waiting for an answer moves nothing, however many `102 Processing`
+   * the backend sends, so a backend that trickles a byte a second or
+   * keeps a request waiting for ever cannot hold the element. 0 turns the
+   * limit off (so does a timeout of 0).
    */
   /**
    * GstSynapseGtSrc:retries:

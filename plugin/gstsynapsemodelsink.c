@@ -92,8 +92,9 @@
  * ## Robustness
  *
  * A chunk that fails in a way retrying can fix (HTTP 429, 500, 502, 503,
- * 504, a broken connection) is sent again with the same bytes, with
- * exponential backoff (#GstSynapseModelSink:retries); when the backend
+ * 504, a broken connection, a timeout, a transfer slower than
+ * #GstSynapseModelSink:low-speed-limit) is sent again with the same bytes,
+ * with exponential backoff (#GstSynapseModelSink:retries); when the backend
  * holds a different part of the file than the element thought (a reply
  * was lost), the upload resumes from the backend's offset instead of
  * starting over; a backend whose offsets get nowhere (three replies in a
@@ -126,7 +127,10 @@
  * when the element is made, so that a token need not appear on a command
  * line, or read from a file with #GstSynapseModelSink:access-token-file.
  * The #GstSynapseModelSink:access-token property never reads back in clear,
- * and the token appears in no log line or message.
+ * and the token appears in no log line or message; nor does a password in
+ * #GstSynapseModelSink:base-url. A credential holding a control character
+ * (a line break, say) cannot be sent in a header and is a RESOURCE
+ * SETTINGS error at start, before any request.
  *
  * ## Messages
  *
@@ -160,7 +164,10 @@
  *   details hold `http-status-code` (#guint, when the backend answered),
  *   `url` and `method` of the failed request and the backend's error body
  *   as the string `server-detail`; when the backend refuses the model
- *   (HTTP 400), the message names the fields it refused and why.
+ *   (HTTP 400), the message names the fields it refused and why. Wherever
+ *   the backend's own text is quoted, a tab or line break is a space and
+ *   any other control character U+FFFD, so that printing an error never
+ *   drives a terminal.
  *
  * ## Example launch lines
  * |[
@@ -364,6 +371,13 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * `SYNAPSE_BACKEND_URL` as the element is made. A missing URL, or one
    * that is not http or https, fails with a RESOURCE SETTINGS error when
    * the element starts.
+   *
+   * A user and password in it (`https://user:password@api.example.com/`,
+   * say for a proxy with Basic authentication) are taken out of it: they
+   * are sent as `Authorization: Basic …` to the backend's origin only, and
+   * the URL reads back, and appears in logs and messages, without them.
+   * Prefer `SYNAPSE_BACKEND_URL` for such a URL: GStreamer's parser logs a
+   * launch line at the DEBUG level.
    */
   /**
    * GstSynapseModelSink:access-token:
@@ -404,6 +418,18 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
    * Seconds to wait for a connection, or for any read or write on it,
    * before the attempt fails (and is retried); 0 waits forever. A stalled
    * request never blocks a state change: going to READY cancels it.
+   */
+  /**
+   * GstSynapseModelSink:low-speed-limit:
+   *
+   * The slowest transfer accepted, in bytes a second (curl's
+   * `--speed-limit`, with #GstSynapseModelSink:timeout as its `--speed-time`): an
+   * attempt that moves fewer than low-speed-limit × timeout bytes in any
+   * window of timeout seconds fails as a timeout and is retried like one.
+   * Waiting for an answer moves nothing, however many `102 Processing`
+   * the backend sends, so a backend that trickles a byte a second or
+   * keeps a request waiting for ever cannot hold the element. 0 turns the
+   * limit off (so does a timeout of 0).
    */
   /**
    * GstSynapseModelSink:retries:

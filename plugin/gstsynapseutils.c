@@ -183,6 +183,12 @@ gst_synapse_connection_install_properties (GObjectClass * klass)
           "PEM file of the certificate authorities to trust instead of the "
           "system's, e.g. a company's own CA (empty: the system's)", NULL,
           flags));
+  g_object_class_install_property (klass,
+      GST_SYNAPSE_CONNECTION_PROP_LOW_SPEED_LIMIT,
+      uint_like_client ("low-speed-limit", "Low-speed limit",
+          "Slowest transfer accepted, in bytes a second: an attempt that "
+          "moves less than this times timeout in any timeout seconds fails "
+          "and is retried like a timeout (0 = no limit)"));
 }
 
 static gchar *
@@ -222,6 +228,9 @@ gst_synapse_connection_init (GstSynapseConnection * conn)
   conn->timeout =
       G_PARAM_SPEC_UINT (gst_synapse_client_find_property
       ("timeout"))->default_value;
+  conn->low_speed_limit =
+      G_PARAM_SPEC_UINT (gst_synapse_client_find_property
+      ("low-speed-limit"))->default_value;
   conn->retries =
       G_PARAM_SPEC_UINT (gst_synapse_client_find_property
       ("retries"))->default_value;
@@ -239,7 +248,7 @@ gst_synapse_connection_init (GstSynapseConnection * conn)
 void
 gst_synapse_connection_clear (GstSynapseConnection * conn)
 {
-  g_clear_pointer (&conn->base_url, g_free);
+  g_clear_pointer (&conn->base_url, free_secret);
   g_clear_pointer (&conn->access_token, free_secret);
   g_clear_pointer (&conn->access_token_file, g_free);
   g_clear_pointer (&conn->tenant, g_free);
@@ -268,7 +277,8 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
 {
   switch (prop_id) {
     case GST_SYNAPSE_CONNECTION_PROP_BASE_URL:
-      g_free (conn->base_url);
+      /* it may hold a password */
+      free_secret (conn->base_url);
       conn->base_url = dup_nonempty (value);
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN:
@@ -286,6 +296,9 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_TIMEOUT:
       conn->timeout = g_value_get_uint (value);
+      return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_LOW_SPEED_LIMIT:
+      conn->low_speed_limit = g_value_get_uint (value);
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_RETRIES:
       conn->retries = g_value_get_uint (value);
@@ -308,6 +321,25 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
   }
 }
 
+/* @url for people and property reads: without userinfo (a password the
+ * base URL was given with), and nothing at all when it does not parse (it
+ * could hold anything). */
+static gchar *
+shown_url (const gchar * url)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (url == NULL)
+    return NULL;
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED,
+      NULL);
+  if (uri == NULL)
+    return g_strdup ("(unparsable)");
+  if (g_uri_get_userinfo (uri) == NULL)
+    return g_strdup (url);
+  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+}
+
 /**
  * gst_synapse_connection_get_property:
  * @conn: connection settings, with the element's object lock held
@@ -315,7 +347,8 @@ gst_synapse_connection_set_property (GstSynapseConnection * conn,
  * @value: set to the value
  *
  * The access token is never handed out: it reads as
- * %GST_SYNAPSE_SECRET_MASK when set and %NULL otherwise.
+ * %GST_SYNAPSE_SECRET_MASK when set and %NULL otherwise; the base URL reads
+ * without the user and password it may hold.
  *
  * Returns: %TRUE if @prop_id was a connection property
  */
@@ -325,7 +358,7 @@ gst_synapse_connection_get_property (GstSynapseConnection * conn,
 {
   switch (prop_id) {
     case GST_SYNAPSE_CONNECTION_PROP_BASE_URL:
-      g_value_set_string (value, conn->base_url);
+      g_value_take_string (value, shown_url (conn->base_url));
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_ACCESS_TOKEN:
       g_value_set_static_string (value,
@@ -340,6 +373,9 @@ gst_synapse_connection_get_property (GstSynapseConnection * conn,
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_TIMEOUT:
       g_value_set_uint (value, conn->timeout);
+      return TRUE;
+    case GST_SYNAPSE_CONNECTION_PROP_LOW_SPEED_LIMIT:
+      g_value_set_uint (value, conn->low_speed_limit);
       return TRUE;
     case GST_SYNAPSE_CONNECTION_PROP_RETRIES:
       g_value_set_uint (value, conn->retries);
@@ -380,15 +416,6 @@ gst_synapse_connection_has_access_token (GstElement * element,
   return has_token;
 }
 
-/* The URL for messages: no userinfo, and nothing at all when it does not
- * parse (it could be anything). */
-static gchar *
-describe_base_url (GUri * uri)
-{
-  if (uri == NULL)
-    return g_strdup ("(unparsable)");
-  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
-}
 
 /* A token file larger than this is not a token file. */
 #define MAX_TOKEN_FILE_SIZE (64 * 1024)
@@ -471,7 +498,8 @@ out:
  * `access-token-file`, the token is read from the file now: a file that
  * cannot be read, or that is empty, is a RESOURCE SETTINGS error, and so
  * is an `access-token` set as well (one set by SYNAPSE_ACCESS_TOKEN is
- * replaced by the file's).
+ * replaced by the file's), and so is a credential holding a control
+ * character (synapse_client_check_credentials()).
  *
  * Returns: (transfer full) (nullable): the client, or %NULL after posting
  *   an error
@@ -487,7 +515,7 @@ gst_synapse_connection_make_client (GstElement * element,
   g_autoptr (GUri) uri = NULL;
   gchar *token;
   gboolean token_from_env;
-  guint timeout, retries;
+  guint timeout, low_speed_limit, retries;
   gdouble backoff_factor, backoff_max;
   gboolean ssl_strict;
   SynapseClient *client;
@@ -501,6 +529,7 @@ gst_synapse_connection_make_client (GstElement * element,
   ca_file = g_strdup (conn->ca_file);
   tenant = g_strdup (conn->tenant);
   timeout = conn->timeout;
+  low_speed_limit = conn->low_speed_limit;
   retries = conn->retries;
   backoff_factor = conn->retry_backoff_factor;
   backoff_max = conn->retry_backoff_max;
@@ -521,7 +550,7 @@ gst_synapse_connection_make_client (GstElement * element,
       || *g_uri_get_host (uri) == '\0'
       || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0
           && g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0)) {
-    g_autofree gchar *shown = describe_base_url (uri);
+    g_autofree gchar *shown = shown_url (base_url);
 
     free_secret (token);
     GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
@@ -570,18 +599,34 @@ gst_synapse_connection_make_client (GstElement * element,
 
   client = g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
       "access-token", token, "tenant", tenant, "timeout", timeout,
-      "retries", retries, "retry-backoff-factor", backoff_factor,
-      "retry-backoff-max", backoff_max, "ssl-strict", ssl_strict, "ca-file",
-      ca_file, NULL);
+      "low-speed-limit", low_speed_limit, "retries", retries,
+      "retry-backoff-factor", backoff_factor, "retry-backoff-max", backoff_max,
+      "ssl-strict", ssl_strict, "ca-file", ca_file, NULL);
   has_token = token != NULL;
   free_secret (token);
 
+  /* a credential that cannot go into a header would be dropped from every
+   * request: a setting to fix, said before any request */
+  {
+    g_autoptr (GError) error = NULL;
+
+    if (!synapse_client_check_credentials (client, &error)) {
+      /* the access-token (SYNAPSE_ACCESS_TOKEN by default) is named, never
+       * its value */
+      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS, ("%s.", error->message),
+          (NULL));
+      g_object_unref (client);
+      return NULL;
+    }
+  }
+
   GST_DEBUG_OBJECT (element, "client for %s (token %s%s%s, timeout %u s, "
-      "%u retries, backoff %.3f s up to %.3f s, ssl-strict %d%s%s)",
+      "low-speed limit %u B/s, %u retries, backoff %.3f s up to %.3f s, "
+      "ssl-strict %d%s%s)",
       synapse_client_get_base_url (client), has_token ? "set" : "unset",
       token_file ? " from " : "", token_file ? token_file : "",
-      timeout, retries, backoff_factor, backoff_max, ssl_strict,
-      ca_file ? ", CAs of " : "", ca_file ? ca_file : "");
+      timeout, low_speed_limit, retries, backoff_factor, backoff_max,
+      ssl_strict, ca_file ? ", CAs of " : "", ca_file ? ca_file : "");
   return client;
 }
 
@@ -736,7 +781,8 @@ gst_synapse_describe_client_error (const GError * error)
  * libsynapse never puts a credential in it); its details hold
  * `http-status-code` (guint) when the backend answered, `url` and
  * `method` of the failed request, and the backend's error body as the
- * string `server-detail`. Use GST_SYNAPSE_ELEMENT_CLIENT_ERROR().
+ * string `server-detail` (synapse_client_error_dup_detail_text(): its
+ * control characters replaced). Use GST_SYNAPSE_ELEMENT_CLIENT_ERROR().
  */
 void
 gst_synapse_element_post_client_error (GstElement * element,
@@ -752,11 +798,9 @@ gst_synapse_element_post_client_error (GstElement * element,
     guint status = synapse_client_error_get_status_code (error);
     const gchar *url = synapse_client_error_get_url (error);
     const gchar *method = synapse_client_error_get_method (error);
-    JsonNode *body = synapse_client_error_get_detail (error);
-    g_autofree gchar *server_detail = body == NULL ? NULL
-        : JSON_NODE_HOLDS_VALUE (body)
-        && json_node_get_value_type (body) == G_TYPE_STRING
-        ? g_strdup (json_node_get_string (body)) : json_to_string (body, FALSE);
+    /* the backend's words, safe to print */
+    g_autofree gchar *server_detail =
+        synapse_client_error_dup_detail_text (error);
 
     if (status > 0)
       gst_structure_set (details, "http-status-code", G_TYPE_UINT, status,

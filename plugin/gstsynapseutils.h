@@ -32,6 +32,7 @@ enum
   GST_SYNAPSE_CONNECTION_PROP_RETRY_BACKOFF_MAX,
   GST_SYNAPSE_CONNECTION_PROP_SSL_STRICT,
   GST_SYNAPSE_CONNECTION_PROP_CA_FILE,
+  GST_SYNAPSE_CONNECTION_PROP_LOW_SPEED_LIMIT,
   GST_SYNAPSE_CONNECTION_PROP_LAST
 };
 
@@ -46,6 +47,7 @@ typedef struct
   gchar *access_token_file;
   gchar *tenant;
   guint timeout;
+  guint low_speed_limit;
   guint retries;
   gdouble retry_backoff_factor;
   gdouble retry_backoff_max;

@@ -15,15 +15,33 @@
  * sent as `Token <value>` headers, and only to the base URL's origin
  * (scheme, host and port): a link, upload URL or file URL on another origin
  * is fetched without them, and so is the target of a redirect to another
- * origin.
+ * origin. A user and password in the base URL are taken out of it and sent
+ * as Basic authentication, to that origin only (see #SynapseClient:base-url);
+ * no URL the library shows (in an error, a log line) holds userinfo. A
+ * credential holding a control character cannot go into a header: every
+ * request refuses it before anything is sent
+ * (synapse_client_check_credentials()).
  *
  * Failures are retried when retrying can help: HTTP 429 (honouring
  * `Retry-After`, capped by #SynapseClient:retry-backoff-max), 500, 502,
- * 503, 504 and broken or refused connections, with exponential backoff and
- * jitter. Other 4xx answers are never retried. A request that is not safe
- * to send twice (creating a model) is retried only when the backend cannot
- * have acted on it. Every wait, in a request or in a backoff sleep, ends at
- * once when the operation's #GCancellable is cancelled.
+ * 503, 504, broken or refused connections and timeouts, with exponential
+ * backoff and jitter. Other 4xx answers are never retried. A request that
+ * is not safe to send twice (a POST, such as creating a model) is repeated
+ * only when the backend cannot have acted on it (429, a connection refused
+ * or never made): after a 5xx, or a connection broken or timed out
+ * once it was sent, it is not sent again, and the error says the outcome is
+ * unknown. Every wait, in a request or in a backoff sleep, ends at once when
+ * the operation's #GCancellable is cancelled.
+ *
+ * An attempt times out when the backend takes longer than
+ * #SynapseClient:timeout to connect or for any read, and also when it moves
+ * too little: fewer than #SynapseClient:low-speed-limit bytes a second over
+ * a window of #SynapseClient:timeout seconds, however busy it keeps each
+ * read (a byte a second, `102 Processing` for ever).
+ *
+ * Text the backend sent (a reason phrase, an error body) is quoted in
+ * messages with its control characters replaced: a tab or line break as a
+ * space, any other as U+FFFD.
  *
  * A client may be used from several threads at once; its blocking calls
  * are meant for worker threads and its `_async` twins for the main loop.
@@ -34,8 +52,10 @@
 #include "synapse-chunked-upload.h"
 #include "synapse-client.h"
 #include "synapse-private.h"
+#include "synapse-speed-watch.h"
 
 #define DEFAULT_TIMEOUT 60
+#define DEFAULT_LOW_SPEED_LIMIT 1024
 #define DEFAULT_RETRIES 3
 #define DEFAULT_BACKOFF_FACTOR 0.5
 #define DEFAULT_BACKOFF_MAX 30.0
@@ -55,13 +75,16 @@ struct _SynapseClient
    * them while an application may set them. */
   GMutex lock;
 
-  char *base_url;
+  char *base_url;               /* without userinfo */
   GUri *base_uri;
+  /* "Basic …" from the userinfo base-url was given with, or NULL */
+  char *basic_auth;
   char *access_token;
   char *authorization_token;
   char *tenant;
   char *agent_token;
   guint timeout;
+  guint low_speed_limit;
   guint retries;
   double retry_backoff_factor;
   double retry_backoff_max;
@@ -102,19 +125,52 @@ enum
   PROP_MAX_RESPONSE_SIZE,
   PROP_CHUNK_SIZE,
   PROP_PREFETCH_BYTES,
+  PROP_LOW_SPEED_LIMIT,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
+/* Frees a secret after overwriting it, so that it does not linger in
+ * freed memory. */
+static void
+free_secret (char *secret)
+{
+  if (secret == NULL)
+    return;
+  memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
+
+/* Takes userinfo (`https://user:password@host/`) out of the URL: it would
+ * be shown wherever the URL is, in every message and log line. It is sent
+ * as Basic authentication instead, to the base URL's origin only. */
 static void
 synapse_client_set_base_url (SynapseClient * self, const char *base_url)
 {
-  g_free (self->base_url);
+  g_autoptr (GUri) uri = NULL;
+
+  g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->base_uri, g_uri_unref);
-  self->base_url = g_strdup (base_url);
-  if (base_url)
-    self->base_uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
+  g_clear_pointer (&self->basic_auth, free_secret);
+  if (base_url == NULL)
+    return;
+
+  uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri && g_uri_get_user (uri)) {
+    const char *password = g_uri_get_password (uri);
+    char *pair = g_strconcat (g_uri_get_user (uri), ":",
+        password ? password : "", NULL);
+    char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+
+    self->basic_auth = g_strconcat ("Basic ", encoded, NULL);
+    free_secret (pair);
+    free_secret (encoded);
+    self->base_url = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+  } else {
+    self->base_url = g_strdup (base_url);
+  }
+  self->base_uri = g_uri_parse (self->base_url, SOUP_HTTP_URI_FLAGS, NULL);
 }
 
 /* Stores a string setting; returns whether it changed. */
@@ -198,6 +254,9 @@ synapse_client_set_property (GObject * object, guint prop_id,
     case PROP_PREFETCH_BYTES:
       self->prefetch_bytes = g_value_get_uint64 (value);
       break;
+    case PROP_LOW_SPEED_LIMIT:
+      self->low_speed_limit = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -257,6 +316,9 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_PREFETCH_BYTES:
       g_value_set_uint64 (value, self->prefetch_bytes);
       break;
+    case PROP_LOW_SPEED_LIMIT:
+      g_value_set_uint (value, self->low_speed_limit);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -270,8 +332,7 @@ synapse_client_finalize (GObject * object)
   SynapseClient *self = SYNAPSE_CLIENT (object);
 
   g_clear_object (&self->session);
-  g_free (self->base_url);
-  g_clear_pointer (&self->base_uri, g_uri_unref);
+  synapse_client_set_base_url (self, NULL);
   g_free (self->access_token);
   g_free (self->authorization_token);
   g_free (self->tenant);
@@ -297,6 +358,13 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The backend's base URL, e.g. `https://api.example.com/`. Endpoint paths
    * are joined to it; its origin is the only one that receives credentials.
+   *
+   * A user and password in it (`https://user:password@api.example.com/`,
+   * percent-encoded as URLs want) are taken out of it when the client is
+   * made, and sent as `Authorization: Basic …` to that origin only, unless
+   * #SynapseClient:authorization-token is set, which then takes the
+   * `Authorization` header. The URL as stored, read back and shown in
+   * messages has no userinfo.
    */
   properties[PROP_BASE_URL] =
       g_param_spec_string ("base-url", "Base URL",
@@ -318,6 +386,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:authorization-token:
    *
    * An authorization token, sent as `Authorization: Token …`. Write-only.
+   * It takes the place of the Basic authentication of a user and password
+   * in #SynapseClient:base-url.
    */
   properties[PROP_AUTHORIZATION_TOKEN] =
       g_param_spec_string ("authorization-token", "Authorization token",
@@ -347,13 +417,35 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:timeout:
    *
    * Seconds to wait for a connection or for any read or write on it before
-   * the attempt fails (and is retried); 0 waits forever.
+   * the attempt fails (and is retried); 0 waits forever. It is also the
+   * window of #SynapseClient:low-speed-limit.
    */
   properties[PROP_TIMEOUT] =
       g_param_spec_uint ("timeout", "Timeout",
       "Seconds to wait for a connection, a read or a write (0 = forever)",
       0, G_MAXUINT, DEFAULT_TIMEOUT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:low-speed-limit:
+   *
+   * The slowest transfer accepted, in bytes a second, as curl's
+   * `--speed-limit` with #SynapseClient:timeout as its `--speed-time`: an
+   * attempt that moves fewer than this many bytes times
+   * #SynapseClient:timeout in any window of #SynapseClient:timeout
+   * seconds fails as %SYNAPSE_CLIENT_ERROR_TIMEOUT and is retried like a
+   * timeout. It counts the request body as it is sent and the response
+   * body as it is read; waiting for the response counts as nothing
+   * however many interim `1xx` answers arrive, and the final response's
+   * headers start a new window. So a server that sends a byte a second,
+   * or `102 Processing` for ever, cannot hold a request. 0 turns the
+   * limit off, and so does a #SynapseClient:timeout of 0.
+   */
+  properties[PROP_LOW_SPEED_LIMIT] =
+      g_param_spec_uint ("low-speed-limit", "Low-speed limit",
+      "Slowest transfer accepted in bytes a second, measured over windows "
+      "of timeout seconds (0 = no limit)", 0, G_MAXUINT,
+      DEFAULT_LOW_SPEED_LIMIT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * SynapseClient:retries:
@@ -486,6 +578,7 @@ synapse_client_init (SynapseClient * self)
 {
   g_mutex_init (&self->lock);
   self->timeout = DEFAULT_TIMEOUT;
+  self->low_speed_limit = DEFAULT_LOW_SPEED_LIMIT;
   self->retries = DEFAULT_RETRIES;
   self->retry_backoff_factor = DEFAULT_BACKOFF_FACTOR;
   self->retry_backoff_max = DEFAULT_BACKOFF_MAX;
@@ -517,6 +610,66 @@ synapse_client_new (const char *base_url, const char *access_token)
       "access-token", access_token, NULL);
 }
 
+/* A credential goes into an HTTP header as it is: one line of printable
+ * text. libsoup drops a header value with a line break (with a critical),
+ * so the request would go out without it. */
+static gboolean
+check_credential (const char *name, const char *value, GError ** error)
+{
+  if (value == NULL)
+    return TRUE;
+  for (const char *p = value; *p; p++) {
+    if ((guchar) * p < 0x20 || *p == 0x7f) {
+      /* never the value: it is a secret */
+      g_set_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+          "The %s holds a control character (such as a line break or a "
+          "tab): a credential must be one line of printable text", name);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+check_credentials (const char *access_token, const char *authorization_token,
+    const char *tenant, const char *agent_token, GError ** error)
+{
+  return check_credential ("access-token", access_token, error)
+      && check_credential ("authorization-token", authorization_token, error)
+      && check_credential ("tenant", tenant, error)
+      && check_credential ("agent-token", agent_token, error);
+}
+
+/**
+ * synapse_client_check_credentials:
+ * @self: a #SynapseClient
+ * @error: return location for a #GError
+ *
+ * Checks that every credential set can be sent: a credential holding a
+ * control character (a line break, a tab…) cannot go into an HTTP header,
+ * so every request refuses it before anything is sent. This says so
+ * before the first request, e.g. when an application starts.
+ *
+ * Returns: %TRUE if the credentials can be sent, else %FALSE with
+ *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT naming the credential (never
+ *   its value)
+ */
+gboolean
+synapse_client_check_credentials (SynapseClient * self, GError ** error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  ok = check_credentials (self->access_token, self->authorization_token,
+      self->tenant, self->agent_token, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
 /**
  * synapse_client_new_from_env:
  * @error: return location for a #GError
@@ -527,12 +680,14 @@ synapse_client_new (const char *base_url, const char *access_token)
  *
  * Returns: (transfer full): a new #SynapseClient, or %NULL with
  *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT when the URL is missing or not
- *   an http(s) URL
+ *   an http(s) URL, or when the token or tenant holds a control character
  */
 SynapseClient *
 synapse_client_new_from_env (GError ** error)
 {
   const char *base_url = g_getenv ("SYNAPSE_BACKEND_URL");
+  const char *token = g_getenv ("SYNAPSE_ACCESS_TOKEN");
+  const char *tenant = g_getenv ("SYNAPSE_TENANT");
   g_autoptr (GUri) uri = NULL;
 
   if (base_url == NULL || *base_url == '\0') {
@@ -553,16 +708,20 @@ synapse_client_new_from_env (GError ** error)
     return NULL;
   }
 
+  if (!check_credential ("SYNAPSE_ACCESS_TOKEN variable", token, error)
+      || !check_credential ("SYNAPSE_TENANT variable", tenant, error))
+    return NULL;
+
   return g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
-      "access-token", g_getenv ("SYNAPSE_ACCESS_TOKEN"),
-      "tenant", g_getenv ("SYNAPSE_TENANT"), NULL);
+      "access-token", token, "tenant", tenant, NULL);
 }
 
 /**
  * synapse_client_get_base_url:
  * @self: a #SynapseClient
  *
- * The backend's base URL, as #SynapseClient:base-url holds it.
+ * The backend's base URL, as #SynapseClient:base-url holds it: without
+ * any user and password it was given with.
  *
  * Returns: (transfer none): the backend's base URL
  */
@@ -815,10 +974,13 @@ synapse_client_dup_session (SynapseClient * self, GError ** error)
 typedef struct
 {
   GUri *base_uri;
+  char *basic_auth;
   char *access_token;
   char *authorization_token;
   char *tenant;
   char *agent_token;
+  guint timeout;
+  guint low_speed_limit;
   guint retries;
   double backoff_factor;
   double backoff_max;
@@ -831,10 +993,13 @@ request_settings_init (RequestSettings * settings, SynapseClient * self)
 {
   g_mutex_lock (&self->lock);
   settings->base_uri = self->base_uri ? g_uri_ref (self->base_uri) : NULL;
+  settings->basic_auth = g_strdup (self->basic_auth);
   settings->access_token = g_strdup (self->access_token);
   settings->authorization_token = g_strdup (self->authorization_token);
   settings->tenant = g_strdup (self->tenant);
   settings->agent_token = g_strdup (self->agent_token);
+  settings->timeout = self->timeout;
+  settings->low_speed_limit = self->low_speed_limit;
   settings->retries = self->retries;
   settings->backoff_factor = self->retry_backoff_factor;
   settings->backoff_max = self->retry_backoff_max;
@@ -847,6 +1012,7 @@ static void
 request_settings_clear (RequestSettings * settings)
 {
   g_clear_pointer (&settings->base_uri, g_uri_unref);
+  g_clear_pointer (&settings->basic_auth, free_secret);
   g_free (settings->access_token);
   g_free (settings->authorization_token);
   g_free (settings->tenant);
@@ -921,7 +1087,11 @@ build_message (const SynapseRequest * request, const char *method,
 
   if (same_origin (uri, settings->base_uri)) {
     set_credential (headers, "Synapse-Access-Token", settings->access_token);
-    set_credential (headers, "Authorization", settings->authorization_token);
+    if (settings->authorization_token)
+      set_credential (headers, "Authorization", settings->authorization_token);
+    else if (settings->basic_auth)
+      soup_message_headers_replace (headers, "Authorization",
+          settings->basic_auth);
     set_credential (headers, "Synapse-Tenant", settings->tenant);
     set_credential (headers, "SYNAPSE-Agent", settings->agent_token);
   }
@@ -1212,14 +1382,19 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), FALSE);
 
   url = synapse_client_build_url (self, request->path, request->params);
+  request_settings_init (&settings, self);
+  if (!check_credentials (settings.access_token,
+          settings.authorization_token, settings.tenant, settings.agent_token,
+          error))
+    return FALSE;
   session = synapse_client_dup_session (self, error);
   if (session == NULL)
     return FALSE;
-  request_settings_init (&settings, self);
 
   for (;;) {
     g_autoptr (GUri) uri = NULL;
     g_autoptr (SoupMessage) msg = NULL;
+    g_autoptr (SynapseSpeedWatch) watch = NULL;
     g_autoptr (GInputStream) stream = NULL;
     g_autoptr (GError) failure = NULL;
     g_autoptr (JsonNode) detail = NULL;
@@ -1227,18 +1402,34 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
     guint status = 0;
     double retry_after = -1;
     gboolean retryable;
+    GCancellable *attempt_cancellable;
+    GInputStream *raw_stream;
 
     uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+    /* libsoup takes nothing less (and says so with a critical) */
     if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
-            && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
+            && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
+        || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-          method, shown, 0, NULL, "%s %s: not an http or https URL", method,
-          shown);
+          method, shown, 0, NULL, "%s %s: not an http or https URL with a "
+          "host", method, shown);
       return FALSE;
     }
 
     msg = build_message (request, method, uri, with_body, &settings);
-    stream = soup_session_send (session, msg, cancellable, &failure);
+    /* the attempt waits on the watch's cancellable, which the caller's
+     * cancels too */
+    watch = synapse_speed_watch_new (cancellable, settings.timeout,
+        (guint64) settings.low_speed_limit * settings.timeout);
+    attempt_cancellable = synapse_speed_watch_get_cancellable (watch);
+    synapse_speed_watch_message (watch, msg);
+    raw_stream = soup_session_send (session, msg, attempt_cancellable,
+        &failure);
+    if (raw_stream) {
+      /* every reader's progress counts */
+      stream = synapse_speed_watch_wrap_body (watch, raw_stream);
+      g_object_unref (raw_stream);
+    }
     if (stream) {
       status = soup_message_get_status (msg);
 
@@ -1265,8 +1456,8 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
       }
 
       if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
-        gboolean ok = reader ? reader (msg, stream, reader_data, cancellable,
-            &failure) : TRUE;
+        gboolean ok = reader ? reader (msg, stream, reader_data,
+            attempt_cancellable, &failure) : TRUE;
 
         g_input_stream_close (stream, NULL, NULL);
         if (ok)
@@ -1274,11 +1465,13 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
       } else {
         g_autoptr (GError) body_error = NULL;
         g_autoptr (GBytes) body = read_body (msg, stream, MAX_ERROR_BODY_SIZE,
-            TRUE, method, shown, cancellable, &body_error);
+            TRUE, method, shown, attempt_cancellable, &body_error);
 
         g_input_stream_close (stream, NULL, NULL);
-        /* an error body that cannot be read leaves the status as the
-         * answer, but a cancellation while it is read is the caller's */
+        /* an error body that cannot be read (or is sent too slowly) leaves
+         * the status as the answer, but a cancellation while it is read is
+         * the caller's */
+        synapse_speed_watch_explain (watch, &body_error);
         if (g_error_matches (body_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
           failure = g_steal_pointer (&body_error);
         detail = body ? parse_error_body (body) : NULL;
@@ -1286,6 +1479,8 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
       }
     }
 
+    /* a cancellation the watch made is a timeout */
+    synapse_speed_watch_explain (watch, &failure);
     if (failure && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       g_propagate_error (error, g_steal_pointer (&failure));
       return FALSE;

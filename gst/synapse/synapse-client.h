@@ -35,6 +35,9 @@ SYNAPSE_API char *synapse_client_build_url (SynapseClient * self,
 SYNAPSE_API gboolean synapse_client_is_backend_origin (SynapseClient * self,
     const char *url);
 
+SYNAPSE_API gboolean synapse_client_check_credentials (SynapseClient * self,
+    GError ** error);
+
 SYNAPSE_API JsonNode *synapse_client_request (SynapseClient * self,
     const char *method,
     const char *path,

@@ -148,9 +148,29 @@ describe_field_errors (JsonObject * object)
 }
 
 char *
+synapse_text_for_display (const char *text, gssize length)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, length);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c == '\t' || c == '\n' || c == '\r')
+      g_string_append_c (out, ' ');
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      g_string_append_unichar (out, 0xfffd);
+    else
+      g_string_append_len (out, p, g_utf8_next_char (p) - p);
+  }
+  return g_string_free (out, FALSE);
+}
+
+char *
 synapse_describe_detail (JsonNode * detail)
 {
   g_autofree char *text = NULL;
+  g_autofree char *shown = NULL;
 
   if (detail == NULL)
     return NULL;
@@ -165,12 +185,13 @@ synapse_describe_detail (JsonNode * detail)
     text = g_strdup (json_node_get_string (detail));
   if (text == NULL)
     text = json_to_string (detail, FALSE);
-  if (g_utf8_strlen (text, -1) > 500) {
-    g_autofree char *cut = g_utf8_substring (text, 0, 500);
+  shown = synapse_text_for_display (text, -1);
+  if (g_utf8_strlen (shown, -1) > 500) {
+    g_autofree char *cut = g_utf8_substring (shown, 0, 500);
 
     return g_strconcat (cut, "…", NULL);
   }
-  return g_steal_pointer (&text);
+  return g_steal_pointer (&shown);
 }
 
 /**
@@ -181,6 +202,11 @@ synapse_describe_detail (JsonNode * detail)
  * errors as `name: This field is required.` (several joined by `; `), or
  * the body itself, cut at 500 characters. The message of @error already
  * ends with it; this is for callers who word the failure themselves.
+ *
+ * The backend's text is quoted safe to print: a tab or line break becomes
+ * a space and any other control character (such as the escape that starts
+ * a terminal's escape sequence, or BEL) becomes U+FFFD `�`, as in every
+ * message of the library.
  *
  * Returns: (transfer full) (nullable): the description, or %NULL when the
  *   backend's answer had no body or @error is not of %SYNAPSE_CLIENT_ERROR
@@ -194,6 +220,37 @@ synapse_client_error_describe_detail (const GError * error)
 
   priv = private_of (error);
   return priv ? synapse_describe_detail (priv->detail) : NULL;
+}
+
+/**
+ * synapse_client_error_dup_detail_text:
+ * @error: a #GError
+ *
+ * The backend's error body as one line of text, whole: a text body as it
+ * came, a JSON body as compact JSON, with control characters replaced as
+ * synapse_client_error_describe_detail() does, so that it is safe to print
+ * or to put in a message. synapse_client_error_get_detail() gives the body
+ * itself.
+ *
+ * Returns: (transfer full) (nullable): the text, or %NULL when the
+ *   backend's answer had no body or @error is not of %SYNAPSE_CLIENT_ERROR
+ */
+char *
+synapse_client_error_dup_detail_text (const GError * error)
+{
+  SynapseClientErrorPrivate *priv;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  priv = private_of (error);
+  if (priv == NULL || priv->detail == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (priv->detail)
+      && json_node_get_value_type (priv->detail) == G_TYPE_STRING)
+    return synapse_text_for_display (json_node_get_string (priv->detail), -1);
+  text = json_to_string (priv->detail, FALSE);
+  return synapse_text_for_display (text, -1);
 }
 
 /**
@@ -259,6 +316,7 @@ synapse_client_error_set (GError ** error, SynapseClientError code,
     JsonNode * detail, const char *format, ...)
 {
   g_autofree char *message = NULL;
+  g_autofree char *shown_message = NULL;
   g_autofree char *shown = NULL;
   GError *made;
   va_list args;
@@ -270,8 +328,11 @@ synapse_client_error_set (GError ** error, SynapseClientError code,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+  /* what it quotes of the backend (a reason phrase, a checksum, a
+   * detail) reaches terminals */
+  shown_message = synapse_text_for_display (message, -1);
 
-  made = g_error_new_literal (SYNAPSE_CLIENT_ERROR, code, message);
+  made = g_error_new_literal (SYNAPSE_CLIENT_ERROR, code, shown_message);
   shown = synapse_redact_url (url);
   synapse_client_error_annotate (made, method, shown, status_code, detail);
   g_propagate_error (error, made);

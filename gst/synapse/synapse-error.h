@@ -94,6 +94,8 @@ SYNAPSE_API JsonNode *synapse_client_error_get_detail (const GError * error);
 
 SYNAPSE_API char *synapse_client_error_describe_detail (const GError * error);
 
+SYNAPSE_API char *synapse_client_error_dup_detail_text (const GError * error);
+
 SYNAPSE_API const char *synapse_client_error_get_url (const GError * error);
 
 SYNAPSE_API const char *synapse_client_error_get_method (const GError * error);

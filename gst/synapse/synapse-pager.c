@@ -160,8 +160,9 @@ synapse_pager_finalize (GObject * object)
 
   if (self->pool) {
     g_cancellable_cancel (self->ahead_cancellable);
-    /* waits for the workers, which stop at once */
-    g_thread_pool_free (self->pool, TRUE, TRUE);
+    /* waits for the workers, which stop at once; the fetches still queued
+     * run too (and stop at once), since each must release its fetch */
+    g_thread_pool_free (self->pool, FALSE, TRUE);
   }
   synapse_pager_stop_ahead (self);
   g_clear_object (&self->ahead_cancellable);

@@ -164,6 +164,11 @@ void synapse_set_protocol_error (GError ** error, const char *method,
  * synapse_client_error_describe_detail()). */
 char *synapse_describe_detail (JsonNode * detail);
 
+/* @text (@length bytes, or NUL-terminated when -1) safe to show: made valid
+ * UTF-8, a tab or line break as a space, any other control character
+ * (C0, DEL, C1) as U+FFFD. For whatever quotes the backend. */
+char *synapse_text_for_display (const char *text, gssize length);
+
 void synapse_client_error_annotate (GError * error, const char *method,
     const char *url, guint status_code, JsonNode * detail);
 

@@ -271,5 +271,11 @@ void stb_fault_corrupt (SoupServerMessage * msg, gsize offset);
 GBytes *stb_media_bytes_at (SynapseTestBackend * self, const char *path,
     const char *query);
 char *stb_fault_to_string (const SynapseTestFault * fault);
+void stb_fault_trickle (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault);
+void stb_fault_processing (SynapseTestBackend * self,
+    SoupServerMessage * msg, const SynapseTestFault * fault);
+void stb_fault_slow_read (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault);
 
 G_END_DECLS

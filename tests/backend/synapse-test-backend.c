@@ -8,7 +8,7 @@
  * pause (latency, DELAY, STALL: a timeout on the server's context unpauses,
  * so concurrent requests never wait for each other) → delivery (where
  * TRUNCATE, CUT_RESPONSE, DROP_RESPONSE, RELINK, REPLACE_STATUS, CUT_CHUNKED,
- * CUT_EOF, GZIP and CORRUPT bend the answer).
+ * CUT_EOF, GZIP, CORRUPT, TRICKLE and PROCESSING bend the answer).
  */
 
 #include "synapse-test-backend-private.h"
@@ -273,6 +273,8 @@ on_got_chunk (SoupServerMessage * msg, GBytes * chunk, gpointer user_data)
   if (req->has_fault && req->fault.kind == SYNAPSE_TEST_FAULT_CUT_REQUEST
       && req->received >= req->fault.bytes)
     cut_request (req->self, msg, req);
+  else if (req->has_fault && req->fault.kind == SYNAPSE_TEST_FAULT_SLOW_READ)
+    stb_fault_slow_read (req->self, msg, &req->fault);
 }
 
 static void
@@ -665,6 +667,14 @@ deliver (SynapseTestBackend * self, SoupServerMessage * msg,
       case SYNAPSE_TEST_FAULT_CORRUPT:
         stb_fault_corrupt (msg, req->fault.bytes);
         break;
+      case SYNAPSE_TEST_FAULT_TRICKLE:
+        request_answered (self, msg, req, soup_server_message_get_status (msg));
+        stb_fault_trickle (self, msg, &req->fault);
+        return;
+      case SYNAPSE_TEST_FAULT_PROCESSING:
+        request_answered (self, msg, req, soup_server_message_get_status (msg));
+        stb_fault_processing (self, msg, &req->fault);
+        return;
       default:
         break;
     }
@@ -803,6 +813,14 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
             req->fault_hit % 2 == 1);
         answer (self, msg, req, FALSE);
         return;
+      case SYNAPSE_TEST_FAULT_TRICKLE:
+        /* a slow error answer, when it has a status */
+        if (req->fault.status) {
+          stb_fault_respond_status (msg, &req->fault);
+          answer (self, msg, req, FALSE);
+          return;
+        }
+        break;
       default:
         break;
     }

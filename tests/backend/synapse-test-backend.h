@@ -100,6 +100,9 @@ typedef enum
   SYNAPSE_TEST_FAULT_CUT_EOF,   /* handle normally, send the headers without Content-Length (the end of the connection ends the body) and the first `bytes` of the body, then close; `bytes` past the body: a whole answer delimited that way */
   SYNAPSE_TEST_FAULT_GZIP,      /* handle normally, answer the body gzip-compressed (Content-Encoding: gzip); `bytes` > 0: only the first `bytes` of the compressed body, as a consistent answer (Content-Length = bytes) */
   SYNAPSE_TEST_FAULT_CORRUPT,   /* handle normally, but flip the body's byte at offset `bytes`: same size, another checksum */
+  SYNAPSE_TEST_FAULT_TRICKLE,   /* answer (normally, or `status` as STATUS does when it is set), the headers at once, then the body `bytes` bytes every `ms` (a complete response, then the connection closes) */
+  SYNAPSE_TEST_FAULT_PROCESSING,        /* send "HTTP/1.1 102 Processing" every `ms`, `count` times (0: until the client or the backend gives up), then the normal answer */
+  SYNAPSE_TEST_FAULT_SLOW_READ, /* read the request body slowly: wait `ms` after each piece libsoup reads (at most 8 KiB), then handle normally */
 } SynapseTestFaultKind;
 
 /**
@@ -117,17 +120,17 @@ typedef struct
   const char *query;            /* substring of the raw query string; NULL: any */
   guint skip;                   /* let this many matching requests through first */
   guint times;                  /* then hit this many; 0: every later one */
-  guint status;                 /* STATUS, REPLACE_STATUS */
+  guint status;                 /* STATUS, REPLACE_STATUS; TRICKLE (0: handle normally) */
   gint retry_after;             /* STATUS, REPLACE_STATUS: seconds for Retry-After; < 0: no header */
   const char *body;             /* STATUS, REPLACE_STATUS: body; NULL: a DRF body {"detail": "<reason phrase>"} */
-  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, OSCILLATE_OFFSET, CUT_CHUNKED, CUT_EOF, GZIP, CORRUPT */
-  guint ms;                     /* STALL, DELAY */
+  gsize bytes;                  /* CUT_RESPONSE, TRUNCATE, CUT_REQUEST, OSCILLATE_OFFSET, CUT_CHUNKED, CUT_EOF, GZIP, CORRUPT, TRICKLE */
+  guint ms;                     /* STALL, DELAY, TRICKLE, PROCESSING, SLOW_READ */
   /* RELINK; NULL leaves the member as it is.  `next`: "null", or
    * "K=V[&K=V…]": the request's own URL with each parameter K set to V
    * (added when missing); V "+1" is the request's value plus one (a
    * missing one counts as 1), so "cursor=+1" links on forever */
   const char *next;
-  const char *count;            /* RELINK: a whole number, or "none" to drop it */
+  const char *count;            /* RELINK: a whole number, or "none" to drop it; PROCESSING: how many 102 answers (NULL or "0": until the client gives up) */
   const char *results;          /* RELINK: keep the first N results */
 } SynapseTestFault;
 
@@ -154,10 +157,13 @@ void synapse_test_backend_clear_faults (SynapseTestBackend * self);
  *   "gzip path=media/"   "gzip bytes=50"   "corrupt bytes=7"
  * Words are split like a shell does (quote a body with spaces:
  * body='{"detail": "busy"}').  Keys: status, method, path, query, skip,
+ *   "trickle bytes=1 ms=1000"   "trickle status=500 bytes=2 ms=100"
+ *   "processing ms=500"   "processing ms=50 count=3"   "slow-read ms=5"
  * times, retry-after, body, bytes, ms, next, count, results; kinds: status
  * (implied by status=N), cut-response, truncate, cut-request, drop-response,
  * stall, delay, relink (e.g. "relink query=page=3 next=page=2"),
- * replace-status, oscillate-offset, cut-chunked, cut-eof, gzip, corrupt.  On
+ * replace-status, oscillate-offset, cut-chunked, cut-eof, gzip, corrupt,
+ * trickle, processing, slow-read.  On
  * success the strings of @fault are newly allocated: release them with
  * synapse_test_fault_clear(). */
 gboolean synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include <gio/gnetworking.h>
+
 static const struct
 {
   const char *word;
@@ -31,6 +33,9 @@ static const struct
   {"cut-eof", SYNAPSE_TEST_FAULT_CUT_EOF},
   {"gzip", SYNAPSE_TEST_FAULT_GZIP},
   {"corrupt", SYNAPSE_TEST_FAULT_CORRUPT},
+  {"trickle", SYNAPSE_TEST_FAULT_TRICKLE},
+  {"processing", SYNAPSE_TEST_FAULT_PROCESSING},
+  {"slow-read", SYNAPSE_TEST_FAULT_SLOW_READ},
 };
 
 /* The kinds that answer a status of the spec's: status=N goes with them. */
@@ -136,7 +141,8 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
             "Invalid fault spec: \"%s\" is not a fault kind, or a second "
             "one (status, cut-response, truncate, cut-request, "
             "drop-response, stall, delay, relink, replace-status, "
-            "oscillate-offset, cut-chunked, cut-eof, gzip, corrupt)", word);
+            "oscillate-offset, cut-chunked, cut-eof, gzip, corrupt, trickle, "
+            "processing, slow-read)", word);
         return FALSE;
       }
       f.kind = kinds[k].kind;
@@ -206,13 +212,26 @@ synapse_test_fault_parse (const char *spec, SynapseTestFault * fault,
         "Invalid fault spec \"%s\": no fault kind", spec);
     return FALSE;
   }
-  if (takes_status (f.kind) != have_status) {
+  /* a trickled answer may be an error status too */
+  if ((takes_status (f.kind) && !have_status) || (have_status
+          && !takes_status (f.kind) && f.kind != SYNAPSE_TEST_FAULT_TRICKLE)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "Invalid fault spec \"%s\": status=N goes with status and "
-        "replace-status faults, and only with them", spec);
+        "replace-status faults (and may with trickle ones), and only with "
+        "them", spec);
     return FALSE;
   }
-  relinks = f.next || f.count || f.results;
+  /* count= is the page's count of a relink, the 102 answers of a
+   * processing fault */
+  if (f.kind == SYNAPSE_TEST_FAULT_PROCESSING && f.count
+      && !g_ascii_string_to_unsigned (f.count, 10, 0, G_MAXUINT, NULL, NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid fault spec \"%s\": processing takes count=N, a number of "
+        "102 answers", spec);
+    return FALSE;
+  }
+  relinks = f.next || f.results
+      || (f.count && f.kind != SYNAPSE_TEST_FAULT_PROCESSING);
   if ((f.kind == SYNAPSE_TEST_FAULT_RELINK) != relinks) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "Invalid fault spec \"%s\": relink takes next=, count= or "
@@ -254,10 +273,10 @@ stb_fault_to_string (const SynapseTestFault * fault)
     if (kinds[k].kind == fault->kind && k > 0)
       g_string_append (s, kinds[k].word);
   }
-  if (takes_status (fault->kind))
+  if (takes_status (fault->kind) || fault->status)
     g_string_append_printf (s, "%sstatus=%u", s->len ? " " : "",
         fault->status);
-  if (fault->retry_after >= 0 && takes_status (fault->kind))
+  if (fault->retry_after >= 0 && fault->status)
     g_string_append_printf (s, " retry-after=%d", fault->retry_after);
   if (fault->kind == SYNAPSE_TEST_FAULT_CUT_RESPONSE
       || fault->kind == SYNAPSE_TEST_FAULT_TRUNCATE
@@ -266,10 +285,14 @@ stb_fault_to_string (const SynapseTestFault * fault)
       || fault->kind == SYNAPSE_TEST_FAULT_CUT_CHUNKED
       || fault->kind == SYNAPSE_TEST_FAULT_CUT_EOF
       || fault->kind == SYNAPSE_TEST_FAULT_GZIP
-      || fault->kind == SYNAPSE_TEST_FAULT_CORRUPT)
+      || fault->kind == SYNAPSE_TEST_FAULT_CORRUPT
+      || fault->kind == SYNAPSE_TEST_FAULT_TRICKLE)
     g_string_append_printf (s, " bytes=%" G_GSIZE_FORMAT, fault->bytes);
   if (fault->kind == SYNAPSE_TEST_FAULT_STALL
-      || fault->kind == SYNAPSE_TEST_FAULT_DELAY)
+      || fault->kind == SYNAPSE_TEST_FAULT_DELAY
+      || fault->kind == SYNAPSE_TEST_FAULT_TRICKLE
+      || fault->kind == SYNAPSE_TEST_FAULT_PROCESSING
+      || fault->kind == SYNAPSE_TEST_FAULT_SLOW_READ)
     g_string_append_printf (s, " ms=%u", fault->ms);
   if (fault->method)
     append_value (s, "method", fault->method);
@@ -422,36 +445,6 @@ stb_close_connection (SoupServerMessage * msg)
     g_socket_close (socket, NULL);
 }
 
-typedef struct
-{
-  SynapseTestBackend *self;
-  GIOStream *stream;
-  GSocket *socket;
-  GBytes *data;
-} CutWrite;
-
-static void
-cut_write_done (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  CutWrite *cut = user_data;
-
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL,
-      NULL);
-  /* FIN rather than RST: the client must get the prefix before the EOF */
-  if (cut->socket) {
-    g_socket_shutdown (cut->socket, FALSE, TRUE, NULL);
-    g_socket_close (cut->socket, NULL);
-  }
-  cut->self->outstanding_io--;
-  g_clear_object (&cut->socket);
-  g_object_unref (cut->stream);
-  g_bytes_unref (cut->data);
-  g_free (cut);
-}
-
-/* The status line and headers of @msg's answer, but those that frame its
- * body (Content-Length, Transfer-Encoding, Connection), which the caller
- * adds. */
 static GString *
 raw_head (SoupServerMessage * msg)
 {
@@ -475,32 +468,173 @@ raw_head (SoupServerMessage * msg)
   return raw;
 }
 
+/* The status line and headers of @msg's answer with @length as its
+ * Content-Length, and "Connection: close" when @closing. */
+static GString *
+raw_head_sized (SoupServerMessage * msg, gsize length, gboolean closing)
+{
+  GString *raw = raw_head (msg);
+
+  g_string_append_printf (raw, "Content-Length: %" G_GSIZE_FORMAT "\r\n",
+      length);
+  if (closing)
+    g_string_append (raw, "Connection: close\r\n");
+  g_string_append (raw, "\r\n");
+  return raw;
+}
+
+#define PROCESSING_LINE "HTTP/1.1 102 Processing\r\n\r\n"
+
+/* A connection taken from libsoup and written by hand, in steps `ms`
+ * apart: `interim` 102 answers (or 102s until the end when `forever`),
+ * then `head`, then `tail` `slice` bytes at a time; then the connection
+ * ends. */
+typedef struct
+{
+  SynapseTestBackend *self;
+  GIOStream *stream;
+  GSocket *socket;
+  GCancellable *cancellable;
+  guint interim;
+  gboolean forever;
+  GBytes *head;
+  GBytes *tail;
+  gsize offset;
+  gsize slice;
+  guint ms;
+  GBytes *writing;
+} SlowWrite;
+
+static void slow_write_step (SlowWrite * w);
+
+static void
+slow_write_finish (SlowWrite * w)
+{
+  /* FIN rather than RST: the client must get what was written before the
+   * EOF */
+  if (w->socket) {
+    g_socket_shutdown (w->socket, FALSE, TRUE, NULL);
+    g_socket_close (w->socket, NULL);
+  }
+  w->self->outstanding_io--;
+  g_clear_object (&w->socket);
+  g_object_unref (w->stream);
+  g_object_unref (w->cancellable);
+  g_clear_pointer (&w->head, g_bytes_unref);
+  g_clear_pointer (&w->tail, g_bytes_unref);
+  g_clear_pointer (&w->writing, g_bytes_unref);
+  g_free (w);
+}
+
+static gboolean
+slow_write_wake (gpointer data)
+{
+  slow_write_step (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+slow_write_stopped (GCancellable * cancellable, gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+slow_write_wrote (GObject * source, GAsyncResult * result, gpointer data)
+{
+  SlowWrite *w = data;
+  GSource *timer, *stop;
+
+  g_clear_pointer (&w->writing, g_bytes_unref);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
+          NULL, NULL) || g_cancellable_is_cancelled (w->cancellable)) {
+    slow_write_finish (w);
+    return;
+  }
+  /* the next step after `ms`, or at once when the backend stops (the
+   * child wakes its parent, which does the work) */
+  timer = g_timeout_source_new (w->ms);
+  stop = g_cancellable_source_new (w->cancellable);
+  g_source_set_callback (stop, G_SOURCE_FUNC (slow_write_stopped), NULL, NULL);
+  g_source_add_child_source (timer, stop);
+  g_source_unref (stop);
+  g_source_set_callback (timer, slow_write_wake, w, NULL);
+  g_source_attach (timer, w->self->context);
+  g_source_unref (timer);
+}
+
+static void
+slow_write_step (SlowWrite * w)
+{
+  gsize tail_size = w->tail ? g_bytes_get_size (w->tail) : 0;
+
+  if (g_cancellable_is_cancelled (w->cancellable)) {
+    slow_write_finish (w);
+    return;
+  }
+  if (w->forever || w->interim > 0) {
+    if (w->interim > 0)
+      w->interim--;
+    w->writing = g_bytes_new_static (PROCESSING_LINE, strlen (PROCESSING_LINE));
+  } else if (w->head) {
+    w->writing = g_steal_pointer (&w->head);
+  } else if (w->offset < tail_size) {
+    gsize n = MIN (w->slice, tail_size - w->offset);
+
+    w->writing = g_bytes_new_from_bytes (w->tail, w->offset, n);
+    w->offset += n;
+  } else {
+    slow_write_finish (w);
+    return;
+  }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream
+      (w->stream), g_bytes_get_data (w->writing, NULL),
+      g_bytes_get_size (w->writing), G_PRIORITY_DEFAULT, w->cancellable,
+      slow_write_wrote, w);
+}
+
+/* Takes @msg's connection and starts writing it step by step; consumes
+ * @head and @tail.  Runs in the server thread. */
+static void
+slow_write_start (SynapseTestBackend * self, SoupServerMessage * msg,
+    guint interim, gboolean forever, GBytes * head, GBytes * tail,
+    gsize slice, guint ms)
+{
+  SlowWrite *w = g_new0 (SlowWrite, 1);
+
+  w->self = self;
+  if (soup_server_message_get_socket (msg))
+    w->socket = g_object_ref (soup_server_message_get_socket (msg));
+  /* stealing drops libsoup's reference to @msg */
+  g_object_ref (msg);
+  w->stream = soup_server_message_steal_connection (msg);
+  g_object_unref (msg);
+  if (!w->stream) {
+    g_clear_object (&w->socket);
+    g_bytes_unref (head);
+    g_clear_pointer (&tail, g_bytes_unref);
+    g_free (w);
+    return;
+  }
+  w->cancellable = g_object_ref (self->io_cancellable);
+  w->interim = interim;
+  w->forever = forever;
+  w->head = head;
+  w->tail = tail;
+  w->slice = MAX (slice, 1);
+  w->ms = ms;
+  self->outstanding_io++;
+  slow_write_step (w);
+}
+
 /* Takes the connection from libsoup, writes @raw on it and closes it.
  * Runs in the server thread. */
 static void
 write_and_close (SynapseTestBackend * self, SoupServerMessage * msg,
     GString * raw)
 {
-  CutWrite *cut = g_new0 (CutWrite, 1);
-
-  cut->self = self;
-  if (soup_server_message_get_socket (msg))
-    cut->socket = g_object_ref (soup_server_message_get_socket (msg));
-  g_object_ref (msg);
-  cut->stream = soup_server_message_steal_connection (msg);
-  g_object_unref (msg);
-  if (!cut->stream) {
-    g_clear_object (&cut->socket);
-    g_free (cut);
-    g_string_free (raw, TRUE);
-    return;
-  }
-  cut->data = g_string_free_to_bytes (raw);
-  self->outstanding_io++;
-  g_output_stream_write_all_async (g_io_stream_get_output_stream
-      (cut->stream), g_bytes_get_data (cut->data, NULL),
-      g_bytes_get_size (cut->data), G_PRIORITY_DEFAULT, self->io_cancellable,
-      cut_write_done, cut);
+  slow_write_start (self, msg, 0, FALSE, g_string_free_to_bytes (raw), NULL,
+      0, 0);
 }
 
 /* @query (raw, or NULL) with the parameter @key set to @value ("+1": its
@@ -727,4 +861,73 @@ stb_fault_corrupt (SoupServerMessage * msg, gsize offset)
   if (offset < size)
     bytes[offset] ^= 0xff;
   replace_body (msg, g_bytes_new_take (bytes, size));
+}
+
+/* What of @body goes on the wire: nothing for a HEAD. */
+static GBytes *
+body_sent (SoupServerMessage * msg, GBytes * body)
+{
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_HEAD)
+    return g_bytes_new (NULL, 0);
+  return g_bytes_ref (body);
+}
+
+/* TRICKLE: the headers at once, then the body `bytes` at a time, `ms`
+ * apart. */
+void
+stb_fault_trickle (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  GString *raw = raw_head_sized (msg, g_bytes_get_size (body), TRUE);
+
+  slow_write_start (self, msg, 0, FALSE, g_string_free_to_bytes (raw),
+      body_sent (msg, body), fault->bytes, fault->ms);
+}
+
+/* PROCESSING: "102 Processing" every `ms`, `count` times or without end,
+ * then the answer. */
+void
+stb_fault_processing (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault)
+{
+  g_autoptr (GBytes) body = response_body (msg);
+  g_autoptr (GBytes) sent = body_sent (msg, body);
+  GString *raw = raw_head_sized (msg, g_bytes_get_size (body), TRUE);
+  guint64 interim = 0;
+
+  if (fault->count)
+    g_ascii_string_to_unsigned (fault->count, 10, 0, G_MAXUINT, &interim,
+        NULL);
+  g_string_append_len (raw, g_bytes_get_data (sent, NULL),
+      g_bytes_get_size (sent));
+  slow_write_start (self, msg, interim, interim == 0,
+      g_string_free_to_bytes (raw), NULL, 0, fault->ms);
+}
+
+static gboolean
+slow_read_resume (gpointer msg)
+{
+  soup_server_message_unpause (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* SLOW_READ: after a piece of the request body, libsoup reads no more for
+ * `ms`. */
+void
+stb_fault_slow_read (SynapseTestBackend * self, SoupServerMessage * msg,
+    const SynapseTestFault * fault)
+{
+  GSource *timer = g_timeout_source_new (fault->ms);
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  /* a small receive buffer (not one the kernel grows), so that the
+   * client's writes wait for these reads */
+  if (socket)
+    g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 64 * 1024, NULL);
+  soup_server_message_pause (msg);
+  g_source_set_callback (timer, slow_read_resume, g_object_ref (msg),
+      g_object_unref);
+  g_source_attach (timer, self->context);
+  g_source_unref (timer);
 }

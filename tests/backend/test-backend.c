@@ -560,6 +560,129 @@ test_fault_stall_and_delay (Fixture * f, gconstpointer data)
   }
 }
 
+static void
+count_informational (SoupMessage * msg, guint * count)
+{
+  if (soup_message_get_status (msg) == SOUP_STATUS_PROCESSING)
+    (*count)++;
+}
+
+static gpointer
+cancel_soon (gpointer data)
+{
+  g_usleep (G_USEC_PER_SEC);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+static void
+test_fault_trickle_and_processing (Fixture * f, gconstpointer data)
+{
+  g_autoptr (SoupMessage) plain = new_message (f, "GET", "models/", TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) expected = send (f, plain, &error);
+  gint64 start;
+
+  g_assert_no_error (error);
+
+  /* the whole answer, 50 bytes every 10 ms */
+  synapse_test_backend_add_fault_spec (f->backend,
+      "trickle bytes=50 ms=10 path=models/ times=1", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (SoupMessage) msg = new_message (f, "GET", "models/", TRUE);
+    g_autoptr (GBytes) body = NULL;
+
+    start = g_get_monotonic_time ();
+    body = send (f, msg, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    g_assert_true (g_bytes_equal (body, expected));
+    /* at least one pause between each two pieces */
+    g_assert_cmpint (g_get_monotonic_time () - start, >=,
+        (g_bytes_get_size (expected) / 50 - 1) * 10 * 1000);
+  }
+
+  /* an error status, trickled */
+  synapse_test_backend_add_fault_spec (f->backend,
+      "trickle status=500 bytes=3 ms=5 path=models/ times=1", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (SoupMessage) msg = new_message (f, "GET", "models/", TRUE);
+    g_autoptr (GBytes) body = send (f, msg, &error);
+    g_autoptr (JsonNode) node = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 500);
+    node = parse (body);
+    assert_detail (node, "Internal Server Error");
+  }
+
+  /* three 102s, then the answer */
+  synapse_test_backend_add_fault_spec (f->backend,
+      "processing ms=20 count=3 path=models/ times=1", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (SoupMessage) msg = new_message (f, "GET", "models/", TRUE);
+    g_autoptr (GBytes) body = NULL;
+    guint interim = 0;
+
+    g_signal_connect (msg, "got-informational",
+        G_CALLBACK (count_informational), &interim);
+    body = send (f, msg, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    g_assert_true (g_bytes_equal (body, expected));
+    g_assert_cmpuint (interim, ==, 3);
+  }
+
+  /* 102s without end: each read gets something, so only the caller can
+   * end the wait */
+  synapse_test_backend_add_fault_spec (f->backend,
+      "processing ms=20 path=models/ times=1", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (SoupSession) impatient =
+        soup_session_new_with_options ("timeout", 1, NULL);
+    g_autoptr (SoupMessage) msg = new_message (f, "GET", "models/", TRUE);
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr (GBytes) body = NULL;
+    guint interim = 0;
+    GThread *canceller;
+
+    g_signal_connect (msg, "got-informational",
+        G_CALLBACK (count_informational), &interim);
+    canceller = g_thread_new ("canceller", cancel_soon, cancellable);
+    body = soup_session_send_and_read (impatient, msg, cancellable, &error);
+    g_thread_join (canceller);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_cmpuint (interim, >, 1);
+  }
+}
+
+/* A chunk read slowly is stored whole, and its request takes at least
+ * a pause for each 8 KiB piece. */
+static void
+test_fault_slow_read (Fixture * f, gconstpointer data)
+{
+  gsize len = 256 * 1024;
+  g_autofree guint8 *chunk = g_malloc (len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+  gint64 start;
+
+  for (gsize i = 0; i < len; i++)
+    chunk[i] = i * 7;
+  synapse_test_backend_add_fault_spec (f->backend,
+      "slow-read ms=5 method=PUT path=chunked_upload/", &error);
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  upload = put_chunk (f, "chunked_upload/", chunk, len, 0, len, SOUP_STATUS_OK);
+  g_assert_cmpint (json_object_get_int_member (upload, "offset"), ==, len);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=,
+      (len / 8192 - 1) * 5 * 1000);
+}
+
 typedef struct
 {
   guint done;
@@ -1156,6 +1279,25 @@ test_fault_parse (void)
   g_assert_cmpstr (fault.body, ==, "{\"a\": 1}");
   synapse_test_fault_clear (&fault);
 
+  g_assert_true (synapse_test_fault_parse
+      ("trickle status=502 bytes=2 ms=100", &fault, &error));
+  g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_TRICKLE);
+  g_assert_cmpuint (fault.status, ==, 502);
+  g_assert_cmpuint (fault.bytes, ==, 2);
+  g_assert_cmpuint (fault.ms, ==, 100);
+  synapse_test_fault_clear (&fault);
+
+  g_assert_true (synapse_test_fault_parse ("processing ms=500 count=4",
+          &fault, &error));
+  g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_PROCESSING);
+  g_assert_cmpstr (fault.count, ==, "4");
+  synapse_test_fault_clear (&fault);
+
+  g_assert_true (synapse_test_fault_parse ("slow-read ms=5", &fault, &error));
+  g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_SLOW_READ);
+  g_assert_cmpuint (fault.ms, ==, 5);
+  synapse_test_fault_clear (&fault);
+
   g_assert_false (synapse_test_fault_parse ("", &fault, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
@@ -1206,6 +1348,9 @@ test_fault_parse (void)
   g_assert_cmpint (fault.kind, ==, SYNAPSE_TEST_FAULT_OSCILLATE_OFFSET);
   g_assert_cmpuint (fault.bytes, ==, 2);
   synapse_test_fault_clear (&fault);
+  g_assert_false (synapse_test_fault_parse ("processing status=500",
+          &fault, &error));
+  g_clear_error (&error);
 }
 
 /* The faults that bend a body's framing or bytes. */
@@ -1283,6 +1428,8 @@ main (int argc, char **argv)
   ADD ("faults/cut-truncate-drop", test_fault_cut_and_truncate);
   ADD ("faults/stall-and-delay", test_fault_stall_and_delay);
   ADD ("faults/relink", test_fault_relink);
+  ADD ("faults/trickle-and-processing", test_fault_trickle_and_processing);
+  ADD ("faults/slow-read", test_fault_slow_read);
   ADD ("latency-is-concurrent", test_latency_is_concurrent);
   ADD ("uploads/upload-and-create-model", test_upload_and_create_model);
   ADD ("uploads/faults", test_upload_faults);

@@ -85,6 +85,7 @@ typedef struct
   guint64 max_upload_bytes;
   gint64 version;               /* default 1 */
   gboolean hide_model_upload;   /* models do not name their upload */
+  guint low_speed_limit;        /* B/s; default the client's */
 
   /* the outcome: 0 for success, else the error code, SynapseClientError
    * for the library, GstResourceError (in GST_RESOURCE_ERROR) for the
@@ -346,6 +347,33 @@ static const Row rows[] = {
   {"410-expired", MODELSINK, NULL, ACTION_EXPIRE,
         .code = GST_RESOURCE_ERROR_WRITE, .status = 410,
       .says = "expired (HTTP 410)"},
+
+  /* --- every read busy, next to nothing moved: the low-speed limit ends
+   * the attempt after about `timeout`, and it is retried -------------- */
+  {"trickle", LIST_ALL,
+        "trickle bytes=1 ms=1000 " EVENTS_PATH " query=page=2 times=1",
+      .timeout = 1, OK, .min_seconds = 0.9},
+  {"trickle", GTSRC,
+        "trickle bytes=1 ms=1000 " EVENTS_PATH " query=page=3 times=1",
+      .timeout = 1, OK, .min_seconds = 0.9},
+  {"processing-forever", PAGER,
+        "processing ms=300 " EVENTS_PATH " query=page=2 times=1",
+      .timeout = 1, OK, .min_seconds = 0.9},
+  /* the chunk was stored before the 102s: the retry resumes from it */
+  {"processing-forever", MODELSINK,
+        "processing ms=300 " PUT_CHUNK " skip=1 times=1", .timeout = 1, OK,
+      ONE_MODEL, .mismatches = 1, .min_seconds = 0.9},
+  {"trickle-exhausted", GTSRC,
+        "trickle bytes=1 ms=1000 " EVENTS_PATH " query=page=3",
+        .timeout = 1, .retries = NO_RETRIES, .code = GST_RESOURCE_ERROR_READ,
+      .says = "did not answer in time", .delivered = 20, .min_seconds = 0.9},
+  /* the element's low-speed-limit is the client's: a page sent at 2 KB/s
+   * (over more than a second) is below a floor of 1 MB/s */
+  {"below-the-floor", GTSRC,
+        "trickle bytes=100 ms=50 " EVENTS_PATH " query=page=2",
+        .timeout = 1, .low_speed_limit = 1000000, .retries = NO_RETRIES,
+        .code = GST_RESOURCE_ERROR_READ, .says = "did not answer in time",
+      .delivered = 10},
 };
 /* *INDENT-ON* */
 
@@ -521,6 +549,8 @@ make_client (Fixture * f, guint prefetch)
       row_retries (f->row), "retry-backoff-factor", 0.01,
       "retry-backoff-max", row_backoff_max (f->row), "page-size", PAGE,
       "prefetch", prefetch, NULL);
+  if (f->row->low_speed_limit)
+    g_object_set (client, "low-speed-limit", f->row->low_speed_limit, NULL);
   return client;
 }
 
@@ -635,10 +665,13 @@ run_create_model (Fixture * f)
 static gchar *
 connection_props (Fixture * f)
 {
+  g_autofree gchar *low_speed = f->row->low_speed_limit ?
+      g_strdup_printf (" low-speed-limit=%u", f->row->low_speed_limit) : NULL;
+
   return g_strdup_printf ("base-url=\"%s\" access-token=%s timeout=%u "
-      "retries=%u retry-backoff-factor=0.01 retry-backoff-max=%g", f->url,
+      "retries=%u retry-backoff-factor=0.01 retry-backoff-max=%g%s", f->url,
       TOKEN, row_timeout (f->row), row_retries (f->row),
-      row_backoff_max (f->row));
+      row_backoff_max (f->row), low_speed ? low_speed : "");
 }
 
 static void

@@ -12,7 +12,9 @@
  * - a huge or deeply nested answer is refused with a clear error, by
  *   either element, without crashing or parsing it;
  * - downloaded files stay in download-dir, whatever the file URLs say
- *   (`..`, encoded separators, absolute paths, NUL bytes).
+ *   (`..`, encoded separators, absolute paths, NUL bytes);
+ * - the backend's error text (escape sequences, BEL) reaches messages with
+ *   its control characters replaced.
  */
 
 #include <string.h>
@@ -297,6 +299,56 @@ test_huge_answer_refused (Fixture * f, gconstpointer data)
   }
 }
 
+/* --- the backend's words ---------------------------------------------- */
+
+/* GStreamer puts a line break of its own in a debug string: @lines allows
+ * them. */
+static void
+assert_printable (const gchar * text, gboolean lines, const gchar * what)
+{
+  g_assert_nonnull (text);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  for (const gchar * p = text; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (lines && c == '\n')
+      continue;
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      g_error ("%s holds the control character U+%04X: %s", what, c, text);
+  }
+}
+
+/* An error answer holding terminal escape sequences and BEL reaches the
+ * application's message, debug string and server-detail with them
+ * replaced: printing an error never drives the terminal. */
+static void
+test_server_text_quoted_safely (Fixture * f, gconstpointer data)
+{
+  SynapseTestFault fault = {
+    .kind = SYNAPSE_TEST_FAULT_STATUS,
+    .status = 400,
+    .retry_after = -1,
+    .body = "{\"name\": [\"\\u001b]0;owned\\u0007\\u001b[2J\\u001b[31m"
+        "Bad name\\u0007\"]}",
+  };
+
+  synapse_test_backend_add_fault (f->backend, &fault);
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    g_auto (FaultsRun) run = { 0 };
+    const gchar *detail;
+
+    /* the run keeps what was posted */
+    gst_object_unref (run_element (f, which, "", &run));
+    assert_failed (f, which, &run, which == GTSRC ? GST_RESOURCE_ERROR_READ :
+        GST_RESOURCE_ERROR_WRITE, "HTTP 400", "Bad name");
+    assert_printable (run.gerror->message, FALSE, "the error message");
+    assert_printable (run.debug, TRUE, "the debug string");
+    detail = gst_structure_get_string (run.details, "server-detail");
+    assert_printable (detail, FALSE, "server-detail");
+    g_assert_nonnull (strstr (detail, "Bad name"));
+  }
+}
+
 /* --- download names ----------------------------------------------------- */
 
 /* File URLs on the backend's own origin (it serves any media/ path) whose
@@ -415,6 +467,8 @@ main (int argc, char **argv)
       test_deep_nesting_refused, fixture_tear_down);
   g_test_add ("/hostile/json/huge-answer", Fixture, NULL, fixture_set_up,
       test_huge_answer_refused, fixture_tear_down);
+  g_test_add ("/hostile/words/server-text-quoted-safely", Fixture, NULL,
+      fixture_set_up, test_server_text_quoted_safely, fixture_tear_down);
   g_test_add ("/hostile/download/names-stay-in-folder", Fixture, NULL,
       fixture_set_up, test_download_names_stay_in_folder, fixture_tear_down);
 

@@ -37,6 +37,10 @@
 #define ENV_TOKEN "secrets-EnvToken-27f9c013"
 #define AUTH_TOKEN "secrets-Auth-5a7e10bb"
 #define AGENT_TOKEN "secrets-Agent-d3c4e2f0"
+#define CTRL_TOKEN "secrets-Ctrl-0b9e61f7"
+/* a password in base-url */
+#define PASSWORD "secrets-Password-7c2d90ae"
+#define USERINFO "synapse-user:" PASSWORD
 #define EVENTS 25
 #define CHUNK 65536
 #define CHILD_ENV "SYNAPSE_SECRETS_CHILD"
@@ -45,6 +49,7 @@
 
 static const gchar *const secrets[] = {
   TOKEN, FILE_TOKEN, WRONG_TOKEN, ENV_TOKEN, AUTH_TOKEN, AGENT_TOKEN,
+  CTRL_TOKEN, PASSWORD,
 };
 
 typedef struct
@@ -618,6 +623,168 @@ test_unreadable_token_file (Fixture * f, gconstpointer data)
   g_assert_nonnull (strstr (run.gerror->message, "Permission denied"));
 }
 
+/* --- credentials that cannot be sent ------------------------------------ */
+
+/* A token or tenant with a control character would be dropped from every
+ * request (libsoup refuses such a header): a SETTINGS error at start,
+ * naming the setting and not its value, and not a single request. */
+static void
+test_control_characters_refused (Fixture * f, gconstpointer data)
+{
+  const gchar *values[] = {
+    CTRL_TOKEN "\r\nX-Injected: yes", CTRL_TOKEN "\n", CTRL_TOKEN "\x1b[2J",
+  };
+
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+      for (guint how = 0; how < 3; how++) {
+        const gchar *name = which == GTSRC ? "src" : "sink";
+        g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson",
+            NULL);
+        g_autofree gchar *input = make_model_file (f, CHUNK);
+        g_autoptr (GstElement) pipeline = NULL;
+        g_auto (FaultsRun) run = { 0 };
+        GstElement *element;
+
+        /* the property, the environment, the tenant */
+        if (how == 1)
+          g_setenv ("SYNAPSE_ACCESS_TOKEN", values[i], TRUE);
+        pipeline = which == GTSRC ? gtsrc_pipeline (f, "", NULL, output) :
+            modelsink_pipeline (f, "", NULL, input);
+        g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+        element = get_by_name (pipeline, name);
+        if (how == 0)
+          g_object_set (element, "access-token", values[i], NULL);
+        else if (how == 2)
+          g_object_set (element, "access-token", TOKEN, "tenant", values[i],
+              NULL);
+
+        synapse_test_backend_clear_requests (f->backend);
+        faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+        assert_run_has_no_secret (&run);
+        g_assert_error (run.gerror, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_SETTINGS);
+        g_assert_nonnull (strstr (run.gerror->message,
+                how == 2 ? "tenant" : "access-token"));
+        g_assert_nonnull (strstr (run.gerror->message, "control character"));
+        g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+                NULL), ==, 0);
+      }
+    }
+  }
+}
+
+/* --- a password in base-url --------------------------------------------- */
+
+static gchar *
+url_with_userinfo (Fixture * f)
+{
+  return g_strdup_printf ("http://" USERINFO "@127.0.0.1:%u/",
+      synapse_test_backend_get_port (f->backend));
+}
+
+/* The backend's origin got the user and password as Basic
+ * authentication, beside the token. */
+static void
+assert_backend_got_basic_auth (Fixture * f)
+{
+  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
+      (f->backend);
+  g_autofree gchar *encoded = g_base64_encode ((const guchar *) USERINFO,
+      strlen (USERINFO));
+  g_autofree gchar *want = g_strconcat ("Basic ", encoded, NULL);
+
+  g_assert_cmpuint (requests->len, >, 0);
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    g_assert_cmpstr (soup_message_headers_get_one (request->headers,
+            "Authorization"), ==, want);
+  }
+}
+
+/* Runs @which against the base URL with a password, set by property (the
+ * launch line, which GStreamer logs, has none), and checks that nothing
+ * shows it. */
+static void
+run_with_userinfo (Fixture * f, Which which, FaultsRun * run)
+{
+  const gchar *name = which == GTSRC ? "src" : "sink";
+  g_autofree gchar *url = url_with_userinfo (f);
+  g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson", NULL);
+  g_autofree gchar *input = make_model_file (f, 2 * CHUNK + 1);
+  g_autoptr (GstElement) pipeline = which == GTSRC ?
+      gtsrc_pipeline (f, "", TOKEN, output) :
+      modelsink_pipeline (f, "", TOKEN, input);
+  GstElement *element = get_by_name (pipeline, name);
+  g_autofree gchar *read_back = NULL;
+
+  g_object_set (element, "base-url", url, NULL);
+  synapse_test_backend_clear_requests (f->backend);
+  faults_run_pipeline (pipeline, 20, NULL, NULL, run);
+  assert_run_has_no_secret (run);
+  assert_properties_have_no_secret (pipeline, element);
+  g_object_get (element, "base-url", &read_back, NULL);
+  g_assert_cmpstr (read_back, ==, f->url);
+}
+
+/* Both elements with `http://user:password@…/`: the backend gets Basic
+ * authentication; no message, error, property or dot graph shows the
+ * password, on success, on a failure after retries, and with a `next`
+ * link or upload URL on another origin, which get no Authorization. The
+ * parent test runs this in a child with GST_DEBUG=*:9. */
+static void
+test_userinfo_runs (Fixture * f, gconstpointer data)
+{
+  for (Which which = GTSRC; which <= MODELSINK; which++) {
+    g_auto (FaultsRun) good = { 0 };
+    g_auto (FaultsRun) failed = { 0 };
+    g_auto (FaultsRun) foreign = { 0 };
+    g_autoptr (GError) error = NULL;
+
+    run_with_userinfo (f, which, &good);
+    g_assert_null (good.gerror);
+    g_assert_true (good.eos);
+    assert_backend_got_basic_auth (f);
+
+    /* retried, then given up: the library's retry lines and the error */
+    synapse_test_backend_add_fault_spec (f->backend, which == GTSRC ?
+        "status=503 path=sdk/ground_truth_events/" :
+        "status=503 path=chunked_upload/", &error);
+    g_assert_no_error (error);
+    run_with_userinfo (f, which, &failed);
+    g_assert_error (failed.gerror, GST_RESOURCE_ERROR,
+        (which == GTSRC ? GST_RESOURCE_ERROR_READ : GST_RESOURCE_ERROR_WRITE));
+    synapse_test_backend_clear_faults (f->backend);
+
+    if (which == GTSRC) {
+      synapse_test_backend_set_next_base_url (f->backend, f->foreign_url);
+      synapse_test_backend_set_media_base_url (f->foreign, f->url);
+    } else {
+      synapse_test_backend_set_upload_base_url (f->backend, f->foreign_url);
+    }
+    run_with_userinfo (f, which, &foreign);
+    assert_foreign_got_no_credentials (f);
+    synapse_test_backend_set_next_base_url (f->backend, NULL);
+    synapse_test_backend_set_upload_base_url (f->backend, NULL);
+    synapse_test_backend_clear_requests (f->foreign);
+  }
+}
+
+static void
+test_userinfo_never_logged (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
+  g_autofree gchar *log = synapse_test_run_logged_child ("/secrets/userinfo/"
+      "runs", log_path);
+
+  /* the log did capture the runs: the client, its retries, the error */
+  g_assert_nonnull (strstr (log, "client for http://127.0.0.1:"));
+  g_assert_nonnull (strstr (log, "retrying in"));
+  g_assert_nonnull (strstr (log, "HTTP 503"));
+  assert_no_secret_in (log, "the GST_DEBUG=*:9 log");
+}
+
 /* --- messages, properties, logs ----------------------------------------- */
 
 /* A good run and a refused one of each element, the token by property. */
@@ -886,6 +1053,9 @@ main (int argc, char **argv)
       test_token_file_replaces_environment, FILE_TOKEN);
   ADD ("token-file/errors", test_token_file_errors, FILE_TOKEN);
   ADD ("token-file/unreadable", test_unreadable_token_file, FILE_TOKEN);
+  ADD ("credentials/control-characters", test_control_characters_refused, NULL);
+  ADD ("userinfo/runs", test_userinfo_runs, NULL);
+  ADD ("userinfo/never-logged", test_userinfo_never_logged, NULL);
   ADD ("logs/messages-and-properties", test_messages_and_properties, NULL);
   ADD ("logs/debug-log", test_debug_log, FILE_TOKEN);
   ADD ("logs/debug-log/child", test_debug_log_child, FILE_TOKEN);

@@ -113,6 +113,141 @@ test_credentials_stay_on_the_backend_origin (Fixture * f, gconstpointer data)
           "sdk/ground_truth_events/"), ==, 1);
 }
 
+/* The backend's URL with a user and password in it. */
+static char *
+url_with_userinfo (Fixture * f, const char *userinfo)
+{
+  return g_strdup_printf ("http://%s@127.0.0.1:%u/", userinfo,
+      synapse_test_backend_get_port (f->backend));
+}
+
+static char *
+basic (const char *pair)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) pair,
+      strlen (pair));
+
+  return g_strconcat ("Basic ", encoded, NULL);
+}
+
+/* A password in the base URL is not shown anywhere the URL is: it is
+ * taken out at construction and sent as Basic authentication, to the
+ * backend's origin only. */
+static void
+test_userinfo_is_sent_as_basic_auth (Fixture * f, gconstpointer data)
+{
+  g_autofree char *url = url_with_userinfo (f, "user:pw-Secret%2F1");
+  g_autoptr (SynapseClient) client = synapse_client_new (url, TEST_TOKEN);
+  g_autofree char *read_back = NULL;
+  g_autofree char *built = NULL;
+  g_autofree char *authorization = NULL;
+  g_autofree char *expected = basic ("user:pw-Secret/1");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+  g_autoptr (JsonObject) model = NULL;
+
+  /* as stored, read back and built on: no userinfo */
+  g_object_get (client, "base-url", &read_back, NULL);
+  g_assert_cmpstr (read_back, ==, f->url);
+  g_assert_cmpstr (synapse_client_get_base_url (client), ==, f->url);
+  built = synapse_client_build_url (client, "models/", NULL);
+  g_assert_null (strstr (built, "pw-Secret"));
+  g_assert_true (synapse_client_is_backend_origin (client, f->url));
+
+  g_object_set (client, "retry-backoff-factor", 0.01, NULL);
+  models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  authorization = fixture_dup_request_header (f, "models/", 0,
+      "Authorization");
+  g_assert_cmpstr (authorization, ==, expected);
+  g_clear_pointer (&authorization, g_free);
+  authorization = fixture_dup_request_header (f, "models/", 0,
+      "Synapse-Access-Token");
+  g_assert_cmpstr (authorization, ==, "Token " TEST_TOKEN);
+
+  /* nor in an error */
+  model = synapse_client_get_model (client, 999, NULL, NULL, NULL, &error);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_NOT_FOUND);
+  g_assert_null (strstr (error->message, "pw-Secret"));
+  g_assert_null (strstr (error->message, "user@"));
+  g_assert_null (strstr (synapse_client_error_get_url (error), "pw-Secret"));
+
+  /* the same from the environment */
+  {
+    g_autoptr (SynapseClient) from_env = NULL;
+    g_autoptr (JsonArray) listed = NULL;
+
+    g_clear_pointer (&authorization, g_free);
+    g_clear_error (&error);
+    synapse_test_backend_clear_requests (f->backend);
+    g_setenv ("SYNAPSE_BACKEND_URL", url, TRUE);
+    g_setenv ("SYNAPSE_ACCESS_TOKEN", TEST_TOKEN, TRUE);
+    from_env = synapse_client_new_from_env (&error);
+    g_unsetenv ("SYNAPSE_BACKEND_URL");
+    g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+    g_assert_no_error (error);
+    g_assert_cmpstr (synapse_client_get_base_url (from_env), ==, f->url);
+    listed = synapse_client_list_models (from_env, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    authorization = fixture_dup_request_header (f, "models/", 0,
+        "Authorization");
+    g_assert_cmpstr (authorization, ==, expected);
+  }
+
+  /* an authorization token takes the Authorization header */
+  g_clear_pointer (&authorization, g_free);
+  g_clear_pointer (&models, json_array_unref);
+  g_clear_error (&error);
+  synapse_test_backend_clear_requests (f->backend);
+  g_object_set (client, "authorization-token", "auth-1", NULL);
+  models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  authorization = fixture_dup_request_header (f, "models/", 0,
+      "Authorization");
+  g_assert_cmpstr (authorization, ==, "Token auth-1");
+}
+
+/* ... and only to that origin: a `next` link elsewhere gets no
+ * Authorization. */
+static void
+test_userinfo_stays_on_the_backend_origin (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseTestBackend) foreign =
+      synapse_test_backend_new (&foreign_options, &error);
+  g_autofree char *foreign_url = synapse_test_backend_dup_url (foreign);
+  g_autofree char *url = url_with_userinfo (f, "user:pw-Secret");
+  g_autoptr (SynapseClient) client = synapse_client_new (url, TEST_TOKEN);
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (GPtrArray) foreign_requests = NULL;
+  g_autofree char *authorization = NULL;
+  g_autofree char *expected = basic ("user:pw-Secret");
+
+  g_assert_no_error (error);
+  synapse_test_backend_set_next_base_url (f->backend, foreign_url);
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
+  json_object_set_int_member (params, "page_size", 40);
+  events = synapse_client_list_ground_truth_events (client, params, NULL,
+      TRUE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (events), ==, 100);
+
+  authorization = fixture_dup_request_header (f, "sdk/ground_truth_events/",
+      0, "Authorization");
+  g_assert_cmpstr (authorization, ==, expected);
+  foreign_requests = synapse_test_backend_dup_requests (foreign);
+  g_assert_cmpuint (foreign_requests->len, ==, 2);
+  for (guint i = 0; i < foreign_requests->len; i++) {
+    SynapseTestRequest *request = foreign_requests->pdata[i];
+
+    g_assert_null (soup_message_headers_get_one (request->headers,
+            "Authorization"));
+    g_assert_null (soup_message_headers_get_one (request->headers,
+            "Synapse-Access-Token"));
+  }
+}
+
 static void
 test_origin_is_scheme_host_and_port (Fixture * f, gconstpointer data)
 {
@@ -419,6 +554,71 @@ test_400_field_errors_are_described (Fixture * f, gconstpointer data)
           "page_size"));
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
       ==, 1);
+}
+
+/* Whether @text holds a control character a terminal would act on: C0,
+ * DEL or C1. */
+static gboolean
+has_control_characters (const char *text)
+{
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  for (const char *p = text; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The backend's words reach terminals: escape sequences (ESC as JSON
+ * escapes it, raw in a text body, and C1's CSI), BEL and line breaks are
+ * replaced in every message, while the parsed body stays as it came. */
+static void
+test_server_text_is_quoted_safely (Fixture * f, gconstpointer data)
+{
+  const char *bodies[] = {
+    "{\"detail\": \"\\u001b[2J\\u001b[31mBackend on fire\\u0007 \\u009b6n\"}",
+    "{\"name\": [\"\\u001b]0;owned\\u0007Bad name\\nsecond line\"]}",
+    "\x1b[1;31mBad gateway\x07\r\nX-Forged: yes",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++) {
+    SynapseTestFault fault = {
+      .kind = SYNAPSE_TEST_FAULT_STATUS,
+      .path = "models/",
+      .status = 400,
+      .retry_after = -1,
+      .body = bodies[i],
+    };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonArray) models = NULL;
+    g_autofree char *described = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *raw = NULL;
+
+    synapse_test_backend_clear_faults (f->backend);
+    synapse_test_backend_add_fault (f->backend, &fault);
+    models = list_models (f, &error);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_BAD_REQUEST);
+    described = synapse_client_error_describe_detail (error);
+    text = synapse_client_error_dup_detail_text (error);
+    g_test_message ("%s | %s | %s", error->message, described, text);
+
+    g_assert_false (has_control_characters (error->message));
+    g_assert_false (has_control_characters (described));
+    g_assert_false (has_control_characters (text));
+    /* the words are all there, the controls replaced by U+FFFD */
+    g_assert_nonnull (strstr (error->message, "\xef\xbf\xbd"));
+    g_assert_nonnull (strstr (described, i == 1 ? "Bad name second line" :
+            i == 0 ? "Backend on fire" :
+            "Bad gateway\xef\xbf\xbd  X-Forged: yes"));
+    g_assert_nonnull (strstr (error->message, described));
+    /* the body itself, for programs, is the backend's */
+    raw = json_to_string (synapse_client_error_get_detail (error), FALSE);
+    g_assert_true (strstr (raw, "\\u001b") || strchr (raw, '\x1b'));
+  }
 }
 
 typedef struct
@@ -776,6 +976,160 @@ test_timeout_exhausted (Fixture * f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
 }
 
+/* The low-speed limit: libsoup's timeout is per read, so a server that
+ * keeps each read busy while moving next to nothing held a request for
+ * ever. Windows of `timeout` seconds must move low-speed-limit × timeout
+ * bytes. */
+
+/* A listing whose trickled answer would take far longer than the bound
+ * the tests allow (the models page is over a kilobyte, sent a byte a
+ * second). */
+static void
+add_slow_fault (Fixture * f, const char *spec)
+{
+  g_autoptr (GError) error = NULL;
+
+  synapse_test_backend_add_fault_spec (f->backend, spec, &error);
+  g_assert_no_error (error);
+}
+
+static void
+assert_slow_attempt_retried (Fixture * f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_object_set (f->client, "timeout", 2, NULL);
+  models = list_models (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (models), ==, 5);
+  /* the slow attempt was given up, and the next one answered */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "models/"), ==, 2);
+  /* a bound only against hanging: the trickle alone would take minutes */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
+}
+
+static void
+test_low_speed_trickle_is_a_timeout (Fixture * f, gconstpointer data)
+{
+  add_slow_fault (f, "trickle bytes=1 ms=1000 path=models/ times=1");
+  assert_slow_attempt_retried (f);
+}
+
+static void
+test_low_speed_processing_forever_is_a_timeout (Fixture * f,
+    gconstpointer data)
+{
+  add_slow_fault (f, "processing ms=500 path=models/ times=1");
+  assert_slow_attempt_retried (f);
+}
+
+static void
+test_low_speed_exhausted (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) models = NULL;
+
+  add_slow_fault (f, "trickle bytes=1 ms=1000 path=models/");
+  g_object_set (f->client, "timeout", 2, "retries", 1, NULL);
+  models = list_models (f, &error);
+  g_assert_null (models);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "/models/"));
+  g_assert_nonnull (strstr (error->message, "low-speed limit"));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "models/"), ==, 2);
+}
+
+/* An error body sent too slowly leaves its status as the answer: a 503 is
+ * retried as a 503. */
+static void
+test_low_speed_error_body_keeps_the_status (Fixture * f, gconstpointer data)
+{
+  add_slow_fault (f, "trickle status=503 bytes=1 ms=1000 path=models/ "
+      "times=1 body='{\"detail\": \"The backend is busy, try again in a "
+      "while, thank you for your patience.\"}'");
+  assert_slow_attempt_retried (f);
+}
+
+/* A transfer above the floor passes however long it takes: the events of
+ * a page trickle at about 20 KB/s, ten times the floor, over several
+ * windows. */
+static void
+test_low_speed_steady_transfer_passes (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) expected =
+      synapse_test_backend_dup_events (f->backend, 1);
+  g_autoptr (GPtrArray) requests = NULL;
+  SynapseTestRequest *request;
+  gint64 start = g_get_monotonic_time ();
+
+  add_slow_fault (f, "trickle bytes=1024 ms=50 path=sdk/ground_truth_events/");
+  g_object_set (f->client, "timeout", 1, "low-speed-limit", 2000, NULL);
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
+  json_object_set_int_member (params, "page_size", 100);
+  events = synapse_client_list_ground_truth_events (f->client, params, NULL,
+      FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_arrays_equal (events, expected));
+  requests = synapse_test_backend_dup_requests (f->backend);
+  g_assert_cmpuint (requests->len, ==, 1);
+  request = requests->pdata[0];
+  g_assert_cmpuint (request->status, ==, 200);
+  /* it did span more than one window */
+  g_assert_cmpint (g_get_monotonic_time () - start, >, G_USEC_PER_SEC);
+}
+
+/* An upload slower than a window but above the floor passes: what the
+ * request body moves counts, as the backend reads it slowly. */
+static void
+test_low_speed_slow_upload_passes (Fixture * f, gconstpointer data)
+{
+  gsize size = 10 * 1024 * 1024;
+  g_autofree char *path = fixture_make_file (f, "big.bin", size);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) upload = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  /* about 1.4 MB/s, fourteen times the floor; a window long enough for
+   * what the kernel buffers to drain, and for the backend to hash the
+   * chunk, under valgrind too */
+  add_slow_fault (f, "slow-read ms=5 method=PUT path=chunked_upload/");
+  g_object_set (f->client, "timeout", 5, "low-speed-limit", 100000, NULL);
+  upload = synapse_client_create_chunked_upload (f->client, path, size, NULL,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (upload, "size"), ==, size);
+  /* one attempt, over more than one window */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "chunked_upload/"), ==, 2);
+  g_test_message ("%.1f s", (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - start, >, 5 * G_USEC_PER_SEC);
+}
+
+/* The caller's own cancellation during a slow answer stays a
+ * cancellation, in a 2xx body as in an error body. */
+static void
+test_low_speed_cancel_is_not_a_timeout (Fixture * f, gconstpointer data)
+{
+  const char *specs[] = {
+    "trickle bytes=1 ms=1000 path=models/",
+    "trickle status=500 bytes=1 ms=1000 path=models/",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++) {
+    synapse_test_backend_clear_faults (f->backend);
+    add_slow_fault (f, specs[i]);
+    g_object_set (f->client, "timeout", 30, NULL);
+    assert_cancelled_promptly (f);
+  }
+}
+
 static void
 test_unreachable_backend_is_a_connection_error (Fixture * f,
     gconstpointer data)
@@ -895,6 +1249,72 @@ test_token_is_write_only (Fixture * f, gconstpointer data)
   g_assert_false (pspec->flags & G_PARAM_READABLE);
 }
 
+/* A credential that cannot go into a header (libsoup drops a value with a
+ * line break, with a critical, and the request went out without it) is
+ * refused before any request, by name and never by value. */
+static void
+test_control_characters_in_credentials_are_refused (Fixture * f,
+    gconstpointer data)
+{
+  const char *names[] = {
+    "access-token", "authorization-token", "tenant", "agent-token",
+  };
+  const char *values[] = {
+    "secret-1\r\nX-Injected: yes", "secret-2\n", "secret-3\ttab",
+    "secret-4\x1b[31m", "secret-5\x7f",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    for (guint j = 0; j < G_N_ELEMENTS (values); j++) {
+      g_autoptr (SynapseClient) client = synapse_client_new (f->url, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GError) checked = NULL;
+      g_autoptr (JsonArray) models = NULL;
+      g_autofree char *secret = g_strndup (values[j], 8);
+
+      g_object_set (client, names[i], values[j], NULL);
+      g_assert_false (synapse_client_check_credentials (client, &checked));
+      g_assert_error (checked, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+      models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
+      g_assert_null (models);
+      g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpstr (error->message, ==, checked->message);
+      g_assert_nonnull (strstr (error->message, names[i]));
+      g_assert_null (strstr (error->message, secret));
+    }
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+
+  /* the same from the environment, before a client is made */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (SynapseClient) client = NULL;
+
+    g_setenv ("SYNAPSE_BACKEND_URL", f->url, TRUE);
+    g_setenv ("SYNAPSE_ACCESS_TOKEN", "secret-6\r\n", TRUE);
+    client = synapse_client_new_from_env (&error);
+    g_unsetenv ("SYNAPSE_BACKEND_URL");
+    g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+    g_assert_null (client);
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "SYNAPSE_ACCESS_TOKEN"));
+    g_assert_null (strstr (error->message, "secret-6"));
+  }
+
+  /* printable text, UTF-8 included, is a credential like any other */
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_object_set (f->client, "tenant", "acmé corp", NULL);
+    g_assert_true (synapse_client_check_credentials (f->client, &error));
+    g_assert_no_error (error);
+  }
+}
+
 /* An HTTPS backend with a certificate no system authority vouches for. */
 static void
 fixture_set_up_tls (Fixture * f, gconstpointer data)
@@ -1011,15 +1431,23 @@ main (int argc, char **argv)
   ADD ("/client/credentials/stay-on-origin",
       test_credentials_stay_on_the_backend_origin);
   ADD ("/client/credentials/origin-rule", test_origin_is_scheme_host_and_port);
+  ADD ("/client/credentials/userinfo-is-basic-auth",
+      test_userinfo_is_sent_as_basic_auth);
+  ADD ("/client/credentials/userinfo-stays-on-origin",
+      test_userinfo_stays_on_the_backend_origin);
   ADD ("/client/credentials/not-through-redirects",
       test_redirect_to_another_origin_drops_credentials);
   ADD ("/client/credentials/token-write-only", test_token_is_write_only);
+  ADD ("/client/credentials/control-characters-refused",
+      test_control_characters_in_credentials_are_refused);
   ADD ("/client/url/joining", test_urls_are_joined_like_the_sdk);
   ADD ("/client/url/params", test_params_are_encoded_like_the_sdk);
   ADD ("/client/url/repeated-keys", test_repeated_keys_reach_the_backend);
   ADD ("/client/errors/404", test_http_errors_keep_status_and_detail);
   ADD ("/client/errors/401", test_wrong_token_is_401_with_the_server_detail);
   ADD ("/client/errors/400", test_400_field_errors_are_described);
+  ADD ("/client/errors/server-text-quoted-safely",
+      test_server_text_is_quoted_safely);
   ADD ("/client/errors/malformed-json",
       test_malformed_json_is_a_protocol_error);
   ADD ("/client/errors/unexpected-shapes",
@@ -1040,6 +1468,18 @@ main (int argc, char **argv)
   ADD ("/client/cancel/backoff-sleep", test_cancel_ends_a_backoff_sleep);
   ADD ("/client/timeout/retried", test_timeout_then_retry);
   ADD ("/client/timeout/exhausted", test_timeout_exhausted);
+  ADD ("/client/low-speed/trickle", test_low_speed_trickle_is_a_timeout);
+  ADD ("/client/low-speed/processing-forever",
+      test_low_speed_processing_forever_is_a_timeout);
+  ADD ("/client/low-speed/exhausted", test_low_speed_exhausted);
+  ADD ("/client/low-speed/error-body-keeps-status",
+      test_low_speed_error_body_keeps_the_status);
+  ADD ("/client/low-speed/steady-transfer-passes",
+      test_low_speed_steady_transfer_passes);
+  ADD ("/client/low-speed/slow-upload-passes",
+      test_low_speed_slow_upload_passes);
+  ADD ("/client/low-speed/cancel-is-not-a-timeout",
+      test_low_speed_cancel_is_not_a_timeout);
   ADD ("/client/request/generic", test_generic_request);
   ADD ("/client/request/generic-async", test_generic_request_async);
   ADD ("/client/environment", test_client_from_environment);
