@@ -912,6 +912,34 @@ same_origin (GUri * a, GUri * b)
 }
 
 /**
+ * synapse_is_http_url:
+ * @url: (nullable): a string
+ *
+ * Whether @url is an absolute `http` or `https` URL with a host: the one
+ * test the library and the elements apply to every URL they would send a
+ * request to (a base URL, a `next` link, an upload `url`, a file URL, a
+ * prefix for file URLs). `http:/.//x` and `https://` are not.
+ *
+ * Returns: %TRUE for an http(s) URL with a host
+ */
+gboolean
+synapse_is_http_url (const char *url)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+
+  if (url == NULL)
+    return FALSE;
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  return (g_ascii_strcasecmp (scheme, "http") == 0
+      || g_ascii_strcasecmp (scheme, "https") == 0)
+      && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+}
+
+/**
  * synapse_client_is_backend_origin:
  * @self: a #SynapseClient
  * @url: an absolute URL

@@ -32,6 +32,8 @@ SYNAPSE_API char *synapse_client_build_url (SynapseClient * self,
     const char *path,
     JsonObject * params);
 
+SYNAPSE_API gboolean synapse_is_http_url (const char *url);
+
 SYNAPSE_API gboolean synapse_client_is_backend_origin (SynapseClient * self,
     const char *url);
 

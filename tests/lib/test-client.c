@@ -249,6 +249,23 @@ test_userinfo_stays_on_the_backend_origin (Fixture * f, gconstpointer data)
 }
 
 static void
+test_http_urls_are_told_apart (Fixture * f, gconstpointer data)
+{
+  const char *yes[] = { "http://h/", "https://h:8443/a?b#c", "HTTPS://H/",
+    "http://user:pw@127.0.0.1:8000/", NULL
+  };
+  const char *no[] = { NULL, "", "h/", "/path", "ftp://h/", "https://",
+    "http:/.//x", "http:h", "file:///etc/passwd", NULL
+  };
+
+  for (guint i = 0; yes[i]; i++)
+    g_assert_true (synapse_is_http_url (yes[i]));
+  g_assert_false (synapse_is_http_url (NULL));
+  for (guint i = 1; no[i]; i++)
+    g_assert_false (synapse_is_http_url (no[i]));
+}
+
+static void
 test_origin_is_scheme_host_and_port (Fixture * f, gconstpointer data)
 {
   g_autoptr (SynapseClient) client =
@@ -1431,6 +1448,7 @@ main (int argc, char **argv)
   ADD ("/client/credentials/stay-on-origin",
       test_credentials_stay_on_the_backend_origin);
   ADD ("/client/credentials/origin-rule", test_origin_is_scheme_host_and_port);
+  ADD ("/client/url/http-urls", test_http_urls_are_told_apart);
   ADD ("/client/credentials/userinfo-is-basic-auth",
       test_userinfo_is_sent_as_basic_auth);
   ADD ("/client/credentials/userinfo-stays-on-origin",
