@@ -6,7 +6,7 @@
 
 #include <glib/gstdio.h>
 
-#include "test-common.h"
+#include "kit-fixture.h"
 
 static JsonObject *
 version_params (guint version, guint page_size)
@@ -163,22 +163,23 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
     g_assert_cmpstr (image_path, ==, cache_path);
     g_assert_true (g_str_has_prefix (name, digest));
     g_assert_true (g_str_has_suffix (name, ".jpg"));
-    fixture_assert_file_holds_media (f, image_path, image_url);
-    fixture_assert_file_holds_media (f, json_object_get_string_member (files,
-            "mask"), json_object_get_string_member (original_files, "mask"));
+    kit_assert_file_holds_media (f->backend, image_path, image_url);
+    kit_assert_file_holds_media (f->backend,
+        json_object_get_string_member (files, "mask"),
+        json_object_get_string_member (original_files, "mask"));
 
     /* a file entry's url moves to path, as the SDK does */
     g_assert_false (json_object_has_member (unit_image, "url"));
     g_assert_true (g_file_test (json_object_get_string_member (unit_image,
                 "path"), G_FILE_TEST_IS_REGULAR));
-    fixture_assert_file_holds_media (f,
+    kit_assert_file_holds_media (f->backend,
         json_object_get_string_member (unit_image, "path"),
         json_object_get_string_member (json_object_get_object_member
             (json_object_get_object_member (json_object_get_object_member
                     (original, "data_unit"), "files"), "image"), "url"));
   }
-  g_assert_cmpuint (fixture_count_files (dir, ".part"), ==, 0);
-  g_assert_cmpuint (fixture_count_files (dir, NULL), ==, 300);
+  g_assert_cmpuint (kit_count_files (dir, ".part"), ==, 0);
+  g_assert_cmpuint (kit_count_files (dir, NULL), ==, 300);
 
   /* a second listing reuses what is there */
   media_requests = synapse_test_backend_count_requests (f->backend, "media/");
@@ -213,7 +214,7 @@ test_downloads_are_bounded (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   /* 8 files, 2 at a time, 150 ms each: no faster than 4 rounds */
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 4 * 150 * 1000);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 8);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 8);
 }
 
 static void
@@ -237,8 +238,8 @@ test_failed_download_leaves_nothing (Fixture * f, gconstpointer data)
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "mask.png"));
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".png"), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".part"), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".png"), ==, 0);
 }
 
 static void
@@ -268,10 +269,12 @@ test_interrupted_download_is_retried (Fixture * f, gconstpointer data)
     JsonObject *original = json_object_get_object_member
         (json_array_get_object_element (expected, i), "files");
 
-    fixture_assert_file_holds_media (f, json_object_get_string_member (files,
-            "image"), json_object_get_string_member (original, "image"));
-    fixture_assert_file_holds_media (f, json_object_get_string_member (files,
-            "mask"), json_object_get_string_member (original, "mask"));
+    kit_assert_file_holds_media (f->backend,
+        json_object_get_string_member (files, "image"),
+        json_object_get_string_member (original, "image"));
+    kit_assert_file_holds_media (f->backend,
+        json_object_get_string_member (files, "mask"),
+        json_object_get_string_member (original, "mask"));
   }
 }
 
@@ -287,7 +290,7 @@ test_model_file_is_the_default_field (Fixture * f, gconstpointer data)
       1);
 
   g_assert_no_error (error);
-  fixture_assert_file_holds_media (f, json_object_get_string_member (model,
+  kit_assert_file_holds_media (f->backend, json_object_get_string_member (model,
           "file"), json_object_get_string_member (original, "file"));
 }
 
@@ -358,8 +361,7 @@ hostile_event (Fixture * f, guint id, char **urls)
       id);
   urls[1] = g_strdup_printf ("%smedia/events/%u/mask.png", f->url, id);
   urls[2] = g_strdup_printf ("%smedia/data_units/%u/image.jpg", f->url, id);
-  entry = fixture_file_entry (f, strstr (urls[2], "media/"),
-      G_CHECKSUM_MD5, NULL);
+  entry = kit_file_entry (f->backend, urls[2], G_CHECKSUM_MD5, NULL);
   return g_strdup_printf ("{\"id\":%u,\"data\":{\"score\":0.942,"
       "\"big\":18446744073709551615,\"far\":1e400,\"nul\":\"a\\u0000b\","
       "\"esc\":\"caf\\u00e9 \\/ \\\"q\\\"\"},\"files\":{\"image\":\"%s\","
@@ -402,7 +404,7 @@ test_converter_keeps_the_backend_bytes (Fixture * f, gconstpointer data)
   g_autoptr (GPtrArray) texts = NULL;
   g_autofree char *want = g_strdup (event);
 
-  fixture_serve_events (f, event, 1);
+  kit_serve_events (f->backend, event, 1);
   texts = events_as_text (f, conversion);
   for (guint i = 0; i < 3; i++) {
     g_autofree char *cdn = g_strconcat ("https://cdn.example.com",
@@ -428,14 +430,14 @@ test_download_keeps_the_backend_bytes (Fixture * f, gconstpointer data)
   g_autoptr (GPtrArray) texts = NULL;
   g_autofree char *want = g_strdup (event);
 
-  fixture_serve_events (f, event, 1);
+  kit_serve_events (f->backend, event, 1);
   texts = events_as_text (f, conversion);
   for (guint i = 0; i < 3; i++) {
     g_autofree char *path = synapse_url_conversion_get_cache_path (conversion,
         urls[i]);
     g_autofree char *next = replace_string_token (want, urls[i], path);
 
-    fixture_assert_file_holds_media (f, path, urls[i]);
+    kit_assert_file_holds_media (f->backend, path, urls[i]);
     g_free (want);
     want = g_steal_pointer (&next);
   }
@@ -469,7 +471,7 @@ test_apply_page_converts_in_the_bytes (Fixture * f, gconstpointer data)
   g_autoptr (SynapsePage) converted = NULL;
   g_autoptr (GError) error = NULL;
 
-  fixture_serve_events (f, events, 2);
+  kit_serve_events (f->backend, events, 2);
   converted_by_pager = events_as_text (f, conversion);
   pager = synapse_client_iter_ground_truth_events (f->client, NULL, NULL);
   page = synapse_pager_read_page (pager, NULL, &error);
@@ -509,7 +511,7 @@ test_query_names_the_file (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) got = NULL;
   const char *first, *second;
 
-  fixture_serve_events (f, events, 2);
+  kit_serve_events (f->backend, events, 2);
   got = synapse_client_list_ground_truth_events (f->client, NULL, conversion,
       FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -519,9 +521,9 @@ test_query_names_the_file (Fixture * f, gconstpointer data)
       (json_array_get_object_element (got, 1), "files"), 0);
   /* two files, each with its own bytes */
   g_assert_cmpstr (first, !=, second);
-  fixture_assert_file_holds_media (f, first, one);
-  fixture_assert_file_holds_media (f, second, two);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 2);
+  kit_assert_file_holds_media (f->backend, first, one);
+  kit_assert_file_holds_media (f->backend, second, two);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 2);
 }
 
 static void
@@ -545,7 +547,7 @@ test_signatures_do_not_name_the_file (Fixture * f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
     g_string_append_printf (events, "%s{\"id\":%u,\"files\":\"%s?%s\"}",
         i ? "," : "", i + 1, bare, queries[i]);
-  fixture_serve_events (f, events->str, G_N_ELEMENTS (queries));
+  kit_serve_events (f->backend, events->str, G_N_ELEMENTS (queries));
   got = synapse_client_list_ground_truth_events (f->client, NULL, conversion,
       FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -558,7 +560,7 @@ test_signatures_do_not_name_the_file (Fixture * f, gconstpointer data)
 
     g_assert_cmpstr (path, ==, cache);
   }
-  fixture_assert_file_holds_media (f, json_object_get_string_member
+  kit_assert_file_holds_media (f->backend, json_object_get_string_member
       (json_array_get_object_element (got, 0), "files"), bare);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/signed/"), ==, 1);
@@ -630,7 +632,7 @@ test_limit_downloads_only_what_is_handed_out (Fixture * f, gconstpointer data)
   /* two files an event ("files"), of the 4 events handed out only */
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 8);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 8);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 8);
 }
 
 static void
@@ -725,45 +727,44 @@ test_limit_with_short_pages_ahead (Fixture * f, gconstpointer data)
   g_assert_cmpuint (calls, ==, 7);
 }
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  kit_init (&argc, &argv);
 
-  ADD ("/url-conversion/converter/every-page",
+  FIXTURE_ADD ("/url-conversion/converter/every-page",
       test_converter_applies_to_every_page);
-  ADD ("/url-conversion/converter/single-page",
+  FIXTURE_ADD ("/url-conversion/converter/single-page",
       test_converter_on_a_single_page);
-  ADD ("/url-conversion/converter/error",
+  FIXTURE_ADD ("/url-conversion/converter/error",
       test_converter_error_fails_the_listing);
-  ADD ("/url-conversion/download/cache-folder",
+  FIXTURE_ADD ("/url-conversion/download/cache-folder",
       test_download_into_cache_folder);
-  ADD ("/url-conversion/download/bounded", test_downloads_are_bounded);
-  ADD ("/url-conversion/download/failure-leaves-nothing",
+  FIXTURE_ADD ("/url-conversion/download/bounded", test_downloads_are_bounded);
+  FIXTURE_ADD ("/url-conversion/download/failure-leaves-nothing",
       test_failed_download_leaves_nothing);
-  ADD ("/url-conversion/download/retried",
+  FIXTURE_ADD ("/url-conversion/download/retried",
       test_interrupted_download_is_retried);
-  ADD ("/url-conversion/download/model-file",
+  FIXTURE_ADD ("/url-conversion/download/model-file",
       test_model_file_is_the_default_field);
-  ADD ("/url-conversion/download/hostile-names",
+  FIXTURE_ADD ("/url-conversion/download/hostile-names",
       test_hostile_urls_stay_in_the_folder);
-  ADD ("/url-conversion/bytes/converter-keeps-backend-bytes",
+  FIXTURE_ADD ("/url-conversion/bytes/converter-keeps-backend-bytes",
       test_converter_keeps_the_backend_bytes);
-  ADD ("/url-conversion/bytes/download-keeps-backend-bytes",
+  FIXTURE_ADD ("/url-conversion/bytes/download-keeps-backend-bytes",
       test_download_keeps_the_backend_bytes);
-  ADD ("/url-conversion/bytes/apply-page",
+  FIXTURE_ADD ("/url-conversion/bytes/apply-page",
       test_apply_page_converts_in_the_bytes);
-  ADD ("/url-conversion/cache/query-names-the-file", test_query_names_the_file);
-  ADD ("/url-conversion/cache/signatures-do-not",
+  FIXTURE_ADD ("/url-conversion/cache/query-names-the-file",
+      test_query_names_the_file);
+  FIXTURE_ADD ("/url-conversion/cache/signatures-do-not",
       test_signatures_do_not_name_the_file);
-  ADD ("/url-conversion/cache/keys", test_cache_keys);
-  ADD ("/url-conversion/limit/downloads-only-what-is-handed-out",
+  FIXTURE_ADD ("/url-conversion/cache/keys", test_cache_keys);
+  FIXTURE_ADD ("/url-conversion/limit/downloads-only-what-is-handed-out",
       test_limit_downloads_only_what_is_handed_out);
-  ADD ("/url-conversion/limit/pages-ahead", test_limit_with_pages_ahead);
-  ADD ("/url-conversion/limit/short-pages-ahead",
+  FIXTURE_ADD ("/url-conversion/limit/pages-ahead",
+      test_limit_with_pages_ahead);
+  FIXTURE_ADD ("/url-conversion/limit/short-pages-ahead",
       test_limit_with_short_pages_ahead);
 
   return g_test_run ();
