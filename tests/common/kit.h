@@ -15,7 +15,9 @@
  * - events: compared in order, nested members found by their dot path;
  * - a client of the backend with quick retries.
  *
- * kit-fixture.h adds the library tests' fixture.
+ * kit-fixture.h adds the library tests' fixture, kit-gst.h the GStreamer
+ * part (pipeline runs and their messages); the library's tests never need
+ * GStreamer.
  */
 
 #pragma once
