@@ -368,38 +368,77 @@ kit_run_assert_no_secret (KitRun * run, const char *const *secrets)
   }
 }
 
-char *
-kit_run_logged_child (const char *test_path, const char *log_path,
-    char **output)
+/* Runs @test_path in a child with GST_DEBUG=*:9 into @log_path; returns
+ * the log, and the child's output in @output. */
+static char *
+run_logged_child (const char *test_path, const char *log_path, char **output)
 {
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr (GSubprocess) child = NULL;
+  const char *const argv[] = { self, "-p", test_path, NULL };
+  const char *const env[] = { "GST_DEBUG", "*:9", "GST_DEBUG_FILE", log_path,
+    "GST_DEBUG_NO_COLOR", "1", "G_MESSAGES_DEBUG", "all", NULL
+  };
   g_autoptr (GError) error = NULL;
-  g_autofree char *out = NULL;
   char *log = NULL;
   gsize log_size = 0;
 
   g_assert_nonnull (self);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "*:9", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", log_path, TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  child = g_subprocess_launcher_spawn (launcher, &error, self, "-p",
-      test_path, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (child))
-    g_error ("the child running %s failed:\n%s", test_path, out);
-
+  if (!kit_spawn (argv, env, output))
+    g_error ("the child running %s failed:\n%s", test_path, *output);
   g_assert_true (g_file_get_contents (log_path, &log, &log_size, &error));
   g_assert_no_error (error);
   g_test_message ("GST_DEBUG=*:9 log of %s: %" G_GSIZE_FORMAT " bytes",
       test_path, log_size);
-  if (output)
-    *output = g_steal_pointer (&out);
   return log;
+}
+
+void
+kit_assert_child_logs_no_secret (const char *test_path, const char *dir,
+    const char *const *logged, const char *const *secrets)
+{
+  g_autofree char *log_path = g_build_filename (dir, "gst.log", NULL);
+  g_autofree char *output = NULL;
+  g_autofree char *log = run_logged_child (test_path, log_path, &output);
+
+  for (guint i = 0; logged[i]; i++) {
+    if (!strstr (log, logged[i]))
+      g_error ("the GST_DEBUG=*:9 log of %s does not hold \"%s\"", test_path,
+          logged[i]);
+  }
+  kit_assert_no_secret_in (log, secrets, "the GST_DEBUG=*:9 log");
+  kit_assert_no_secret_in (output, secrets,
+      "the output (G_MESSAGES_DEBUG=all)");
+}
+
+void
+kit_assert_connection_from_environment (const char *factory)
+{
+  g_autoptr (GstElement) element = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *tenant = NULL;
+
+  g_setenv ("SYNAPSE_BACKEND_URL", "https://synapse.example.com/", TRUE);
+  g_setenv ("SYNAPSE_ACCESS_TOKEN", "kit-Environment-Token-8e3b", TRUE);
+  g_setenv ("SYNAPSE_TENANT", "acme", TRUE);
+  element = gst_object_ref_sink (gst_element_factory_make (factory, NULL));
+  g_unsetenv ("SYNAPSE_BACKEND_URL");
+  g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
+  g_unsetenv ("SYNAPSE_TENANT");
+
+  g_assert_nonnull (element);
+  g_object_get (element, "base-url", &url, "access-token", &token, "tenant",
+      &tenant, NULL);
+  g_assert_cmpstr (url, ==, "https://synapse.example.com/");
+  g_assert_cmpstr (tenant, ==, "acme");
+  /* the token is never read back */
+  g_assert_cmpstr (token, ==, "********");
+  g_clear_pointer (&token, g_free);
+
+  g_object_set (element, "access-token", NULL, NULL);
+  g_object_get (element, "access-token", &token, NULL);
+  g_assert_null (token);
+  g_object_set (element, "access-token", "", NULL);
+  g_object_get (element, "access-token", &token, NULL);
+  g_assert_null (token);
 }

@@ -129,10 +129,17 @@ void kit_assert_no_secret_in (const char *text, const char *const *secrets,
 void kit_run_assert_no_secret (KitRun * run, const char *const *secrets);
 
 /* Runs the test @test_path of this program in a child process with
- * GST_DEBUG=*:9 written to @log_path and G_MESSAGES_DEBUG=all, asserts
- * that the child passed, and returns the log; the child's output
- * (stdout and stderr) in @output when it is not NULL. */
-char *kit_run_logged_child (const char *test_path, const char *log_path,
-    char **output);
+ * GST_DEBUG=*:9 (written to @dir/gst.log) and G_MESSAGES_DEBUG=all, and
+ * asserts that the child passed, that its log holds each of @logged
+ * (NULL-terminated: it did log the work, in detail), and that neither the
+ * log nor the child's output holds one of @secrets. */
+void kit_assert_child_logs_no_secret (const char *test_path, const char *dir,
+    const char *const *logged, const char *const *secrets);
+
+/* An element of @factory takes base-url, access-token and tenant from
+ * SYNAPSE_BACKEND_URL, SYNAPSE_ACCESS_TOKEN and SYNAPSE_TENANT when it is
+ * made; the token never reads back, and setting it to NULL or "" unsets
+ * it. */
+void kit_assert_connection_from_environment (const char *factory);
 
 G_END_DECLS

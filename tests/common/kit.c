@@ -250,6 +250,42 @@ kit_assert_file_holds_media (SynapseTestBackend * backend, const char *path,
       g_bytes_get_size (expected));
 }
 
+/* @path is a file right in @dir holding what the backend serves at @url. */
+static void
+assert_downloaded (SynapseTestBackend * backend, const char *path,
+    const char *url, const char *dir)
+{
+  g_autofree char *parent = g_path_get_dirname (path);
+
+  g_assert_cmpstr (parent, ==, dir);
+  kit_assert_file_holds_media (backend, path, url);
+}
+
+void
+kit_assert_event_downloaded (SynapseTestBackend * backend, JsonObject * event,
+    JsonObject * original, const char *dir)
+{
+  JsonObject *files = json_object_get_object_member (event, "files");
+  JsonObject *original_files = json_object_get_object_member (original,
+      "files");
+  JsonObject *entry = kit_event_object (event, "data_unit.files.image");
+  JsonObject *original_entry = kit_event_object (original,
+      "data_unit.files.image");
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, files);
+  while (json_object_iter_next (&iter, &name, &node))
+    assert_downloaded (backend, json_node_get_string (node),
+        json_object_get_string_member (original_files, name), dir);
+  g_assert_false (json_object_has_member (entry, "url"));
+  assert_downloaded (backend, json_object_get_string_member (entry, "path"),
+      json_object_get_string_member (original_entry, "url"), dir);
+  g_assert_cmpint (json_object_get_int_member (entry, "size"), ==,
+      json_object_get_int_member (original_entry, "size"));
+}
+
 /* --- files -------------------------------------------------------------- */
 
 char *
@@ -312,6 +348,28 @@ kit_count_files (const char *dir, const char *suffix)
     if (suffix == NULL || g_str_has_suffix (name, suffix))
       n++;
   return n;
+}
+
+gboolean
+kit_spawn (const char *const *argv, const char *const *env, char **output)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocess) child = NULL;
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; env[i]; i += 2) {
+    if (env[i + 1])
+      g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
+    else
+      g_subprocess_launcher_unsetenv (launcher, env[i]);
+  }
+  child = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (child, NULL, NULL, output, NULL, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_successful (child);
 }
 
 char *
@@ -412,4 +470,14 @@ kit_client_new (const char *url, const char *token)
   g_object_set (client, "retry-backoff-factor", 0.01, "retry-backoff-max",
       0.05, "timeout", 10, NULL);
   return client;
+}
+
+JsonObject *
+kit_version_params (guint version, guint page_size)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", version);
+  json_object_set_int_member (params, "page_size", page_size);
+  return params;
 }

@@ -101,6 +101,13 @@ char *kit_file_entry (SynapseTestBackend * backend, const char *url,
 void kit_assert_file_holds_media (SynapseTestBackend * backend,
     const char *path, const char *url);
 
+/* @event is @original with its files downloaded into @dir: each URL of its
+ * `files` and the one of its `data_unit.files.image` entry became the path
+ * of a file in @dir that holds what the backend serves at the URL (the
+ * entry's `url` becoming `path`, its size kept). */
+void kit_assert_event_downloaded (SynapseTestBackend * backend,
+    JsonObject * event, JsonObject * original, const char *dir);
+
 /* --- files -------------------------------------------------------------- */
 
 /* A new folder under the system's temporary one, named after the test
@@ -117,6 +124,13 @@ char *kit_write_file (const char *dir, const char *name, GBytes * bytes);
 
 /* The entries of @dir whose names end with @suffix (NULL: all). */
 guint kit_count_files (const char *dir, const char *suffix);
+
+/* Runs @argv (its program looked for on PATH unless a path) with the
+ * variables of @env set (NULL-terminated name and value pairs; a NULL value
+ * unsets), and waits for its end; returns whether it succeeded, its stdout
+ * and stderr, merged, in @output. */
+gboolean kit_spawn (const char *const *argv, const char *const *env,
+    char **output);
 
 /* tests/data/@name (the HTTPS backend's certificate and its authority). */
 char *kit_data_file (const char *name);
@@ -146,5 +160,9 @@ JsonObject *kit_event_object (JsonObject * event, const char *dot_path);
 /* A client of the backend at @url with @token, whose retries are quick
  * (0.01 s, at most 0.05 s apart) and whose timeout is 10 s. */
 SynapseClient *kit_client_new (const char *url, const char *token);
+
+/* Listing parameters: the events of dataset version @version, @page_size
+ * a page. */
+JsonObject *kit_version_params (guint version, guint page_size);
 
 G_END_DECLS

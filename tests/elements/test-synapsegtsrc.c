@@ -616,38 +616,10 @@ test_download_dir (Fixture * f, gconstpointer data)
   got = read_output (f);
   g_assert_cmpuint (json_array_get_length (got), ==, 12);
 
-  for (guint i = 0; i < 12; i++) {
-    JsonObject *event = json_array_get_object_element (got, i);
-    JsonObject *original = json_array_get_object_element (sent, i);
-    JsonObject *files = json_object_get_object_member (event, "files");
-    JsonObject *sent_files = json_object_get_object_member (original,
-        "files");
-    JsonObject *unit_image = kit_event_object (event,
-        "data_unit.files.image");
-    JsonObject *sent_unit_image = kit_event_object (original,
-        "data_unit.files.image");
-    JsonObjectIter iter;
-    const gchar *name;
-    JsonNode *node;
-
-    json_object_iter_init (&iter, files);
-    while (json_object_iter_next (&iter, &name, &node)) {
-      const gchar *path = json_node_get_string (node);
-
-      g_assert_true (g_str_has_prefix (path, media));
-      kit_assert_file_holds_media (f->backend, path,
-          json_object_get_string_member (sent_files, name));
-    }
-
-    /* a file entry gets a path in place of its url */
-    g_assert_false (json_object_has_member (unit_image, "url"));
-    g_assert_true (g_str_has_prefix (json_object_get_string_member
-            (unit_image, "path"), media));
-    g_assert_cmpint (json_object_get_int_member (unit_image, "size"), ==,
-        json_object_get_int_member (sent_unit_image, "size"));
-    g_assert_true (g_file_test (json_object_get_string_member (unit_image,
-                "path"), G_FILE_TEST_IS_REGULAR));
-  }
+  /* each a file in media (a file entry gets a path in place of its url) */
+  for (guint i = 0; i < 12; i++)
+    kit_assert_event_downloaded (f->backend, json_array_get_object_element
+        (got, i), json_array_get_object_element (sent, i), media);
 }
 
 static gchar *
@@ -1586,33 +1558,7 @@ test_page_messages_and_total_count (Fixture * f, gconstpointer data)
 static void
 test_credentials_from_environment (void)
 {
-  g_autoptr (GstElement) src = NULL;
-  g_autofree gchar *url = NULL;
-  g_autofree gchar *token = NULL;
-  g_autofree gchar *tenant = NULL;
-
-  g_setenv ("SYNAPSE_BACKEND_URL", "https://synapse.example.com/", TRUE);
-  g_setenv ("SYNAPSE_ACCESS_TOKEN", TOKEN, TRUE);
-  g_setenv ("SYNAPSE_TENANT", "acme", TRUE);
-  src = gst_object_ref_sink (gst_element_factory_make ("synapsegtsrc", NULL));
-  g_unsetenv ("SYNAPSE_BACKEND_URL");
-  g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
-  g_unsetenv ("SYNAPSE_TENANT");
-
-  g_object_get (src, "base-url", &url, "access-token", &token, "tenant",
-      &tenant, NULL);
-  g_assert_cmpstr (url, ==, "https://synapse.example.com/");
-  g_assert_cmpstr (tenant, ==, "acme");
-  /* the token is never read back */
-  g_assert_cmpstr (token, ==, "********");
-  g_clear_pointer (&token, g_free);
-
-  g_object_set (src, "access-token", NULL, NULL);
-  g_object_get (src, "access-token", &token, NULL);
-  g_assert_null (token);
-  g_object_set (src, "access-token", "", NULL);
-  g_object_get (src, "access-token", &token, NULL);
-  g_assert_null (token);
+  kit_assert_connection_from_environment ("synapsegtsrc");
 }
 
 static void
@@ -1677,17 +1623,11 @@ test_token_never_logged_subprocess (Fixture * f, gconstpointer data)
 static void
 test_token_never_logged (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
-  g_autofree gchar *output = NULL;
-  g_autofree gchar *log =
-      kit_run_logged_child ("/synapsegtsrc/security/token-never-logged/"
-      "subprocess", log_path, &output);
-
   /* the log did capture the element's work, and the refusal */
-  g_assert_nonnull (strstr (log, "page 1: 3 events"));
-  g_assert_nonnull (strstr (log, "HTTP 401"));
-  kit_assert_no_secret_in (log, secrets, "the GST_DEBUG=*:9 log");
-  kit_assert_no_secret_in (output, secrets, "the child's output");
+  const gchar *const logged[] = { "page 1: 3 events", "HTTP 401", NULL };
+
+  kit_assert_child_logs_no_secret ("/synapsegtsrc/security/"
+      "token-never-logged/subprocess", f->dir, logged, secrets);
 }
 
 int

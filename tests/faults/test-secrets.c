@@ -689,18 +689,13 @@ test_userinfo_runs (Fixture * f, gconstpointer data)
 static void
 test_userinfo_never_logged (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
-  g_autofree gchar *output = NULL;
-  g_autofree gchar *log = kit_run_logged_child ("/secrets/userinfo/runs",
-      log_path, &output);
-
   /* the log did capture the runs: the client, its retries, the error */
-  g_assert_nonnull (strstr (log, "client for http://127.0.0.1:"));
-  g_assert_nonnull (strstr (log, "retrying in"));
-  g_assert_nonnull (strstr (log, "HTTP 503"));
-  kit_assert_no_secret_in (log, secrets, "the GST_DEBUG=*:9 log");
-  kit_assert_no_secret_in (output, secrets,
-      "the output (G_MESSAGES_DEBUG=all)");
+  const gchar *const logged[] = { "client for http://127.0.0.1:",
+    "retrying in", "HTTP 503", NULL
+  };
+
+  kit_assert_child_logs_no_secret ("/secrets/userinfo/runs", f->dir, logged,
+      secrets);
 }
 
 /* --- messages, properties, logs ----------------------------------------- */
@@ -794,42 +789,27 @@ test_debug_log_child (Fixture * f, gconstpointer data)
 static void
 test_debug_log (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
-  g_autofree gchar *output = NULL;
-  g_autofree gchar *log =
-      kit_run_logged_child ("/secrets/logs/debug-log/subprocess", log_path,
-      &output);
+  /* the log did capture the work and the refusals, in detail, and the
+   * token file's use, by its path */
+  const gchar *const logged[] = { "page 1:", "HTTP 401", "token set from ",
+    NULL
+  };
 
-  /* the log did capture the work and the refusals, in detail */
-  g_assert_nonnull (strstr (log, "page 1:"));
-  g_assert_nonnull (strstr (log, "HTTP 401"));
-  /* ...and the token file's use, by its path */
-  g_assert_nonnull (strstr (log, "token set from "));
-  kit_assert_no_secret_in (log, secrets, "the GST_DEBUG=*:9 log");
-  kit_assert_no_secret_in (output, secrets,
-      "the output (G_MESSAGES_DEBUG=all)");
+  kit_assert_child_logs_no_secret ("/secrets/logs/debug-log/subprocess",
+      f->dir, logged, secrets);
 }
 
+/* Runs @argv with synapse*:9 debug output, @token_env (NULL: none) as
+ * SYNAPSE_ACCESS_TOKEN; returns all it printed. */
 static gchar *
 run_command (const gchar * const *argv, const gchar * token_env, gboolean * ok)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr (GSubprocess) child = NULL;
-  g_autoptr (GError) error = NULL;
+  const gchar *const env[] = { "GST_DEBUG", "synapse*:9",
+    "GST_DEBUG_NO_COLOR", "1", "SYNAPSE_ACCESS_TOKEN", token_env, NULL
+  };
   gchar *output = NULL;
 
-  if (token_env)
-    g_subprocess_launcher_setenv (launcher, "SYNAPSE_ACCESS_TOKEN", token_env,
-        TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "synapse*:9", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
-  child = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (child, NULL, NULL, &output, NULL, &error);
-  g_assert_no_error (error);
-  *ok = g_subprocess_get_successful (child);
+  *ok = kit_spawn (argv, env, &output);
   return output;
 }
 

@@ -551,17 +551,11 @@ static void
 test_400_field_errors_are_described (Fixture * f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 400,
-    .retry_after = -1,
-    .body = "{\"page_size\": [\"Enter a whole number.\"]}",
-  };
   g_autoptr (JsonArray) models = NULL;
   JsonNode *detail;
 
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=400 path=models/ body='{\"page_size\": "
+      "[\"Enter a whole number.\"]}'");
   models = list_models (f, &error);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_BAD_REQUEST);
@@ -700,19 +694,12 @@ test_retryable_statuses (Fixture * f, gconstpointer data)
 static void
 test_retry_after_is_honoured (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 429,
-    .times = 1,
-    .retry_after = 1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
   gint64 start;
 
   g_object_set (f->client, "retry-backoff-max", 5.0, NULL);
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=429 path=models/ times=1 retry-after=1");
   start = g_get_monotonic_time ();
   models = list_models (f, &error);
   g_assert_no_error (error);
@@ -723,19 +710,13 @@ test_retry_after_is_honoured (Fixture * f, gconstpointer data)
 static void
 test_retry_after_is_capped (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 429,
-    .times = 1,
-    .retry_after = 3600,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
   gint64 start;
 
   g_object_set (f->client, "retry-backoff-max", 0.2, NULL);
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=429 path=models/ times=1 "
+      "retry-after=3600");
   start = g_get_monotonic_time ();
   models = list_models (f, &error);
   g_assert_no_error (error);
@@ -827,16 +808,11 @@ test_broken_responses_are_retried (Fixture * f, gconstpointer data)
 static void
 test_malformed_json_is_a_protocol_error (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_TRUNCATE,
-    .path = "models/",
-    .bytes = 15,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
 
   g_object_set (f->client, "retries", 1, NULL);
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "truncate path=models/ bytes=15");
   models = list_models (f, &error);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_PROTOCOL);
@@ -931,43 +907,28 @@ assert_cancelled_promptly (Fixture * f)
 static void
 test_cancel_ends_a_stalled_request (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault stall = {
-    .kind = SYNAPSE_TEST_FAULT_STALL,
-    .path = "models/",
-  };
 
-  synapse_test_backend_add_fault (f->backend, &stall);
+  kit_add_fault (f->backend, "stall path=models/");
   assert_cancelled_promptly (f);
 }
 
 static void
 test_cancel_ends_a_backoff_sleep (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault busy = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 503,
-    .retry_after = 60,
-  };
 
   g_object_set (f->client, "retry-backoff-max", 60.0, NULL);
-  synapse_test_backend_add_fault (f->backend, &busy);
+  kit_add_fault (f->backend, "status=503 path=models/ retry-after=60");
   assert_cancelled_promptly (f);
 }
 
 static void
 test_timeout_then_retry (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault stall = {
-    .kind = SYNAPSE_TEST_FAULT_STALL,
-    .path = "models/",
-    .times = 1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
 
   g_object_set (f->client, "timeout", 1, NULL);
-  synapse_test_backend_add_fault (f->backend, &stall);
+  kit_add_fault (f->backend, "stall path=models/ times=1");
   models = list_models (f, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
@@ -977,16 +938,12 @@ test_timeout_then_retry (Fixture * f, gconstpointer data)
 static void
 test_timeout_exhausted (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault stall = {
-    .kind = SYNAPSE_TEST_FAULT_STALL,
-    .path = "models/",
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
   gint64 start = g_get_monotonic_time ();
 
   g_object_set (f->client, "timeout", 1, "retries", 1, NULL);
-  synapse_test_backend_add_fault (f->backend, &stall);
+  kit_add_fault (f->backend, "stall path=models/");
   models = list_models (f, &error);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_TIMEOUT);

@@ -14,22 +14,12 @@
 
 static const char *const unit_files[] = { "data_unit.files", NULL };
 
-static JsonObject *
-version_params (guint version, guint page_size)
-{
-  JsonObject *params = json_object_new ();
-
-  json_object_set_int_member (params, "ground_truth_dataset_versions", version);
-  json_object_set_int_member (params, "page_size", page_size);
-  return params;
-}
-
 /* The events of one page of version 1 (of @page_size), converted. */
 static JsonArray *
 list (Fixture * f, SynapseUrlConversion * conversion, guint page_size,
     GError ** error)
 {
-  g_autoptr (JsonObject) params = version_params (1, page_size);
+  g_autoptr (JsonObject) params = kit_version_params (1, page_size);
 
   return synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, error);
@@ -38,9 +28,8 @@ list (Fixture * f, SynapseUrlConversion * conversion, guint page_size,
 static JsonObject *
 unit_image (JsonArray * events, guint index)
 {
-  return json_object_get_object_member (json_object_get_object_member
-      (json_object_get_object_member (json_array_get_object_element (events,
-                  index), "data_unit"), "files"), "image");
+  return kit_event_object (json_array_get_object_element (events, index),
+      "data_unit.files.image");
 }
 
 /* Every event's data_unit image is in the folder, whole. */

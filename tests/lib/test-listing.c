@@ -250,20 +250,14 @@ test_empty_listing (Fixture * f, gconstpointer data)
 static void
 test_pager_error_mid_listing (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "sdk/ground_truth_events/",
-    .query = "page=3",
-    .status = 401,
-    .retry_after = -1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (SynapsePager) pager = NULL;
   JsonArray *page;
   guint pages = 0;
 
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=401 path=sdk/ground_truth_events/ "
+      "query=page=3");
   json_object_set_int_member (params, "page_size", 10);
   pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
   while ((page = synapse_pager_next_page (pager, NULL, &error))) {
@@ -516,13 +510,6 @@ test_prefetch_never_asks_past_the_last_page (Fixture * f, gconstpointer data)
 static void
 test_prefetch_failure_surfaces_in_order (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .query = "page=4",
-    .status = 401,
-    .retry_after = -1,
-    .times = 1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (SynapsePager) pager = NULL;
@@ -532,7 +519,7 @@ test_prefetch_failure_surfaces_in_order (Fixture * f, gconstpointer data)
   SynapsePage *page;
   guint failures = 0;
 
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=401 query=page=4 times=1");
   json_object_set_int_member (params, "page_size", 30);
   pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
   synapse_pager_set_prefetch (pager, 4);

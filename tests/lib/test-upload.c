@@ -14,21 +14,17 @@
 static void
 assert_stored_equals_file (Fixture * f, JsonObject * upload, const char *path)
 {
-  const char *id = json_object_get_string_member (upload, "id");
-  g_autofree char *stored_path = synapse_test_backend_dup_upload_path
-      (f->backend, id);
-  g_autofree char *stored = NULL;
+  g_autoptr (GBytes) stored = kit_dup_upload_bytes (f->backend,
+      json_object_get_string_member (upload, "id"));
   g_autofree char *local = NULL;
-  gsize stored_length = 0, local_length = 0;
+  gsize local_length = 0;
   g_autoptr (GError) error = NULL;
   g_autofree char *md5 = NULL;
 
-  g_assert_nonnull (stored_path);
-  g_file_get_contents (stored_path, &stored, &stored_length, &error);
-  g_assert_no_error (error);
   g_file_get_contents (path, &local, &local_length, &error);
   g_assert_no_error (error);
-  g_assert_cmpmem (stored, stored_length, local, local_length);
+  g_assert_cmpmem (g_bytes_get_data (stored, NULL), g_bytes_get_size (stored),
+      local, local_length);
 
   md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (guchar *) local,
       local_length);
@@ -365,17 +361,12 @@ test_checksum_disagreement_is_an_error (Fixture * f, gconstpointer data)
 static void
 test_lost_finish_reply_is_recovered (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault drop = {
-    .kind = SYNAPSE_TEST_FAULT_DROP_RESPONSE,
-    .method = "POST",
-    .path = "chunked_upload/",
-    .times = 1,
-  };
   g_autofree char *path = fixture_make_file (f, "finish.bin", 2 * CHUNK);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) upload = NULL;
 
-  synapse_test_backend_add_fault (f->backend, &drop);
+  kit_add_fault (f->backend, "drop-response method=POST path=chunked_upload/ "
+      "times=1");
   upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
       NULL, NULL, &error);
   g_assert_no_error (error);
@@ -465,21 +456,14 @@ test_create_model_checks_first (Fixture * f, gconstpointer data)
 static void
 test_create_model_400_carries_field_errors (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault refuse = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .method = "POST",
-    .path = "models/",
-    .status = 400,
-    .retry_after = -1,
-    .body = "{\"name\": [\"A model with this name already exists.\"]}",
-  };
   g_autofree char *path = fixture_make_file (f, "dup.pt", 100);
   g_autoptr (JsonObject) input = model_data (path);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) model = NULL;
   JsonNode *detail;
 
-  synapse_test_backend_add_fault (f->backend, &refuse);
+  kit_add_fault (f->backend, "status=400 method=POST path=models/ "
+      "body='{\"name\": [\"A model with this name already exists.\"]}'");
   model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
       &error);
   g_assert_null (model);
@@ -610,25 +594,12 @@ count_answered (Fixture * f, const char *method, guint status)
 static JsonObject *
 dup_sent_model (Fixture * f)
 {
-  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
-      (f->backend);
+  g_autofree char *text = kit_dup_request_body (f->backend, "POST",
+      "models/");
+  g_autoptr (JsonNode) node = json_from_string (text, NULL);
 
-  for (guint i = 0; i < requests->len; i++) {
-    SynapseTestRequest *request = requests->pdata[i];
-    g_autoptr (JsonNode) node = NULL;
-    g_autofree char *text = NULL;
-
-    if (!g_str_equal (request->method, "POST")
-        || !g_str_equal (request->path, "models/"))
-      continue;
-    g_assert_nonnull (request->body);
-    text = g_strndup (g_bytes_get_data (request->body, NULL),
-        g_bytes_get_size (request->body));
-    node = json_from_string (text, NULL);
-    g_assert_nonnull (node);
-    return json_object_ref (json_node_get_object (node));
-  }
-  g_assert_not_reached ();
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
 }
 
 /* Creates the model of model_data() from a file, with @fault on the way. */
@@ -1030,7 +1001,6 @@ test_create_model_numbers_as_written (Fixture * f, gconstpointer data)
   g_autoptr (JsonNode) parsed = NULL;
   g_autoptr (JsonObject) model = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) requests = NULL;
   g_autofree char *want = g_strdup_printf ("\"metrics\":%s", metrics);
   g_autofree char *sent = NULL;
 
@@ -1041,16 +1011,7 @@ test_create_model_numbers_as_written (Fixture * f, gconstpointer data)
       &error);
   g_assert_no_error (error);
 
-  requests = synapse_test_backend_dup_requests (f->backend);
-  for (guint i = 0; i < requests->len; i++) {
-    SynapseTestRequest *request = requests->pdata[i];
-
-    if (g_str_equal (request->method, "POST")
-        && g_str_equal (request->path, "models/"))
-      sent = g_strndup (g_bytes_get_data (request->body, NULL),
-          g_bytes_get_size (request->body));
-  }
-  g_assert_nonnull (sent);
+  sent = kit_dup_request_body (f->backend, "POST", "models/");
   if (!strstr (sent, want))
     g_error ("sent %s, not %s", sent, want);
 }

@@ -8,16 +8,6 @@
 
 #include "kit-fixture.h"
 
-static JsonObject *
-version_params (guint version, guint page_size)
-{
-  JsonObject *params = json_object_new ();
-
-  json_object_set_int_member (params, "ground_truth_dataset_versions", version);
-  json_object_set_int_member (params, "page_size", page_size);
-  return params;
-}
-
 static char *
 to_cdn (const char *url, gpointer user_data, GError ** error)
 {
@@ -36,7 +26,7 @@ test_converter_applies_to_every_page (Fixture * f, gconstpointer data)
   guint calls = 0;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_converter (NULL, to_cdn, &calls, NULL);
-  g_autoptr (JsonObject) params = version_params (1, 30);
+  g_autoptr (JsonObject) params = kit_version_params (1, 30);
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
       1);
@@ -59,10 +49,8 @@ test_converter_applies_to_every_page (Fixture * f, gconstpointer data)
                 "image"), strstr (image, "/media/")));
     /* data_unit.files is not a default field */
     g_assert_true (g_str_has_prefix (json_object_get_string_member
-            (json_object_get_object_member (json_object_get_object_member
-                    (json_object_get_object_member
-                        (json_array_get_object_element (events, i),
-                            "data_unit"), "files"), "image"), "url"), f->url));
+            (kit_event_object (json_array_get_object_element (events, i),
+                    "data_unit.files.image"), "url"), f->url));
   }
 }
 
@@ -74,7 +62,7 @@ test_converter_on_a_single_page (Fixture * f, gconstpointer data)
   const char *fields[] = { "data_unit.files", NULL };
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_converter (fields, to_cdn, &calls, NULL);
-  g_autoptr (JsonObject) params = version_params (2, 10);
+  g_autoptr (JsonObject) params = kit_version_params (2, 10);
   g_autoptr (JsonArray) events = NULL;
 
   /* the SDK converts nothing on a single page; we do */
@@ -83,10 +71,8 @@ test_converter_on_a_single_page (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (calls, ==, 10);
   for (guint i = 0; i < 10; i++) {
-    JsonObject *image = json_object_get_object_member
-        (json_object_get_object_member (json_object_get_object_member
-            (json_array_get_object_element (events, i), "data_unit"),
-            "files"), "image");
+    JsonObject *image = kit_event_object (json_array_get_object_element
+        (events, i), "data_unit.files.image");
 
     /* a file entry keeps its other keys; its url is converted in place */
     g_assert_true (g_str_has_prefix (json_object_get_string_member (image,
@@ -109,7 +95,7 @@ test_converter_error_fails_the_listing (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_converter (NULL, refuse, NULL, NULL);
-  g_autoptr (JsonObject) params = version_params (1, 10);
+  g_autoptr (JsonObject) params = kit_version_params (1, 10);
   g_autoptr (JsonArray) events =
       synapse_client_list_ground_truth_events (f->client, params, conversion,
       FALSE, NULL, NULL, &error);
@@ -127,7 +113,7 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
       NULL);
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (fields, dir);
-  g_autoptr (JsonObject) params = version_params (3, 25);
+  g_autoptr (JsonObject) params = kit_version_params (3, 25);
   g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
       3);
   g_autoptr (JsonArray) events = NULL;
@@ -143,9 +129,6 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
     JsonObject *files = json_object_get_object_member (event, "files");
     JsonObject *original_files = json_object_get_object_member (original,
         "files");
-    JsonObject *unit_image = json_object_get_object_member
-        (json_object_get_object_member (json_object_get_object_member (event,
-                "data_unit"), "files"), "image");
     const char *image_url = json_object_get_string_member (original_files,
         "image");
     const char *image_path = json_object_get_string_member (files, "image");
@@ -163,20 +146,9 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
     g_assert_cmpstr (image_path, ==, cache_path);
     g_assert_true (g_str_has_prefix (name, digest));
     g_assert_true (g_str_has_suffix (name, ".jpg"));
-    kit_assert_file_holds_media (f->backend, image_path, image_url);
-    kit_assert_file_holds_media (f->backend,
-        json_object_get_string_member (files, "mask"),
-        json_object_get_string_member (original_files, "mask"));
-
-    /* a file entry's url moves to path, as the SDK does */
-    g_assert_false (json_object_has_member (unit_image, "url"));
-    g_assert_true (g_file_test (json_object_get_string_member (unit_image,
-                "path"), G_FILE_TEST_IS_REGULAR));
-    kit_assert_file_holds_media (f->backend,
-        json_object_get_string_member (unit_image, "path"),
-        json_object_get_string_member (json_object_get_object_member
-            (json_object_get_object_member (json_object_get_object_member
-                    (original, "data_unit"), "files"), "image"), "url"));
+    /* and every file is there (a file entry's url moves to path, as the
+     * SDK does) */
+    kit_assert_event_downloaded (f->backend, event, original, dir);
   }
   g_assert_cmpuint (kit_count_files (dir, ".part"), ==, 0);
   g_assert_cmpuint (kit_count_files (dir, NULL), ==, 300);
@@ -194,20 +166,15 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
 static void
 test_downloads_are_bounded (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault slow = {
-    .kind = SYNAPSE_TEST_FAULT_DELAY,
-    .path = "media/",
-    .ms = 150,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (1, 4);
+  g_autoptr (JsonObject) params = kit_version_params (1, 4);
   g_autoptr (JsonArray) events = NULL;
   gint64 start;
 
   synapse_url_conversion_set_max_downloads (conversion, 2);
-  synapse_test_backend_add_fault (f->backend, &slow);
+  kit_add_fault (f->backend, "delay path=media/ ms=150");
   start = g_get_monotonic_time ();
   events = synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, &error);
@@ -220,19 +187,13 @@ test_downloads_are_bounded (Fixture * f, gconstpointer data)
 static void
 test_failed_download_leaves_nothing (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault gone = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "mask.png",
-    .status = 404,
-    .retry_after = -1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (1, 5);
+  g_autoptr (JsonObject) params = kit_version_params (1, 5);
   g_autoptr (JsonArray) events = NULL;
 
-  synapse_test_backend_add_fault (f->backend, &gone);
+  kit_add_fault (f->backend, "status=404 path=mask.png");
   events = synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, &error);
   g_assert_null (events);
@@ -245,21 +206,15 @@ test_failed_download_leaves_nothing (Fixture * f, gconstpointer data)
 static void
 test_interrupted_download_is_retried (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault cut = {
-    .kind = SYNAPSE_TEST_FAULT_CUT_RESPONSE,
-    .path = "media/",
-    .bytes = 10,
-    .times = 3,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (2, 3);
+  g_autoptr (JsonObject) params = kit_version_params (2, 3);
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
       2);
 
-  synapse_test_backend_add_fault (f->backend, &cut);
+  kit_add_fault (f->backend, "cut-response path=media/ times=3 bytes=10");
   events = synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -615,7 +570,7 @@ test_limit_downloads_only_what_is_handed_out (Fixture * f, gconstpointer data)
 {
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (1, 25);
+  g_autoptr (JsonObject) params = kit_version_params (1, 25);
   g_autoptr (SynapsePager) pager =
       synapse_client_iter_ground_truth_events (f->client, params, conversion);
   g_autoptr (GError) error = NULL;
@@ -640,7 +595,7 @@ test_limit_with_pages_ahead (Fixture * f, gconstpointer data)
 {
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (2, 25);
+  g_autoptr (JsonObject) params = kit_version_params (2, 25);
   g_autoptr (SynapsePager) pager =
       synapse_client_iter_ground_truth_events (f->client, params, conversion);
   g_autoptr (GError) error = NULL;
