@@ -15,6 +15,11 @@
  * kit_run_start (), kit_run_wait () and kit_run_stop () are its steps, for
  * a test that acts in between (feeds a source, pauses, reads a property
  * at EOS, stops in the middle of a request).
+ *
+ * Besides runs: kit_gst_init (), which checks that the synapse plugin
+ * loaded is this build's; pipelines pointed at the backend; and the
+ * proofs that no secret shows, in messages or in a GST_DEBUG=*:9 log, and
+ * that both elements take their connection from the environment.
  */
 
 #pragma once

@@ -11,8 +11,10 @@
  *   one loaded;
  * - the backend: started, faulted, its request log counted and searched,
  *   its events, model files and uploads read back;
- * - files: temporary folders, deterministic bytes, NDJSON read back;
- * - events: compared in order, nested members found by their dot path;
+ * - files: temporary folders, deterministic bytes, a program run and
+ *   its output;
+ * - events: read from NDJSON, compared in order, nested members found by
+ *   their dot path, their downloaded files checked;
  * - a client of the backend with quick retries.
  *
  * kit-fixture.h adds the library tests' fixture, kit-gst.h the GStreamer
@@ -101,13 +103,6 @@ char *kit_file_entry (SynapseTestBackend * backend, const char *url,
 void kit_assert_file_holds_media (SynapseTestBackend * backend,
     const char *path, const char *url);
 
-/* @event is @original with its files downloaded into @dir: each URL of its
- * `files` and the one of its `data_unit.files.image` entry became the path
- * of a file in @dir that holds what the backend serves at the URL (the
- * entry's `url` becoming `path`, its size kept). */
-void kit_assert_event_downloaded (SynapseTestBackend * backend,
-    JsonObject * event, JsonObject * original, const char *dir);
-
 /* --- files -------------------------------------------------------------- */
 
 /* A new folder under the system's temporary one, named after the test
@@ -154,6 +149,13 @@ void kit_assert_events (JsonArray * got, JsonArray * want);
 
 /* The object at @dot_path in @event, e.g. "data_unit.files.image". */
 JsonObject *kit_event_object (JsonObject * event, const char *dot_path);
+
+/* @event is @original with its files downloaded into @dir: each URL of its
+ * `files` and the one of its `data_unit.files.image` entry became the path
+ * of a file in @dir that holds what the backend serves at the URL (the
+ * entry's `url` becoming `path`, its size kept). */
+void kit_assert_event_downloaded (SynapseTestBackend * backend,
+    JsonObject * event, JsonObject * original, const char *dir);
 
 /* --- the library -------------------------------------------------------- */
 
