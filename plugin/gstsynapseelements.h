@@ -4,11 +4,18 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* What plugin.c and the elements share: the elements' registration, and
+ * what the plugin sets up once whichever element registers first (the
+ * `synapse` debug category, which also logs the shared layer, and the
+ * forwarding of the library's GLib log to it). */
+
 #pragma once
 
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
+
+GST_DEBUG_CATEGORY_EXTERN (gst_synapse_debug);
 
 void synapse_element_init (GstPlugin * plugin);
 
