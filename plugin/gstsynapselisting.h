@@ -1,0 +1,102 @@
+/* GStreamer elements for the Synapse ML backend
+ * Copyright (C) 2026 gst-synapse developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* The walk of a source through the backend's ground-truth listing, the
+ * same whatever the source pushes: the query its filter properties make,
+ * the run's client and pager, unlock (), the page messages and what a
+ * failure becomes (see gstsynapselisting.c). */
+
+#pragma once
+
+#include <gst/gst.h>
+#include <synapse/synapse.h>
+
+#include "gstsynapseprogress.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GstSynapseListingQuery:
+ * @dataset_versions: comma-separated dataset version ids, or %NULL
+ * @project: a project id, or -1
+ * @data_type: (nullable): a data type
+ * @created_after: (nullable): an ISO 8601 date or date-time
+ * @search: (nullable): words for the backend's text search
+ * @extra_params: (nullable): more parameters, a #GstStructure string
+ *
+ * The filter properties of a listing source, as set (the element's
+ * settings: guarded by its object lock).
+ */
+typedef struct
+{
+  gchar *dataset_versions;
+  gint project;
+  gchar *data_type;
+  gchar *created_after;
+  gchar *search;
+  gchar *extra_params;
+} GstSynapseListingQuery;
+
+JsonObject *gst_synapse_listing_query_to_params (const GstSynapseListingQuery *
+    query, GError ** error);
+
+/**
+ * GstSynapseListing:
+ * @client: the run's client
+ * @pager: the run's walk through the listing
+ * @progress: the `fetch` progress operation of the request in flight
+ *
+ * The walk of a listing source, embedded in the element; the streaming
+ * thread uses it, but for the cancellable.
+ */
+typedef struct
+{
+  GstElement *element;
+  SynapseClient *client;
+  SynapsePager *pager;
+  GstSynapseProgress progress;
+
+  /*< private >*/
+  GCancellable *cancellable;    /* object lock */
+  guint pages_reported;
+  gboolean finished;            /* the listing has no more pages */
+} GstSynapseListing;
+
+void gst_synapse_listing_init (GstSynapseListing * listing,
+    GstElement * element);
+
+void gst_synapse_listing_clear (GstSynapseListing * listing);
+
+void gst_synapse_listing_start (GstSynapseListing * listing,
+    SynapseClient * client, SynapsePager * pager);
+
+void gst_synapse_listing_stop (GstSynapseListing * listing, guint64 pushed);
+
+gboolean gst_synapse_listing_unlock (GstSynapseListing * listing);
+
+gboolean gst_synapse_listing_unlock_stop (GstSynapseListing * listing);
+
+GCancellable *gst_synapse_listing_ref_cancellable (GstSynapseListing * listing);
+
+gboolean gst_synapse_listing_is_finished (GstSynapseListing * listing);
+
+SynapsePage *gst_synapse_listing_read_page (GstSynapseListing * listing,
+    GCancellable * cancellable, GError ** error);
+
+GstFlowReturn gst_synapse_listing_end (GstSynapseListing * listing);
+
+void gst_synapse_listing_post_page (GstSynapseListing * listing, guint events);
+
+void gst_synapse_listing_begin_request (GstSynapseListing * listing);
+
+void gst_synapse_listing_end_request (GstSynapseListing * listing);
+
+gint gst_synapse_listing_percent (GstSynapseListing * listing);
+
+GstFlowReturn gst_synapse_listing_fail (GstSynapseListing * listing,
+    const GError * error, GCancellable * cancellable, guint64 pushed);
+
+G_END_DECLS
