@@ -153,25 +153,16 @@
 GST_DEBUG_CATEGORY_STATIC (gst_synapse_gt_src_debug);
 #define GST_CAT_DEFAULT gst_synapse_gt_src_debug
 
-#define DEFAULT_PROJECT -1
 #define DEFAULT_MAX_DOWNLOAD_SIZE (G_GUINT64_CONSTANT (4) << 30)
 
 enum
 {
   PROP_0,
-  PROP_DATASET_VERSIONS,
-  PROP_PROJECT,
-  PROP_DATA_TYPE,
-  PROP_CREATED_AFTER,
-  PROP_SEARCH,
-  PROP_EXTRA_PARAMS,
-  PROP_PAGE_SIZE,
-  PROP_PREFETCH,
-  PROP_URL_PREFIX,
+  /* dataset-versions … total-count (gstsynapselisting.c) */
+  PROP_LISTING,
+  PROP_URL_PREFIX = PROP_LISTING + GST_SYNAPSE_LISTING_N_PROPS,
   PROP_DOWNLOAD_DIR,
   PROP_URL_FIELDS,
-  PROP_TOTAL_COUNT,
-  PROP_PREFETCH_BYTES,
   PROP_MAX_DOWNLOAD_SIZE,
   N_PROPS
 };
@@ -190,20 +181,17 @@ struct _GstSynapseGtSrc
   GstPushSrc parent;
 
   /* Properties (gst_synapse_settings_install ()), guarded by the object
-   * lock. */
-  GstSynapseListingQuery query;
-  guint page_size;
-  guint prefetch;
-  guint64 prefetch_bytes;
+   * lock; the listing's are in the listing. */
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
   guint64 max_download_size;
-  gint64 total_count;           /* read-only: the element sets it */
+
+  /* The listing properties, and one run's walk. */
+  GstSynapseListing listing;
 
   /* One run, from start() to stop(). While the element runs, only the
-   * streaming thread touches these, but for the listing's cancellable. */
-  GstSynapseListing listing;
+   * streaming thread touches these. */
   SynapseUrlConversion *download;
   gchar *run_url_prefix;
   gboolean run_convert_signal;
@@ -218,21 +206,12 @@ struct _GstSynapseGtSrc
 /* Where the value of each property lives (gstsynapsesettings.c). */
 #define FIELD(member) G_STRUCT_OFFSET (GstSynapseGtSrc, member)
 
-static const gsize property_fields[N_PROPS] = {
-  [PROP_DATASET_VERSIONS] = FIELD (query.dataset_versions),
-  [PROP_PROJECT] = FIELD (query.project),
-  [PROP_DATA_TYPE] = FIELD (query.data_type),
-  [PROP_CREATED_AFTER] = FIELD (query.created_after),
-  [PROP_SEARCH] = FIELD (query.search),
-  [PROP_EXTRA_PARAMS] = FIELD (query.extra_params),
-  [PROP_PAGE_SIZE] = FIELD (page_size),
-  [PROP_PREFETCH] = FIELD (prefetch),
-  [PROP_PREFETCH_BYTES] = FIELD (prefetch_bytes),
+/* filled in by class_init () for the listing properties */
+static gsize property_fields[N_PROPS] = {
   [PROP_URL_PREFIX] = FIELD (url_prefix),
   [PROP_DOWNLOAD_DIR] = FIELD (download_dir),
   [PROP_URL_FIELDS] = FIELD (url_fields),
   [PROP_MAX_DOWNLOAD_SIZE] = FIELD (max_download_size),
-  [PROP_TOTAL_COUNT] = FIELD (total_count),
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -286,124 +265,8 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
 
   gobject_class->finalize = gst_synapse_gt_src_finalize;
 
-  /**
-   * GstSynapseGtSrc:dataset-versions:
-   *
-   * The ground-truth dataset versions whose events are streamed, as a
-   * comma-separated list of ids, e.g. `12,13`
-   * (`ground_truth_dataset_versions`, one parameter an id). %NULL or empty
-   * streams every event the credentials may read. A list with an item that
-   * is not a whole number, or empty (`1,,2`, `,`, blanks), fails with a
-   * RESOURCE SETTINGS error at start.
-   */
-  properties[PROP_DATASET_VERSIONS] =
-      g_param_spec_string ("dataset-versions", "Dataset versions",
-      "Comma-separated ids of the ground-truth dataset versions to stream, "
-      "e.g. \"12,13\" (empty: every version)", NULL, flags);
-
-  /**
-   * GstSynapseGtSrc:project:
-   *
-   * Only the events of this project (`project`); -1 for any project.
-   */
-  properties[PROP_PROJECT] =
-      g_param_spec_int ("project", "Project",
-      "Id of the project whose events to stream (-1 = any project)", -1,
-      G_MAXINT, DEFAULT_PROJECT, flags);
-
-  /**
-   * GstSynapseGtSrc:data-type:
-   *
-   * Only the events of this data type (`data_type`), e.g. `image`; %NULL
-   * for any.
-   */
-  properties[PROP_DATA_TYPE] =
-      g_param_spec_string ("data-type", "Data type",
-      "Data type of the events to stream, e.g. \"image\" (empty: any)",
-      NULL, flags);
-
-  /**
-   * GstSynapseGtSrc:created-after:
-   *
-   * Only the events created after this moment (`created_after`), an ISO
-   * 8601 date or date and time such as `2024-05-01T00:00:00Z`, passed to
-   * the backend as it is; %NULL for no limit.
-   */
-  properties[PROP_CREATED_AFTER] =
-      g_param_spec_string ("created-after", "Created after",
-      "Only events created after this ISO 8601 date or date-time, e.g. "
-      "\"2024-05-01T00:00:00Z\" (empty: no limit)", NULL, flags);
-
-  /**
-   * GstSynapseGtSrc:search:
-   *
-   * Only the events that the backend's text search finds for these words
-   * (`search`); %NULL for all.
-   */
-  properties[PROP_SEARCH] =
-      g_param_spec_string ("search", "Search",
-      "Only events matching this text search (empty: all)", NULL, flags);
-
-  /**
-   * GstSynapseGtSrc:extra-params:
-   *
-   * Any other query parameters, as a #GstStructure string whose name is
-   * not used, e.g. `params, page_size=50, search=cat`. Each field becomes
-   * a parameter of the first request: a whole number, a number, a boolean
-   * (sent as `true`/`false`) or a string, or an array (`<1,2>`) or list
-   * (`{1,2}`) of them sent as the same key repeated. A field replaces the
-   * parameter of the same name set by another property (`page_size` that
-   * of #GstSynapseGtSrc:page-size). A string that is not a structure, or a
-   * field of another type, fails with a RESOURCE SETTINGS error at start.
-   */
-  properties[PROP_EXTRA_PARAMS] =
-      g_param_spec_string ("extra-params", "Extra parameters",
-      "More query parameters as a GstStructure string, e.g. "
-      "\"params, page_size=50, search=cat\"; arrays <1,2> repeat the key "
-      "(empty: none)", NULL, flags);
-
-  /**
-   * GstSynapseGtSrc:page-size:
-   *
-   * How many events each request asks for (`page_size`). Backends cap it,
-   * often at 1000. Only one page is held in memory at a time.
-   */
-  properties[PROP_PAGE_SIZE] =
-      gst_synapse_param_spec_like_client ("page-size", "Page size",
-      "Events asked for in each request (the backend may cap it)");
-
-  /**
-   * GstSynapseGtSrc:prefetch:
-   *
-   * How many page requests may be in flight at once: with more than 1,
-   * and a backend whose `next` links number their pages (Django REST
-   * Framework's do), the pages after the one being pushed are requested
-   * (and their URLs converted, their files downloaded) ahead, several at
-   * once. 1 fetches the pages strictly one after the other. Events are
-   * pushed in order, each exactly once, whatever the value; memory holds
-   * at most this many pages plus the one being pushed, and no more bytes
-   * ahead than #GstSynapseGtSrc:prefetch-bytes.
-   */
-  properties[PROP_PREFETCH] =
-      gst_synapse_param_spec_like_client ("prefetch", "Prefetch",
-      "Page requests in flight at once, ahead of the page being pushed "
-      "(1 = one page at a time)");
-
-  /**
-   * GstSynapseGtSrc:prefetch-bytes:
-   *
-   * The most bytes of pages held ahead of the page being pushed: those
-   * fetched but not pushed yet, by their size, and those in flight, by
-   * the size of the largest page so far. No page is requested ahead while
-   * one more would go over it, but one always is, so the stream goes on
-   * whatever the budget. With ordinary pages (100 events of a few KiB)
-   * the default lets #GstSynapseGtSrc:prefetch have its way; with pages
-   * of tens of MiB it holds one or two ahead, not eight.
-   */
-  properties[PROP_PREFETCH_BYTES] =
-      gst_synapse_param_spec_like_client ("prefetch-bytes",
-      "Prefetch bytes", "Most bytes of pages held ahead of the page being "
-      "pushed (one page is always requested ahead)");
+  gst_synapse_listing_declare_properties (properties + PROP_LISTING,
+      property_fields + PROP_LISTING, FIELD (listing));
 
   /**
    * GstSynapseGtSrc:url-prefix:
@@ -499,20 +362,6 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       g_param_spec_uint64 ("max-download-size", "Maximum download size",
       "Largest file download-dir takes, in bytes (0 = no limit)", 0,
       G_MAXUINT64, DEFAULT_MAX_DOWNLOAD_SIZE, flags);
-
-  /**
-   * GstSynapseGtSrc:total-count:
-   *
-   * The backend's count of the events matching the filters, from the
-   * first page of the current (or last) run; -1 until the first page has
-   * arrived or when the backend gives no count. It is notified when it
-   * changes.
-   */
-  properties[PROP_TOTAL_COUNT] =
-      g_param_spec_int64 ("total-count", "Total count",
-      "Events matching the filters, as the backend counts them (-1 until "
-      "the first page arrived)", -1, G_MAXINT64, -1,
-      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   gst_synapse_settings_install (gobject_class, properties, property_fields,
       N_PROPS);
@@ -623,21 +472,17 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   g_auto (GStrv) fields = NULL;
   g_autofree gchar *download_dir = NULL;
   g_autofree gchar *first_url = NULL;
-  guint page_size, prefetch;
-  guint64 prefetch_bytes, max_download_size;
+  guint64 max_download_size;
   SynapsePager *pager;
-  gboolean total_changed;
+  guint page_size;
 
   gst_synapse_gt_src_clear_run (self);
 
   /* the run's settings, read at once */
+  params = gst_synapse_listing_make_params (&self->listing, &error);
   GST_OBJECT_LOCK (self);
-  params = gst_synapse_listing_query_to_params (&self->query, &error);
   if (params && !gst_synapse_urls_check_prefix (self->url_prefix, &error))
     g_clear_pointer (&params, json_object_unref);
-  page_size = self->page_size;
-  prefetch = self->prefetch;
-  prefetch_bytes = self->prefetch_bytes;
   self->run_url_prefix = g_strdup (self->url_prefix);
   download_dir = g_strdup (self->download_dir);
   fields = gst_synapse_urls_parse_fields (self->url_fields);
@@ -650,11 +495,9 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
     return FALSE;
   }
 
-  client = gst_synapse_connection_make_client (GST_SYNAPSE_CONNECTION (self));
+  client = gst_synapse_listing_make_client (&self->listing);
   if (client == NULL)
     return FALSE;
-  g_object_set (client, "page-size", page_size, "prefetch", prefetch,
-      "prefetch-bytes", prefetch_bytes, NULL);
 
   self->run_convert_signal = g_signal_has_handler_pending (self,
       signals[SIGNAL_CONVERT_URL], 0, FALSE);
@@ -679,20 +522,10 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
     self->download = g_steal_pointer (&download);
   pager = synapse_client_iter_ground_truth_events (client, params,
       converter ? converter : download);
-  /* with num-buffers, no page past the last event wanted is asked for,
-   * not even ahead */
-  if (GST_BASE_SRC (self)->num_buffers > 0)
-    synapse_pager_set_limit (pager, GST_BASE_SRC (self)->num_buffers);
   first_url = synapse_client_build_url (client, "sdk/ground_truth_events/",
       params);
+  g_object_get (client, "page-size", &page_size, NULL);
   gst_synapse_listing_start (&self->listing, g_steal_pointer (&client), pager);
-
-  GST_OBJECT_LOCK (self);
-  total_changed = self->total_count != -1;
-  self->total_count = -1;
-  GST_OBJECT_UNLOCK (self);
-  if (total_changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL_COUNT]);
 
   GST_INFO_OBJECT (self, "streaming %s, %u events a page%s%s%s%s%s",
       first_url, page_size,
@@ -740,38 +573,8 @@ gst_synapse_gt_src_query (GstBaseSrc * bsrc, GstQuery * query)
 {
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_DURATION) {
-    GstFormat format;
-    gint64 total;
-
-    gst_query_parse_duration (query, &format, NULL);
-    if (format == GST_FORMAT_DEFAULT) {
-      GST_OBJECT_LOCK (self);
-      total = self->total_count;
-      GST_OBJECT_UNLOCK (self);
-      if (total >= 0) {
-        gst_query_set_duration (query, format, total);
-        return TRUE;
-      }
-    }
-  }
-
-  return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
-}
-
-static void
-gst_synapse_gt_src_update_total_count (GstSynapseGtSrc * self)
-{
-  gint64 total = synapse_pager_get_total_count (self->listing.pager);
-  gboolean changed;
-
-  GST_OBJECT_LOCK (self);
-  changed = self->total_count != total;
-  self->total_count = total;
-  GST_OBJECT_UNLOCK (self);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL_COUNT]);
+  return gst_synapse_listing_query (&self->listing, query)
+      || GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
 
 /* Makes the next page the current one; EOS at the end of the listing. */
@@ -783,7 +586,6 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
   SynapsePage *page;
 
   page = gst_synapse_listing_read_page (&self->listing, cancellable, &error);
-  gst_synapse_gt_src_update_total_count (self);
   if (page == NULL && error != NULL)
     return gst_synapse_listing_fail (&self->listing, error, cancellable,
         self->offset);

@@ -10,10 +10,18 @@
  * event's file from the same walk, and its seeking and sharding will come
  * through the same query and pager.
  *
- * - The query: the filter properties (dataset-versions, project,
- *   data-type, created-after, search, extra-params as a GstStructure) as
- *   the parameters of the first page, or a SETTINGS error that names the
- *   property, before any request.
+ * - The listing properties, declared here for every listing source (an
+ *   element sets their ids aside and calls
+ *   gst_synapse_listing_declare_properties ()): the filters
+ *   (dataset-versions, project, data-type, created-after, search,
+ *   extra-params), page-size, prefetch, prefetch-bytes and the read-only
+ *   total-count; their values live in the element's GstSynapseListing,
+ *   where gstsynapsesettings.c finds them. gst-inspect-1.0 shows them
+ *   with each element.
+ * - The query: the filter properties as the parameters of the first
+ *   page, or a SETTINGS error that names the property, before any
+ *   request; the client with the paging properties applied; the duration
+ *   query, answered with total-count.
  * - The walk: the run's client and pager; the cancellable that unlock ()
  *   cancels, so that going to READY ends the request in flight and any
  *   backoff wait at once; the messages around each page (the element
@@ -27,7 +35,10 @@
 
 #include "config.h"
 
+#include <gst/base/gstbasesrc.h>
+
 #include "gstsynapselisting.h"
+#include "gstsynapseconnection.h"
 #include "gstsynapseerror.h"
 #include "gstsynapseelements.h"
 
@@ -157,21 +168,12 @@ parse_dataset_versions (const gchar * text, GError ** error)
   return g_steal_pointer (&versions);
 }
 
-/**
- * gst_synapse_listing_query_to_params:
- * @query: the filter properties, with the element's object lock held
- * @error: return location for a RESOURCE SETTINGS error that names the
- *   property and what is wrong with it
- *
- * The query parameters of the listing's first page (the client adds
+/* The query parameters of the listing's first page (the client adds
  * `page_size`; a field of extra-params replaces a parameter of the same
- * name).
- *
- * Returns: (transfer full) (nullable): the parameters
- */
-JsonObject *
-gst_synapse_listing_query_to_params (const GstSynapseListingQuery * query,
-    GError ** error)
+ * name), or NULL with a RESOURCE SETTINGS error that names the property
+ * and what is wrong with it; the element's object lock held. */
+static JsonObject *
+query_to_params (const GstSynapseListingQuery * query, GError ** error)
 {
   g_autoptr (JsonObject) params = json_object_new ();
 
@@ -224,10 +226,178 @@ gst_synapse_listing_query_to_params (const GstSynapseListingQuery * query,
   return g_steal_pointer (&params);
 }
 
+/* Where the value of each listing property lives in GstSynapseListing. */
+#define FIELD(member) G_STRUCT_OFFSET (GstSynapseListing, member)
+
+static const gsize listing_fields[GST_SYNAPSE_LISTING_N_PROPS] = {
+  [GST_SYNAPSE_LISTING_PROP_DATASET_VERSIONS] = FIELD (query.dataset_versions),
+  [GST_SYNAPSE_LISTING_PROP_PROJECT] = FIELD (query.project),
+  [GST_SYNAPSE_LISTING_PROP_DATA_TYPE] = FIELD (query.data_type),
+  [GST_SYNAPSE_LISTING_PROP_CREATED_AFTER] = FIELD (query.created_after),
+  [GST_SYNAPSE_LISTING_PROP_SEARCH] = FIELD (query.search),
+  [GST_SYNAPSE_LISTING_PROP_EXTRA_PARAMS] = FIELD (query.extra_params),
+  [GST_SYNAPSE_LISTING_PROP_PAGE_SIZE] = FIELD (page_size),
+  [GST_SYNAPSE_LISTING_PROP_PREFETCH] = FIELD (prefetch),
+  [GST_SYNAPSE_LISTING_PROP_PREFETCH_BYTES] = FIELD (prefetch_bytes),
+  [GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT] = FIELD (total_count),
+};
+
+/**
+ * gst_synapse_listing_declare_properties:
+ * @pspecs: (out caller-allocates) (array fixed-size=GST_SYNAPSE_LISTING_N_PROPS):
+ *   the element's property table from the first id it sets aside for the
+ *   listing properties
+ * @fields: (out caller-allocates) (array fixed-size=GST_SYNAPSE_LISTING_N_PROPS):
+ *   the element's field table (gst_synapse_settings_install ()) from the
+ *   same id
+ * @listing_offset: where the element's GstSynapseListing is in its
+ *   instance (G_STRUCT_OFFSET)
+ *
+ * Fills in the listing properties, new GParamSpecs for the element's
+ * class, and where their values live, for the element to install with
+ * its own.
+ */
+void
+gst_synapse_listing_declare_properties (GParamSpec ** pspecs, gsize * fields,
+    gsize listing_offset)
+{
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_READY;
+
+  /* dataset-versions:
+   *
+   * The ground-truth dataset versions whose events are streamed, as a
+   * comma-separated list of ids, e.g. `12,13`
+   * (`ground_truth_dataset_versions`, one parameter an id). %NULL or empty
+   * streams every event the credentials may read. A list with an item that
+   * is not a whole number, or empty (`1,,2`, `,`, blanks), fails with a
+   * RESOURCE SETTINGS error at start.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_DATASET_VERSIONS] =
+      g_param_spec_string ("dataset-versions", "Dataset versions",
+      "Comma-separated ids of the ground-truth dataset versions to stream, "
+      "e.g. \"12,13\" (empty: every version)", NULL, flags);
+
+  /* project:
+   *
+   * Only the events of this project (`project`); -1 for any project.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_PROJECT] =
+      g_param_spec_int ("project", "Project",
+      "Id of the project whose events to stream (-1 = any project)", -1,
+      G_MAXINT, -1, flags);
+
+  /* data-type:
+   *
+   * Only the events of this data type (`data_type`), e.g. `image`; %NULL
+   * for any.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_DATA_TYPE] =
+      g_param_spec_string ("data-type", "Data type",
+      "Data type of the events to stream, e.g. \"image\" (empty: any)",
+      NULL, flags);
+
+  /* created-after:
+   *
+   * Only the events created after this moment (`created_after`), an ISO
+   * 8601 date or date and time such as `2024-05-01T00:00:00Z`, passed to
+   * the backend as it is; %NULL for no limit.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_CREATED_AFTER] =
+      g_param_spec_string ("created-after", "Created after",
+      "Only events created after this ISO 8601 date or date-time, e.g. "
+      "\"2024-05-01T00:00:00Z\" (empty: no limit)", NULL, flags);
+
+  /* search:
+   *
+   * Only the events that the backend's text search finds for these words
+   * (`search`); %NULL for all.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_SEARCH] =
+      g_param_spec_string ("search", "Search",
+      "Only events matching this text search (empty: all)", NULL, flags);
+
+  /* extra-params:
+   *
+   * Any other query parameters, as a #GstStructure string whose name is
+   * not used, e.g. `params, page_size=50, search=cat`. Each field becomes
+   * a parameter of the first request: a whole number, a number, a boolean
+   * (sent as `true`/`false`) or a string, or an array (`<1,2>`) or list
+   * (`{1,2}`) of them sent as the same key repeated. A field replaces the
+   * parameter of the same name set by another property (`page_size` that
+   * of `page-size`). A string that is not a structure, or a
+   * field of another type, fails with a RESOURCE SETTINGS error at start.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_EXTRA_PARAMS] =
+      g_param_spec_string ("extra-params", "Extra parameters",
+      "More query parameters as a GstStructure string, e.g. "
+      "\"params, page_size=50, search=cat\"; arrays <1,2> repeat the key "
+      "(empty: none)", NULL, flags);
+
+  /* page-size:
+   *
+   * How many events each request asks for (`page_size`). Backends cap it,
+   * often at 1000. Only one page is held in memory at a time.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_PAGE_SIZE] =
+      gst_synapse_param_spec_like_client ("page-size", "Page size",
+      "Events asked for in each request (the backend may cap it)");
+
+  /* prefetch:
+   *
+   * How many page requests may be in flight at once: with more than 1,
+   * and a backend whose `next` links number their pages (Django REST
+   * Framework's do), the pages after the one being pushed are requested
+   * (and their URLs converted, their files downloaded) ahead, several at
+   * once. 1 fetches the pages strictly one after the other. Events are
+   * pushed in order, each exactly once, whatever the value; memory holds
+   * at most this many pages plus the one being pushed, and no more bytes
+   * ahead than `prefetch-bytes`.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_PREFETCH] =
+      gst_synapse_param_spec_like_client ("prefetch", "Prefetch",
+      "Page requests in flight at once, ahead of the page being pushed "
+      "(1 = one page at a time)");
+
+  /* prefetch-bytes:
+   *
+   * The most bytes of pages held ahead of the page being pushed: those
+   * fetched but not pushed yet, by their size, and those in flight, by
+   * the size of the largest page so far. No page is requested ahead while
+   * one more would go over it, but one always is, so the stream goes on
+   * whatever the budget. With ordinary pages (100 events of a few KiB)
+   * the default lets `prefetch` have its way; with pages
+   * of tens of MiB it holds one or two ahead, not eight.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_PREFETCH_BYTES] =
+      gst_synapse_param_spec_like_client ("prefetch-bytes",
+      "Prefetch bytes", "Most bytes of pages held ahead of the page being "
+      "pushed (one page is always requested ahead)");
+
+  /* total-count:
+   *
+   * The backend's count of the events matching the filters, from the
+   * first page of the current (or last) run; -1 until the first page has
+   * arrived or when the backend gives no count. It is notified when it
+   * changes.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT] =
+      g_param_spec_int64 ("total-count", "Total count",
+      "Events matching the filters, as the backend counts them (-1 until "
+      "the first page arrived)", -1, G_MAXINT64, -1,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  for (guint id = 0; id < GST_SYNAPSE_LISTING_N_PROPS; id++)
+    fields[id] = listing_offset + listing_fields[id];
+}
+
 /**
  * gst_synapse_listing_init:
  * @listing: the walk of a new element
  * @element: the element, which posts the walk's messages
+ *
+ * The listing properties have their defaults already
+ * (gst_synapse_settings_init ()).
  */
 void
 gst_synapse_listing_init (GstSynapseListing * listing, GstElement * element)
@@ -235,6 +405,104 @@ gst_synapse_listing_init (GstSynapseListing * listing, GstElement * element)
   listing->element = element;
   listing->cancellable = g_cancellable_new ();
   gst_synapse_progress_init (&listing->progress, element, PROGRESS_CODE);
+}
+
+/**
+ * gst_synapse_listing_make_params:
+ * @listing: the walk
+ * @error: return location for a RESOURCE SETTINGS error that names the
+ *   property and what is wrong with it
+ *
+ * The query parameters of the listing's first page, from the filter
+ * properties (the client adds `page_size`; a field of extra-params
+ * replaces a parameter of the same name).
+ *
+ * Returns: (transfer full) (nullable): the parameters
+ */
+JsonObject *
+gst_synapse_listing_make_params (GstSynapseListing * listing, GError ** error)
+{
+  JsonObject *params;
+
+  GST_OBJECT_LOCK (listing->element);
+  params = query_to_params (&listing->query, error);
+  GST_OBJECT_UNLOCK (listing->element);
+  return params;
+}
+
+/**
+ * gst_synapse_listing_make_client:
+ * @listing: the walk
+ *
+ * The run's client (gst_synapse_connection_make_client ()), with the
+ * paging properties applied.
+ *
+ * Returns: (transfer full) (nullable): the client, or %NULL after posting
+ *   an error
+ */
+SynapseClient *
+gst_synapse_listing_make_client (GstSynapseListing * listing)
+{
+  SynapseClient *client;
+  guint page_size, prefetch;
+  guint64 prefetch_bytes;
+
+  client = gst_synapse_connection_make_client (GST_SYNAPSE_CONNECTION
+      (listing->element));
+  if (client == NULL)
+    return NULL;
+  GST_OBJECT_LOCK (listing->element);
+  page_size = listing->page_size;
+  prefetch = listing->prefetch;
+  prefetch_bytes = listing->prefetch_bytes;
+  GST_OBJECT_UNLOCK (listing->element);
+  g_object_set (client, "page-size", page_size, "prefetch", prefetch,
+      "prefetch-bytes", prefetch_bytes, NULL);
+  return client;
+}
+
+/* Sets total-count, notified when it changes. */
+static void
+set_total_count (GstSynapseListing * listing, gint64 total)
+{
+  gboolean changed;
+
+  GST_OBJECT_LOCK (listing->element);
+  changed = listing->total_count != total;
+  listing->total_count = total;
+  GST_OBJECT_UNLOCK (listing->element);
+  if (changed)
+    g_object_notify (G_OBJECT (listing->element), "total-count");
+}
+
+/**
+ * gst_synapse_listing_query:
+ * @listing: the walk
+ * @query: a query of the source
+ *
+ * Answers a duration query in events (%GST_FORMAT_DEFAULT) with the
+ * backend's count, once the first page has arrived.
+ *
+ * Returns: whether @query is answered; if not, the base class's turn
+ */
+gboolean
+gst_synapse_listing_query (GstSynapseListing * listing, GstQuery * query)
+{
+  GstFormat format;
+  gint64 total;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
+    return FALSE;
+  gst_query_parse_duration (query, &format, NULL);
+  if (format != GST_FORMAT_DEFAULT)
+    return FALSE;
+  GST_OBJECT_LOCK (listing->element);
+  total = listing->total_count;
+  GST_OBJECT_UNLOCK (listing->element);
+  if (total < 0)
+    return FALSE;
+  gst_query_set_duration (query, format, total);
+  return TRUE;
 }
 
 /* Forgets the run's walk, without a word. */
@@ -263,15 +531,23 @@ gst_synapse_listing_cancel_request (GstSynapseListing * listing, guint64 pushed)
  * @client: (transfer full): the run's client
  * @pager: (transfer full): the run's pager
  *
- * Begins a run's walk.
+ * Begins a run's walk, which ends at #GstBaseSrc:num-buffers events if it
+ * is set; total-count is -1 until its first page.
  */
 void
 gst_synapse_listing_start (GstSynapseListing * listing,
     SynapseClient * client, SynapsePager * pager)
 {
+  gint num_buffers = GST_BASE_SRC (listing->element)->num_buffers;
+
   gst_synapse_listing_reset (listing);
   listing->client = client;
   listing->pager = pager;
+  /* with num-buffers (a buffer an event), no page past the last event
+   * wanted is asked for, not even ahead */
+  if (num_buffers > 0)
+    synapse_pager_set_limit (pager, num_buffers);
+  set_total_count (listing, -1);
 }
 
 /**
@@ -473,7 +749,7 @@ gst_synapse_listing_post_page (GstSynapseListing * listing, guint events)
  * @error: return location for the failure
  *
  * Requests the next page (its progress operation begun), or takes the
- * one fetched ahead.
+ * one fetched ahead; total-count follows the backend's count.
  *
  * Returns: (transfer full) (nullable): the page; %NULL with @error at a
  *   failure, without at the end of the listing
@@ -482,10 +758,14 @@ SynapsePage *
 gst_synapse_listing_read_page (GstSynapseListing * listing,
     GCancellable * cancellable, GError ** error)
 {
+  SynapsePage *page;
+
   gst_synapse_listing_begin_request (listing);
   GST_DEBUG_OBJECT (listing->element, "fetching the next page (%u so far)",
       synapse_pager_get_pages_fetched (listing->pager));
-  return synapse_pager_read_page (listing->pager, cancellable, error);
+  page = synapse_pager_read_page (listing->pager, cancellable, error);
+  set_total_count (listing, synapse_pager_get_total_count (listing->pager));
+  return page;
 }
 
 /**

@@ -40,21 +40,46 @@ typedef struct
   gchar *extra_params;
 } GstSynapseListingQuery;
 
-JsonObject *gst_synapse_listing_query_to_params (const GstSynapseListingQuery *
-    query, GError ** error);
+/* The listing properties, in the order of the ids an element sets aside
+ * for them, from the first (gst_synapse_listing_declare_properties ()). */
+enum
+{
+  GST_SYNAPSE_LISTING_PROP_DATASET_VERSIONS,
+  GST_SYNAPSE_LISTING_PROP_PROJECT,
+  GST_SYNAPSE_LISTING_PROP_DATA_TYPE,
+  GST_SYNAPSE_LISTING_PROP_CREATED_AFTER,
+  GST_SYNAPSE_LISTING_PROP_SEARCH,
+  GST_SYNAPSE_LISTING_PROP_EXTRA_PARAMS,
+  GST_SYNAPSE_LISTING_PROP_PAGE_SIZE,
+  GST_SYNAPSE_LISTING_PROP_PREFETCH,
+  GST_SYNAPSE_LISTING_PROP_PREFETCH_BYTES,
+  GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT,
+  GST_SYNAPSE_LISTING_N_PROPS
+};
 
 /**
  * GstSynapseListing:
+ * @query: the filter properties
+ * @page_size: the page-size property
+ * @prefetch: the prefetch property
+ * @prefetch_bytes: the prefetch-bytes property
+ * @total_count: the read-only total-count property
  * @client: the run's client
  * @pager: the run's walk through the listing
  * @progress: the `fetch` progress operation of the request in flight
  *
- * The walk of a listing source, embedded in the element; the streaming
- * thread uses it, but for the cancellable.
+ * The walk of a listing source, embedded in the element, with the values
+ * of the listing properties (guarded by the element's object lock); the
+ * streaming thread uses the rest, but for the cancellable.
  */
 typedef struct
 {
   GstElement *element;
+  GstSynapseListingQuery query;
+  guint page_size;
+  guint prefetch;
+  guint64 prefetch_bytes;
+  gint64 total_count;
   SynapseClient *client;
   SynapsePager *pager;
   GstSynapseProgress progress;
@@ -65,8 +90,19 @@ typedef struct
   gboolean finished;            /* the listing has no more pages */
 } GstSynapseListing;
 
+void gst_synapse_listing_declare_properties (GParamSpec ** pspecs,
+    gsize * fields, gsize listing_offset);
+
 void gst_synapse_listing_init (GstSynapseListing * listing,
     GstElement * element);
+
+JsonObject *gst_synapse_listing_make_params (GstSynapseListing * listing,
+    GError ** error);
+
+SynapseClient *gst_synapse_listing_make_client (GstSynapseListing * listing);
+
+gboolean gst_synapse_listing_query (GstSynapseListing * listing,
+    GstQuery * query);
 
 void gst_synapse_listing_clear (GstSynapseListing * listing);
 
