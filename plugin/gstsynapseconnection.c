@@ -31,14 +31,15 @@
  *   timeout…), so that their ranges and defaults are the library's.
  *
  * An element joins with a few lines (gstsynapsesettings.c does the
- * property plumbing):
+ * property plumbing; a listing source adds gstsynapselisting.c's):
  *
- *   G_DEFINE_TYPE_WITH_CODE (GstSynapseMediaSrc, gst_synapse_media_src,
- *       GST_TYPE_PUSH_SRC,
- *       G_IMPLEMENT_INTERFACE (GST_TYPE_SYNAPSE_CONNECTION, NULL));
+ *   GST_SYNAPSE_ELEMENT_DEFINE (synapsemediasrc, GstSynapseMediaSrc,
+ *       gst_synapse_media_src, GST_TYPE_PUSH_SRC,
+ *       GST_TYPE_SYNAPSE_MEDIA_SRC);     (gstsynapseelements.h)
  *
  *   class_init:  gst_synapse_settings_install (gobject_class, properties,
- *                    N_PROPS);    (its own properties, then these)
+ *                    property_fields, N_PROPS);
+ *                    (its own properties, then these)
  *   init:        gst_synapse_settings_init (G_OBJECT (self));
  *   finalize:    gst_synapse_settings_clear (G_OBJECT (self));
  *   start:       self->client = gst_synapse_connection_make_client (
@@ -91,6 +92,7 @@
 
 #include "gstsynapseconnection.h"
 #include "gstsynapseelements.h"
+#include "gstsynapsesettings.h"
 
 #define GST_CAT_DEFAULT gst_synapse_debug
 
@@ -177,8 +179,7 @@ GParamSpec *
 gst_synapse_param_spec_like_client (const gchar * name, const gchar * nick,
     const gchar * blurb)
 {
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-      | GST_PARAM_MUTABLE_READY;
+  const GParamFlags flags = GST_SYNAPSE_PARAM_SETTING;
   GParamSpec *client = client_property (name);
 
   switch (G_TYPE_FUNDAMENTAL (client->value_type)) {
@@ -211,8 +212,7 @@ gst_synapse_param_spec_like_client (const gchar * name, const gchar * nick,
 static void
 gst_synapse_connection_default_init (GstSynapseConnectionInterface * iface)
 {
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-      | GST_PARAM_MUTABLE_READY;
+  const GParamFlags flags = GST_SYNAPSE_PARAM_SETTING;
 
   /**
    * GstSynapseConnection:base-url:

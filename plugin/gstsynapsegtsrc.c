@@ -4,13 +4,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* What lives here: the element synapsegtsrc, its documentation and
- * properties, its run (start () reads the settings once and makes the
- * client, the URL conversion and the pager) and create (), which turns
- * each page into a list of buffers, one an event. What another listing
- * source would share lives beside it: the walk through the listing, its
- * query, unlock () and the page messages (gstsynapselisting.c), the
- * url-fields and url-prefix properties (gstsynapseurls.c), the connection
+/* What lives here: the element synapsegtsrc, its documentation and its
+ * own properties (the URL conversion: url-prefix, download-dir,
+ * url-fields, max-download-size, and the convert-url signal), its run
+ * (start () reads the settings once and makes the URL conversion and the
+ * pager) and create (), which turns each page into a list of buffers,
+ * one an event. What another listing source shares lives beside it: the
+ * listing properties, the walk through the listing, unlock (), the
+ * duration query and the page messages (gstsynapselisting.c), the
+ * url-fields and url-prefix helpers (gstsynapseurls.c), the connection
  * (gstsynapseconnection.c) and the property plumbing
  * (gstsynapsesettings.c). */
 
@@ -220,20 +222,12 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_STATIC_CAPS ("application/x-json, format = (string) ndjson"));
 
 #define gst_synapse_gt_src_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstSynapseGtSrc, gst_synapse_gt_src,
-    GST_TYPE_PUSH_SRC, G_IMPLEMENT_INTERFACE (GST_TYPE_SYNAPSE_CONNECTION,
-        NULL));
-
-GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (synapsegtsrc, "synapsegtsrc",
-    GST_RANK_NONE, GST_TYPE_SYNAPSE_GT_SRC, synapse_element_init (plugin));
+GST_SYNAPSE_ELEMENT_DEFINE (synapsegtsrc, GstSynapseGtSrc, gst_synapse_gt_src,
+    GST_TYPE_PUSH_SRC, GST_TYPE_SYNAPSE_GT_SRC);
 
 static void gst_synapse_gt_src_finalize (GObject * object);
 static gboolean gst_synapse_gt_src_start (GstBaseSrc * bsrc);
 static gboolean gst_synapse_gt_src_stop (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_unlock (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_unlock_stop (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_is_seekable (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_query (GstBaseSrc * bsrc, GstQuery * query);
 static GstFlowReturn gst_synapse_gt_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
 
@@ -257,15 +251,14 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
   GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-      | GST_PARAM_MUTABLE_READY;
+  const GParamFlags flags = GST_SYNAPSE_PARAM_SETTING;
 
   GST_DEBUG_CATEGORY_INIT (gst_synapse_gt_src_debug, "synapsegtsrc", 0,
       "Synapse ground-truth event source");
 
   gobject_class->finalize = gst_synapse_gt_src_finalize;
 
-  gst_synapse_listing_declare_properties (properties + PROP_LISTING,
+  gst_synapse_listing_class_init (basesrc_class, properties + PROP_LISTING,
       property_fields + PROP_LISTING, FIELD (listing));
 
   /**
@@ -398,12 +391,6 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_stop);
-  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_unlock);
-  basesrc_class->unlock_stop =
-      GST_DEBUG_FUNCPTR (gst_synapse_gt_src_unlock_stop);
-  basesrc_class->is_seekable =
-      GST_DEBUG_FUNCPTR (gst_synapse_gt_src_is_seekable);
-  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_query);
   pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_create);
 }
 
@@ -543,38 +530,8 @@ gst_synapse_gt_src_stop (GstBaseSrc * bsrc)
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
 
   gst_synapse_listing_stop (&self->listing, self->offset);
-  GST_DEBUG_OBJECT (self, "stopping after %" G_GUINT64_FORMAT " events",
-      self->offset);
   gst_synapse_gt_src_clear_run (self);
   return TRUE;
-}
-
-/* Ends the request in flight, or any backoff wait, at once. */
-static gboolean
-gst_synapse_gt_src_unlock (GstBaseSrc * bsrc)
-{
-  return gst_synapse_listing_unlock (&GST_SYNAPSE_GT_SRC (bsrc)->listing);
-}
-
-static gboolean
-gst_synapse_gt_src_unlock_stop (GstBaseSrc * bsrc)
-{
-  return gst_synapse_listing_unlock_stop (&GST_SYNAPSE_GT_SRC (bsrc)->listing);
-}
-
-static gboolean
-gst_synapse_gt_src_is_seekable (GstBaseSrc * bsrc)
-{
-  return FALSE;
-}
-
-static gboolean
-gst_synapse_gt_src_query (GstBaseSrc * bsrc, GstQuery * query)
-{
-  GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
-
-  return gst_synapse_listing_query (&self->listing, query)
-      || GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
 
 /* Makes the next page the current one; EOS at the end of the listing. */

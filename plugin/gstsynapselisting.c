@@ -12,7 +12,7 @@
  *
  * - The listing properties, declared here for every listing source (an
  *   element sets their ids aside and calls
- *   gst_synapse_listing_declare_properties ()): the filters
+ *   gst_synapse_listing_class_init ()): the filters
  *   (dataset-versions, project, data-type, created-after, search,
  *   extra-params), page-size, prefetch, prefetch-bytes and the read-only
  *   total-count; their values live in the element's GstSynapseListing,
@@ -21,7 +21,7 @@
  * - The query: the filter properties as the parameters of the first
  *   page, or a SETTINGS error that names the property, before any
  *   request; the client with the paging properties applied; the duration
- *   query, answered with total-count.
+ *   query, answered with total-count; not seekable (yet).
  * - The walk: the run's client and pager; the cancellable that unlock ()
  *   cancels, so that going to READY ends the request in flight and any
  *   backoff wait at once; the messages around each page (the element
@@ -35,12 +35,11 @@
 
 #include "config.h"
 
-#include <gst/base/gstbasesrc.h>
-
 #include "gstsynapselisting.h"
 #include "gstsynapseconnection.h"
 #include "gstsynapseerror.h"
 #include "gstsynapseelements.h"
+#include "gstsynapsesettings.h"
 
 #define GST_CAT_DEFAULT gst_synapse_debug
 
@@ -242,8 +241,86 @@ static const gsize listing_fields[GST_SYNAPSE_LISTING_N_PROPS] = {
   [GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT] = FIELD (total_count),
 };
 
+static GQuark
+listing_offset_quark (void)
+{
+  return g_quark_from_static_string ("gst-synapse-listing-offset");
+}
+
+/* The GstSynapseListing of @src, whose class gst_synapse_listing_class_init ()
+ * told where it is. */
+static GstSynapseListing *
+listing_of (GstBaseSrc * src)
+{
+  gsize offset = GPOINTER_TO_SIZE (g_type_get_qdata (G_OBJECT_TYPE (src),
+          listing_offset_quark ()));
+
+  return G_STRUCT_MEMBER_P (src, offset);
+}
+
+/* The source's unlock (): ends the request in flight, or any backoff
+ * wait, at once. */
+static gboolean
+gst_synapse_listing_unlock (GstBaseSrc * src)
+{
+  g_autoptr (GCancellable) cancellable =
+      gst_synapse_listing_ref_cancellable (listing_of (src));
+
+  GST_DEBUG_OBJECT (src, "unlock: cancelling the request in flight");
+  /* outside the lock: cancelling runs the request's handlers */
+  g_cancellable_cancel (cancellable);
+  return TRUE;
+}
+
+/* The source's unlock_stop (): the requests to come take a new
+ * cancellable. */
+static gboolean
+gst_synapse_listing_unlock_stop (GstBaseSrc * src)
+{
+  GstSynapseListing *listing = listing_of (src);
+
+  GST_DEBUG_OBJECT (src, "unlock_stop: a new cancellable");
+  GST_OBJECT_LOCK (src);
+  g_object_unref (listing->cancellable);
+  listing->cancellable = g_cancellable_new ();
+  GST_OBJECT_UNLOCK (src);
+  return TRUE;
+}
+
+/* Not yet: seeking in events is planned, here, for every listing source. */
+static gboolean
+gst_synapse_listing_is_seekable (GstBaseSrc * src)
+{
+  return FALSE;
+}
+
+/* The source's query (): a duration query in events (GST_FORMAT_DEFAULT)
+ * is answered with the backend's count, once the first page has arrived;
+ * the rest is the parent class's. */
+static gboolean
+gst_synapse_listing_query (GstBaseSrc * src, GstQuery * query)
+{
+  GstSynapseListing *listing = listing_of (src);
+  GstBaseSrcClass *parent_class =
+      g_type_class_peek_parent (G_OBJECT_GET_CLASS (src));
+  GstFormat format;
+  gint64 total;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
+    return parent_class->query (src, query);
+  gst_query_parse_duration (query, &format, NULL);
+  GST_OBJECT_LOCK (src);
+  total = listing->total_count;
+  GST_OBJECT_UNLOCK (src);
+  if (format != GST_FORMAT_DEFAULT || total < 0)
+    return parent_class->query (src, query);
+  gst_query_set_duration (query, format, total);
+  return TRUE;
+}
+
 /**
- * gst_synapse_listing_declare_properties:
+ * gst_synapse_listing_class_init:
+ * @klass: the class of a listing source
  * @pspecs: (out caller-allocates) (array fixed-size=GST_SYNAPSE_LISTING_N_PROPS):
  *   the element's property table from the first id it sets aside for the
  *   listing properties
@@ -255,14 +332,14 @@ static const gsize listing_fields[GST_SYNAPSE_LISTING_N_PROPS] = {
  *
  * Fills in the listing properties, new GParamSpecs for the element's
  * class, and where their values live, for the element to install with
- * its own.
+ * its own; makes unlock (), unlock_stop (), is_seekable () and query ()
+ * the listing's.
  */
 void
-gst_synapse_listing_declare_properties (GParamSpec ** pspecs, gsize * fields,
-    gsize listing_offset)
+gst_synapse_listing_class_init (GstBaseSrcClass * klass, GParamSpec ** pspecs,
+    gsize * fields, gsize listing_offset)
 {
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-      | GST_PARAM_MUTABLE_READY;
+  const GParamFlags flags = GST_SYNAPSE_PARAM_SETTING;
 
   /* dataset-versions:
    *
@@ -389,6 +466,13 @@ gst_synapse_listing_declare_properties (GParamSpec ** pspecs, gsize * fields,
 
   for (guint id = 0; id < GST_SYNAPSE_LISTING_N_PROPS; id++)
     fields[id] = listing_offset + listing_fields[id];
+
+  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), listing_offset_quark (),
+      GSIZE_TO_POINTER (listing_offset));
+  klass->unlock = GST_DEBUG_FUNCPTR (gst_synapse_listing_unlock);
+  klass->unlock_stop = GST_DEBUG_FUNCPTR (gst_synapse_listing_unlock_stop);
+  klass->is_seekable = GST_DEBUG_FUNCPTR (gst_synapse_listing_is_seekable);
+  klass->query = GST_DEBUG_FUNCPTR (gst_synapse_listing_query);
 }
 
 /**
@@ -475,36 +559,6 @@ set_total_count (GstSynapseListing * listing, gint64 total)
     g_object_notify (G_OBJECT (listing->element), "total-count");
 }
 
-/**
- * gst_synapse_listing_query:
- * @listing: the walk
- * @query: a query of the source
- *
- * Answers a duration query in events (%GST_FORMAT_DEFAULT) with the
- * backend's count, once the first page has arrived.
- *
- * Returns: whether @query is answered; if not, the base class's turn
- */
-gboolean
-gst_synapse_listing_query (GstSynapseListing * listing, GstQuery * query)
-{
-  GstFormat format;
-  gint64 total;
-
-  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
-    return FALSE;
-  gst_query_parse_duration (query, &format, NULL);
-  if (format != GST_FORMAT_DEFAULT)
-    return FALSE;
-  GST_OBJECT_LOCK (listing->element);
-  total = listing->total_count;
-  GST_OBJECT_UNLOCK (listing->element);
-  if (total < 0)
-    return FALSE;
-  gst_query_set_duration (query, format, total);
-  return TRUE;
-}
-
 /* Forgets the run's walk, without a word. */
 static void
 gst_synapse_listing_reset (GstSynapseListing * listing)
@@ -561,6 +615,8 @@ void
 gst_synapse_listing_stop (GstSynapseListing * listing, guint64 pushed)
 {
   gst_synapse_listing_cancel_request (listing, pushed);
+  GST_DEBUG_OBJECT (listing->element, "stopping after %" G_GUINT64_FORMAT
+      " events", pushed);
   gst_synapse_listing_reset (listing);
 }
 
@@ -573,48 +629,6 @@ gst_synapse_listing_clear (GstSynapseListing * listing)
 {
   gst_synapse_listing_reset (listing);
   g_clear_object (&listing->cancellable);
-}
-
-/**
- * gst_synapse_listing_unlock:
- * @listing: the walk
- *
- * The source's unlock (): ends the request in flight, or any backoff
- * wait, at once.
- *
- * Returns: %TRUE
- */
-gboolean
-gst_synapse_listing_unlock (GstSynapseListing * listing)
-{
-  g_autoptr (GCancellable) cancellable =
-      gst_synapse_listing_ref_cancellable (listing);
-
-  GST_DEBUG_OBJECT (listing->element, "unlock: cancelling the request in "
-      "flight");
-  /* outside the lock: cancelling runs the request's handlers */
-  g_cancellable_cancel (cancellable);
-  return TRUE;
-}
-
-/**
- * gst_synapse_listing_unlock_stop:
- * @listing: the walk
- *
- * The source's unlock_stop (): the requests to come take a new
- * cancellable.
- *
- * Returns: %TRUE
- */
-gboolean
-gst_synapse_listing_unlock_stop (GstSynapseListing * listing)
-{
-  GST_DEBUG_OBJECT (listing->element, "unlock_stop: a new cancellable");
-  GST_OBJECT_LOCK (listing->element);
-  g_object_unref (listing->cancellable);
-  listing->cancellable = g_cancellable_new ();
-  GST_OBJECT_UNLOCK (listing->element);
-  return TRUE;
 }
 
 /**

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/base/gstbasesrc.h>
 #include <synapse/synapse.h>
 
 #include "gstsynapseprogress.h"
@@ -41,7 +42,7 @@ typedef struct
 } GstSynapseListingQuery;
 
 /* The listing properties, in the order of the ids an element sets aside
- * for them, from the first (gst_synapse_listing_declare_properties ()). */
+ * for them, from the first (gst_synapse_listing_class_init ()). */
 enum
 {
   GST_SYNAPSE_LISTING_PROP_DATASET_VERSIONS,
@@ -90,8 +91,8 @@ typedef struct
   gboolean finished;            /* the listing has no more pages */
 } GstSynapseListing;
 
-void gst_synapse_listing_declare_properties (GParamSpec ** pspecs,
-    gsize * fields, gsize listing_offset);
+void gst_synapse_listing_class_init (GstBaseSrcClass * klass,
+    GParamSpec ** pspecs, gsize * fields, gsize listing_offset);
 
 void gst_synapse_listing_init (GstSynapseListing * listing,
     GstElement * element);
@@ -101,8 +102,6 @@ JsonObject *gst_synapse_listing_make_params (GstSynapseListing * listing,
 
 SynapseClient *gst_synapse_listing_make_client (GstSynapseListing * listing);
 
-gboolean gst_synapse_listing_query (GstSynapseListing * listing,
-    GstQuery * query);
 
 void gst_synapse_listing_clear (GstSynapseListing * listing);
 
@@ -110,10 +109,6 @@ void gst_synapse_listing_start (GstSynapseListing * listing,
     SynapseClient * client, SynapsePager * pager);
 
 void gst_synapse_listing_stop (GstSynapseListing * listing, guint64 pushed);
-
-gboolean gst_synapse_listing_unlock (GstSynapseListing * listing);
-
-gboolean gst_synapse_listing_unlock_stop (GstSynapseListing * listing);
 
 GCancellable *gst_synapse_listing_ref_cancellable (GstSynapseListing * listing);
 

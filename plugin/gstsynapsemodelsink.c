@@ -326,12 +326,8 @@ gst_synapse_model_type_get_type (void)
 }
 
 #define gst_synapse_model_sink_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstSynapseModelSink, gst_synapse_model_sink,
-    GST_TYPE_BASE_SINK, G_IMPLEMENT_INTERFACE (GST_TYPE_SYNAPSE_CONNECTION,
-        NULL));
-
-GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (synapsemodelsink, "synapsemodelsink",
-    GST_RANK_NONE, GST_TYPE_SYNAPSE_MODEL_SINK, synapse_element_init (plugin));
+GST_SYNAPSE_ELEMENT_DEFINE (synapsemodelsink, GstSynapseModelSink,
+    gst_synapse_model_sink, GST_TYPE_BASE_SINK, GST_TYPE_SYNAPSE_MODEL_SINK);
 
 static void gst_synapse_model_sink_finalize (GObject * object);
 static gboolean gst_synapse_model_sink_start (GstBaseSink * bsink);
@@ -351,8 +347,7 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-      | GST_PARAM_MUTABLE_READY;
+  const GParamFlags flags = GST_SYNAPSE_PARAM_SETTING;
 
   GST_DEBUG_CATEGORY_INIT (gst_synapse_model_sink_debug, "synapsemodelsink",
       0, "Synapse model upload sink");

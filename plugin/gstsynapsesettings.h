@@ -15,6 +15,11 @@
 
 G_BEGIN_DECLS
 
+/* The flags of a Synapse element's setting: read and written by
+ * applications, taking effect at the next start. */
+#define GST_SYNAPSE_PARAM_SETTING (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS \
+    | GST_PARAM_MUTABLE_READY)
+
 void gst_synapse_settings_install (GObjectClass * klass, GParamSpec ** pspecs,
     const gsize * fields, guint n_pspecs);
 
