@@ -102,7 +102,6 @@ JsonObject *gst_synapse_listing_make_params (GstSynapseListing * listing,
 
 SynapseClient *gst_synapse_listing_make_client (GstSynapseListing * listing);
 
-
 void gst_synapse_listing_clear (GstSynapseListing * listing);
 
 void gst_synapse_listing_start (GstSynapseListing * listing,
