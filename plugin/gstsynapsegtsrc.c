@@ -4,6 +4,18 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* What lives here: the element synapsegtsrc, its documentation and its
+ * own properties (the URL conversion: url-prefix, download-dir,
+ * url-fields, max-download-size, and the convert-url signal), its run
+ * (start () reads the settings once and makes the URL conversion and the
+ * pager) and create (), which turns each page into a list of buffers,
+ * one an event. What another listing source shares lives beside it: the
+ * listing properties, the walk through the listing, unlock (), the
+ * duration query and the page messages (gstsynapselisting.c), the
+ * url-fields and url-prefix helpers (gstsynapseurls.c), the connection
+ * (gstsynapseconnection.c) and the property plumbing
+ * (gstsynapsesettings.c). */
+
 /**
  * SECTION:element-synapsegtsrc
  * @title: synapsegtsrc
@@ -40,23 +52,21 @@
  * pages past the last one the count fills), or 3 empty pages in a row
  * that still link on. The debug string says which.
  *
- * The backend's URL and credentials default to the environment variables
- * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`, read
- * when the element is made, so that a token need not appear on a command
- * line, or read from a file with #GstSynapseGtSrc:access-token-file.
- * The #GstSynapseGtSrc:access-token property never reads back in clear,
- * and the token appears in no log line or message; nor does a password in
- * #GstSynapseGtSrc:base-url. A credential holding a control character (a
- * line break, say) cannot be sent in a header and is a RESOURCE SETTINGS
- * error at start, before any request.
+ * The backend, the credentials and how patiently the element talks to
+ * it are the connection properties every Synapse element shares (see
+ * #GstSynapseConnection): they default to the environment variables
+ * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`,
+ * read when the element is made, or the token is read from a file with
+ * #GstSynapseConnection:access-token-file; the token and any password in
+ * the base URL appear in no property read, log line or message.
  *
  * Failed requests are retried when retrying can help (HTTP 429, 500, 502,
  * 503, 504, a broken connection, a timeout, a cut or malformed page), with
  * exponential backoff, without losing or repeating any event. A backend
  * that keeps a request alive while sending next to nothing (a byte a
  * second, or `102 Processing` for ever) is given up on as a timeout after
- * about #GstSynapseGtSrc:timeout seconds, and retried
- * (#GstSynapseGtSrc:low-speed-limit). Going to
+ * about #GstSynapseConnection:timeout seconds, and retried
+ * (#GstSynapseConnection:low-speed-limit). Going to
  * READY or NULL cancels the request in flight and any backoff wait at
  * once, so a hung backend never blocks a state change; going to PLAYING
  * again streams the listing again from the start.
@@ -128,37 +138,33 @@
 
 #include "config.h"
 
+#include <gst/gst.h>
+#include <synapse/synapse.h>
+
 #include <string.h>
 
+#include "gstsynapseprogress.h"
+#include "gstsynapseerror.h"
 #include "gstsynapsegtsrc.h"
+#include "gstsynapseconnection.h"
 #include "gstsynapseelements.h"
-#include "gstsynapseutils.h"
+#include "gstsynapselisting.h"
+#include "gstsynapsesettings.h"
+#include "gstsynapseurls.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_synapse_gt_src_debug);
 #define GST_CAT_DEFAULT gst_synapse_gt_src_debug
 
-#define PROGRESS_CODE "fetch"
-
-#define DEFAULT_DATASET_VERSIONS NULL
-#define DEFAULT_PROJECT -1
-#define DEFAULT_URL_FIELDS "files"
 #define DEFAULT_MAX_DOWNLOAD_SIZE (G_GUINT64_CONSTANT (4) << 30)
 
 enum
 {
-  PROP_DATASET_VERSIONS = GST_SYNAPSE_CONNECTION_PROP_LAST,
-  PROP_PROJECT,
-  PROP_DATA_TYPE,
-  PROP_CREATED_AFTER,
-  PROP_SEARCH,
-  PROP_EXTRA_PARAMS,
-  PROP_PAGE_SIZE,
-  PROP_PREFETCH,
-  PROP_URL_PREFIX,
+  PROP_0,
+  /* dataset-versions … total-count (gstsynapselisting.c) */
+  PROP_LISTING,
+  PROP_URL_PREFIX = PROP_LISTING + GST_SYNAPSE_LISTING_N_PROPS,
   PROP_DOWNLOAD_DIR,
   PROP_URL_FIELDS,
-  PROP_TOTAL_COUNT,
-  PROP_PREFETCH_BYTES,
   PROP_MAX_DOWNLOAD_SIZE,
   N_PROPS
 };
@@ -176,30 +182,18 @@ struct _GstSynapseGtSrc
 {
   GstPushSrc parent;
 
-  /* Properties, guarded by the object lock. */
-  GstSynapseConnection conn;
-  gchar *dataset_versions;
-  gint project;
-  gchar *data_type;
-  gchar *created_after;
-  gchar *search;
-  gchar *extra_params;
-  guint page_size;
-  guint prefetch;
-  guint64 prefetch_bytes;
+  /* Properties (gst_synapse_settings_install ()), guarded by the object
+   * lock; the listing's are in the listing. */
   gchar *url_prefix;
   gchar *download_dir;
   gchar *url_fields;
-  gint64 total_count;
   guint64 max_download_size;
 
-  /* Cancelled by unlock(), replaced by unlock_stop(); object lock. */
-  GCancellable *cancellable;
+  /* The listing properties, and one run's walk. */
+  GstSynapseListing listing;
 
   /* One run, from start() to stop(). While the element runs, only the
    * streaming thread touches these. */
-  SynapseClient *client;
-  SynapsePager *pager;
   SynapseUrlConversion *download;
   gchar *run_url_prefix;
   gboolean run_convert_signal;
@@ -209,9 +203,17 @@ struct _GstSynapseGtSrc
   guint page_index;             /* the next one to push */
   gboolean page_downloaded;     /* its files are in download-dir */
   guint64 offset;               /* index of the next event pushed */
-  guint pages_reported;
-  gboolean in_progress;         /* a request's progress START awaits its end */
-  gboolean finished;            /* the listing has no more pages */
+};
+
+/* Where the value of each property lives (gstsynapsesettings.c). */
+#define FIELD(member) G_STRUCT_OFFSET (GstSynapseGtSrc, member)
+
+/* filled in by class_init () for the listing properties */
+static gsize property_fields[N_PROPS] = {
+  [PROP_URL_PREFIX] = FIELD (url_prefix),
+  [PROP_DOWNLOAD_DIR] = FIELD (download_dir),
+  [PROP_URL_FIELDS] = FIELD (url_fields),
+  [PROP_MAX_DOWNLOAD_SIZE] = FIELD (max_download_size),
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -220,22 +222,12 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_STATIC_CAPS ("application/x-json, format = (string) ndjson"));
 
 #define gst_synapse_gt_src_parent_class parent_class
-G_DEFINE_TYPE (GstSynapseGtSrc, gst_synapse_gt_src, GST_TYPE_PUSH_SRC);
-
-GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (synapsegtsrc, "synapsegtsrc",
-    GST_RANK_NONE, GST_TYPE_SYNAPSE_GT_SRC, synapse_element_init (plugin));
+GST_SYNAPSE_ELEMENT_DEFINE (synapsegtsrc, GstSynapseGtSrc, gst_synapse_gt_src,
+    GST_TYPE_PUSH_SRC, GST_TYPE_SYNAPSE_GT_SRC);
 
 static void gst_synapse_gt_src_finalize (GObject * object);
-static void gst_synapse_gt_src_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
 static gboolean gst_synapse_gt_src_start (GstBaseSrc * bsrc);
 static gboolean gst_synapse_gt_src_stop (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_unlock (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_unlock_stop (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_is_seekable (GstBaseSrc * bsrc);
-static gboolean gst_synapse_gt_src_query (GstBaseSrc * bsrc, GstQuery * query);
 static GstFlowReturn gst_synapse_gt_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
 
@@ -259,271 +251,15 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
   GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-      | GST_PARAM_MUTABLE_READY;
-  GParamSpecUInt *client_page_size, *client_prefetch;
-  GParamSpecUInt64 *client_prefetch_bytes;
+  const GParamFlags flags = GST_SYNAPSE_PARAM_SETTING;
 
   GST_DEBUG_CATEGORY_INIT (gst_synapse_gt_src_debug, "synapsegtsrc", 0,
       "Synapse ground-truth event source");
 
   gobject_class->finalize = gst_synapse_gt_src_finalize;
-  gobject_class->set_property = gst_synapse_gt_src_set_property;
-  gobject_class->get_property = gst_synapse_gt_src_get_property;
 
-  /**
-   * GstSynapseGtSrc:base-url:
-   *
-   * The base URL of the Synapse backend, e.g. `https://api.example.com/`.
-   * When the property is not set it is read from the environment variable
-   * `SYNAPSE_BACKEND_URL` as the element is made.
-   *
-   * A user and password in it (`https://user:password@api.example.com/`,
-   * say for a proxy with Basic authentication) are taken out of it: they
-   * are sent as `Authorization: Basic …` to the backend's origin only, and
-   * the URL reads back, and appears in logs and messages, without them.
-   * Prefer `SYNAPSE_BACKEND_URL` for such a URL: GStreamer's parser logs a
-   * launch line at the DEBUG level.
-   */
-  /**
-   * GstSynapseGtSrc:access-token:
-   *
-   * The personal access token, sent to the backend (and only to its
-   * origin) as `Synapse-Access-Token: Token …`. When the property is not
-   * set it is read from the environment variable `SYNAPSE_ACCESS_TOKEN`
-   * as the element is made, which keeps the token off command lines.
-   * Reading the property gives %NULL when no token is set and
-   * `********` when one is: the token itself is never read back.
-   */
-  /**
-   * GstSynapseGtSrc:access-token-file:
-   *
-   * A file holding the personal access token, read each time the element
-   * starts: its content without the surrounding whitespace (a trailing
-   * newline, say) is the token. It keeps the token off command lines and
-   * out of the environment (GStreamer's parser logs a launch line,
-   * `access-token=…` included, at the DEBUG level); a FIFO works too,
-   * e.g. `access-token-file=<(pass show synapse)` in bash. A file that is
-   * missing, unreadable, empty, larger than 64 KiB or more than one line
-   * fails with a RESOURCE SETTINGS error at start, which names the file
-   * but never shows its content. The file's token replaces one read from
-   * `SYNAPSE_ACCESS_TOKEN`; setting #GstSynapseGtSrc:access-token as
-   * well is a RESOURCE SETTINGS error at start. Reading the property
-   * gives the path.
-   */
-  /**
-   * GstSynapseGtSrc:tenant:
-   *
-   * The tenant code, sent as `Synapse-Tenant: Token …` when set. When the
-   * property is not set it is read from the environment variable
-   * `SYNAPSE_TENANT` as the element is made.
-   */
-  /**
-   * GstSynapseGtSrc:timeout:
-   *
-   * Seconds to wait for a connection, or for any read or write on it,
-   * before the attempt fails (and is retried); 0 waits forever. A stalled
-   * request never blocks a state change: going to READY cancels it.
-   */
-  /**
-   * GstSynapseGtSrc:low-speed-limit:
-   *
-   * The slowest transfer accepted, in bytes a second (curl's
-   * `--speed-limit`, with #GstSynapseGtSrc:timeout as its `--speed-time`): an
-   * attempt that moves fewer than low-speed-limit × timeout bytes in any
-   * window of timeout seconds fails as a timeout and is retried like one.
-   * Waiting for an answer moves nothing, however many `102 Processing`
-   * the backend sends, so a backend that trickles a byte a second or
-   * keeps a request waiting for ever cannot hold the element. 0 turns the
-   * limit off (so does a timeout of 0).
-   */
-  /**
-   * GstSynapseGtSrc:retries:
-   *
-   * How many times a failed request is tried again when retrying can
-   * help: HTTP 429 (honouring `Retry-After`), 500, 502, 503 and 504, a
-   * refused or broken connection, a cut or malformed page. Other failures
-   * (401, 403, 404, 400…) end the stream at once.
-   */
-  /**
-   * GstSynapseGtSrc:retry-backoff-factor:
-   *
-   * Seconds to wait before the first retry; each further retry of the
-   * same request waits twice as long, with random jitter down to half,
-   * up to #GstSynapseGtSrc:retry-backoff-max.
-   */
-  /**
-   * GstSynapseGtSrc:retry-backoff-max:
-   *
-   * The longest wait between two attempts, in seconds; it also caps the
-   * backend's `Retry-After`.
-   */
-  /**
-   * GstSynapseGtSrc:ssl-strict:
-   *
-   * Whether an HTTPS backend's certificate must be trusted. Turning it
-   * off accepts any certificate: for tests only; prefer
-   * #GstSynapseGtSrc:ca-file.
-   */
-  /**
-   * GstSynapseGtSrc:ca-file:
-   *
-   * A PEM file of the certificate authorities to trust instead of the
-   * system's, for a backend whose certificate a company's own CA signed.
-   * A file that cannot be read or holds no certificate fails with a
-   * RESOURCE SETTINGS error at start; a backend whose certificate is not
-   * trusted fails at the first request, before any credential is sent.
-   */
-  gst_synapse_connection_install_properties (gobject_class);
-
-  /**
-   * GstSynapseGtSrc:dataset-versions:
-   *
-   * The ground-truth dataset versions whose events are streamed, as a
-   * comma-separated list of ids, e.g. `12,13`
-   * (`ground_truth_dataset_versions`, one parameter an id). %NULL or empty
-   * streams every event the credentials may read. A list with an item that
-   * is not a whole number, or empty (`1,,2`, `,`, blanks), fails with a
-   * RESOURCE SETTINGS error at start.
-   */
-  properties[PROP_DATASET_VERSIONS] =
-      g_param_spec_string ("dataset-versions", "Dataset versions",
-      "Comma-separated ids of the ground-truth dataset versions to stream, "
-      "e.g. \"12,13\" (empty: every version)", DEFAULT_DATASET_VERSIONS, flags);
-  g_object_class_install_property (gobject_class, PROP_DATASET_VERSIONS,
-      properties[PROP_DATASET_VERSIONS]);
-
-  /**
-   * GstSynapseGtSrc:project:
-   *
-   * Only the events of this project (`project`); -1 for any project.
-   */
-  properties[PROP_PROJECT] =
-      g_param_spec_int ("project", "Project",
-      "Id of the project whose events to stream (-1 = any project)", -1,
-      G_MAXINT, DEFAULT_PROJECT, flags);
-  g_object_class_install_property (gobject_class, PROP_PROJECT,
-      properties[PROP_PROJECT]);
-
-  /**
-   * GstSynapseGtSrc:data-type:
-   *
-   * Only the events of this data type (`data_type`), e.g. `image`; %NULL
-   * for any.
-   */
-  properties[PROP_DATA_TYPE] =
-      g_param_spec_string ("data-type", "Data type",
-      "Data type of the events to stream, e.g. \"image\" (empty: any)", NULL,
-      flags);
-  g_object_class_install_property (gobject_class, PROP_DATA_TYPE,
-      properties[PROP_DATA_TYPE]);
-
-  /**
-   * GstSynapseGtSrc:created-after:
-   *
-   * Only the events created after this moment (`created_after`), an ISO
-   * 8601 date or date and time such as `2024-05-01T00:00:00Z`, passed to
-   * the backend as it is; %NULL for no limit.
-   */
-  properties[PROP_CREATED_AFTER] =
-      g_param_spec_string ("created-after", "Created after",
-      "Only events created after this ISO 8601 date or date-time, e.g. "
-      "\"2024-05-01T00:00:00Z\" (empty: no limit)", NULL, flags);
-  g_object_class_install_property (gobject_class, PROP_CREATED_AFTER,
-      properties[PROP_CREATED_AFTER]);
-
-  /**
-   * GstSynapseGtSrc:search:
-   *
-   * Only the events that the backend's text search finds for these words
-   * (`search`); %NULL for all.
-   */
-  properties[PROP_SEARCH] =
-      g_param_spec_string ("search", "Search",
-      "Only events matching this text search (empty: all)", NULL, flags);
-  g_object_class_install_property (gobject_class, PROP_SEARCH,
-      properties[PROP_SEARCH]);
-
-  /**
-   * GstSynapseGtSrc:extra-params:
-   *
-   * Any other query parameters, as a #GstStructure string whose name is
-   * not used, e.g. `params, page_size=50, search=cat`. Each field becomes
-   * a parameter of the first request: a whole number, a number, a boolean
-   * (sent as `true`/`false`) or a string, or an array (`<1,2>`) or list
-   * (`{1,2}`) of them sent as the same key repeated. A field replaces the
-   * parameter of the same name set by another property (`page_size` that
-   * of #GstSynapseGtSrc:page-size). A string that is not a structure, or a
-   * field of another type, fails with a RESOURCE SETTINGS error at start.
-   */
-  properties[PROP_EXTRA_PARAMS] =
-      g_param_spec_string ("extra-params", "Extra parameters",
-      "More query parameters as a GstStructure string, e.g. "
-      "\"params, page_size=50, search=cat\"; arrays <1,2> repeat the key "
-      "(empty: none)", NULL, flags);
-  g_object_class_install_property (gobject_class, PROP_EXTRA_PARAMS,
-      properties[PROP_EXTRA_PARAMS]);
-
-  /**
-   * GstSynapseGtSrc:page-size:
-   *
-   * How many events each request asks for (`page_size`). Backends cap it,
-   * often at 1000. Only one page is held in memory at a time.
-   */
-  client_page_size =
-      G_PARAM_SPEC_UINT (gst_synapse_client_find_property ("page-size"));
-  properties[PROP_PAGE_SIZE] =
-      g_param_spec_uint ("page-size", "Page size",
-      "Events asked for in each request (the backend may cap it)",
-      client_page_size->minimum, client_page_size->maximum,
-      client_page_size->default_value, flags);
-  g_object_class_install_property (gobject_class, PROP_PAGE_SIZE,
-      properties[PROP_PAGE_SIZE]);
-
-  /**
-   * GstSynapseGtSrc:prefetch:
-   *
-   * How many page requests may be in flight at once: with more than 1,
-   * and a backend whose `next` links number their pages (Django REST
-   * Framework's do), the pages after the one being pushed are requested
-   * (and their URLs converted, their files downloaded) ahead, several at
-   * once. 1 fetches the pages strictly one after the other. Events are
-   * pushed in order, each exactly once, whatever the value; memory holds
-   * at most this many pages plus the one being pushed, and no more bytes
-   * ahead than #GstSynapseGtSrc:prefetch-bytes.
-   */
-  client_prefetch =
-      G_PARAM_SPEC_UINT (gst_synapse_client_find_property ("prefetch"));
-  properties[PROP_PREFETCH] =
-      g_param_spec_uint ("prefetch", "Prefetch",
-      "Page requests in flight at once, ahead of the page being pushed "
-      "(1 = one page at a time)",
-      client_prefetch->minimum, client_prefetch->maximum,
-      client_prefetch->default_value, flags);
-  g_object_class_install_property (gobject_class, PROP_PREFETCH,
-      properties[PROP_PREFETCH]);
-
-  /**
-   * GstSynapseGtSrc:prefetch-bytes:
-   *
-   * The most bytes of pages held ahead of the page being pushed: those
-   * fetched but not pushed yet, by their size, and those in flight, by
-   * the size of the largest page so far. No page is requested ahead while
-   * one more would go over it, but one always is, so the stream goes on
-   * whatever the budget. With ordinary pages (100 events of a few KiB)
-   * the default lets #GstSynapseGtSrc:prefetch have its way; with pages
-   * of tens of MiB it holds one or two ahead, not eight.
-   */
-  client_prefetch_bytes =
-      G_PARAM_SPEC_UINT64 (gst_synapse_client_find_property ("prefetch-bytes"));
-  properties[PROP_PREFETCH_BYTES] =
-      g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
-      "Most bytes of pages held ahead of the page being pushed (one page is "
-      "always requested ahead)", client_prefetch_bytes->minimum,
-      client_prefetch_bytes->maximum, client_prefetch_bytes->default_value,
-      flags);
-  g_object_class_install_property (gobject_class, PROP_PREFETCH_BYTES,
-      properties[PROP_PREFETCH_BYTES]);
+  gst_synapse_listing_class_init (basesrc_class, properties + PROP_LISTING,
+      property_fields + PROP_LISTING, FIELD (listing));
 
   /**
    * GstSynapseGtSrc:url-prefix:
@@ -546,11 +282,9 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
    */
   properties[PROP_URL_PREFIX] =
       g_param_spec_string ("url-prefix", "URL prefix",
-      "Replace scheme://host[:port] of each file URL by this prefix, keeping "
-      "path and query, e.g. \"https://cdn.example.com/mirror\" (empty: keep "
-      "the URLs)", NULL, flags);
-  g_object_class_install_property (gobject_class, PROP_URL_PREFIX,
-      properties[PROP_URL_PREFIX]);
+      "Replace scheme://host[:port] of each file URL by this prefix, "
+      "keeping path and query, e.g. \"https://cdn.example.com/mirror\" "
+      "(empty: keep the URLs)", NULL, flags);
 
   /**
    * GstSynapseGtSrc:download-dir:
@@ -585,8 +319,6 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       g_param_spec_string ("download-dir", "Download folder",
       "Download the events' files into this folder and put the local paths "
       "in place of the URLs (empty: keep the URLs)", NULL, flags);
-  g_object_class_install_property (gobject_class, PROP_DOWNLOAD_DIR,
-      properties[PROP_DOWNLOAD_DIR]);
 
   /**
    * GstSynapseGtSrc:url-fields:
@@ -605,9 +337,8 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
   properties[PROP_URL_FIELDS] =
       g_param_spec_string ("url-fields", "URL fields",
       "Comma-separated dot paths of the event fields holding file URLs to "
-      "convert, e.g. \"files,data_unit.files\"", DEFAULT_URL_FIELDS, flags);
-  g_object_class_install_property (gobject_class, PROP_URL_FIELDS,
-      properties[PROP_URL_FIELDS]);
+      "convert, e.g. \"files,data_unit.files\"",
+      GST_SYNAPSE_DEFAULT_URL_FIELDS, flags);
 
   /**
    * GstSynapseGtSrc:max-download-size:
@@ -624,24 +355,9 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       g_param_spec_uint64 ("max-download-size", "Maximum download size",
       "Largest file download-dir takes, in bytes (0 = no limit)", 0,
       G_MAXUINT64, DEFAULT_MAX_DOWNLOAD_SIZE, flags);
-  g_object_class_install_property (gobject_class, PROP_MAX_DOWNLOAD_SIZE,
-      properties[PROP_MAX_DOWNLOAD_SIZE]);
 
-  /**
-   * GstSynapseGtSrc:total-count:
-   *
-   * The backend's count of the events matching the filters, from the
-   * first page of the current (or last) run; -1 until the first page has
-   * arrived or when the backend gives no count. It is notified when it
-   * changes.
-   */
-  properties[PROP_TOTAL_COUNT] =
-      g_param_spec_int64 ("total-count", "Total count",
-      "Events matching the filters, as the backend counts them (-1 until the "
-      "first page arrived)", -1, G_MAXINT64, -1,
-      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property (gobject_class, PROP_TOTAL_COUNT,
-      properties[PROP_TOTAL_COUNT]);
+  gst_synapse_settings_install (gobject_class, properties, property_fields,
+      N_PROPS);
 
   /**
    * GstSynapseGtSrc::convert-url:
@@ -675,54 +391,32 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_stop);
-  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_unlock);
-  basesrc_class->unlock_stop =
-      GST_DEBUG_FUNCPTR (gst_synapse_gt_src_unlock_stop);
-  basesrc_class->is_seekable =
-      GST_DEBUG_FUNCPTR (gst_synapse_gt_src_is_seekable);
-  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_query);
   pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_create);
 }
 
 static void
 gst_synapse_gt_src_init (GstSynapseGtSrc * self)
 {
-  gst_synapse_connection_init (&self->conn);
-  self->dataset_versions = g_strdup (DEFAULT_DATASET_VERSIONS);
-  self->project = DEFAULT_PROJECT;
-  self->page_size = G_PARAM_SPEC_UINT (properties[PROP_PAGE_SIZE])
-      ->default_value;
-  self->prefetch = G_PARAM_SPEC_UINT (properties[PROP_PREFETCH])
-      ->default_value;
-  self->prefetch_bytes = G_PARAM_SPEC_UINT64 (properties[PROP_PREFETCH_BYTES])
-      ->default_value;
-  self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
-  self->total_count = -1;
-  self->max_download_size = DEFAULT_MAX_DOWNLOAD_SIZE;
-  self->cancellable = g_cancellable_new ();
+  gst_synapse_settings_init (G_OBJECT (self));
+  gst_synapse_listing_init (&self->listing, GST_ELEMENT (self));
 
   /* one unit of the segment is one event: see the offsets */
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_DEFAULT);
   gst_base_src_set_live (GST_BASE_SRC (self), FALSE);
 }
 
-/* Drops everything a run holds. */
+/* Drops what a run holds but the listing's walk. */
 static void
 gst_synapse_gt_src_clear_run (GstSynapseGtSrc * self)
 {
   g_clear_pointer (&self->page, synapse_page_unref);
-  g_clear_object (&self->pager);
   g_clear_object (&self->download);
-  g_clear_object (&self->client);
   g_clear_pointer (&self->run_url_prefix, g_free);
   self->run_convert_signal = FALSE;
   g_clear_pointer (&self->run_url_fields, g_strfreev);
   self->page_index = 0;
   self->page_downloaded = FALSE;
   self->offset = 0;
-  self->pages_reported = 0;
-  self->in_progress = FALSE;
-  self->finished = FALSE;
 }
 
 static void
@@ -731,356 +425,10 @@ gst_synapse_gt_src_finalize (GObject * object)
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (object);
 
   gst_synapse_gt_src_clear_run (self);
-  gst_synapse_connection_clear (&self->conn);
-  g_free (self->dataset_versions);
-  g_free (self->data_type);
-  g_free (self->created_after);
-  g_free (self->search);
-  g_free (self->extra_params);
-  g_free (self->url_prefix);
-  g_free (self->download_dir);
-  g_free (self->url_fields);
-  g_clear_object (&self->cancellable);
+  gst_synapse_listing_clear (&self->listing);
+  gst_synapse_settings_clear (object);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-/* A string property: empty means unset. */
-static void
-replace_string (gchar ** field, const GValue * value)
-{
-  const gchar *str = g_value_get_string (value);
-
-  g_free (*field);
-  *field = str && *str ? g_strdup (str) : NULL;
-}
-
-static void
-gst_synapse_gt_src_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (object);
-
-  GST_OBJECT_LOCK (self);
-  if (gst_synapse_connection_set_property (&self->conn, prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-
-  switch (prop_id) {
-    case PROP_DATASET_VERSIONS:
-      replace_string (&self->dataset_versions, value);
-      break;
-    case PROP_PROJECT:
-      self->project = g_value_get_int (value);
-      break;
-    case PROP_DATA_TYPE:
-      replace_string (&self->data_type, value);
-      break;
-    case PROP_CREATED_AFTER:
-      replace_string (&self->created_after, value);
-      break;
-    case PROP_SEARCH:
-      replace_string (&self->search, value);
-      break;
-    case PROP_EXTRA_PARAMS:
-      replace_string (&self->extra_params, value);
-      break;
-    case PROP_PAGE_SIZE:
-      self->page_size = g_value_get_uint (value);
-      break;
-    case PROP_PREFETCH:
-      self->prefetch = g_value_get_uint (value);
-      break;
-    case PROP_PREFETCH_BYTES:
-      self->prefetch_bytes = g_value_get_uint64 (value);
-      break;
-    case PROP_URL_PREFIX:
-      replace_string (&self->url_prefix, value);
-      break;
-    case PROP_DOWNLOAD_DIR:
-      replace_string (&self->download_dir, value);
-      break;
-    case PROP_URL_FIELDS:
-      replace_string (&self->url_fields, value);
-      if (self->url_fields == NULL)
-        self->url_fields = g_strdup (DEFAULT_URL_FIELDS);
-      break;
-    case PROP_MAX_DOWNLOAD_SIZE:
-      self->max_download_size = g_value_get_uint64 (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_synapse_gt_src_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (object);
-
-  GST_OBJECT_LOCK (self);
-  if (gst_synapse_connection_get_property (&self->conn, prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-
-  switch (prop_id) {
-    case PROP_DATASET_VERSIONS:
-      g_value_set_string (value, self->dataset_versions);
-      break;
-    case PROP_PROJECT:
-      g_value_set_int (value, self->project);
-      break;
-    case PROP_DATA_TYPE:
-      g_value_set_string (value, self->data_type);
-      break;
-    case PROP_CREATED_AFTER:
-      g_value_set_string (value, self->created_after);
-      break;
-    case PROP_SEARCH:
-      g_value_set_string (value, self->search);
-      break;
-    case PROP_EXTRA_PARAMS:
-      g_value_set_string (value, self->extra_params);
-      break;
-    case PROP_PAGE_SIZE:
-      g_value_set_uint (value, self->page_size);
-      break;
-    case PROP_PREFETCH:
-      g_value_set_uint (value, self->prefetch);
-      break;
-    case PROP_PREFETCH_BYTES:
-      g_value_set_uint64 (value, self->prefetch_bytes);
-      break;
-    case PROP_URL_PREFIX:
-      g_value_set_string (value, self->url_prefix);
-      break;
-    case PROP_DOWNLOAD_DIR:
-      g_value_set_string (value, self->download_dir);
-      break;
-    case PROP_URL_FIELDS:
-      g_value_set_string (value, self->url_fields);
-      break;
-    case PROP_TOTAL_COUNT:
-      g_value_set_int64 (value, self->total_count);
-      break;
-    case PROP_MAX_DOWNLOAD_SIZE:
-      g_value_set_uint64 (value, self->max_download_size);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-/* "12, 13" → [12, 13]. An empty item ("1,,2", ",", "  ") is a mistake,
- * not a wish for every version: an unset or empty property says that. */
-static JsonArray *
-parse_dataset_versions (const gchar * text, GError ** error)
-{
-  g_auto (GStrv) items = g_strsplit (text, ",", -1);
-  g_autoptr (JsonArray) versions = json_array_new ();
-
-  for (guint i = 0; items[i]; i++) {
-    const gchar *item = g_strstrip (items[i]);
-    gint64 id;
-
-    if (*item == '\0') {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "The dataset-versions property \"%s\" must be a comma-separated "
-          "list of dataset version ids, but it has an empty item (leave "
-          "the property unset for every version).", text);
-      return NULL;
-    }
-    if (!g_ascii_string_to_signed (item, 10, 0, G_MAXINT64, &id, NULL)) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "The dataset-versions property \"%s\" must be a comma-separated "
-          "list of dataset version ids, but \"%s\" is not a whole number.",
-          text, item);
-      return NULL;
-    }
-    json_array_add_int_element (versions, id);
-  }
-  return g_steal_pointer (&versions);
-}
-
-/* The settings of one run, copied from the properties under the lock. */
-typedef struct
-{
-  gchar *dataset_versions;
-  gint project;
-  gchar *data_type;
-  gchar *created_after;
-  gchar *search;
-  gchar *extra_params;
-  guint page_size;
-  guint prefetch;
-  guint64 prefetch_bytes;
-  gchar *url_prefix;
-  gchar *download_dir;
-  gchar *url_fields;
-  guint64 max_download_size;
-} RunSettings;
-
-static void
-run_settings_clear (RunSettings * settings)
-{
-  g_free (settings->dataset_versions);
-  g_free (settings->data_type);
-  g_free (settings->created_after);
-  g_free (settings->search);
-  g_free (settings->extra_params);
-  g_free (settings->url_prefix);
-  g_free (settings->download_dir);
-  g_free (settings->url_fields);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunSettings, run_settings_clear);
-
-static void
-run_settings_init (RunSettings * settings, GstSynapseGtSrc * self)
-{
-  GST_OBJECT_LOCK (self);
-  settings->dataset_versions = g_strdup (self->dataset_versions);
-  settings->project = self->project;
-  settings->data_type = g_strdup (self->data_type);
-  settings->created_after = g_strdup (self->created_after);
-  settings->search = g_strdup (self->search);
-  settings->extra_params = g_strdup (self->extra_params);
-  settings->page_size = self->page_size;
-  settings->prefetch = self->prefetch;
-  settings->prefetch_bytes = self->prefetch_bytes;
-  settings->url_prefix = g_strdup (self->url_prefix);
-  settings->download_dir = g_strdup (self->download_dir);
-  settings->url_fields = g_strdup (self->url_fields);
-  settings->max_download_size = self->max_download_size;
-  GST_OBJECT_UNLOCK (self);
-}
-
-/* The query parameters of the first page. */
-static JsonObject *
-build_params (const RunSettings * settings, GError ** error)
-{
-  g_autoptr (JsonObject) params = json_object_new ();
-
-  if (settings->dataset_versions) {
-    JsonArray *versions = parse_dataset_versions (settings->dataset_versions,
-        error);
-
-    if (versions == NULL)
-      return NULL;
-    json_object_set_array_member (params, "ground_truth_dataset_versions",
-        versions);
-  }
-  if (settings->project >= 0)
-    json_object_set_int_member (params, "project", settings->project);
-  if (settings->data_type)
-    json_object_set_string_member (params, "data_type", settings->data_type);
-  if (settings->created_after)
-    json_object_set_string_member (params, "created_after",
-        settings->created_after);
-  if (settings->search)
-    json_object_set_string_member (params, "search", settings->search);
-
-  if (settings->extra_params) {
-    g_autoptr (GstStructure) structure =
-        gst_structure_from_string (settings->extra_params, NULL);
-    g_autoptr (JsonObject) extra = NULL;
-    g_autoptr (GError) field_error = NULL;
-    JsonObjectIter iter;
-    const gchar *name;
-    JsonNode *node;
-
-    if (structure == NULL) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "The extra-params property \"%s\" is not a GstStructure string, "
-          "such as \"params, page_size=50, search=cat\".",
-          settings->extra_params);
-      return NULL;
-    }
-    extra = gst_synapse_structure_to_params (structure, &field_error);
-    if (extra == NULL) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "The extra-params property \"%s\" cannot be used: %s.",
-          settings->extra_params, field_error->message);
-      return NULL;
-    }
-    json_object_iter_init_ordered (&iter, extra);
-    while (json_object_iter_next_ordered (&iter, &name, &node))
-      json_object_set_member (params, name, json_node_ref (node));
-  }
-
-  return g_steal_pointer (&params);
-}
-
-/* A url-prefix must give what it replaces a URL's own with: a scheme and a
- * host. The value is not quoted: it may carry a password. */
-static gboolean
-check_url_prefix (const gchar * prefix, GError ** error)
-{
-  g_autoptr (GUri) uri = prefix ? g_uri_parse (prefix, G_URI_FLAGS_NONE,
-      NULL) : NULL;
-
-  if (prefix == NULL || (uri && g_uri_get_host (uri)
-          && *g_uri_get_host (uri) != '\0'))
-    return TRUE;
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      "The url-prefix property must start with a scheme and a host, such as "
-      "\"https://cdn.example.com/mirror\": it replaces the scheme, host "
-      "and port of each file URL.");
-  return FALSE;
-}
-
-/* "files, data_unit.files" → {"files", "data_unit.files"}. */
-static GStrv
-parse_url_fields (const gchar * text)
-{
-  g_auto (GStrv) items = g_strsplit (text ? text : "", ",", -1);
-  g_autoptr (GStrvBuilder) fields = g_strv_builder_new ();
-  gboolean any = FALSE;
-
-  for (guint i = 0; items[i]; i++) {
-    const gchar *item = g_strstrip (items[i]);
-
-    if (*item == '\0')
-      continue;
-    g_strv_builder_add (fields, item);
-    any = TRUE;
-  }
-  if (!any)
-    g_strv_builder_add (fields, DEFAULT_URL_FIELDS);
-  return g_strv_builder_end (fields);
-}
-
-/* @url with its scheme://host[:port] replaced by @prefix; NULL for a
- * string that is not an http(s) URL. */
-static gchar *
-replace_origin (const gchar * url, const gchar * prefix)
-{
-  const gchar *rest;
-  gsize prefix_len = strlen (prefix);
-  gchar *converted;
-
-  if (g_ascii_strncasecmp (url, "http://", 7) == 0)
-    rest = url + 7;
-  else if (g_ascii_strncasecmp (url, "https://", 8) == 0)
-    rest = url + 8;
-  else
-    return NULL;
-  rest += strcspn (rest, "/?#");
-
-  while (prefix_len > 0 && prefix[prefix_len - 1] == '/')
-    prefix_len--;
-  /* for each file URL of each event: no printf */
-  converted = g_malloc (prefix_len + strlen (rest) + 1);
-  memcpy (converted, prefix, prefix_len);
-  strcpy (converted + prefix_len, rest);
-  return converted;
 }
 
 /* The converter of the run's URL conversion: convert-url handlers first,
@@ -1095,7 +443,7 @@ convert_url (const gchar * url, gpointer user_data, GError ** error)
   if (self->run_convert_signal)
     g_signal_emit (self, signals[SIGNAL_CONVERT_URL], 0, url, &converted);
   if (converted == NULL && self->run_url_prefix)
-    converted = replace_origin (url, self->run_url_prefix);
+    converted = gst_synapse_urls_replace_origin (url, self->run_url_prefix);
   return converted ? converted : g_strdup (url);
 }
 
@@ -1103,44 +451,50 @@ static gboolean
 gst_synapse_gt_src_start (GstBaseSrc * bsrc)
 {
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
-  g_auto (RunSettings) settings = { 0 };
   g_autoptr (JsonObject) params = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseClient) client = NULL;
   g_autoptr (SynapseUrlConversion) converter = NULL;
   g_autoptr (SynapseUrlConversion) download = NULL;
   g_auto (GStrv) fields = NULL;
+  g_autofree gchar *download_dir = NULL;
   g_autofree gchar *first_url = NULL;
-  gboolean total_changed;
+  guint64 max_download_size;
+  SynapsePager *pager;
+  guint page_size;
 
   gst_synapse_gt_src_clear_run (self);
-  run_settings_init (&settings, self);
 
-  params = build_params (&settings, &error);
-  if (params == NULL || !check_url_prefix (settings.url_prefix, &error)) {
+  /* the run's settings, read at once */
+  params = gst_synapse_listing_make_params (&self->listing, &error);
+  GST_OBJECT_LOCK (self);
+  if (params && !gst_synapse_urls_check_prefix (self->url_prefix, &error))
+    g_clear_pointer (&params, json_object_unref);
+  self->run_url_prefix = g_strdup (self->url_prefix);
+  download_dir = g_strdup (self->download_dir);
+  fields = gst_synapse_urls_parse_fields (self->url_fields);
+  max_download_size = self->max_download_size;
+  GST_OBJECT_UNLOCK (self);
+
+  if (params == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
     return FALSE;
   }
 
-  self->client = gst_synapse_connection_make_client (GST_ELEMENT (self),
-      &self->conn);
-  if (self->client == NULL)
+  client = gst_synapse_listing_make_client (&self->listing);
+  if (client == NULL)
     return FALSE;
-  g_object_set (self->client, "page-size", settings.page_size, "prefetch",
-      settings.prefetch, "prefetch-bytes", settings.prefetch_bytes, NULL);
 
-  fields = parse_url_fields (settings.url_fields);
-  self->run_url_prefix = g_steal_pointer (&settings.url_prefix);
   self->run_convert_signal = g_signal_has_handler_pending (self,
       signals[SIGNAL_CONVERT_URL], 0, FALSE);
   if (self->run_url_prefix || self->run_convert_signal)
     converter = synapse_url_conversion_new_converter ((const gchar * const *)
         fields, convert_url, self, NULL);
-  if (settings.download_dir) {
+  if (download_dir) {
     download = synapse_url_conversion_new_download ((const gchar *
-            const *) fields, settings.download_dir);
-    synapse_url_conversion_set_max_file_size (download,
-        settings.max_download_size);
+            const *) fields, download_dir);
+    synapse_url_conversion_set_max_file_size (download, max_download_size);
   }
   if (converter || download)
     self->run_url_fields = g_steal_pointer (&fields);
@@ -1153,29 +507,20 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
    * backend sent. With num-buffers it converts only the events pushed. */
   if (converter && download)
     self->download = g_steal_pointer (&download);
-  self->pager = synapse_client_iter_ground_truth_events (self->client, params,
+  pager = synapse_client_iter_ground_truth_events (client, params,
       converter ? converter : download);
-  /* with num-buffers, no page past the last event wanted is asked for,
-   * not even ahead */
-  if (GST_BASE_SRC (self)->num_buffers > 0)
-    synapse_pager_set_limit (self->pager, GST_BASE_SRC (self)->num_buffers);
+  first_url = synapse_client_build_url (client, "sdk/ground_truth_events/",
+      params);
+  g_object_get (client, "page-size", &page_size, NULL);
+  gst_synapse_listing_start (&self->listing, g_steal_pointer (&client), pager);
 
-  GST_OBJECT_LOCK (self);
-  total_changed = self->total_count != -1;
-  self->total_count = -1;
-  GST_OBJECT_UNLOCK (self);
-  if (total_changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL_COUNT]);
-
-  first_url = synapse_client_build_url (self->client,
-      "sdk/ground_truth_events/", params);
   GST_INFO_OBJECT (self, "streaming %s, %u events a page%s%s%s%s%s",
-      first_url, settings.page_size,
+      first_url, page_size,
       self->run_url_prefix ? ", URLs rewritten to " : "",
       self->run_url_prefix ? self->run_url_prefix : "",
       self->run_convert_signal ? ", URLs converted by the application" : "",
-      settings.download_dir ? ", files downloaded into " : "",
-      settings.download_dir ? settings.download_dir : "");
+      download_dir ? ", files downloaded into " : "",
+      download_dir ? download_dir : "");
   return TRUE;
 }
 
@@ -1184,284 +529,9 @@ gst_synapse_gt_src_stop (GstBaseSrc * bsrc)
 {
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
 
-  if (self->in_progress)
-    gst_synapse_element_post_progress (GST_ELEMENT (self),
-        GST_PROGRESS_TYPE_CANCELED, PROGRESS_CODE, -1,
-        "Stopped the request after %" G_GUINT64_FORMAT " ground-truth events",
-        self->offset);
-  GST_DEBUG_OBJECT (self, "stopping after %" G_GUINT64_FORMAT " events",
-      self->offset);
+  gst_synapse_listing_stop (&self->listing, self->offset);
   gst_synapse_gt_src_clear_run (self);
   return TRUE;
-}
-
-/* Ends the request in flight, or any backoff wait, at once. */
-static gboolean
-gst_synapse_gt_src_unlock (GstBaseSrc * bsrc)
-{
-  GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
-  g_autoptr (GCancellable) cancellable = NULL;
-
-  GST_DEBUG_OBJECT (self, "unlock: cancelling the request in flight");
-  GST_OBJECT_LOCK (self);
-  cancellable = g_object_ref (self->cancellable);
-  GST_OBJECT_UNLOCK (self);
-
-  /* outside the lock: cancelling runs the request's handlers */
-  g_cancellable_cancel (cancellable);
-  return TRUE;
-}
-
-static gboolean
-gst_synapse_gt_src_unlock_stop (GstBaseSrc * bsrc)
-{
-  GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
-
-  GST_DEBUG_OBJECT (self, "unlock_stop: a new cancellable");
-  GST_OBJECT_LOCK (self);
-  g_object_unref (self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
-}
-
-static gboolean
-gst_synapse_gt_src_is_seekable (GstBaseSrc * bsrc)
-{
-  return FALSE;
-}
-
-static gboolean
-gst_synapse_gt_src_query (GstBaseSrc * bsrc, GstQuery * query)
-{
-  GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
-
-  if (GST_QUERY_TYPE (query) == GST_QUERY_DURATION) {
-    GstFormat format;
-    gint64 total;
-
-    gst_query_parse_duration (query, &format, NULL);
-    if (format == GST_FORMAT_DEFAULT) {
-      GST_OBJECT_LOCK (self);
-      total = self->total_count;
-      GST_OBJECT_UNLOCK (self);
-      if (total >= 0) {
-        gst_query_set_duration (query, format, total);
-        return TRUE;
-      }
-    }
-  }
-
-  return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
-}
-
-/* The message for people of a failure, when the generic one would not do
- * for this element. */
-static const gchar *
-describe_failure (GstSynapseGtSrc * self, const GError * error)
-{
-  if (error->domain != SYNAPSE_CLIENT_ERROR)
-    return NULL;
-  /* a downloaded file: the library's words name the event and the URL */
-  if (error->code == SYNAPSE_CLIENT_ERROR_CHECKSUM
-      || error->code == SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE)
-    return error->message;
-  switch (synapse_client_error_get_status_code (error)) {
-    case 401:
-      if (!gst_synapse_connection_has_access_token (GST_ELEMENT (self),
-              &self->conn))
-        return "The Synapse backend asked for an access token (HTTP 401): "
-            "set the access-token property or the SYNAPSE_ACCESS_TOKEN "
-            "environment variable.";
-      return NULL;
-    case 404:
-      return "The Synapse backend has no such endpoint (HTTP 404): check "
-          "the base URL.";
-    default:
-      return NULL;
-  }
-}
-
-/* Turns a failed request into a flow return: a cancellation (unlock) into
- * FLUSHING without a word, anything else into an error message. */
-static GstFlowReturn
-gst_synapse_gt_src_fail (GstSynapseGtSrc * self, const GError * error,
-    GCancellable * cancellable)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || g_cancellable_is_cancelled (cancellable)) {
-    GST_DEBUG_OBJECT (self, "request cancelled: flushing");
-    if (self->in_progress) {
-      gst_synapse_element_post_progress (GST_ELEMENT (self),
-          GST_PROGRESS_TYPE_CANCELED, PROGRESS_CODE, -1,
-          "Stopped the request after %" G_GUINT64_FORMAT
-          " ground-truth events", self->offset);
-      self->in_progress = FALSE;
-    }
-    return GST_FLOW_FLUSHING;
-  }
-
-  GST_WARNING_OBJECT (self, "request failed: %s", error->message);
-  if (self->in_progress)
-    gst_synapse_element_post_progress (GST_ELEMENT (self),
-        GST_PROGRESS_TYPE_ERROR, PROGRESS_CODE, -1,
-        "The request failed after %" G_GUINT64_FORMAT " ground-truth events",
-        self->offset);
-  self->in_progress = FALSE;
-  GST_SYNAPSE_ELEMENT_CLIENT_ERROR (self, error, GST_RESOURCE_ERROR_READ,
-      describe_failure (self, error));
-  return GST_FLOW_ERROR;
-}
-
-static void
-gst_synapse_gt_src_update_total_count (GstSynapseGtSrc * self)
-{
-  gint64 total = synapse_pager_get_total_count (self->pager);
-  gboolean changed;
-
-  GST_OBJECT_LOCK (self);
-  changed = self->total_count != total;
-  self->total_count = total;
-  GST_OBJECT_UNLOCK (self);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL_COUNT]);
-}
-
-/* How far the listing is, for progress messages; -1 when not known. */
-static gint
-gst_synapse_gt_src_percent (GstSynapseGtSrc * self)
-{
-  gint64 total = synapse_pager_get_total_count (self->pager);
-  guint64 position = synapse_pager_get_position (self->pager);
-
-  if (total <= 0)
-    return total == 0 ? 100 : -1;
-  return (gint) MIN (100, position * 100 / (guint64) total);
-}
-
-/* Progress messages bracket each request: START before it, COMPLETE when
- * its events are ready (ERROR or CANCELED when it fails). An application
- * that waits for the progress to complete before going to PLAYING, as
- * gst-launch-1.0 does, therefore never waits for the end of the stream. */
-static void
-gst_synapse_gt_src_begin_request (GstSynapseGtSrc * self)
-{
-  gint64 total = synapse_pager_get_total_count (self->pager);
-
-  if (self->in_progress)
-    return;
-  /* every event counted has arrived: asking the pager for more only
-   * confirms the end, it sends no request */
-  if (synapse_pager_get_pages_fetched (self->pager) > 0 && total >= 0
-      && synapse_pager_get_position (self->pager) >= (guint64) total)
-    return;
-  self->in_progress = TRUE;
-  gst_synapse_element_post_progress (GST_ELEMENT (self),
-      GST_PROGRESS_TYPE_START, PROGRESS_CODE,
-      synapse_pager_get_pages_fetched (self->pager) > 0 ?
-      gst_synapse_gt_src_percent (self) : 0,
-      "Requesting ground-truth events from %s",
-      synapse_client_get_base_url (self->client));
-}
-
-static void
-gst_synapse_gt_src_end_request (GstSynapseGtSrc * self)
-{
-  guint64 position = synapse_pager_get_position (self->pager);
-  gint64 total = synapse_pager_get_total_count (self->pager);
-  guint pages = synapse_pager_get_pages_fetched (self->pager);
-
-  if (!self->in_progress)
-    return;
-  self->in_progress = FALSE;
-  if (self->finished || (total >= 0 && position >= (guint64) total))
-    gst_synapse_element_post_progress (GST_ELEMENT (self),
-        GST_PROGRESS_TYPE_COMPLETE, PROGRESS_CODE, 100,
-        "Received all %" G_GUINT64_FORMAT " ground-truth events (%u pages)",
-        position, pages);
-  else
-    gst_synapse_element_post_progress (GST_ELEMENT (self),
-        GST_PROGRESS_TYPE_COMPLETE, PROGRESS_CODE,
-        gst_synapse_gt_src_percent (self),
-        "Received page %u: %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT
-        " ground-truth events", pages, position, total);
-}
-
-static void
-gst_synapse_gt_src_post_page (GstSynapseGtSrc * self, guint events)
-{
-  guint page = synapse_pager_get_pages_fetched (self->pager);
-  guint64 position = synapse_pager_get_position (self->pager);
-  gint64 total = synapse_pager_get_total_count (self->pager);
-  GstStructure *s;
-
-  self->pages_reported = page;
-  GST_INFO_OBJECT (self, "page %u: %u events, %" G_GUINT64_FORMAT " of %"
-      G_GINT64_FORMAT " so far", page, events, position, total);
-
-  s = gst_structure_new ("synapse-page", "page", G_TYPE_UINT, page,
-      "events", G_TYPE_UINT, events, "position", G_TYPE_UINT64, position,
-      "total", G_TYPE_INT64, total, NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-/* Whether @node holds the dot path @segments with a value other than null,
- * looked for as the URL conversion looks: through arrays item by item. */
-static gboolean
-node_holds_path (JsonNode * node, gchar ** segments)
-{
-  if (*segments == NULL)
-    return !JSON_NODE_HOLDS_NULL (node);
-  if (JSON_NODE_HOLDS_OBJECT (node)) {
-    JsonNode *member = json_object_get_member (json_node_get_object (node),
-        *segments);
-
-    return member && node_holds_path (member, segments + 1);
-  }
-  if (JSON_NODE_HOLDS_ARRAY (node)) {
-    JsonArray *array = json_node_get_array (node);
-
-    for (guint i = 0; i < json_array_get_length (array); i++) {
-      if (node_holds_path (json_array_get_element (array, i), segments))
-        return TRUE;
-    }
-  }
-  return FALSE;
-}
-
-/* Warns, once a run, about the url-fields paths that none of the first
- * page's events holds: most often a typo, which would leave the URLs as
- * they are without a word. Only the first page with events is looked at,
- * so that the check costs one page whatever the listing's length; a field
- * that only later events hold is warned about too, and the warning says
- * what was looked at. */
-static void
-gst_synapse_gt_src_check_url_fields (GstSynapseGtSrc * self, SynapsePage * page)
-{
-  g_autoptr (JsonArray) events = synapse_page_dup_items (page);
-  g_auto (GStrv) fields = g_steal_pointer (&self->run_url_fields);
-  g_autoptr (GString) missing = g_string_new (NULL);
-  guint n_missing = 0;
-
-  for (guint f = 0; fields[f]; f++) {
-    g_auto (GStrv) segments = g_strsplit (fields[f], ".", -1);
-    gboolean held = FALSE;
-
-    for (guint i = 0; !held && i < json_array_get_length (events); i++)
-      held = node_holds_path (json_array_get_element (events, i), segments);
-    if (!held)
-      g_string_append_printf (missing, "%s\"%s\"", n_missing++ ? ", " : "",
-          fields[f]);
-  }
-  if (n_missing > 0)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("None of the %u events of the first page has the url-fields %s %s: "
-            "check the url-fields property for a typo (the events that do "
-            "have %s still get their URLs converted).",
-            json_array_get_length (events), n_missing > 1 ? "paths" : "path",
-            missing->str, n_missing > 1 ? "them" : "it"), (NULL));
 }
 
 /* Makes the next page the current one; EOS at the end of the listing. */
@@ -1472,35 +542,27 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
   g_autoptr (GError) error = NULL;
   SynapsePage *page;
 
-  gst_synapse_gt_src_begin_request (self);
-  GST_DEBUG_OBJECT (self, "fetching the next page (%u so far)",
-      synapse_pager_get_pages_fetched (self->pager));
-  page = synapse_pager_read_page (self->pager, cancellable, &error);
-  gst_synapse_gt_src_update_total_count (self);
-
+  page = gst_synapse_listing_read_page (&self->listing, cancellable, &error);
   if (page == NULL && error != NULL)
-    return gst_synapse_gt_src_fail (self, error, cancellable);
-
-  if (page == NULL) {
-    /* an empty last page (an empty listing) is still a page */
-    if (synapse_pager_get_pages_fetched (self->pager) > self->pages_reported)
-      gst_synapse_gt_src_post_page (self, 0);
-    GST_INFO_OBJECT (self, "end of the listing: %u pages, %" G_GUINT64_FORMAT
-        " events", synapse_pager_get_pages_fetched (self->pager),
-        synapse_pager_get_position (self->pager));
-    self->finished = TRUE;
-    gst_synapse_gt_src_end_request (self);
-    return GST_FLOW_EOS;
-  }
+    return gst_synapse_listing_fail (&self->listing, error, cancellable,
+        self->offset);
+  if (page == NULL)
+    return gst_synapse_listing_end (&self->listing);
 
   self->page = page;
   self->page_index = 0;
   self->page_downloaded = self->download == NULL;
-  if (self->run_url_fields && synapse_page_get_n_items (page) > 0)
-    gst_synapse_gt_src_check_url_fields (self, page);
-  gst_synapse_gt_src_post_page (self, synapse_page_get_n_items (page));
+  if (self->run_url_fields && synapse_page_get_n_items (page) > 0) {
+    /* once a run */
+    g_auto (GStrv) fields = g_steal_pointer (&self->run_url_fields);
+
+    gst_synapse_urls_check_fields (GST_ELEMENT (self),
+        (const gchar * const *) fields, page);
+  }
+  gst_synapse_listing_post_page (&self->listing,
+      synapse_page_get_n_items (page));
   if (self->page_downloaded)
-    gst_synapse_gt_src_end_request (self);
+    gst_synapse_listing_end_request (&self->listing);
   return GST_FLOW_OK;
 }
 
@@ -1512,28 +574,28 @@ static GstFlowReturn
 gst_synapse_gt_src_download_page (GstSynapseGtSrc * self,
     GCancellable * cancellable)
 {
+  GstSynapseListing *listing = &self->listing;
   g_autoptr (GError) error = NULL;
   SynapsePage *downloaded;
   const gchar *directory =
       synapse_url_conversion_get_directory (self->download);
 
-  gst_synapse_gt_src_begin_request (self);
-  gst_synapse_element_post_progress (GST_ELEMENT (self),
-      GST_PROGRESS_TYPE_CONTINUE, PROGRESS_CODE,
-      gst_synapse_gt_src_percent (self),
+  gst_synapse_listing_begin_request (listing);
+  gst_synapse_progress_continue (&listing->progress,
+      gst_synapse_listing_percent (listing),
       "Downloading the files of page %u into %s",
-      synapse_pager_get_pages_fetched (self->pager), directory);
+      synapse_pager_get_pages_fetched (listing->pager), directory);
   GST_DEBUG_OBJECT (self, "downloading the files of %u events into %s",
       synapse_page_get_n_items (self->page), directory);
 
   downloaded = synapse_url_conversion_apply_page (self->download,
-      self->client, self->page, cancellable, &error);
+      listing->client, self->page, cancellable, &error);
   if (downloaded == NULL)
-    return gst_synapse_gt_src_fail (self, error, cancellable);
+    return gst_synapse_listing_fail (listing, error, cancellable, self->offset);
   synapse_page_unref (self->page);
   self->page = downloaded;
   self->page_downloaded = TRUE;
-  gst_synapse_gt_src_end_request (self);
+  gst_synapse_listing_end_request (listing);
   return GST_FLOW_OK;
 }
 
@@ -1557,7 +619,7 @@ gst_synapse_gt_src_next_event (GstSynapseGtSrc * self,
 
     /* the element holds one page at a time */
     g_clear_pointer (&self->page, synapse_page_unref);
-    if (self->finished)
+    if (gst_synapse_listing_is_finished (&self->listing))
       return GST_FLOW_EOS;
     ret = gst_synapse_gt_src_fetch_page (self, cancellable);
     if (ret != GST_FLOW_OK)
@@ -1592,14 +654,11 @@ static GstFlowReturn
 gst_synapse_gt_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (psrc);
-  g_autoptr (GCancellable) cancellable = NULL;
+  g_autoptr (GCancellable) cancellable =
+      gst_synapse_listing_ref_cancellable (&self->listing);
   GstBufferList *list;
   GstFlowReturn ret;
   guint n_events;
-
-  GST_OBJECT_LOCK (self);
-  cancellable = g_object_ref (self->cancellable);
-  GST_OBJECT_UNLOCK (self);
 
   ret = gst_synapse_gt_src_next_event (self, cancellable);
   if (ret != GST_FLOW_OK)
