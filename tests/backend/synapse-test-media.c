@@ -260,21 +260,19 @@ convert_all (GConverter * converter, const guint8 * in, gsize len,
 }
 
 /* @rows rows of @rgb, filtered: a row that repeats the one above with
- * filter 2 (Up: all zeros), others with filter 1 (Sub).  @above: the row
- * before the first (NULL: none). */
+ * filter 2 (Up: all zeros), others with filter 1 (Sub). */
 static guint8 *
 png_filter_rows (const guint8 * rgb, gsize stride, guint w, guint rows,
-    const guint8 * above, gsize * len)
+    gsize * len)
 {
   gsize line = 1 + 3 * (gsize) w;
   guint8 *raw = g_malloc (line * rows);
 
   for (guint y = 0; y < rows; y++) {
     const guint8 *src = rgb + y * stride;
-    const guint8 *prev = y ? src - stride : above;
     guint8 *dst = raw + y * line;
 
-    if (prev && !memcmp (prev, src, 3 * (gsize) w)) {
+    if (y && !memcmp (src - stride, src, 3 * (gsize) w)) {
       dst[0] = 2;
       memset (dst + 1, 0, line - 1);
       continue;
@@ -311,7 +309,7 @@ png_prefix (guint w, guint h, guint split, const guint8 * rgb, gsize stride,
   g_byte_array_append (out, (const guint8 *) "\x08\x02\x00\x00\x00", 5);
   png_close_chunk (out, start);
 
-  raw = png_filter_rows (rgb, stride, w, split, NULL, &raw_len);
+  raw = png_filter_rows (rgb, stride, w, split, &raw_len);
   start = png_open_chunk (out, "IDAT");
   convert_all (G_CONVERTER (zlib), raw, raw_len, G_CONVERTER_FLUSH, out);
   png_close_chunk (out, start);
@@ -319,22 +317,149 @@ png_prefix (guint w, guint h, guint split, const guint8 * rgb, gsize stride,
   return out;
 }
 
-/* A second IDAT: rows [split, h) as raw deflate blocks, the last one
- * final, and the Adler-32 of every row; then IEND. */
+/* Deflate's bit order: numbers from their low bit, Huffman codes from
+ * their high bit (RFC 1951, 3.1.1). */
+typedef struct
+{
+  GByteArray *out;
+  guint32 acc;
+  guint n;
+} DeflateBits;
+
+static void
+deflate_bits (DeflateBits * b, guint32 value, guint len)
+{
+  b->acc |= value << b->n;
+  b->n += len;
+  while (b->n >= 8) {
+    guint8 byte = b->acc & 0xFF;
+
+    g_byte_array_append (b->out, &byte, 1);
+    b->acc >>= 8;
+    b->n -= 8;
+  }
+}
+
+static void
+deflate_code (DeflateBits * b, guint32 code, guint len)
+{
+  guint32 reversed = 0;
+
+  for (guint i = 0; i < len; i++)
+    reversed |= ((code >> i) & 1) << (len - 1 - i);
+  deflate_bits (b, reversed, len);
+}
+
+/* A symbol of the fixed literal/length code (3.2.6). */
+static void
+deflate_symbol (DeflateBits * b, guint v)
+{
+  if (v < 144)
+    deflate_code (b, 0x30 + v, 8);
+  else if (v < 256)
+    deflate_code (b, 0x190 + v - 144, 9);
+  else if (v < 280)
+    deflate_code (b, v - 256, 7);
+  else
+    deflate_code (b, 0xC0 + v - 280, 8);
+}
+
+/* @len (3..258) copies of the byte before. */
+static void
+deflate_repeat (DeflateBits * b, guint len)
+{
+  static const guint16 base[29] = { 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17,
+    19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258
+  };
+  static const guint8 extra[29] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2,
+    2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0
+  };
+  guint i = 28;
+
+  if (len < 258) {
+    for (i = 27; base[i] > len; i--);
+  }
+  deflate_symbol (b, 257 + i);
+  deflate_bits (b, len - base[i], extra[i]);
+  deflate_code (b, 0, 5);       /* distance 1 */
+}
+
+/* A run of @n bytes @v, the first a literal, the rest copies. */
+static void
+deflate_run (DeflateBits * b, guint8 v, gsize n)
+{
+  deflate_symbol (b, v);
+  for (n--; n >= 3;) {
+    guint len = (guint) MIN (n, 258);
+
+    /* never leave 1 or 2 behind: they would be literals anyway */
+    if (n - len > 0 && n - len < 3)
+      len -= 3;
+    deflate_repeat (b, len);
+    n -= len;
+  }
+  while (n--)
+    deflate_symbol (b, v);
+}
+
+/* Adler-32 of @n zero bytes more. */
+static guint32
+adler32_zeros (guint32 adler, gsize n)
+{
+  guint64 a = adler & 0xFFFF, b = adler >> 16;
+
+  b = (b + (n % 65521) * a) % 65521;
+  return (guint32) (b << 16) | (guint32) a;
+}
+
+/* A second IDAT: rows [split, h), the last part of the deflate stream as
+ * one block of the fixed code, and the Adler-32 of every row; then IEND.
+ * The id cells are flat, so the rows are runs: a row like the one above
+ * is filter 2 (Up) and zeros, made in O(1); the others are filter 1
+ * (Sub), run-length coded.  (zlib would make smaller bytes, slower, and
+ * this part is made each time an event is listed.) */
 static void
 png_suffix (GByteArray * out, guint w, guint rows, const guint8 * rgb,
     gsize stride, guint32 adler)
 {
-  g_autoptr (GZlibCompressor) deflate =
-      g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW, 1);
-  g_autofree guint8 *raw = NULL;
-  gsize raw_len, start;
+  gsize line = 3 * (gsize) w;
+  g_autofree guint8 *raw = g_malloc (line);
+  DeflateBits b = { out, 0, 0 };
+  gsize start = png_open_chunk (out, "IDAT");
+  guint8 filter;
 
-  raw = png_filter_rows (rgb, stride, w, rows, NULL, &raw_len);
-  start = png_open_chunk (out, "IDAT");
-  convert_all (G_CONVERTER (deflate), raw, raw_len,
-      G_CONVERTER_INPUT_AT_END, out);
-  put_be32 (out, adler32_update (adler, raw, raw_len));
+  deflate_bits (&b, 1, 1);      /* BFINAL */
+  deflate_bits (&b, 1, 2);      /* BTYPE: fixed codes */
+  for (guint y = 0; y < rows; y++) {
+    const guint8 *src = rgb + y * stride;
+
+    if (y && !memcmp (src - stride, src, line)) {
+      filter = 2;
+      deflate_symbol (&b, filter);
+      deflate_run (&b, 0, line);
+      adler = adler32_update (adler, &filter, 1);
+      adler = adler32_zeros (adler, line);
+      continue;
+    }
+    filter = 1;
+    for (gsize i = 0; i < line; i++)
+      raw[i] = src[i] - (i >= 3 ? src[i - 3] : 0);
+    deflate_symbol (&b, filter);
+    for (gsize i = 0; i < line;) {
+      gsize j = i + 1;
+
+      while (j < line && raw[j] == raw[i])
+        j++;
+      deflate_run (&b, raw[i], j - i);
+      i = j;
+    }
+    adler = adler32_update (adler, &filter, 1);
+    adler = adler32_update (adler, raw, line);
+  }
+  deflate_symbol (&b, 256);     /* end of block */
+  if (b.n)
+    deflate_bits (&b, 0, 8 - b.n);
+  put_be32 (out, adler);
   png_close_chunk (out, start);
   png_close_chunk (out, png_open_chunk (out, "IEND"));
 }
@@ -567,13 +692,11 @@ dct_quantize (const gint32 in[64], const guint8 q[64], gint out[64])
 }
 
 static void
-encode_block (Bits * b, const gint32 in[64], guint table, gint * pred)
+encode_block (Bits * b, const gint zz[64], guint table, gint * pred)
 {
-  gint zz[64];
   gint diff;
   guint run = 0, n;
 
-  dct_quantize (in, quant[table], zz);
   diff = zz[0] - *pred;
   *pred = zz[0];
   n = magnitude_bits (diff);
@@ -698,11 +821,26 @@ jpeg_rows (GByteArray * out, guint w, guint h, guint row0, guint row1,
       goto restart;
     }
 
+    gboolean whole = (my - row0 + 1) * 8 <= avail && (my + 1) * 8 <= h;
+    const guint8 *strip = rgb + (my - row0) * 8 * stride;
+    gint zz[3][64];
+
     for (guint mx = 0; mx < (w + 7) / 8; mx++) {
       gint32 block[3][64];
       const guint8 *pixel[64];
-      gboolean flat = TRUE;
+      gboolean flat = TRUE, again = whole && mx && (mx + 1) * 8 <= w;
       guint n;
+
+      /* a block like the one before (the id cells are wide) is coded as
+       * it was */
+      for (guint y = 0; y < 8 && again; y++)
+        again = !memcmp (strip + y * stride + 24 * mx,
+            strip + y * stride + 24 * (mx - 1), 24);
+      if (again) {
+        for (guint c = 0; c < 3; c++)
+          encode_block (&b, zz[c], c ? 1 : 0, &pred[c]);
+        continue;
+      }
 
       for (guint i = 0; i < 64; i++) {
         /* past the edge, the edge pixel again */
@@ -730,8 +868,10 @@ jpeg_rows (GByteArray * out, guint w, guint h, guint row0, guint row1,
         block[2][i] = ((32768 * r - 27439 * g - 5329 * bl + (128 << 16)
                 + 32767) >> 16) - 128;
       }
-      for (guint c = 0; c < 3; c++)
-        encode_block (&b, block[c], c ? 1 : 0, &pred[c]);
+      for (guint c = 0; c < 3; c++) {
+        dct_quantize (block[c], quant[c ? 1 : 0], zz[c]);
+        encode_block (&b, zz[c], c ? 1 : 0, &pred[c]);
+      }
     }
     flush_bits (&b);
     same_start = start;
