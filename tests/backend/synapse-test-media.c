@@ -12,8 +12,9 @@
  * kind shares, made once per process, and a bottom part that paints the
  * id, made on demand.  Each format can end one part and start another on a
  * byte boundary: PNG ends the first IDAT chunk with a zlib sync flush and
- * goes on with a second raw deflate stream in a second IDAT chunk (the
- * Adler-32 of all rows after it); JPEG has a restart marker after every
+ * goes on, in a second IDAT chunk, with one deflate block of the fixed
+ * code that we write (the id rows repeat: runs), then the Adler-32 of all
+ * rows; JPEG has a restart marker after every
  * row of blocks (DRI), so rows are coded apart.  The MD5 state after the
  * shared part is kept, and an MD5 costs the bottom part only.
  */
