@@ -124,13 +124,15 @@ stb_data_free (StbData * data)
  * and "image.jpg" or "image.png", whichever the events name: the bytes are
  * the same), FALSE if @path is not one. */
 static gboolean
-stb_media_image_id (const char *path, gsize len, guint64 * id)
+stb_media_image_id (SynapseTestBackend * self, const char *path, gsize len,
+    guint64 * id)
 {
   static const char prefix[] = "media/data_units/";
   const char *p = path + sizeof (prefix) - 1, *end = path + len;
   guint64 v = 0;
 
-  if (len < sizeof (prefix) || strncmp (path, prefix, sizeof (prefix) - 1)
+  if (self->placeholder_media || len < sizeof (prefix)
+      || strncmp (path, prefix, sizeof (prefix) - 1)
       || *p < '1' || *p > '9')
     return FALSE;
   for (; p < end && g_ascii_isdigit (*p); p++) {
@@ -191,7 +193,7 @@ media_checksum (SynapseTestBackend * self, const char *path, gsize path_len,
   GChecksum *md5;
   guint64 id;
 
-  if (stb_media_image_id (path, path_len, &id))
+  if (stb_media_image_id (self, path, path_len, &id))
     return synapse_test_media_checksum (id, checksum);
   if (!media_layout (self->seed, path, path_len, &layout))
     return 0;
@@ -213,7 +215,7 @@ stb_media_bytes (SynapseTestBackend * self, const char *path)
 
   if (g_str_has_prefix (path, "media/uploads/"))
     return stb_upload_media (self, path);
-  if (stb_media_image_id (path, strlen (path), &id))
+  if (stb_media_image_id (self, path, strlen (path), &id))
     return synapse_test_media_dup_image (id);
   if (!g_str_has_prefix (path, "media/") || !path[6]
       || !media_layout (self->seed, path, strlen (path), &layout))
@@ -282,7 +284,7 @@ stb_handle_media (StbCall * call)
   }
   headers = soup_server_message_get_response_headers (call->msg);
   soup_server_message_set_status (call->msg, SOUP_STATUS_OK, NULL);
-  if (stb_media_image_id (call->path, strlen (call->path), &id)) {
+  if (stb_media_image_id (call->self, call->path, strlen (call->path), &id)) {
     SynapseTestMediaInfo info;
 
     /* what the bytes are, whatever the name says */
@@ -373,6 +375,8 @@ stb_write_event (SynapseTestBackend * self, GString * out,
   g_string_append (out, "}}");
 
   synapse_test_media_describe (id, &media);
+  if (self->placeholder_media)
+    media.name = "image.jpg";
   path_len = format_path (path, "media/data_units/", id, "/");
   memcpy (path + path_len, media.name, strlen (media.name) + 1);
   path_len += strlen (media.name);

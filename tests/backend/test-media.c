@@ -326,6 +326,43 @@ test_id_rule (void)
   }
 }
 
+/* --placeholder-media: the benchmarks' backend lists the seeded bytes of
+ * before, consistent with what the events declare, and no image. */
+static void
+test_placeholder_media_are_seeded_bytes (void)
+{
+  SynapseTestBackendOptions options = {.versions = 1,.events = EVENTS,
+    .seed = 5,.placeholder_media = TRUE
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseTestBackend) backend = synapse_test_backend_new (&options,
+      &error);
+  g_autoptr (JsonArray) events = NULL;
+
+  g_assert_no_error (error);
+  events = synapse_test_backend_dup_events (backend, 1);
+  for (guint i = 0; i < EVENTS; i++) {
+    JsonObject *file = json_object_get_object_member
+        (json_object_get_object_member (json_object_get_object_member
+            (json_array_get_object_element (events, i), "data_unit"),
+            "files"), "image");
+    const char *url = json_object_get_string_member (file, "url");
+    g_autoptr (GBytes) bytes = synapse_test_backend_dup_media (backend, url);
+    g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5,
+        bytes);
+    const guint8 *head = g_bytes_get_data (bytes, NULL);
+
+    g_assert_true (g_str_has_suffix (url, "/image.jpg"));
+    g_assert_cmpint (g_bytes_get_size (bytes), ==,
+        json_object_get_int_member (file, "size"));
+    g_assert_cmpstr (md5, ==, json_object_get_string_member (file,
+            "checksum"));
+    /* neither a PNG's signature nor a JPEG's start of image */
+    g_assert_false (head[0] == 0x89 && head[1] == 'P');
+    g_assert_false (head[0] == 0xff && head[1] == 0xd8);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -341,6 +378,8 @@ main (int argc, char **argv)
   ADD ("corrupt-file-fails-its-checksum", test_corrupt_file_fails_its_checksum);
   g_test_add_func ("/media/kinds-are-documented", test_kinds_are_documented);
   g_test_add_func ("/media/id-rule", test_id_rule);
+  g_test_add_func ("/media/placeholder-media-are-seeded-bytes",
+      test_placeholder_media_are_seeded_bytes);
 
   return g_test_run ();
 }
