@@ -35,6 +35,7 @@ main (int argc, char **argv)
   gint latency = 0, page_size = 100, max_page_size = 1000, expiry = 86400;
   gint64 max_upload = 0;
   gboolean discard = FALSE, no_log = FALSE, quiet = FALSE;
+  gboolean placeholder_media = FALSE;
   gboolean hide_model_upload = FALSE;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
@@ -62,6 +63,9 @@ main (int argc, char **argv)
     {"data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
           "Keep uploads here (default: a temporary dir, removed on exit)",
         "DIR"},
+    {"placeholder-media", 0, 0, G_OPTION_ARG_NONE, &placeholder_media,
+        "Serve seeded bytes instead of images as the data units' files "
+          "(benchmarks of the events path)", NULL},
     {"discard-uploads", 0, 0, G_OPTION_ARG_NONE, &discard,
         "Keep only the size and MD5 of uploads (benchmarks)", NULL},
     {"fault", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &faults,
@@ -76,7 +80,7 @@ main (int argc, char **argv)
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
         "Do not print a line per request on stderr", NULL},
     {"hide-model-upload", 0, 0, G_OPTION_ARG_NONE, &hide_model_upload,
-          "Leave chunked_upload out of models, as a backend that does not "
+        "Leave chunked_upload out of models, as a backend that does not "
           "list it", NULL},
     {NULL}
   };
@@ -133,6 +137,7 @@ main (int argc, char **argv)
   options.data_dir = data_dir;
   options.tls_certificate = certificate;
   options.discard_uploads = discard;
+  options.placeholder_media = placeholder_media;
   options.disable_request_log = no_log;
   options.print_requests = !quiet;
   options.hide_model_upload = hide_model_upload;

@@ -91,6 +91,7 @@ struct _SynapseTestBackend
   guint64 max_upload_bytes;
   guint upload_expiry_s;
   gboolean discard_uploads;
+  gboolean placeholder_media;
   gboolean log_enabled;
   gboolean print_requests;
   gboolean hide_model_upload;

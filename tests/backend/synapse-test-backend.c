@@ -1092,6 +1092,7 @@ synapse_test_backend_new (const SynapseTestBackendOptions * options,
   self->upload_expiry_s = options->upload_expiry_s ?
       options->upload_expiry_s : 86400;
   self->discard_uploads = options->discard_uploads;
+  self->placeholder_media = options->placeholder_media;
   self->log_enabled = !options->disable_request_log;
   self->print_requests = options->print_requests;
   self->hide_model_upload = options->hide_model_upload;

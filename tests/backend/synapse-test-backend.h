@@ -43,6 +43,7 @@ typedef struct
   const char *data_dir;         /* where uploads are stored; NULL: a temp dir removed at the end */
   GTlsCertificate *tls_certificate;     /* non-NULL: serve HTTPS */
   gboolean discard_uploads;     /* keep only the running md5/size, not the bytes (benchmarks) */
+  gboolean placeholder_media;   /* data units' files are seeded bytes, not images: a listing costs microseconds an event, not a part of an image to encode (benchmarks of the events path) */
   /* additions */
   gboolean disable_request_log; /* record nothing (long benchmarks) */
   gboolean print_requests;      /* one line per request on stderr (the CLI) */

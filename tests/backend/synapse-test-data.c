@@ -12,6 +12,7 @@
  */
 
 #include "synapse-test-backend-private.h"
+#include "synapse-test-media.h"
 
 #include <string.h>
 
@@ -119,6 +120,34 @@ stb_data_free (StbData * data)
 
 /* ------------------------------------------------------------------ media */
 
+/* The data unit whose image is served at @path ("media/data_units/<id>/"
+ * and "image.jpg" or "image.png", whichever the events name: the bytes are
+ * the same), FALSE if @path is not one. */
+static gboolean
+stb_media_image_id (SynapseTestBackend * self, const char *path, gsize len,
+    guint64 * id)
+{
+  static const char prefix[] = "media/data_units/";
+  const char *p = path + sizeof (prefix) - 1, *end = path + len;
+  guint64 v = 0;
+
+  if (self->placeholder_media || len < sizeof (prefix)
+      || strncmp (path, prefix, sizeof (prefix) - 1)
+      || *p < '1' || *p > '9')
+    return FALSE;
+  for (; p < end && g_ascii_isdigit (*p); p++) {
+    v = v * 10 + (guint64) (*p - '0');
+    if (v >= SYNAPSE_TEST_MEDIA_MAX_ID)
+      return FALSE;
+  }
+  if ((gsize) (end - p) != strlen ("/image.jpg")
+      || (strncmp (p, "/image.jpg", end - p)
+          && strncmp (p, "/image.png", end - p)))
+    return FALSE;
+  *id = v;
+  return TRUE;
+}
+
 /* A generated media file is the first 64 * m bytes of the seeded stream
  * followed by a tail naming the path (at least 64 bytes), m chosen from a
  * hash of the path so sizes spread over 64..8192 bytes. */
@@ -162,7 +191,10 @@ media_checksum (SynapseTestBackend * self, const char *path, gsize path_len,
 {
   MediaLayout layout;
   GChecksum *md5;
+  guint64 id;
 
+  if (stb_media_image_id (self, path, path_len, &id))
+    return synapse_test_media_checksum (id, checksum);
   if (!media_layout (self->seed, path, path_len, &layout))
     return 0;
   md5 = g_checksum_copy (self->data->md5_after[layout.blocks]);
@@ -179,9 +211,12 @@ stb_media_bytes (SynapseTestBackend * self, const char *path)
   MediaLayout layout;
   guint8 *bytes;
   gsize prefix;
+  guint64 id;
 
   if (g_str_has_prefix (path, "media/uploads/"))
     return stb_upload_media (self, path);
+  if (stb_media_image_id (self, path, strlen (path), &id))
+    return synapse_test_media_dup_image (id);
   if (!g_str_has_prefix (path, "media/") || !path[6]
       || !media_layout (self->seed, path, strlen (path), &layout))
     return NULL;
@@ -240,6 +275,8 @@ stb_handle_media (StbCall * call)
   g_autoptr (GBytes) bytes = stb_media_bytes_at (call->self, call->path,
       call->raw_query);
   SoupMessageHeaders *headers;
+  const char *content_type = media_content_type (call->path);
+  guint64 id;
 
   if (!bytes) {
     stb_respond_detail (call->msg, SOUP_STATUS_NOT_FOUND, "Not found.");
@@ -247,8 +284,14 @@ stb_handle_media (StbCall * call)
   }
   headers = soup_server_message_get_response_headers (call->msg);
   soup_server_message_set_status (call->msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_content_type (headers,
-      media_content_type (call->path), NULL);
+  if (stb_media_image_id (call->self, call->path, strlen (call->path), &id)) {
+    SynapseTestMediaInfo info;
+
+    /* what the bytes are, whatever the name says */
+    synapse_test_media_describe (id, &info);
+    content_type = info.content_type;
+  }
+  soup_message_headers_set_content_type (headers, content_type, NULL);
   soup_message_body_append_bytes (soup_server_message_get_response_body
       (call->msg), bytes);
 }
@@ -299,6 +342,7 @@ stb_write_event (SynapseTestBackend * self, GString * out,
   gsize path_len;
   char checksum[33];
   gsize size;
+  SynapseTestMediaInfo media;
 
   g_string_append (out, "{\"id\":");
   stb_json_uint (out, id);
@@ -330,7 +374,12 @@ stb_write_event (SynapseTestBackend * self, GString * out,
   stb_json_uint (out, (h2 >> 8) % 1000);
   g_string_append (out, "}}");
 
-  path_len = format_path (path, "media/data_units/", id, "/image.jpg");
+  synapse_test_media_describe (id, &media);
+  if (self->placeholder_media)
+    media.name = "image.jpg";
+  path_len = format_path (path, "media/data_units/", id, "/");
+  memcpy (path + path_len, media.name, strlen (media.name) + 1);
+  path_len += strlen (media.name);
   size = media_checksum (self, path, path_len, checksum);
   g_string_append (out, ",\"data_unit\":{\"id\":");
   stb_json_uint (out, id);

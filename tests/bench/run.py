@@ -138,7 +138,8 @@ def bench_events(build, quick, workdir, rows):
     events = pages * page_size
     prefetch = default_prefetch(build)
 
-    with Backend(build, "--versions", "1", "--events", str(events)) as backend:
+    with Backend(build, "--placeholder-media", "--versions", "1", "--events",
+                 str(events)) as backend:
         run_gtsrc(build, backend.url, page_size, prefetch)        # warm up
         for latency in (0, 20):
             # at 0 ms the run is short and the machine noisy: take medians
@@ -185,7 +186,7 @@ def bench_events(build, quick, workdir, rows):
 def bench_memory(build, quick, workdir, rows):
     small, large = (1000, 20000) if quick else (1000, 1000000)
     prefetch = default_prefetch(build)
-    with Backend(build, "--versions", "10", "--events",
+    with Backend(build, "--placeholder-media", "--versions", "10", "--events",
                  str(large // 10)) as backend:
         few = run_gtsrc(build, backend.url, 100, prefetch, small)
         many = run_gtsrc(build, backend.url, 100, prefetch)
@@ -215,7 +216,8 @@ def bench_hotpath(build, quick, workdir, rows):
         rows.append(("hotpath", "", "valgrind is not installed", "-", ""))
         return
     few, many = (1000, 2000) if quick else (5000, 10000)
-    with Backend(build, "--versions", "1", "--events", str(many)) as backend:
+    with Backend(build, "--placeholder-media", "--versions", "1", "--events",
+                 str(many)) as backend:
         per_event = {}
         for name, prefix in (("raw", None),
                              ("converted", "https://cdn.example.com")):

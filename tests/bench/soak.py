@@ -189,7 +189,8 @@ def soak_events(build, quick, n_events, workdir):
     os.chmod(token_file, 0o600)
     stall_ms = 300 if quick else 1500
 
-    with Backend(build, "--versions", "1", "--events", str(n_events)) as be:
+    with Backend(build, "--placeholder-media", "--versions", "1", "--events",
+                 str(n_events)) as be:
         # along the way, by request count...
         for spec in (
                 f"status=503 skip={pages // 10} times=3",
