@@ -282,7 +282,7 @@ synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
   object = json_node_get_object (reply);
 
   if (self->url == NULL) {
-    self->url = synapse_resolve_url (request_url,
+    self->url = synapse_uri_resolve (request_url,
         synapse_json_get_string (object, "url"));
     if (self->url == NULL) {
       synapse_set_protocol_error (error, "PUT", request_url,
@@ -369,7 +369,7 @@ find_created_upload (SynapseChunkedUpload * self, gsize size,
         continue;
       matches++;
       g_free (found);
-      found = synapse_resolve_url (list_url,
+      found = synapse_uri_resolve (list_url,
           synapse_json_get_string (upload, "url"));
     }
   }

@@ -53,6 +53,7 @@
 #include "synapse-client.h"
 #include "synapse-private.h"
 #include "synapse-speed-watch.h"
+#include "synapse-uri.h"
 
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_LOW_SPEED_LIMIT 1024
@@ -131,45 +132,18 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-/* Frees a secret after overwriting it, so that it does not linger in
- * freed memory. */
-static void
-free_secret (char *secret)
-{
-  if (secret == NULL)
-    return;
-  memset (secret, 0, strlen (secret));
-  g_free (secret);
-}
-
-/* Takes userinfo (`https://user:password@host/`) out of the URL: it would
- * be shown wherever the URL is, in every message and log line. It is sent
- * as Basic authentication instead, to the base URL's origin only. */
+/* A user and password in the base URL are sent as Basic authentication
+ * instead, to the base URL's origin only. */
 static void
 synapse_client_set_base_url (SynapseClient * self, const char *base_url)
 {
-  g_autoptr (GUri) uri = NULL;
-
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->base_uri, g_uri_unref);
-  g_clear_pointer (&self->basic_auth, free_secret);
+  g_clear_pointer (&self->basic_auth, synapse_secret_free);
   if (base_url == NULL)
     return;
 
-  uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
-  if (uri && g_uri_get_user (uri)) {
-    const char *password = g_uri_get_password (uri);
-    char *pair = g_strconcat (g_uri_get_user (uri), ":",
-        password ? password : "", NULL);
-    char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-
-    self->basic_auth = g_strconcat ("Basic ", encoded, NULL);
-    free_secret (pair);
-    free_secret (encoded);
-    self->base_url = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
-  } else {
-    self->base_url = g_strdup (base_url);
-  }
+  self->base_url = synapse_uri_split_userinfo (base_url, &self->basic_auth);
   self->base_uri = g_uri_parse (self->base_url, SOUP_HTTP_URI_FLAGS, NULL);
 }
 
@@ -688,7 +662,6 @@ synapse_client_new_from_env (GError ** error)
   const char *base_url = g_getenv ("SYNAPSE_BACKEND_URL");
   const char *token = g_getenv ("SYNAPSE_ACCESS_TOKEN");
   const char *tenant = g_getenv ("SYNAPSE_TENANT");
-  g_autoptr (GUri) uri = NULL;
 
   if (base_url == NULL || *base_url == '\0') {
     g_set_error_literal (error, SYNAPSE_CLIENT_ERROR,
@@ -697,14 +670,13 @@ synapse_client_new_from_env (GError ** error)
         "base URL, e.g. https://api.example.com/");
     return NULL;
   }
-  uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
-  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
-          && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
-    g_autofree char *shown = synapse_redact_url (base_url);
+  if (!synapse_is_http_url (base_url)) {
+    g_autofree char *shown = synapse_uri_redact (base_url);
 
     g_set_error (error, SYNAPSE_CLIENT_ERROR,
         SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-        "SYNAPSE_BACKEND_URL is not an http or https URL: %s", shown);
+        "SYNAPSE_BACKEND_URL is not an http or https URL with a host: %s",
+        shown);
     return NULL;
   }
 
@@ -778,62 +750,6 @@ synapse_client_get_default_prefetch_bytes (SynapseClient * self)
   return prefetch_bytes;
 }
 
-static gboolean
-is_absolute_url (const char *path)
-{
-  return g_str_has_prefix (path, "http://")
-      || g_str_has_prefix (path, "https://");
-}
-
-static void
-append_query_value (GString * query, const char *name, JsonNode * node)
-{
-  g_autofree char *text = NULL;
-
-  switch (JSON_NODE_TYPE (node)) {
-    case JSON_NODE_NULL:
-      return;
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node)) {
-        case G_TYPE_BOOLEAN:
-          text = g_strdup (json_node_get_boolean (node) ? "true" : "false");
-          break;
-        case G_TYPE_INT64:
-          text = g_strdup_printf ("%" G_GINT64_FORMAT,
-              json_node_get_int (node));
-          break;
-        case G_TYPE_DOUBLE:{
-          GString *number = g_string_new (NULL);
-
-          synapse_append_double (number, json_node_get_double (node));
-          text = g_string_free (number, FALSE);
-          break;
-        }
-        default:
-          text = g_strdup (json_node_get_string (node));
-          break;
-      }
-      break;
-    case JSON_NODE_ARRAY:{
-      JsonArray *array = json_node_get_array (node);
-
-      /* A list is sent as the same key repeated, as the SDK does. */
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        append_query_value (query, name, json_array_get_element (array, i));
-      return;
-    }
-    case JSON_NODE_OBJECT:
-      text = json_to_string (node, FALSE);
-      break;
-  }
-
-  if (query->len > 0)
-    g_string_append_c (query, '&');
-  g_string_append_uri_escaped (query, name, NULL, FALSE);
-  g_string_append_c (query, '=');
-  g_string_append_uri_escaped (query, text ? text : "", NULL, FALSE);
-}
-
 /**
  * synapse_client_build_url:
  * @self: a #SynapseClient
@@ -853,90 +769,11 @@ char *
 synapse_client_build_url (SynapseClient * self, const char *path,
     JsonObject * params)
 {
-  GString *url;
-  g_autoptr (GString) query = g_string_new (NULL);
-
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (is_absolute_url (path)) {
-    url = g_string_new (path);
-  } else {
-    const char *base = self->base_url ? self->base_url : "";
-    gsize base_len = strlen (base);
-
-    while (base_len > 0 && base[base_len - 1] == '/')
-      base_len--;
-    while (*path == '/')
-      path++;
-    url = g_string_new_len (base, base_len);
-    g_string_append_c (url, '/');
-    g_string_append (url, path);
-  }
-
-  if (params) {
-    JsonObjectIter iter;
-    const char *name;
-    JsonNode *node;
-
-    json_object_iter_init_ordered (&iter, params);
-    while (json_object_iter_next_ordered (&iter, &name, &node))
-      append_query_value (query, name, node);
-  }
-  if (query->len > 0) {
-    g_string_append_c (url, strchr (url->str, '?') ? '&' : '?');
-    g_string_append_len (url, query->str, query->len);
-  }
-
-  return g_string_free (url, FALSE);
-}
-
-static int
-effective_port (GUri * uri)
-{
-  int port = g_uri_get_port (uri);
-
-  if (port > 0)
-    return port;
-  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
-}
-
-static gboolean
-same_origin (GUri * a, GUri * b)
-{
-  return a && b
-      && g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0
-      && g_uri_get_host (a) && g_uri_get_host (b)
-      && g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0
-      && effective_port (a) == effective_port (b);
-}
-
-/**
- * synapse_is_http_url:
- * @url: (nullable): a string
- *
- * Whether @url is an absolute `http` or `https` URL with a host: the one
- * test the library and the elements apply to every URL they would send a
- * request to (a base URL, a `next` link, an upload `url`, a file URL, a
- * prefix for file URLs). `http:/.//x` and `https://` are not.
- *
- * Returns: %TRUE for an http(s) URL with a host
- */
-gboolean
-synapse_is_http_url (const char *url)
-{
-  g_autoptr (GUri) uri = NULL;
-  const char *scheme;
-
-  if (url == NULL)
-    return FALSE;
-  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  if (uri == NULL)
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  return (g_ascii_strcasecmp (scheme, "http") == 0
-      || g_ascii_strcasecmp (scheme, "https") == 0)
-      && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+  /* construct-only, so no lock is needed to read it */
+  return synapse_uri_build (self->base_url, path, params);
 }
 
 /**
@@ -958,7 +795,7 @@ synapse_client_is_backend_origin (SynapseClient * self, const char *url)
   g_return_val_if_fail (url != NULL, FALSE);
 
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  return same_origin (uri, self->base_uri);
+  return synapse_uri_same_origin (uri, self->base_uri);
 }
 
 static SoupSession *
@@ -1040,7 +877,7 @@ static void
 request_settings_clear (RequestSettings * settings)
 {
   g_clear_pointer (&settings->base_uri, g_uri_unref);
-  g_clear_pointer (&settings->basic_auth, free_secret);
+  g_clear_pointer (&settings->basic_auth, synapse_secret_free);
   g_free (settings->access_token);
   g_free (settings->authorization_token);
   g_free (settings->tenant);
@@ -1113,7 +950,7 @@ build_message (const SynapseRequest * request, const char *method,
         request->accept_encoding);
   }
 
-  if (same_origin (uri, settings->base_uri)) {
+  if (synapse_uri_same_origin (uri, settings->base_uri)) {
     set_credential (headers, "Synapse-Access-Token", settings->access_token);
     if (settings->authorization_token)
       set_credential (headers, "Authorization", settings->authorization_token);
@@ -1426,24 +1263,22 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
     g_autoptr (GInputStream) stream = NULL;
     g_autoptr (GError) failure = NULL;
     g_autoptr (JsonNode) detail = NULL;
-    g_autofree char *shown = synapse_redact_url (url);
+    g_autofree char *shown = synapse_uri_redact (url);
     guint status = 0;
     double retry_after = -1;
     gboolean retryable;
     GCancellable *attempt_cancellable;
     GInputStream *raw_stream;
 
-    uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
     /* libsoup takes nothing less (and says so with a critical) */
-    if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
-            && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
-        || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
+    if (!synapse_is_http_url (url)) {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
           method, shown, 0, NULL, "%s %s: not an http or https URL with a "
           "host", method, shown);
       return FALSE;
     }
 
+    uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
     msg = build_message (request, method, uri, with_body, &settings);
     /* the attempt waits on the watch's cancellable, which the caller's
      * cancels too */
@@ -1468,7 +1303,7 @@ synapse_client_send (SynapseClient * self, const SynapseRequest * request,
         gboolean keeps_method = status == 307 || status == 308;
         gboolean safe = g_str_equal (method, "GET")
             || g_str_equal (method, "HEAD");
-        g_autofree char *target = synapse_resolve_url (url, location);
+        g_autofree char *target = synapse_uri_resolve (url, location);
 
         if (target && (keeps_method || safe || status == 303)) {
           g_input_stream_close (stream, NULL, NULL);
@@ -1569,7 +1404,7 @@ read_checked_body (SoupMessage * msg, GInputStream * stream,
 {
   BodyReader *reader = user_data;
   g_autofree char *full_url = g_uri_to_string (soup_message_get_uri (msg));
-  g_autofree char *url = synapse_redact_url (full_url);
+  g_autofree char *url = synapse_uri_redact (full_url);
   g_autoptr (GBytes) body = NULL;
 
   body = read_body (msg, stream, reader->max_size, FALSE, reader->method,

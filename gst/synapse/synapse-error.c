@@ -333,7 +333,7 @@ synapse_client_error_set (GError ** error, SynapseClientError code,
   shown_message = synapse_text_for_display (message, -1);
 
   made = g_error_new_literal (SYNAPSE_CLIENT_ERROR, code, shown_message);
-  shown = synapse_redact_url (url);
+  shown = synapse_uri_redact (url);
   synapse_client_error_annotate (made, method, shown, status_code, detail);
   g_propagate_error (error, made);
 }

@@ -382,7 +382,7 @@ static gboolean
 check_page (SynapseJsonPage * scan, const char *url, char **next,
     GError ** error)
 {
-  g_autofree char *shown = synapse_redact_url (url);
+  g_autofree char *shown = synapse_uri_redact (url);
 
   *next = NULL;
   if (!scan->is_object) {
@@ -412,7 +412,7 @@ check_page (SynapseJsonPage * scan, const char *url, char **next,
   if (scan->next == NULL)
     return TRUE;
 
-  *next = synapse_resolve_url (url, scan->next);
+  *next = synapse_uri_resolve (url, scan->next);
   if (*next == NULL) {
     synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
     return FALSE;

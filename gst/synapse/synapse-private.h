@@ -17,6 +17,7 @@
 #include "synapse-json-scan.h"
 #include "synapse-page.h"
 #include "synapse-url-conversion.h"
+#include "synapse-uri.h"
 
 G_BEGIN_DECLS
 
@@ -184,13 +185,6 @@ void synapse_client_error_set (GError ** error, SynapseClientError code,
  * marks such failures and never repeats the request itself; the caller
  * decides (e.g. looks up what the request would have made). */
 void synapse_client_error_mark_outcome_unknown (GError * error);
-
-/* @reference (a link the backend gave) resolved against @base: an
- * absolute http(s) URL with a host, or NULL. */
-char *synapse_resolve_url (const char *base, const char *reference);
-
-/* The URL without a password or other userinfo, for messages and logs. */
-char *synapse_redact_url (const char *url);
 
 JsonObject *synapse_json_object_copy (JsonObject * object);
 

@@ -1237,7 +1237,7 @@ download_file (SynapseClient * client, const Download * download,
 {
   g_autofree char *temp_path = g_strconcat (download->path, ".XXXXXX.part",
       NULL);
-  g_autofree char *shown = synapse_redact_url (download->url);
+  g_autofree char *shown = synapse_uri_redact (download->url);
   FileWriter writer = {
     .temp_path = temp_path,
     .shown = shown,
@@ -1388,13 +1388,6 @@ run_downloads (SynapseUrlConversion * self, SynapseClient * client,
   return TRUE;
 }
 
-static gboolean
-is_http_url (const char *url)
-{
-  return g_str_has_prefix (url, "http://")
-      || g_str_has_prefix (url, "https://");
-}
-
 /* Downloads each file of @slots' http(s) URLs once (URLs that differ in
  * their signature only are one file), checked against what every slot of
  * it declares, and makes the local path each slot's replacement. */
@@ -1414,7 +1407,7 @@ resolve_with_downloads (SynapseUrlConversion * self, SynapseClient * client,
     gpointer index;
 
     download_of[i] = G_MAXUINT;
-    if (!is_http_url (slot->url))
+    if (!synapse_is_http_url (slot->url))
       continue;
     path = synapse_url_conversion_get_cache_path (self, slot->url);
     if (!g_hash_table_lookup_extended (index_of, path, NULL, &index)) {

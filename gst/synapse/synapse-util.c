@@ -118,26 +118,12 @@ synapse_task_finish (gpointer source, GAsyncResult * result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-char *
-synapse_redact_url (const char *url)
-{
-  g_autoptr (GUri) uri = NULL;
-
-  if (url == NULL)
-    return NULL;
-  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED,
-      NULL);
-  if (uri == NULL || g_uri_get_userinfo (uri) == NULL)
-    return g_strdup (url);
-  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
-}
-
 void
 synapse_set_protocol_error (GError ** error, const char *method,
     const char *url, const char *format, ...)
 {
   g_autofree char *what = NULL;
-  g_autofree char *shown = synapse_redact_url (url);
+  g_autofree char *shown = synapse_uri_redact (url);
   va_list args;
 
   if (error == NULL)
@@ -334,30 +320,4 @@ synapse_json_get_string (JsonObject * object, const char *name)
       || json_node_get_value_type (member) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (member);
-}
-
-char *
-synapse_resolve_url (const char *base, const char *reference)
-{
-  g_autoptr (GUri) base_uri = g_uri_parse (base, SOUP_HTTP_URI_FLAGS, NULL);
-  g_autoptr (GUri) resolved = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr (GUri) again = NULL;
-
-  if (base_uri == NULL || reference == NULL)
-    return NULL;
-  resolved = g_uri_parse_relative (base_uri, reference, SOUP_HTTP_URI_FLAGS,
-      NULL);
-  /* what is sent next must be an http(s) URL with a host ("http:/.//"
-   * resolves, but to nothing a request can use), and read back the same */
-  if (resolved == NULL || g_uri_get_host (resolved) == NULL
-      || *g_uri_get_host (resolved) == '\0'
-      || (g_strcmp0 (g_uri_get_scheme (resolved), "http") != 0
-          && g_strcmp0 (g_uri_get_scheme (resolved), "https") != 0))
-    return NULL;
-  text = g_uri_to_string (resolved);
-  again = g_uri_parse (text, SOUP_HTTP_URI_FLAGS, NULL);
-  if (again == NULL)
-    return NULL;
-  return g_steal_pointer (&text);
 }

@@ -137,7 +137,7 @@ synapse_walk_guard_check_next (SynapseWalkGuard * guard, const char *url,
     const char *next, GError ** error)
 {
   if (!visited_add (guard, url_key (next))) {
-    g_autofree char *shown = synapse_redact_url (next);
+    g_autofree char *shown = synapse_uri_redact (next);
 
     synapse_set_protocol_error (error, "GET", url,
         "its \"next\" link leads back to a page this walk has already "
