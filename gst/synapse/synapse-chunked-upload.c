@@ -189,8 +189,13 @@ synapse_chunked_upload_new (SynapseClient * client, const char *filename,
   self->client = g_object_ref (client);
   self->filename = g_path_get_basename (filename);
   self->total_size = total_size;
-  self->chunk_size = chunk_size ? chunk_size
-      : synapse_client_get_chunk_size (client);
+  if (chunk_size == 0) {
+    guint64 client_chunk_size = 0;
+
+    g_object_get (client, "chunk-size", &client_chunk_size, NULL);
+    chunk_size = client_chunk_size;
+  }
+  self->chunk_size = chunk_size;
   /* sized once: a large chunk is mapped, and only what is written to it
    * costs memory */
   self->buffer = g_byte_array_sized_new (MIN (self->chunk_size,
@@ -444,7 +449,7 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
     g_autoptr (GError) put_error = NULL;
     g_autoptr (JsonNode) reply = NULL;
 
-    reply = synapse_client_send_json (self->client, &request, cancellable,
+    reply = synapse_request_send_json (self->client, &request, cancellable,
         &put_error);
     if (reply)
       return synapse_chunked_upload_take_reply (self, reply, start + size,
@@ -471,7 +476,7 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
       g_propagate_error (error, g_steal_pointer (&put_error));
       return FALSE;
     }
-    if (!synapse_sleep (synapse_client_retry_delay (self->client, remakes++),
+    if (!synapse_sleep (synapse_request_retry_delay (self->client, remakes++),
             cancellable, error))
       return FALSE;
   }
@@ -751,7 +756,7 @@ request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
   parts[0] = body;
   finish.body = parts;
 
-  reply = synapse_client_send_json (self->client, &finish, cancellable,
+  reply = synapse_request_send_json (self->client, &finish, cancellable,
       &finish_error);
   if (reply)
     return reply;
@@ -760,7 +765,7 @@ request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
     return NULL;
   }
   g_debug ("%s: the backend had already completed the upload", self->filename);
-  return synapse_client_send_json (self->client, &status, cancellable, error);
+  return synapse_request_send_json (self->client, &status, cancellable, error);
 }
 
 /* The backend's own account of the file must match what was sent. */

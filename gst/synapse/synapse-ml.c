@@ -160,7 +160,7 @@ get_object (SynapseClient * client, const char *path, JsonObject * params,
   };
   g_autoptr (JsonNode) root = NULL;
 
-  root = synapse_client_send_json (client, &request, cancellable, error);
+  root = synapse_request_send_json (client, &request, cancellable, error);
   if (root == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (root)) {
@@ -667,7 +667,7 @@ send_model (SynapseClient * self, GBytes * body, const char *url,
   };
   g_autoptr (JsonNode) reply = NULL;
 
-  reply = synapse_client_send_json (self, &request, cancellable, error);
+  reply = synapse_request_send_json (self, &request, cancellable, error);
   if (reply == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (reply)

@@ -296,9 +296,12 @@ synapse_listing_params (SynapseClient * client, JsonObject * params)
 {
   JsonObject *copy = synapse_json_object_copy (params);
 
-  if (!json_object_has_member (copy, "page_size"))
-    json_object_set_int_member (copy, "page_size",
-        synapse_client_get_page_size (client));
+  if (!json_object_has_member (copy, "page_size")) {
+    guint page_size = 0;
+
+    g_object_get (client, "page-size", &page_size, NULL);
+    json_object_set_int_member (copy, "page_size", page_size);
+  }
   return copy;
 }
 
@@ -321,15 +324,18 @@ synapse_pager_new (SynapseClient * client, const char *path,
 {
   SynapsePager *self;
   g_autoptr (JsonObject) page_params = NULL;
+  guint prefetch = 1;
+  guint64 prefetch_bytes = 0;
 
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), NULL);
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (conversion == NULL
       || SYNAPSE_IS_URL_CONVERSION (conversion), NULL);
 
-  self = g_object_new (SYNAPSE_TYPE_PAGER, "prefetch",
-      synapse_client_get_default_prefetch (client), "prefetch-bytes",
-      synapse_client_get_default_prefetch_bytes (client), NULL);
+  g_object_get (client, "prefetch", &prefetch, "prefetch-bytes",
+      &prefetch_bytes, NULL);
+  self = g_object_new (SYNAPSE_TYPE_PAGER, "prefetch", prefetch,
+      "prefetch-bytes", prefetch_bytes, NULL);
   self->client = g_object_ref (client);
   self->conversion = conversion ? g_object_ref (conversion) : NULL;
   page_params = synapse_listing_params (client, params);
@@ -442,7 +448,7 @@ synapse_fetch_page (SynapseClient * client, const char *url,
     scan.paths = synapse_url_conversion_get_paths (conversion);
     scan.n_convert = n_convert;
   }
-  body = synapse_client_send_bytes (client, &request, scan_page_body, &scan,
+  body = synapse_request_send_bytes (client, &request, scan_page_body, &scan,
       cancellable, error);
   if (body == NULL || !check_page (&scan.page, url, &next, error))
     return FALSE;

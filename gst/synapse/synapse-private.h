@@ -12,7 +12,8 @@
 #include <libsoup/soup.h>
 
 #include "synapse-chunked-upload.h"
-#include "synapse-client.h"
+#include "synapse-client-private.h"
+#include "synapse-request.h"
 #include "synapse-error.h"
 #include "synapse-json-scan.h"
 #include "synapse-page.h"
@@ -20,66 +21,6 @@
 #include "synapse-uri.h"
 
 G_BEGIN_DECLS
-
-/* One HTTP request as the endpoint code describes it; the core adds the
- * base URL, credentials (same origin only), retries and error mapping. */
-typedef struct
-{
-  const char *method;
-  const char *path;             /* relative to the base URL, or absolute */
-  JsonObject *params;           /* query parameters, or NULL */
-  /* The body as a NULL-terminated list of parts sent one after the other
-   * (a multipart chunk is framing, chunk bytes, framing: no copy), or
-   * NULL. */
-  GBytes *const *body;
-  const char *content_type;     /* of body */
-  const char *content_range;    /* a Content-Range header, or NULL */
-  /* Whether sending it twice is harmless, so a failure after it was sent
-   * (a broken connection, a timeout, a 500) may be retried. */
-  gboolean idempotent;
-  /* Non-NULL: sent as Accept-Encoding, and the body reaches the reader as
-   * it was sent (libsoup's decoder off), for a reader that decodes it and
-   * checks that the encoded stream ended where it should. */
-  const char *accept_encoding;
-} SynapseRequest;
-
-/* Consumes a 2xx response body. A G_IO_ERROR is a transport failure (the
- * request may be retried); a SYNAPSE_CLIENT_ERROR_PROTOCOL error is a bad
- * response (retried like a transport failure); any other error is final. */
-typedef gboolean (*SynapseResponseReader) (SoupMessage * msg,
-    GInputStream * body, gpointer user_data, GCancellable * cancellable,
-    GError ** error);
-
-gboolean synapse_client_send (SynapseClient * self,
-    const SynapseRequest * request, SynapseResponseReader reader,
-    gpointer reader_data, GCancellable * cancellable, GError ** error);
-
-/* The wait before attempt @attempt + 1 (from 0) of a request that the
- * caller repeats itself (the core would not), as the retry policy says. */
-gint64 synapse_client_retry_delay (SynapseClient * self, guint attempt);
-
-/* Fails with G_IO_ERROR_PARTIAL_INPUT when fewer bytes than the response's
- * Content-Length arrived. */
-gboolean synapse_check_body_complete (SoupMessage * msg, guint64 received,
-    GError ** error);
-
-/* Accepts or refuses a 2xx body as it arrives; a refusal with a
- * SYNAPSE_CLIENT_ERROR_PROTOCOL error is retried like a broken
- * connection. */
-typedef gboolean (*SynapseBodyCheck) (SoupMessage * msg, GBytes * body,
-    const char *method, const char *url, gpointer data, GError ** error);
-
-GBytes *synapse_client_send_bytes (SynapseClient * self,
-    const SynapseRequest * request, SynapseBodyCheck check,
-    gpointer check_data, GCancellable * cancellable, GError ** error);
-
-JsonNode *synapse_client_send_json (SynapseClient * self,
-    const SynapseRequest * request, GCancellable * cancellable,
-    GError ** error);
-
-guint synapse_client_get_page_size (SynapseClient * self);
-
-gsize synapse_client_get_chunk_size (SynapseClient * self);
 
 /* A copy of @params with the client's page size unless they name one. */
 JsonObject *synapse_listing_params (SynapseClient * client,
@@ -145,17 +86,6 @@ void synapse_url_conversion_set_renames_entries (SynapseUrlConversion * self,
 
 /* The results of @page from @first on, as a page of their own. */
 SynapsePage *synapse_page_new_rest (SynapsePage * page, guint first);
-
-guint synapse_client_get_default_prefetch (SynapseClient * self);
-
-/* What pagers hold ahead by default: large enough that ordinary pages
- * (100 events of a few KiB, well under a MiB) get the whole prefetch,
- * small enough that pages of tens of MiB are held one or two ahead rather
- * than `prefetch` of them; one page of the largest response the client
- * takes by default (#SynapseClient:max-response-size). */
-#define SYNAPSE_DEFAULT_PREFETCH_BYTES (64 * 1024 * 1024)
-
-guint64 synapse_client_get_default_prefetch_bytes (SynapseClient * self);
 
 /* Sets @error to a PROTOCOL error naming the request. */
 void synapse_set_protocol_error (GError ** error, const char *method,

@@ -1223,7 +1223,7 @@ write_download (SoupMessage * msg, GInputStream * body, gpointer user_data,
       return FALSE;
   }
   /* the body counted as sent: the decoder is ours, not libsoup's */
-  if (!synapse_check_body_complete (msg, received, error)
+  if (!synapse_request_check_body_complete (msg, received, error)
       || (writer->decoder && !decode (writer, buffer, 0, error)))
     return FALSE;
   writer->verdict = check_claims (writer->download, writer->shown,
@@ -1267,7 +1267,7 @@ download_file (SynapseClient * client, const Download * download,
   if (writer.fd < 0)
     return set_io_error (error, "Cannot create a file in", download->path);
 
-  ok = synapse_client_send (client, &request, write_download, &writer,
+  ok = synapse_request_send (client, &request, write_download, &writer,
       cancellable, &failure);
   g_clear_object (&writer.decoder);
   digests_clear (&writer.digests);
