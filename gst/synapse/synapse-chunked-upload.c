@@ -46,9 +46,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "synapse-chunked-upload.h"
+#include "synapse-chunked-upload-private.h"
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
 #include "synapse-pager.h"
-#include "synapse-private.h"
+#include "synapse-request.h"
+#include "synapse-task.h"
+#include "synapse-uri.h"
+
 
 #define UPLOAD_PATH "chunked_upload/"
 /* chunks from this size on are hashed in a thread while they are sent */

@@ -57,8 +57,9 @@
 
 #include "synapse-chunked-upload.h"
 #include "synapse-client-private.h"
-#include "synapse-private.h"
+#include "synapse-error.h"
 #include "synapse-uri.h"
+
 
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_LOW_SPEED_LIMIT 1024

@@ -4,10 +4,16 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The error domain: the extended error's private part (status, the
+ * backend's body, method, URL, the outcome-unknown mark), its public
+ * getters, and how the library sets such errors. Which failure maps to
+ * which code is the request core's (synapse-request.c). */
+
 #include "config.h"
 
-#include "synapse-error.h"
-#include "synapse-private.h"
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
+#include "synapse-uri.h"
 
 typedef struct
 {
@@ -147,8 +153,11 @@ describe_field_errors (JsonObject * object)
   return text->len ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
 
-char *
-synapse_text_for_display (const char *text, gssize length)
+/* @text (@length bytes, or NUL-terminated when -1) safe to show: made valid
+ * UTF-8, a tab or line break as a space, any other control character
+ * (C0, DEL, C1) as U+FFFD. For whatever quotes the backend. */
+static char *
+text_for_display (const char *text, gssize length)
 {
   g_autofree char *valid = g_utf8_make_valid (text, length);
   GString *out = g_string_sized_new (strlen (valid));
@@ -185,7 +194,7 @@ synapse_describe_detail (JsonNode * detail)
     text = g_strdup (json_node_get_string (detail));
   if (text == NULL)
     text = json_to_string (detail, FALSE);
-  shown = synapse_text_for_display (text, -1);
+  shown = text_for_display (text, -1);
   if (g_utf8_strlen (shown, -1) > 500) {
     g_autofree char *cut = g_utf8_substring (shown, 0, 500);
 
@@ -248,9 +257,9 @@ synapse_client_error_dup_detail_text (const GError * error)
     return NULL;
   if (JSON_NODE_HOLDS_VALUE (priv->detail)
       && json_node_get_value_type (priv->detail) == G_TYPE_STRING)
-    return synapse_text_for_display (json_node_get_string (priv->detail), -1);
+    return text_for_display (json_node_get_string (priv->detail), -1);
   text = json_to_string (priv->detail, FALSE);
-  return synapse_text_for_display (text, -1);
+  return text_for_display (text, -1);
 }
 
 /**
@@ -330,7 +339,7 @@ synapse_client_error_set (GError ** error, SynapseClientError code,
   va_end (args);
   /* what it quotes of the backend (a reason phrase, a checksum, a
    * detail) reaches terminals */
-  shown_message = synapse_text_for_display (message, -1);
+  shown_message = text_for_display (message, -1);
 
   made = g_error_new_literal (SYNAPSE_CLIENT_ERROR, code, shown_message);
   shown = synapse_uri_redact (url);
@@ -367,4 +376,24 @@ synapse_client_error_outcome_unknown (const GError * error)
   SynapseClientErrorPrivate *priv = private_of (error);
 
   return priv && priv->outcome_unknown;
+}
+
+void
+synapse_set_protocol_error (GError ** error, const char *method,
+    const char *url, const char *format, ...)
+{
+  g_autofree char *what = NULL;
+  g_autofree char *shown = synapse_uri_redact (url);
+  va_list args;
+
+  if (error == NULL)
+    return;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, method,
+      shown, 0, NULL, "%s %s: unexpected response from the Synapse backend: "
+      "%s", method, shown, what);
 }

@@ -59,9 +59,6 @@ gboolean synapse_json_scan_page (const char *data, gsize length,
 /* @data without whitespace between tokens (strings are kept as they are). */
 GBytes *synapse_json_compact (const char *data, gsize length);
 
-/* Appends @text (UTF-8) to @out as a JSON string, quotes included. */
-void synapse_json_append_string (GString * out, const char *text);
-
 /* The field paths a URL conversion looks at (`files`, `data_unit.files`),
  * split once. */
 typedef struct _SynapseJsonPaths SynapseJsonPaths;

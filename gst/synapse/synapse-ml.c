@@ -14,9 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "synapse-json-scan.h"
+#include "synapse-chunked-upload-private.h"
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
 #include "synapse-ml.h"
+#include "synapse-page-private.h"
 #include "synapse-private.h"
+#include "synapse-request.h"
+#include "synapse-task.h"
+
 
 #define MODELS_PATH "models/"
 #define EVENTS_PATH "sdk/ground_truth_events/"
@@ -348,139 +354,6 @@ synapse_client_get_model_finish (SynapseClient * self, GAsyncResult * result,
 {
   return synapse_task_finish (self, result, synapse_client_get_model_async,
       error);
-}
-
-/* The first thing in @data, a valid JSON document, that json-glib would
- * not read back as written: an integer beyond 64 bits (it wraps), a
- * number a double cannot hold (infinite, or a non-zero one that becomes
- * 0) or a string holding U+0000 (it is cut there). */
-static gboolean
-check_exact_json (const char *data, gsize length, GError ** error)
-{
-  gsize i = 0;
-
-  while (i < length) {
-    if (data[i] == '"') {
-      for (i++; data[i] != '"'; i++) {
-        if (data[i] != '\\')
-          continue;
-        if (data[i + 1] == 'u' && strncmp (data + i + 2, "0000", 4) == 0) {
-          g_set_error (error, SYNAPSE_CLIENT_ERROR,
-              SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the string at byte %"
-              G_GSIZE_FORMAT " holds U+0000, which would cut it short", i);
-          return FALSE;
-        }
-        i++;
-      }
-      i++;
-    } else if (data[i] == '-' || g_ascii_isdigit (data[i])) {
-      gsize start = i;
-      gboolean integer;
-      gboolean nonzero = FALSE;
-      g_autofree char *number = NULL;
-
-      while (i < length && data[i] && strchr ("+-0123456789.eE", data[i]))
-        i++;
-      number = g_strndup (data + start, i - start);
-      integer = strpbrk (number, ".eE") == NULL;
-      /* a significant digit, before any exponent */
-      for (const char *c = number; *c && *c != 'e' && *c != 'E'; c++)
-        nonzero = nonzero || (*c >= '1' && *c <= '9');
-      if (integer && !g_ascii_string_to_signed (number, 10, G_MININT64,
-              G_MAXINT64, NULL, NULL)) {
-        g_set_error (error, SYNAPSE_CLIENT_ERROR,
-            SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the integer %s at byte %"
-            G_GSIZE_FORMAT " is beyond the 64-bit range", number, start);
-        return FALSE;
-      }
-      if (!integer) {
-        double value = g_ascii_strtod (number, NULL);
-
-        if (!isfinite (value) || (value == 0 && nonzero)) {
-          g_set_error (error, SYNAPSE_CLIENT_ERROR,
-              SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the number %s at byte %"
-              G_GSIZE_FORMAT " is out of the range of a double", number, start);
-          return FALSE;
-        }
-      }
-    } else {
-      i++;
-    }
-  }
-  return TRUE;
-}
-
-/**
- * synapse_json_parse_exact:
- * @text: JSON text, e.g. a model's `metrics` as a user wrote them
- * @length: the length of @text in bytes, or -1 when it ends with a NUL
- * @error: return location for a #GError
- *
- * Parses one JSON value that the library can send on as it was written.
- * json-glib alone accepts or silently alters what cannot be; this refuses
- * it instead, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT and a message
- * that says what and where: text that is not one JSON document (invalid
- * UTF-8, nesting deeper than 256, trailing text such as `{"a":1}{"b":2}`),
- * integers beyond the 64-bit range (json-glib wraps them:
- * `18446744073709551615` becomes -1), numbers a double cannot hold
- * (`1e400` becomes infinite, `1e-400` zero) and strings holding U+0000
- * (json-glib cuts them there). The library writes the numbers of a request
- * body in the shortest form that reads back the same value, so the
- * `0.942` of `{"accuracy": 0.942}` goes out as `0.942`.
- *
- * Returns: (transfer full): the value, or %NULL with @error set
- */
-JsonNode *
-synapse_json_parse_exact (const char *text, gssize length, GError ** error)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) parse_error = NULL;
-  gsize size;
-
-  g_return_val_if_fail (text != NULL || length == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  size = length < 0 ? strlen (text) : (gsize) length;
-  /* the scanner first: json-glib takes trailing text and deep nesting */
-  if (!synapse_json_validate (text, size, &parse_error)
-      || !json_parser_load_from_data (parser, text, size, &parse_error)) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Not valid JSON: %s",
-        parse_error->message);
-    return NULL;
-  }
-  if (!check_exact_json (text, size, &parse_error)) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Not JSON that can be sent as "
-        "written: %s", parse_error->message);
-    return NULL;
-  }
-  return json_parser_steal_root (parser);
-}
-
-/**
- * synapse_json_to_string:
- * @node: a JSON value
- *
- * @node as compact JSON text, written as the library writes request
- * bodies: numbers in the shortest form that reads back the same value.
- * json_to_string() writes 0.942 as 0.94199999999999995, and 1e22 as
- * `1e+22.0`, which is not JSON.
- *
- * Returns: (transfer full): the JSON text
- */
-char *
-synapse_json_to_string (JsonNode * node)
-{
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GByteArray) text = NULL;
-
-  g_return_val_if_fail (node != NULL, NULL);
-
-  bytes = synapse_json_to_bytes (node);
-  text = g_bytes_unref_to_array (g_steal_pointer (&bytes));
-  g_byte_array_append (text, (const guint8 *) "", 1);
-  return (char *) g_byte_array_free (g_steal_pointer (&text), FALSE);
 }
 
 static const char *const model_types[] = {

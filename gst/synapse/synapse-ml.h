@@ -133,10 +133,4 @@ SYNAPSE_API JsonObject *synapse_client_get_ground_truth_version_finish (
     GAsyncResult * result,
     GError ** error);
 
-SYNAPSE_API JsonNode *synapse_json_parse_exact (const char * text,
-    gssize length,
-    GError ** error);
-
-SYNAPSE_API char *synapse_json_to_string (JsonNode * node);
-
 G_END_DECLS

@@ -24,8 +24,8 @@
 #include "config.h"
 
 #include "synapse-json-scan.h"
-#include "synapse-page.h"
-#include "synapse-private.h"
+#include "synapse-page-private.h"
+
 
 struct _SynapsePage
 {

@@ -51,11 +51,19 @@
 
 #include "config.h"
 
+#include "synapse-client-private.h"
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
 #include "synapse-json-scan.h"
-#include "synapse-page.h"
+#include "synapse-page-private.h"
 #include "synapse-pager.h"
 #include "synapse-private.h"
+#include "synapse-request.h"
+#include "synapse-task.h"
+#include "synapse-uri.h"
+#include "synapse-url-conversion-private.h"
 #include "synapse-walk-guard.h"
+
 
 /* A page requested ahead, filled in by a worker thread. */
 typedef struct

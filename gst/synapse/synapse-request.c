@@ -11,10 +11,14 @@
 #include "config.h"
 
 #include "synapse-client-private.h"
-#include "synapse-private.h"
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
+#include "synapse-json-scan.h"
 #include "synapse-request.h"
 #include "synapse-speed-watch.h"
+#include "synapse-task.h"
 #include "synapse-uri.h"
+
 
 #define MAX_REDIRECTS 5
 #define MAX_ERROR_BODY_SIZE (64 * 1024)
@@ -584,6 +588,31 @@ synapse_request_send_bytes (SynapseClient * self,
   return reader.body;
 }
 
+/* A JSON answer: checked by the scanner before json-glib parses it. */
+static JsonNode *
+parse_json_bytes (GBytes * bytes, const char *method,
+    const char *url, GError ** error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) parse_error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (size == 0) {
+    synapse_set_protocol_error (error, method, url, "empty body");
+    return NULL;
+  }
+  /* json-glib's parser recurses without a bound: check the nesting (and
+   * the rest) first */
+  if (!synapse_json_validate (data, size, &parse_error)
+      || !json_parser_load_from_data (parser, data, size, &parse_error)) {
+    synapse_set_protocol_error (error, method, url, "malformed JSON (%s)",
+        parse_error->message);
+    return NULL;
+  }
+  return json_parser_steal_root (parser);
+}
+
 static gboolean
 parse_json_body (SoupMessage * msg, GBytes * body, const char *method,
     const char *url, gpointer data, GError ** error)
@@ -595,7 +624,7 @@ parse_json_body (SoupMessage * msg, GBytes * body, const char *method,
     *result = json_node_new (JSON_NODE_NULL);
     return TRUE;
   }
-  *result = synapse_parse_json_bytes (body, method, url, error);
+  *result = parse_json_bytes (body, method, url, error);
   return *result != NULL;
 }
 

@@ -13,8 +13,9 @@
 #include <libsoup/soup.h>
 
 #include "synapse-client.h"
-#include "synapse-private.h"
+#include "synapse-json-private.h"
 #include "synapse-uri.h"
+
 
 /**
  * synapse_is_http_url:

@@ -100,9 +100,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
 #include "synapse-json-scan.h"
-#include "synapse-url-conversion.h"
-#include "synapse-private.h"
+#include "synapse-page-private.h"
+#include "synapse-request.h"
+#include "synapse-uri.h"
+#include "synapse-url-conversion-private.h"
+
 
 #define DEFAULT_MAX_DOWNLOADS 4
 /* Larger than any image, point cloud or clip of a labelling dataset, yet

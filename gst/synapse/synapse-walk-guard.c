@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "synapse-private.h"
+#include "synapse-error-private.h"
+#include "synapse-uri.h"
 #include "synapse-walk-guard.h"
+
 
 static int
 compare_strings (const void *a, const void *b)

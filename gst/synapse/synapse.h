@@ -12,6 +12,7 @@
 #include <synapse/synapse-enums.h>
 #include <synapse/synapse-error.h>
 #include <synapse/synapse-client.h>
+#include <synapse/synapse-json.h>
 #include <synapse/synapse-url-conversion.h>
 #include <synapse/synapse-page.h>
 #include <synapse/synapse-pager.h>

@@ -6,10 +6,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <libsoup/soup.h>
 #include <synapse/synapse.h>
 
+#include "synapse-chunked-upload-private.h"
+#include "synapse-error-private.h"
 #include "synapse-json-scan.h"
-#include "synapse-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
 
