@@ -17,9 +17,9 @@
 #include "synapse-chunked-upload-private.h"
 #include "synapse-error-private.h"
 #include "synapse-json-private.h"
+#include "synapse-listing.h"
 #include "synapse-ml.h"
 #include "synapse-page-private.h"
-#include "synapse-private.h"
 #include "synapse-request.h"
 #include "synapse-task.h"
 

@@ -4,6 +4,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The pager: a listing walked in order for its callers, one result or one
+ * page at a time, with pages fetched ahead (by the page numbers of the
+ * `next` links) within a count and a byte budget. Fetching and checking
+ * each page, and the guards that stop a walk that would never end, are
+ * the listing layer's (synapse-listing.c); this decides which page comes
+ * next and when it is asked for. */
+
 /**
  * SynapsePager:
  *
@@ -52,18 +59,10 @@
 #include "config.h"
 
 #include "synapse-client-private.h"
-#include "synapse-error-private.h"
-#include "synapse-json-private.h"
-#include "synapse-json-scan.h"
+#include "synapse-listing.h"
 #include "synapse-page-private.h"
 #include "synapse-pager.h"
-#include "synapse-private.h"
-#include "synapse-request.h"
 #include "synapse-task.h"
-#include "synapse-uri.h"
-#include "synapse-url-conversion-private.h"
-#include "synapse-walk-guard.h"
-
 
 /* A page requested ahead, filled in by a worker thread. */
 typedef struct
@@ -122,15 +121,6 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
-
-void
-synapse_fetched_page_clear (SynapseFetchedPage * page)
-{
-  g_clear_pointer (&page->url, g_free);
-  g_clear_pointer (&page->body, g_bytes_unref);
-  g_clear_pointer (&page->spans, g_array_unref);
-  g_clear_pointer (&page->next, g_free);
-}
 
 static Fetch *
 fetch_ref (Fetch * fetch)
@@ -298,21 +288,6 @@ synapse_pager_init (SynapsePager * self)
   g_queue_init (&self->ahead);
 }
 
-/* @params with the client's page size unless they name one. */
-JsonObject *
-synapse_listing_params (SynapseClient * client, JsonObject * params)
-{
-  JsonObject *copy = synapse_json_object_copy (params);
-
-  if (!json_object_has_member (copy, "page_size")) {
-    guint page_size = 0;
-
-    g_object_get (client, "page-size", &page_size, NULL);
-    json_object_set_int_member (copy, "page_size", page_size);
-  }
-  return copy;
-}
-
 /**
  * synapse_pager_new:
  * @client: a #SynapseClient
@@ -350,200 +325,6 @@ synapse_pager_new (SynapseClient * client, const char *path,
   self->next_url = synapse_client_build_url (client, path, page_params);
   synapse_walk_guard_init (&self->guard, self->next_url);
   return self;
-}
-
-/* A page's scan: what it found, and the URLs it looked for on the way. */
-typedef struct
-{
-  SynapseJsonPage page;
-  const SynapseJsonPaths *paths;
-  guint n_convert;
-  SynapseJsonUrls urls;
-} PageScan;
-
-static void
-page_scan_clear (PageScan * scan)
-{
-  synapse_json_page_clear (&scan->page);
-  synapse_json_urls_clear (&scan->urls);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageScan, page_scan_clear);
-
-static gboolean
-scan_page_body (SoupMessage * msg, GBytes * body, const char *method,
-    const char *url, gpointer data, GError ** error)
-{
-  PageScan *scan = data;
-  g_autoptr (GError) scan_error = NULL;
-  gsize size;
-  const char *bytes = g_bytes_get_data (body, &size);
-
-  page_scan_clear (scan);
-  if (scan->paths)
-    synapse_json_urls_init (&scan->urls);
-  if (!synapse_json_scan_page_urls (bytes, size, scan->paths,
-          scan->n_convert, &scan->page, &scan->urls, &scan_error)) {
-    synapse_set_protocol_error (error, method, url, "malformed JSON (%s)",
-        scan_error->message);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* Checks that a scanned body is a DRF page and takes its `next` link. */
-static gboolean
-check_page (SynapseJsonPage * scan, const char *url, char **next,
-    GError ** error)
-{
-  g_autofree char *shown = synapse_uri_redact (url);
-
-  *next = NULL;
-  if (!scan->is_object) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "a page must be a JSON object");
-    return FALSE;
-  }
-  if (scan->results == NULL) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "the page has no \"results\" array");
-    return FALSE;
-  }
-  if (!scan->results_are_objects) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "the page's results are not all JSON objects");
-    return FALSE;
-  }
-  if (!scan->count_valid) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "\"count\" is not a whole number");
-    return FALSE;
-  }
-  if (!scan->next_valid) {
-    synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
-    return FALSE;
-  }
-  if (scan->next == NULL)
-    return TRUE;
-
-  *next = synapse_uri_resolve (url, scan->next);
-  if (*next == NULL) {
-    synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* GETs the page at @url and checks it: the page stays as the backend's
- * bytes, the URLs of its first @n_convert results (found in the same pass
- * as the page is checked) rewritten in them. */
-gboolean
-synapse_fetch_page (SynapseClient * client, const char *url,
-    SynapseUrlConversion * conversion, guint n_convert,
-    SynapseFetchedPage * page, GCancellable * cancellable, GError ** error)
-{
-  SynapseRequest request = {
-    .method = "GET",
-    .path = url,
-    .idempotent = TRUE,
-  };
-  g_auto (PageScan) scan = { 0 };
-  g_autoptr (GBytes) body = NULL;
-  char *next = NULL;
-
-  memset (page, 0, sizeof *page);
-  if (conversion && n_convert > 0) {
-    scan.paths = synapse_url_conversion_get_paths (conversion);
-    scan.n_convert = n_convert;
-  }
-  body = synapse_request_send_bytes (client, &request, scan_page_body, &scan,
-      cancellable, error);
-  if (body == NULL || !check_page (&scan.page, url, &next, error))
-    return FALSE;
-
-  page->url = g_strdup (url);
-  page->next = next;
-  page->count = scan.page.count;
-  page->size = g_bytes_get_size (body);
-  page->spans = g_steal_pointer (&scan.page.results);
-  if (scan.paths) {
-    page->n_converted = MIN (n_convert, page->spans->len);
-    page->body = synapse_url_conversion_convert_bytes (conversion, client,
-        body, page->spans, 0, page->n_converted, &scan.urls, cancellable,
-        error);
-    if (page->body == NULL) {
-      synapse_fetched_page_clear (page);
-      return FALSE;
-    }
-  } else {
-    page->body = g_steal_pointer (&body);
-  }
-  return TRUE;
-}
-
-gboolean
-synapse_fetched_page_convert (SynapseClient * client,
-    SynapseUrlConversion * conversion, SynapseFetchedPage * page,
-    guint n_convert, GCancellable * cancellable, GError ** error)
-{
-  GBytes *body;
-
-  n_convert = MIN (n_convert, page->spans->len);
-  if (conversion == NULL || page->n_converted >= n_convert)
-    return TRUE;
-  body = synapse_url_conversion_convert_bytes (conversion, client,
-      page->body, page->spans, page->n_converted, n_convert, NULL,
-      cancellable, error);
-  if (body == NULL)
-    return FALSE;
-  g_bytes_unref (page->body);
-  page->body = body;
-  page->n_converted = n_convert;
-  return TRUE;
-}
-
-/* The value of a URL's `page` parameter, or 0. */
-static guint
-page_number_of (const char *url)
-{
-  const char *query = strchr (url, '?');
-  g_auto (GStrv) params = NULL;
-  guint number = 0;
-
-  if (query == NULL)
-    return 0;
-  params = g_strsplit (query + 1, "&", -1);
-  for (guint i = 0; params[i]; i++) {
-    char *end;
-    guint64 value;
-
-    if (!g_str_has_prefix (params[i], "page="))
-      continue;
-    value = g_ascii_strtoull (params[i] + 5, &end, 10);
-    number = (*end == '\0' && end != params[i] + 5 && value < G_MAXUINT)
-        ? value : 0;
-  }
-  return number;
-}
-
-/* @url with its `page` parameter set to @number, everything else as it
- * was. */
-static char *
-url_with_page (const char *url, guint number)
-{
-  const char *query = strchr (url, '?');
-  g_auto (GStrv) params = g_strsplit (query + 1, "&", -1);
-  GString *out = g_string_new_len (url, query + 1 - url);
-
-  for (guint i = 0; params[i]; i++) {
-    if (i > 0)
-      g_string_append_c (out, '&');
-    if (g_str_has_prefix (params[i], "page="))
-      g_string_append_printf (out, "page=%u", number);
-    else
-      g_string_append (out, params[i]);
-  }
-  return g_string_free (out, FALSE);
 }
 
 /* Takes @size as a page's, for the estimate of those in flight; lock
@@ -616,7 +397,7 @@ synapse_pager_top_up (SynapsePager * self)
 
     g_atomic_ref_count_init (&fetch->ref_count);
     fetch->number = self->ahead_number++;
-    fetch->url = url_with_page (self->ahead_url, fetch->number);
+    fetch->url = synapse_listing_url_with_page (self->ahead_url, fetch->number);
     g_queue_push_tail (&self->ahead, fetch);
     g_thread_pool_push (self->pool, fetch_ref (fetch), NULL);
   }
@@ -634,7 +415,7 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   if (self->prefetch < 2 || first->next == NULL
       || synapse_walk_guard_get_last_page (&self->guard) == 0)
     return;
-  number = page_number_of (first->next);
+  number = synapse_listing_page_number (first->next);
   if (number < 2)
     return;
 
@@ -764,7 +545,7 @@ synapse_pager_follow (SynapsePager * self, const char *url, guint number,
   }
   /* a page fetched ahead is only used when the page before it links to
    * it, the very URL */
-  expected = url_with_page (self->ahead_url, number + 1);
+  expected = synapse_listing_url_with_page (self->ahead_url, number + 1);
   if (number >= self->ahead_last || strcmp (page->next, expected) != 0) {
     /* the links no longer match the count: follow them one by one */
     synapse_pager_stop_ahead (self);
