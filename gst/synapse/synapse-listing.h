@@ -11,7 +11,7 @@
 #pragma once
 
 #include "synapse-client.h"
-#include "synapse-json-scan.h"
+#include "synapse-page-scan.h"
 #include "synapse-url-conversion.h"
 
 G_BEGIN_DECLS

@@ -25,6 +25,7 @@
 
 #include "synapse-json-scan.h"
 #include "synapse-page-private.h"
+#include "synapse-page-scan.h"
 
 
 struct _SynapsePage

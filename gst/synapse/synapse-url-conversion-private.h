@@ -10,7 +10,7 @@
 
 #pragma once
 
-#include "synapse-json-scan.h"
+#include "synapse-page-scan.h"
 #include "synapse-url-conversion.h"
 
 G_BEGIN_DECLS

@@ -102,7 +102,6 @@
 
 #include "synapse-error-private.h"
 #include "synapse-json-private.h"
-#include "synapse-json-scan.h"
 #include "synapse-page-private.h"
 #include "synapse-request.h"
 #include "synapse-uri.h"
