@@ -5,7 +5,8 @@
  */
 
 /* How the chunked upload reads the backend's replies, apart so that they
- * can be fuzzed, and how a local file is checked before it is uploaded. */
+ * can be fuzzed; how a local file is fed to it and checked before it is
+ * uploaded (synapse-file-upload.c). */
 
 #pragma once
 
@@ -25,6 +26,11 @@ gboolean synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
 /* The backend's account of the finished file must match what was sent. */
 gboolean synapse_chunked_upload_verify_finished (SynapseChunkedUpload * self,
     JsonNode * reply, const char *md5_hex, GError ** error);
+
+/* Writes the rest of the file behind @fd, read straight into the chunk
+ * buffer: no copy on the way, one chunk in memory. */
+gboolean synapse_chunked_upload_write_from_fd (SynapseChunkedUpload * self,
+    int fd, GCancellable * cancellable, GError ** error);
 
 /* Opens a file to upload: a readable, non-empty regular file; -1 with
  * SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT otherwise. */
