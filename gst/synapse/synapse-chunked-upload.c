@@ -4,6 +4,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The chunked upload: the object that turns written bytes into chunks
+ * (one in memory), hashes them, PUTs them and resumes where the backend
+ * stands (within bounds), recovers a first chunk whose answer was lost,
+ * and completes the upload. What the backend's answers say is read in
+ * synapse-upload-replies.c; uploading a local file is
+ * synapse-file-upload.c's. */
+
 /**
  * SynapseChunkedUpload:
  *
@@ -49,6 +56,7 @@
 #include "synapse-pager.h"
 #include "synapse-request.h"
 #include "synapse-task.h"
+#include "synapse-upload-replies.h"
 #include "synapse-uri.h"
 
 
@@ -230,109 +238,10 @@ synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
   self->progress_data_free = user_data_free;
 }
 
-/* The offset the backend reports in an "Offsets do not match" answer
- * (drf-chunked-upload sends it as `offset` or `expected_offset`). */
-gboolean
-synapse_chunked_upload_backend_offset (const GError * error, guint64 * offset)
-{
-  const char *text;
-  JsonNode *detail;
-  JsonObject *object;
-  const char *names[] = { "offset", "expected_offset" };
-
-  if (!g_error_matches (error, SYNAPSE_CLIENT_ERROR,
-          SYNAPSE_CLIENT_ERROR_BAD_REQUEST))
-    return FALSE;
-  detail = synapse_client_error_get_detail (error);
-  if (detail == NULL || !JSON_NODE_HOLDS_OBJECT (detail))
-    return FALSE;
-  object = json_node_get_object (detail);
-  text = synapse_json_get_string (object, "detail");
-  if (text == NULL || strstr (text, "Offsets do not match") == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    JsonNode *member = json_object_get_member (object, names[i]);
-
-    if (member && JSON_NODE_HOLDS_VALUE (member)
-        && json_node_get_value_type (member) == G_TYPE_INT64
-        && json_node_get_int (member) >= 0) {
-      *offset = json_node_get_int (member);
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 static const char *
 upload_target (SynapseChunkedUpload * self)
 {
   return self->url ? self->url : UPLOAD_PATH;
-}
-
-/* Reads the backend's reply to a chunk: it must say where the upload lives
- * and how much of it is stored. */
-gboolean
-synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
-    JsonNode * reply, guint64 chunk_end, guint64 * stored, GError ** error)
-{
-  g_autofree char *request_url = synapse_client_build_url (self->client,
-      upload_target (self), NULL);
-  JsonObject *object;
-  JsonNode *member;
-
-  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
-    synapse_set_protocol_error (error, "PUT", request_url,
-        "the reply to a chunk is not a JSON object");
-    return FALSE;
-  }
-  object = json_node_get_object (reply);
-
-  if (self->url == NULL) {
-    self->url = synapse_uri_resolve (request_url,
-        synapse_json_get_string (object, "url"));
-    if (self->url == NULL) {
-      synapse_set_protocol_error (error, "PUT", request_url,
-          "the reply to the first chunk has no usable upload \"url\"");
-      return FALSE;
-    }
-  }
-
-  member = json_object_get_member (object, "offset");
-  if (member == NULL) {
-    *stored = chunk_end;
-    return TRUE;
-  }
-  if (!JSON_NODE_HOLDS_VALUE (member)
-      || json_node_get_value_type (member) != G_TYPE_INT64
-      || json_node_get_int (member) < 0) {
-    synapse_set_protocol_error (error, "PUT", request_url,
-        "the upload's \"offset\" is not a whole number");
-    return FALSE;
-  }
-  *stored = json_node_get_int (member);
-  return TRUE;
-}
-
-/* Whether @upload, as the backend lists it, is still taking chunks:
- * drf-chunked-upload says `completed_at: null` and `status: 1`, others
- * spell the status out. */
-static gboolean
-is_open_upload (JsonObject * upload)
-{
-  JsonNode *completed = json_object_get_member (upload, "completed_at");
-  JsonNode *status = json_object_get_member (upload, "status");
-
-  if (completed && !JSON_NODE_HOLDS_NULL (completed))
-    return FALSE;
-  if (status && JSON_NODE_HOLDS_VALUE (status)) {
-    if (json_node_get_value_type (status) == G_TYPE_INT64)
-      return json_node_get_int (status) != 2;
-    if (json_node_get_value_type (status) == G_TYPE_STRING)
-      return g_ascii_strcasecmp (json_node_get_string (status), "complete")
-          != 0;
-  }
-  return TRUE;
 }
 
 /* The upload that a first chunk of @size bytes whose answer was lost may
@@ -369,7 +278,7 @@ find_created_upload (SynapseChunkedUpload * self, gsize size,
       upload = json_node_get_object (node);
       offset = json_object_get_member (upload, "offset");
       if (g_strcmp0 (synapse_json_get_string (upload, "filename"),
-              self->filename) != 0 || !is_open_upload (upload)
+              self->filename) != 0 || !synapse_upload_reply_is_open (upload)
           || offset == NULL || !JSON_NODE_HOLDS_VALUE (offset)
           || json_node_get_value_type (offset) != G_TYPE_INT64
           || json_node_get_int (offset) != (gint64) size)
@@ -453,11 +362,15 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
 
     reply = synapse_request_send_json (self->client, &request, cancellable,
         &put_error);
-    if (reply)
-      return synapse_chunked_upload_take_reply (self, reply, start + size,
-          stored, error);
+    if (reply) {
+      g_autofree char *request_url = synapse_client_build_url (self->client,
+          upload_target (self), NULL);
 
-    if (!creating && synapse_chunked_upload_backend_offset (put_error, stored)) {
+      return synapse_upload_reply_read_chunk (reply, request_url, &self->url,
+          start + size, stored, error);
+    }
+
+    if (!creating && synapse_upload_reply_offsets_differ (put_error, stored)) {
       g_debug ("%s: the backend holds %" G_GUINT64_FORMAT " bytes, not %"
           G_GUINT64_FORMAT "; continuing from there", self->filename,
           *stored, start);
@@ -711,24 +624,6 @@ synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
   return synapse_chunked_upload_write (self, data, size, cancellable, error);
 }
 
-/* Whether the backend says the upload is already complete: a finish whose
- * reply was lost and that was sent again. */
-static gboolean
-is_already_complete (const GError * error)
-{
-  const char *text;
-  JsonNode *detail;
-
-  if (!g_error_matches (error, SYNAPSE_CLIENT_ERROR,
-          SYNAPSE_CLIENT_ERROR_BAD_REQUEST))
-    return FALSE;
-  detail = synapse_client_error_get_detail (error);
-  text = detail && JSON_NODE_HOLDS_OBJECT (detail)
-      ? synapse_json_get_string (json_node_get_object (detail), "detail")
-      : NULL;
-  return text && strstr (text, "already") != NULL;
-}
-
 static JsonNode *
 request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
     GError ** error)
@@ -762,47 +657,12 @@ request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
       &finish_error);
   if (reply)
     return reply;
-  if (!is_already_complete (finish_error)) {
+  if (!synapse_upload_reply_already_complete (finish_error)) {
     g_propagate_error (error, g_steal_pointer (&finish_error));
     return NULL;
   }
   g_debug ("%s: the backend had already completed the upload", self->filename);
   return synapse_request_send_json (self->client, &status, cancellable, error);
-}
-
-/* The backend's own account of the file must match what was sent. */
-gboolean
-synapse_chunked_upload_verify_finished (SynapseChunkedUpload * self,
-    JsonNode * reply, const char *md5_hex, GError ** error)
-{
-  JsonObject *object;
-  const char *checksum;
-  JsonNode *size;
-
-  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
-    synapse_set_protocol_error (error, "POST", self->url,
-        "the finished upload is not a JSON object");
-    return FALSE;
-  }
-  object = json_node_get_object (reply);
-  checksum = synapse_json_get_string (object, "checksum");
-  if (checksum && g_ascii_strcasecmp (checksum, md5_hex) != 0) {
-    synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "POST",
-        self->url, 0, reply, "Upload of %s: the backend's checksum %s "
-        "differs from the file's %s", self->filename, checksum, md5_hex);
-    return FALSE;
-  }
-  size = json_object_get_member (object, "size");
-  if (size && JSON_NODE_HOLDS_VALUE (size)
-      && json_node_get_value_type (size) == G_TYPE_INT64
-      && (guint64) json_node_get_int (size) != self->total_size) {
-    synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "POST",
-        self->url, 0, reply, "Upload of %s: the backend stored %"
-        G_GINT64_FORMAT " bytes, not %" G_GUINT64_FORMAT, self->filename,
-        json_node_get_int (size), self->total_size);
-    return FALSE;
-  }
-  return TRUE;
 }
 
 static gpointer
@@ -832,8 +692,8 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
         self->filename);
     return NULL;
   }
-  if (!synapse_chunked_upload_verify_finished (self, reply, self->md5_hex,
-          error))
+  if (!synapse_upload_reply_check_finished (reply, self->url, self->filename,
+          self->total_size, self->md5_hex, error))
     return NULL;
 
   self->finished = TRUE;

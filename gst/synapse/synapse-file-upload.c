@@ -20,6 +20,7 @@
 
 #include "synapse-chunked-upload-private.h"
 #include "synapse-error.h"
+#include "synapse-file-upload.h"
 #include "synapse-task.h"
 
 /* Checked before any request, so bad input costs nothing. */

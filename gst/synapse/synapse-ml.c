@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "synapse-chunked-upload-private.h"
 #include "synapse-error-private.h"
+#include "synapse-file-upload.h"
 #include "synapse-json-private.h"
 #include "synapse-listing.h"
 #include "synapse-ml.h"
