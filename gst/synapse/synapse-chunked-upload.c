@@ -59,7 +59,6 @@
 #include "synapse-upload-replies.h"
 #include "synapse-uri.h"
 
-
 #define UPLOAD_PATH "chunked_upload/"
 /* chunks from this size on are hashed in a thread while they are sent */
 #define PARALLEL_HASH_SIZE (1024 * 1024)
@@ -106,6 +105,18 @@ struct _SynapseChunkedUpload
 G_DEFINE_FINAL_TYPE (SynapseChunkedUpload, synapse_chunked_upload,
     G_TYPE_OBJECT);
 
+enum
+{
+  PROP_0,
+  PROP_CLIENT,
+  PROP_FILENAME,
+  PROP_TOTAL_SIZE,
+  PROP_CHUNK_SIZE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void
 synapse_chunked_upload_finalize (GObject * object)
 {
@@ -124,18 +135,6 @@ synapse_chunked_upload_finalize (GObject * object)
   g_clear_pointer (&self->tail, g_bytes_unref);
 
   G_OBJECT_CLASS (synapse_chunked_upload_parent_class)->finalize (object);
-}
-
-static void
-synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = synapse_chunked_upload_finalize;
-}
-
-static void
-synapse_chunked_upload_init (SynapseChunkedUpload * self)
-{
-  self->md5 = g_checksum_new (G_CHECKSUM_MD5);
 }
 
 /* A file name that cannot break out of a quoted header parameter. */
@@ -174,6 +173,146 @@ build_multipart_framing (SynapseChunkedUpload * self)
       boundary);
 }
 
+static void
+synapse_chunked_upload_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  SynapseChunkedUpload *self = SYNAPSE_CHUNKED_UPLOAD (object);
+
+  switch (prop_id) {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_FILENAME:
+      /* what the backend stores is a base name */
+      self->filename = g_value_get_string (value)
+          ? g_path_get_basename (g_value_get_string (value)) : NULL;
+      break;
+    case PROP_TOTAL_SIZE:
+      self->total_size = g_value_get_uint64 (value);
+      break;
+    case PROP_CHUNK_SIZE:
+      self->chunk_size = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+synapse_chunked_upload_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  SynapseChunkedUpload *self = SYNAPSE_CHUNKED_UPLOAD (object);
+
+  switch (prop_id) {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_FILENAME:
+      g_value_set_string (value, self->filename);
+      break;
+    case PROP_TOTAL_SIZE:
+      g_value_set_uint64 (value, self->total_size);
+      break;
+    case PROP_CHUNK_SIZE:
+      g_value_set_uint64 (value, self->chunk_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+synapse_chunked_upload_constructed (GObject * object)
+{
+  SynapseChunkedUpload *self = SYNAPSE_CHUNKED_UPLOAD (object);
+
+  G_OBJECT_CLASS (synapse_chunked_upload_parent_class)->constructed (object);
+  /* a binding may leave out what synapse_chunked_upload_new () requires:
+   * such an upload refuses every write */
+  if (self->client == NULL || self->filename == NULL || *self->filename == '\0') {
+    g_critical ("A SynapseChunkedUpload needs a client and a filename");
+    self->broken = TRUE;
+    return;
+  }
+
+  if (self->chunk_size == 0) {
+    guint64 client_chunk_size = 0;
+
+    g_object_get (self->client, "chunk-size", &client_chunk_size, NULL);
+    self->chunk_size = client_chunk_size;
+  }
+  /* sized once: a large chunk is mapped, and only what is written to it
+   * costs memory */
+  self->buffer = g_byte_array_sized_new (MIN (self->chunk_size,
+          MAX (self->total_size, 1)));
+  build_multipart_framing (self);
+}
+
+static void
+synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->set_property = synapse_chunked_upload_set_property;
+  object_class->get_property = synapse_chunked_upload_get_property;
+  object_class->constructed = synapse_chunked_upload_constructed;
+  object_class->finalize = synapse_chunked_upload_finalize;
+
+  /**
+   * SynapseChunkedUpload:client:
+   *
+   * The client of the backend to upload to.
+   */
+  properties[PROP_CLIENT] =
+      g_param_spec_object ("client", "Client",
+      "The client of the backend to upload to", SYNAPSE_TYPE_CLIENT,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseChunkedUpload:filename:
+   *
+   * The file's name as the backend stores it: the base name of the one
+   * given.
+   */
+  properties[PROP_FILENAME] =
+      g_param_spec_string ("filename", "File name",
+      "The file's name as the backend stores it (a base name)", NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseChunkedUpload:total-size:
+   *
+   * The number of bytes that will be written, at least 1.
+   */
+  properties[PROP_TOTAL_SIZE] =
+      g_param_spec_uint64 ("total-size", "Total size",
+      "The number of bytes that will be written", 0, G_MAXUINT64, 0,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseChunkedUpload:chunk-size:
+   *
+   * Bytes per chunk; 0 when the upload is made takes the client's
+   * #SynapseClient:chunk-size, which this then reads back.
+   */
+  properties[PROP_CHUNK_SIZE] =
+      g_param_spec_uint64 ("chunk-size", "Chunk size",
+      "Bytes per chunk (0: the client's)", 0, G_MAXSIZE, 0,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+synapse_chunked_upload_init (SynapseChunkedUpload * self)
+{
+  self->md5 = g_checksum_new (G_CHECKSUM_MD5);
+}
+
 /**
  * synapse_chunked_upload_new:
  * @client: the #SynapseClient of the backend to upload to
@@ -182,7 +321,8 @@ build_multipart_framing (SynapseChunkedUpload * self)
  * @chunk_size: bytes per chunk, or 0 for the client's
  *   #SynapseClient:chunk-size
  *
- * Prepares an upload; nothing is sent until a chunk is full.
+ * Prepares an upload, as g_object_new () makes it with these construct
+ * properties; nothing is sent until a chunk is full.
  *
  * Returns: (transfer full): a new #SynapseChunkedUpload
  */
@@ -190,28 +330,12 @@ SynapseChunkedUpload *
 synapse_chunked_upload_new (SynapseClient * client, const char *filename,
     guint64 total_size, gsize chunk_size)
 {
-  SynapseChunkedUpload *self;
-
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), NULL);
   g_return_val_if_fail (filename != NULL && *filename != '\0', NULL);
 
-  self = g_object_new (SYNAPSE_TYPE_CHUNKED_UPLOAD, NULL);
-  self->client = g_object_ref (client);
-  self->filename = g_path_get_basename (filename);
-  self->total_size = total_size;
-  if (chunk_size == 0) {
-    guint64 client_chunk_size = 0;
-
-    g_object_get (client, "chunk-size", &client_chunk_size, NULL);
-    chunk_size = client_chunk_size;
-  }
-  self->chunk_size = chunk_size;
-  /* sized once: a large chunk is mapped, and only what is written to it
-   * costs memory */
-  self->buffer = g_byte_array_sized_new (MIN (self->chunk_size,
-          MAX (total_size, 1)));
-  build_multipart_framing (self);
-  return self;
+  return g_object_new (SYNAPSE_TYPE_CHUNKED_UPLOAD, "client", client,
+      "filename", filename, "total-size", total_size, "chunk-size",
+      (guint64) chunk_size, NULL);
 }
 
 /**

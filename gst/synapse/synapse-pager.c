@@ -80,6 +80,8 @@ struct _SynapsePager
   GObject parent_instance;
 
   SynapseClient *client;
+  char *path;
+  JsonObject *params;
   SynapseUrlConversion *conversion;
   guint prefetch;
   guint64 prefetch_bytes;
@@ -114,6 +116,10 @@ G_DEFINE_FINAL_TYPE (SynapsePager, synapse_pager, G_TYPE_OBJECT);
 enum
 {
   PROP_0,
+  PROP_CLIENT,
+  PROP_PATH,
+  PROP_PARAMS,
+  PROP_CONVERSION,
   PROP_PREFETCH,
   PROP_LIMIT,
   PROP_PREFETCH_BYTES,
@@ -165,6 +171,8 @@ synapse_pager_finalize (GObject * object)
   synapse_pager_stop_ahead (self);
   g_clear_object (&self->ahead_cancellable);
   g_clear_object (&self->client);
+  g_free (self->path);
+  g_clear_pointer (&self->params, json_object_unref);
   g_clear_object (&self->conversion);
   g_free (self->next_url);
   g_clear_pointer (&self->page, synapse_page_unref);
@@ -183,6 +191,18 @@ synapse_pager_set_property (GObject * object, guint prop_id,
   SynapsePager *self = SYNAPSE_PAGER (object);
 
   switch (prop_id) {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      break;
+    case PROP_PARAMS:
+      self->params = g_value_dup_boxed (value);
+      break;
+    case PROP_CONVERSION:
+      self->conversion = g_value_dup_object (value);
+      break;
     case PROP_PREFETCH:
       self->prefetch = g_value_get_uint (value);
       break;
@@ -207,6 +227,18 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
   SynapsePager *self = SYNAPSE_PAGER (object);
 
   switch (prop_id) {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_PARAMS:
+      g_value_set_boxed (value, self->params);
+      break;
+    case PROP_CONVERSION:
+      g_value_set_object (value, self->conversion);
+      break;
     case PROP_PREFETCH:
       g_value_set_uint (value, self->prefetch);
       break;
@@ -224,14 +256,81 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
   }
 }
 
+/* The walk starts here, once the construct properties are in: the
+ * client's fetch-ahead defaults (which properties given to g_object_new ()
+ * then override, being set after this), and the first page's URL. */
+static void
+synapse_pager_constructed (GObject * object)
+{
+  SynapsePager *self = SYNAPSE_PAGER (object);
+  g_autoptr (JsonObject) page_params = NULL;
+
+  G_OBJECT_CLASS (synapse_pager_parent_class)->constructed (object);
+  /* a binding may leave out what synapse_pager_new () requires: such a
+   * pager walks nothing */
+  g_return_if_fail (self->client != NULL && self->path != NULL);
+
+  g_object_get (self->client, "prefetch", &self->prefetch, "prefetch-bytes",
+      &self->prefetch_bytes, NULL);
+  page_params = synapse_listing_params (self->client, self->params);
+  self->next_url = synapse_client_build_url (self->client, self->path,
+      page_params);
+  synapse_walk_guard_init (&self->guard, self->next_url);
+}
+
 static void
 synapse_pager_class_init (SynapsePagerClass * klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = synapse_pager_constructed;
   object_class->finalize = synapse_pager_finalize;
   object_class->set_property = synapse_pager_set_property;
   object_class->get_property = synapse_pager_get_property;
+
+  /**
+   * SynapsePager:client:
+   *
+   * The client whose backend the listing is read from.
+   */
+  properties[PROP_CLIENT] =
+      g_param_spec_object ("client", "Client",
+      "The client whose backend the listing is read from",
+      SYNAPSE_TYPE_CLIENT,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:path:
+   *
+   * The paginated endpoint, e.g. `models/`, or the URL of a first page.
+   */
+  properties[PROP_PATH] =
+      g_param_spec_string ("path", "Path",
+      "The paginated endpoint, e.g. models/, or the URL of a first page",
+      NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:params:
+   *
+   * The query parameters of the first page; the client's
+   * #SynapseClient:page-size is added unless they set `page_size`.
+   */
+  properties[PROP_PARAMS] =
+      g_param_spec_boxed ("params", "Parameters",
+      "Query parameters of the first page", JSON_TYPE_OBJECT,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:conversion:
+   *
+   * The URL conversion applied to the results handed out, or %NULL.
+   */
+  properties[PROP_CONVERSION] =
+      g_param_spec_object ("conversion", "Conversion",
+      "URL conversion applied to the results handed out",
+      SYNAPSE_TYPE_URL_CONVERSION,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SynapsePager:prefetch:
@@ -296,8 +395,9 @@ synapse_pager_init (SynapsePager * self)
  *   #SynapseClient:page-size is added unless they set `page_size`
  * @conversion: (nullable): URL conversion applied to every page
  *
- * A pager over any paginated endpoint of the backend. No request is sent
- * until the first result is asked for.
+ * A pager over any paginated endpoint of the backend, as
+ * g_object_new () makes it with these construct properties. No request is
+ * sent until the first result is asked for.
  *
  * Returns: (transfer full): a new #SynapsePager
  */
@@ -305,26 +405,13 @@ SynapsePager *
 synapse_pager_new (SynapseClient * client, const char *path,
     JsonObject * params, SynapseUrlConversion * conversion)
 {
-  SynapsePager *self;
-  g_autoptr (JsonObject) page_params = NULL;
-  guint prefetch = 1;
-  guint64 prefetch_bytes = 0;
-
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), NULL);
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (conversion == NULL
       || SYNAPSE_IS_URL_CONVERSION (conversion), NULL);
 
-  g_object_get (client, "prefetch", &prefetch, "prefetch-bytes",
-      &prefetch_bytes, NULL);
-  self = g_object_new (SYNAPSE_TYPE_PAGER, "prefetch", prefetch,
-      "prefetch-bytes", prefetch_bytes, NULL);
-  self->client = g_object_ref (client);
-  self->conversion = conversion ? g_object_ref (conversion) : NULL;
-  page_params = synapse_listing_params (client, params);
-  self->next_url = synapse_client_build_url (client, path, page_params);
-  synapse_walk_guard_init (&self->guard, self->next_url);
-  return self;
+  return g_object_new (SYNAPSE_TYPE_PAGER, "client", client, "path", path,
+      "params", params, "conversion", conversion, NULL);
 }
 
 /* Takes @size as a page's, for the estimate of those in flight; lock
