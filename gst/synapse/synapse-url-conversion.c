@@ -127,6 +127,7 @@ struct _SynapseUrlConversion
   guint max_downloads;
   guint64 max_file_size;
   gboolean renames_entries;
+  gboolean broken;              /* made without one way of converting */
 };
 
 G_DEFINE_FINAL_TYPE (SynapseUrlConversion, synapse_url_conversion,
@@ -139,6 +140,9 @@ enum
   PROP_DIRECTORY,
   PROP_MAX_DOWNLOADS,
   PROP_MAX_FILE_SIZE,
+  PROP_CONVERTER,
+  PROP_CONVERTER_DATA,
+  PROP_CONVERTER_DATA_FREE,
   N_PROPS
 };
 
@@ -166,6 +170,15 @@ synapse_url_conversion_set_property (GObject * object, guint prop_id,
     case PROP_MAX_FILE_SIZE:
       self->max_file_size = g_value_get_uint64 (value);
       break;
+    case PROP_CONVERTER:
+      self->converter = (SynapseUrlConverter) g_value_get_pointer (value);
+      break;
+    case PROP_CONVERTER_DATA:
+      self->converter_data = g_value_get_pointer (value);
+      break;
+    case PROP_CONVERTER_DATA_FREE:
+      self->converter_data_free = (GDestroyNotify) g_value_get_pointer (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -191,6 +204,15 @@ synapse_url_conversion_get_property (GObject * object, guint prop_id,
     case PROP_MAX_FILE_SIZE:
       g_value_set_uint64 (value, self->max_file_size);
       break;
+    case PROP_CONVERTER:
+      g_value_set_pointer (value, (gpointer) self->converter);
+      break;
+    case PROP_CONVERTER_DATA:
+      g_value_set_pointer (value, self->converter_data);
+      break;
+    case PROP_CONVERTER_DATA_FREE:
+      g_value_set_pointer (value, (gpointer) self->converter_data_free);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -211,6 +233,14 @@ synapse_url_conversion_constructed (GObject * object)
   G_OBJECT_CLASS (synapse_url_conversion_parent_class)->constructed (object);
   /* the fields are fixed from here on: split them once for every page */
   self->paths = synapse_json_paths_new (conversion_fields (self));
+  /* a binding may give both ways or neither: such a conversion fails
+   * every page it is asked to convert (resolve ()) */
+  if ((self->converter != NULL) == (self->directory != NULL
+          && *self->directory != '\0')) {
+    g_critical ("A SynapseUrlConversion needs either a converter or a "
+        "download directory");
+    self->broken = TRUE;
+  }
 }
 
 static void
@@ -252,8 +282,12 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
   /**
    * SynapseUrlConversion:directory:
    *
-   * The cache folder files are downloaded into; %NULL when the conversion
-   * uses a converter function instead.
+   * The cache folder files are downloaded into, made when missing; %NULL
+   * when the conversion uses a converter function instead. A conversion
+   * has either a directory or a converter: bindings make a downloading one
+   * with g_object_new () and this property (plus
+   * [property@Synapse.UrlConversion:fields]), or with
+   * [ctor@Synapse.UrlConversion.new_download].
    */
   properties[PROP_DIRECTORY] =
       g_param_spec_string ("directory", "Directory",
@@ -287,6 +321,49 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
       G_MAXUINT64, DEFAULT_MAX_FILE_SIZE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SynapseUrlConversion:converter: (skip)
+   *
+   * The #SynapseUrlConverter function that converts each URL, for C
+   * callers of g_object_new (); %NULL for a downloading conversion. A
+   * conversion has either a converter or a
+   * [property@Synapse.UrlConversion:directory]. Bindings pass their
+   * function to [ctor@Synapse.UrlConversion.new_converter] instead.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CONVERTER] =
+      g_param_spec_pointer ("converter", "Converter",
+      "The function that converts each URL (C only; NULL: downloads)",
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseUrlConversion:converter-data: (skip)
+   *
+   * The data given to [property@Synapse.UrlConversion:converter] with each
+   * URL.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CONVERTER_DATA] =
+      g_param_spec_pointer ("converter-data", "Converter data",
+      "The data given to the converter (C only)",
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseUrlConversion:converter-data-free: (skip)
+   *
+   * A #GDestroyNotify that frees
+   * [property@Synapse.UrlConversion:converter-data] when the conversion is
+   * finalized, or %NULL.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CONVERTER_DATA_FREE] =
+      g_param_spec_pointer ("converter-data-free", "Converter data free",
+      "Frees the converter data when the conversion is finalized (C only)",
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -306,7 +383,12 @@ synapse_url_conversion_init (SynapseUrlConversion * self)
  * @user_data: data for @converter
  * @user_data_free: frees @user_data when the conversion is finalized
  *
- * A conversion that passes every string in @fields through @converter.
+ * A conversion that passes every string in @fields through @converter,
+ * as g_object_new () makes it with the construct properties
+ * [property@Synapse.UrlConversion:fields],
+ * [property@Synapse.UrlConversion:converter],
+ * [property@Synapse.UrlConversion:converter-data] and
+ * [property@Synapse.UrlConversion:converter-data-free].
  *
  * Returns: (transfer full): a new #SynapseUrlConversion
  */
@@ -315,15 +397,11 @@ synapse_url_conversion_new_converter (const char *const *fields,
     SynapseUrlConverter converter, gpointer user_data,
     GDestroyNotify user_data_free)
 {
-  SynapseUrlConversion *self;
-
   g_return_val_if_fail (converter != NULL, NULL);
 
-  self = g_object_new (SYNAPSE_TYPE_URL_CONVERSION, "fields", fields, NULL);
-  self->converter = converter;
-  self->converter_data = user_data;
-  self->converter_data_free = user_data_free;
-  return self;
+  return g_object_new (SYNAPSE_TYPE_URL_CONVERSION, "fields", fields,
+      "converter", converter, "converter-data", user_data,
+      "converter-data-free", user_data_free, NULL);
 }
 
 /**
@@ -333,7 +411,9 @@ synapse_url_conversion_new_converter (const char *const *fields,
  * @directory: the cache folder, made when missing
  *
  * A conversion that downloads every http(s) URL in @fields into
- * @directory and replaces it by the local path.
+ * @directory and replaces it by the local path, as g_object_new () makes
+ * it with the construct properties [property@Synapse.UrlConversion:fields]
+ * and [property@Synapse.UrlConversion:directory].
  *
  * Returns: (transfer full): a new #SynapseUrlConversion
  */
@@ -726,6 +806,12 @@ resolve (SynapseUrlConversion * self, SynapseClient * client, GArray * slots,
 {
   if (slots->len == 0)
     return TRUE;
+  if (self->broken) {
+    g_set_error_literal (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "The URL conversion has neither a converter nor a download directory");
+    return FALSE;
+  }
   if (self->converter)
     return resolve_with_converter (self, slots, error);
   return resolve_with_downloads (self, client, slots, cancellable, error);
