@@ -40,7 +40,7 @@
  * looked up among the backend's uploads (`GET chunked_upload/`, which
  * drf-chunked-upload offers) and resumed. Only when the backend cannot
  * tell is a new upload made, and the one that may have been left behind is
- * counted by synapse_chunked_upload_get_orphans().
+ * counted by [method@Synapse.ChunkedUpload.get_orphans].
  *
  * An upload is used from one thread at a time.
  */
@@ -297,7 +297,7 @@ synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
    * SynapseChunkedUpload:chunk-size:
    *
    * Bytes per chunk; 0 when the upload is made takes the client's
-   * #SynapseClient:chunk-size, which this then reads back.
+   * [property@Synapse.Client:chunk-size], which this then reads back.
    */
   properties[PROP_CHUNK_SIZE] =
       g_param_spec_uint64 ("chunk-size", "Chunk size",
@@ -315,16 +315,16 @@ synapse_chunked_upload_init (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_new:
- * @client: the #SynapseClient of the backend to upload to
+ * @client: the [class@Synapse.Client] of the backend to upload to
  * @filename: the file's base name, as the backend will store it
  * @total_size: the number of bytes that will be written, at least 1
  * @chunk_size: bytes per chunk, or 0 for the client's
- *   #SynapseClient:chunk-size
+ *   [property@Synapse.Client:chunk-size]
  *
- * Prepares an upload, as g_object_new () makes it with these construct
- * properties; nothing is sent until a chunk is full.
+ * Prepares an upload, as [ctor@GObject.Object.new] makes it with these
+ * construct properties; nothing is sent until a chunk is full.
  *
- * Returns: (transfer full): a new #SynapseChunkedUpload
+ * Returns: (transfer full): a new [class@Synapse.ChunkedUpload]
  */
 SynapseChunkedUpload *
 synapse_chunked_upload_new (SynapseClient * client, const char *filename,
@@ -340,7 +340,7 @@ synapse_chunked_upload_new (SynapseClient * client, const char *filename,
 
 /**
  * synapse_chunked_upload_set_progress_func:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  * @progress: (nullable) (scope notified) (closure user_data)
  *   (destroy user_data_free): called after each stored chunk
  * @user_data: data for @progress
@@ -679,11 +679,11 @@ buffer_grew (SynapseChunkedUpload * self, gsize added,
 
 /**
  * synapse_chunked_upload_write:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  * @data: (array length=size): the next bytes of the file
  * @size: the number of bytes in @data
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Adds the next bytes of the file, sending each chunk as soon as it is
  * full, so this blocks while a chunk is on its way (retrying and resuming
@@ -726,12 +726,12 @@ synapse_chunked_upload_write (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_write_bytes:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  * @bytes: the next bytes of the file
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * synapse_chunked_upload_write() for a #GBytes.
+ * [method@Synapse.ChunkedUpload.write] for a [struct@GLib.Bytes].
  *
  * Returns: %TRUE on success
  */
@@ -826,9 +826,9 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_chunked_upload_finish:
- * @self: a #SynapseChunkedUpload
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.ChunkedUpload]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sends the last chunk and completes the upload with the file's MD5, which
  * the backend checks. It fails when fewer bytes were written than
@@ -851,12 +851,12 @@ synapse_chunked_upload_finish (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_finish_async:
- * @self: a #SynapseChunkedUpload
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.ChunkedUpload]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the upload is complete
  * @user_data: data for @callback
  *
- * Completes the upload as synapse_chunked_upload_finish() does, without
+ * Completes the upload as [method@Synapse.ChunkedUpload.finish] does, without
  * blocking.
  */
 void
@@ -873,11 +873,11 @@ synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_finish_finish:
- * @self: a #SynapseChunkedUpload
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.ChunkedUpload]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_chunked_upload_finish_async().
+ * Finishes [method@Synapse.ChunkedUpload.finish_async].
  *
  * Returns: (transfer full): the completed upload, or %NULL with @error set
  */
@@ -891,10 +891,10 @@ synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_get_filename:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The name the backend stores the file under: the base name given to
- * synapse_chunked_upload_new().
+ * [ctor@Synapse.ChunkedUpload.new].
  *
  * Returns: (transfer none): the file name sent to the backend
  */
@@ -908,7 +908,7 @@ synapse_chunked_upload_get_filename (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_total_size:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The number of bytes the upload was announced with.
  *
@@ -924,7 +924,7 @@ synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_chunk_size:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The number of bytes sent in each chunk but the last.
  *
@@ -940,7 +940,7 @@ synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_offset:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * How far the upload has got: the bytes the backend has stored and
  * acknowledged.
@@ -957,7 +957,7 @@ synapse_chunked_upload_get_offset (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_url:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * Where the next chunks go: the `url` the backend gave for the first one.
  *
@@ -974,7 +974,7 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_orphans:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * How many unfinished uploads this one may have left on the backend. When
  * the answer to the first chunk, which creates the upload, is lost, the
@@ -982,8 +982,8 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
  * unfinished upload of this file name that holds exactly the first chunk)
  * and resumed. When the backend cannot tell (it lists no uploads, the
  * lookup fails, or several uploads match), the first chunk is sent again
- * as a new upload (at most #SynapseClient:retries times, after the retry
- * policy's backoff), and the lost one, which may exist, counts here. An
+ * as a new upload (at most [property@Synapse.Client:retries] times, after the
+ * retry policy's backoff), and the lost one, which may exist, counts here. An
  * orphan is never completed, makes no model and expires on the backend.
  *
  * Returns: the number of uploads that may have been left behind
@@ -998,13 +998,13 @@ synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_md5:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The MD5 of the whole file, which finishing the upload sends to the
  * backend to check.
  *
  * Returns: (transfer none) (nullable): the hex MD5 of the file, or %NULL
- *   until synapse_chunked_upload_finish() was called with every byte
+ *   until [method@Synapse.ChunkedUpload.finish] was called with every byte
  *   written
  */
 const char *

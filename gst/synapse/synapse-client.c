@@ -22,28 +22,28 @@
  * (scheme, host and port): a link, upload URL or file URL on another origin
  * is fetched without them, and so is the target of a redirect to another
  * origin. A user and password in the base URL are taken out of it and sent
- * as Basic authentication, to that origin only (see #SynapseClient:base-url);
- * no URL the library shows (in an error, a log line) holds userinfo. A
- * credential holding a control character cannot go into a header: every
- * request refuses it before anything is sent
- * (synapse_client_check_credentials()).
+ * as Basic authentication, to that origin only (see
+ * [property@Synapse.Client:base-url]); no URL the library shows (in an error, a
+ * log line) holds userinfo. A credential holding a control character cannot go
+ * into a header: every request refuses it before anything is sent
+ * ([method@Synapse.Client.check_credentials]).
  *
  * Failures are retried when retrying can help: HTTP 429 (honouring
- * `Retry-After`, capped by #SynapseClient:retry-backoff-max), 500, 502,
- * 503, 504, broken or refused connections and timeouts, with exponential
+ * `Retry-After`, capped by [property@Synapse.Client:retry-backoff-max]), 500,
+ * 502, 503, 504, broken or refused connections and timeouts, with exponential
  * backoff and jitter. Other 4xx answers are never retried. A request that
  * is not safe to send twice (a POST, such as creating a model) is repeated
  * only when the backend cannot have acted on it (429, a connection refused
  * or never made): after a 5xx, or a connection broken or timed out
  * once it was sent, it is not sent again, and the error says the outcome is
  * unknown. Every wait, in a request or in a backoff sleep, ends at once when
- * the operation's #GCancellable is cancelled.
+ * the operation's [class@Gio.Cancellable] is cancelled.
  *
  * An attempt times out when the backend takes longer than
- * #SynapseClient:timeout to connect or for any read, and also when it moves
- * too little: fewer than #SynapseClient:low-speed-limit bytes a second over
- * a window of #SynapseClient:timeout seconds, however busy it keeps each
- * read (a byte a second, `102 Processing` for ever).
+ * [property@Synapse.Client:timeout] to connect or for any read, and also when
+ * it moves too little: fewer than [property@Synapse.Client:low-speed-limit]
+ * bytes a second over a window of [property@Synapse.Client:timeout] seconds,
+ * however busy it keeps each read (a byte a second, `102 Processing` for ever).
  *
  * Text the backend sent (a reason phrase, an error body) is quoted in
  * messages with its control characters replaced: a tab or line break as a
@@ -339,7 +339,7 @@ synapse_client_class_init (SynapseClientClass * klass)
    * A user and password in it (`https://user:password@api.example.com/`,
    * percent-encoded as URLs want) are taken out of it when the client is
    * made, and sent as `Authorization: Basic …` to that origin only, unless
-   * #SynapseClient:authorization-token is set, which then takes the
+   * [property@Synapse.Client:authorization-token] is set, which then takes the
    * `Authorization` header. The URL as stored, read back and shown in
    * messages has no userinfo.
    */
@@ -364,7 +364,7 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * An authorization token, sent as `Authorization: Token …`. Write-only.
    * It takes the place of the Basic authentication of a user and password
-   * in #SynapseClient:base-url.
+   * in [property@Synapse.Client:base-url].
    */
   properties[PROP_AUTHORIZATION_TOKEN] =
       g_param_spec_string ("authorization-token", "Authorization token",
@@ -395,7 +395,7 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * Seconds to wait for a connection or for any read or write on it before
    * the attempt fails (and is retried); 0 waits forever. It is also the
-   * window of #SynapseClient:low-speed-limit.
+   * window of [property@Synapse.Client:low-speed-limit].
    */
   properties[PROP_TIMEOUT] =
       g_param_spec_uint ("timeout", "Timeout",
@@ -407,16 +407,16 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:low-speed-limit:
    *
    * The slowest transfer accepted, in bytes a second, as curl's
-   * `--speed-limit` with #SynapseClient:timeout as its `--speed-time`: an
-   * attempt that moves fewer than this many bytes times
-   * #SynapseClient:timeout in any window of #SynapseClient:timeout
-   * seconds fails as %SYNAPSE_CLIENT_ERROR_TIMEOUT and is retried like a
-   * timeout. It counts the request body as it is sent and the response
-   * body as it is read; waiting for the response counts as nothing
-   * however many interim `1xx` answers arrive, and the final response's
-   * headers start a new window. So a server that sends a byte a second,
-   * or `102 Processing` for ever, cannot hold a request. 0 turns the
-   * limit off, and so does a #SynapseClient:timeout of 0.
+   * `--speed-limit` with [property@Synapse.Client:timeout] as its
+   * `--speed-time`: an attempt that moves fewer than this many bytes times
+   * [property@Synapse.Client:timeout] in any window of
+   * [property@Synapse.Client:timeout] seconds fails as
+   * %SYNAPSE_CLIENT_ERROR_TIMEOUT and is retried like a timeout. It counts the
+   * request body as it is sent and the response body as it is read; waiting for
+   * the response counts as nothing however many interim `1xx` answers arrive,
+   * and the final response's headers start a new window. So a server that sends
+   * a byte a second, or `102 Processing` for ever, cannot hold a request. 0
+   * turns the limit off, and so does a [property@Synapse.Client:timeout] of 0.
    */
   properties[PROP_LOW_SPEED_LIMIT] =
       g_param_spec_uint ("low-speed-limit", "Low-speed limit",
@@ -439,7 +439,7 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * Seconds before the first retry; each further retry waits twice as long
    * (with random jitter down to half), up to
-   * #SynapseClient:retry-backoff-max.
+   * [property@Synapse.Client:retry-backoff-max].
    */
   properties[PROP_RETRY_BACKOFF_FACTOR] =
       g_param_spec_double ("retry-backoff-factor", "Retry backoff factor",
@@ -471,7 +471,7 @@ synapse_client_class_init (SynapseClientClass * klass)
   /**
    * SynapseClient:prefetch:
    *
-   * How many pages a #SynapsePager made by this client keeps requested
+   * How many pages a [class@Synapse.Pager] made by this client keeps requested
    * ahead of the one being read; 1 walks the pages strictly in sequence.
    */
   properties[PROP_PREFETCH] =
@@ -494,7 +494,7 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * Whether an HTTPS backend's certificate must be trusted. Turning this
    * off accepts any certificate: for tests only; prefer
-   * #SynapseClient:ca-file.
+   * [property@Synapse.Client:ca-file].
    */
   properties[PROP_SSL_STRICT] =
       g_param_spec_boolean ("ssl-strict", "Strict TLS",
@@ -526,7 +526,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:chunk-size:
    *
    * Bytes per chunk of the uploads that do not say otherwise, such as
-   * synapse_client_create_model()'s. An upload holds one chunk in memory.
+   * [method@Synapse.Client.create_model]'s. An upload holds one chunk in
+   * memory.
    */
   properties[PROP_CHUNK_SIZE] =
       g_param_spec_uint64 ("chunk-size", "Chunk size",
@@ -537,9 +538,9 @@ synapse_client_class_init (SynapseClientClass * klass)
   /**
    * SynapseClient:prefetch-bytes:
    *
-   * The most bytes of pages a #SynapsePager made by this client holds
-   * ahead of the one being read (#SynapsePager:prefetch-bytes); one page
-   * is always requested ahead.
+   * The most bytes of pages a [class@Synapse.Pager] made by this client holds
+   * ahead of the one being read ([property@Synapse.Pager:prefetch-bytes]); one
+   * page is always requested ahead.
    */
   properties[PROP_PREFETCH_BYTES] =
       g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
@@ -576,7 +577,7 @@ synapse_client_init (SynapseClient * self)
  * Makes a client for the backend at @base_url. Further credentials and
  * settings are properties.
  *
- * Returns: (transfer full): a new #SynapseClient
+ * Returns: (transfer full): a new [class@Synapse.Client]
  */
 SynapseClient *
 synapse_client_new (const char *base_url, const char *access_token)
@@ -620,8 +621,8 @@ check_credentials (const char *access_token, const char *authorization_token,
 
 /**
  * synapse_client_check_credentials:
- * @self: a #SynapseClient
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Checks that every credential set can be sent: a credential holding a
  * control character (a line break, a tab…) cannot go into an HTTP header,
@@ -649,13 +650,13 @@ synapse_client_check_credentials (SynapseClient * self, GError ** error)
 
 /**
  * synapse_client_new_from_env:
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Makes a client from the environment: `SYNAPSE_BACKEND_URL` (required),
  * `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`. Keeping the token in the
  * environment keeps it off command lines.
  *
- * Returns: (transfer full): a new #SynapseClient, or %NULL with
+ * Returns: (transfer full): a new [class@Synapse.Client], or %NULL with
  *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT when the URL is missing or not
  *   an http(s) URL, or when the token or tenant holds a control character
  */
@@ -693,10 +694,10 @@ synapse_client_new_from_env (GError ** error)
 
 /**
  * synapse_client_get_base_url:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  *
- * The backend's base URL, as #SynapseClient:base-url holds it: without
- * any user and password it was given with.
+ * The backend's base URL, as [property@Synapse.Client:base-url] holds it:
+ * without any user and password it was given with.
  *
  * Returns: (transfer none): the backend's base URL
  */
@@ -711,7 +712,7 @@ synapse_client_get_base_url (SynapseClient * self)
 
 /**
  * synapse_client_build_url:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @path: an endpoint path such as `models/`, or an absolute URL
  * @params: (nullable): query parameters
  *
@@ -737,7 +738,7 @@ synapse_client_build_url (SynapseClient * self, const char *path,
 
 /**
  * synapse_client_is_backend_origin:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @url: an absolute URL
  *
  * Whether @url is on the base URL's origin (same scheme, host and port),

@@ -53,7 +53,7 @@ synapse_client_error_private_clear (SynapseClientErrorPrivate * priv)
 /**
  * synapse_client_error_quark:
  *
- * The quark of %SYNAPSE_CLIENT_ERROR.
+ * The quark of [error@Synapse.ClientError].
  *
  * Returns: the error domain's quark
  */
@@ -71,13 +71,13 @@ private_of (const GError * error)
 
 /**
  * synapse_client_error_get_status_code:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The HTTP status of the failed request, as the backend answered it (after
  * any retries: the last real status, never a summary).
  *
  * Returns: the HTTP status, or 0 when @error is not an HTTP failure of
- *   %SYNAPSE_CLIENT_ERROR
+ *   [error@Synapse.ClientError]
  */
 guint
 synapse_client_error_get_status_code (const GError * error)
@@ -99,14 +99,14 @@ synapse_client_error_get_status_code (const GError * error)
 
 /**
  * synapse_client_error_get_detail:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The backend's parsed error body, e.g. `{"detail": "Not found."}` or the
  * field errors of a 400 (`{"name": ["This field is required."]}`). A body
  * that is not JSON is given as a string node.
  *
  * Returns: (transfer none) (nullable): the body, or %NULL when there was
- *   none or @error is not of %SYNAPSE_CLIENT_ERROR
+ *   none or @error is not of [error@Synapse.ClientError]
  */
 JsonNode *
 synapse_client_error_get_detail (const GError * error)
@@ -205,7 +205,7 @@ synapse_describe_detail (JsonNode * detail)
 
 /**
  * synapse_client_error_describe_detail:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The backend's error body in words, for people: DRF's `detail`, its field
  * errors as `name: This field is required.` (several joined by `; `), or
@@ -218,7 +218,8 @@ synapse_describe_detail (JsonNode * detail)
  * message of the library.
  *
  * Returns: (transfer full) (nullable): the description, or %NULL when the
- *   backend's answer had no body or @error is not of %SYNAPSE_CLIENT_ERROR
+ *   backend's answer had no body or @error is not of
+ *   [error@Synapse.ClientError]
  */
 char *
 synapse_client_error_describe_detail (const GError * error)
@@ -233,16 +234,17 @@ synapse_client_error_describe_detail (const GError * error)
 
 /**
  * synapse_client_error_dup_detail_text:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The backend's error body as one line of text, whole: a text body as it
  * came, a JSON body as compact JSON, with control characters replaced as
- * synapse_client_error_describe_detail() does, so that it is safe to print
- * or to put in a message. synapse_client_error_get_detail() gives the body
+ * [func@Synapse.ClientError.describe_detail] does, so that it is safe to print
+ * or to put in a message. [func@Synapse.ClientError.get_detail] gives the body
  * itself.
  *
  * Returns: (transfer full) (nullable): the text, or %NULL when the
- *   backend's answer had no body or @error is not of %SYNAPSE_CLIENT_ERROR
+ *   backend's answer had no body or @error is not of
+ *   [error@Synapse.ClientError]
  */
 char *
 synapse_client_error_dup_detail_text (const GError * error)
@@ -264,7 +266,7 @@ synapse_client_error_dup_detail_text (const GError * error)
 
 /**
  * synapse_client_error_get_url:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The URL of the failed request, without any password it may have held.
  *
@@ -284,7 +286,7 @@ synapse_client_error_get_url (const GError * error)
 
 /**
  * synapse_client_error_get_method:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The HTTP method of the failed request.
  *
@@ -358,7 +360,7 @@ synapse_client_error_mark_outcome_unknown (GError * error)
 
 /**
  * synapse_client_error_outcome_unknown:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * Whether the request that failed with @error may have been acted on all
  * the same: a request that is not safe to repeat (creating a model, the

@@ -21,8 +21,8 @@ G_BEGIN_DECLS
  * The error domain of the Synapse client. An HTTP failure uses the HTTP
  * status as its code (404 is %SYNAPSE_CLIENT_ERROR_NOT_FOUND, and a status
  * without a name here is still its own number); failures without a status
- * use the small codes of #SynapseClientError. Cancellation is reported as
- * %G_IO_ERROR_CANCELLED, as everywhere in GIO.
+ * use the small codes of [error@Synapse.ClientError]. Cancellation is reported
+ * as %G_IO_ERROR_CANCELLED, as everywhere in GIO.
  */
 #define SYNAPSE_CLIENT_ERROR (synapse_client_error_quark ())
 
@@ -31,7 +31,7 @@ G_BEGIN_DECLS
  * @SYNAPSE_CLIENT_ERROR_CONNECTION: the backend could not be reached, or the
  *   connection broke (retries exhausted)
  * @SYNAPSE_CLIENT_ERROR_TIMEOUT: the backend did not answer within the
- *   client's #SynapseClient:timeout (retries exhausted)
+ *   client's [property@Synapse.Client:timeout] (retries exhausted)
  * @SYNAPSE_CLIENT_ERROR_PROTOCOL: the backend answered something this client
  *   cannot use: malformed or unexpected JSON, a page without `results`, an
  *   oversized response; the message names the URL
@@ -44,7 +44,7 @@ G_BEGIN_DECLS
  *   size or checksum its event declares (the message names the event and
  *   the URL)
  * @SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE: a downloaded file is larger than
- *   #SynapseUrlConversion:max-file-size
+ *   [property@Synapse.UrlConversion:max-file-size]
  * @SYNAPSE_CLIENT_ERROR_BAD_REQUEST: HTTP 400, the backend refused the data;
  *   the detail holds its field errors
  * @SYNAPSE_CLIENT_ERROR_UNAUTHORIZED: HTTP 401, the credentials are missing
@@ -60,7 +60,7 @@ G_BEGIN_DECLS
  * @SYNAPSE_CLIENT_ERROR_SERVICE_UNAVAILABLE: HTTP 503 (retries exhausted)
  * @SYNAPSE_CLIENT_ERROR_GATEWAY_TIMEOUT: HTTP 504 (retries exhausted)
  *
- * Error codes of %SYNAPSE_CLIENT_ERROR.
+ * Error codes of [error@Synapse.ClientError].
  */
 typedef enum
 {

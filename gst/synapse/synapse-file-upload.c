@@ -129,21 +129,21 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_client_create_chunked_upload:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @path: a local file to upload
  * @chunk_size: bytes per chunk, or 0 for the client's
- *   #SynapseClient:chunk-size
+ *   [property@Synapse.Client:chunk-size]
  * @progress: (nullable) (scope call) (closure progress_data): told of the
  *   progress after each chunk
  * @progress_data: data for @progress
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * Uploads the file at @path with a #SynapseChunkedUpload, reading it a
+ * Uploads the file at @path with a [class@Synapse.ChunkedUpload], reading it a
  * chunk at a time. A file that is missing, unreadable, not a regular file
  * or empty fails with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT before any
  * request. Uploads that may have been left behind on the backend (see
- * synapse_chunked_upload_get_orphans()) are told of on the GLib log, as a
+ * [method@Synapse.ChunkedUpload.get_orphans]) are told of on the GLib log, as a
  * message of the `Synapse` domain.
  *
  * Returns: (transfer full): the completed upload (its `id` is what a
@@ -166,20 +166,20 @@ synapse_client_create_chunked_upload (SynapseClient * self, const char *path,
 
 /**
  * synapse_client_create_chunked_upload_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @path: a local file to upload
  * @chunk_size: bytes per chunk, or 0 for the client's
- *   #SynapseClient:chunk-size
+ *   [property@Synapse.Client:chunk-size]
  * @progress: (nullable) (scope notified) (closure progress_data)
  *   (destroy progress_data_free): told of the progress after each chunk,
  *   from a worker thread
  * @progress_data: data for @progress
  * @progress_data_free: frees @progress_data when the upload is over
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the upload is complete
  * @user_data: data for @callback
  *
- * Uploads a file as synapse_client_create_chunked_upload() does, without
+ * Uploads a file as [method@Synapse.Client.create_chunked_upload] does, without
  * blocking.
  */
 void
@@ -201,11 +201,11 @@ synapse_client_create_chunked_upload_async (SynapseClient * self,
 
 /**
  * synapse_client_create_chunked_upload_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_create_chunked_upload_async().
+ * Finishes [method@Synapse.Client.create_chunked_upload_async].
  *
  * Returns: (transfer full): the completed upload, or %NULL with @error set
  */

@@ -203,7 +203,7 @@ synapse_json_append_string (GString * out, const char *text)
  * synapse_json_parse_exact:
  * @text: JSON text, e.g. a model's `metrics` as a user wrote them
  * @length: the length of @text in bytes, or -1 when it ends with a NUL
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses one JSON value that the library can send on as it was written.
  * json-glib alone accepts or silently alters what cannot be; this refuses
@@ -261,7 +261,7 @@ synapse_json_parse_exact (const char *text, gssize length, GError ** error)
  *
  * @node as compact JSON text, written as the library writes request
  * bodies: numbers in the shortest form that reads back the same value.
- * json_to_string() writes 0.942 as 0.94199999999999995, and 1e22 as
+ * [func@Json.to_string] writes 0.942 as 0.94199999999999995, and 1e22 as
  * `1e+22.0`, which is not JSON.
  *
  * Returns: (transfer full): the JSON text

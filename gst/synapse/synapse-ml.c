@@ -182,14 +182,14 @@ list_models_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_client_list_models:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging: `project`, `model_type`
  *   (`classification`, `detection`, `segmentation`), `is_active`,
  *   `created_after` (ISO 8601), `search`, `page`, `page_size`
  * @total_count: (out) (optional): the number of models matching the
  *   filters, over all pages
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * One page of the models (`GET models/`).
  *
@@ -212,10 +212,10 @@ synapse_client_list_models (SynapseClient * self, JsonObject * params,
 
 /**
  * synapse_client_list_models_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging, as for
- *   synapse_client_list_models()
- * @cancellable: (nullable): a #GCancellable
+ *   [method@Synapse.Client.list_models]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the page is there
  * @user_data: data for @callback
  *
@@ -235,12 +235,12 @@ synapse_client_list_models_async (SynapseClient * self, JsonObject * params,
 
 /**
  * synapse_client_list_models_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
  * @total_count: (out) (optional): the number of models over all pages
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_list_models_async().
+ * Finishes [method@Synapse.Client.list_models_async].
  *
  * Returns: (transfer full): the models of the
  *   page, or %NULL with @error set
@@ -267,14 +267,14 @@ get_model_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_client_get_model:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the model's id
  * @params: (nullable): e.g. `expand` (`metrics`, `evaluations`,
  *   `versions`) or `include_file`
  * @conversion: (nullable): how to convert the model's file URL; a
  *   conversion without fields converts `file`
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * One model (`GET models/<id>/`). An unknown id fails with
  * %SYNAPSE_CLIENT_ERROR_NOT_FOUND.
@@ -297,11 +297,12 @@ synapse_client_get_model (SynapseClient * self, gint64 id,
 
 /**
  * synapse_client_get_model_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the model's id
- * @params: (nullable): query parameters, as for synapse_client_get_model()
+ * @params: (nullable): query parameters, as for
+ *   [method@Synapse.Client.get_model]
  * @conversion: (nullable): how to convert the model's file URL
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the model is there
  * @user_data: data for @callback
  *
@@ -323,11 +324,11 @@ synapse_client_get_model_async (SynapseClient * self, gint64 id,
 
 /**
  * synapse_client_get_model_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_get_model_async().
+ * Finishes [method@Synapse.Client.get_model_async].
  *
  * Returns: (transfer full): the model, or %NULL with @error set
  */
@@ -354,7 +355,7 @@ list_events_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_client_list_ground_truth_events:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging:
  *   `ground_truth_dataset_versions` (an id or an array of ids), `project`,
  *   `created_after`, `data_type`, `search`, `page`, `page_size`
@@ -364,12 +365,12 @@ list_events_run (gpointer source, gpointer data, GCancellable * cancellable,
  *   page from there on
  * @total_count: (out) (optional): the number of events matching the
  *   filters
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Ground-truth events (`GET sdk/ground_truth_events/`), in the backend's
  * order. With @list_all, N pages cost N requests; to stream a long listing
- * in bounded memory use synapse_client_iter_ground_truth_events().
+ * in bounded memory use [method@Synapse.Client.iter_ground_truth_events].
  *
  * Returns: (transfer full): the events, or
  *   %NULL with @error set
@@ -392,12 +393,12 @@ synapse_client_list_ground_truth_events (SynapseClient * self,
 
 /**
  * synapse_client_list_ground_truth_events_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging, as for
- *   synapse_client_list_ground_truth_events()
+ *   [method@Synapse.Client.list_ground_truth_events]
  * @conversion: (nullable): how to convert the events' file URLs
  * @list_all: %FALSE for one page, %TRUE for every page
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the events are there
  * @user_data: data for @callback
  *
@@ -419,13 +420,13 @@ synapse_client_list_ground_truth_events_async (SynapseClient * self,
 
 /**
  * synapse_client_list_ground_truth_events_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
  * @total_count: (out) (optional): the number of events matching the
  *   filters
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_list_ground_truth_events_async().
+ * Finishes [method@Synapse.Client.list_ground_truth_events_async].
  *
  * Returns: (transfer full): the events, or
  *   %NULL with @error set
@@ -440,16 +441,16 @@ synapse_client_list_ground_truth_events_finish (SynapseClient * self,
 
 /**
  * synapse_client_iter_ground_truth_events:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters, as for
- *   synapse_client_list_ground_truth_events()
+ *   [method@Synapse.Client.list_ground_truth_events]
  * @conversion: (nullable): how to convert the events' file URLs
  *
  * A pager over the ground-truth events: the way to stream a listing of any
  * length in bounded memory. No request is sent before the first
- * synapse_pager_next().
+ * [method@Synapse.Pager.next].
  *
- * Returns: (transfer full): a new #SynapsePager
+ * Returns: (transfer full): a new [class@Synapse.Pager]
  */
 SynapsePager *
 synapse_client_iter_ground_truth_events (SynapseClient * self,
@@ -474,10 +475,10 @@ get_version_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_client_get_ground_truth_version:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the dataset version's id
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * One ground-truth dataset version
  * (`GET ground_truth_dataset_versions/<id>/`), with its `event_count`.
@@ -499,9 +500,9 @@ synapse_client_get_ground_truth_version (SynapseClient * self, gint64 id,
 
 /**
  * synapse_client_get_ground_truth_version_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the dataset version's id
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the version is there
  * @user_data: data for @callback
  *
@@ -522,11 +523,11 @@ synapse_client_get_ground_truth_version_async (SynapseClient * self,
 
 /**
  * synapse_client_get_ground_truth_version_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_get_ground_truth_version_async().
+ * Finishes [method@Synapse.Client.get_ground_truth_version_async].
  *
  * Returns: (transfer full): the version, or %NULL with @error set
  */

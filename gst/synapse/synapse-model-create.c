@@ -363,7 +363,7 @@ create_model_from_upload_run (gpointer source, gpointer data,
 
 /**
  * synapse_client_create_model:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @data: the model: `name`, `model_type` (`classification`, `detection` or
  *   `segmentation`), `project` (an id) and `file` (the path of a local
  *   file) are required; `description`, `metrics` and `configuration` (JSON
@@ -371,16 +371,16 @@ create_model_from_upload_run (gpointer source, gpointer data,
  * @progress: (nullable) (scope call) (closure progress_data): told of the
  *   file upload's progress
  * @progress_data: data for @progress
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Registers a model: checks @data and the file locally (every problem is
  * reported at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
  * request), uploads the file with a chunked upload in chunks of
- * #SynapseClient:chunk-size, then `POST`s the model
+ * [property@Synapse.Client:chunk-size], then `POST`s the model
  * with the upload's id as `chunked_upload`, recovering a lost answer as
- * synapse_client_create_model_from_upload() says. A 400 from the backend
- * carries its field errors in synapse_client_error_get_detail().
+ * [method@Synapse.Client.create_model_from_upload] says. A 400 from the backend
+ * carries its field errors in [func@Synapse.ClientError.get_detail].
  *
  * Returns: (transfer full): the created model, or %NULL with @error set
  */
@@ -401,18 +401,18 @@ synapse_client_create_model (SynapseClient * self, JsonObject * data,
 
 /**
  * synapse_client_create_model_async:
- * @self: a #SynapseClient
- * @data: the model, as for synapse_client_create_model()
+ * @self: a [class@Synapse.Client]
+ * @data: the model, as for [method@Synapse.Client.create_model]
  * @progress: (nullable) (scope notified) (closure progress_data)
  *   (destroy progress_data_free): told of the file upload's progress, from
  *   a worker thread
  * @progress_data: data for @progress
  * @progress_data_free: frees @progress_data when the call is over
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the model is created
  * @user_data: data for @callback
  *
- * Registers a model as synapse_client_create_model() does, without
+ * Registers a model as [method@Synapse.Client.create_model] does, without
  * blocking.
  */
 void
@@ -432,11 +432,11 @@ synapse_client_create_model_async (SynapseClient * self, JsonObject * data,
 
 /**
  * synapse_client_create_model_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_create_model_async().
+ * Finishes [method@Synapse.Client.create_model_async].
  *
  * Returns: (transfer full): the created model, or %NULL with @error set
  */
@@ -450,20 +450,20 @@ synapse_client_create_model_finish (SynapseClient * self,
 
 /**
  * synapse_client_create_model_from_upload:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @data: the model: `name`, `model_type` (`classification`, `detection` or
  *   `segmentation`) and `project` (an id) are required; `description`,
  *   `metrics` and `configuration` (JSON objects) and `is_active` are
  *   optional
- * @upload: a finished upload, as synapse_chunked_upload_finish() returns
+ * @upload: a finished upload, as [method@Synapse.ChunkedUpload.finish] returns
  *   it
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Registers a model whose file was uploaded already, e.g. with a
- * #SynapseChunkedUpload fed as data arrived: checks @data locally (every
- * problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
- * request), then `POST`s the model with @upload's id as `chunked_upload`.
+ * [class@Synapse.ChunkedUpload] fed as data arrived: checks @data locally
+ * (every problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before
+ * any request), then `POST`s the model with @upload's id as `chunked_upload`.
  *
  * The `POST` is never repeated blindly, since a second one could make a
  * second model. When its answer is lost or ambiguous (HTTP 500, 502, 503
@@ -475,7 +475,7 @@ synapse_client_create_model_finish (SynapseClient * self,
  * upload they came from, or the second answer is lost as well) the error
  * says the model may exist and names the upload; it keeps the code and
  * status of the lost answer. A 400 from the backend carries its field
- * errors in synapse_client_error_get_detail().
+ * errors in [func@Synapse.ClientError.get_detail].
  *
  * Returns: (transfer full): the created model, with its `id`, or %NULL
  *   with @error set
@@ -497,14 +497,14 @@ synapse_client_create_model_from_upload (SynapseClient * self,
 
 /**
  * synapse_client_create_model_from_upload_async:
- * @self: a #SynapseClient
- * @data: the model, as for synapse_client_create_model_from_upload()
+ * @self: a [class@Synapse.Client]
+ * @data: the model, as for [method@Synapse.Client.create_model_from_upload]
  * @upload: a finished upload
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the model is created
  * @user_data: data for @callback
  *
- * Registers a model as synapse_client_create_model_from_upload() does,
+ * Registers a model as [method@Synapse.Client.create_model_from_upload] does,
  * without blocking.
  */
 void
@@ -523,11 +523,11 @@ synapse_client_create_model_from_upload_async (SynapseClient * self,
 
 /**
  * synapse_client_create_model_from_upload_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_create_model_from_upload_async().
+ * Finishes [method@Synapse.Client.create_model_from_upload_async].
  *
  * Returns: (transfer full): the created model, or %NULL with @error set
  */

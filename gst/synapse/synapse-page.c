@@ -7,16 +7,16 @@
 /**
  * SynapsePage:
  *
- * One page of a listing, as a #SynapsePager delivers it: its results, its
- * place in the listing and the listing's total.
+ * One page of a listing, as a [class@Synapse.Pager] delivers it: its results,
+ * its place in the listing and the listing's total.
  *
  * A page keeps the bytes the backend sent, and
- * synapse_page_get_item_bytes() hands out each result's own bytes without
- * parsing or serializing anything: the fast way to pass results on as text
- * (one line of NDJSON each). When the results' URLs are converted, only
- * the URL strings are rewritten in those bytes (see #SynapseUrlConversion),
- * so every other byte of a result is still the backend's.
- * synapse_page_dup_item() parses them when asked.
+ * [method@Synapse.Page.get_item_bytes] hands out each result's own bytes
+ * without parsing or serializing anything: the fast way to pass results on as
+ * text (one line of NDJSON each). When the results' URLs are converted, only
+ * the URL strings are rewritten in those bytes (see
+ * [class@Synapse.UrlConversion]), so every other byte of a result is still the
+ * backend's. [method@Synapse.Page.dup_item] parses them when asked.
  *
  * A page is used from one thread at a time.
  */
@@ -117,7 +117,7 @@ synapse_page_new_converted (SynapsePage * page, GBytes * body, GArray * spans)
 
 /**
  * synapse_page_ref:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Takes a reference to @page.
  *
@@ -134,7 +134,7 @@ synapse_page_ref (SynapsePage * page)
 
 /**
  * synapse_page_unref:
- * @page: (transfer full): a #SynapsePage
+ * @page: (transfer full): a [struct@Synapse.Page]
  *
  * Drops a reference to @page.
  */
@@ -153,7 +153,7 @@ synapse_page_unref (SynapsePage * page)
 
 /**
  * synapse_page_get_n_items:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * The number of results on the page.
  *
@@ -169,7 +169,7 @@ synapse_page_get_n_items (SynapsePage * page)
 
 /**
  * synapse_page_get_item_bytes:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  * @index: a result's index on the page
  *
  * The result as compact JSON text, without a trailing newline: the very
@@ -222,7 +222,7 @@ page_items (SynapsePage * page)
 
 /**
  * synapse_page_dup_item:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  * @index: a result's index on the page
  *
  * The result at @index, parsed; the page's bytes are parsed once, on the
@@ -242,7 +242,7 @@ synapse_page_dup_item (SynapsePage * page, guint index)
 
 /**
  * synapse_page_dup_items:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Every result of the page, parsed.
  *
@@ -258,7 +258,7 @@ synapse_page_dup_items (SynapsePage * page)
 
 /**
  * synapse_page_get_number:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Where the page comes among the pages of the walk.
  *
@@ -274,7 +274,7 @@ synapse_page_get_number (SynapsePage * page)
 
 /**
  * synapse_page_get_position:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Where the page's first result comes in the whole listing.
  *
@@ -290,7 +290,7 @@ synapse_page_get_position (SynapsePage * page)
 
 /**
  * synapse_page_get_total_count:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * The backend's count of results in the whole listing.
  *

@@ -19,15 +19,15 @@
  * total comes from the first page.
  *
  * When the `next` links number their pages (`page=2`, as Django REST
- * Framework's do), the pager requests up to #SynapsePager:prefetch pages
- * at once, ahead of the one being read, and still delivers every result in
- * order, exactly once: a page is only used when the page before it links
+ * Framework's do), the pager requests up to [property@Synapse.Pager:prefetch]
+ * pages at once, ahead of the one being read, and still delivers every result
+ * in order, exactly once: a page is only used when the page before it links
  * to it, and no page past the last one (by the first page's count) is
  * asked for. With a prefetch of 1 it walks the pages strictly one after
  * another. Memory holds at most the page being read and the pages being
  * fetched ahead, however long the listing, and the pages ahead hold no
- * more than #SynapsePager:prefetch-bytes (one is always requested, so that
- * the walk goes on).
+ * more than [property@Synapse.Pager:prefetch-bytes] (one is always requested,
+ * so that the walk goes on).
  *
  * A walk never goes on forever, whatever the backend's links say. It ends
  * with a %SYNAPSE_CLIENT_ERROR_PROTOCOL error that says what the backend
@@ -48,11 +48,11 @@
  * A page that fails (after the client's retries) fails the call that
  * needed it; the next call asks for that page again.
  *
- * With a #SynapseUrlConversion, only the results handed out are converted
- * (their files downloaded): with #SynapsePager:limit, not those of a page
- * past the limit.
+ * With a [class@Synapse.UrlConversion], only the results handed out are
+ * converted (their files downloaded): with [property@Synapse.Pager:limit], not
+ * those of a page past the limit.
  *
- * A pager is used by one caller at a time: call synapse_pager_next() (or
+ * A pager is used by one caller at a time: call [method@Synapse.Pager.next] (or
  * another reading call) again only when the previous one has returned.
  */
 
@@ -314,7 +314,7 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * SynapsePager:params:
    *
    * The query parameters of the first page; the client's
-   * #SynapseClient:page-size is added unless they set `page_size`.
+   * [property@Synapse.Client:page-size] is added unless they set `page_size`.
    */
   properties[PROP_PARAMS] =
       g_param_spec_boxed ("params", "Parameters",
@@ -337,7 +337,7 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    *
    * How many page requests may be in flight at once; 1 walks the pages
    * one after another. It takes effect after the first page. The default
-   * is the client's #SynapseClient:prefetch.
+   * is the client's [property@Synapse.Client:prefetch].
    */
   properties[PROP_PREFETCH] =
       g_param_spec_uint ("prefetch", "Prefetch",
@@ -363,9 +363,9 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * by the size of the largest page seen so far. No page is requested
    * ahead while one more would go over it, but one page is always
    * requested ahead, so that a budget smaller than a page still walks
-   * on: 0 fetches one page ahead at a time. #SynapsePager:prefetch
+   * on: 0 fetches one page ahead at a time. [property@Synapse.Pager:prefetch]
    * bounds the pages, this bounds their bytes; the default is the
-   * client's #SynapseClient:prefetch-bytes.
+   * client's [property@Synapse.Client:prefetch-bytes].
    */
   properties[PROP_PREFETCH_BYTES] =
       g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
@@ -389,17 +389,17 @@ synapse_pager_init (SynapsePager * self)
 
 /**
  * synapse_pager_new:
- * @client: a #SynapseClient
+ * @client: a [class@Synapse.Client]
  * @path: the path of a paginated endpoint, e.g. `models/`
  * @params: (nullable): query parameters of the first page; the client's
- *   #SynapseClient:page-size is added unless they set `page_size`
+ *   [property@Synapse.Client:page-size] is added unless they set `page_size`
  * @conversion: (nullable): URL conversion applied to every page
  *
  * A pager over any paginated endpoint of the backend, as
- * g_object_new () makes it with these construct properties. No request is
- * sent until the first result is asked for.
+ * [ctor@GObject.Object.new] makes it with these construct properties. No
+ * request is sent until the first result is asked for.
  *
- * Returns: (transfer full): a new #SynapsePager
+ * Returns: (transfer full): a new [class@Synapse.Pager]
  */
 SynapsePager *
 synapse_pager_new (SynapseClient * client, const char *path,
@@ -779,9 +779,9 @@ pager_next_page_run (gpointer source, gpointer data,
 
 /**
  * synapse_pager_next:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * The next result, fetching the next page when the current one is used up.
  *
@@ -800,12 +800,12 @@ synapse_pager_next (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_next_async:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the result
  * @user_data: data for @callback
  *
- * Gets the next result as synapse_pager_next() does, without blocking.
+ * Gets the next result as [method@Synapse.Pager.next] does, without blocking.
  */
 void
 synapse_pager_next_async (SynapsePager * self, GCancellable * cancellable,
@@ -820,11 +820,11 @@ synapse_pager_next_async (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_next_finish:
- * @self: a #SynapsePager
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_pager_next_async().
+ * Finishes [method@Synapse.Pager.next_async].
  *
  * Returns: (transfer full) (nullable): the next result, or %NULL at the
  *   end (with @error unset) or on failure (with @error set)
@@ -838,14 +838,14 @@ synapse_pager_next_finish (SynapsePager * self, GAsyncResult * result,
 
 /**
  * synapse_pager_read_page:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The next page; when synapse_pager_next() has handed out part of a page,
- * the rest of that page. A #SynapsePage gives each result as the backend's
- * own bytes when nothing was converted: the way to pass results on as text
- * without parsing them.
+ * The next page; when [method@Synapse.Pager.next] has handed out part of a
+ * page, the rest of that page. A [struct@Synapse.Page] gives each result as the
+ * backend's own bytes when nothing was converted: the way to pass results on as
+ * text without parsing them.
  *
  * Returns: (transfer full) (nullable): the page, never empty, or %NULL at
  *   the end (with @error unset) or on failure (with @error set)
@@ -862,12 +862,13 @@ synapse_pager_read_page (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_read_page_async:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the result
  * @user_data: data for @callback
  *
- * Gets the next page as synapse_pager_read_page() does, without blocking.
+ * Gets the next page as [method@Synapse.Pager.read_page] does, without
+ * blocking.
  */
 void
 synapse_pager_read_page_async (SynapsePager * self,
@@ -883,11 +884,11 @@ synapse_pager_read_page_async (SynapsePager * self,
 
 /**
  * synapse_pager_read_page_finish:
- * @self: a #SynapsePager
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_pager_read_page_async().
+ * Finishes [method@Synapse.Pager.read_page_async].
  *
  * Returns: (transfer full) (nullable): the page, or %NULL at the end or on
  *   failure
@@ -902,11 +903,11 @@ synapse_pager_read_page_finish (SynapsePager * self, GAsyncResult * result,
 
 /**
  * synapse_pager_next_page:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The results of the next page as objects; when synapse_pager_next() has
+ * The results of the next page as objects; when [method@Synapse.Pager.next] has
  * handed out part of a page, the rest of that page.
  *
  * Returns: (transfer full) (nullable): the results, never empty, or %NULL
@@ -924,12 +925,13 @@ synapse_pager_next_page (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_next_page_async:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the result
  * @user_data: data for @callback
  *
- * Gets the next page as synapse_pager_next_page() does, without blocking.
+ * Gets the next page as [method@Synapse.Pager.next_page] does, without
+ * blocking.
  */
 void
 synapse_pager_next_page_async (SynapsePager * self,
@@ -945,11 +947,11 @@ synapse_pager_next_page_async (SynapsePager * self,
 
 /**
  * synapse_pager_next_page_finish:
- * @self: a #SynapsePager
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_pager_next_page_async().
+ * Finishes [method@Synapse.Pager.next_page_async].
  *
  * Returns: (transfer full) (nullable): the results, or %NULL at the end or
  *   on failure
@@ -964,7 +966,7 @@ synapse_pager_next_page_finish (SynapsePager * self, GAsyncResult * result,
 
 /**
  * synapse_pager_get_total_count:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * The backend's `count` of results in the whole listing.
  *
@@ -981,7 +983,7 @@ synapse_pager_get_total_count (SynapsePager * self)
 
 /**
  * synapse_pager_get_pages_fetched:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * How many pages the pager has received from the backend.
  *
@@ -997,7 +999,7 @@ synapse_pager_get_pages_fetched (SynapsePager * self)
 
 /**
  * synapse_pager_get_position:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * How many results the pager has handed out, one at a time or as pages.
  *
@@ -1013,7 +1015,7 @@ synapse_pager_get_position (SynapsePager * self)
 
 /**
  * synapse_pager_get_prefetch:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * How many pages the pager keeps requested ahead of the one being read.
  *
@@ -1029,10 +1031,11 @@ synapse_pager_get_prefetch (SynapsePager * self)
 
 /**
  * synapse_pager_set_prefetch:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  * @prefetch: page requests in flight at once, at least 1
  *
- * Sets #SynapsePager:prefetch. Call it before the first page is read.
+ * Sets [property@Synapse.Pager:prefetch]. Call it before the first page is
+ * read.
  */
 void
 synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
@@ -1044,10 +1047,10 @@ synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
 
 /**
  * synapse_pager_set_limit:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  * @limit: the most results to hand out, 0 for all
  *
- * Sets #SynapsePager:limit. Call it before the first page is read.
+ * Sets [property@Synapse.Pager:limit]. Call it before the first page is read.
  */
 void
 synapse_pager_set_limit (SynapsePager * self, guint64 limit)
@@ -1059,11 +1062,11 @@ synapse_pager_set_limit (SynapsePager * self, guint64 limit)
 
 /**
  * synapse_pager_set_prefetch_bytes:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  * @prefetch_bytes: the most bytes of pages held ahead
  *
- * Sets #SynapsePager:prefetch-bytes. It takes effect at the next page
- * requested ahead.
+ * Sets [property@Synapse.Pager:prefetch-bytes]. It takes effect at the next
+ * page requested ahead.
  */
 void
 synapse_pager_set_prefetch_bytes (SynapsePager * self, guint64 prefetch_bytes)

@@ -706,18 +706,18 @@ request_args_new (const char *method, const char *path, JsonObject * params,
 
 /**
  * synapse_client_request:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @method: an HTTP method, e.g. `GET`
  * @path: an endpoint path such as `models/`, or an absolute URL
  * @params: (nullable): query parameters, encoded as
- *   synapse_client_build_url() says
+ *   [method@Synapse.Client.build_url] says
  * @body: (nullable): a JSON request body
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sends one request to any endpoint of the backend, with the client's
  * credentials, retries and error mapping, and returns its JSON answer. The
- * typed calls such as synapse_client_get_model() are built on it.
+ * typed calls such as [method@Synapse.Client.get_model] are built on it.
  *
  * Returns: (transfer full): the parsed response (a null node for an empty
  *   204), or %NULL with @error set
@@ -742,16 +742,16 @@ synapse_client_request (SynapseClient * self, const char *method,
 
 /**
  * synapse_client_request_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @method: an HTTP method, e.g. `GET`
  * @path: an endpoint path such as `models/`, or an absolute URL
  * @params: (nullable): query parameters
  * @body: (nullable): a JSON request body
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the request is done
  * @user_data: data for @callback
  *
- * Sends a request as synapse_client_request() does, without blocking.
+ * Sends a request as [method@Synapse.Client.request] does, without blocking.
  */
 void
 synapse_client_request_async (SynapseClient * self, const char *method,
@@ -770,11 +770,11 @@ synapse_client_request_async (SynapseClient * self, const char *method,
 
 /**
  * synapse_client_request_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_request_async().
+ * Finishes [method@Synapse.Client.request_async].
  *
  * Returns: (transfer full): the parsed response, or %NULL with @error set
  */

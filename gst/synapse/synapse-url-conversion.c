@@ -34,30 +34,32 @@
  *
  * # The backend's bytes
  *
- * Listings (a #SynapsePager, synapse_client_list_ground_truth_events(),
- * synapse_url_conversion_apply_page()) convert the bytes the backend sent:
- * the URL strings are found in one pass over the page, and each is
+ * Listings (a [class@Synapse.Pager],
+ * [method@Synapse.Client.list_ground_truth_events],
+ * [method@Synapse.UrlConversion.apply_page]) convert the bytes the backend
+ * sent: the URL strings are found in one pass over the page, and each is
  * replaced in place by the converted one, JSON-escaped. Nothing else of an
  * event changes: numbers such as `0.942`, `18446744073709551615` or
  * `1e400`, escapes such as `\u0000`, the order of keys all stay as they
- * were, so synapse_page_get_item_bytes() gives the backend's text with
+ * were, so [method@Synapse.Page.get_item_bytes] gives the backend's text with
  * only the converted URLs (and the `url` → `path` key of downloaded file
  * entries) changed. A converter that gives back the URL unchanged leaves
- * its bytes untouched. synapse_url_conversion_apply() converts parsed
+ * its bytes untouched. [method@Synapse.UrlConversion.apply] converts parsed
  * objects instead, in place.
  *
  * # Downloads
  *
  * Only http and https URLs are downloaded; other strings are left as they
- * are. They run several at a time (#SynapseUrlConversion:max-downloads),
- * are retried like any request, carry the client's credentials only to
- * the backend's own origin, and are written under a temporary name that
- * is renamed only once the file is known to be whole and right:
+ * are. They run several at a time
+ * ([property@Synapse.UrlConversion:max-downloads]), are retried like any
+ * request, carry the client's credentials only to the backend's own
+ * origin, and are written under a temporary name that is renamed only
+ * once the file is known to be whole and right:
  *
  * - a body that ends before its `Content-Length`, or a gzip or deflate
  *   body (`Content-Encoding`, decoded here) that ends before its
  *   compressed stream does, is a broken download and is tried again;
- * - a file larger than #SynapseUrlConversion:max-file-size (by its
+ * - a file larger than [property@Synapse.UrlConversion:max-file-size] (by its
  *   `Content-Length`, or counted as it arrives after decoding, so that a
  *   gzip bomb or an endless body cannot fill the disk) fails with
  *   %SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE;
@@ -285,7 +287,7 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    * The cache folder files are downloaded into, made when missing; %NULL
    * when the conversion uses a converter function instead. A conversion
    * has either a directory or a converter: bindings make a downloading one
-   * with g_object_new () and this property (plus
+   * with [ctor@GObject.Object.new] and this property (plus
    * [property@Synapse.UrlConversion:fields]), or with
    * [ctor@Synapse.UrlConversion.new_download].
    */
@@ -324,8 +326,8 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
   /**
    * SynapseUrlConversion:converter: (skip)
    *
-   * The #SynapseUrlConverter function that converts each URL, for C
-   * callers of g_object_new (); %NULL for a downloading conversion. A
+   * The [callback@Synapse.UrlConverter] function that converts each URL, for C
+   * callers of [ctor@GObject.Object.new]; %NULL for a downloading conversion. A
    * conversion has either a converter or a
    * [property@Synapse.UrlConversion:directory]. Bindings pass their
    * function to [ctor@Synapse.UrlConversion.new_converter] instead.
@@ -353,7 +355,7 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
   /**
    * SynapseUrlConversion:converter-data-free: (skip)
    *
-   * A #GDestroyNotify that frees
+   * A [callback@GLib.DestroyNotify] that frees
    * [property@Synapse.UrlConversion:converter-data] when the conversion is
    * finalized, or %NULL.
    *
@@ -384,13 +386,13 @@ synapse_url_conversion_init (SynapseUrlConversion * self)
  * @user_data_free: frees @user_data when the conversion is finalized
  *
  * A conversion that passes every string in @fields through @converter,
- * as g_object_new () makes it with the construct properties
+ * as [ctor@GObject.Object.new] makes it with the construct properties
  * [property@Synapse.UrlConversion:fields],
  * [property@Synapse.UrlConversion:converter],
  * [property@Synapse.UrlConversion:converter-data] and
  * [property@Synapse.UrlConversion:converter-data-free].
  *
- * Returns: (transfer full): a new #SynapseUrlConversion
+ * Returns: (transfer full): a new [class@Synapse.UrlConversion]
  */
 SynapseUrlConversion *
 synapse_url_conversion_new_converter (const char *const *fields,
@@ -411,11 +413,12 @@ synapse_url_conversion_new_converter (const char *const *fields,
  * @directory: the cache folder, made when missing
  *
  * A conversion that downloads every http(s) URL in @fields into
- * @directory and replaces it by the local path, as g_object_new () makes
- * it with the construct properties [property@Synapse.UrlConversion:fields]
- * and [property@Synapse.UrlConversion:directory].
+ * @directory and replaces it by the local path, as [ctor@GObject.Object.new]
+ * makes it with the construct properties
+ * [property@Synapse.UrlConversion:fields] and
+ * [property@Synapse.UrlConversion:directory].
  *
- * Returns: (transfer full): a new #SynapseUrlConversion
+ * Returns: (transfer full): a new [class@Synapse.UrlConversion]
  */
 SynapseUrlConversion *
 synapse_url_conversion_new_download (const char *const *fields,
@@ -429,7 +432,7 @@ synapse_url_conversion_new_download (const char *const *fields,
 
 /**
  * synapse_url_conversion_get_fields:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
  * The fields the conversion applies to, as dot-separated paths.
  *
@@ -446,7 +449,7 @@ synapse_url_conversion_get_fields (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_get_directory:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
  * The cache folder a downloading conversion puts files in.
  *
@@ -463,7 +466,7 @@ synapse_url_conversion_get_directory (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_get_max_downloads:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
  * How many files the conversion downloads at the same time.
  *
@@ -479,7 +482,7 @@ synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_set_max_downloads:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @max_downloads: files to download at the same time, at least 1
  *
  * Bounds the downloads that run at the same time.
@@ -495,9 +498,10 @@ synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
 
 /**
  * synapse_url_conversion_get_max_file_size:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
- * The largest file a download may give (#SynapseUrlConversion:max-file-size).
+ * The largest file a download may give
+ * ([property@Synapse.UrlConversion:max-file-size]).
  *
  * Returns: the largest file size in bytes, 0 for no limit
  */
@@ -511,10 +515,10 @@ synapse_url_conversion_get_max_file_size (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_set_max_file_size:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @max_file_size: the largest file in bytes, 0 for no limit
  *
- * Sets #SynapseUrlConversion:max-file-size.
+ * Sets [property@Synapse.UrlConversion:max-file-size].
  */
 void
 synapse_url_conversion_set_max_file_size (SynapseUrlConversion * self,
@@ -540,12 +544,12 @@ synapse_url_conversion_set_renames_entries (SynapseUrlConversion * self,
 
 /**
  * synapse_url_conversion_get_cache_path:
- * @self: a downloading #SynapseUrlConversion
+ * @self: a downloading [class@Synapse.UrlConversion]
  * @url: a file URL
  *
  * Where @url is (or will be) downloaded: the cache folder, the MD5 of the
  * URL's cache key (the URL without its fragment and without the query
- * parameters that sign it, see #SynapseUrlConversion), and the URL's
+ * parameters that sign it, see [class@Synapse.UrlConversion]), and the URL's
  * suffix when it is a short, plain one (`.jpg`).
  *
  * Returns: (transfer full) (nullable): the local path, or %NULL for a
@@ -986,17 +990,17 @@ synapse_url_conversion_convert_bytes (SynapseUrlConversion * self,
 
 /**
  * synapse_url_conversion_apply:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @client: the client whose backend the results came from; downloads
  *   use its settings and send its credentials only to its origin
  * @objects: results to convert in place
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Converts the URLs of @objects as the conversion says. The listing and
  * model calls do this themselves; this is for results obtained otherwise.
  * Downloads of all of @objects run together, at most
- * #SynapseUrlConversion:max-downloads at a time.
+ * [property@Synapse.UrlConversion:max-downloads] at a time.
  *
  * Returns: %TRUE on success; on failure @objects may be partly converted
  */
@@ -1046,18 +1050,18 @@ synapse_url_conversion_apply (SynapseUrlConversion * self,
 
 /**
  * synapse_url_conversion_apply_page:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @client: the client whose backend the page came from; downloads use its
  *   settings and send its credentials only to its origin
- * @page: a page of results, e.g. from synapse_pager_read_page()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @page: a page of results, e.g. from [method@Synapse.Pager.read_page]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Converts the URLs of @page's results as the conversion says, in their
- * bytes: the page it returns gives, from synapse_page_get_item_bytes(),
+ * bytes: the page it returns gives, from [method@Synapse.Page.get_item_bytes],
  * the same text with only the converted URLs changed (see
- * #SynapseUrlConversion). A page that a pager has converted already can be
- * converted again, e.g. downloaded from the URLs a converter gave.
+ * [class@Synapse.UrlConversion]). A page that a pager has converted already can
+ * be converted again, e.g. downloaded from the URLs a converter gave.
  *
  * Returns: (transfer full) (nullable): the converted page, or %NULL on
  *   failure

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
  * SynapseUrlConverter:
  * @url: a file URL found in a converted field
  * @user_data: the data given with the converter
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Turns one file URL into another string, e.g. the same path on a CDN host.
  * It may be called from a worker thread.
