@@ -43,6 +43,8 @@
  * counted by [method@Synapse.ChunkedUpload.get_orphans].
  *
  * An upload is used from one thread at a time.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -266,6 +268,8 @@ synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
    * SynapseChunkedUpload:client:
    *
    * The client of the backend to upload to.
+   *
+   * Since: 0.1
    */
   properties[PROP_CLIENT] =
       g_param_spec_object ("client", "Client",
@@ -277,6 +281,8 @@ synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
    *
    * The file's name as the backend stores it: the base name of the one
    * given.
+   *
+   * Since: 0.1
    */
   properties[PROP_FILENAME] =
       g_param_spec_string ("filename", "File name",
@@ -287,6 +293,8 @@ synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
    * SynapseChunkedUpload:total-size:
    *
    * The number of bytes that will be written, at least 1.
+   *
+   * Since: 0.1
    */
   properties[PROP_TOTAL_SIZE] =
       g_param_spec_uint64 ("total-size", "Total size",
@@ -298,6 +306,8 @@ synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
    *
    * Bytes per chunk; 0 when the upload is made takes the client's
    * [property@Synapse.Client:chunk-size], which this then reads back.
+   *
+   * Since: 0.1
    */
   properties[PROP_CHUNK_SIZE] =
       g_param_spec_uint64 ("chunk-size", "Chunk size",
@@ -325,6 +335,8 @@ synapse_chunked_upload_init (SynapseChunkedUpload * self)
  * construct properties; nothing is sent until a chunk is full.
  *
  * Returns: (transfer full): a new [class@Synapse.ChunkedUpload]
+ *
+ * Since: 0.1
  */
 SynapseChunkedUpload *
 synapse_chunked_upload_new (SynapseClient * client, const char *filename,
@@ -347,6 +359,8 @@ synapse_chunked_upload_new (SynapseClient * client, const char *filename,
  * @user_data_free: frees @user_data
  *
  * Sets the function told of the upload's progress.
+ *
+ * Since: 0.1
  */
 void
 synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
@@ -692,6 +706,8 @@ buffer_grew (SynapseChunkedUpload * self, gsize added,
  * cannot continue.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_chunked_upload_write (SynapseChunkedUpload * self,
@@ -734,6 +750,8 @@ synapse_chunked_upload_write (SynapseChunkedUpload * self,
  * [method@Synapse.ChunkedUpload.write] for a [struct@GLib.Bytes].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
@@ -838,6 +856,8 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
  * Returns: (transfer full): the completed upload as the backend describes
  *   it (its `id` is what a model's `chunked_upload` takes), or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_chunked_upload_finish (SynapseChunkedUpload * self,
@@ -858,6 +878,8 @@ synapse_chunked_upload_finish (SynapseChunkedUpload * self,
  *
  * Completes the upload as [method@Synapse.ChunkedUpload.finish] does, without
  * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
@@ -880,6 +902,8 @@ synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
  * Finishes [method@Synapse.ChunkedUpload.finish_async].
  *
  * Returns: (transfer full): the completed upload, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
@@ -897,6 +921,8 @@ synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
  * [ctor@Synapse.ChunkedUpload.new].
  *
  * Returns: (transfer none): the file name sent to the backend
+ *
+ * Since: 0.1
  */
 const char *
 synapse_chunked_upload_get_filename (SynapseChunkedUpload * self)
@@ -913,6 +939,8 @@ synapse_chunked_upload_get_filename (SynapseChunkedUpload * self)
  * The number of bytes the upload was announced with.
  *
  * Returns: the size of the whole file, in bytes
+ *
+ * Since: 0.1
  */
 guint64
 synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self)
@@ -929,6 +957,8 @@ synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self)
  * The number of bytes sent in each chunk but the last.
  *
  * Returns: the size of a chunk, in bytes
+ *
+ * Since: 0.1
  */
 gsize
 synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self)
@@ -946,6 +976,8 @@ synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self)
  * acknowledged.
  *
  * Returns: how many bytes the backend has acknowledged
+ *
+ * Since: 0.1
  */
 guint64
 synapse_chunked_upload_get_offset (SynapseChunkedUpload * self)
@@ -963,6 +995,8 @@ synapse_chunked_upload_get_offset (SynapseChunkedUpload * self)
  *
  * Returns: (transfer none) (nullable): the upload's URL at the backend, or
  *   %NULL before the first chunk was stored
+ *
+ * Since: 0.1
  */
 const char *
 synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
@@ -987,6 +1021,8 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
  * orphan is never completed, makes no model and expires on the backend.
  *
  * Returns: the number of uploads that may have been left behind
+ *
+ * Since: 0.1
  */
 guint
 synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self)
@@ -1006,6 +1042,8 @@ synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self)
  * Returns: (transfer none) (nullable): the hex MD5 of the file, or %NULL
  *   until [method@Synapse.ChunkedUpload.finish] was called with every byte
  *   written
+ *
+ * Since: 0.1
  */
 const char *
 synapse_chunked_upload_get_md5 (SynapseChunkedUpload * self)

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  *
  * The chunk size of an upload when none is given: 50 MiB, as the Python
  * SDK uses.
+ *
+ * Since: 0.1
  */
 #define SYNAPSE_DEFAULT_CHUNK_SIZE (50 * 1024 * 1024)
 
@@ -32,6 +34,8 @@ G_BEGIN_DECLS
  * Reports the progress of an upload after each chunk the backend stored;
  * @sent never decreases. It is called from the thread that runs the
  * upload.
+ *
+ * Since: 0.1
  */
 typedef void (*SynapseProgressFunc) (guint64 sent,
     guint64 total,

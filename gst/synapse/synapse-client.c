@@ -51,6 +51,8 @@
  *
  * A client may be used from several threads at once; its blocking calls
  * are meant for worker threads and its `_async` twins for the main loop.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -342,6 +344,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * [property@Synapse.Client:authorization-token] is set, which then takes the
    * `Authorization` header. The URL as stored, read back and shown in
    * messages has no userinfo.
+   *
+   * Since: 0.1
    */
   properties[PROP_BASE_URL] =
       g_param_spec_string ("base-url", "Base URL",
@@ -353,6 +357,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The personal access token, sent as `Synapse-Access-Token: Token …`.
    * Write-only: a secret is never read back.
+   *
+   * Since: 0.1
    */
   properties[PROP_ACCESS_TOKEN] =
       g_param_spec_string ("access-token", "Access token",
@@ -365,6 +371,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * An authorization token, sent as `Authorization: Token …`. Write-only.
    * It takes the place of the Basic authentication of a user and password
    * in [property@Synapse.Client:base-url].
+   *
+   * Since: 0.1
    */
   properties[PROP_AUTHORIZATION_TOKEN] =
       g_param_spec_string ("authorization-token", "Authorization token",
@@ -375,6 +383,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:tenant:
    *
    * The tenant code, sent as `Synapse-Tenant: Token …`.
+   *
+   * Since: 0.1
    */
   properties[PROP_TENANT] =
       g_param_spec_string ("tenant", "Tenant", "Tenant code", NULL,
@@ -384,6 +394,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:agent-token:
    *
    * An agent token, sent as `SYNAPSE-Agent: Token …`. Write-only.
+   *
+   * Since: 0.1
    */
   properties[PROP_AGENT_TOKEN] =
       g_param_spec_string ("agent-token", "Agent token",
@@ -396,6 +408,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * Seconds to wait for a connection or for any read or write on it before
    * the attempt fails (and is retried); 0 waits forever. It is also the
    * window of [property@Synapse.Client:low-speed-limit].
+   *
+   * Since: 0.1
    */
   properties[PROP_TIMEOUT] =
       g_param_spec_uint ("timeout", "Timeout",
@@ -417,6 +431,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * and the final response's headers start a new window. So a server that sends
    * a byte a second, or `102 Processing` for ever, cannot hold a request. 0
    * turns the limit off, and so does a [property@Synapse.Client:timeout] of 0.
+   *
+   * Since: 0.1
    */
   properties[PROP_LOW_SPEED_LIMIT] =
       g_param_spec_uint ("low-speed-limit", "Low-speed limit",
@@ -428,6 +444,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:retries:
    *
    * How many times a failed request is tried again when retrying can help.
+   *
+   * Since: 0.1
    */
   properties[PROP_RETRIES] =
       g_param_spec_uint ("retries", "Retries",
@@ -440,6 +458,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * Seconds before the first retry; each further retry waits twice as long
    * (with random jitter down to half), up to
    * [property@Synapse.Client:retry-backoff-max].
+   *
+   * Since: 0.1
    */
   properties[PROP_RETRY_BACKOFF_FACTOR] =
       g_param_spec_double ("retry-backoff-factor", "Retry backoff factor",
@@ -452,6 +472,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The longest wait between two attempts, in seconds; it also caps a
    * server's `Retry-After`.
+   *
+   * Since: 0.1
    */
   properties[PROP_RETRY_BACKOFF_MAX] =
       g_param_spec_double ("retry-backoff-max", "Retry backoff maximum",
@@ -462,6 +484,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:page-size:
    *
    * The `page_size` asked for by listings whose parameters do not set one.
+   *
+   * Since: 0.1
    */
   properties[PROP_PAGE_SIZE] =
       g_param_spec_uint ("page-size", "Page size",
@@ -473,6 +497,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * How many pages a [class@Synapse.Pager] made by this client keeps requested
    * ahead of the one being read; 1 walks the pages strictly in sequence.
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH] =
       g_param_spec_uint ("prefetch", "Prefetch",
@@ -484,6 +510,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The `User-Agent` header; the default names this library and its
    * version.
+   *
+   * Since: 0.1
    */
   properties[PROP_USER_AGENT] =
       g_param_spec_string ("user-agent", "User agent", "User-Agent header",
@@ -495,6 +523,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * Whether an HTTPS backend's certificate must be trusted. Turning this
    * off accepts any certificate: for tests only; prefer
    * [property@Synapse.Client:ca-file].
+   *
+   * Since: 0.1
    */
   properties[PROP_SSL_STRICT] =
       g_param_spec_boolean ("ssl-strict", "Strict TLS",
@@ -505,6 +535,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:ca-file:
    *
    * A PEM file of certificate authorities to trust instead of the system's.
+   *
+   * Since: 0.1
    */
   properties[PROP_CA_FILE] =
       g_param_spec_string ("ca-file", "CA file",
@@ -516,6 +548,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The largest JSON response accepted, in bytes; a larger one fails with
    * %SYNAPSE_CLIENT_ERROR_PROTOCOL before it is read into memory.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_RESPONSE_SIZE] =
       g_param_spec_uint64 ("max-response-size", "Maximum response size",
@@ -528,6 +562,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * Bytes per chunk of the uploads that do not say otherwise, such as
    * [method@Synapse.Client.create_model]'s. An upload holds one chunk in
    * memory.
+   *
+   * Since: 0.1
    */
   properties[PROP_CHUNK_SIZE] =
       g_param_spec_uint64 ("chunk-size", "Chunk size",
@@ -541,6 +577,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * The most bytes of pages a [class@Synapse.Pager] made by this client holds
    * ahead of the one being read ([property@Synapse.Pager:prefetch-bytes]); one
    * page is always requested ahead.
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH_BYTES] =
       g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
@@ -578,6 +616,8 @@ synapse_client_init (SynapseClient * self)
  * settings are properties.
  *
  * Returns: (transfer full): a new [class@Synapse.Client]
+ *
+ * Since: 0.1
  */
 SynapseClient *
 synapse_client_new (const char *base_url, const char *access_token)
@@ -632,6 +672,8 @@ check_credentials (const char *access_token, const char *authorization_token,
  * Returns: %TRUE if the credentials can be sent, else %FALSE with
  *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT naming the credential (never
  *   its value)
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_client_check_credentials (SynapseClient * self, GError ** error)
@@ -659,6 +701,8 @@ synapse_client_check_credentials (SynapseClient * self, GError ** error)
  * Returns: (transfer full): a new [class@Synapse.Client], or %NULL with
  *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT when the URL is missing or not
  *   an http(s) URL, or when the token or tenant holds a control character
+ *
+ * Since: 0.1
  */
 SynapseClient *
 synapse_client_new_from_env (GError ** error)
@@ -700,6 +744,8 @@ synapse_client_new_from_env (GError ** error)
  * without any user and password it was given with.
  *
  * Returns: (transfer none): the backend's base URL
+ *
+ * Since: 0.1
  */
 const char *
 synapse_client_get_base_url (SynapseClient * self)
@@ -724,6 +770,8 @@ synapse_client_get_base_url (SynapseClient * self)
  * are left out.
  *
  * Returns: (transfer full): the URL
+ *
+ * Since: 0.1
  */
 char *
 synapse_client_build_url (SynapseClient * self, const char *path,
@@ -745,6 +793,8 @@ synapse_client_build_url (SynapseClient * self, const char *path,
  * the only origin that receives the client's credentials.
  *
  * Returns: %TRUE if requests to @url carry the credentials
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_client_is_backend_origin (SynapseClient * self, const char *url)

@@ -56,6 +56,8 @@ synapse_client_error_private_clear (SynapseClientErrorPrivate * priv)
  * The quark of [error@Synapse.ClientError].
  *
  * Returns: the error domain's quark
+ *
+ * Since: 0.1
  */
 G_DEFINE_EXTENDED_ERROR (SynapseClientError, synapse_client_error);
 
@@ -78,6 +80,8 @@ private_of (const GError * error)
  *
  * Returns: the HTTP status, or 0 when @error is not an HTTP failure of
  *   [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 guint
 synapse_client_error_get_status_code (const GError * error)
@@ -107,6 +111,8 @@ synapse_client_error_get_status_code (const GError * error)
  *
  * Returns: (transfer none) (nullable): the body, or %NULL when there was
  *   none or @error is not of [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 JsonNode *
 synapse_client_error_get_detail (const GError * error)
@@ -220,6 +226,8 @@ synapse_describe_detail (JsonNode * detail)
  * Returns: (transfer full) (nullable): the description, or %NULL when the
  *   backend's answer had no body or @error is not of
  *   [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 char *
 synapse_client_error_describe_detail (const GError * error)
@@ -245,6 +253,8 @@ synapse_client_error_describe_detail (const GError * error)
  * Returns: (transfer full) (nullable): the text, or %NULL when the
  *   backend's answer had no body or @error is not of
  *   [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 char *
 synapse_client_error_dup_detail_text (const GError * error)
@@ -272,6 +282,8 @@ synapse_client_error_dup_detail_text (const GError * error)
  *
  * Returns: (transfer none) (nullable): the URL, or %NULL when the failure
  *   was not a request's
+ *
+ * Since: 0.1
  */
 const char *
 synapse_client_error_get_url (const GError * error)
@@ -292,6 +304,8 @@ synapse_client_error_get_url (const GError * error)
  *
  * Returns: (transfer none) (nullable): the method, or %NULL when the failure
  *   was not a request's
+ *
+ * Since: 0.1
  */
 const char *
 synapse_client_error_get_method (const GError * error)
@@ -371,6 +385,8 @@ synapse_client_error_mark_outcome_unknown (GError * error)
  * returns %TRUE. %FALSE for errors of other domains.
  *
  * Returns: %TRUE when the backend may have done what the request asked
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_client_error_outcome_unknown (const GError * error)

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * without a name here is still its own number); failures without a status
  * use the small codes of [error@Synapse.ClientError]. Cancellation is reported
  * as %G_IO_ERROR_CANCELLED, as everywhere in GIO.
+ *
+ * Since: 0.1
  */
 #define SYNAPSE_CLIENT_ERROR (synapse_client_error_quark ())
 
@@ -61,6 +63,8 @@ G_BEGIN_DECLS
  * @SYNAPSE_CLIENT_ERROR_GATEWAY_TIMEOUT: HTTP 504 (retries exhausted)
  *
  * Error codes of [error@Synapse.ClientError].
+ *
+ * Since: 0.1
  */
 typedef enum
 {

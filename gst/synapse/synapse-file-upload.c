@@ -148,6 +148,8 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
  *
  * Returns: (transfer full): the completed upload (its `id` is what a
  *   model's `chunked_upload` takes), or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_create_chunked_upload (SynapseClient * self, const char *path,
@@ -181,6 +183,8 @@ synapse_client_create_chunked_upload (SynapseClient * self, const char *path,
  *
  * Uploads a file as [method@Synapse.Client.create_chunked_upload] does, without
  * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_create_chunked_upload_async (SynapseClient * self,
@@ -208,6 +212,8 @@ synapse_client_create_chunked_upload_async (SynapseClient * self,
  * Finishes [method@Synapse.Client.create_chunked_upload_async].
  *
  * Returns: (transfer full): the completed upload, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_create_chunked_upload_finish (SynapseClient * self,

@@ -218,6 +218,8 @@ synapse_json_append_string (GString * out, const char *text)
  * `0.942` of `{"accuracy": 0.942}` goes out as `0.942`.
  *
  * Returns: (transfer full): the value, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonNode *
 synapse_json_parse_exact (const char *text, gssize length, GError ** error)
@@ -265,6 +267,8 @@ synapse_json_parse_exact (const char *text, gssize length, GError ** error)
  * `1e+22.0`, which is not JSON.
  *
  * Returns: (transfer full): the JSON text
+ *
+ * Since: 0.1
  */
 char *
 synapse_json_to_string (JsonNode * node)

@@ -195,6 +195,8 @@ list_models_run (gpointer source, gpointer data, GCancellable * cancellable,
  *
  * Returns: (transfer full): the models of the
  *   page, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_models (SynapseClient * self, JsonObject * params,
@@ -220,6 +222,8 @@ synapse_client_list_models (SynapseClient * self, JsonObject * params,
  * @user_data: data for @callback
  *
  * Lists one page of models without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_list_models_async (SynapseClient * self, JsonObject * params,
@@ -244,6 +248,8 @@ synapse_client_list_models_async (SynapseClient * self, JsonObject * params,
  *
  * Returns: (transfer full): the models of the
  *   page, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_models_finish (SynapseClient * self,
@@ -280,6 +286,8 @@ get_model_run (gpointer source, gpointer data, GCancellable * cancellable,
  * %SYNAPSE_CLIENT_ERROR_NOT_FOUND.
  *
  * Returns: (transfer full): the model, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_model (SynapseClient * self, gint64 id,
@@ -307,6 +315,8 @@ synapse_client_get_model (SynapseClient * self, gint64 id,
  * @user_data: data for @callback
  *
  * Gets one model without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_get_model_async (SynapseClient * self, gint64 id,
@@ -331,6 +341,8 @@ synapse_client_get_model_async (SynapseClient * self, gint64 id,
  * Finishes [method@Synapse.Client.get_model_async].
  *
  * Returns: (transfer full): the model, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_model_finish (SynapseClient * self, GAsyncResult * result,
@@ -374,6 +386,8 @@ list_events_run (gpointer source, gpointer data, GCancellable * cancellable,
  *
  * Returns: (transfer full): the events, or
  *   %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_ground_truth_events (SynapseClient * self,
@@ -403,6 +417,8 @@ synapse_client_list_ground_truth_events (SynapseClient * self,
  * @user_data: data for @callback
  *
  * Lists ground-truth events without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_list_ground_truth_events_async (SynapseClient * self,
@@ -430,6 +446,8 @@ synapse_client_list_ground_truth_events_async (SynapseClient * self,
  *
  * Returns: (transfer full): the events, or
  *   %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_ground_truth_events_finish (SynapseClient * self,
@@ -451,6 +469,8 @@ synapse_client_list_ground_truth_events_finish (SynapseClient * self,
  * [method@Synapse.Pager.next].
  *
  * Returns: (transfer full): a new [class@Synapse.Pager]
+ *
+ * Since: 0.1
  */
 SynapsePager *
 synapse_client_iter_ground_truth_events (SynapseClient * self,
@@ -484,6 +504,8 @@ get_version_run (gpointer source, gpointer data, GCancellable * cancellable,
  * (`GET ground_truth_dataset_versions/<id>/`), with its `event_count`.
  *
  * Returns: (transfer full): the version, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_ground_truth_version (SynapseClient * self, gint64 id,
@@ -507,6 +529,8 @@ synapse_client_get_ground_truth_version (SynapseClient * self, gint64 id,
  * @user_data: data for @callback
  *
  * Gets one dataset version without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_get_ground_truth_version_async (SynapseClient * self,
@@ -530,6 +554,8 @@ synapse_client_get_ground_truth_version_async (SynapseClient * self,
  * Finishes [method@Synapse.Client.get_ground_truth_version_async].
  *
  * Returns: (transfer full): the version, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_ground_truth_version_finish (SynapseClient * self,

@@ -383,6 +383,8 @@ create_model_from_upload_run (gpointer source, gpointer data,
  * carries its field errors in [func@Synapse.ClientError.get_detail].
  *
  * Returns: (transfer full): the created model, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_create_model (SynapseClient * self, JsonObject * data,
@@ -414,6 +416,8 @@ synapse_client_create_model (SynapseClient * self, JsonObject * data,
  *
  * Registers a model as [method@Synapse.Client.create_model] does, without
  * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_create_model_async (SynapseClient * self, JsonObject * data,
@@ -439,6 +443,8 @@ synapse_client_create_model_async (SynapseClient * self, JsonObject * data,
  * Finishes [method@Synapse.Client.create_model_async].
  *
  * Returns: (transfer full): the created model, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_create_model_finish (SynapseClient * self,
@@ -479,6 +485,8 @@ synapse_client_create_model_finish (SynapseClient * self,
  *
  * Returns: (transfer full): the created model, with its `id`, or %NULL
  *   with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_create_model_from_upload (SynapseClient * self,
@@ -506,6 +514,8 @@ synapse_client_create_model_from_upload (SynapseClient * self,
  *
  * Registers a model as [method@Synapse.Client.create_model_from_upload] does,
  * without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_create_model_from_upload_async (SynapseClient * self,
@@ -530,6 +540,8 @@ synapse_client_create_model_from_upload_async (SynapseClient * self,
  * Finishes [method@Synapse.Client.create_model_from_upload_async].
  *
  * Returns: (transfer full): the created model, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_create_model_from_upload_finish (SynapseClient * self,

@@ -19,6 +19,8 @@
  * backend's. [method@Synapse.Page.dup_item] parses them when asked.
  *
  * A page is used from one thread at a time.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -122,6 +124,8 @@ synapse_page_new_converted (SynapsePage * page, GBytes * body, GArray * spans)
  * Takes a reference to @page.
  *
  * Returns: (transfer full): @page
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_page_ref (SynapsePage * page)
@@ -137,6 +141,8 @@ synapse_page_ref (SynapsePage * page)
  * @page: (transfer full): a [struct@Synapse.Page]
  *
  * Drops a reference to @page.
+ *
+ * Since: 0.1
  */
 void
 synapse_page_unref (SynapsePage * page)
@@ -158,6 +164,8 @@ synapse_page_unref (SynapsePage * page)
  * The number of results on the page.
  *
  * Returns: the number of results on the page
+ *
+ * Since: 0.1
  */
 guint
 synapse_page_get_n_items (SynapsePage * page)
@@ -178,6 +186,8 @@ synapse_page_get_n_items (SynapsePage * page)
  * converted.
  *
  * Returns: (transfer full): the result's JSON text
+ *
+ * Since: 0.1
  */
 GBytes *
 synapse_page_get_item_bytes (SynapsePage * page, guint index)
@@ -229,6 +239,8 @@ page_items (SynapsePage * page)
  * first call.
  *
  * Returns: (transfer full): the result as an object
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_page_dup_item (SynapsePage * page, guint index)
@@ -247,6 +259,8 @@ synapse_page_dup_item (SynapsePage * page, guint index)
  * Every result of the page, parsed.
  *
  * Returns: (transfer full): the results as an array of objects
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_page_dup_items (SynapsePage * page)
@@ -263,6 +277,8 @@ synapse_page_dup_items (SynapsePage * page)
  * Where the page comes among the pages of the walk.
  *
  * Returns: the page's place among the pages of the walk, from 1
+ *
+ * Since: 0.1
  */
 guint
 synapse_page_get_number (SynapsePage * page)
@@ -279,6 +295,8 @@ synapse_page_get_number (SynapsePage * page)
  * Where the page's first result comes in the whole listing.
  *
  * Returns: the index in the whole listing of the page's first result
+ *
+ * Since: 0.1
  */
 guint64
 synapse_page_get_position (SynapsePage * page)
@@ -296,6 +314,8 @@ synapse_page_get_position (SynapsePage * page)
  *
  * Returns: the backend's count of results in the whole listing, or -1
  *   when it gave none
+ *
+ * Since: 0.1
  */
 gint64
 synapse_page_get_total_count (SynapsePage * page)

@@ -54,6 +54,8 @@
  *
  * A pager is used by one caller at a time: call [method@Synapse.Pager.next] (or
  * another reading call) again only when the previous one has returned.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -292,6 +294,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * SynapsePager:client:
    *
    * The client whose backend the listing is read from.
+   *
+   * Since: 0.1
    */
   properties[PROP_CLIENT] =
       g_param_spec_object ("client", "Client",
@@ -303,6 +307,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * SynapsePager:path:
    *
    * The paginated endpoint, e.g. `models/`, or the URL of a first page.
+   *
+   * Since: 0.1
    */
   properties[PROP_PATH] =
       g_param_spec_string ("path", "Path",
@@ -315,6 +321,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    *
    * The query parameters of the first page; the client's
    * [property@Synapse.Client:page-size] is added unless they set `page_size`.
+   *
+   * Since: 0.1
    */
   properties[PROP_PARAMS] =
       g_param_spec_boxed ("params", "Parameters",
@@ -325,6 +333,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * SynapsePager:conversion:
    *
    * The URL conversion applied to the results handed out, or %NULL.
+   *
+   * Since: 0.1
    */
   properties[PROP_CONVERSION] =
       g_param_spec_object ("conversion", "Conversion",
@@ -338,6 +348,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * How many page requests may be in flight at once; 1 walks the pages
    * one after another. It takes effect after the first page. The default
    * is the client's [property@Synapse.Client:prefetch].
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH] =
       g_param_spec_uint ("prefetch", "Prefetch",
@@ -349,6 +361,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    *
    * The most results the walk hands out, 0 for all of them. No page past
    * the one that holds the last of them is requested, not even ahead.
+   *
+   * Since: 0.1
    */
   properties[PROP_LIMIT] =
       g_param_spec_uint64 ("limit", "Limit",
@@ -366,6 +380,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * on: 0 fetches one page ahead at a time. [property@Synapse.Pager:prefetch]
    * bounds the pages, this bounds their bytes; the default is the
    * client's [property@Synapse.Client:prefetch-bytes].
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH_BYTES] =
       g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
@@ -400,6 +416,8 @@ synapse_pager_init (SynapsePager * self)
  * request is sent until the first result is asked for.
  *
  * Returns: (transfer full): a new [class@Synapse.Pager]
+ *
+ * Since: 0.1
  */
 SynapsePager *
 synapse_pager_new (SynapseClient * client, const char *path,
@@ -787,6 +805,8 @@ pager_next_page_run (gpointer source, gpointer data,
  *
  * Returns: (transfer full) (nullable): the next result, or %NULL at the
  *   end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_pager_next (SynapsePager * self, GCancellable * cancellable,
@@ -806,6 +826,8 @@ synapse_pager_next (SynapsePager * self, GCancellable * cancellable,
  * @user_data: data for @callback
  *
  * Gets the next result as [method@Synapse.Pager.next] does, without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_next_async (SynapsePager * self, GCancellable * cancellable,
@@ -828,6 +850,8 @@ synapse_pager_next_async (SynapsePager * self, GCancellable * cancellable,
  *
  * Returns: (transfer full) (nullable): the next result, or %NULL at the
  *   end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_pager_next_finish (SynapsePager * self, GAsyncResult * result,
@@ -849,6 +873,8 @@ synapse_pager_next_finish (SynapsePager * self, GAsyncResult * result,
  *
  * Returns: (transfer full) (nullable): the page, never empty, or %NULL at
  *   the end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_pager_read_page (SynapsePager * self, GCancellable * cancellable,
@@ -869,6 +895,8 @@ synapse_pager_read_page (SynapsePager * self, GCancellable * cancellable,
  *
  * Gets the next page as [method@Synapse.Pager.read_page] does, without
  * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_read_page_async (SynapsePager * self,
@@ -892,6 +920,8 @@ synapse_pager_read_page_async (SynapsePager * self,
  *
  * Returns: (transfer full) (nullable): the page, or %NULL at the end or on
  *   failure
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_pager_read_page_finish (SynapsePager * self, GAsyncResult * result,
@@ -912,6 +942,8 @@ synapse_pager_read_page_finish (SynapsePager * self, GAsyncResult * result,
  *
  * Returns: (transfer full) (nullable): the results, never empty, or %NULL
  *   at the end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_pager_next_page (SynapsePager * self, GCancellable * cancellable,
@@ -932,6 +964,8 @@ synapse_pager_next_page (SynapsePager * self, GCancellable * cancellable,
  *
  * Gets the next page as [method@Synapse.Pager.next_page] does, without
  * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_next_page_async (SynapsePager * self,
@@ -955,6 +989,8 @@ synapse_pager_next_page_async (SynapsePager * self,
  *
  * Returns: (transfer full) (nullable): the results, or %NULL at the end or
  *   on failure
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_pager_next_page_finish (SynapsePager * self, GAsyncResult * result,
@@ -972,6 +1008,8 @@ synapse_pager_next_page_finish (SynapsePager * self, GAsyncResult * result,
  *
  * Returns: the total, or -1 until the first page has arrived (or when the
  *   backend does not give one)
+ *
+ * Since: 0.1
  */
 gint64
 synapse_pager_get_total_count (SynapsePager * self)
@@ -988,6 +1026,8 @@ synapse_pager_get_total_count (SynapsePager * self)
  * How many pages the pager has received from the backend.
  *
  * Returns: how many pages have been delivered so far
+ *
+ * Since: 0.1
  */
 guint
 synapse_pager_get_pages_fetched (SynapsePager * self)
@@ -1004,6 +1044,8 @@ synapse_pager_get_pages_fetched (SynapsePager * self)
  * How many results the pager has handed out, one at a time or as pages.
  *
  * Returns: how many results have been handed out so far
+ *
+ * Since: 0.1
  */
 guint64
 synapse_pager_get_position (SynapsePager * self)
@@ -1020,6 +1062,8 @@ synapse_pager_get_position (SynapsePager * self)
  * How many pages the pager keeps requested ahead of the one being read.
  *
  * Returns: how many page requests may be in flight at once
+ *
+ * Since: 0.1
  */
 guint
 synapse_pager_get_prefetch (SynapsePager * self)
@@ -1036,6 +1080,8 @@ synapse_pager_get_prefetch (SynapsePager * self)
  *
  * Sets [property@Synapse.Pager:prefetch]. Call it before the first page is
  * read.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
@@ -1051,6 +1097,8 @@ synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
  * @limit: the most results to hand out, 0 for all
  *
  * Sets [property@Synapse.Pager:limit]. Call it before the first page is read.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_set_limit (SynapsePager * self, guint64 limit)
@@ -1067,6 +1115,8 @@ synapse_pager_set_limit (SynapsePager * self, guint64 limit)
  *
  * Sets [property@Synapse.Pager:prefetch-bytes]. It takes effect at the next
  * page requested ahead.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_set_prefetch_bytes (SynapsePager * self, guint64 prefetch_bytes)

@@ -721,6 +721,8 @@ request_args_new (const char *method, const char *path, JsonObject * params,
  *
  * Returns: (transfer full): the parsed response (a null node for an empty
  *   204), or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonNode *
 synapse_client_request (SynapseClient * self, const char *method,
@@ -752,6 +754,8 @@ synapse_client_request (SynapseClient * self, const char *method,
  * @user_data: data for @callback
  *
  * Sends a request as [method@Synapse.Client.request] does, without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_request_async (SynapseClient * self, const char *method,
@@ -777,6 +781,8 @@ synapse_client_request_async (SynapseClient * self, const char *method,
  * Finishes [method@Synapse.Client.request_async].
  *
  * Returns: (transfer full): the parsed response, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonNode *
 synapse_client_request_finish (SynapseClient * self, GAsyncResult * result,

@@ -27,6 +27,8 @@
  * prefix for file URLs). `http:/.//x` and `https://` are not.
  *
  * Returns: %TRUE for an http(s) URL with a host
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_is_http_url (const char *url)

@@ -98,6 +98,8 @@
  * and it still has the declared size and, when it is at most 16 MiB (cheap
  * to read again: a few milliseconds), the declared checksum; otherwise it
  * is downloaded again. A file without declarations is reused as it is.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -274,6 +276,8 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    *
    * The dot-separated paths of the fields to convert; %NULL for the
    * protocol's defaults, `file` and `files`.
+   *
+   * Since: 0.1
    */
   properties[PROP_FIELDS] =
       g_param_spec_boxed ("fields", "Fields",
@@ -290,6 +294,8 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    * with [ctor@GObject.Object.new] and this property (plus
    * [property@Synapse.UrlConversion:fields]), or with
    * [ctor@Synapse.UrlConversion.new_download].
+   *
+   * Since: 0.1
    */
   properties[PROP_DIRECTORY] =
       g_param_spec_string ("directory", "Directory",
@@ -300,6 +306,8 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    * SynapseUrlConversion:max-downloads:
    *
    * How many files are downloaded at the same time.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_DOWNLOADS] =
       g_param_spec_uint ("max-downloads", "Maximum downloads",
@@ -316,6 +324,8 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    * The default, 4 GiB, is larger than the images, clips and point clouds
    * of a labelling dataset, yet bounds what a broken or hostile server
    * can write to the disk per download.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_FILE_SIZE] =
       g_param_spec_uint64 ("max-file-size", "Maximum file size",
@@ -393,6 +403,8 @@ synapse_url_conversion_init (SynapseUrlConversion * self)
  * [property@Synapse.UrlConversion:converter-data-free].
  *
  * Returns: (transfer full): a new [class@Synapse.UrlConversion]
+ *
+ * Since: 0.1
  */
 SynapseUrlConversion *
 synapse_url_conversion_new_converter (const char *const *fields,
@@ -419,6 +431,8 @@ synapse_url_conversion_new_converter (const char *const *fields,
  * [property@Synapse.UrlConversion:directory].
  *
  * Returns: (transfer full): a new [class@Synapse.UrlConversion]
+ *
+ * Since: 0.1
  */
 SynapseUrlConversion *
 synapse_url_conversion_new_download (const char *const *fields,
@@ -438,6 +452,8 @@ synapse_url_conversion_new_download (const char *const *fields,
  *
  * Returns: (transfer none) (nullable) (array zero-terminated=1): the
  *   fields converted, or %NULL for the defaults `file` and `files`
+ *
+ * Since: 0.1
  */
 const char *const *
 synapse_url_conversion_get_fields (SynapseUrlConversion * self)
@@ -455,6 +471,8 @@ synapse_url_conversion_get_fields (SynapseUrlConversion * self)
  *
  * Returns: (transfer none) (nullable): the cache folder of a downloading
  *   conversion, or %NULL for a converter
+ *
+ * Since: 0.1
  */
 const char *
 synapse_url_conversion_get_directory (SynapseUrlConversion * self)
@@ -471,6 +489,8 @@ synapse_url_conversion_get_directory (SynapseUrlConversion * self)
  * How many files the conversion downloads at the same time.
  *
  * Returns: how many files are downloaded at the same time
+ *
+ * Since: 0.1
  */
 guint
 synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self)
@@ -486,6 +506,8 @@ synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self)
  * @max_downloads: files to download at the same time, at least 1
  *
  * Bounds the downloads that run at the same time.
+ *
+ * Since: 0.1
  */
 void
 synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
@@ -504,6 +526,8 @@ synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
  * ([property@Synapse.UrlConversion:max-file-size]).
  *
  * Returns: the largest file size in bytes, 0 for no limit
+ *
+ * Since: 0.1
  */
 guint64
 synapse_url_conversion_get_max_file_size (SynapseUrlConversion * self)
@@ -519,6 +543,8 @@ synapse_url_conversion_get_max_file_size (SynapseUrlConversion * self)
  * @max_file_size: the largest file in bytes, 0 for no limit
  *
  * Sets [property@Synapse.UrlConversion:max-file-size].
+ *
+ * Since: 0.1
  */
 void
 synapse_url_conversion_set_max_file_size (SynapseUrlConversion * self,
@@ -554,6 +580,8 @@ synapse_url_conversion_set_renames_entries (SynapseUrlConversion * self,
  *
  * Returns: (transfer full) (nullable): the local path, or %NULL for a
  *   converter
+ *
+ * Since: 0.1
  */
 char *
 synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
@@ -1003,6 +1031,8 @@ synapse_url_conversion_convert_bytes (SynapseUrlConversion * self,
  * [property@Synapse.UrlConversion:max-downloads] at a time.
  *
  * Returns: %TRUE on success; on failure @objects may be partly converted
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_url_conversion_apply (SynapseUrlConversion * self,
@@ -1065,6 +1095,8 @@ synapse_url_conversion_apply (SynapseUrlConversion * self,
  *
  * Returns: (transfer full) (nullable): the converted page, or %NULL on
  *   failure
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_url_conversion_apply_page (SynapseUrlConversion * self,

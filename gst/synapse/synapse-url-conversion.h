@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  *
  * Returns: (transfer full) (nullable): the converted URL, or %NULL with
  *   @error set to fail the whole request
+ *
+ * Since: 0.1
  */
 typedef char *(*SynapseUrlConverter) (const char *url,
     gpointer user_data,
