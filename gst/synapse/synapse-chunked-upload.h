@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The chunked upload: SynapseChunkedUpload, for data that arrives in
+ * pieces (synapse-chunked-upload.c), and the upload of a local file in one
+ * call (synapse_client_create_chunked_upload (), synapse-file-upload.c). */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)

@@ -4,6 +4,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The error domain, SYNAPSE_CLIENT_ERROR: its codes (HTTP statuses and
+ * small local ones) and the getters of what an error carries (status,
+ * the backend's body, method, URL, the outcome-unknown mark), in
+ * synapse-error.c. */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)

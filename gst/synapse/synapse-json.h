@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* JSON for callers that send what users wrote: the exact parse, which
+ * refuses what json-glib would alter, and the writer the library writes
+ * request bodies with (synapse-json.c). */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)

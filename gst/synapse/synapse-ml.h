@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The ML endpoints of protocol §3: reading models, ground-truth events
+ * and dataset versions (synapse-ml.c), and creating models
+ * (synapse-model-create.c). */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)

@@ -4,6 +4,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The page object: a page's body as the backend sent it, where each of its
+ * results lies in it, and its place in the listing; results are handed out
+ * as their own bytes or parsed. Finding where they lie is the page scan's
+ * (synapse-page-scan.c); pages are made by the pager, the ML calls and
+ * the URL conversion (synapse-page-private.h). */
+
 /**
  * SynapsePage:
  *

@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* SynapseUrlConversion (synapse-url-conversion.c): how the file URLs of
+ * results are rewritten, by a converter function or into the local paths
+ * of the download cache (synapse-download.c). */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
