@@ -194,3 +194,23 @@ fixture_assert_file_holds_media (Fixture * f, const char *path, const char *url)
   g_assert_cmpmem (contents, length, g_bytes_get_data (expected, NULL),
       g_bytes_get_size (expected));
 }
+
+JsonObject *
+fixture_unit_image (JsonArray * events, guint index)
+{
+  return json_object_get_object_member (json_object_get_object_member
+      (json_object_get_object_member (json_array_get_object_element (events,
+                  index), "data_unit"), "files"), "image");
+}
+
+void
+fixture_assert_unit_images_whole (Fixture * f, JsonArray * events)
+{
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    fixture_assert_file_holds_media (f, json_object_get_string_member
+        (fixture_unit_image (events, i), "path"),
+        json_object_get_string_member (fixture_unit_image (sent, i), "url"));
+  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
+}

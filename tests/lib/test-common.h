@@ -61,4 +61,12 @@ guint fixture_count_files (const char *dir, const char *suffix);
 void fixture_assert_file_holds_media (Fixture * f, const char *path,
     const char *url);
 
+/* The `data_unit.files.image` entry of the @index-th event of @events. */
+JsonObject *fixture_unit_image (JsonArray * events, guint index);
+
+/* Each event of @events, the first ones of version 1 in order, has its
+ * data_unit image downloaded whole into the fixture's folder (its entry's
+ * `path`), and no partial download is left there. */
+void fixture_assert_unit_images_whole (Fixture * f, JsonArray * events);
+
 G_END_DECLS

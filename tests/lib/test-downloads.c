@@ -45,27 +45,6 @@ list (Fixture * f, SynapseUrlConversion * conversion, guint page_size,
       conversion, FALSE, NULL, NULL, error);
 }
 
-static JsonObject *
-unit_image (JsonArray * events, guint index)
-{
-  return json_object_get_object_member (json_object_get_object_member
-      (json_object_get_object_member (json_array_get_object_element (events,
-                  index), "data_unit"), "files"), "image");
-}
-
-/* Every event's data_unit image is in the folder, whole. */
-static void
-assert_unit_images_whole (Fixture * f, JsonArray * events)
-{
-  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
-
-  for (guint i = 0; i < json_array_get_length (events); i++)
-    fixture_assert_file_holds_media (f, json_object_get_string_member
-        (unit_image (events, i), "path"), json_object_get_string_member
-        (unit_image (sent, i), "url"));
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
-}
-
 static void
 assert_nothing_kept (Fixture * f)
 {
@@ -90,7 +69,7 @@ assert_cut_is_retried (Fixture * f, const char *kind)
   add_fault (f, spec);
   events = list (f, conversion, 3, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   /* the two cut answers, then the three files */
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 5);
@@ -124,7 +103,7 @@ test_cut_without_length_fails_at_last (Fixture * f, gconstpointer data)
   /* the event, by its id, and the URL */
   g_assert_nonnull (strstr (error->message, "event 1 "));
   g_assert_nonnull (strstr (error->message, json_object_get_string_member
-          (unit_image (sent, 0), "url")));
+          (fixture_unit_image (sent, 0), "url")));
   g_assert_nonnull (strstr (error->message, "ended after 64 of"));
   assert_nothing_kept (f);
 }
@@ -142,7 +121,7 @@ test_gzip_is_decoded (Fixture * f, gconstpointer data)
   add_fault (f, "gzip path=media/");
   events = list (f, conversion, 3, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   encoding = fixture_dup_request_header (f, "media/", 0, "Accept-Encoding");
   g_assert_cmpstr (encoding, ==, "gzip, deflate");
 }
@@ -204,13 +183,13 @@ test_checksum_mismatch_names_the_event (Fixture * f, gconstpointer data)
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
   g_assert_nonnull (strstr (error->message, "event 2 "));
   g_assert_nonnull (strstr (error->message, json_object_get_string_member
-          (unit_image (sent, 1), "url")));
+          (fixture_unit_image (sent, 1), "url")));
   g_assert_nonnull (strstr (error->message, "checksum"));
   g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
   /* not that file, and not retried: the server said what it has */
   {
     g_autofree char *path = synapse_url_conversion_get_cache_path (conversion,
-        json_object_get_string_member (unit_image (sent, 1), "url"));
+        json_object_get_string_member (fixture_unit_image (sent, 1), "url"));
 
     g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   }
@@ -305,7 +284,7 @@ first_unit_image_path (Fixture * f, SynapseUrlConversion * conversion)
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
 
   return synapse_url_conversion_get_cache_path (conversion,
-      json_object_get_string_member (unit_image (sent, 0), "url"));
+      json_object_get_string_member (fixture_unit_image (sent, 0), "url"));
 }
 
 /* A cached file that no longer matches its event is downloaded again; one
@@ -320,7 +299,7 @@ test_cached_file_is_checked_again (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
   g_autoptr (GBytes) media = synapse_test_backend_dup_media (f->backend,
-      json_object_get_string_member (unit_image (sent, 0), "url"));
+      json_object_get_string_member (fixture_unit_image (sent, 0), "url"));
   g_autofree char *wrong = g_malloc0 (g_bytes_get_size (media));
 
   /* of the right size, but not the file: its checksum tells */
@@ -328,7 +307,7 @@ test_cached_file_is_checked_again (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 1);
 
@@ -344,7 +323,7 @@ test_cached_file_is_checked_again (Fixture * f, gconstpointer data)
   g_clear_pointer (&events, json_array_unref);
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 2);
 }
@@ -362,7 +341,7 @@ test_cached_symlink_is_replaced (Fixture * f, gconstpointer data)
   g_autofree char *outside = g_build_filename (f->tmpdir, "outside", NULL);
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
   g_autoptr (GBytes) media = synapse_test_backend_dup_media (f->backend,
-      json_object_get_string_member (unit_image (sent, 0), "url"));
+      json_object_get_string_member (fixture_unit_image (sent, 0), "url"));
   g_autoptr (JsonArray) events = NULL;
   g_autofree char *left = NULL;
   gsize length;
@@ -376,7 +355,7 @@ test_cached_symlink_is_replaced (Fixture * f, gconstpointer data)
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
   fixture_assert_file_holds_media (f, path, json_object_get_string_member
-      (unit_image (sent, 0), "url"));
+      (fixture_unit_image (sent, 0), "url"));
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 1);
   /* and what it pointed at is untouched */
@@ -391,7 +370,7 @@ test_cached_symlink_is_replaced (Fixture * f, gconstpointer data)
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
   fixture_assert_file_holds_media (f, path, json_object_get_string_member
-      (unit_image (sent, 0), "url"));
+      (fixture_unit_image (sent, 0), "url"));
 }
 
 /* --- a size cap per file ------------------------------------------------ */
