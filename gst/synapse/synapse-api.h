@@ -4,6 +4,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* SYNAPSE_API marks every public symbol: visible when the library itself
+ * is built (all else is hidden), a plain extern for its users. */
+
 #pragma once
 
 /* The library is built with hidden symbols: only what its headers mark

@@ -4,6 +4,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The chunked upload: the object that turns written bytes into chunks
+ * (one in memory), hashes them, PUTs them and resumes where the backend
+ * stands (within bounds), recovers a first chunk whose answer was lost,
+ * and completes the upload. What the backend's answers say is read in
+ * synapse-upload-replies.c; uploading a local file is
+ * synapse-file-upload.c's. */
+
 /**
  * SynapseChunkedUpload:
  *
@@ -33,22 +40,26 @@
  * looked up among the backend's uploads (`GET chunked_upload/`, which
  * drf-chunked-upload offers) and resumed. Only when the backend cannot
  * tell is a new upload made, and the one that may have been left behind is
- * counted by synapse_chunked_upload_get_orphans().
+ * counted by [method@Synapse.ChunkedUpload.get_orphans].
  *
  * An upload is used from one thread at a time.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "synapse-chunked-upload.h"
+#include "synapse-chunked-upload-private.h"
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
 #include "synapse-pager.h"
-#include "synapse-private.h"
+#include "synapse-request.h"
+#include "synapse-task.h"
+#include "synapse-upload-replies.h"
+#include "synapse-uri.h"
 
 #define UPLOAD_PATH "chunked_upload/"
 /* chunks from this size on are hashed in a thread while they are sent */
@@ -96,6 +107,18 @@ struct _SynapseChunkedUpload
 G_DEFINE_FINAL_TYPE (SynapseChunkedUpload, synapse_chunked_upload,
     G_TYPE_OBJECT);
 
+enum
+{
+  PROP_0,
+  PROP_CLIENT,
+  PROP_FILENAME,
+  PROP_TOTAL_SIZE,
+  PROP_CHUNK_SIZE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void
 synapse_chunked_upload_finalize (GObject * object)
 {
@@ -114,18 +137,6 @@ synapse_chunked_upload_finalize (GObject * object)
   g_clear_pointer (&self->tail, g_bytes_unref);
 
   G_OBJECT_CLASS (synapse_chunked_upload_parent_class)->finalize (object);
-}
-
-static void
-synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = synapse_chunked_upload_finalize;
-}
-
-static void
-synapse_chunked_upload_init (SynapseChunkedUpload * self)
-{
-  self->md5 = g_checksum_new (G_CHECKSUM_MD5);
 }
 
 /* A file name that cannot break out of a quoted header parameter. */
@@ -164,50 +175,192 @@ build_multipart_framing (SynapseChunkedUpload * self)
       boundary);
 }
 
+static void
+synapse_chunked_upload_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  SynapseChunkedUpload *self = SYNAPSE_CHUNKED_UPLOAD (object);
+
+  switch (prop_id) {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_FILENAME:
+      /* what the backend stores is a base name */
+      self->filename = g_value_get_string (value)
+          ? g_path_get_basename (g_value_get_string (value)) : NULL;
+      break;
+    case PROP_TOTAL_SIZE:
+      self->total_size = g_value_get_uint64 (value);
+      break;
+    case PROP_CHUNK_SIZE:
+      self->chunk_size = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+synapse_chunked_upload_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  SynapseChunkedUpload *self = SYNAPSE_CHUNKED_UPLOAD (object);
+
+  switch (prop_id) {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_FILENAME:
+      g_value_set_string (value, self->filename);
+      break;
+    case PROP_TOTAL_SIZE:
+      g_value_set_uint64 (value, self->total_size);
+      break;
+    case PROP_CHUNK_SIZE:
+      g_value_set_uint64 (value, self->chunk_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+synapse_chunked_upload_constructed (GObject * object)
+{
+  SynapseChunkedUpload *self = SYNAPSE_CHUNKED_UPLOAD (object);
+
+  G_OBJECT_CLASS (synapse_chunked_upload_parent_class)->constructed (object);
+  /* a binding may leave out what synapse_chunked_upload_new () requires:
+   * such an upload refuses every write */
+  if (self->client == NULL || self->filename == NULL || *self->filename == '\0') {
+    g_critical ("A SynapseChunkedUpload needs a client and a filename");
+    self->broken = TRUE;
+    return;
+  }
+
+  if (self->chunk_size == 0) {
+    guint64 client_chunk_size = 0;
+
+    g_object_get (self->client, "chunk-size", &client_chunk_size, NULL);
+    self->chunk_size = client_chunk_size;
+  }
+  /* sized once: a large chunk is mapped, and only what is written to it
+   * costs memory */
+  self->buffer = g_byte_array_sized_new (MIN (self->chunk_size,
+          MAX (self->total_size, 1)));
+  build_multipart_framing (self);
+}
+
+static void
+synapse_chunked_upload_class_init (SynapseChunkedUploadClass * klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->set_property = synapse_chunked_upload_set_property;
+  object_class->get_property = synapse_chunked_upload_get_property;
+  object_class->constructed = synapse_chunked_upload_constructed;
+  object_class->finalize = synapse_chunked_upload_finalize;
+
+  /**
+   * SynapseChunkedUpload:client:
+   *
+   * The client of the backend to upload to.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CLIENT] =
+      g_param_spec_object ("client", "Client",
+      "The client of the backend to upload to", SYNAPSE_TYPE_CLIENT,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseChunkedUpload:filename:
+   *
+   * The file's name as the backend stores it: the base name of the one
+   * given.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_FILENAME] =
+      g_param_spec_string ("filename", "File name",
+      "The file's name as the backend stores it (a base name)", NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseChunkedUpload:total-size:
+   *
+   * The number of bytes that will be written, at least 1.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_TOTAL_SIZE] =
+      g_param_spec_uint64 ("total-size", "Total size",
+      "The number of bytes that will be written", 0, G_MAXUINT64, 0,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseChunkedUpload:chunk-size:
+   *
+   * Bytes per chunk; 0 when the upload is made takes the client's
+   * [property@Synapse.Client:chunk-size], which this then reads back.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CHUNK_SIZE] =
+      g_param_spec_uint64 ("chunk-size", "Chunk size",
+      "Bytes per chunk (0: the client's)", 0, G_MAXSIZE, 0,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+synapse_chunked_upload_init (SynapseChunkedUpload * self)
+{
+  self->md5 = g_checksum_new (G_CHECKSUM_MD5);
+}
+
 /**
  * synapse_chunked_upload_new:
- * @client: the #SynapseClient of the backend to upload to
+ * @client: the [class@Synapse.Client] of the backend to upload to
  * @filename: the file's base name, as the backend will store it
  * @total_size: the number of bytes that will be written, at least 1
  * @chunk_size: bytes per chunk, or 0 for the client's
- *   #SynapseClient:chunk-size
+ *   [property@Synapse.Client:chunk-size]
  *
- * Prepares an upload; nothing is sent until a chunk is full.
+ * Prepares an upload, as [ctor@GObject.Object.new] makes it with these
+ * construct properties; nothing is sent until a chunk is full.
  *
- * Returns: (transfer full): a new #SynapseChunkedUpload
+ * Returns: (transfer full): a new [class@Synapse.ChunkedUpload]
+ *
+ * Since: 0.1
  */
 SynapseChunkedUpload *
 synapse_chunked_upload_new (SynapseClient * client, const char *filename,
     guint64 total_size, gsize chunk_size)
 {
-  SynapseChunkedUpload *self;
-
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), NULL);
   g_return_val_if_fail (filename != NULL && *filename != '\0', NULL);
 
-  self = g_object_new (SYNAPSE_TYPE_CHUNKED_UPLOAD, NULL);
-  self->client = g_object_ref (client);
-  self->filename = g_path_get_basename (filename);
-  self->total_size = total_size;
-  self->chunk_size = chunk_size ? chunk_size
-      : synapse_client_get_chunk_size (client);
-  /* sized once: a large chunk is mapped, and only what is written to it
-   * costs memory */
-  self->buffer = g_byte_array_sized_new (MIN (self->chunk_size,
-          MAX (total_size, 1)));
-  build_multipart_framing (self);
-  return self;
+  return g_object_new (SYNAPSE_TYPE_CHUNKED_UPLOAD, "client", client,
+      "filename", filename, "total-size", total_size, "chunk-size",
+      (guint64) chunk_size, NULL);
 }
 
 /**
  * synapse_chunked_upload_set_progress_func:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  * @progress: (nullable) (scope notified) (closure user_data)
  *   (destroy user_data_free): called after each stored chunk
  * @user_data: data for @progress
  * @user_data_free: frees @user_data
  *
  * Sets the function told of the upload's progress.
+ *
+ * Since: 0.1
  */
 void
 synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
@@ -223,109 +376,10 @@ synapse_chunked_upload_set_progress_func (SynapseChunkedUpload * self,
   self->progress_data_free = user_data_free;
 }
 
-/* The offset the backend reports in an "Offsets do not match" answer
- * (drf-chunked-upload sends it as `offset` or `expected_offset`). */
-gboolean
-synapse_chunked_upload_backend_offset (const GError * error, guint64 * offset)
-{
-  const char *text;
-  JsonNode *detail;
-  JsonObject *object;
-  const char *names[] = { "offset", "expected_offset" };
-
-  if (!g_error_matches (error, SYNAPSE_CLIENT_ERROR,
-          SYNAPSE_CLIENT_ERROR_BAD_REQUEST))
-    return FALSE;
-  detail = synapse_client_error_get_detail (error);
-  if (detail == NULL || !JSON_NODE_HOLDS_OBJECT (detail))
-    return FALSE;
-  object = json_node_get_object (detail);
-  text = synapse_json_get_string (object, "detail");
-  if (text == NULL || strstr (text, "Offsets do not match") == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    JsonNode *member = json_object_get_member (object, names[i]);
-
-    if (member && JSON_NODE_HOLDS_VALUE (member)
-        && json_node_get_value_type (member) == G_TYPE_INT64
-        && json_node_get_int (member) >= 0) {
-      *offset = json_node_get_int (member);
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 static const char *
 upload_target (SynapseChunkedUpload * self)
 {
   return self->url ? self->url : UPLOAD_PATH;
-}
-
-/* Reads the backend's reply to a chunk: it must say where the upload lives
- * and how much of it is stored. */
-gboolean
-synapse_chunked_upload_take_reply (SynapseChunkedUpload * self,
-    JsonNode * reply, guint64 chunk_end, guint64 * stored, GError ** error)
-{
-  g_autofree char *request_url = synapse_client_build_url (self->client,
-      upload_target (self), NULL);
-  JsonObject *object;
-  JsonNode *member;
-
-  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
-    synapse_set_protocol_error (error, "PUT", request_url,
-        "the reply to a chunk is not a JSON object");
-    return FALSE;
-  }
-  object = json_node_get_object (reply);
-
-  if (self->url == NULL) {
-    self->url = synapse_resolve_url (request_url,
-        synapse_json_get_string (object, "url"));
-    if (self->url == NULL) {
-      synapse_set_protocol_error (error, "PUT", request_url,
-          "the reply to the first chunk has no usable upload \"url\"");
-      return FALSE;
-    }
-  }
-
-  member = json_object_get_member (object, "offset");
-  if (member == NULL) {
-    *stored = chunk_end;
-    return TRUE;
-  }
-  if (!JSON_NODE_HOLDS_VALUE (member)
-      || json_node_get_value_type (member) != G_TYPE_INT64
-      || json_node_get_int (member) < 0) {
-    synapse_set_protocol_error (error, "PUT", request_url,
-        "the upload's \"offset\" is not a whole number");
-    return FALSE;
-  }
-  *stored = json_node_get_int (member);
-  return TRUE;
-}
-
-/* Whether @upload, as the backend lists it, is still taking chunks:
- * drf-chunked-upload says `completed_at: null` and `status: 1`, others
- * spell the status out. */
-static gboolean
-is_open_upload (JsonObject * upload)
-{
-  JsonNode *completed = json_object_get_member (upload, "completed_at");
-  JsonNode *status = json_object_get_member (upload, "status");
-
-  if (completed && !JSON_NODE_HOLDS_NULL (completed))
-    return FALSE;
-  if (status && JSON_NODE_HOLDS_VALUE (status)) {
-    if (json_node_get_value_type (status) == G_TYPE_INT64)
-      return json_node_get_int (status) != 2;
-    if (json_node_get_value_type (status) == G_TYPE_STRING)
-      return g_ascii_strcasecmp (json_node_get_string (status), "complete")
-          != 0;
-  }
-  return TRUE;
 }
 
 /* The upload that a first chunk of @size bytes whose answer was lost may
@@ -362,14 +416,14 @@ find_created_upload (SynapseChunkedUpload * self, gsize size,
       upload = json_node_get_object (node);
       offset = json_object_get_member (upload, "offset");
       if (g_strcmp0 (synapse_json_get_string (upload, "filename"),
-              self->filename) != 0 || !is_open_upload (upload)
+              self->filename) != 0 || !synapse_upload_reply_is_open (upload)
           || offset == NULL || !JSON_NODE_HOLDS_VALUE (offset)
           || json_node_get_value_type (offset) != G_TYPE_INT64
           || json_node_get_int (offset) != (gint64) size)
         continue;
       matches++;
       g_free (found);
-      found = synapse_resolve_url (list_url,
+      found = synapse_uri_resolve (list_url,
           synapse_json_get_string (upload, "url"));
     }
   }
@@ -444,13 +498,17 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
     g_autoptr (GError) put_error = NULL;
     g_autoptr (JsonNode) reply = NULL;
 
-    reply = synapse_client_send_json (self->client, &request, cancellable,
+    reply = synapse_request_send_json (self->client, &request, cancellable,
         &put_error);
-    if (reply)
-      return synapse_chunked_upload_take_reply (self, reply, start + size,
-          stored, error);
+    if (reply) {
+      g_autofree char *request_url = synapse_client_build_url (self->client,
+          upload_target (self), NULL);
 
-    if (!creating && synapse_chunked_upload_backend_offset (put_error, stored)) {
+      return synapse_upload_reply_read_chunk (reply, request_url, &self->url,
+          start + size, stored, error);
+    }
+
+    if (!creating && synapse_upload_reply_offsets_differ (put_error, stored)) {
       g_debug ("%s: the backend holds %" G_GUINT64_FORMAT " bytes, not %"
           G_GUINT64_FORMAT "; continuing from there", self->filename,
           *stored, start);
@@ -471,7 +529,7 @@ put_chunk (SynapseChunkedUpload * self, GBytes * bytes, guint64 start,
       g_propagate_error (error, g_steal_pointer (&put_error));
       return FALSE;
     }
-    if (!synapse_sleep (synapse_client_retry_delay (self->client, remakes++),
+    if (!synapse_sleep (synapse_request_retry_delay (self->client, remakes++),
             cancellable, error))
       return FALSE;
   }
@@ -635,11 +693,11 @@ buffer_grew (SynapseChunkedUpload * self, gsize added,
 
 /**
  * synapse_chunked_upload_write:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  * @data: (array length=size): the next bytes of the file
  * @size: the number of bytes in @data
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Adds the next bytes of the file, sending each chunk as soon as it is
  * full, so this blocks while a chunk is on its way (retrying and resuming
@@ -648,6 +706,8 @@ buffer_grew (SynapseChunkedUpload * self, gsize added,
  * cannot continue.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_chunked_upload_write (SynapseChunkedUpload * self,
@@ -682,14 +742,16 @@ synapse_chunked_upload_write (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_write_bytes:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  * @bytes: the next bytes of the file
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * synapse_chunked_upload_write() for a #GBytes.
+ * [method@Synapse.ChunkedUpload.write] for a [struct@GLib.Bytes].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
@@ -702,24 +764,6 @@ synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
 
   data = g_bytes_get_data (bytes, &size);
   return synapse_chunked_upload_write (self, data, size, cancellable, error);
-}
-
-/* Whether the backend says the upload is already complete: a finish whose
- * reply was lost and that was sent again. */
-static gboolean
-is_already_complete (const GError * error)
-{
-  const char *text;
-  JsonNode *detail;
-
-  if (!g_error_matches (error, SYNAPSE_CLIENT_ERROR,
-          SYNAPSE_CLIENT_ERROR_BAD_REQUEST))
-    return FALSE;
-  detail = synapse_client_error_get_detail (error);
-  text = detail && JSON_NODE_HOLDS_OBJECT (detail)
-      ? synapse_json_get_string (json_node_get_object (detail), "detail")
-      : NULL;
-  return text && strstr (text, "already") != NULL;
 }
 
 static JsonNode *
@@ -751,51 +795,16 @@ request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
   parts[0] = body;
   finish.body = parts;
 
-  reply = synapse_client_send_json (self->client, &finish, cancellable,
+  reply = synapse_request_send_json (self->client, &finish, cancellable,
       &finish_error);
   if (reply)
     return reply;
-  if (!is_already_complete (finish_error)) {
+  if (!synapse_upload_reply_already_complete (finish_error)) {
     g_propagate_error (error, g_steal_pointer (&finish_error));
     return NULL;
   }
   g_debug ("%s: the backend had already completed the upload", self->filename);
-  return synapse_client_send_json (self->client, &status, cancellable, error);
-}
-
-/* The backend's own account of the file must match what was sent. */
-gboolean
-synapse_chunked_upload_verify_finished (SynapseChunkedUpload * self,
-    JsonNode * reply, const char *md5_hex, GError ** error)
-{
-  JsonObject *object;
-  const char *checksum;
-  JsonNode *size;
-
-  if (!JSON_NODE_HOLDS_OBJECT (reply)) {
-    synapse_set_protocol_error (error, "POST", self->url,
-        "the finished upload is not a JSON object");
-    return FALSE;
-  }
-  object = json_node_get_object (reply);
-  checksum = synapse_json_get_string (object, "checksum");
-  if (checksum && g_ascii_strcasecmp (checksum, md5_hex) != 0) {
-    synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "POST",
-        self->url, 0, reply, "Upload of %s: the backend's checksum %s "
-        "differs from the file's %s", self->filename, checksum, md5_hex);
-    return FALSE;
-  }
-  size = json_object_get_member (object, "size");
-  if (size && JSON_NODE_HOLDS_VALUE (size)
-      && json_node_get_value_type (size) == G_TYPE_INT64
-      && (guint64) json_node_get_int (size) != self->total_size) {
-    synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "POST",
-        self->url, 0, reply, "Upload of %s: the backend stored %"
-        G_GINT64_FORMAT " bytes, not %" G_GUINT64_FORMAT, self->filename,
-        json_node_get_int (size), self->total_size);
-    return FALSE;
-  }
-  return TRUE;
+  return synapse_request_send_json (self->client, &status, cancellable, error);
 }
 
 static gpointer
@@ -825,8 +834,8 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
         self->filename);
     return NULL;
   }
-  if (!synapse_chunked_upload_verify_finished (self, reply, self->md5_hex,
-          error))
+  if (!synapse_upload_reply_check_finished (reply, self->url, self->filename,
+          self->total_size, self->md5_hex, error))
     return NULL;
 
   self->finished = TRUE;
@@ -835,9 +844,9 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_chunked_upload_finish:
- * @self: a #SynapseChunkedUpload
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.ChunkedUpload]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sends the last chunk and completes the upload with the file's MD5, which
  * the backend checks. It fails when fewer bytes were written than
@@ -847,6 +856,8 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
  * Returns: (transfer full): the completed upload as the backend describes
  *   it (its `id` is what a model's `chunked_upload` takes), or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_chunked_upload_finish (SynapseChunkedUpload * self,
@@ -860,13 +871,15 @@ synapse_chunked_upload_finish (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_finish_async:
- * @self: a #SynapseChunkedUpload
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.ChunkedUpload]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the upload is complete
  * @user_data: data for @callback
  *
- * Completes the upload as synapse_chunked_upload_finish() does, without
+ * Completes the upload as [method@Synapse.ChunkedUpload.finish] does, without
  * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
@@ -882,13 +895,15 @@ synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_finish_finish:
- * @self: a #SynapseChunkedUpload
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.ChunkedUpload]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_chunked_upload_finish_async().
+ * Finishes [method@Synapse.ChunkedUpload.finish_async].
  *
  * Returns: (transfer full): the completed upload, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
@@ -900,12 +915,14 @@ synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
 
 /**
  * synapse_chunked_upload_get_filename:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The name the backend stores the file under: the base name given to
- * synapse_chunked_upload_new().
+ * [ctor@Synapse.ChunkedUpload.new].
  *
  * Returns: (transfer none): the file name sent to the backend
+ *
+ * Since: 0.1
  */
 const char *
 synapse_chunked_upload_get_filename (SynapseChunkedUpload * self)
@@ -917,11 +934,13 @@ synapse_chunked_upload_get_filename (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_total_size:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The number of bytes the upload was announced with.
  *
  * Returns: the size of the whole file, in bytes
+ *
+ * Since: 0.1
  */
 guint64
 synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self)
@@ -933,11 +952,13 @@ synapse_chunked_upload_get_total_size (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_chunk_size:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The number of bytes sent in each chunk but the last.
  *
  * Returns: the size of a chunk, in bytes
+ *
+ * Since: 0.1
  */
 gsize
 synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self)
@@ -949,12 +970,14 @@ synapse_chunked_upload_get_chunk_size (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_offset:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * How far the upload has got: the bytes the backend has stored and
  * acknowledged.
  *
  * Returns: how many bytes the backend has acknowledged
+ *
+ * Since: 0.1
  */
 guint64
 synapse_chunked_upload_get_offset (SynapseChunkedUpload * self)
@@ -966,12 +989,14 @@ synapse_chunked_upload_get_offset (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_url:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * Where the next chunks go: the `url` the backend gave for the first one.
  *
  * Returns: (transfer none) (nullable): the upload's URL at the backend, or
  *   %NULL before the first chunk was stored
+ *
+ * Since: 0.1
  */
 const char *
 synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
@@ -983,7 +1008,7 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_orphans:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * How many unfinished uploads this one may have left on the backend. When
  * the answer to the first chunk, which creates the upload, is lost, the
@@ -991,11 +1016,13 @@ synapse_chunked_upload_get_url (SynapseChunkedUpload * self)
  * unfinished upload of this file name that holds exactly the first chunk)
  * and resumed. When the backend cannot tell (it lists no uploads, the
  * lookup fails, or several uploads match), the first chunk is sent again
- * as a new upload (at most #SynapseClient:retries times, after the retry
- * policy's backoff), and the lost one, which may exist, counts here. An
+ * as a new upload (at most [property@Synapse.Client:retries] times, after the
+ * retry policy's backoff), and the lost one, which may exist, counts here. An
  * orphan is never completed, makes no model and expires on the backend.
  *
  * Returns: the number of uploads that may have been left behind
+ *
+ * Since: 0.1
  */
 guint
 synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self)
@@ -1007,14 +1034,16 @@ synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self)
 
 /**
  * synapse_chunked_upload_get_md5:
- * @self: a #SynapseChunkedUpload
+ * @self: a [class@Synapse.ChunkedUpload]
  *
  * The MD5 of the whole file, which finishing the upload sends to the
  * backend to check.
  *
  * Returns: (transfer none) (nullable): the hex MD5 of the file, or %NULL
- *   until synapse_chunked_upload_finish() was called with every byte
+ *   until [method@Synapse.ChunkedUpload.finish] was called with every byte
  *   written
+ *
+ * Since: 0.1
  */
 const char *
 synapse_chunked_upload_get_md5 (SynapseChunkedUpload * self)
@@ -1024,44 +1053,10 @@ synapse_chunked_upload_get_md5 (SynapseChunkedUpload * self)
   return self->md5_hex;
 }
 
-/* Opens @path for an upload: it must be a readable, non-empty regular
- * file. Checked before any request, so bad input costs nothing. */
-int
-synapse_open_upload_file (const char *path, guint64 * size, GError ** error)
-{
-  struct stat info;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-
-  if (fd < 0) {
-    int saved_errno = errno;
-
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Cannot read %s: %s", path,
-        g_strerror (saved_errno));
-    return -1;
-  }
-  if (fstat (fd, &info) < 0 || !S_ISREG (info.st_mode)) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-        "%s is not a regular file", path);
-    close (fd);
-    return -1;
-  }
-  if (info.st_size == 0) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-        "%s is empty: the backend cannot store an empty file", path);
-    close (fd);
-    return -1;
-  }
-  *size = info.st_size;
-  return fd;
-}
-
 /* Reads the file behind @fd straight into the chunk buffer: no copy on
  * the way, one chunk in memory. */
-static gboolean
-write_from_fd (SynapseChunkedUpload * self, int fd,
+gboolean
+synapse_chunked_upload_write_from_fd (SynapseChunkedUpload * self, int fd,
     GCancellable * cancellable, GError ** error)
 {
   while (self->written < self->total_size) {
@@ -1087,162 +1082,4 @@ write_from_fd (SynapseChunkedUpload * self, int fd,
       return FALSE;
   }
   return TRUE;
-}
-
-typedef struct
-{
-  char *path;
-  gsize chunk_size;
-  SynapseProgressFunc progress;
-  gpointer progress_data;
-  GDestroyNotify progress_data_free;
-} FileUploadArgs;
-
-static void
-file_upload_args_free (FileUploadArgs * args)
-{
-  if (args->progress_data_free)
-    args->progress_data_free (args->progress_data);
-  g_free (args->path);
-  g_free (args);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FileUploadArgs, file_upload_args_free);
-
-static FileUploadArgs *
-file_upload_args_new (const char *path, gsize chunk_size,
-    SynapseProgressFunc progress, gpointer progress_data,
-    GDestroyNotify progress_data_free)
-{
-  FileUploadArgs *args = g_new0 (FileUploadArgs, 1);
-
-  args->path = g_strdup (path);
-  args->chunk_size = chunk_size;
-  args->progress = progress;
-  args->progress_data = progress_data;
-  args->progress_data_free = progress_data_free;
-  return args;
-}
-
-static gpointer
-file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
-    GError ** error)
-{
-  FileUploadArgs *args = data;
-  g_autoptr (SynapseChunkedUpload) upload = NULL;
-  JsonObject *finished;
-  guint64 size = 0;
-  gboolean written;
-  int fd;
-
-  fd = synapse_open_upload_file (args->path, &size, error);
-  if (fd < 0)
-    return NULL;
-
-  upload = synapse_chunked_upload_new (SYNAPSE_CLIENT (source), args->path,
-      size, args->chunk_size);
-  synapse_chunked_upload_set_progress_func (upload, args->progress,
-      args->progress_data, NULL);
-  written = write_from_fd (upload, fd, cancellable, error);
-  close (fd);
-  finished = written ? synapse_chunked_upload_finish (upload, cancellable,
-      error) : NULL;
-  /* the caller never sees the upload object: say it where it is seen */
-  if (upload->orphans > 0)
-    g_message ("Upload of %s: the answer to its first chunk was lost and "
-        "the upload it made could not be found again, so the backend may "
-        "keep %u unfinished upload%s of it besides this one (they expire "
-        "unused)", upload->filename, upload->orphans,
-        upload->orphans > 1 ? "s" : "");
-  return finished;
-}
-
-/**
- * synapse_client_create_chunked_upload:
- * @self: a #SynapseClient
- * @path: a local file to upload
- * @chunk_size: bytes per chunk, or 0 for the client's
- *   #SynapseClient:chunk-size
- * @progress: (nullable) (scope call) (closure progress_data): told of the
- *   progress after each chunk
- * @progress_data: data for @progress
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Uploads the file at @path with a #SynapseChunkedUpload, reading it a
- * chunk at a time. A file that is missing, unreadable, not a regular file
- * or empty fails with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT before any
- * request. Uploads that may have been left behind on the backend (see
- * synapse_chunked_upload_get_orphans()) are told of on the GLib log, as a
- * message of the `Synapse` domain.
- *
- * Returns: (transfer full): the completed upload (its `id` is what a
- *   model's `chunked_upload` takes), or %NULL with @error set
- */
-JsonObject *
-synapse_client_create_chunked_upload (SynapseClient * self, const char *path,
-    gsize chunk_size, SynapseProgressFunc progress, gpointer progress_data,
-    GCancellable * cancellable, GError ** error)
-{
-  g_autoptr (FileUploadArgs) args = NULL;
-
-  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  args = file_upload_args_new (path, chunk_size, progress, progress_data, NULL);
-  return file_upload_run (self, args, cancellable, error);
-}
-
-/**
- * synapse_client_create_chunked_upload_async:
- * @self: a #SynapseClient
- * @path: a local file to upload
- * @chunk_size: bytes per chunk, or 0 for the client's
- *   #SynapseClient:chunk-size
- * @progress: (nullable) (scope notified) (closure progress_data)
- *   (destroy progress_data_free): told of the progress after each chunk,
- *   from a worker thread
- * @progress_data: data for @progress
- * @progress_data_free: frees @progress_data when the upload is over
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the upload is complete
- * @user_data: data for @callback
- *
- * Uploads a file as synapse_client_create_chunked_upload() does, without
- * blocking.
- */
-void
-synapse_client_create_chunked_upload_async (SynapseClient * self,
-    const char *path, gsize chunk_size, SynapseProgressFunc progress,
-    gpointer progress_data, GDestroyNotify progress_data_free,
-    GCancellable * cancellable, GAsyncReadyCallback callback,
-    gpointer user_data)
-{
-  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
-  g_return_if_fail (path != NULL);
-
-  synapse_task_run (self, synapse_client_create_chunked_upload_async,
-      file_upload_run, file_upload_args_new (path, chunk_size, progress,
-          progress_data, progress_data_free),
-      (GDestroyNotify) file_upload_args_free,
-      (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
-}
-
-/**
- * synapse_client_create_chunked_upload_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
- *
- * Finishes synapse_client_create_chunked_upload_async().
- *
- * Returns: (transfer full): the completed upload, or %NULL with @error set
- */
-JsonObject *
-synapse_client_create_chunked_upload_finish (SynapseClient * self,
-    GAsyncResult * result, GError ** error)
-{
-  return synapse_task_finish (self, result,
-      synapse_client_create_chunked_upload_async, error);
 }

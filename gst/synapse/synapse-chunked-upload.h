@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The chunked upload: SynapseChunkedUpload, for data that arrives in
+ * pieces (synapse-chunked-upload.c), and the upload of a local file in one
+ * call (synapse_client_create_chunked_upload (), synapse-file-upload.c). */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
@@ -20,6 +24,8 @@ G_BEGIN_DECLS
  *
  * The chunk size of an upload when none is given: 50 MiB, as the Python
  * SDK uses.
+ *
+ * Since: 0.1
  */
 #define SYNAPSE_DEFAULT_CHUNK_SIZE (50 * 1024 * 1024)
 
@@ -32,6 +38,8 @@ G_BEGIN_DECLS
  * Reports the progress of an upload after each chunk the backend stored;
  * @sent never decreases. It is called from the thread that runs the
  * upload.
+ *
+ * Since: 0.1
  */
 typedef void (*SynapseProgressFunc) (guint64 sent,
     guint64 total,

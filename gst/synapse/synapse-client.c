@@ -4,6 +4,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The client object: its properties (under one lock, since requests in
+ * several threads read them), the checks of its credentials, and the
+ * libsoup session made from its settings. What one request does with them
+ * is synapse-request.c's; how URLs are built and compared, synapse-uri.c's;
+ * the endpoints are synapse-ml.c's. */
+
 /**
  * SynapseClient:
  *
@@ -16,28 +22,28 @@
  * (scheme, host and port): a link, upload URL or file URL on another origin
  * is fetched without them, and so is the target of a redirect to another
  * origin. A user and password in the base URL are taken out of it and sent
- * as Basic authentication, to that origin only (see #SynapseClient:base-url);
- * no URL the library shows (in an error, a log line) holds userinfo. A
- * credential holding a control character cannot go into a header: every
- * request refuses it before anything is sent
- * (synapse_client_check_credentials()).
+ * as Basic authentication, to that origin only (see
+ * [property@Synapse.Client:base-url]); no URL the library shows (in an error, a
+ * log line) holds userinfo. A credential holding a control character cannot go
+ * into a header: every request refuses it before anything is sent
+ * ([method@Synapse.Client.check_credentials]).
  *
  * Failures are retried when retrying can help: HTTP 429 (honouring
- * `Retry-After`, capped by #SynapseClient:retry-backoff-max), 500, 502,
- * 503, 504, broken or refused connections and timeouts, with exponential
+ * `Retry-After`, capped by [property@Synapse.Client:retry-backoff-max]), 500,
+ * 502, 503, 504, broken or refused connections and timeouts, with exponential
  * backoff and jitter. Other 4xx answers are never retried. A request that
  * is not safe to send twice (a POST, such as creating a model) is repeated
  * only when the backend cannot have acted on it (429, a connection refused
  * or never made): after a 5xx, or a connection broken or timed out
  * once it was sent, it is not sent again, and the error says the outcome is
  * unknown. Every wait, in a request or in a backoff sleep, ends at once when
- * the operation's #GCancellable is cancelled.
+ * the operation's [class@Gio.Cancellable] is cancelled.
  *
  * An attempt times out when the backend takes longer than
- * #SynapseClient:timeout to connect or for any read, and also when it moves
- * too little: fewer than #SynapseClient:low-speed-limit bytes a second over
- * a window of #SynapseClient:timeout seconds, however busy it keeps each
- * read (a byte a second, `102 Processing` for ever).
+ * [property@Synapse.Client:timeout] to connect or for any read, and also when
+ * it moves too little: fewer than [property@Synapse.Client:low-speed-limit]
+ * bytes a second over a window of [property@Synapse.Client:timeout] seconds,
+ * however busy it keeps each read (a byte a second, `102 Processing` for ever).
  *
  * Text the backend sent (a reason phrase, an error body) is quoted in
  * messages with its control characters replaced: a tab or line break as a
@@ -45,14 +51,17 @@
  *
  * A client may be used from several threads at once; its blocking calls
  * are meant for worker threads and its `_async` twins for the main loop.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
 
 #include "synapse-chunked-upload.h"
-#include "synapse-client.h"
-#include "synapse-private.h"
-#include "synapse-speed-watch.h"
+#include "synapse-client-private.h"
+#include "synapse-error.h"
+#include "synapse-uri.h"
+
 
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_LOW_SPEED_LIMIT 1024
@@ -63,9 +72,6 @@
 #define DEFAULT_PREFETCH 8
 #define DEFAULT_MAX_RESPONSE_SIZE (64 * 1024 * 1024)
 #define DEFAULT_USER_AGENT "gst-synapse/" VERSION " "
-#define MAX_REDIRECTS 5
-#define MAX_ERROR_BODY_SIZE (64 * 1024)
-#define READ_CHUNK_SIZE (64 * 1024)
 
 struct _SynapseClient
 {
@@ -131,45 +137,18 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-/* Frees a secret after overwriting it, so that it does not linger in
- * freed memory. */
-static void
-free_secret (char *secret)
-{
-  if (secret == NULL)
-    return;
-  memset (secret, 0, strlen (secret));
-  g_free (secret);
-}
-
-/* Takes userinfo (`https://user:password@host/`) out of the URL: it would
- * be shown wherever the URL is, in every message and log line. It is sent
- * as Basic authentication instead, to the base URL's origin only. */
+/* A user and password in the base URL are sent as Basic authentication
+ * instead, to the base URL's origin only. */
 static void
 synapse_client_set_base_url (SynapseClient * self, const char *base_url)
 {
-  g_autoptr (GUri) uri = NULL;
-
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->base_uri, g_uri_unref);
-  g_clear_pointer (&self->basic_auth, free_secret);
+  g_clear_pointer (&self->basic_auth, synapse_secret_free);
   if (base_url == NULL)
     return;
 
-  uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
-  if (uri && g_uri_get_user (uri)) {
-    const char *password = g_uri_get_password (uri);
-    char *pair = g_strconcat (g_uri_get_user (uri), ":",
-        password ? password : "", NULL);
-    char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-
-    self->basic_auth = g_strconcat ("Basic ", encoded, NULL);
-    free_secret (pair);
-    free_secret (encoded);
-    self->base_url = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
-  } else {
-    self->base_url = g_strdup (base_url);
-  }
+  self->base_url = synapse_uri_split_userinfo (base_url, &self->basic_auth);
   self->base_uri = g_uri_parse (self->base_url, SOUP_HTTP_URI_FLAGS, NULL);
 }
 
@@ -362,9 +341,11 @@ synapse_client_class_init (SynapseClientClass * klass)
    * A user and password in it (`https://user:password@api.example.com/`,
    * percent-encoded as URLs want) are taken out of it when the client is
    * made, and sent as `Authorization: Basic …` to that origin only, unless
-   * #SynapseClient:authorization-token is set, which then takes the
+   * [property@Synapse.Client:authorization-token] is set, which then takes the
    * `Authorization` header. The URL as stored, read back and shown in
    * messages has no userinfo.
+   *
+   * Since: 0.1
    */
   properties[PROP_BASE_URL] =
       g_param_spec_string ("base-url", "Base URL",
@@ -376,6 +357,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The personal access token, sent as `Synapse-Access-Token: Token …`.
    * Write-only: a secret is never read back.
+   *
+   * Since: 0.1
    */
   properties[PROP_ACCESS_TOKEN] =
       g_param_spec_string ("access-token", "Access token",
@@ -387,7 +370,9 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * An authorization token, sent as `Authorization: Token …`. Write-only.
    * It takes the place of the Basic authentication of a user and password
-   * in #SynapseClient:base-url.
+   * in [property@Synapse.Client:base-url].
+   *
+   * Since: 0.1
    */
   properties[PROP_AUTHORIZATION_TOKEN] =
       g_param_spec_string ("authorization-token", "Authorization token",
@@ -398,6 +383,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:tenant:
    *
    * The tenant code, sent as `Synapse-Tenant: Token …`.
+   *
+   * Since: 0.1
    */
   properties[PROP_TENANT] =
       g_param_spec_string ("tenant", "Tenant", "Tenant code", NULL,
@@ -407,6 +394,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:agent-token:
    *
    * An agent token, sent as `SYNAPSE-Agent: Token …`. Write-only.
+   *
+   * Since: 0.1
    */
   properties[PROP_AGENT_TOKEN] =
       g_param_spec_string ("agent-token", "Agent token",
@@ -418,7 +407,9 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * Seconds to wait for a connection or for any read or write on it before
    * the attempt fails (and is retried); 0 waits forever. It is also the
-   * window of #SynapseClient:low-speed-limit.
+   * window of [property@Synapse.Client:low-speed-limit].
+   *
+   * Since: 0.1
    */
   properties[PROP_TIMEOUT] =
       g_param_spec_uint ("timeout", "Timeout",
@@ -430,16 +421,18 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:low-speed-limit:
    *
    * The slowest transfer accepted, in bytes a second, as curl's
-   * `--speed-limit` with #SynapseClient:timeout as its `--speed-time`: an
-   * attempt that moves fewer than this many bytes times
-   * #SynapseClient:timeout in any window of #SynapseClient:timeout
-   * seconds fails as %SYNAPSE_CLIENT_ERROR_TIMEOUT and is retried like a
-   * timeout. It counts the request body as it is sent and the response
-   * body as it is read; waiting for the response counts as nothing
-   * however many interim `1xx` answers arrive, and the final response's
-   * headers start a new window. So a server that sends a byte a second,
-   * or `102 Processing` for ever, cannot hold a request. 0 turns the
-   * limit off, and so does a #SynapseClient:timeout of 0.
+   * `--speed-limit` with [property@Synapse.Client:timeout] as its
+   * `--speed-time`: an attempt that moves fewer than this many bytes times
+   * [property@Synapse.Client:timeout] in any window of
+   * [property@Synapse.Client:timeout] seconds fails as
+   * %SYNAPSE_CLIENT_ERROR_TIMEOUT and is retried like a timeout. It counts the
+   * request body as it is sent and the response body as it is read; waiting for
+   * the response counts as nothing however many interim `1xx` answers arrive,
+   * and the final response's headers start a new window. So a server that sends
+   * a byte a second, or `102 Processing` for ever, cannot hold a request. 0
+   * turns the limit off, and so does a [property@Synapse.Client:timeout] of 0.
+   *
+   * Since: 0.1
    */
   properties[PROP_LOW_SPEED_LIMIT] =
       g_param_spec_uint ("low-speed-limit", "Low-speed limit",
@@ -451,6 +444,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:retries:
    *
    * How many times a failed request is tried again when retrying can help.
+   *
+   * Since: 0.1
    */
   properties[PROP_RETRIES] =
       g_param_spec_uint ("retries", "Retries",
@@ -462,7 +457,9 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * Seconds before the first retry; each further retry waits twice as long
    * (with random jitter down to half), up to
-   * #SynapseClient:retry-backoff-max.
+   * [property@Synapse.Client:retry-backoff-max].
+   *
+   * Since: 0.1
    */
   properties[PROP_RETRY_BACKOFF_FACTOR] =
       g_param_spec_double ("retry-backoff-factor", "Retry backoff factor",
@@ -475,6 +472,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The longest wait between two attempts, in seconds; it also caps a
    * server's `Retry-After`.
+   *
+   * Since: 0.1
    */
   properties[PROP_RETRY_BACKOFF_MAX] =
       g_param_spec_double ("retry-backoff-max", "Retry backoff maximum",
@@ -485,6 +484,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:page-size:
    *
    * The `page_size` asked for by listings whose parameters do not set one.
+   *
+   * Since: 0.1
    */
   properties[PROP_PAGE_SIZE] =
       g_param_spec_uint ("page-size", "Page size",
@@ -494,8 +495,10 @@ synapse_client_class_init (SynapseClientClass * klass)
   /**
    * SynapseClient:prefetch:
    *
-   * How many pages a #SynapsePager made by this client keeps requested
+   * How many pages a [class@Synapse.Pager] made by this client keeps requested
    * ahead of the one being read; 1 walks the pages strictly in sequence.
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH] =
       g_param_spec_uint ("prefetch", "Prefetch",
@@ -507,6 +510,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The `User-Agent` header; the default names this library and its
    * version.
+   *
+   * Since: 0.1
    */
   properties[PROP_USER_AGENT] =
       g_param_spec_string ("user-agent", "User agent", "User-Agent header",
@@ -517,7 +522,9 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * Whether an HTTPS backend's certificate must be trusted. Turning this
    * off accepts any certificate: for tests only; prefer
-   * #SynapseClient:ca-file.
+   * [property@Synapse.Client:ca-file].
+   *
+   * Since: 0.1
    */
   properties[PROP_SSL_STRICT] =
       g_param_spec_boolean ("ssl-strict", "Strict TLS",
@@ -528,6 +535,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:ca-file:
    *
    * A PEM file of certificate authorities to trust instead of the system's.
+   *
+   * Since: 0.1
    */
   properties[PROP_CA_FILE] =
       g_param_spec_string ("ca-file", "CA file",
@@ -539,6 +548,8 @@ synapse_client_class_init (SynapseClientClass * klass)
    *
    * The largest JSON response accepted, in bytes; a larger one fails with
    * %SYNAPSE_CLIENT_ERROR_PROTOCOL before it is read into memory.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_RESPONSE_SIZE] =
       g_param_spec_uint64 ("max-response-size", "Maximum response size",
@@ -549,7 +560,10 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:chunk-size:
    *
    * Bytes per chunk of the uploads that do not say otherwise, such as
-   * synapse_client_create_model()'s. An upload holds one chunk in memory.
+   * [method@Synapse.Client.create_model]'s. An upload holds one chunk in
+   * memory.
+   *
+   * Since: 0.1
    */
   properties[PROP_CHUNK_SIZE] =
       g_param_spec_uint64 ("chunk-size", "Chunk size",
@@ -560,9 +574,11 @@ synapse_client_class_init (SynapseClientClass * klass)
   /**
    * SynapseClient:prefetch-bytes:
    *
-   * The most bytes of pages a #SynapsePager made by this client holds
-   * ahead of the one being read (#SynapsePager:prefetch-bytes); one page
-   * is always requested ahead.
+   * The most bytes of pages a [class@Synapse.Pager] made by this client holds
+   * ahead of the one being read ([property@Synapse.Pager:prefetch-bytes]); one
+   * page is always requested ahead.
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH_BYTES] =
       g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
@@ -599,7 +615,9 @@ synapse_client_init (SynapseClient * self)
  * Makes a client for the backend at @base_url. Further credentials and
  * settings are properties.
  *
- * Returns: (transfer full): a new #SynapseClient
+ * Returns: (transfer full): a new [class@Synapse.Client]
+ *
+ * Since: 0.1
  */
 SynapseClient *
 synapse_client_new (const char *base_url, const char *access_token)
@@ -643,8 +661,8 @@ check_credentials (const char *access_token, const char *authorization_token,
 
 /**
  * synapse_client_check_credentials:
- * @self: a #SynapseClient
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Checks that every credential set can be sent: a credential holding a
  * control character (a line break, a tab…) cannot go into an HTTP header,
@@ -654,6 +672,8 @@ check_credentials (const char *access_token, const char *authorization_token,
  * Returns: %TRUE if the credentials can be sent, else %FALSE with
  *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT naming the credential (never
  *   its value)
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_client_check_credentials (SynapseClient * self, GError ** error)
@@ -672,15 +692,17 @@ synapse_client_check_credentials (SynapseClient * self, GError ** error)
 
 /**
  * synapse_client_new_from_env:
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Makes a client from the environment: `SYNAPSE_BACKEND_URL` (required),
  * `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`. Keeping the token in the
  * environment keeps it off command lines.
  *
- * Returns: (transfer full): a new #SynapseClient, or %NULL with
+ * Returns: (transfer full): a new [class@Synapse.Client], or %NULL with
  *   %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT when the URL is missing or not
  *   an http(s) URL, or when the token or tenant holds a control character
+ *
+ * Since: 0.1
  */
 SynapseClient *
 synapse_client_new_from_env (GError ** error)
@@ -688,7 +710,6 @@ synapse_client_new_from_env (GError ** error)
   const char *base_url = g_getenv ("SYNAPSE_BACKEND_URL");
   const char *token = g_getenv ("SYNAPSE_ACCESS_TOKEN");
   const char *tenant = g_getenv ("SYNAPSE_TENANT");
-  g_autoptr (GUri) uri = NULL;
 
   if (base_url == NULL || *base_url == '\0') {
     g_set_error_literal (error, SYNAPSE_CLIENT_ERROR,
@@ -697,14 +718,13 @@ synapse_client_new_from_env (GError ** error)
         "base URL, e.g. https://api.example.com/");
     return NULL;
   }
-  uri = g_uri_parse (base_url, SOUP_HTTP_URI_FLAGS, NULL);
-  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
-          && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
-    g_autofree char *shown = synapse_redact_url (base_url);
+  if (!synapse_is_http_url (base_url)) {
+    g_autofree char *shown = synapse_uri_redact (base_url);
 
     g_set_error (error, SYNAPSE_CLIENT_ERROR,
         SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-        "SYNAPSE_BACKEND_URL is not an http or https URL: %s", shown);
+        "SYNAPSE_BACKEND_URL is not an http or https URL with a host: %s",
+        shown);
     return NULL;
   }
 
@@ -718,12 +738,14 @@ synapse_client_new_from_env (GError ** error)
 
 /**
  * synapse_client_get_base_url:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  *
- * The backend's base URL, as #SynapseClient:base-url holds it: without
- * any user and password it was given with.
+ * The backend's base URL, as [property@Synapse.Client:base-url] holds it:
+ * without any user and password it was given with.
  *
  * Returns: (transfer none): the backend's base URL
+ *
+ * Since: 0.1
  */
 const char *
 synapse_client_get_base_url (SynapseClient * self)
@@ -734,109 +756,9 @@ synapse_client_get_base_url (SynapseClient * self)
   return self->base_url;
 }
 
-guint
-synapse_client_get_page_size (SynapseClient * self)
-{
-  guint page_size;
-
-  g_mutex_lock (&self->lock);
-  page_size = self->page_size;
-  g_mutex_unlock (&self->lock);
-  return page_size;
-}
-
-gsize
-synapse_client_get_chunk_size (SynapseClient * self)
-{
-  gsize chunk_size;
-
-  g_mutex_lock (&self->lock);
-  chunk_size = self->chunk_size;
-  g_mutex_unlock (&self->lock);
-  return chunk_size;
-}
-
-guint
-synapse_client_get_default_prefetch (SynapseClient * self)
-{
-  guint prefetch;
-
-  g_mutex_lock (&self->lock);
-  prefetch = self->prefetch;
-  g_mutex_unlock (&self->lock);
-  return prefetch;
-}
-
-guint64
-synapse_client_get_default_prefetch_bytes (SynapseClient * self)
-{
-  guint64 prefetch_bytes;
-
-  g_mutex_lock (&self->lock);
-  prefetch_bytes = self->prefetch_bytes;
-  g_mutex_unlock (&self->lock);
-  return prefetch_bytes;
-}
-
-static gboolean
-is_absolute_url (const char *path)
-{
-  return g_str_has_prefix (path, "http://")
-      || g_str_has_prefix (path, "https://");
-}
-
-static void
-append_query_value (GString * query, const char *name, JsonNode * node)
-{
-  g_autofree char *text = NULL;
-
-  switch (JSON_NODE_TYPE (node)) {
-    case JSON_NODE_NULL:
-      return;
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node)) {
-        case G_TYPE_BOOLEAN:
-          text = g_strdup (json_node_get_boolean (node) ? "true" : "false");
-          break;
-        case G_TYPE_INT64:
-          text = g_strdup_printf ("%" G_GINT64_FORMAT,
-              json_node_get_int (node));
-          break;
-        case G_TYPE_DOUBLE:{
-          GString *number = g_string_new (NULL);
-
-          synapse_append_double (number, json_node_get_double (node));
-          text = g_string_free (number, FALSE);
-          break;
-        }
-        default:
-          text = g_strdup (json_node_get_string (node));
-          break;
-      }
-      break;
-    case JSON_NODE_ARRAY:{
-      JsonArray *array = json_node_get_array (node);
-
-      /* A list is sent as the same key repeated, as the SDK does. */
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        append_query_value (query, name, json_array_get_element (array, i));
-      return;
-    }
-    case JSON_NODE_OBJECT:
-      text = json_to_string (node, FALSE);
-      break;
-  }
-
-  if (query->len > 0)
-    g_string_append_c (query, '&');
-  g_string_append_uri_escaped (query, name, NULL, FALSE);
-  g_string_append_c (query, '=');
-  g_string_append_uri_escaped (query, text ? text : "", NULL, FALSE);
-}
-
 /**
  * synapse_client_build_url:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @path: an endpoint path such as `models/`, or an absolute URL
  * @params: (nullable): query parameters
  *
@@ -848,106 +770,31 @@ append_query_value (GString * query, const char *name, JsonNode * node)
  * are left out.
  *
  * Returns: (transfer full): the URL
+ *
+ * Since: 0.1
  */
 char *
 synapse_client_build_url (SynapseClient * self, const char *path,
     JsonObject * params)
 {
-  GString *url;
-  g_autoptr (GString) query = g_string_new (NULL);
-
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (is_absolute_url (path)) {
-    url = g_string_new (path);
-  } else {
-    const char *base = self->base_url ? self->base_url : "";
-    gsize base_len = strlen (base);
-
-    while (base_len > 0 && base[base_len - 1] == '/')
-      base_len--;
-    while (*path == '/')
-      path++;
-    url = g_string_new_len (base, base_len);
-    g_string_append_c (url, '/');
-    g_string_append (url, path);
-  }
-
-  if (params) {
-    JsonObjectIter iter;
-    const char *name;
-    JsonNode *node;
-
-    json_object_iter_init_ordered (&iter, params);
-    while (json_object_iter_next_ordered (&iter, &name, &node))
-      append_query_value (query, name, node);
-  }
-  if (query->len > 0) {
-    g_string_append_c (url, strchr (url->str, '?') ? '&' : '?');
-    g_string_append_len (url, query->str, query->len);
-  }
-
-  return g_string_free (url, FALSE);
-}
-
-static int
-effective_port (GUri * uri)
-{
-  int port = g_uri_get_port (uri);
-
-  if (port > 0)
-    return port;
-  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
-}
-
-static gboolean
-same_origin (GUri * a, GUri * b)
-{
-  return a && b
-      && g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0
-      && g_uri_get_host (a) && g_uri_get_host (b)
-      && g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0
-      && effective_port (a) == effective_port (b);
-}
-
-/**
- * synapse_is_http_url:
- * @url: (nullable): a string
- *
- * Whether @url is an absolute `http` or `https` URL with a host: the one
- * test the library and the elements apply to every URL they would send a
- * request to (a base URL, a `next` link, an upload `url`, a file URL, a
- * prefix for file URLs). `http:/.//x` and `https://` are not.
- *
- * Returns: %TRUE for an http(s) URL with a host
- */
-gboolean
-synapse_is_http_url (const char *url)
-{
-  g_autoptr (GUri) uri = NULL;
-  const char *scheme;
-
-  if (url == NULL)
-    return FALSE;
-  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  if (uri == NULL)
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  return (g_ascii_strcasecmp (scheme, "http") == 0
-      || g_ascii_strcasecmp (scheme, "https") == 0)
-      && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+  /* construct-only, so no lock is needed to read it */
+  return synapse_uri_build (self->base_url, path, params);
 }
 
 /**
  * synapse_client_is_backend_origin:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @url: an absolute URL
  *
  * Whether @url is on the base URL's origin (same scheme, host and port),
  * the only origin that receives the client's credentials.
  *
  * Returns: %TRUE if requests to @url carry the credentials
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_client_is_backend_origin (SynapseClient * self, const char *url)
@@ -958,10 +805,10 @@ synapse_client_is_backend_origin (SynapseClient * self, const char *url)
   g_return_val_if_fail (url != NULL, FALSE);
 
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  return same_origin (uri, self->base_uri);
+  return synapse_uri_same_origin (uri, self->base_uri);
 }
 
-static SoupSession *
+SoupSession *
 synapse_client_dup_session (SynapseClient * self, GError ** error)
 {
   SoupSession *session;
@@ -997,28 +844,12 @@ synapse_client_dup_session (SynapseClient * self, GError ** error)
   return session;
 }
 
-/* The settings one request reads, copied once so that it does not hold the
- * lock while it waits on the network. */
-typedef struct
+gboolean
+synapse_client_get_request_settings (SynapseClient * self,
+    SynapseRequestSettings * settings, GError ** error)
 {
-  GUri *base_uri;
-  char *basic_auth;
-  char *access_token;
-  char *authorization_token;
-  char *tenant;
-  char *agent_token;
-  guint timeout;
-  guint low_speed_limit;
-  guint retries;
-  double backoff_factor;
-  double backoff_max;
-  gboolean ssl_strict;
-  guint64 max_response_size;
-} RequestSettings;
+  gboolean ok;
 
-static void
-request_settings_init (RequestSettings * settings, SynapseClient * self)
-{
   g_mutex_lock (&self->lock);
   settings->base_uri = self->base_uri ? g_uri_ref (self->base_uri) : NULL;
   settings->basic_auth = g_strdup (self->basic_auth);
@@ -1032,754 +863,10 @@ request_settings_init (RequestSettings * settings, SynapseClient * self)
   settings->backoff_factor = self->retry_backoff_factor;
   settings->backoff_max = self->retry_backoff_max;
   settings->ssl_strict = self->ssl_strict;
-  settings->max_response_size = self->max_response_size;
-  g_mutex_unlock (&self->lock);
-}
-
-static void
-request_settings_clear (RequestSettings * settings)
-{
-  g_clear_pointer (&settings->base_uri, g_uri_unref);
-  g_clear_pointer (&settings->basic_auth, free_secret);
-  g_free (settings->access_token);
-  g_free (settings->authorization_token);
-  g_free (settings->tenant);
-  g_free (settings->agent_token);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RequestSettings, request_settings_clear);
-
-static void
-set_credential (SoupMessageHeaders * headers, const char *name,
-    const char *value)
-{
-  g_autofree char *token = NULL;
-
-  if (value == NULL)
-    return;
-  token = g_strconcat ("Token ", value, NULL);
-  soup_message_headers_replace (headers, name, token);
-}
-
-static gboolean
-accept_any_certificate (SoupMessage * msg, GTlsCertificate * certificate,
-    GTlsCertificateFlags errors, gpointer user_data)
-{
-  return TRUE;
-}
-
-static void
-set_request_body (SoupMessage * msg, const SynapseRequest * request)
-{
-  g_autoptr (GInputStream) stream = NULL;
-  gssize length = 0;
-
-  if (request->body[0] && request->body[1] == NULL) {
-    soup_message_set_request_body_from_bytes (msg, request->content_type,
-        request->body[0]);
-    return;
-  }
-  /* a memory stream reads the parts in place, and can be rewound when
-   * libsoup has to send the message again */
-  stream = g_memory_input_stream_new ();
-  for (guint i = 0; request->body[i]; i++) {
-    g_memory_input_stream_add_bytes (G_MEMORY_INPUT_STREAM (stream),
-        request->body[i]);
-    length += g_bytes_get_size (request->body[i]);
-  }
-  soup_message_set_request_body (msg, request->content_type, stream, length);
-}
-
-static SoupMessage *
-build_message (const SynapseRequest * request, const char *method,
-    GUri * uri, gboolean with_body, const RequestSettings * settings)
-{
-  SoupMessage *msg = soup_message_new_from_uri (method, uri);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-
-  /* Redirects are followed by hand, so that credentials never follow one
-   * to another origin. */
-  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
-  /* libsoup sends an idempotent method (PUT) again by itself when a
-   * kept-alive connection turns out closed; a request that is not safe to
-   * repeat (the PUT that creates an upload) goes on a connection of its
-   * own, as libsoup does for a POST */
-  if (!request->idempotent)
-    soup_message_add_flags (msg, SOUP_MESSAGE_NEW_CONNECTION);
-  soup_message_headers_replace (headers, "Accept", "application/json");
-  if (request->accept_encoding) {
-    soup_message_disable_feature (msg, SOUP_TYPE_CONTENT_DECODER);
-    soup_message_headers_replace (headers, "Accept-Encoding",
-        request->accept_encoding);
-  }
-
-  if (same_origin (uri, settings->base_uri)) {
-    set_credential (headers, "Synapse-Access-Token", settings->access_token);
-    if (settings->authorization_token)
-      set_credential (headers, "Authorization", settings->authorization_token);
-    else if (settings->basic_auth)
-      soup_message_headers_replace (headers, "Authorization",
-          settings->basic_auth);
-    set_credential (headers, "Synapse-Tenant", settings->tenant);
-    set_credential (headers, "SYNAPSE-Agent", settings->agent_token);
-  }
-  if (with_body && request->body) {
-    set_request_body (msg, request);
-    /* libsoup sends a message again by itself when a kept-alive connection
-     * turns out closed, but then without its consumed body stream */
-    g_signal_connect (msg, "restarted", G_CALLBACK (set_request_body),
-        (gpointer) request);
-  }
-  if (with_body && request->content_range)
-    soup_message_headers_replace (headers, "Content-Range",
-        request->content_range);
-  if (!settings->ssl_strict)
-    g_signal_connect (msg, "accept-certificate",
-        G_CALLBACK (accept_any_certificate), NULL);
-
-  return msg;
-}
-
-/* Whether all of a body announced by Content-Length arrived: libsoup
- * reports a connection closed early as a plain end of stream. */
-gboolean
-synapse_check_body_complete (SoupMessage * msg, guint64 received,
-    GError ** error)
-{
-  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
-  goffset expected;
-
-  if (soup_message_headers_get_encoding (headers) !=
-      SOUP_ENCODING_CONTENT_LENGTH
-      || soup_message_headers_get_one (headers, "Content-Encoding"))
-    return TRUE;
-  expected = soup_message_headers_get_content_length (headers);
-  if ((guint64) expected == received)
-    return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-      "the connection closed after %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT
-      " bytes", received, (gint64) expected);
-  return FALSE;
-}
-
-/* Reads at most @max bytes of @stream. Past @max, a JSON response is an
- * error (it would not fit the promise of bounded memory), while an error
- * body is simply cut. */
-static GBytes *
-read_body (SoupMessage * msg, GInputStream * stream, guint64 max,
-    gboolean cut_at_max, const char *method, const char *url,
-    GCancellable * cancellable, GError ** error)
-{
-  goffset content_length =
-      soup_message_headers_get_content_length
-      (soup_message_get_response_headers (msg));
-  g_autoptr (GByteArray) buffer = NULL;
-  gsize length = 0;
-
-  if (content_length > 0 && (guint64) content_length > max && !cut_at_max) {
-    synapse_set_protocol_error (error, method, url,
-        "the response of %" G_GINT64_FORMAT " bytes exceeds the limit of %"
-        G_GUINT64_FORMAT " bytes", (gint64) content_length, max);
-    return NULL;
-  }
-
-  buffer = g_byte_array_sized_new (content_length > 0
-      ? MIN ((guint64) content_length, max) + 1 : READ_CHUNK_SIZE);
-  for (;;) {
-    gssize n;
-
-    g_byte_array_set_size (buffer, length + READ_CHUNK_SIZE);
-    n = g_input_stream_read (stream, buffer->data + length, READ_CHUNK_SIZE,
-        cancellable, error);
-    if (n < 0)
-      return NULL;
-    if (n == 0)
-      break;
-    length += n;
-    if (length > max) {
-      if (cut_at_max) {
-        length = max;
-        break;
-      }
-      synapse_set_protocol_error (error, method, url,
-          "the response exceeds the limit of %" G_GUINT64_FORMAT " bytes", max);
-      return NULL;
-    }
-  }
-  g_byte_array_set_size (buffer, length);
-  if (!cut_at_max && !synapse_check_body_complete (msg, length, error))
-    return NULL;
-
-  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
-}
-
-static JsonNode *
-parse_error_body (GBytes * body)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize size;
-  const char *data = g_bytes_get_data (body, &size);
-  JsonNode *node;
-  g_autofree char *text = NULL;
-
-  if (size == 0)
-    return NULL;
-  if (json_parser_load_from_data (parser, data, size, NULL))
-    return json_parser_steal_root (parser);
-
-  text = g_utf8_make_valid (data, size);
-  node = json_node_new (JSON_NODE_VALUE);
-  json_node_set_string (node, g_strstrip (text));
-  return node;
-}
-
-/* Seconds from a Retry-After header (delta-seconds or an HTTP date);
- * negative when there is none. */
-static double
-parse_retry_after (SoupMessage * msg)
-{
-  const char *value =
-      soup_message_headers_get_one (soup_message_get_response_headers (msg),
-      "Retry-After");
-  g_autoptr (GDateTime) date = NULL;
-  char *end = NULL;
-  guint64 seconds;
-
-  if (value == NULL)
-    return -1;
-  seconds = g_ascii_strtoull (value, &end, 10);
-  if (end != value && *end == '\0')
-    return seconds;
-  date = soup_date_time_new_from_http_string (value);
-  if (date) {
-    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-
-    return MAX (0.0, g_date_time_difference (date, now) / (double)
-        G_USEC_PER_SEC);
-  }
-  return -1;
-}
-
-/* Whether an answer with @status is worth another attempt. 429 says the
- * request was not handled, so any request may be repeated; the others
- * (a gateway that timed out, a server that failed half way) may come after
- * the backend acted on it, so only a request that is harmless to repeat
- * is sent again. */
-static gboolean
-is_retryable_status (guint status, gboolean idempotent)
-{
-  switch (status) {
-    case 429:                  /* Too Many Requests */
-      return TRUE;
-    case SOUP_STATUS_INTERNAL_SERVER_ERROR:
-    case SOUP_STATUS_BAD_GATEWAY:
-    case SOUP_STATUS_SERVICE_UNAVAILABLE:
-    case SOUP_STATUS_GATEWAY_TIMEOUT:
-      return idempotent;
-    default:
-      return FALSE;
-  }
-}
-
-/* Whether the request surely never reached the server: a refused or
- * unreachable connection, an unknown host, a TLS handshake that failed
- * (nothing is sent before it succeeds). */
-static gboolean
-never_reached_server (const GError * error)
-{
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
-      || error->domain == G_RESOLVER_ERROR || error->domain == G_TLS_ERROR;
-}
-
-/* Whether a transport failure is worth another attempt: one that never
- * reached the server always (but TLS, which would fail the same way), one
- * that may have only if repeating the request is harmless. */
-static gboolean
-is_retryable_transport_error (const GError * error, gboolean idempotent)
-{
-  if (error->domain == G_TLS_ERROR)
-    return FALSE;
-  if (never_reached_server (error))
-    return TRUE;
-  if (error->domain == G_IO_ERROR || error->domain == SOUP_SESSION_ERROR)
-    return idempotent;
-  if (g_error_matches (error, SYNAPSE_CLIENT_ERROR,
-          SYNAPSE_CLIENT_ERROR_PROTOCOL))
-    return idempotent;
-  return FALSE;
-}
-
-/* Whether a request that is not safe to repeat may have been acted on
- * although it failed: see synapse_client_error_mark_outcome_unknown(). */
-static gboolean
-outcome_unknown (const GError * failure, guint status, gboolean idempotent)
-{
-  if (idempotent)
-    return FALSE;
-  if (failure)
-    return !never_reached_server (failure);
-  /* a 2xx whose body could not be read, or a failing gateway or server */
-  return SOUP_STATUS_IS_SUCCESSFUL (status)
-      || status == SOUP_STATUS_INTERNAL_SERVER_ERROR
-      || status == SOUP_STATUS_BAD_GATEWAY
-      || status == SOUP_STATUS_SERVICE_UNAVAILABLE
-      || status == SOUP_STATUS_GATEWAY_TIMEOUT;
-}
-
-static void
-set_transport_error (GError ** error, const GError * cause,
-    const char *method, const char *url, guint attempts)
-{
-  SynapseClientError code = SYNAPSE_CLIENT_ERROR_CONNECTION;
-  g_autofree char *tries = NULL;
-
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    code = SYNAPSE_CLIENT_ERROR_TIMEOUT;
-  else if (cause->domain == G_TLS_ERROR)
-    code = SYNAPSE_CLIENT_ERROR_TLS;
-
-  if (attempts > 1)
-    tries = g_strdup_printf (" (gave up after %u attempts)", attempts);
-  synapse_client_error_set (error, code, method, url, 0, NULL, "%s %s: %s%s",
-      method, url, cause->message, tries ? tries : "");
-}
-
-static void
-set_http_error (GError ** error, guint status, const char *reason,
-    JsonNode * detail, const char *method, const char *url, guint attempts)
-{
-  g_autofree char *described = synapse_describe_detail (detail);
-  g_autofree char *tries = NULL;
-
-  if (attempts > 1)
-    tries = g_strdup_printf (" (gave up after %u attempts)", attempts);
-  synapse_client_error_set (error, (SynapseClientError) status, method, url,
-      status, detail, "%s %s: HTTP %u %s%s%s%s", method, url, status,
-      reason ? reason : soup_status_get_phrase (status),
-      described ? ": " : "", described ? described : "", tries ? tries : "");
-}
-
-static gboolean
-is_redirect (guint status)
-{
-  return status == 301 || status == 302 || status == 303 || status == 307
-      || status == 308;
-}
-
-static gint64
-backoff_microseconds (const RequestSettings * settings, guint attempt,
-    double retry_after)
-{
-  double seconds;
-
-  if (retry_after >= 0)
-    return MIN (retry_after, settings->backoff_max) * G_USEC_PER_SEC;
-  seconds = settings->backoff_factor * (double) (1u << MIN (attempt, 30u));
-  seconds = MIN (seconds, settings->backoff_max);
-  /* jitter keeps many clients from retrying in lockstep */
-  return seconds * g_random_double_range (0.5, 1.0) * G_USEC_PER_SEC;
-}
-
-gint64
-synapse_client_retry_delay (SynapseClient * self, guint attempt)
-{
-  g_auto (RequestSettings) settings = { 0 };
-
-  request_settings_init (&settings, self);
-  return backoff_microseconds (&settings, attempt, -1);
-}
-
-/* The request core: sends @request, follows redirects, retries as the
- * client's policy says and hands a 2xx body to @reader (which may fail,
- * and then the attempt counts as failed too). */
-gboolean
-synapse_client_send (SynapseClient * self, const SynapseRequest * request,
-    SynapseResponseReader reader, gpointer reader_data,
-    GCancellable * cancellable, GError ** error)
-{
-  g_autoptr (SoupSession) session = NULL;
-  g_auto (RequestSettings) settings = { 0 };
-  g_autofree char *url = NULL;
-  const char *method = request->method;
-  gboolean with_body = TRUE;
-  guint attempt = 0;
-  guint redirects = 0;
-
-  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), FALSE);
-
-  url = synapse_client_build_url (self, request->path, request->params);
-  request_settings_init (&settings, self);
-  if (!check_credentials (settings.access_token,
-          settings.authorization_token, settings.tenant, settings.agent_token,
-          error))
-    return FALSE;
-  session = synapse_client_dup_session (self, error);
-  if (session == NULL)
-    return FALSE;
-
-  for (;;) {
-    g_autoptr (GUri) uri = NULL;
-    g_autoptr (SoupMessage) msg = NULL;
-    g_autoptr (SynapseSpeedWatch) watch = NULL;
-    g_autoptr (GInputStream) stream = NULL;
-    g_autoptr (GError) failure = NULL;
-    g_autoptr (JsonNode) detail = NULL;
-    g_autofree char *shown = synapse_redact_url (url);
-    guint status = 0;
-    double retry_after = -1;
-    gboolean retryable;
-    GCancellable *attempt_cancellable;
-    GInputStream *raw_stream;
-
-    uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-    /* libsoup takes nothing less (and says so with a critical) */
-    if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
-            && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
-        || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
-      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-          method, shown, 0, NULL, "%s %s: not an http or https URL with a "
-          "host", method, shown);
-      return FALSE;
-    }
-
-    msg = build_message (request, method, uri, with_body, &settings);
-    /* the attempt waits on the watch's cancellable, which the caller's
-     * cancels too */
-    watch = synapse_speed_watch_new (cancellable, settings.timeout,
-        (guint64) settings.low_speed_limit * settings.timeout);
-    attempt_cancellable = synapse_speed_watch_get_cancellable (watch);
-    synapse_speed_watch_message (watch, msg);
-    raw_stream = soup_session_send (session, msg, attempt_cancellable,
-        &failure);
-    if (raw_stream) {
-      /* every reader's progress counts */
-      stream = synapse_speed_watch_wrap_body (watch, raw_stream);
-      g_object_unref (raw_stream);
-    }
-    if (stream) {
-      status = soup_message_get_status (msg);
-
-      if (is_redirect (status) && redirects < MAX_REDIRECTS) {
-        const char *location =
-            soup_message_headers_get_one (soup_message_get_response_headers
-            (msg), "Location");
-        gboolean keeps_method = status == 307 || status == 308;
-        gboolean safe = g_str_equal (method, "GET")
-            || g_str_equal (method, "HEAD");
-        g_autofree char *target = synapse_resolve_url (url, location);
-
-        if (target && (keeps_method || safe || status == 303)) {
-          g_input_stream_close (stream, NULL, NULL);
-          g_free (url);
-          url = g_steal_pointer (&target);
-          if (status == 303 && !safe) {
-            method = "GET";
-            with_body = FALSE;
-          }
-          redirects++;
-          continue;
-        }
-      }
-
-      if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
-        gboolean ok = reader ? reader (msg, stream, reader_data,
-            attempt_cancellable, &failure) : TRUE;
-
-        g_input_stream_close (stream, NULL, NULL);
-        if (ok)
-          return TRUE;
-      } else {
-        g_autoptr (GError) body_error = NULL;
-        g_autoptr (GBytes) body = read_body (msg, stream, MAX_ERROR_BODY_SIZE,
-            TRUE, method, shown, attempt_cancellable, &body_error);
-
-        g_input_stream_close (stream, NULL, NULL);
-        /* an error body that cannot be read (or is sent too slowly) leaves
-         * the status as the answer, but a cancellation while it is read is
-         * the caller's */
-        synapse_speed_watch_explain (watch, &body_error);
-        if (g_error_matches (body_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-          failure = g_steal_pointer (&body_error);
-        detail = body ? parse_error_body (body) : NULL;
-        retry_after = parse_retry_after (msg);
-      }
-    }
-
-    /* a cancellation the watch made is a timeout */
-    synapse_speed_watch_explain (watch, &failure);
-    if (failure && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      g_propagate_error (error, g_steal_pointer (&failure));
-      return FALSE;
-    }
-
-    if (failure)
-      retryable = is_retryable_transport_error (failure, request->idempotent);
-    else
-      retryable = is_retryable_status (status, request->idempotent);
-
-    if (retryable && attempt < settings.retries) {
-      gint64 delay = backoff_microseconds (&settings, attempt, retry_after);
-
-      if (failure)
-        g_debug ("%s %s: %s; retrying in %.2f s", method, shown,
-            failure->message, delay / (double) G_USEC_PER_SEC);
-      else
-        g_debug ("%s %s: HTTP %u; retrying in %.2f s", method, shown, status,
-            delay / (double) G_USEC_PER_SEC);
-      if (!synapse_sleep (delay, cancellable, error))
-        return FALSE;
-      attempt++;
-      continue;
-    }
-
-    {
-      gboolean unknown = outcome_unknown (failure, status,
-          request->idempotent);
-      GError *final = NULL;
-
-      if (failure == NULL)
-        set_http_error (&final, status, soup_message_get_reason_phrase (msg),
-            detail, method, shown, attempt + 1);
-      else if (failure->domain == SYNAPSE_CLIENT_ERROR)
-        final = g_steal_pointer (&failure);
-      else
-        set_transport_error (&final, failure, method, shown, attempt + 1);
-      if (unknown)
-        synapse_client_error_mark_outcome_unknown (final);
-      g_propagate_error (error, final);
-    }
-    return FALSE;
-  }
-}
-
-typedef struct
-{
-  guint64 max_size;
-  const char *method;
-  SynapseBodyCheck check;
-  gpointer check_data;
-  GBytes *body;
-} BodyReader;
-
-static gboolean
-read_checked_body (SoupMessage * msg, GInputStream * stream,
-    gpointer user_data, GCancellable * cancellable, GError ** error)
-{
-  BodyReader *reader = user_data;
-  g_autofree char *full_url = g_uri_to_string (soup_message_get_uri (msg));
-  g_autofree char *url = synapse_redact_url (full_url);
-  g_autoptr (GBytes) body = NULL;
-
-  body = read_body (msg, stream, reader->max_size, FALSE, reader->method,
-      url, cancellable, error);
-  if (body == NULL)
-    return FALSE;
-  /* checked here, so that a body that arrived broken is fetched again */
-  if (reader->check && !reader->check (msg, body, reader->method, url,
-          reader->check_data, error))
-    return FALSE;
-
-  g_clear_pointer (&reader->body, g_bytes_unref);
-  reader->body = g_steal_pointer (&body);
-  return TRUE;
-}
-
-/* Sends @request and returns its answer's body once @check accepts it. */
-GBytes *
-synapse_client_send_bytes (SynapseClient * self,
-    const SynapseRequest * request, SynapseBodyCheck check,
-    gpointer check_data, GCancellable * cancellable, GError ** error)
-{
-  BodyReader reader = {
-    .method = request->method,
-    .check = check,
-    .check_data = check_data,
-  };
-
-  g_mutex_lock (&self->lock);
-  reader.max_size = self->max_response_size;
-  g_mutex_unlock (&self->lock);
-
-  if (!synapse_client_send (self, request, read_checked_body, &reader,
-          cancellable, error)) {
-    g_clear_pointer (&reader.body, g_bytes_unref);
-    return NULL;
-  }
-  return reader.body;
-}
-
-static gboolean
-parse_json_body (SoupMessage * msg, GBytes * body, const char *method,
-    const char *url, gpointer data, GError ** error)
-{
-  JsonNode **result = data;
-
-  g_clear_pointer (result, json_node_unref);
-  if (soup_message_get_status (msg) == SOUP_STATUS_NO_CONTENT) {
-    *result = json_node_new (JSON_NODE_NULL);
-    return TRUE;
-  }
-  *result = synapse_parse_json_bytes (body, method, url, error);
-  return *result != NULL;
-}
-
-/* Sends @request and parses its JSON answer (a null node for a 204). */
-JsonNode *
-synapse_client_send_json (SynapseClient * self,
-    const SynapseRequest * request, GCancellable * cancellable, GError ** error)
-{
-  JsonNode *result = NULL;
-  g_autoptr (GBytes) body = synapse_client_send_bytes (self, request,
-      parse_json_body, &result, cancellable, error);
-
-  if (body == NULL)
-    g_clear_pointer (&result, json_node_unref);
-  return result;
-}
-
-static gboolean
-is_idempotent_method (const char *method)
-{
-  return g_str_equal (method, "GET") || g_str_equal (method, "HEAD")
-      || g_str_equal (method, "PUT") || g_str_equal (method, "DELETE")
-      || g_str_equal (method, "OPTIONS");
-}
-
-typedef struct
-{
-  char *method;
-  char *path;
-  JsonObject *params;
-  JsonNode *body;
-} RequestArgs;
-
-static void
-request_args_free (RequestArgs * args)
-{
-  g_free (args->method);
-  g_free (args->path);
-  g_clear_pointer (&args->params, json_object_unref);
-  g_clear_pointer (&args->body, json_node_unref);
-  g_free (args);
-}
-
-static gpointer
-request_run (gpointer source, gpointer data, GCancellable * cancellable,
-    GError ** error)
-{
-  RequestArgs *args = data;
-  g_autoptr (GBytes) body = NULL;
-  GBytes *parts[2] = { NULL, NULL };
-  SynapseRequest request = {
-    .method = args->method,
-    .path = args->path,
-    .params = args->params,
-    .idempotent = is_idempotent_method (args->method),
-  };
-
-  if (args->body) {
-    body = synapse_json_to_bytes (args->body);
-    parts[0] = body;
-    request.body = parts;
-    request.content_type = "application/json";
-  }
-  return synapse_client_send_json (SYNAPSE_CLIENT (source), &request,
-      cancellable, error);
-}
-
-static RequestArgs *
-request_args_new (const char *method, const char *path, JsonObject * params,
-    JsonNode * body)
-{
-  RequestArgs *args = g_new0 (RequestArgs, 1);
-
-  args->method = g_ascii_strup (method, -1);
-  args->path = g_strdup (path);
-  args->params = params ? json_object_ref (params) : NULL;
-  args->body = body ? json_node_ref (body) : NULL;
-  return args;
-}
-
-/**
- * synapse_client_request:
- * @self: a #SynapseClient
- * @method: an HTTP method, e.g. `GET`
- * @path: an endpoint path such as `models/`, or an absolute URL
- * @params: (nullable): query parameters, encoded as
- *   synapse_client_build_url() says
- * @body: (nullable): a JSON request body
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Sends one request to any endpoint of the backend, with the client's
- * credentials, retries and error mapping, and returns its JSON answer. The
- * typed calls such as synapse_client_get_model() are built on it.
- *
- * Returns: (transfer full): the parsed response (a null node for an empty
- *   204), or %NULL with @error set
- */
-JsonNode *
-synapse_client_request (SynapseClient * self, const char *method,
-    const char *path, JsonObject * params, JsonNode * body,
-    GCancellable * cancellable, GError ** error)
-{
-  RequestArgs *args;
-  JsonNode *result;
-
-  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (method != NULL && path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  args = request_args_new (method, path, params, body);
-  result = request_run (self, args, cancellable, error);
-  request_args_free (args);
-  return result;
-}
-
-/**
- * synapse_client_request_async:
- * @self: a #SynapseClient
- * @method: an HTTP method, e.g. `GET`
- * @path: an endpoint path such as `models/`, or an absolute URL
- * @params: (nullable): query parameters
- * @body: (nullable): a JSON request body
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the request is done
- * @user_data: data for @callback
- *
- * Sends a request as synapse_client_request() does, without blocking.
- */
-void
-synapse_client_request_async (SynapseClient * self, const char *method,
-    const char *path, JsonObject * params, JsonNode * body,
-    GCancellable * cancellable, GAsyncReadyCallback callback,
-    gpointer user_data)
-{
-  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
-  g_return_if_fail (method != NULL && path != NULL);
-
-  synapse_task_run (self, synapse_client_request_async, request_run,
-      request_args_new (method, path, params, body),
-      (GDestroyNotify) request_args_free, (GDestroyNotify) json_node_unref,
-      cancellable, callback, user_data);
-}
-
-/**
- * synapse_client_request_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
- *
- * Finishes synapse_client_request_async().
- *
- * Returns: (transfer full): the parsed response, or %NULL with @error set
- */
-JsonNode *
-synapse_client_request_finish (SynapseClient * self, GAsyncResult * result,
-    GError ** error)
-{
-  return synapse_task_finish (self, result, synapse_client_request_async,
+  /* the very values the request will send */
+  ok = check_credentials (settings->access_token,
+      settings->authorization_token, settings->tenant, settings->agent_token,
       error);
+  g_mutex_unlock (&self->lock);
+  return ok;
 }

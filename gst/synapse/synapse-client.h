@@ -4,6 +4,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The client (synapse-client.c): making one and reading its settings;
+ * any request to the backend, with its credentials, retries and errors
+ * (synapse_client_request (), synapse-request.c); and the one test of an
+ * http(s) URL with a host (synapse_is_http_url (), synapse-uri.c). The
+ * endpoints are synapse-ml.h's; the properties are documented in
+ * synapse-client.c. */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)

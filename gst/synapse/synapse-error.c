@@ -4,10 +4,16 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The error domain: the extended error's private part (status, the
+ * backend's body, method, URL, the outcome-unknown mark), its public
+ * getters, and how the library sets such errors. Which failure maps to
+ * which code is the request core's (synapse-request.c). */
+
 #include "config.h"
 
-#include "synapse-error.h"
-#include "synapse-private.h"
+#include "synapse-error-private.h"
+#include "synapse-json-private.h"
+#include "synapse-uri.h"
 
 typedef struct
 {
@@ -47,9 +53,11 @@ synapse_client_error_private_clear (SynapseClientErrorPrivate * priv)
 /**
  * synapse_client_error_quark:
  *
- * The quark of %SYNAPSE_CLIENT_ERROR.
+ * The quark of [error@Synapse.ClientError].
  *
  * Returns: the error domain's quark
+ *
+ * Since: 0.1
  */
 G_DEFINE_EXTENDED_ERROR (SynapseClientError, synapse_client_error);
 
@@ -65,13 +73,15 @@ private_of (const GError * error)
 
 /**
  * synapse_client_error_get_status_code:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The HTTP status of the failed request, as the backend answered it (after
  * any retries: the last real status, never a summary).
  *
  * Returns: the HTTP status, or 0 when @error is not an HTTP failure of
- *   %SYNAPSE_CLIENT_ERROR
+ *   [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 guint
 synapse_client_error_get_status_code (const GError * error)
@@ -93,14 +103,16 @@ synapse_client_error_get_status_code (const GError * error)
 
 /**
  * synapse_client_error_get_detail:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The backend's parsed error body, e.g. `{"detail": "Not found."}` or the
  * field errors of a 400 (`{"name": ["This field is required."]}`). A body
  * that is not JSON is given as a string node.
  *
  * Returns: (transfer none) (nullable): the body, or %NULL when there was
- *   none or @error is not of %SYNAPSE_CLIENT_ERROR
+ *   none or @error is not of [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 JsonNode *
 synapse_client_error_get_detail (const GError * error)
@@ -147,8 +159,11 @@ describe_field_errors (JsonObject * object)
   return text->len ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
 
-char *
-synapse_text_for_display (const char *text, gssize length)
+/* @text (@length bytes, or NUL-terminated when -1) safe to show: made valid
+ * UTF-8, a tab or line break as a space, any other control character
+ * (C0, DEL, C1) as U+FFFD. For whatever quotes the backend. */
+static char *
+text_for_display (const char *text, gssize length)
 {
   g_autofree char *valid = g_utf8_make_valid (text, length);
   GString *out = g_string_sized_new (strlen (valid));
@@ -185,7 +200,7 @@ synapse_describe_detail (JsonNode * detail)
     text = g_strdup (json_node_get_string (detail));
   if (text == NULL)
     text = json_to_string (detail, FALSE);
-  shown = synapse_text_for_display (text, -1);
+  shown = text_for_display (text, -1);
   if (g_utf8_strlen (shown, -1) > 500) {
     g_autofree char *cut = g_utf8_substring (shown, 0, 500);
 
@@ -196,7 +211,7 @@ synapse_describe_detail (JsonNode * detail)
 
 /**
  * synapse_client_error_describe_detail:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The backend's error body in words, for people: DRF's `detail`, its field
  * errors as `name: This field is required.` (several joined by `; `), or
@@ -209,7 +224,10 @@ synapse_describe_detail (JsonNode * detail)
  * message of the library.
  *
  * Returns: (transfer full) (nullable): the description, or %NULL when the
- *   backend's answer had no body or @error is not of %SYNAPSE_CLIENT_ERROR
+ *   backend's answer had no body or @error is not of
+ *   [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 char *
 synapse_client_error_describe_detail (const GError * error)
@@ -224,16 +242,19 @@ synapse_client_error_describe_detail (const GError * error)
 
 /**
  * synapse_client_error_dup_detail_text:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The backend's error body as one line of text, whole: a text body as it
  * came, a JSON body as compact JSON, with control characters replaced as
- * synapse_client_error_describe_detail() does, so that it is safe to print
- * or to put in a message. synapse_client_error_get_detail() gives the body
+ * [func@Synapse.ClientError.describe_detail] does, so that it is safe to print
+ * or to put in a message. [func@Synapse.ClientError.get_detail] gives the body
  * itself.
  *
  * Returns: (transfer full) (nullable): the text, or %NULL when the
- *   backend's answer had no body or @error is not of %SYNAPSE_CLIENT_ERROR
+ *   backend's answer had no body or @error is not of
+ *   [error@Synapse.ClientError]
+ *
+ * Since: 0.1
  */
 char *
 synapse_client_error_dup_detail_text (const GError * error)
@@ -248,19 +269,21 @@ synapse_client_error_dup_detail_text (const GError * error)
     return NULL;
   if (JSON_NODE_HOLDS_VALUE (priv->detail)
       && json_node_get_value_type (priv->detail) == G_TYPE_STRING)
-    return synapse_text_for_display (json_node_get_string (priv->detail), -1);
+    return text_for_display (json_node_get_string (priv->detail), -1);
   text = json_to_string (priv->detail, FALSE);
-  return synapse_text_for_display (text, -1);
+  return text_for_display (text, -1);
 }
 
 /**
  * synapse_client_error_get_url:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The URL of the failed request, without any password it may have held.
  *
  * Returns: (transfer none) (nullable): the URL, or %NULL when the failure
  *   was not a request's
+ *
+ * Since: 0.1
  */
 const char *
 synapse_client_error_get_url (const GError * error)
@@ -275,12 +298,14 @@ synapse_client_error_get_url (const GError * error)
 
 /**
  * synapse_client_error_get_method:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * The HTTP method of the failed request.
  *
  * Returns: (transfer none) (nullable): the method, or %NULL when the failure
  *   was not a request's
+ *
+ * Since: 0.1
  */
 const char *
 synapse_client_error_get_method (const GError * error)
@@ -330,10 +355,10 @@ synapse_client_error_set (GError ** error, SynapseClientError code,
   va_end (args);
   /* what it quotes of the backend (a reason phrase, a checksum, a
    * detail) reaches terminals */
-  shown_message = synapse_text_for_display (message, -1);
+  shown_message = text_for_display (message, -1);
 
   made = g_error_new_literal (SYNAPSE_CLIENT_ERROR, code, shown_message);
-  shown = synapse_redact_url (url);
+  shown = synapse_uri_redact (url);
   synapse_client_error_annotate (made, method, shown, status_code, detail);
   g_propagate_error (error, made);
 }
@@ -349,7 +374,7 @@ synapse_client_error_mark_outcome_unknown (GError * error)
 
 /**
  * synapse_client_error_outcome_unknown:
- * @error: a #GError
+ * @error: a [struct@GLib.Error]
  *
  * Whether the request that failed with @error may have been acted on all
  * the same: a request that is not safe to repeat (creating a model, the
@@ -360,6 +385,8 @@ synapse_client_error_mark_outcome_unknown (GError * error)
  * returns %TRUE. %FALSE for errors of other domains.
  *
  * Returns: %TRUE when the backend may have done what the request asked
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_client_error_outcome_unknown (const GError * error)
@@ -367,4 +394,24 @@ synapse_client_error_outcome_unknown (const GError * error)
   SynapseClientErrorPrivate *priv = private_of (error);
 
   return priv && priv->outcome_unknown;
+}
+
+void
+synapse_set_protocol_error (GError ** error, const char *method,
+    const char *url, const char *format, ...)
+{
+  g_autofree char *what = NULL;
+  g_autofree char *shown = synapse_uri_redact (url);
+  va_list args;
+
+  if (error == NULL)
+    return;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, method,
+      shown, 0, NULL, "%s %s: unexpected response from the Synapse backend: "
+      "%s", method, shown, what);
 }

@@ -4,6 +4,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The error domain, SYNAPSE_CLIENT_ERROR: its codes (HTTP statuses and
+ * small local ones) and the getters of what an error carries (status,
+ * the backend's body, method, URL, the outcome-unknown mark), in
+ * synapse-error.c. */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
@@ -21,8 +26,10 @@ G_BEGIN_DECLS
  * The error domain of the Synapse client. An HTTP failure uses the HTTP
  * status as its code (404 is %SYNAPSE_CLIENT_ERROR_NOT_FOUND, and a status
  * without a name here is still its own number); failures without a status
- * use the small codes of #SynapseClientError. Cancellation is reported as
- * %G_IO_ERROR_CANCELLED, as everywhere in GIO.
+ * use the small codes of [error@Synapse.ClientError]. Cancellation is reported
+ * as %G_IO_ERROR_CANCELLED, as everywhere in GIO.
+ *
+ * Since: 0.1
  */
 #define SYNAPSE_CLIENT_ERROR (synapse_client_error_quark ())
 
@@ -31,7 +38,7 @@ G_BEGIN_DECLS
  * @SYNAPSE_CLIENT_ERROR_CONNECTION: the backend could not be reached, or the
  *   connection broke (retries exhausted)
  * @SYNAPSE_CLIENT_ERROR_TIMEOUT: the backend did not answer within the
- *   client's #SynapseClient:timeout (retries exhausted)
+ *   client's [property@Synapse.Client:timeout] (retries exhausted)
  * @SYNAPSE_CLIENT_ERROR_PROTOCOL: the backend answered something this client
  *   cannot use: malformed or unexpected JSON, a page without `results`, an
  *   oversized response; the message names the URL
@@ -44,7 +51,7 @@ G_BEGIN_DECLS
  *   size or checksum its event declares (the message names the event and
  *   the URL)
  * @SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE: a downloaded file is larger than
- *   #SynapseUrlConversion:max-file-size
+ *   [property@Synapse.UrlConversion:max-file-size]
  * @SYNAPSE_CLIENT_ERROR_BAD_REQUEST: HTTP 400, the backend refused the data;
  *   the detail holds its field errors
  * @SYNAPSE_CLIENT_ERROR_UNAUTHORIZED: HTTP 401, the credentials are missing
@@ -60,7 +67,9 @@ G_BEGIN_DECLS
  * @SYNAPSE_CLIENT_ERROR_SERVICE_UNAVAILABLE: HTTP 503 (retries exhausted)
  * @SYNAPSE_CLIENT_ERROR_GATEWAY_TIMEOUT: HTTP 504 (retries exhausted)
  *
- * Error codes of %SYNAPSE_CLIENT_ERROR.
+ * Error codes of [error@Synapse.ClientError].
+ *
+ * Since: 0.1
  */
 typedef enum
 {

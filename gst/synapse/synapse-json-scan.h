@@ -4,10 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* A validating JSON scanner: it checks a whole document in one pass
- * without building a tree, bounds its nesting, locates the results of a
- * DRF page in the bytes the backend sent and, in the same pass, the file
- * URLs at a conversion's field paths. */
+/* The JSON scanner: one validating pass over a document, without a tree
+ * (see synapse-json-scan.c), and the steps that the page scan builds on.
+ * What a page holds (its results, count, next link, URLs) is
+ * synapse-page-scan.h's. */
 
 #pragma once
 
@@ -18,119 +18,87 @@ G_BEGIN_DECLS
 /* Deeper documents are refused before any parser recurses into them. */
 #define SYNAPSE_JSON_MAX_DEPTH 256
 
-/* Where one result lies in a page's bytes. */
-typedef struct
-{
-  gsize offset;
-  gsize length;
-  /* The result holds whitespace between tokens: its bytes must be
-   * compacted before they are one line of NDJSON. */
-  gboolean has_whitespace;
-} SynapseJsonSpan;
-
-typedef struct
-{
-  gboolean is_object;           /* the document is an object */
-  GArray *results;              /* of SynapseJsonSpan; NULL unless
-                                 * "results" is an array */
-  gboolean results_are_objects;
-  gint64 count;                 /* -1 when missing or null */
-  gboolean count_valid;         /* FALSE: neither a whole number nor null */
-  char *next;                   /* the "next" string, unescaped, or NULL */
-  gboolean next_valid;          /* FALSE: neither a string nor null */
-} SynapseJsonPage;
-
-void synapse_json_page_clear (SynapseJsonPage * page);
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SynapseJsonPage, synapse_json_page_clear);
-
 /* Checks that @data is one valid JSON document (UTF-8, at most
  * SYNAPSE_JSON_MAX_DEPTH deep); on failure @error says what and where
  * (G_IO_ERROR_INVALID_DATA). */
 gboolean synapse_json_validate (const char *data, gsize length,
     GError ** error);
 
-/* Validates @data like synapse_json_validate() and, when it is an object,
- * takes out what a DRF page holds. A page that lacks members is not an
- * error here: @page says what was found. */
-gboolean synapse_json_scan_page (const char *data, gsize length,
-    SynapseJsonPage * page, GError ** error);
+/* synapse_json_validate (), and also refuses what json-glib would not
+ * read back as written: an integer beyond 64 bits (it wraps), a number a
+ * double cannot hold (infinite, or a non-zero one that becomes 0) and a
+ * string holding U+0000 (it is cut there). Of a document that is not JSON
+ * it says so (G_IO_ERROR_INVALID_DATA); of one that is, the first thing it
+ * would alter, at its byte (G_IO_ERROR_NOT_SUPPORTED). */
+gboolean synapse_json_validate_exact (const char *data, gsize length,
+    GError ** error);
 
 /* @data without whitespace between tokens (strings are kept as they are). */
 GBytes *synapse_json_compact (const char *data, gsize length);
 
-/* Appends @text (UTF-8) to @out as a JSON string, quotes included. */
-void synapse_json_append_string (GString * out, const char *text);
+/* --- the steps ------------------------------------------------------------
+ *
+ * Each step scans what starts at a position (which must lie before the
+ * end, unless said otherwise) and returns the position after it, or NULL
+ * with the scanner's error set. */
 
-/* The field paths a URL conversion looks at (`files`, `data_unit.files`),
- * split once. */
-typedef struct _SynapseJsonPaths SynapseJsonPaths;
-
-SynapseJsonPaths *synapse_json_paths_new (const char *const *fields);
-
-void synapse_json_paths_free (SynapseJsonPaths * paths);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SynapseJsonPaths, synapse_json_paths_free);
-
-/* A member of a file entry that a download rewrites: its `url` (whose key
- * becomes `path`) or an earlier `path`. Spans are of the tokens. */
-typedef struct
-{
-  gsize key_offset;
-  gsize key_length;
-  gsize value_offset;
-  gsize value_length;
-  gboolean is_url;
-} SynapseJsonMember;
-
-/* A string at a field path: one file URL, found by the rules of
- * SynapseUrlConversion (a string is a URL; an object holding a `url`
- * string is one file entry; any other object is looked at entry by entry,
- * an array item by item; a path that crosses an array applies to each
- * item; of duplicate keys the last one counts, as in json-glib). */
-typedef struct
-{
-  gsize offset;                 /* the string token, quotes included */
-  gsize length;
-  gsize text;                   /* its decoded text, in SynapseJsonUrls.text */
-  guint result;                 /* the result it is in */
-  guint field;                  /* the first field that reaches it */
-  gboolean entry;               /* the `url` of a file entry */
-  /* a file entry's: its `url` and `path` members, in
-   * SynapseJsonUrls.members, and what it declares of its file */
-  guint first_member;
-  guint n_members;
-  gint64 size;                  /* `size`, -1 when none */
-  gsize checksum;               /* `checksum` in text, or G_MAXSIZE */
-  /* the result's `id` value as JSON text; length 0 when it has none */
-  gsize id_offset;
-  gsize id_length;
-} SynapseJsonUrl;
+typedef const guchar *SynapseJsonPos;
 
 typedef struct
 {
-  GArray *urls;                 /* of SynapseJsonUrl, in document order */
-  GArray *members;              /* of SynapseJsonMember */
-  GString *text;                /* decoded texts, each ending with a NUL */
-} SynapseJsonUrls;
+  SynapseJsonPos start;
+  SynapseJsonPos end;
+  guint depth;
+  gboolean whitespace;          /* seen between tokens since last reset */
+  gboolean exact;               /* see synapse_json_validate_exact () */
+  GError *inexact;
+  GError **error;
+} SynapseJsonScanner;
 
-void synapse_json_urls_init (SynapseJsonUrls * urls);
+/* Starts a scan of @data; returns the position of its first token. */
+SynapseJsonPos synapse_json_scanner_init (SynapseJsonScanner * s,
+    const char *data, gsize length, GError ** error);
 
-void synapse_json_urls_clear (SynapseJsonUrls * urls);
+/* Ends a scan whose last step returned @p: only whitespace may follow. */
+gboolean synapse_json_scanner_finish (SynapseJsonScanner * s,
+    SynapseJsonPos p);
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SynapseJsonUrls, synapse_json_urls_clear);
+/* Fails at @p with "@what at byte N"; returns NULL. */
+SynapseJsonPos synapse_json_scan_fail (SynapseJsonScanner * s,
+    SynapseJsonPos p, const char *what);
 
-/* synapse_json_scan_page() that also finds, in its first @max_results
- * results, the URLs at @paths, into @urls (initialized). */
-gboolean synapse_json_scan_page_urls (const char *data, gsize length,
-    const SynapseJsonPaths * paths, guint max_results,
-    SynapseJsonPage * page, SynapseJsonUrls * urls, GError ** error);
+/* Any value (@p may be the end: a missing value). */
+SynapseJsonPos synapse_json_scan_value (SynapseJsonScanner * s,
+    SynapseJsonPos p);
 
-/* Finds the URLs at @paths in the value at @offset of @data (@length
- * bytes: one result, numbered @result), appending them to @urls with
- * spans counted from @data. */
-gboolean synapse_json_find_urls (const char *data, gsize offset,
-    gsize length, const SynapseJsonPaths * paths, guint result,
-    SynapseJsonUrls * urls, GError ** error);
+/* A string at @p (its opening quote); decoded into @out when given. */
+SynapseJsonPos synapse_json_scan_string (SynapseJsonScanner * s,
+    SynapseJsonPos p, GString * out);
+
+/* A number; *@is_integer tells whether it has no fraction or exponent. */
+SynapseJsonPos synapse_json_scan_number (SynapseJsonScanner * s,
+    SynapseJsonPos p, gboolean * is_integer);
+
+/* Enters the object or array whose '{' or '[' is at @p. */
+SynapseJsonPos synapse_json_scan_enter (SynapseJsonScanner * s,
+    SynapseJsonPos p);
+
+/* Scans the members of an object after its '{' has been entered, handing
+ * each key (its token from @key to @key_end, and decoded) and the value's
+ * position to @member; without @member, keys are not decoded. */
+typedef SynapseJsonPos (*SynapseJsonMemberFunc) (SynapseJsonScanner * s,
+    SynapseJsonPos key, SynapseJsonPos key_end, SynapseJsonPos p,
+    GString * name, gpointer data);
+
+SynapseJsonPos synapse_json_scan_members (SynapseJsonScanner * s,
+    SynapseJsonPos p, SynapseJsonMemberFunc member, gpointer data);
+
+/* Scans the elements of an array after its '[' has been entered; @element
+ * (or synapse_json_scan_value ()) scans each one. */
+typedef SynapseJsonPos (*SynapseJsonElementFunc) (SynapseJsonScanner * s,
+    SynapseJsonPos p, gpointer data);
+
+SynapseJsonPos synapse_json_scan_elements (SynapseJsonScanner * s,
+    SynapseJsonPos p, SynapseJsonElementFunc element, gpointer data);
 
 G_END_DECLS

@@ -4,36 +4,28 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The ML endpoints of protocol §3: models, ground-truth events and dataset
- * versions. Each blocking call is a *_run function that its _async twin
- * runs in a worker thread. */
+/* The ML endpoints of protocol §3 that read: models, ground-truth events
+ * (a page, every page, or a pager) and dataset versions. Each blocking call
+ * is a *_run function that its _async twin runs in a worker thread.
+ * Creating a model is synapse-model-create.c's. */
 
 #include "config.h"
 
-#include <math.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "synapse-json-scan.h"
-#include "synapse-ml.h"
-#include "synapse-private.h"
-
-#define MODELS_PATH "models/"
-#define EVENTS_PATH "sdk/ground_truth_events/"
-#define VERSIONS_PATH "ground_truth_dataset_versions/"
+#include "synapse-error-private.h"
+#include "synapse-listing.h"
+#include "synapse-ml-private.h"
+#include "synapse-page-private.h"
+#include "synapse-request.h"
+#include "synapse-task.h"
 
 /* The arguments of every call here, so that one set of helpers carries
  * them to a worker thread. */
 typedef struct
 {
   gint64 id;
-  JsonObject *params;           /* or a new model's data */
+  JsonObject *params;
   SynapseUrlConversion *conversion;
   gboolean list_all;
-  SynapseProgressFunc progress;
-  gpointer progress_data;
-  GDestroyNotify progress_data_free;
-  JsonObject *upload;           /* a finished upload */
 } MlArgs;
 
 static MlArgs *
@@ -52,10 +44,7 @@ ml_args_new (gint64 id, JsonObject * params,
 static void
 ml_args_free (MlArgs * args)
 {
-  if (args->progress_data_free)
-    args->progress_data_free (args->progress_data);
   g_clear_pointer (&args->params, json_object_unref);
-  g_clear_pointer (&args->upload, json_object_unref);
   g_clear_object (&args->conversion);
   g_free (args);
 }
@@ -160,7 +149,7 @@ get_object (SynapseClient * client, const char *path, JsonObject * params,
   };
   g_autoptr (JsonNode) root = NULL;
 
-  root = synapse_client_send_json (client, &request, cancellable, error);
+  root = synapse_request_send_json (client, &request, cancellable, error);
   if (root == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (root)) {
@@ -187,25 +176,27 @@ list_models_run (gpointer source, gpointer data, GCancellable * cancellable,
 {
   MlArgs *args = data;
 
-  return list_one_page (SYNAPSE_CLIENT (source), MODELS_PATH, args->params,
-      NULL, cancellable, error);
+  return list_one_page (SYNAPSE_CLIENT (source), SYNAPSE_MODELS_PATH,
+      args->params, NULL, cancellable, error);
 }
 
 /**
  * synapse_client_list_models:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging: `project`, `model_type`
  *   (`classification`, `detection`, `segmentation`), `is_active`,
  *   `created_after` (ISO 8601), `search`, `page`, `page_size`
  * @total_count: (out) (optional): the number of models matching the
  *   filters, over all pages
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * One page of the models (`GET models/`).
  *
  * Returns: (transfer full): the models of the
  *   page, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_models (SynapseClient * self, JsonObject * params,
@@ -223,14 +214,16 @@ synapse_client_list_models (SynapseClient * self, JsonObject * params,
 
 /**
  * synapse_client_list_models_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging, as for
- *   synapse_client_list_models()
- * @cancellable: (nullable): a #GCancellable
+ *   [method@Synapse.Client.list_models]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the page is there
  * @user_data: data for @callback
  *
  * Lists one page of models without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_list_models_async (SynapseClient * self, JsonObject * params,
@@ -246,15 +239,17 @@ synapse_client_list_models_async (SynapseClient * self, JsonObject * params,
 
 /**
  * synapse_client_list_models_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
  * @total_count: (out) (optional): the number of models over all pages
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_list_models_async().
+ * Finishes [method@Synapse.Client.list_models_async].
  *
  * Returns: (transfer full): the models of the
  *   page, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_models_finish (SynapseClient * self,
@@ -269,8 +264,8 @@ get_model_run (gpointer source, gpointer data, GCancellable * cancellable,
     GError ** error)
 {
   MlArgs *args = data;
-  g_autofree char *path = g_strdup_printf (MODELS_PATH "%" G_GINT64_FORMAT
-      "/", args->id);
+  g_autofree char *path =
+      g_strdup_printf (SYNAPSE_MODELS_PATH "%" G_GINT64_FORMAT "/", args->id);
 
   return get_object (SYNAPSE_CLIENT (source), path, args->params,
       args->conversion, cancellable, error);
@@ -278,19 +273,21 @@ get_model_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_client_get_model:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the model's id
  * @params: (nullable): e.g. `expand` (`metrics`, `evaluations`,
  *   `versions`) or `include_file`
  * @conversion: (nullable): how to convert the model's file URL; a
  *   conversion without fields converts `file`
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * One model (`GET models/<id>/`). An unknown id fails with
  * %SYNAPSE_CLIENT_ERROR_NOT_FOUND.
  *
  * Returns: (transfer full): the model, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_model (SynapseClient * self, gint64 id,
@@ -308,15 +305,18 @@ synapse_client_get_model (SynapseClient * self, gint64 id,
 
 /**
  * synapse_client_get_model_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the model's id
- * @params: (nullable): query parameters, as for synapse_client_get_model()
+ * @params: (nullable): query parameters, as for
+ *   [method@Synapse.Client.get_model]
  * @conversion: (nullable): how to convert the model's file URL
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the model is there
  * @user_data: data for @callback
  *
  * Gets one model without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_get_model_async (SynapseClient * self, gint64 id,
@@ -334,13 +334,15 @@ synapse_client_get_model_async (SynapseClient * self, gint64 id,
 
 /**
  * synapse_client_get_model_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_get_model_async().
+ * Finishes [method@Synapse.Client.get_model_async].
  *
  * Returns: (transfer full): the model, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_model_finish (SynapseClient * self, GAsyncResult * result,
@@ -350,640 +352,6 @@ synapse_client_get_model_finish (SynapseClient * self, GAsyncResult * result,
       error);
 }
 
-/* The first thing in @data, a valid JSON document, that json-glib would
- * not read back as written: an integer beyond 64 bits (it wraps), a
- * number a double cannot hold (infinite, or a non-zero one that becomes
- * 0) or a string holding U+0000 (it is cut there). */
-static gboolean
-check_exact_json (const char *data, gsize length, GError ** error)
-{
-  gsize i = 0;
-
-  while (i < length) {
-    if (data[i] == '"') {
-      for (i++; data[i] != '"'; i++) {
-        if (data[i] != '\\')
-          continue;
-        if (data[i + 1] == 'u' && strncmp (data + i + 2, "0000", 4) == 0) {
-          g_set_error (error, SYNAPSE_CLIENT_ERROR,
-              SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the string at byte %"
-              G_GSIZE_FORMAT " holds U+0000, which would cut it short", i);
-          return FALSE;
-        }
-        i++;
-      }
-      i++;
-    } else if (data[i] == '-' || g_ascii_isdigit (data[i])) {
-      gsize start = i;
-      gboolean integer;
-      gboolean nonzero = FALSE;
-      g_autofree char *number = NULL;
-
-      while (i < length && data[i] && strchr ("+-0123456789.eE", data[i]))
-        i++;
-      number = g_strndup (data + start, i - start);
-      integer = strpbrk (number, ".eE") == NULL;
-      /* a significant digit, before any exponent */
-      for (const char *c = number; *c && *c != 'e' && *c != 'E'; c++)
-        nonzero = nonzero || (*c >= '1' && *c <= '9');
-      if (integer && !g_ascii_string_to_signed (number, 10, G_MININT64,
-              G_MAXINT64, NULL, NULL)) {
-        g_set_error (error, SYNAPSE_CLIENT_ERROR,
-            SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the integer %s at byte %"
-            G_GSIZE_FORMAT " is beyond the 64-bit range", number, start);
-        return FALSE;
-      }
-      if (!integer) {
-        double value = g_ascii_strtod (number, NULL);
-
-        if (!isfinite (value) || (value == 0 && nonzero)) {
-          g_set_error (error, SYNAPSE_CLIENT_ERROR,
-              SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the number %s at byte %"
-              G_GSIZE_FORMAT " is out of the range of a double", number, start);
-          return FALSE;
-        }
-      }
-    } else {
-      i++;
-    }
-  }
-  return TRUE;
-}
-
-/**
- * synapse_json_parse_exact:
- * @text: JSON text, e.g. a model's `metrics` as a user wrote them
- * @length: the length of @text in bytes, or -1 when it ends with a NUL
- * @error: return location for a #GError
- *
- * Parses one JSON value that the library can send on as it was written.
- * json-glib alone accepts or silently alters what cannot be; this refuses
- * it instead, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT and a message
- * that says what and where: text that is not one JSON document (invalid
- * UTF-8, nesting deeper than 256, trailing text such as `{"a":1}{"b":2}`),
- * integers beyond the 64-bit range (json-glib wraps them:
- * `18446744073709551615` becomes -1), numbers a double cannot hold
- * (`1e400` becomes infinite, `1e-400` zero) and strings holding U+0000
- * (json-glib cuts them there). The library writes the numbers of a request
- * body in the shortest form that reads back the same value, so the
- * `0.942` of `{"accuracy": 0.942}` goes out as `0.942`.
- *
- * Returns: (transfer full): the value, or %NULL with @error set
- */
-JsonNode *
-synapse_json_parse_exact (const char *text, gssize length, GError ** error)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) parse_error = NULL;
-  gsize size;
-
-  g_return_val_if_fail (text != NULL || length == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  size = length < 0 ? strlen (text) : (gsize) length;
-  /* the scanner first: json-glib takes trailing text and deep nesting */
-  if (!synapse_json_validate (text, size, &parse_error)
-      || !json_parser_load_from_data (parser, text, size, &parse_error)) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Not valid JSON: %s",
-        parse_error->message);
-    return NULL;
-  }
-  if (!check_exact_json (text, size, &parse_error)) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Not JSON that can be sent as "
-        "written: %s", parse_error->message);
-    return NULL;
-  }
-  return json_parser_steal_root (parser);
-}
-
-/**
- * synapse_json_to_string:
- * @node: a JSON value
- *
- * @node as compact JSON text, written as the library writes request
- * bodies: numbers in the shortest form that reads back the same value.
- * json_to_string() writes 0.942 as 0.94199999999999995, and 1e22 as
- * `1e+22.0`, which is not JSON.
- *
- * Returns: (transfer full): the JSON text
- */
-char *
-synapse_json_to_string (JsonNode * node)
-{
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GByteArray) text = NULL;
-
-  g_return_val_if_fail (node != NULL, NULL);
-
-  bytes = synapse_json_to_bytes (node);
-  text = g_bytes_unref_to_array (g_steal_pointer (&bytes));
-  g_byte_array_append (text, (const guint8 *) "", 1);
-  return (char *) g_byte_array_free (g_steal_pointer (&text), FALSE);
-}
-
-static const char *const model_types[] = {
-  "classification", "detection", "segmentation", NULL
-};
-
-static gboolean
-is_string_member (JsonObject * data, const char *name)
-{
-  JsonNode *member = json_object_get_member (data, name);
-
-  return member && JSON_NODE_HOLDS_VALUE (member)
-      && json_node_get_value_type (member) == G_TYPE_STRING;
-}
-
-static gboolean
-is_kind_member (JsonObject * data, const char *name, JsonNodeType kind,
-    GType value_type)
-{
-  JsonNode *member = json_object_get_member (data, name);
-
-  if (member == NULL)
-    return TRUE;                /* optional */
-  if (JSON_NODE_TYPE (member) != kind)
-    return FALSE;
-  return kind != JSON_NODE_VALUE
-      || json_node_get_value_type (member) == value_type;
-}
-
-static void
-add_problem (GString * problems, const char *problem)
-{
-  if (problems->len)
-    g_string_append (problems, "; ");
-  g_string_append (problems, problem);
-}
-
-/* Checks a new model's data before anything is sent, naming every
- * problem at once. */
-static gboolean
-check_model_data (JsonObject * data, gboolean with_file, GError ** error)
-{
-  g_autoptr (GString) problems = g_string_new (NULL);
-  g_autoptr (GError) file_error = NULL;
-  JsonNode *project = json_object_get_member (data, "project");
-
-  if (!is_string_member (data, "name")
-      || *json_object_get_string_member (data, "name") == '\0')
-    add_problem (problems, "\"name\" must be a non-empty string");
-  if (!is_string_member (data, "model_type")
-      || !g_strv_contains (model_types, json_object_get_string_member (data,
-              "model_type")))
-    add_problem (problems,
-        "\"model_type\" must be one of classification, detection, "
-        "segmentation");
-  if (project == NULL || !JSON_NODE_HOLDS_VALUE (project)
-      || json_node_get_value_type (project) != G_TYPE_INT64)
-    add_problem (problems, "\"project\" must be a project id (an integer)");
-  if (!is_kind_member (data, "metrics", JSON_NODE_OBJECT, G_TYPE_INVALID))
-    add_problem (problems, "\"metrics\" must be a JSON object");
-  if (!is_kind_member (data, "configuration", JSON_NODE_OBJECT, G_TYPE_INVALID))
-    add_problem (problems, "\"configuration\" must be a JSON object");
-  if (!is_kind_member (data, "is_active", JSON_NODE_VALUE, G_TYPE_BOOLEAN))
-    add_problem (problems, "\"is_active\" must be true or false");
-  if (!is_kind_member (data, "description", JSON_NODE_VALUE, G_TYPE_STRING))
-    add_problem (problems, "\"description\" must be a string");
-  if (!with_file) {
-    if (json_object_has_member (data, "file"))
-      add_problem (problems, "\"file\" goes with the upload, not here");
-  } else if (!is_string_member (data, "file")) {
-    add_problem (problems, "\"file\" must be the path of the model file");
-  } else {
-    guint64 size;
-    int fd = synapse_open_upload_file (json_object_get_string_member (data,
-            "file"), &size, &file_error);
-
-    if (fd < 0)
-      add_problem (problems, file_error->message);
-    else
-      close (fd);
-  }
-  if (problems->len == 0)
-    return TRUE;
-  g_set_error (error, SYNAPSE_CLIENT_ERROR,
-      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Cannot create the model: %s",
-      problems->str);
-  return FALSE;
-}
-
-/* How an upload's id reads in a message: a string as it is, anything
- * else as JSON. */
-static char *
-describe_upload_id (JsonNode * upload_id)
-{
-  if (JSON_NODE_HOLDS_VALUE (upload_id)
-      && json_node_get_value_type (upload_id) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (upload_id));
-  return json_to_string (upload_id, FALSE);
-}
-
-/* Sets @error to the failure @lost of POST models/, saying that the model
- * may exist all the same and why the client cannot tell. */
-static void
-set_may_exist_error (GError ** error, const GError * lost, const char *url,
-    JsonNode * upload_id, const char *why)
-{
-  g_autofree char *id = describe_upload_id (upload_id);
-
-  synapse_client_error_set (error, lost->domain == SYNAPSE_CLIENT_ERROR
-      ? (SynapseClientError) lost->code : SYNAPSE_CLIENT_ERROR_CONNECTION,
-      "POST", url, synapse_client_error_get_status_code (lost),
-      synapse_client_error_get_detail (lost), "%s; the model may exist all "
-      "the same, made from upload %s: %s", lost->message, id, why);
-  if (error)
-    synapse_client_error_mark_outcome_unknown (*error);
-}
-
-/* The model of @data that a POST whose answer was lost may have made: the
- * one of `GET models/?project=P&search=NAME` (every page) whose
- * `chunked_upload` is @upload_id. NULL without an error when there is
- * none; NULL with @error when the backend cannot tell: the lookup failed,
- * or it lists models without saying which upload each came from. */
-static JsonObject *
-find_created_model (SynapseClient * self, JsonObject * data,
-    JsonNode * upload_id, GCancellable * cancellable, GError ** error)
-{
-  g_autoptr (JsonObject) params = json_object_new ();
-  g_autoptr (SynapsePager) pager = NULL;
-  g_autoptr (GError) page_error = NULL;
-  JsonArray *page;
-  guint listed = 0;
-  gboolean told = FALSE;        /* some model has a chunked_upload */
-
-  json_object_set_member (params, "project",
-      json_node_copy (json_object_get_member (data, "project")));
-  json_object_set_string_member (params, "search",
-      json_object_get_string_member (data, "name"));
-  pager = synapse_pager_new (self, MODELS_PATH, params, NULL);
-
-  while ((page = synapse_pager_next_page (pager, cancellable, &page_error))) {
-    g_autoptr (JsonArray) models = page;
-
-    for (guint i = 0; i < json_array_get_length (models); i++) {
-      JsonNode *node = json_array_get_element (models, i);
-      JsonNode *from;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      listed++;
-      from = json_object_get_member (json_node_get_object (node),
-          "chunked_upload");
-      told = told || from != NULL;
-      if (from && json_node_equal (from, upload_id))
-        return json_object_ref (json_node_get_object (node));
-    }
-  }
-  if (page_error) {
-    g_propagate_error (error, g_steal_pointer (&page_error));
-    return NULL;
-  }
-  if (listed > 0 && !told) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL,
-        "the backend lists %u model%s of that name and project without "
-        "their \"chunked_upload\", so the one made from this upload cannot "
-        "be told apart", listed, listed > 1 ? "s" : "");
-    return NULL;
-  }
-  return NULL;
-}
-
-/* POSTs @body as a new model; the reply must be a model with an id. */
-static JsonObject *
-send_model (SynapseClient * self, GBytes * body, const char *url,
-    GCancellable * cancellable, GError ** error)
-{
-  GBytes *parts[] = { body, NULL };
-  SynapseRequest request = {
-    .method = "POST",
-    .path = MODELS_PATH,
-    .body = parts,
-    .content_type = "application/json",
-    /* a second POST would make a second model */
-    .idempotent = FALSE,
-  };
-  g_autoptr (JsonNode) reply = NULL;
-
-  reply = synapse_client_send_json (self, &request, cancellable, error);
-  if (reply == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (reply)
-      || !json_object_has_member (json_node_get_object (reply), "id")) {
-    synapse_set_protocol_error (error, "POST", url,
-        "the created model is not a JSON object with an \"id\"");
-    return NULL;
-  }
-  return json_object_ref (json_node_get_object (reply));
-}
-
-/* POSTs the model of @data (without `file`) for the finished @upload.
- *
- * The request core never repeats the POST; when its answer is lost (a
- * 500, 502, 503 or 504, a connection broken or timed out after it went
- * out) the model may or may not exist. It is looked up by the upload it
- * was made from: found, it is the result, as if the answer had arrived;
- * not there, the POST is sent once more. Whatever cannot be told apart
- * (a lookup that fails, a backend that does not say which upload a model
- * came from, a second lost answer) is an error that says the model may
- * exist and names the upload. */
-static JsonObject *
-post_model (SynapseClient * self, JsonObject * data, JsonObject * upload,
-    GCancellable * cancellable, GError ** error)
-{
-  g_autoptr (JsonObject) model = NULL;
-  g_autoptr (JsonNode) body_node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (GError) lost = NULL;
-  g_autoptr (GError) lookup_error = NULL;
-  g_autoptr (GError) again_error = NULL;
-  g_autofree char *url = synapse_client_build_url (self, MODELS_PATH, NULL);
-  JsonNode *upload_id = json_object_get_member (upload, "id");
-  JsonObject *created;
-
-  if (upload_id == NULL || !JSON_NODE_HOLDS_VALUE (upload_id)) {
-    synapse_set_protocol_error (error, "POST", url,
-        "the completed upload has no \"id\"");
-    return NULL;
-  }
-
-  model = synapse_json_object_copy (data);
-  json_object_remove_member (model, "file");
-  json_object_set_member (model, "chunked_upload", json_node_copy (upload_id));
-  json_node_set_object (body_node, model);
-  body = synapse_json_to_bytes (body_node);
-
-  created = send_model (self, body, url, cancellable, &lost);
-  if (created)
-    return created;
-  if (!synapse_client_error_outcome_unknown (lost)) {
-    g_propagate_error (error, g_steal_pointer (&lost));
-    return NULL;
-  }
-
-  g_debug ("POST %s: %s; looking up the model made from the upload", url,
-      lost->message);
-  created = find_created_model (self, data, upload_id, cancellable,
-      &lookup_error);
-  if (created)
-    return created;
-  if (g_error_matches (lookup_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    g_propagate_error (error, g_steal_pointer (&lookup_error));
-    return NULL;
-  }
-  if (lookup_error) {
-    g_autofree char *why = g_strdup_printf ("it could not be looked up: %s",
-        lookup_error->message);
-
-    set_may_exist_error (error, lost, url, upload_id, why);
-    return NULL;
-  }
-
-  g_debug ("POST %s: no model was made from the upload; sending it again", url);
-  created = send_model (self, body, url, cancellable, &again_error);
-  if (created)
-    return created;
-  if (synapse_client_error_outcome_unknown (again_error)) {
-    set_may_exist_error (error, again_error, url, upload_id, "the answer to "
-        "the creation was lost twice, the second time after a lookup had "
-        "found no model");
-    return NULL;
-  }
-  g_propagate_error (error, g_steal_pointer (&again_error));
-  return NULL;
-}
-
-static gpointer
-create_model_run (gpointer source, gpointer data, GCancellable * cancellable,
-    GError ** error)
-{
-  SynapseClient *self = SYNAPSE_CLIENT (source);
-  MlArgs *args = data;
-  g_autoptr (JsonObject) upload = NULL;
-
-  if (!check_model_data (args->params, TRUE, error))
-    return NULL;
-  upload = synapse_client_create_chunked_upload (self,
-      json_object_get_string_member (args->params, "file"), 0,
-      args->progress, args->progress_data, cancellable, error);
-  if (upload == NULL)
-    return NULL;
-  return post_model (self, args->params, upload, cancellable, error);
-}
-
-static gpointer
-create_model_from_upload_run (gpointer source, gpointer data,
-    GCancellable * cancellable, GError ** error)
-{
-  MlArgs *args = data;
-
-  if (!check_model_data (args->params, FALSE, error))
-    return NULL;
-  return post_model (SYNAPSE_CLIENT (source), args->params, args->upload,
-      cancellable, error);
-}
-
-static MlArgs *
-create_model_args_new (JsonObject * data, SynapseProgressFunc progress,
-    gpointer progress_data, GDestroyNotify progress_data_free)
-{
-  MlArgs *args = ml_args_new (0, data, NULL, FALSE);
-
-  args->progress = progress;
-  args->progress_data = progress_data;
-  args->progress_data_free = progress_data_free;
-  return args;
-}
-
-/**
- * synapse_client_create_model:
- * @self: a #SynapseClient
- * @data: the model: `name`, `model_type` (`classification`, `detection` or
- *   `segmentation`), `project` (an id) and `file` (the path of a local
- *   file) are required; `description`, `metrics` and `configuration` (JSON
- *   objects) and `is_active` are optional
- * @progress: (nullable) (scope call) (closure progress_data): told of the
- *   file upload's progress
- * @progress_data: data for @progress
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Registers a model: checks @data and the file locally (every problem is
- * reported at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
- * request), uploads the file with a chunked upload in chunks of
- * #SynapseClient:chunk-size, then `POST`s the model
- * with the upload's id as `chunked_upload`, recovering a lost answer as
- * synapse_client_create_model_from_upload() says. A 400 from the backend
- * carries its field errors in synapse_client_error_get_detail().
- *
- * Returns: (transfer full): the created model, or %NULL with @error set
- */
-JsonObject *
-synapse_client_create_model (SynapseClient * self, JsonObject * data,
-    SynapseProgressFunc progress, gpointer progress_data,
-    GCancellable * cancellable, GError ** error)
-{
-  g_autoptr (MlArgs) args = NULL;
-
-  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (data != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  args = create_model_args_new (data, progress, progress_data, NULL);
-  return create_model_run (self, args, cancellable, error);
-}
-
-/**
- * synapse_client_create_model_async:
- * @self: a #SynapseClient
- * @data: the model, as for synapse_client_create_model()
- * @progress: (nullable) (scope notified) (closure progress_data)
- *   (destroy progress_data_free): told of the file upload's progress, from
- *   a worker thread
- * @progress_data: data for @progress
- * @progress_data_free: frees @progress_data when the call is over
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the model is created
- * @user_data: data for @callback
- *
- * Registers a model as synapse_client_create_model() does, without
- * blocking.
- */
-void
-synapse_client_create_model_async (SynapseClient * self, JsonObject * data,
-    SynapseProgressFunc progress, gpointer progress_data,
-    GDestroyNotify progress_data_free, GCancellable * cancellable,
-    GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
-  g_return_if_fail (data != NULL);
-
-  synapse_task_run (self, synapse_client_create_model_async,
-      create_model_run, create_model_args_new (data, progress, progress_data,
-          progress_data_free), (GDestroyNotify) ml_args_free,
-      (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
-}
-
-/**
- * synapse_client_create_model_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
- *
- * Finishes synapse_client_create_model_async().
- *
- * Returns: (transfer full): the created model, or %NULL with @error set
- */
-JsonObject *
-synapse_client_create_model_finish (SynapseClient * self,
-    GAsyncResult * result, GError ** error)
-{
-  return synapse_task_finish (self, result,
-      synapse_client_create_model_async, error);
-}
-
-static MlArgs *
-model_from_upload_args_new (JsonObject * data, JsonObject * upload)
-{
-  MlArgs *args = ml_args_new (0, data, NULL, FALSE);
-
-  args->upload = json_object_ref (upload);
-  return args;
-}
-
-/**
- * synapse_client_create_model_from_upload:
- * @self: a #SynapseClient
- * @data: the model: `name`, `model_type` (`classification`, `detection` or
- *   `segmentation`) and `project` (an id) are required; `description`,
- *   `metrics` and `configuration` (JSON objects) and `is_active` are
- *   optional
- * @upload: a finished upload, as synapse_chunked_upload_finish() returns
- *   it
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Registers a model whose file was uploaded already, e.g. with a
- * #SynapseChunkedUpload fed as data arrived: checks @data locally (every
- * problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
- * request), then `POST`s the model with @upload's id as `chunked_upload`.
- *
- * The `POST` is never repeated blindly, since a second one could make a
- * second model. When its answer is lost or ambiguous (HTTP 500, 502, 503
- * or 504, a connection closed or timed out after the request went out),
- * the model is looked up instead (`GET models/?project=…&search=<name>`,
- * every page) by its `chunked_upload`: found, it is returned as if the
- * answer had arrived; not there, the model is created, once more. When
- * the backend cannot tell (the lookup fails, its models do not say which
- * upload they came from, or the second answer is lost as well) the error
- * says the model may exist and names the upload; it keeps the code and
- * status of the lost answer. A 400 from the backend carries its field
- * errors in synapse_client_error_get_detail().
- *
- * Returns: (transfer full): the created model, with its `id`, or %NULL
- *   with @error set
- */
-JsonObject *
-synapse_client_create_model_from_upload (SynapseClient * self,
-    JsonObject * data, JsonObject * upload, GCancellable * cancellable,
-    GError ** error)
-{
-  g_autoptr (MlArgs) args = NULL;
-
-  g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (data != NULL && upload != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  args = model_from_upload_args_new (data, upload);
-  return create_model_from_upload_run (self, args, cancellable, error);
-}
-
-/**
- * synapse_client_create_model_from_upload_async:
- * @self: a #SynapseClient
- * @data: the model, as for synapse_client_create_model_from_upload()
- * @upload: a finished upload
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the model is created
- * @user_data: data for @callback
- *
- * Registers a model as synapse_client_create_model_from_upload() does,
- * without blocking.
- */
-void
-synapse_client_create_model_from_upload_async (SynapseClient * self,
-    JsonObject * data, JsonObject * upload, GCancellable * cancellable,
-    GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_return_if_fail (SYNAPSE_IS_CLIENT (self));
-  g_return_if_fail (data != NULL && upload != NULL);
-
-  synapse_task_run (self, synapse_client_create_model_from_upload_async,
-      create_model_from_upload_run, model_from_upload_args_new (data, upload),
-      (GDestroyNotify) ml_args_free, (GDestroyNotify) json_object_unref,
-      cancellable, callback, user_data);
-}
-
-/**
- * synapse_client_create_model_from_upload_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
- *
- * Finishes synapse_client_create_model_from_upload_async().
- *
- * Returns: (transfer full): the created model, or %NULL with @error set
- */
-JsonObject *
-synapse_client_create_model_from_upload_finish (SynapseClient * self,
-    GAsyncResult * result, GError ** error)
-{
-  return synapse_task_finish (self, result,
-      synapse_client_create_model_from_upload_async, error);
-}
-
 static gpointer
 list_events_run (gpointer source, gpointer data, GCancellable * cancellable,
     GError ** error)
@@ -991,15 +359,15 @@ list_events_run (gpointer source, gpointer data, GCancellable * cancellable,
   MlArgs *args = data;
 
   if (args->list_all)
-    return list_every_page (SYNAPSE_CLIENT (source), EVENTS_PATH,
+    return list_every_page (SYNAPSE_CLIENT (source), SYNAPSE_EVENTS_PATH,
         args->params, args->conversion, cancellable, error);
-  return list_one_page (SYNAPSE_CLIENT (source), EVENTS_PATH, args->params,
-      args->conversion, cancellable, error);
+  return list_one_page (SYNAPSE_CLIENT (source), SYNAPSE_EVENTS_PATH,
+      args->params, args->conversion, cancellable, error);
 }
 
 /**
  * synapse_client_list_ground_truth_events:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging:
  *   `ground_truth_dataset_versions` (an id or an array of ids), `project`,
  *   `created_after`, `data_type`, `search`, `page`, `page_size`
@@ -1009,15 +377,17 @@ list_events_run (gpointer source, gpointer data, GCancellable * cancellable,
  *   page from there on
  * @total_count: (out) (optional): the number of events matching the
  *   filters
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Ground-truth events (`GET sdk/ground_truth_events/`), in the backend's
  * order. With @list_all, N pages cost N requests; to stream a long listing
- * in bounded memory use synapse_client_iter_ground_truth_events().
+ * in bounded memory use [method@Synapse.Client.iter_ground_truth_events].
  *
  * Returns: (transfer full): the events, or
  *   %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_ground_truth_events (SynapseClient * self,
@@ -1037,16 +407,18 @@ synapse_client_list_ground_truth_events (SynapseClient * self,
 
 /**
  * synapse_client_list_ground_truth_events_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters and paging, as for
- *   synapse_client_list_ground_truth_events()
+ *   [method@Synapse.Client.list_ground_truth_events]
  * @conversion: (nullable): how to convert the events' file URLs
  * @list_all: %FALSE for one page, %TRUE for every page
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the events are there
  * @user_data: data for @callback
  *
  * Lists ground-truth events without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_list_ground_truth_events_async (SynapseClient * self,
@@ -1064,16 +436,18 @@ synapse_client_list_ground_truth_events_async (SynapseClient * self,
 
 /**
  * synapse_client_list_ground_truth_events_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
  * @total_count: (out) (optional): the number of events matching the
  *   filters
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_list_ground_truth_events_async().
+ * Finishes [method@Synapse.Client.list_ground_truth_events_async].
  *
  * Returns: (transfer full): the events, or
  *   %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_client_list_ground_truth_events_finish (SynapseClient * self,
@@ -1085,16 +459,18 @@ synapse_client_list_ground_truth_events_finish (SynapseClient * self,
 
 /**
  * synapse_client_iter_ground_truth_events:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @params: (nullable): filters, as for
- *   synapse_client_list_ground_truth_events()
+ *   [method@Synapse.Client.list_ground_truth_events]
  * @conversion: (nullable): how to convert the events' file URLs
  *
  * A pager over the ground-truth events: the way to stream a listing of any
  * length in bounded memory. No request is sent before the first
- * synapse_pager_next().
+ * [method@Synapse.Pager.next].
  *
- * Returns: (transfer full): a new #SynapsePager
+ * Returns: (transfer full): a new [class@Synapse.Pager]
+ *
+ * Since: 0.1
  */
 SynapsePager *
 synapse_client_iter_ground_truth_events (SynapseClient * self,
@@ -1102,7 +478,7 @@ synapse_client_iter_ground_truth_events (SynapseClient * self,
 {
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (self), NULL);
 
-  return synapse_pager_new (self, EVENTS_PATH, params, conversion);
+  return synapse_pager_new (self, SYNAPSE_EVENTS_PATH, params, conversion);
 }
 
 static gpointer
@@ -1110,8 +486,8 @@ get_version_run (gpointer source, gpointer data, GCancellable * cancellable,
     GError ** error)
 {
   MlArgs *args = data;
-  g_autofree char *path = g_strdup_printf (VERSIONS_PATH "%" G_GINT64_FORMAT
-      "/", args->id);
+  g_autofree char *path =
+      g_strdup_printf (SYNAPSE_VERSIONS_PATH "%" G_GINT64_FORMAT "/", args->id);
 
   return get_object (SYNAPSE_CLIENT (source), path, NULL, NULL, cancellable,
       error);
@@ -1119,15 +495,17 @@ get_version_run (gpointer source, gpointer data, GCancellable * cancellable,
 
 /**
  * synapse_client_get_ground_truth_version:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the dataset version's id
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * One ground-truth dataset version
  * (`GET ground_truth_dataset_versions/<id>/`), with its `event_count`.
  *
  * Returns: (transfer full): the version, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_ground_truth_version (SynapseClient * self, gint64 id,
@@ -1144,13 +522,15 @@ synapse_client_get_ground_truth_version (SynapseClient * self, gint64 id,
 
 /**
  * synapse_client_get_ground_truth_version_async:
- * @self: a #SynapseClient
+ * @self: a [class@Synapse.Client]
  * @id: the dataset version's id
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the version is there
  * @user_data: data for @callback
  *
  * Gets one dataset version without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_client_get_ground_truth_version_async (SynapseClient * self,
@@ -1167,13 +547,15 @@ synapse_client_get_ground_truth_version_async (SynapseClient * self,
 
 /**
  * synapse_client_get_ground_truth_version_finish:
- * @self: a #SynapseClient
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Client]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_client_get_ground_truth_version_async().
+ * Finishes [method@Synapse.Client.get_ground_truth_version_async].
  *
  * Returns: (transfer full): the version, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_client_get_ground_truth_version_finish (SynapseClient * self,

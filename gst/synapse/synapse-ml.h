@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The ML endpoints of protocol §3: reading models, ground-truth events
+ * and dataset versions (synapse-ml.c), and creating models
+ * (synapse-model-create.c). */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
@@ -132,11 +136,5 @@ SYNAPSE_API JsonObject *synapse_client_get_ground_truth_version_finish (
     SynapseClient * self,
     GAsyncResult * result,
     GError ** error);
-
-SYNAPSE_API JsonNode *synapse_json_parse_exact (const char * text,
-    gssize length,
-    GError ** error);
-
-SYNAPSE_API char *synapse_json_to_string (JsonNode * node);
 
 G_END_DECLS

@@ -4,28 +4,37 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The page object: a page's body as the backend sent it, where each of its
+ * results lies in it, and its place in the listing; results are handed out
+ * as their own bytes or parsed. Finding where they lie is the page scan's
+ * (synapse-page-scan.c); pages are made by the pager, the ML calls and
+ * the URL conversion (synapse-page-private.h). */
+
 /**
  * SynapsePage:
  *
- * One page of a listing, as a #SynapsePager delivers it: its results, its
- * place in the listing and the listing's total.
+ * One page of a listing, as a [class@Synapse.Pager] delivers it: its results,
+ * its place in the listing and the listing's total.
  *
  * A page keeps the bytes the backend sent, and
- * synapse_page_get_item_bytes() hands out each result's own bytes without
- * parsing or serializing anything: the fast way to pass results on as text
- * (one line of NDJSON each). When the results' URLs are converted, only
- * the URL strings are rewritten in those bytes (see #SynapseUrlConversion),
- * so every other byte of a result is still the backend's.
- * synapse_page_dup_item() parses them when asked.
+ * [method@Synapse.Page.get_item_bytes] hands out each result's own bytes
+ * without parsing or serializing anything: the fast way to pass results on as
+ * text (one line of NDJSON each). When the results' URLs are converted, only
+ * the URL strings are rewritten in those bytes (see
+ * [class@Synapse.UrlConversion]), so every other byte of a result is still the
+ * backend's. [method@Synapse.Page.dup_item] parses them when asked.
  *
  * A page is used from one thread at a time.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
 
 #include "synapse-json-scan.h"
-#include "synapse-page.h"
-#include "synapse-private.h"
+#include "synapse-page-private.h"
+#include "synapse-page-scan.h"
+
 
 struct _SynapsePage
 {
@@ -116,11 +125,13 @@ synapse_page_new_converted (SynapsePage * page, GBytes * body, GArray * spans)
 
 /**
  * synapse_page_ref:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Takes a reference to @page.
  *
  * Returns: (transfer full): @page
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_page_ref (SynapsePage * page)
@@ -133,9 +144,11 @@ synapse_page_ref (SynapsePage * page)
 
 /**
  * synapse_page_unref:
- * @page: (transfer full): a #SynapsePage
+ * @page: (transfer full): a [struct@Synapse.Page]
  *
  * Drops a reference to @page.
+ *
+ * Since: 0.1
  */
 void
 synapse_page_unref (SynapsePage * page)
@@ -152,11 +165,13 @@ synapse_page_unref (SynapsePage * page)
 
 /**
  * synapse_page_get_n_items:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * The number of results on the page.
  *
  * Returns: the number of results on the page
+ *
+ * Since: 0.1
  */
 guint
 synapse_page_get_n_items (SynapsePage * page)
@@ -168,7 +183,7 @@ synapse_page_get_n_items (SynapsePage * page)
 
 /**
  * synapse_page_get_item_bytes:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  * @index: a result's index on the page
  *
  * The result as compact JSON text, without a trailing newline: the very
@@ -177,6 +192,8 @@ synapse_page_get_n_items (SynapsePage * page)
  * converted.
  *
  * Returns: (transfer full): the result's JSON text
+ *
+ * Since: 0.1
  */
 GBytes *
 synapse_page_get_item_bytes (SynapsePage * page, guint index)
@@ -221,13 +238,15 @@ page_items (SynapsePage * page)
 
 /**
  * synapse_page_dup_item:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  * @index: a result's index on the page
  *
  * The result at @index, parsed; the page's bytes are parsed once, on the
  * first call.
  *
  * Returns: (transfer full): the result as an object
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_page_dup_item (SynapsePage * page, guint index)
@@ -241,11 +260,13 @@ synapse_page_dup_item (SynapsePage * page, guint index)
 
 /**
  * synapse_page_dup_items:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Every result of the page, parsed.
  *
  * Returns: (transfer full): the results as an array of objects
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_page_dup_items (SynapsePage * page)
@@ -257,11 +278,13 @@ synapse_page_dup_items (SynapsePage * page)
 
 /**
  * synapse_page_get_number:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Where the page comes among the pages of the walk.
  *
  * Returns: the page's place among the pages of the walk, from 1
+ *
+ * Since: 0.1
  */
 guint
 synapse_page_get_number (SynapsePage * page)
@@ -273,11 +296,13 @@ synapse_page_get_number (SynapsePage * page)
 
 /**
  * synapse_page_get_position:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * Where the page's first result comes in the whole listing.
  *
  * Returns: the index in the whole listing of the page's first result
+ *
+ * Since: 0.1
  */
 guint64
 synapse_page_get_position (SynapsePage * page)
@@ -289,12 +314,14 @@ synapse_page_get_position (SynapsePage * page)
 
 /**
  * synapse_page_get_total_count:
- * @page: a #SynapsePage
+ * @page: a [struct@Synapse.Page]
  *
  * The backend's count of results in the whole listing.
  *
  * Returns: the backend's count of results in the whole listing, or -1
  *   when it gave none
+ *
+ * Since: 0.1
  */
 gint64
 synapse_page_get_total_count (SynapsePage * page)

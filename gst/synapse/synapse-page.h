@@ -4,6 +4,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* SynapsePage (synapse-page.c): one page of a listing, its results kept as
+ * the bytes the backend sent. */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)

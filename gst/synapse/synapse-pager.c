@@ -4,6 +4,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The pager: a listing walked in order for its callers, one result or one
+ * page at a time, with pages fetched ahead (by the page numbers of the
+ * `next` links) within a count and a byte budget. Fetching and checking
+ * each page, and the guards that stop a walk that would never end, are
+ * the listing layer's (synapse-listing.c); this decides which page comes
+ * next and when it is asked for. */
+
 /**
  * SynapsePager:
  *
@@ -12,15 +19,15 @@
  * total comes from the first page.
  *
  * When the `next` links number their pages (`page=2`, as Django REST
- * Framework's do), the pager requests up to #SynapsePager:prefetch pages
- * at once, ahead of the one being read, and still delivers every result in
- * order, exactly once: a page is only used when the page before it links
+ * Framework's do), the pager requests up to [property@Synapse.Pager:prefetch]
+ * pages at once, ahead of the one being read, and still delivers every result
+ * in order, exactly once: a page is only used when the page before it links
  * to it, and no page past the last one (by the first page's count) is
  * asked for. With a prefetch of 1 it walks the pages strictly one after
  * another. Memory holds at most the page being read and the pages being
  * fetched ahead, however long the listing, and the pages ahead hold no
- * more than #SynapsePager:prefetch-bytes (one is always requested, so that
- * the walk goes on).
+ * more than [property@Synapse.Pager:prefetch-bytes] (one is always requested,
+ * so that the walk goes on).
  *
  * A walk never goes on forever, whatever the backend's links say. It ends
  * with a %SYNAPSE_CLIENT_ERROR_PROTOCOL error that says what the backend
@@ -41,21 +48,23 @@
  * A page that fails (after the client's retries) fails the call that
  * needed it; the next call asks for that page again.
  *
- * With a #SynapseUrlConversion, only the results handed out are converted
- * (their files downloaded): with #SynapsePager:limit, not those of a page
- * past the limit.
+ * With a [class@Synapse.UrlConversion], only the results handed out are
+ * converted (their files downloaded): with [property@Synapse.Pager:limit], not
+ * those of a page past the limit.
  *
- * A pager is used by one caller at a time: call synapse_pager_next() (or
+ * A pager is used by one caller at a time: call [method@Synapse.Pager.next] (or
  * another reading call) again only when the previous one has returned.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
 
-#include "synapse-json-scan.h"
-#include "synapse-page.h"
+#include "synapse-client-private.h"
+#include "synapse-listing.h"
+#include "synapse-page-private.h"
 #include "synapse-pager.h"
-#include "synapse-private.h"
-#include "synapse-walk-guard.h"
+#include "synapse-task.h"
 
 /* A page requested ahead, filled in by a worker thread. */
 typedef struct
@@ -73,6 +82,8 @@ struct _SynapsePager
   GObject parent_instance;
 
   SynapseClient *client;
+  char *path;
+  JsonObject *params;
   SynapseUrlConversion *conversion;
   guint prefetch;
   guint64 prefetch_bytes;
@@ -107,6 +118,10 @@ G_DEFINE_FINAL_TYPE (SynapsePager, synapse_pager, G_TYPE_OBJECT);
 enum
 {
   PROP_0,
+  PROP_CLIENT,
+  PROP_PATH,
+  PROP_PARAMS,
+  PROP_CONVERSION,
   PROP_PREFETCH,
   PROP_LIMIT,
   PROP_PREFETCH_BYTES,
@@ -114,15 +129,6 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
-
-void
-synapse_fetched_page_clear (SynapseFetchedPage * page)
-{
-  g_clear_pointer (&page->url, g_free);
-  g_clear_pointer (&page->body, g_bytes_unref);
-  g_clear_pointer (&page->spans, g_array_unref);
-  g_clear_pointer (&page->next, g_free);
-}
 
 static Fetch *
 fetch_ref (Fetch * fetch)
@@ -167,6 +173,8 @@ synapse_pager_finalize (GObject * object)
   synapse_pager_stop_ahead (self);
   g_clear_object (&self->ahead_cancellable);
   g_clear_object (&self->client);
+  g_free (self->path);
+  g_clear_pointer (&self->params, json_object_unref);
   g_clear_object (&self->conversion);
   g_free (self->next_url);
   g_clear_pointer (&self->page, synapse_page_unref);
@@ -185,6 +193,18 @@ synapse_pager_set_property (GObject * object, guint prop_id,
   SynapsePager *self = SYNAPSE_PAGER (object);
 
   switch (prop_id) {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      break;
+    case PROP_PARAMS:
+      self->params = g_value_dup_boxed (value);
+      break;
+    case PROP_CONVERSION:
+      self->conversion = g_value_dup_object (value);
+      break;
     case PROP_PREFETCH:
       self->prefetch = g_value_get_uint (value);
       break;
@@ -209,6 +229,18 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
   SynapsePager *self = SYNAPSE_PAGER (object);
 
   switch (prop_id) {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_PARAMS:
+      g_value_set_boxed (value, self->params);
+      break;
+    case PROP_CONVERSION:
+      g_value_set_object (value, self->conversion);
+      break;
     case PROP_PREFETCH:
       g_value_set_uint (value, self->prefetch);
       break;
@@ -226,21 +258,98 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
   }
 }
 
+/* The walk starts here, once the construct properties are in: the
+ * client's fetch-ahead defaults (which properties given to g_object_new ()
+ * then override, being set after this), and the first page's URL. */
+static void
+synapse_pager_constructed (GObject * object)
+{
+  SynapsePager *self = SYNAPSE_PAGER (object);
+  g_autoptr (JsonObject) page_params = NULL;
+
+  G_OBJECT_CLASS (synapse_pager_parent_class)->constructed (object);
+  /* a binding may leave out what synapse_pager_new () requires: such a
+   * pager walks nothing */
+  g_return_if_fail (self->client != NULL && self->path != NULL);
+
+  g_object_get (self->client, "prefetch", &self->prefetch, "prefetch-bytes",
+      &self->prefetch_bytes, NULL);
+  page_params = synapse_listing_params (self->client, self->params);
+  self->next_url = synapse_client_build_url (self->client, self->path,
+      page_params);
+  synapse_walk_guard_init (&self->guard, self->next_url);
+}
+
 static void
 synapse_pager_class_init (SynapsePagerClass * klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = synapse_pager_constructed;
   object_class->finalize = synapse_pager_finalize;
   object_class->set_property = synapse_pager_set_property;
   object_class->get_property = synapse_pager_get_property;
+
+  /**
+   * SynapsePager:client:
+   *
+   * The client whose backend the listing is read from.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CLIENT] =
+      g_param_spec_object ("client", "Client",
+      "The client whose backend the listing is read from",
+      SYNAPSE_TYPE_CLIENT,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:path:
+   *
+   * The paginated endpoint, e.g. `models/`, or the URL of a first page.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PATH] =
+      g_param_spec_string ("path", "Path",
+      "The paginated endpoint, e.g. models/, or the URL of a first page",
+      NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:params:
+   *
+   * The query parameters of the first page; the client's
+   * [property@Synapse.Client:page-size] is added unless they set `page_size`.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PARAMS] =
+      g_param_spec_boxed ("params", "Parameters",
+      "Query parameters of the first page", JSON_TYPE_OBJECT,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:conversion:
+   *
+   * The URL conversion applied to the results handed out, or %NULL.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CONVERSION] =
+      g_param_spec_object ("conversion", "Conversion",
+      "URL conversion applied to the results handed out",
+      SYNAPSE_TYPE_URL_CONVERSION,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SynapsePager:prefetch:
    *
    * How many page requests may be in flight at once; 1 walks the pages
    * one after another. It takes effect after the first page. The default
-   * is the client's #SynapseClient:prefetch.
+   * is the client's [property@Synapse.Client:prefetch].
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH] =
       g_param_spec_uint ("prefetch", "Prefetch",
@@ -252,6 +361,8 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    *
    * The most results the walk hands out, 0 for all of them. No page past
    * the one that holds the last of them is requested, not even ahead.
+   *
+   * Since: 0.1
    */
   properties[PROP_LIMIT] =
       g_param_spec_uint64 ("limit", "Limit",
@@ -266,9 +377,11 @@ synapse_pager_class_init (SynapsePagerClass * klass)
    * by the size of the largest page seen so far. No page is requested
    * ahead while one more would go over it, but one page is always
    * requested ahead, so that a budget smaller than a page still walks
-   * on: 0 fetches one page ahead at a time. #SynapsePager:prefetch
+   * on: 0 fetches one page ahead at a time. [property@Synapse.Pager:prefetch]
    * bounds the pages, this bounds their bytes; the default is the
-   * client's #SynapseClient:prefetch-bytes.
+   * client's [property@Synapse.Client:prefetch-bytes].
+   *
+   * Since: 0.1
    */
   properties[PROP_PREFETCH_BYTES] =
       g_param_spec_uint64 ("prefetch-bytes", "Prefetch bytes",
@@ -290,246 +403,33 @@ synapse_pager_init (SynapsePager * self)
   g_queue_init (&self->ahead);
 }
 
-/* @params with the client's page size unless they name one. */
-JsonObject *
-synapse_listing_params (SynapseClient * client, JsonObject * params)
-{
-  JsonObject *copy = synapse_json_object_copy (params);
-
-  if (!json_object_has_member (copy, "page_size"))
-    json_object_set_int_member (copy, "page_size",
-        synapse_client_get_page_size (client));
-  return copy;
-}
-
 /**
  * synapse_pager_new:
- * @client: a #SynapseClient
+ * @client: a [class@Synapse.Client]
  * @path: the path of a paginated endpoint, e.g. `models/`
  * @params: (nullable): query parameters of the first page; the client's
- *   #SynapseClient:page-size is added unless they set `page_size`
+ *   [property@Synapse.Client:page-size] is added unless they set `page_size`
  * @conversion: (nullable): URL conversion applied to every page
  *
- * A pager over any paginated endpoint of the backend. No request is sent
- * until the first result is asked for.
+ * A pager over any paginated endpoint of the backend, as
+ * [ctor@GObject.Object.new] makes it with these construct properties. No
+ * request is sent until the first result is asked for.
  *
- * Returns: (transfer full): a new #SynapsePager
+ * Returns: (transfer full): a new [class@Synapse.Pager]
+ *
+ * Since: 0.1
  */
 SynapsePager *
 synapse_pager_new (SynapseClient * client, const char *path,
     JsonObject * params, SynapseUrlConversion * conversion)
 {
-  SynapsePager *self;
-  g_autoptr (JsonObject) page_params = NULL;
-
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), NULL);
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (conversion == NULL
       || SYNAPSE_IS_URL_CONVERSION (conversion), NULL);
 
-  self = g_object_new (SYNAPSE_TYPE_PAGER, "prefetch",
-      synapse_client_get_default_prefetch (client), "prefetch-bytes",
-      synapse_client_get_default_prefetch_bytes (client), NULL);
-  self->client = g_object_ref (client);
-  self->conversion = conversion ? g_object_ref (conversion) : NULL;
-  page_params = synapse_listing_params (client, params);
-  self->next_url = synapse_client_build_url (client, path, page_params);
-  synapse_walk_guard_init (&self->guard, self->next_url);
-  return self;
-}
-
-/* A page's scan: what it found, and the URLs it looked for on the way. */
-typedef struct
-{
-  SynapseJsonPage page;
-  const SynapseJsonPaths *paths;
-  guint n_convert;
-  SynapseJsonUrls urls;
-} PageScan;
-
-static void
-page_scan_clear (PageScan * scan)
-{
-  synapse_json_page_clear (&scan->page);
-  synapse_json_urls_clear (&scan->urls);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageScan, page_scan_clear);
-
-static gboolean
-scan_page_body (SoupMessage * msg, GBytes * body, const char *method,
-    const char *url, gpointer data, GError ** error)
-{
-  PageScan *scan = data;
-  g_autoptr (GError) scan_error = NULL;
-  gsize size;
-  const char *bytes = g_bytes_get_data (body, &size);
-
-  page_scan_clear (scan);
-  if (scan->paths)
-    synapse_json_urls_init (&scan->urls);
-  if (!synapse_json_scan_page_urls (bytes, size, scan->paths,
-          scan->n_convert, &scan->page, &scan->urls, &scan_error)) {
-    synapse_set_protocol_error (error, method, url, "malformed JSON (%s)",
-        scan_error->message);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* Checks that a scanned body is a DRF page and takes its `next` link. */
-static gboolean
-check_page (SynapseJsonPage * scan, const char *url, char **next,
-    GError ** error)
-{
-  g_autofree char *shown = synapse_redact_url (url);
-
-  *next = NULL;
-  if (!scan->is_object) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "a page must be a JSON object");
-    return FALSE;
-  }
-  if (scan->results == NULL) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "the page has no \"results\" array");
-    return FALSE;
-  }
-  if (!scan->results_are_objects) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "the page's results are not all JSON objects");
-    return FALSE;
-  }
-  if (!scan->count_valid) {
-    synapse_set_protocol_error (error, "GET", shown,
-        "\"count\" is not a whole number");
-    return FALSE;
-  }
-  if (!scan->next_valid) {
-    synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
-    return FALSE;
-  }
-  if (scan->next == NULL)
-    return TRUE;
-
-  *next = synapse_resolve_url (url, scan->next);
-  if (*next == NULL) {
-    synapse_set_protocol_error (error, "GET", shown, "\"next\" is not a URL");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* GETs the page at @url and checks it: the page stays as the backend's
- * bytes, the URLs of its first @n_convert results (found in the same pass
- * as the page is checked) rewritten in them. */
-gboolean
-synapse_fetch_page (SynapseClient * client, const char *url,
-    SynapseUrlConversion * conversion, guint n_convert,
-    SynapseFetchedPage * page, GCancellable * cancellable, GError ** error)
-{
-  SynapseRequest request = {
-    .method = "GET",
-    .path = url,
-    .idempotent = TRUE,
-  };
-  g_auto (PageScan) scan = { 0 };
-  g_autoptr (GBytes) body = NULL;
-  char *next = NULL;
-
-  memset (page, 0, sizeof *page);
-  if (conversion && n_convert > 0) {
-    scan.paths = synapse_url_conversion_get_paths (conversion);
-    scan.n_convert = n_convert;
-  }
-  body = synapse_client_send_bytes (client, &request, scan_page_body, &scan,
-      cancellable, error);
-  if (body == NULL || !check_page (&scan.page, url, &next, error))
-    return FALSE;
-
-  page->url = g_strdup (url);
-  page->next = next;
-  page->count = scan.page.count;
-  page->size = g_bytes_get_size (body);
-  page->spans = g_steal_pointer (&scan.page.results);
-  if (scan.paths) {
-    page->n_converted = MIN (n_convert, page->spans->len);
-    page->body = synapse_url_conversion_convert_bytes (conversion, client,
-        body, page->spans, 0, page->n_converted, &scan.urls, cancellable,
-        error);
-    if (page->body == NULL) {
-      synapse_fetched_page_clear (page);
-      return FALSE;
-    }
-  } else {
-    page->body = g_steal_pointer (&body);
-  }
-  return TRUE;
-}
-
-gboolean
-synapse_fetched_page_convert (SynapseClient * client,
-    SynapseUrlConversion * conversion, SynapseFetchedPage * page,
-    guint n_convert, GCancellable * cancellable, GError ** error)
-{
-  GBytes *body;
-
-  n_convert = MIN (n_convert, page->spans->len);
-  if (conversion == NULL || page->n_converted >= n_convert)
-    return TRUE;
-  body = synapse_url_conversion_convert_bytes (conversion, client,
-      page->body, page->spans, page->n_converted, n_convert, NULL,
-      cancellable, error);
-  if (body == NULL)
-    return FALSE;
-  g_bytes_unref (page->body);
-  page->body = body;
-  page->n_converted = n_convert;
-  return TRUE;
-}
-
-/* The value of a URL's `page` parameter, or 0. */
-static guint
-page_number_of (const char *url)
-{
-  const char *query = strchr (url, '?');
-  g_auto (GStrv) params = NULL;
-  guint number = 0;
-
-  if (query == NULL)
-    return 0;
-  params = g_strsplit (query + 1, "&", -1);
-  for (guint i = 0; params[i]; i++) {
-    char *end;
-    guint64 value;
-
-    if (!g_str_has_prefix (params[i], "page="))
-      continue;
-    value = g_ascii_strtoull (params[i] + 5, &end, 10);
-    number = (*end == '\0' && end != params[i] + 5 && value < G_MAXUINT)
-        ? value : 0;
-  }
-  return number;
-}
-
-/* @url with its `page` parameter set to @number, everything else as it
- * was. */
-static char *
-url_with_page (const char *url, guint number)
-{
-  const char *query = strchr (url, '?');
-  g_auto (GStrv) params = g_strsplit (query + 1, "&", -1);
-  GString *out = g_string_new_len (url, query + 1 - url);
-
-  for (guint i = 0; params[i]; i++) {
-    if (i > 0)
-      g_string_append_c (out, '&');
-    if (g_str_has_prefix (params[i], "page="))
-      g_string_append_printf (out, "page=%u", number);
-    else
-      g_string_append (out, params[i]);
-  }
-  return g_string_free (out, FALSE);
+  return g_object_new (SYNAPSE_TYPE_PAGER, "client", client, "path", path,
+      "params", params, "conversion", conversion, NULL);
 }
 
 /* Takes @size as a page's, for the estimate of those in flight; lock
@@ -602,7 +502,7 @@ synapse_pager_top_up (SynapsePager * self)
 
     g_atomic_ref_count_init (&fetch->ref_count);
     fetch->number = self->ahead_number++;
-    fetch->url = url_with_page (self->ahead_url, fetch->number);
+    fetch->url = synapse_listing_url_with_page (self->ahead_url, fetch->number);
     g_queue_push_tail (&self->ahead, fetch);
     g_thread_pool_push (self->pool, fetch_ref (fetch), NULL);
   }
@@ -620,7 +520,7 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   if (self->prefetch < 2 || first->next == NULL
       || synapse_walk_guard_get_last_page (&self->guard) == 0)
     return;
-  number = page_number_of (first->next);
+  number = synapse_listing_page_number (first->next);
   if (number < 2)
     return;
 
@@ -750,7 +650,7 @@ synapse_pager_follow (SynapsePager * self, const char *url, guint number,
   }
   /* a page fetched ahead is only used when the page before it links to
    * it, the very URL */
-  expected = url_with_page (self->ahead_url, number + 1);
+  expected = synapse_listing_url_with_page (self->ahead_url, number + 1);
   if (number >= self->ahead_last || strcmp (page->next, expected) != 0) {
     /* the links no longer match the count: follow them one by one */
     synapse_pager_stop_ahead (self);
@@ -897,14 +797,16 @@ pager_next_page_run (gpointer source, gpointer data,
 
 /**
  * synapse_pager_next:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * The next result, fetching the next page when the current one is used up.
  *
  * Returns: (transfer full) (nullable): the next result, or %NULL at the
  *   end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_pager_next (SynapsePager * self, GCancellable * cancellable,
@@ -918,12 +820,14 @@ synapse_pager_next (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_next_async:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the result
  * @user_data: data for @callback
  *
- * Gets the next result as synapse_pager_next() does, without blocking.
+ * Gets the next result as [method@Synapse.Pager.next] does, without blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_next_async (SynapsePager * self, GCancellable * cancellable,
@@ -938,14 +842,16 @@ synapse_pager_next_async (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_next_finish:
- * @self: a #SynapsePager
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_pager_next_async().
+ * Finishes [method@Synapse.Pager.next_async].
  *
  * Returns: (transfer full) (nullable): the next result, or %NULL at the
  *   end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 JsonObject *
 synapse_pager_next_finish (SynapsePager * self, GAsyncResult * result,
@@ -956,17 +862,19 @@ synapse_pager_next_finish (SynapsePager * self, GAsyncResult * result,
 
 /**
  * synapse_pager_read_page:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The next page; when synapse_pager_next() has handed out part of a page,
- * the rest of that page. A #SynapsePage gives each result as the backend's
- * own bytes when nothing was converted: the way to pass results on as text
- * without parsing them.
+ * The next page; when [method@Synapse.Pager.next] has handed out part of a
+ * page, the rest of that page. A [struct@Synapse.Page] gives each result as the
+ * backend's own bytes when nothing was converted: the way to pass results on as
+ * text without parsing them.
  *
  * Returns: (transfer full) (nullable): the page, never empty, or %NULL at
  *   the end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_pager_read_page (SynapsePager * self, GCancellable * cancellable,
@@ -980,12 +888,15 @@ synapse_pager_read_page (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_read_page_async:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the result
  * @user_data: data for @callback
  *
- * Gets the next page as synapse_pager_read_page() does, without blocking.
+ * Gets the next page as [method@Synapse.Pager.read_page] does, without
+ * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_read_page_async (SynapsePager * self,
@@ -1001,14 +912,16 @@ synapse_pager_read_page_async (SynapsePager * self,
 
 /**
  * synapse_pager_read_page_finish:
- * @self: a #SynapsePager
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_pager_read_page_async().
+ * Finishes [method@Synapse.Pager.read_page_async].
  *
  * Returns: (transfer full) (nullable): the page, or %NULL at the end or on
  *   failure
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_pager_read_page_finish (SynapsePager * self, GAsyncResult * result,
@@ -1020,15 +933,17 @@ synapse_pager_read_page_finish (SynapsePager * self, GAsyncResult * result,
 
 /**
  * synapse_pager_next_page:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The results of the next page as objects; when synapse_pager_next() has
+ * The results of the next page as objects; when [method@Synapse.Pager.next] has
  * handed out part of a page, the rest of that page.
  *
  * Returns: (transfer full) (nullable): the results, never empty, or %NULL
  *   at the end (with @error unset) or on failure (with @error set)
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_pager_next_page (SynapsePager * self, GCancellable * cancellable,
@@ -1042,12 +957,15 @@ synapse_pager_next_page (SynapsePager * self, GCancellable * cancellable,
 
 /**
  * synapse_pager_next_page_async:
- * @self: a #SynapsePager
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Synapse.Pager]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the result
  * @user_data: data for @callback
  *
- * Gets the next page as synapse_pager_next_page() does, without blocking.
+ * Gets the next page as [method@Synapse.Pager.next_page] does, without
+ * blocking.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_next_page_async (SynapsePager * self,
@@ -1063,14 +981,16 @@ synapse_pager_next_page_async (SynapsePager * self,
 
 /**
  * synapse_pager_next_page_finish:
- * @self: a #SynapsePager
- * @result: the #GAsyncResult given to the callback
- * @error: return location for a #GError
+ * @self: a [class@Synapse.Pager]
+ * @result: the [iface@Gio.AsyncResult] given to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes synapse_pager_next_page_async().
+ * Finishes [method@Synapse.Pager.next_page_async].
  *
  * Returns: (transfer full) (nullable): the results, or %NULL at the end or
  *   on failure
+ *
+ * Since: 0.1
  */
 JsonArray *
 synapse_pager_next_page_finish (SynapsePager * self, GAsyncResult * result,
@@ -1082,12 +1002,14 @@ synapse_pager_next_page_finish (SynapsePager * self, GAsyncResult * result,
 
 /**
  * synapse_pager_get_total_count:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * The backend's `count` of results in the whole listing.
  *
  * Returns: the total, or -1 until the first page has arrived (or when the
  *   backend does not give one)
+ *
+ * Since: 0.1
  */
 gint64
 synapse_pager_get_total_count (SynapsePager * self)
@@ -1099,11 +1021,13 @@ synapse_pager_get_total_count (SynapsePager * self)
 
 /**
  * synapse_pager_get_pages_fetched:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * How many pages the pager has received from the backend.
  *
  * Returns: how many pages have been delivered so far
+ *
+ * Since: 0.1
  */
 guint
 synapse_pager_get_pages_fetched (SynapsePager * self)
@@ -1115,11 +1039,13 @@ synapse_pager_get_pages_fetched (SynapsePager * self)
 
 /**
  * synapse_pager_get_position:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * How many results the pager has handed out, one at a time or as pages.
  *
  * Returns: how many results have been handed out so far
+ *
+ * Since: 0.1
  */
 guint64
 synapse_pager_get_position (SynapsePager * self)
@@ -1131,11 +1057,13 @@ synapse_pager_get_position (SynapsePager * self)
 
 /**
  * synapse_pager_get_prefetch:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  *
  * How many pages the pager keeps requested ahead of the one being read.
  *
  * Returns: how many page requests may be in flight at once
+ *
+ * Since: 0.1
  */
 guint
 synapse_pager_get_prefetch (SynapsePager * self)
@@ -1147,10 +1075,13 @@ synapse_pager_get_prefetch (SynapsePager * self)
 
 /**
  * synapse_pager_set_prefetch:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  * @prefetch: page requests in flight at once, at least 1
  *
- * Sets #SynapsePager:prefetch. Call it before the first page is read.
+ * Sets [property@Synapse.Pager:prefetch]. Call it before the first page is
+ * read.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
@@ -1162,10 +1093,12 @@ synapse_pager_set_prefetch (SynapsePager * self, guint prefetch)
 
 /**
  * synapse_pager_set_limit:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  * @limit: the most results to hand out, 0 for all
  *
- * Sets #SynapsePager:limit. Call it before the first page is read.
+ * Sets [property@Synapse.Pager:limit]. Call it before the first page is read.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_set_limit (SynapsePager * self, guint64 limit)
@@ -1177,11 +1110,13 @@ synapse_pager_set_limit (SynapsePager * self, guint64 limit)
 
 /**
  * synapse_pager_set_prefetch_bytes:
- * @self: a #SynapsePager
+ * @self: a [class@Synapse.Pager]
  * @prefetch_bytes: the most bytes of pages held ahead
  *
- * Sets #SynapsePager:prefetch-bytes. It takes effect at the next page
- * requested ahead.
+ * Sets [property@Synapse.Pager:prefetch-bytes]. It takes effect at the next
+ * page requested ahead.
+ *
+ * Since: 0.1
  */
 void
 synapse_pager_set_prefetch_bytes (SynapsePager * self, guint64 prefetch_bytes)

@@ -4,6 +4,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* SynapsePager (synapse-pager.c): a paginated listing walked in order,
+ * a result or a page at a time, with pages fetched ahead. */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)

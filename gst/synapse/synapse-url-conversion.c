@@ -4,6 +4,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The conversion rules: which strings of a result are file URLs (in parsed
+ * objects, or in a page's bytes where the page scan found them), what
+ * replaces each (a converter's answer, or the local path of the download
+ * cache, synapse-download.c), and the rewrite of a page's bytes that puts
+ * the replacements in place. Downloading and checking files is not here. */
+
 /**
  * SynapseUrlConversion:
  *
@@ -28,30 +34,32 @@
  *
  * # The backend's bytes
  *
- * Listings (a #SynapsePager, synapse_client_list_ground_truth_events(),
- * synapse_url_conversion_apply_page()) convert the bytes the backend sent:
- * the URL strings are found in one pass over the page, and each is
+ * Listings (a [class@Synapse.Pager],
+ * [method@Synapse.Client.list_ground_truth_events],
+ * [method@Synapse.UrlConversion.apply_page]) convert the bytes the backend
+ * sent: the URL strings are found in one pass over the page, and each is
  * replaced in place by the converted one, JSON-escaped. Nothing else of an
  * event changes: numbers such as `0.942`, `18446744073709551615` or
  * `1e400`, escapes such as `\u0000`, the order of keys all stay as they
- * were, so synapse_page_get_item_bytes() gives the backend's text with
+ * were, so [method@Synapse.Page.get_item_bytes] gives the backend's text with
  * only the converted URLs (and the `url` → `path` key of downloaded file
  * entries) changed. A converter that gives back the URL unchanged leaves
- * its bytes untouched. synapse_url_conversion_apply() converts parsed
+ * its bytes untouched. [method@Synapse.UrlConversion.apply] converts parsed
  * objects instead, in place.
  *
  * # Downloads
  *
  * Only http and https URLs are downloaded; other strings are left as they
- * are. They run several at a time (#SynapseUrlConversion:max-downloads),
- * are retried like any request, carry the client's credentials only to
- * the backend's own origin, and are written under a temporary name that
- * is renamed only once the file is known to be whole and right:
+ * are. They run several at a time
+ * ([property@Synapse.UrlConversion:max-downloads]), are retried like any
+ * request, carry the client's credentials only to the backend's own
+ * origin, and are written under a temporary name that is renamed only
+ * once the file is known to be whole and right:
  *
  * - a body that ends before its `Content-Length`, or a gzip or deflate
  *   body (`Content-Encoding`, decoded here) that ends before its
  *   compressed stream does, is a broken download and is tried again;
- * - a file larger than #SynapseUrlConversion:max-file-size (by its
+ * - a file larger than [property@Synapse.UrlConversion:max-file-size] (by its
  *   `Content-Length`, or counted as it arrives after decoding, so that a
  *   gzip bomb or an endless body cannot fill the disk) fails with
  *   %SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE;
@@ -90,29 +98,23 @@
  * and it still has the declared size and, when it is at most 16 MiB (cheap
  * to read again: a few milliseconds), the declared checksum; otherwise it
  * is downloaded again. A file without declarations is reused as it is.
+ *
+ * Since: 0.1
  */
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "synapse-download.h"
+#include "synapse-error.h"
+#include "synapse-json-private.h"
+#include "synapse-page-private.h"
+#include "synapse-url-conversion-private.h"
 
-#include "synapse-json-scan.h"
-#include "synapse-url-conversion.h"
-#include "synapse-private.h"
 
 #define DEFAULT_MAX_DOWNLOADS 4
 /* Larger than any image, point cloud or clip of a labelling dataset, yet
  * a bound: a runaway body stops there, per download. */
 #define DEFAULT_MAX_FILE_SIZE (G_GUINT64_CONSTANT (4) << 30)
-#define MAX_SUFFIX_LENGTH 16
-/* A cached file up to this size has its declared checksum checked again
- * before it is reused; larger ones only their size. */
-#define CHEAP_CHECKSUM_SIZE (16 << 20)
-#define COPY_BUFFER_SIZE (64 * 1024)
 
 static const char *const default_fields[] = { "file", "files", NULL };
 
@@ -129,6 +131,7 @@ struct _SynapseUrlConversion
   guint max_downloads;
   guint64 max_file_size;
   gboolean renames_entries;
+  gboolean broken;              /* made without one way of converting */
 };
 
 G_DEFINE_FINAL_TYPE (SynapseUrlConversion, synapse_url_conversion,
@@ -141,6 +144,9 @@ enum
   PROP_DIRECTORY,
   PROP_MAX_DOWNLOADS,
   PROP_MAX_FILE_SIZE,
+  PROP_CONVERTER,
+  PROP_CONVERTER_DATA,
+  PROP_CONVERTER_DATA_FREE,
   N_PROPS
 };
 
@@ -168,6 +174,15 @@ synapse_url_conversion_set_property (GObject * object, guint prop_id,
     case PROP_MAX_FILE_SIZE:
       self->max_file_size = g_value_get_uint64 (value);
       break;
+    case PROP_CONVERTER:
+      self->converter = (SynapseUrlConverter) g_value_get_pointer (value);
+      break;
+    case PROP_CONVERTER_DATA:
+      self->converter_data = g_value_get_pointer (value);
+      break;
+    case PROP_CONVERTER_DATA_FREE:
+      self->converter_data_free = (GDestroyNotify) g_value_get_pointer (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -193,6 +208,15 @@ synapse_url_conversion_get_property (GObject * object, guint prop_id,
     case PROP_MAX_FILE_SIZE:
       g_value_set_uint64 (value, self->max_file_size);
       break;
+    case PROP_CONVERTER:
+      g_value_set_pointer (value, (gpointer) self->converter);
+      break;
+    case PROP_CONVERTER_DATA:
+      g_value_set_pointer (value, self->converter_data);
+      break;
+    case PROP_CONVERTER_DATA_FREE:
+      g_value_set_pointer (value, (gpointer) self->converter_data_free);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -213,6 +237,14 @@ synapse_url_conversion_constructed (GObject * object)
   G_OBJECT_CLASS (synapse_url_conversion_parent_class)->constructed (object);
   /* the fields are fixed from here on: split them once for every page */
   self->paths = synapse_json_paths_new (conversion_fields (self));
+  /* a binding may give both ways or neither: such a conversion fails
+   * every page it is asked to convert (resolve ()) */
+  if ((self->converter != NULL) == (self->directory != NULL
+          && *self->directory != '\0')) {
+    g_critical ("A SynapseUrlConversion needs either a converter or a "
+        "download directory");
+    self->broken = TRUE;
+  }
 }
 
 static void
@@ -244,6 +276,8 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    *
    * The dot-separated paths of the fields to convert; %NULL for the
    * protocol's defaults, `file` and `files`.
+   *
+   * Since: 0.1
    */
   properties[PROP_FIELDS] =
       g_param_spec_boxed ("fields", "Fields",
@@ -254,8 +288,14 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
   /**
    * SynapseUrlConversion:directory:
    *
-   * The cache folder files are downloaded into; %NULL when the conversion
-   * uses a converter function instead.
+   * The cache folder files are downloaded into, made when missing; %NULL
+   * when the conversion uses a converter function instead. A conversion
+   * has either a directory or a converter: bindings make a downloading one
+   * with [ctor@GObject.Object.new] and this property (plus
+   * [property@Synapse.UrlConversion:fields]), or with
+   * [ctor@Synapse.UrlConversion.new_download].
+   *
+   * Since: 0.1
    */
   properties[PROP_DIRECTORY] =
       g_param_spec_string ("directory", "Directory",
@@ -266,6 +306,8 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    * SynapseUrlConversion:max-downloads:
    *
    * How many files are downloaded at the same time.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_DOWNLOADS] =
       g_param_spec_uint ("max-downloads", "Maximum downloads",
@@ -282,12 +324,57 @@ synapse_url_conversion_class_init (SynapseUrlConversionClass * klass)
    * The default, 4 GiB, is larger than the images, clips and point clouds
    * of a labelling dataset, yet bounds what a broken or hostile server
    * can write to the disk per download.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_FILE_SIZE] =
       g_param_spec_uint64 ("max-file-size", "Maximum file size",
       "Largest file a download may give, in bytes (0 = no limit)", 0,
       G_MAXUINT64, DEFAULT_MAX_FILE_SIZE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseUrlConversion:converter: (skip)
+   *
+   * The [callback@Synapse.UrlConverter] function that converts each URL, for C
+   * callers of [ctor@GObject.Object.new]; %NULL for a downloading conversion. A
+   * conversion has either a converter or a
+   * [property@Synapse.UrlConversion:directory]. Bindings pass their
+   * function to [ctor@Synapse.UrlConversion.new_converter] instead.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CONVERTER] =
+      g_param_spec_pointer ("converter", "Converter",
+      "The function that converts each URL (C only; NULL: downloads)",
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseUrlConversion:converter-data: (skip)
+   *
+   * The data given to [property@Synapse.UrlConversion:converter] with each
+   * URL.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CONVERTER_DATA] =
+      g_param_spec_pointer ("converter-data", "Converter data",
+      "The data given to the converter (C only)",
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseUrlConversion:converter-data-free: (skip)
+   *
+   * A [callback@GLib.DestroyNotify] that frees
+   * [property@Synapse.UrlConversion:converter-data] when the conversion is
+   * finalized, or %NULL.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CONVERTER_DATA_FREE] =
+      g_param_spec_pointer ("converter-data-free", "Converter data free",
+      "Frees the converter data when the conversion is finalized (C only)",
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -308,24 +395,27 @@ synapse_url_conversion_init (SynapseUrlConversion * self)
  * @user_data: data for @converter
  * @user_data_free: frees @user_data when the conversion is finalized
  *
- * A conversion that passes every string in @fields through @converter.
+ * A conversion that passes every string in @fields through @converter,
+ * as [ctor@GObject.Object.new] makes it with the construct properties
+ * [property@Synapse.UrlConversion:fields],
+ * [property@Synapse.UrlConversion:converter],
+ * [property@Synapse.UrlConversion:converter-data] and
+ * [property@Synapse.UrlConversion:converter-data-free].
  *
- * Returns: (transfer full): a new #SynapseUrlConversion
+ * Returns: (transfer full): a new [class@Synapse.UrlConversion]
+ *
+ * Since: 0.1
  */
 SynapseUrlConversion *
 synapse_url_conversion_new_converter (const char *const *fields,
     SynapseUrlConverter converter, gpointer user_data,
     GDestroyNotify user_data_free)
 {
-  SynapseUrlConversion *self;
-
   g_return_val_if_fail (converter != NULL, NULL);
 
-  self = g_object_new (SYNAPSE_TYPE_URL_CONVERSION, "fields", fields, NULL);
-  self->converter = converter;
-  self->converter_data = user_data;
-  self->converter_data_free = user_data_free;
-  return self;
+  return g_object_new (SYNAPSE_TYPE_URL_CONVERSION, "fields", fields,
+      "converter", converter, "converter-data", user_data,
+      "converter-data-free", user_data_free, NULL);
 }
 
 /**
@@ -335,9 +425,14 @@ synapse_url_conversion_new_converter (const char *const *fields,
  * @directory: the cache folder, made when missing
  *
  * A conversion that downloads every http(s) URL in @fields into
- * @directory and replaces it by the local path.
+ * @directory and replaces it by the local path, as [ctor@GObject.Object.new]
+ * makes it with the construct properties
+ * [property@Synapse.UrlConversion:fields] and
+ * [property@Synapse.UrlConversion:directory].
  *
- * Returns: (transfer full): a new #SynapseUrlConversion
+ * Returns: (transfer full): a new [class@Synapse.UrlConversion]
+ *
+ * Since: 0.1
  */
 SynapseUrlConversion *
 synapse_url_conversion_new_download (const char *const *fields,
@@ -351,12 +446,14 @@ synapse_url_conversion_new_download (const char *const *fields,
 
 /**
  * synapse_url_conversion_get_fields:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
  * The fields the conversion applies to, as dot-separated paths.
  *
  * Returns: (transfer none) (nullable) (array zero-terminated=1): the
  *   fields converted, or %NULL for the defaults `file` and `files`
+ *
+ * Since: 0.1
  */
 const char *const *
 synapse_url_conversion_get_fields (SynapseUrlConversion * self)
@@ -368,12 +465,14 @@ synapse_url_conversion_get_fields (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_get_directory:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
  * The cache folder a downloading conversion puts files in.
  *
  * Returns: (transfer none) (nullable): the cache folder of a downloading
  *   conversion, or %NULL for a converter
+ *
+ * Since: 0.1
  */
 const char *
 synapse_url_conversion_get_directory (SynapseUrlConversion * self)
@@ -385,11 +484,13 @@ synapse_url_conversion_get_directory (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_get_max_downloads:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
  * How many files the conversion downloads at the same time.
  *
  * Returns: how many files are downloaded at the same time
+ *
+ * Since: 0.1
  */
 guint
 synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self)
@@ -401,10 +502,12 @@ synapse_url_conversion_get_max_downloads (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_set_max_downloads:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @max_downloads: files to download at the same time, at least 1
  *
  * Bounds the downloads that run at the same time.
+ *
+ * Since: 0.1
  */
 void
 synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
@@ -417,11 +520,14 @@ synapse_url_conversion_set_max_downloads (SynapseUrlConversion * self,
 
 /**
  * synapse_url_conversion_get_max_file_size:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  *
- * The largest file a download may give (#SynapseUrlConversion:max-file-size).
+ * The largest file a download may give
+ * ([property@Synapse.UrlConversion:max-file-size]).
  *
  * Returns: the largest file size in bytes, 0 for no limit
+ *
+ * Since: 0.1
  */
 guint64
 synapse_url_conversion_get_max_file_size (SynapseUrlConversion * self)
@@ -433,10 +539,12 @@ synapse_url_conversion_get_max_file_size (SynapseUrlConversion * self)
 
 /**
  * synapse_url_conversion_set_max_file_size:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @max_file_size: the largest file in bytes, 0 for no limit
  *
- * Sets #SynapseUrlConversion:max-file-size.
+ * Sets [property@Synapse.UrlConversion:max-file-size].
+ *
+ * Since: 0.1
  */
 void
 synapse_url_conversion_set_max_file_size (SynapseUrlConversion * self,
@@ -460,132 +568,31 @@ synapse_url_conversion_set_renames_entries (SynapseUrlConversion * self,
   self->renames_entries = renames;
 }
 
-/* --- cache names -------------------------------------------------------- */
-
-/* The URL's file name suffix, when it is short and plain; anything else
- * (separators, encoded or not, dots, spaces) gives no suffix, so the cache
- * name stays a bare file name. */
-static const char *
-plain_suffix (const char *path)
-{
-  const char *base = strrchr (path, '/');
-  const char *dot;
-
-  base = base ? base + 1 : path;
-  dot = strrchr (base, '.');
-  if (dot == NULL || dot[1] == '\0' || strlen (dot) > MAX_SUFFIX_LENGTH + 1)
-    return "";
-  for (const char *c = dot + 1; *c; c++)
-    if (!g_ascii_isalnum (*c))
-      return "";
-  return dot;
-}
-
-static const char *const azure_sas_parameters[] = {
-  "sig", "se", "st", "sp", "sv", "spr", "sip", "sr", "ss", "srt", "si", "sdd",
-  "ses", "skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid",
-  "scid", NULL
-};
-
-static const char *const signed_url_parameters[] = {
-  "Signature", "Expires", "Key-Pair-Id", "Policy", "AWSAccessKeyId",
-  "GoogleAccessId", NULL
-};
-
-static gboolean
-is_one_of (const char *name, const char *const *names)
-{
-  for (guint i = 0; names[i]; i++)
-    if (g_ascii_strcasecmp (name, names[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* The decoded name of a query parameter ("name=value"). */
-static char *
-parameter_name (const char *parameter)
-{
-  gsize length = strcspn (parameter, "=");
-  g_autofree char *raw = g_strndup (parameter, length);
-  char *name = g_uri_unescape_string (raw, NULL);
-
-  return name ? name : g_steal_pointer (&raw);
-}
-
-/* @url without its fragment and its signing query parameters. */
-static char *
-cache_key (const char *url)
-{
-  gsize length = strcspn (url, "#");
-  const char *query = memchr (url, '?', length);
-  g_auto (GStrv) parameters = NULL;
-  gboolean azure = FALSE, signed_url = FALSE;
-  GString *key;
-  gboolean first = TRUE;
-
-  if (query == NULL)
-    return g_strndup (url, length);
-
-  key = g_string_new_len (url, query - url);
-  {
-    g_autofree char *text = g_strndup (query + 1, url + length - query - 1);
-
-    parameters = g_strsplit (text, "&", -1);
-  }
-  for (guint i = 0; parameters[i]; i++) {
-    g_autofree char *name = parameter_name (parameters[i]);
-
-    azure |= g_ascii_strcasecmp (name, "sig") == 0;
-    signed_url |= g_ascii_strcasecmp (name, "Signature") == 0;
-  }
-  for (guint i = 0; parameters[i]; i++) {
-    g_autofree char *name = parameter_name (parameters[i]);
-
-    if (g_ascii_strncasecmp (name, "X-Amz-", 6) == 0
-        || g_ascii_strncasecmp (name, "X-Goog-", 7) == 0
-        || (azure && is_one_of (name, azure_sas_parameters))
-        || (signed_url && is_one_of (name, signed_url_parameters)))
-      continue;
-    g_string_append_c (key, first ? '?' : '&');
-    g_string_append (key, parameters[i]);
-    first = FALSE;
-  }
-  return g_string_free (key, FALSE);
-}
-
 /**
  * synapse_url_conversion_get_cache_path:
- * @self: a downloading #SynapseUrlConversion
+ * @self: a downloading [class@Synapse.UrlConversion]
  * @url: a file URL
  *
  * Where @url is (or will be) downloaded: the cache folder, the MD5 of the
  * URL's cache key (the URL without its fragment and without the query
- * parameters that sign it, see #SynapseUrlConversion), and the URL's
+ * parameters that sign it, see [class@Synapse.UrlConversion]), and the URL's
  * suffix when it is a short, plain one (`.jpg`).
  *
  * Returns: (transfer full) (nullable): the local path, or %NULL for a
  *   converter
+ *
+ * Since: 0.1
  */
 char *
 synapse_url_conversion_get_cache_path (SynapseUrlConversion * self,
     const char *url)
 {
-  g_autofree char *key = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *digest = NULL;
-  g_autofree char *name = NULL;
-
   g_return_val_if_fail (SYNAPSE_IS_URL_CONVERSION (self), NULL);
   g_return_val_if_fail (url != NULL, NULL);
 
   if (self->directory == NULL)
     return NULL;
-
-  key = cache_key (url);
-  path = g_strndup (url, strcspn (url, "?#"));
-  digest = g_compute_checksum_for_string (G_CHECKSUM_MD5, key, -1);
-  name = g_strconcat (digest, plain_suffix (path), NULL);
-  return g_build_filename (self->directory, name, NULL);
+  return synapse_download_cache_path (self->directory, url);
 }
 
 /* --- what is converted -------------------------------------------------- */
@@ -795,661 +802,32 @@ resolve_with_converter (SynapseUrlConversion * self, GArray * slots,
 
 /* --- downloads ---------------------------------------------------------- */
 
-/* What an event declares of a file: it must have @size bytes, and its
- * @algorithm digest must be @hex. */
-typedef struct
-{
-  const char *event;
-  gint64 size;                  /* -1: not declared */
-  int algorithm;                /* index into digest_types, -1: none */
-  char hex[129];
-} Claim;
-
-static const struct
-{
-  GChecksumType type;
-  const char *name;
-  guint length;
-} digest_types[] = {
-  {G_CHECKSUM_MD5, "md5", 32},
-  {G_CHECKSUM_SHA1, "sha1", 40},
-  {G_CHECKSUM_SHA256, "sha256", 64},
-  {G_CHECKSUM_SHA512, "sha512", 128},
-};
-
-#define N_DIGESTS G_N_ELEMENTS (digest_types)
-
-/* The algorithm of a declared checksum (`hex`, or `name:hex`), and its
- * hex in lower case; -1 for a form that is not checked. */
-static int
-parse_checksum (const char *declared, char hex[129])
-{
-  const char *colon = strchr (declared, ':');
-  const char *digits = colon ? colon + 1 : declared;
-  g_autofree char *name = NULL;
-  gsize length = strlen (digits);
-
-  for (const char *c = digits; *c; c++)
-    if (!g_ascii_isxdigit (*c))
-      return -1;
-  if (colon) {
-    char *dash;
-
-    name = g_ascii_strdown (declared, colon - declared);
-    /* sha-256 as well as sha256 */
-    if ((dash = strchr (name, '-')))
-      memmove (dash, dash + 1, strlen (dash));
-  }
-  for (guint i = 0; i < N_DIGESTS; i++) {
-    if (digest_types[i].length != length
-        || (name && !g_str_equal (name, digest_types[i].name)))
-      continue;
-    for (gsize c = 0; c <= length; c++)
-      hex[c] = g_ascii_tolower (digits[c]);
-    return i;
-  }
-  return -1;
-}
-
-/* One file to download, and what its events declare of it. */
-typedef struct
-{
-  const char *url;
-  char *path;
-  GArray *claims;               /* of Claim */
-} Download;
-
-static void
-download_clear (Download * download)
-{
-  g_free (download->path);
-  g_array_unref (download->claims);
-}
-
-static void
-add_claim (Download * download, const Slot * slot)
-{
-  Claim claim = { slot->event, slot->size, -1 };
-
-  if (slot->checksum)
-    claim.algorithm = parse_checksum (slot->checksum, claim.hex);
-  if (claim.size >= 0 || claim.algorithm >= 0)
-    g_array_append_val (download->claims, claim);
-}
-
-static const char *
-event_name (const Claim * claim)
-{
-  return claim->event ? claim->event : "(no id)";
-}
-
-/* The digests a download's claims need, running over its bytes. */
-typedef struct
-{
-  GChecksum *sums[N_DIGESTS];
-} Digests;
-
-static void
-digests_init (Digests * digests, const Download * download)
-{
-  memset (digests, 0, sizeof *digests);
-  for (guint i = 0; i < download->claims->len; i++) {
-    int algorithm = g_array_index (download->claims, Claim, i).algorithm;
-
-    if (algorithm >= 0 && digests->sums[algorithm] == NULL)
-      digests->sums[algorithm] = g_checksum_new (digest_types[algorithm].type);
-  }
-}
-
-static void
-digests_update (Digests * digests, const void *data, gsize length)
-{
-  for (guint i = 0; i < N_DIGESTS; i++)
-    if (digests->sums[i])
-      g_checksum_update (digests->sums[i], data, length);
-}
-
-static void
-digests_clear (Digests * digests)
-{
-  for (guint i = 0; i < N_DIGESTS; i++)
-    g_clear_pointer (&digests->sums[i], g_checksum_free);
-}
-
-typedef enum
-{
-  VERDICT_WHOLE,
-  VERDICT_SHORT,                /* fewer bytes than an event declares */
-  VERDICT_WRONG,                /* more bytes, or another checksum */
-} Verdict;
-
-/* Whether a file of @size bytes (and @digests, when given) is what every
- * claim declares; when it is not, @error says how. */
-static Verdict
-check_claims (const Download * download, const char *shown, guint64 size,
-    Digests * digests, GError ** error)
-{
-  for (guint i = 0; i < download->claims->len; i++) {
-    const Claim *claim = &g_array_index (download->claims, Claim, i);
-    const char *got;
-
-    if (claim->size >= 0 && size < (guint64) claim->size) {
-      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "GET",
-          shown, 0, NULL, "The file of event %s at %s ended after %"
-          G_GUINT64_FORMAT " of its %" G_GINT64_FORMAT " declared bytes",
-          event_name (claim), shown, size, claim->size);
-      return VERDICT_SHORT;
-    }
-    if (claim->size >= 0 && size > (guint64) claim->size) {
-      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "GET",
-          shown, 0, NULL, "The file of event %s at %s has %" G_GUINT64_FORMAT
-          " bytes, not its %" G_GINT64_FORMAT " declared ones",
-          event_name (claim), shown, size, claim->size);
-      return VERDICT_WRONG;
-    }
-    if (claim->algorithm < 0 || digests == NULL)
-      continue;
-    got = g_checksum_get_string (digests->sums[claim->algorithm]);
-    if (!g_str_equal (got, claim->hex)) {
-      synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "GET",
-          shown, 0, NULL, "The file of event %s at %s does not match its "
-          "declared checksum (%s %s, the file's is %s)", event_name (claim),
-          shown, digest_types[claim->algorithm].name, claim->hex, got);
-      return VERDICT_WRONG;
-    }
-  }
-  return VERDICT_WHOLE;
-}
-
-/* "@what @path: <errno's words>" */
-static gboolean
-set_io_error (GError ** error, const char *what, const char *path)
-{
-  int saved_errno = errno;
-
-  g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-      "%s %s: %s", what, path, g_strerror (saved_errno));
-  return FALSE;
-}
-
-/* Removes whatever is at @path that is not a usable file. */
-static gboolean
-remove_entry (const char *path, gboolean is_dir, GError ** error)
-{
-  if ((is_dir ? g_rmdir (path) : g_unlink (path)) < 0 && errno != ENOENT)
-    return set_io_error (error, "Cannot replace", path);
-  return TRUE;
-}
-
-/* Whether the cached file of @download can be used as it is: a regular
- * file, opened without following a symlink, that meets the claims (its
- * checksums only when it is cheap to read). Anything else under its name
- * is removed; FALSE with @error unset then means "download it". */
-static gboolean
-reuse_cached (const Download * download, const char *shown, GError ** error)
-{
-  int fd = open (download->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK
-      | O_CLOEXEC);
-  struct stat info;
-  Digests digests;
-  gboolean digested = FALSE;
-  Verdict verdict;
-
-  if (fd < 0 && errno == ENOENT)
-    return FALSE;
-  if (fd < 0) {
-    /* a symlink (ELOOP), or something else that is not a file */
-    if (g_lstat (download->path, &info) < 0)
-      return set_io_error (error, "Cannot read", download->path);
-    remove_entry (download->path, S_ISDIR (info.st_mode), error);
-    return FALSE;
-  }
-  if (fstat (fd, &info) < 0) {
-    close (fd);
-    return set_io_error (error, "Cannot read", download->path);
-  }
-  if (!S_ISREG (info.st_mode)) {
-    close (fd);
-    remove_entry (download->path, S_ISDIR (info.st_mode), error);
-    return FALSE;
-  }
-
-  digests_init (&digests, download);
-  for (guint i = 0; i < N_DIGESTS; i++)
-    digested |= digests.sums[i] != NULL;
-  if (digested && (guint64) info.st_size <= CHEAP_CHECKSUM_SIZE) {
-    char buffer[COPY_BUFFER_SIZE];
-    gssize n;
-
-    while ((n = read (fd, buffer, sizeof buffer)) != 0) {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0) {
-        digests_clear (&digests);
-        close (fd);
-        return set_io_error (error, "Cannot read", download->path);
-      }
-      digests_update (&digests, buffer, n);
-    }
-  } else {
-    digested = FALSE;
-  }
-  verdict = check_claims (download, shown, info.st_size,
-      digested ? &digests : NULL, NULL);
-  digests_clear (&digests);
-  close (fd);
-  if (verdict == VERDICT_WHOLE)
-    return TRUE;
-  g_debug ("%s does not match what its events declare: downloading it again",
-      download->path);
-  remove_entry (download->path, FALSE, error);
-  return FALSE;
-}
-
-/* One download attempt's writer: the body, decoded, into the temporary
- * file, counted and digested as it goes. */
-typedef struct
-{
-  int fd;
-  const char *temp_path;
-  const char *shown;
-  const Download *download;
-  guint64 max_size;
-  /* the attempt under way */
-  GConverter *decoder;
-  gboolean gzip;
-  gboolean decoded_all;
-  guint64 written;
-  Digests digests;
-  Verdict verdict;
-} FileWriter;
-
-static gboolean
-write_all (int fd, const char *data, gsize length)
-{
-  while (length > 0) {
-    gssize written = write (fd, data, length);
-
-    if (written < 0 && errno == EINTR)
-      continue;
-    if (written < 0)
-      return FALSE;
-    data += written;
-    length -= written;
-  }
-  return TRUE;
-}
-
-static gboolean
-too_large (FileWriter * writer, guint64 size, GError ** error)
-{
-  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE,
-      "GET", writer->shown, 0, NULL, "GET %s: the file has more than %"
-      G_GUINT64_FORMAT " bytes (%" G_GUINT64_FORMAT " at least), the "
-      "largest a download may have", writer->shown, writer->max_size, size);
-  return FALSE;
-}
-
-static gboolean
-write_file_bytes (FileWriter * writer, const char *data, gsize length,
-    GError ** error)
-{
-  if (writer->max_size && writer->written + length > writer->max_size)
-    return too_large (writer, writer->written + length, error);
-  if (!write_all (writer->fd, data, length))
-    return set_io_error (error, "Cannot write", writer->temp_path);
-  digests_update (&writer->digests, data, length);
-  writer->written += length;
-  return TRUE;
-}
-
-/* Feeds @length bytes of a compressed body to the decoder; @length 0
- * drains it at the end of the body. */
-static gboolean
-decode (FileWriter * writer, const char *data, gsize length, GError ** error)
-{
-  char out[COPY_BUFFER_SIZE];
-  gboolean at_end = length == 0;
-
-  for (;;) {
-    gsize read = 0, produced = 0;
-    g_autoptr (GError) decode_error = NULL;
-    GConverterResult result;
-
-    if (writer->decoded_all) {
-      if (length == 0)
-        return TRUE;
-      /* gzip data may hold several members, one after the other */
-      if (!writer->gzip) {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-            "data after the end of the deflate stream");
-        return FALSE;
-      }
-      g_converter_reset (writer->decoder);
-      writer->decoded_all = FALSE;
-    }
-    result = g_converter_convert (writer->decoder, data, length, out,
-        sizeof out, at_end ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
-        &read, &produced, &decode_error);
-    if (result == G_CONVERTER_ERROR) {
-      gboolean partial = g_error_matches (decode_error, G_IO_ERROR,
-          G_IO_ERROR_PARTIAL_INPUT);
-
-      /* it wants more of the body, which may come */
-      if (partial && !at_end)
-        return TRUE;
-      if (partial)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-            "the %s data ended before its end",
-            writer->gzip ? "gzip" : "deflate");
-      else
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-            "invalid %s data: %s", writer->gzip ? "gzip" : "deflate",
-            decode_error->message);
-      return FALSE;
-    }
-    if (produced > 0 && !write_file_bytes (writer, out, produced, error))
-      return FALSE;
-    data += read;
-    length -= read;
-    writer->decoded_all = result == G_CONVERTER_FINISHED;
-    if (length == 0 && !at_end && produced < sizeof out)
-      return TRUE;
-  }
-}
-
-/* Sets up an attempt: an empty file, fresh digests, the decoder the
- * response's Content-Encoding asks for. */
-static gboolean
-start_attempt (FileWriter * writer, SoupMessage * msg, GError ** error)
-{
-  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
-  const char *encoding = soup_message_headers_get_one (headers,
-      "Content-Encoding");
-  goffset length = soup_message_headers_get_content_length (headers);
-
-  g_clear_object (&writer->decoder);
-  digests_clear (&writer->digests);
-  digests_init (&writer->digests, writer->download);
-  writer->written = 0;
-  writer->decoded_all = FALSE;
-  writer->verdict = VERDICT_WHOLE;
-  if (ftruncate (writer->fd, 0) < 0 || lseek (writer->fd, 0, SEEK_SET) < 0)
-    return set_io_error (error, "Cannot write", writer->temp_path);
-
-  if (encoding == NULL || g_ascii_strcasecmp (encoding, "identity") == 0) {
-    if (writer->max_size && length > 0 && (guint64) length > writer->max_size)
-      return too_large (writer, length, error);
-  } else if (g_ascii_strcasecmp (encoding, "gzip") == 0
-      || g_ascii_strcasecmp (encoding, "x-gzip") == 0) {
-    writer->gzip = TRUE;
-    writer->decoder = G_CONVERTER (g_zlib_decompressor_new
-        (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
-  } else if (g_ascii_strcasecmp (encoding, "deflate") == 0) {
-    writer->gzip = FALSE;
-    writer->decoder = G_CONVERTER (g_zlib_decompressor_new
-        (G_ZLIB_COMPRESSOR_FORMAT_ZLIB));
-  } else {
-    synapse_set_protocol_error (error, "GET", writer->shown,
-        "the Content-Encoding \"%s\" was not asked for", encoding);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-write_download (SoupMessage * msg, GInputStream * body, gpointer user_data,
-    GCancellable * cancellable, GError ** error)
-{
-  FileWriter *writer = user_data;
-  char buffer[COPY_BUFFER_SIZE];
-  guint64 received = 0;
-
-  /* a retried attempt starts the file again */
-  if (!start_attempt (writer, msg, error))
-    return FALSE;
-
-  for (;;) {
-    gssize n = g_input_stream_read (body, buffer, sizeof buffer, cancellable,
-        error);
-
-    if (n < 0)
-      return FALSE;
-    if (n == 0)
-      break;
-    received += n;
-    if (!(writer->decoder ? decode (writer, buffer, n, error)
-            : write_file_bytes (writer, buffer, n, error)))
-      return FALSE;
-  }
-  /* the body counted as sent: the decoder is ours, not libsoup's */
-  if (!synapse_check_body_complete (msg, received, error)
-      || (writer->decoder && !decode (writer, buffer, 0, error)))
-    return FALSE;
-  writer->verdict = check_claims (writer->download, writer->shown,
-      writer->written, &writer->digests, error);
-  return writer->verdict == VERDICT_WHOLE;
-}
-
-static gboolean
-download_file (SynapseClient * client, const Download * download,
-    guint64 max_size, GCancellable * cancellable, GError ** error)
-{
-  g_autofree char *temp_path = g_strconcat (download->path, ".XXXXXX.part",
-      NULL);
-  g_autofree char *shown = synapse_redact_url (download->url);
-  FileWriter writer = {
-    .temp_path = temp_path,
-    .shown = shown,
-    .download = download,
-    .max_size = max_size,
-  };
-  SynapseRequest request = {
-    .method = "GET",
-    .path = download->url,
-    .idempotent = TRUE,
-    /* decoded here, where its end is checked */
-    .accept_encoding = "gzip, deflate",
-  };
-  g_autoptr (GError) failure = NULL;
-  gboolean ok;
-
-  if (reuse_cached (download, shown, &failure))
-    return TRUE;
-  if (failure) {
-    g_propagate_error (error, g_steal_pointer (&failure));
-    return FALSE;
-  }
-
-  /* A crash or failure leaves a stray .part file, never a half file under
-   * the final name. */
-  writer.fd = g_mkstemp_full (temp_path, O_RDWR | O_CLOEXEC, 0644);
-  if (writer.fd < 0)
-    return set_io_error (error, "Cannot create a file in", download->path);
-
-  ok = synapse_client_send (client, &request, write_download, &writer,
-      cancellable, &failure);
-  g_clear_object (&writer.decoder);
-  digests_clear (&writer.digests);
-  if (close (writer.fd) < 0 && ok)
-    ok = set_io_error (&failure, "Cannot write", download->path);
-  /* renaming replaces a symlink made meanwhile, never follows it */
-  if (ok && g_rename (temp_path, download->path) < 0) {
-    int saved_errno = errno;
-
-    g_set_error (&failure, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-        "Cannot rename %s to %s: %s", temp_path, download->path,
-        g_strerror (saved_errno));
-    ok = FALSE;
-  }
-  if (ok)
-    return TRUE;
-
-  g_unlink (temp_path);
-  /* still short of its declared size after the retries: a file that does
-   * not match its event, whatever the cause */
-  if (writer.verdict == VERDICT_SHORT && g_error_matches (failure,
-          SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL))
-    failure->code = SYNAPSE_CLIENT_ERROR_CHECKSUM;
-  g_propagate_error (error, g_steal_pointer (&failure));
-  return FALSE;
-}
-
-/* The downloads of one conversion, shared by its worker threads. */
-typedef struct
-{
-  SynapseClient *client;
-  GArray *downloads;            /* of Download */
-  guint64 max_size;
-  GCancellable *cancellable;    /* cancelled by the first failure, too */
-  GMutex lock;
-  guint next;
-  GError *error;
-} Downloads;
-
-static gpointer
-download_worker (gpointer data)
-{
-  Downloads *downloads = data;
-
-  for (;;) {
-    GError *error = NULL;
-    guint index;
-
-    g_mutex_lock (&downloads->lock);
-    if (downloads->error || downloads->next >= downloads->downloads->len) {
-      g_mutex_unlock (&downloads->lock);
-      return NULL;
-    }
-    index = downloads->next++;
-    g_mutex_unlock (&downloads->lock);
-
-    if (!download_file (downloads->client, &g_array_index
-            (downloads->downloads, Download, index), downloads->max_size,
-            downloads->cancellable, &error)) {
-      g_mutex_lock (&downloads->lock);
-      if (downloads->error == NULL) {
-        downloads->error = error;
-        error = NULL;
-        /* the others stop at once rather than finish for nothing */
-        g_cancellable_cancel (downloads->cancellable);
-      }
-      g_mutex_unlock (&downloads->lock);
-      g_clear_error (&error);
-    }
-  }
-}
-
-static void
-cancel_child (GCancellable * parent, GCancellable * child)
-{
-  g_cancellable_cancel (child);
-}
-
-static gboolean
-run_downloads (SynapseUrlConversion * self, SynapseClient * client,
-    GArray * list, GCancellable * cancellable, GError ** error)
-{
-  Downloads downloads = {
-    .client = client,
-    .downloads = list,
-    .max_size = self->max_file_size,
-    .cancellable = g_cancellable_new (),
-  };
-  guint n_workers = MIN (self->max_downloads, list->len);
-  g_autoptr (GPtrArray) threads = g_ptr_array_new ();
-  gulong handler = 0;
-
-  g_mutex_init (&downloads.lock);
-  if (cancellable)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_child),
-        g_object_ref (downloads.cancellable), g_object_unref);
-
-  for (guint i = 1; i < n_workers; i++)
-    g_ptr_array_add (threads, g_thread_new ("synapse-download",
-            download_worker, &downloads));
-  download_worker (&downloads);
-  for (guint i = 0; i < threads->len; i++)
-    g_thread_join (threads->pdata[i]);
-
-  if (cancellable)
-    g_cancellable_disconnect (cancellable, handler);
-  g_mutex_clear (&downloads.lock);
-  g_object_unref (downloads.cancellable);
-
-  if (downloads.error) {
-    /* the caller's cancellation, not the workers' own stop */
-    if (!g_cancellable_set_error_if_cancelled (cancellable, error))
-      g_propagate_error (error, downloads.error);
-    else
-      g_error_free (downloads.error);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-is_http_url (const char *url)
-{
-  return g_str_has_prefix (url, "http://")
-      || g_str_has_prefix (url, "https://");
-}
-
-/* Downloads each file of @slots' http(s) URLs once (URLs that differ in
- * their signature only are one file), checked against what every slot of
- * it declares, and makes the local path each slot's replacement. */
+/* Downloads each file of @slots' http(s) URLs once (other strings stay as
+ * they are), checked against what every slot of it declares, and makes
+ * the local path each slot's replacement. */
 static gboolean
 resolve_with_downloads (SynapseUrlConversion * self, SynapseClient * client,
     GArray * slots, GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (GHashTable) index_of = g_hash_table_new_full (g_str_hash,
-      g_str_equal, g_free, NULL);
-  g_autoptr (GArray) list = g_array_new (FALSE, FALSE, sizeof (Download));
-  g_autofree guint *download_of = g_new (guint, slots->len + 1);
+  g_autoptr (SynapseDownloadBatch) batch =
+      synapse_download_batch_new (self->directory, self->max_downloads,
+      self->max_file_size);
+  g_autofree guint *file_of = g_new (guint, slots->len + 1);
 
-  g_array_set_clear_func (list, (GDestroyNotify) download_clear);
   for (guint i = 0; i < slots->len; i++) {
     const Slot *slot = &g_array_index (slots, Slot, i);
-    g_autofree char *path = NULL;
-    gpointer index;
 
-    download_of[i] = G_MAXUINT;
-    if (!is_http_url (slot->url))
-      continue;
-    path = synapse_url_conversion_get_cache_path (self, slot->url);
-    if (!g_hash_table_lookup_extended (index_of, path, NULL, &index)) {
-      Download download = { slot->url, g_strdup (path),
-        g_array_new (FALSE, FALSE, sizeof (Claim))
-      };
-
-      index = GUINT_TO_POINTER (list->len);
-      g_array_append_val (list, download);
-      g_hash_table_insert (index_of, g_steal_pointer (&path), index);
-    }
-    download_of[i] = GPOINTER_TO_UINT (index);
-    add_claim (&g_array_index (list, Download, download_of[i]), slot);
+    file_of[i] = synapse_is_http_url (slot->url)
+        ? synapse_download_batch_add (batch, slot->url, slot->event,
+        slot->size, slot->checksum) : G_MAXUINT;
   }
-  if (list->len == 0)
-    return TRUE;
-
-  /* the local paths go into JSON text */
-  if (!g_utf8_validate (self->directory, -1, NULL)) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-        "The download folder %s is not UTF-8 text, which events hold",
-        self->directory);
-    return FALSE;
-  }
-  if (g_mkdir_with_parents (self->directory, 0755) < 0)
-    return set_io_error (error, "Cannot make the download folder",
-        self->directory);
-  if (!run_downloads (self, client, list, cancellable, error))
+  if (!synapse_download_batch_run (batch, client, cancellable, error))
     return FALSE;
 
   for (guint i = 0; i < slots->len; i++)
-    if (download_of[i] != G_MAXUINT)
+    if (file_of[i] != G_MAXUINT)
       g_array_index (slots, Slot, i).replacement =
-          g_strdup (g_array_index (list, Download, download_of[i]).path);
+          g_strdup (synapse_download_batch_get_path (batch, file_of[i]));
   return TRUE;
 }
 
@@ -1460,6 +838,12 @@ resolve (SynapseUrlConversion * self, SynapseClient * client, GArray * slots,
 {
   if (slots->len == 0)
     return TRUE;
+  if (self->broken) {
+    g_set_error_literal (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "The URL conversion has neither a converter nor a download directory");
+    return FALSE;
+  }
   if (self->converter)
     return resolve_with_converter (self, slots, error);
   return resolve_with_downloads (self, client, slots, cancellable, error);
@@ -1634,19 +1018,21 @@ synapse_url_conversion_convert_bytes (SynapseUrlConversion * self,
 
 /**
  * synapse_url_conversion_apply:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @client: the client whose backend the results came from; downloads
  *   use its settings and send its credentials only to its origin
  * @objects: results to convert in place
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Converts the URLs of @objects as the conversion says. The listing and
  * model calls do this themselves; this is for results obtained otherwise.
  * Downloads of all of @objects run together, at most
- * #SynapseUrlConversion:max-downloads at a time.
+ * [property@Synapse.UrlConversion:max-downloads] at a time.
  *
  * Returns: %TRUE on success; on failure @objects may be partly converted
+ *
+ * Since: 0.1
  */
 gboolean
 synapse_url_conversion_apply (SynapseUrlConversion * self,
@@ -1694,21 +1080,23 @@ synapse_url_conversion_apply (SynapseUrlConversion * self,
 
 /**
  * synapse_url_conversion_apply_page:
- * @self: a #SynapseUrlConversion
+ * @self: a [class@Synapse.UrlConversion]
  * @client: the client whose backend the page came from; downloads use its
  *   settings and send its credentials only to its origin
- * @page: a page of results, e.g. from synapse_pager_read_page()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @page: a page of results, e.g. from [method@Synapse.Pager.read_page]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Converts the URLs of @page's results as the conversion says, in their
- * bytes: the page it returns gives, from synapse_page_get_item_bytes(),
+ * bytes: the page it returns gives, from [method@Synapse.Page.get_item_bytes],
  * the same text with only the converted URLs changed (see
- * #SynapseUrlConversion). A page that a pager has converted already can be
- * converted again, e.g. downloaded from the URLs a converter gave.
+ * [class@Synapse.UrlConversion]). A page that a pager has converted already can
+ * be converted again, e.g. downloaded from the URLs a converter gave.
  *
  * Returns: (transfer full) (nullable): the converted page, or %NULL on
  *   failure
+ *
+ * Since: 0.1
  */
 SynapsePage *
 synapse_url_conversion_apply_page (SynapseUrlConversion * self,

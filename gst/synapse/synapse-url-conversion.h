@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* SynapseUrlConversion (synapse-url-conversion.c): how the file URLs of
+ * results are rewritten, by a converter function or into the local paths
+ * of the download cache (synapse-download.c). */
+
 #pragma once
 
 #if !defined(__SYNAPSE_H_INSIDE__) && !defined(SYNAPSE_COMPILATION)
@@ -20,13 +24,15 @@ G_BEGIN_DECLS
  * SynapseUrlConverter:
  * @url: a file URL found in a converted field
  * @user_data: the data given with the converter
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Turns one file URL into another string, e.g. the same path on a CDN host.
  * It may be called from a worker thread.
  *
  * Returns: (transfer full) (nullable): the converted URL, or %NULL with
  *   @error set to fail the whole request
+ *
+ * Since: 0.1
  */
 typedef char *(*SynapseUrlConverter) (const char *url,
     gpointer user_data,

@@ -38,3 +38,18 @@ fixture_make_file (Fixture * f, const char *name, gsize size)
 
   return kit_write_file (f->tmpdir, name, bytes);
 }
+
+void
+fixture_assert_unit_images_whole (Fixture * f, JsonArray * events)
+{
+  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    kit_assert_file_holds_media (f->backend, json_object_get_string_member
+        (kit_event_object (json_array_get_object_element (events, i),
+                "data_unit.files.image"), "path"),
+        json_object_get_string_member (kit_event_object
+            (json_array_get_object_element (sent, i),
+                "data_unit.files.image"), "url"));
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".part"), ==, 0);
+}

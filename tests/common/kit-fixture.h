@@ -34,4 +34,9 @@ void fixture_tear_down (Fixture * f, gconstpointer data);
  * folder. */
 char *fixture_make_file (Fixture * f, const char *name, gsize size);
 
+/* Each event of @events, the first ones of version 1 in order, has its
+ * `data_unit.files.image` downloaded whole into the fixture's folder (its
+ * entry's `path`), and no partial download is left there. */
+void fixture_assert_unit_images_whole (Fixture * f, JsonArray * events);
+
 G_END_DECLS

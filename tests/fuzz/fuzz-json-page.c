@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "synapse-json-scan.h"
+#include "synapse-page-scan.h"
 
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
 

@@ -14,7 +14,8 @@
 #include <synapse/synapse.h>
 
 #include "synapse-json-scan.h"
-#include "synapse-private.h"
+#include "synapse-page-scan.h"
+#include "synapse-url-conversion-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
 

@@ -7,7 +7,11 @@
  * - the error getters (synapse_client_error_get_*) on an error of another
  *   domain give 0 or NULL, without a critical;
  * - a cancellation while an error body is still arriving is reported as
- *   the cancellation, not as the HTTP status.
+ *   the cancellation, not as the HTTP status;
+ * - every object is whole when g_object_new () makes it from its construct
+ *   properties alone, as bindings make objects (a pager, a URL conversion,
+ *   a chunked upload), and works against the backend as one from its
+ *   _new () does.
  *
  * The tests run with G_DEBUG=fatal-criticals, so a g_return_if_fail() hit
  * fails them as a crash would.
@@ -397,6 +401,160 @@ test_cancel_while_reading_an_error_body (Fixture * f, gconstpointer data)
           "models/1/"), ==, 1);
 }
 
+/* --- g_object_new () -------------------------------------------------- */
+
+static void
+test_g_object_new_pager (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonArray) expected = synapse_test_backend_dup_events
+      (f->backend, 2);
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (SynapseClient) client = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (JsonArray) walked = json_array_new ();
+  JsonObject *event;
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 2);
+  json_object_set_int_member (params, "page_size", 30);
+  pager = g_object_new (SYNAPSE_TYPE_PAGER, "client", f->client, "path",
+      "sdk/ground_truth_events/", "params", params, NULL);
+  g_object_get (pager, "client", &client, "path", &path, NULL);
+  g_assert_true (client == f->client);
+  g_assert_cmpstr (path, ==, "sdk/ground_truth_events/");
+
+  while ((event = synapse_pager_next (pager, NULL, &error)))
+    json_array_add_object_element (walked, event);
+  g_assert_no_error (error);
+  kit_assert_events (walked, expected);
+  g_assert_cmpint (synapse_pager_get_total_count (pager), ==, 100);
+  /* the params' page size, not the client's */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "sdk/ground_truth_events/"), ==, 4);
+}
+
+static char *
+to_cdn (const char *url, gpointer user_data, GError ** error)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  return g_strconcat ("https://cdn.example.com/", url, NULL);
+}
+
+static void
+count_free (gpointer data)
+{
+  guint *calls = data;
+
+  *calls = G_MAXUINT;
+}
+
+static void
+test_g_object_new_url_conversion (Fixture * f, gconstpointer data)
+{
+  const char *const fields[] = { "data_unit.files", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapseUrlConversion) download = NULL;
+  g_autoptr (SynapseUrlConversion) converter = NULL;
+  g_autoptr (SynapseUrlConversion) neither = NULL;
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) page = NULL;
+  guint calls = 0;
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
+  json_object_set_int_member (params, "page_size", 3);
+
+  /* downloading, through a pager made the same way */
+  download = g_object_new (SYNAPSE_TYPE_URL_CONVERSION, "fields", fields,
+      "directory", f->tmpdir, "max-downloads", 2, NULL);
+  g_assert_cmpstr (synapse_url_conversion_get_directory (download), ==,
+      f->tmpdir);
+  g_assert_cmpuint (synapse_url_conversion_get_max_downloads (download), ==, 2);
+  pager = g_object_new (SYNAPSE_TYPE_PAGER, "client", f->client, "path",
+      "sdk/ground_truth_events/", "params", params, "conversion", download,
+      NULL);
+  page = synapse_pager_next_page (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (page), ==, 3);
+  /* what it fetched ahead is dropped with it */
+  g_clear_object (&pager);
+  fixture_assert_unit_images_whole (f, page);
+
+  /* a converter, its data freed with the conversion */
+  converter = g_object_new (SYNAPSE_TYPE_URL_CONVERSION, "fields", fields,
+      "converter", to_cdn, "converter-data", &calls, "converter-data-free",
+      count_free, NULL);
+  g_assert_null (synapse_url_conversion_get_directory (converter));
+  events = synapse_client_list_ground_truth_events (f->client, params,
+      converter, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (events), ==, 3);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member
+          (kit_event_object (json_array_get_object_element (events, 0),
+                  "data_unit.files.image"), "url"),
+          "https://cdn.example.com/http"));
+  g_assert_cmpuint (calls, >=, 3);
+  g_clear_object (&converter);
+  g_assert_cmpuint (calls, ==, G_MAXUINT);
+
+  /* neither way of converting: a critical, then a failure, not a crash */
+  g_test_expect_message ("Synapse", G_LOG_LEVEL_CRITICAL,
+      "*needs either a converter or a download directory*");
+  neither = g_object_new (SYNAPSE_TYPE_URL_CONVERSION, NULL);
+  g_test_assert_expected_messages ();
+  g_clear_pointer (&events, json_array_unref);
+  events = synapse_client_list_ground_truth_events (f->client, params,
+      neither, FALSE, NULL, NULL, &error);
+  g_assert_null (events);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_g_object_new_chunked_upload (Fixture * f, gconstpointer data)
+{
+  const char bytes[] = "0123456789abcdefghij";
+  const gsize size = sizeof bytes - 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (SynapseChunkedUpload) defaults = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autofree char *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5,
+      (const guchar *) bytes, size);
+  g_autofree char *filename = NULL;
+  guint64 chunk_size = 0, client_chunk_size = 0;
+
+  upload = g_object_new (SYNAPSE_TYPE_CHUNKED_UPLOAD, "client", f->client,
+      "filename", "models/m.bin", "total-size", (guint64) size, "chunk-size",
+      (guint64) 8, NULL);
+  g_object_get (upload, "filename", &filename, "chunk-size", &chunk_size, NULL);
+  g_assert_cmpstr (filename, ==, "m.bin");
+  g_assert_cmpuint (chunk_size, ==, 8);
+  g_assert_true (synapse_chunked_upload_write (upload,
+          (const guint8 *) bytes, size, NULL, &error));
+  g_assert_no_error (error);
+  result = synapse_chunked_upload_finish (upload, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (result, "checksum"), ==, md5);
+  g_assert_cmpstr (json_object_get_string_member (result, "filename"), ==,
+      "m.bin");
+  g_assert_cmpuint (synapse_chunked_upload_get_total_size (upload), ==, size);
+  /* three chunks of at most 8 bytes, then the completion */
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "chunked_upload/"), ==, 4);
+
+  /* no chunk size: the client's */
+  defaults = g_object_new (SYNAPSE_TYPE_CHUNKED_UPLOAD, "client", f->client,
+      "filename", "m.bin", "total-size", (guint64) size, NULL);
+  g_object_get (defaults, "chunk-size", &chunk_size, NULL);
+  g_object_get (f->client, "chunk-size", &client_chunk_size, NULL);
+  g_assert_cmpuint (chunk_size, ==, client_chunk_size);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -413,6 +571,11 @@ main (int argc, char **argv)
   g_test_add_func ("/contract/getters/bare-copy", test_getters_on_a_bare_copy);
   FIXTURE_ADD ("/contract/cancel/while-reading-an-error-body",
       test_cancel_while_reading_an_error_body);
+  FIXTURE_ADD ("/contract/g-object-new/pager", test_g_object_new_pager);
+  FIXTURE_ADD ("/contract/g-object-new/url-conversion",
+      test_g_object_new_url_conversion);
+  FIXTURE_ADD ("/contract/g-object-new/chunked-upload",
+      test_g_object_new_chunked_upload);
 
   return g_test_run ();
 }

@@ -32,19 +32,6 @@ unit_image (JsonArray * events, guint index)
       "data_unit.files.image");
 }
 
-/* Every event's data_unit image is in the folder, whole. */
-static void
-assert_unit_images_whole (Fixture * f, JsonArray * events)
-{
-  g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
-
-  for (guint i = 0; i < json_array_get_length (events); i++)
-    kit_assert_file_holds_media (f->backend, json_object_get_string_member
-        (unit_image (events, i), "path"), json_object_get_string_member
-        (unit_image (sent, i), "url"));
-  g_assert_cmpuint (kit_count_files (f->tmpdir, ".part"), ==, 0);
-}
-
 static void
 assert_nothing_kept (Fixture * f)
 {
@@ -69,7 +56,7 @@ assert_cut_is_retried (Fixture * f, const char *kind)
   kit_add_fault (f->backend, spec);
   events = list (f, conversion, 3, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   /* the two cut answers, then the three files */
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 5);
@@ -121,7 +108,7 @@ test_gzip_is_decoded (Fixture * f, gconstpointer data)
   kit_add_fault (f->backend, "gzip path=media/");
   events = list (f, conversion, 3, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   encoding =
       kit_dup_request_header (f->backend, "media/", 0, "Accept-Encoding");
   g_assert_cmpstr (encoding, ==, "gzip, deflate");
@@ -308,7 +295,7 @@ test_cached_file_is_checked_again (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 1);
 
@@ -324,7 +311,7 @@ test_cached_file_is_checked_again (Fixture * f, gconstpointer data)
   g_clear_pointer (&events, json_array_unref);
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
-  assert_unit_images_whole (f, events);
+  fixture_assert_unit_images_whole (f, events);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 2);
 }

@@ -199,6 +199,32 @@ class TestBinding(Case):
         self.assertEqual(total, self.client.list_models()[1])
         self.assertGreaterEqual(total, 5)
 
+    def test_objects_from_their_construct_properties(self):
+        # GObject constructors, as any binding makes objects
+        every, total = self.client.list_models({"page_size": 1000})
+        pager = Synapse.Pager(client=self.client, path="models/")
+        self.assertEqual(list(pager), every)
+        self.assertEqual(pager.total_count, total)
+
+        with tempfile.TemporaryDirectory() as folder:
+            conversion = Synapse.UrlConversion(fields=["files"],
+                                               directory=folder)
+            events, _ = self.client.list_ground_truth_events(
+                {"ground_truth_dataset_versions": [3], "page_size": 2},
+                conversion)
+            url = control_events(3)[0]["files"]
+            url = url[sorted(url)[0]]
+            with open(conversion.get_cache_path(url), "rb") as f:
+                self.assertEqual(f.read(), fetch(url))
+
+        data = b"0123456789" * 3
+        upload = Synapse.ChunkedUpload(client=self.client,
+                                       filename="props.bin",
+                                       total_size=len(data), chunk_size=16)
+        self.assertTrue(upload.write(data))
+        self.assertEqual(upload.finish()["checksum"],
+                         hashlib.md5(data).hexdigest())
+
     def test_new_from_env(self):
         saved = {name: os.environ.get(name) for name in
                  ("SYNAPSE_BACKEND_URL", "SYNAPSE_ACCESS_TOKEN",

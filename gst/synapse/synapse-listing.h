@@ -4,28 +4,61 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The walk guards of a listing: what stops a walk that would never end.
- * A walk follows the backend's `next` links page after page; a backend
- * whose links go round in a circle, that sends more results than its
- * `count`, or that links on from empty page to empty page would have it
- * request (and hand out duplicates) forever. The guard sees every page of
- * one walk in order, and fails with a PROTOCOL error that says what the
- * backend did:
- *
- * - a `next` link to a page this walk already visited;
- * - more results than the first page's `count`, or a page past the last
- *   one that count fills at the first page's size (a page with a `next`
- *   link is a full one, as Django REST Framework sends them);
- * - SYNAPSE_WALK_MAX_EMPTY_RUN empty pages in a row that still link on.
- *
- * Visited pages are kept as 64-bit hashes of their URLs, not the URLs:
- * 16 bytes a page, however long the URLs and the walk. */
+/* The listing layer: fetching and checking one page of a paginated
+ * endpoint, and the walk guards that check the pages of a walk in order
+ * (see synapse-listing.c). */
 
 #pragma once
 
-#include <glib.h>
+#include "synapse-client.h"
+#include "synapse-page-scan.h"
+#include "synapse-url-conversion.h"
 
 G_BEGIN_DECLS
+
+/* A copy of @params with the client's page size unless they name one. */
+JsonObject *synapse_listing_params (SynapseClient * client,
+    JsonObject * params);
+
+/* A page as it arrived: its bytes (with converted URLs rewritten in them)
+ * and where its results lie. */
+typedef struct
+{
+  char *url;
+  GBytes *body;
+  GArray *spans;                /* of SynapseJsonSpan */
+  guint n_converted;            /* results whose URLs are converted */
+  gint64 count;                 /* -1 when the backend gave none */
+  char *next;                   /* absolute, or NULL on the last page */
+  gsize size;                   /* bytes of the body as it arrived */
+} SynapseFetchedPage;
+
+void synapse_fetched_page_clear (SynapseFetchedPage * page);
+
+/* GETs the page at @url, checks that it is a DRF page and, with
+ * @conversion, converts the URLs of its first @n_convert results (found
+ * in the same pass as the page is checked). */
+gboolean synapse_fetch_page (SynapseClient * client, const char *url,
+    SynapseUrlConversion * conversion, guint n_convert,
+    SynapseFetchedPage * page, GCancellable * cancellable, GError ** error);
+
+/* Converts the URLs of the results up to @n_convert of a fetched page
+ * that are not converted yet. */
+gboolean synapse_fetched_page_convert (SynapseClient * client,
+    SynapseUrlConversion * conversion, SynapseFetchedPage * page,
+    guint n_convert, GCancellable * cancellable, GError ** error);
+
+/* The value of @url's `page` parameter, or 0. */
+guint synapse_listing_page_number (const char *url);
+
+/* @url (which has a `page` parameter) with that parameter set to @number,
+ * everything else as it was. */
+char *synapse_listing_url_with_page (const char *url, guint number);
+
+/* --- walk guards ---------------------------------------------------------
+ *
+ * One walk's guard sees every page of it in order, and fails with a
+ * PROTOCOL error that says what the backend did. */
 
 /* Django REST Framework never sends an empty page with a `next` link (the
  * only empty page it sends is the one page of an empty listing). A backend
