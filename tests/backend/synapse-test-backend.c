@@ -965,31 +965,6 @@ server_thread (gpointer data)
   return NULL;
 }
 
-char *
-synapse_test_run_logged_child (const char *test_path, const char *log_path)
-{
-  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr (GSubprocess) child = NULL;
-  g_autoptr (GError) error = NULL;
-  char *log = NULL;
-
-  g_assert_nonnull (self_path);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "*:9", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", log_path, TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
-  child = g_subprocess_launcher_spawn (launcher, &error, self_path, "-p",
-      test_path, NULL);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_wait_check (child, NULL, &error));
-  g_assert_no_error (error);
-
-  g_assert_true (g_file_get_contents (log_path, &log, NULL, &error));
-  g_assert_no_error (error);
-  return log;
-}
-
 /* --------------------------------------------------------------- GObject */
 
 void

@@ -241,10 +241,4 @@ void synapse_test_backend_expire_uploads (SynapseTestBackend * self);
  * folders). */
 void synapse_test_remove_tree (const char *path);
 
-/* Runs the test @test_path of this test program in a child process with
- * GST_DEBUG=*:9 written to @log_path, asserts the child passed, and
- * returns the log. */
-char *synapse_test_run_logged_child (const char *test_path,
-    const char *log_path);
-
 G_END_DECLS

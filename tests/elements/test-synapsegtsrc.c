@@ -8,17 +8,17 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-#include <gst/gst.h>
 #include <gst/check/gstharness.h>
-#include <json-glib/json-glib.h>
-#include <synapse/synapse.h>
 
-#include "synapse-test-backend.h"
+#include "kit-gst.h"
 
 #define TOKEN "gtsrc-Test-Token-0c7e41"
 #define WRONG_TOKEN "gtsrc-Wrong-Token-9b2d55"
 #define EVENTS_PER_VERSION 25
-#define RUN_TIMEOUT (10 * GST_SECOND)
+#define RUN_TIMEOUT_S 10
+#define EVENTS_PATH "sdk/ground_truth_events/"
+
+static const gchar *const secrets[] = { TOKEN, WRONG_TOKEN, NULL };
 
 typedef struct
 {
@@ -37,13 +37,9 @@ fixture_set_up (Fixture * f, gconstpointer data)
     .events = EVENTS_PER_VERSION,
     .seed = 3,
   };
-  g_autoptr (GError) error = NULL;
 
-  f->backend = synapse_test_backend_new (&options, &error);
-  g_assert_no_error (error);
-  f->url = synapse_test_backend_dup_url (f->backend);
-  f->dir = g_dir_make_tmp ("synapsegtsrc-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->backend = kit_backend_new (&options, &f->url);
+  f->dir = kit_make_tmp_dir ();
   f->output = g_build_filename (f->dir, "events.ndjson", NULL);
 }
 
@@ -51,8 +47,7 @@ static void
 fixture_tear_down (Fixture * f, gconstpointer data)
 {
   g_clear_object (&f->backend);
-  synapse_test_remove_tree (f->dir);
-  g_free (f->dir);
+  kit_clear_tmp_dir (&f->dir);
   g_free (f->output);
   g_free (f->url);
 }
@@ -62,242 +57,58 @@ fixture_tear_down (Fixture * f, gconstpointer data)
 static GstElement *
 make_pipeline (Fixture * f, const gchar * props)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree gchar *launch =
       g_strdup_printf ("synapsegtsrc name=src retry-backoff-factor=0.01 %s ! "
       "filesink name=sink buffer-mode=unbuffered location=\"%s\"",
       props ? props : "", f->output);
-  GstElement *pipeline = gst_parse_launch (launch, &error);
-  g_autoptr (GstElement) src = NULL;
 
-  g_assert_no_error (error);
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  g_object_set (src, "base-url", f->url, "access-token", TOKEN, NULL);
-  return pipeline;
+  return kit_pipeline_new (launch, "src", f->url, TOKEN);
 }
 
-static GstElement *
-get_src (GstElement * pipeline)
+/* Runs @pipeline until EOS or an error (within RUN_TIMEOUT_S), then to
+ * NULL. */
+static void
+run_pipeline (GstElement * pipeline, KitRun * run)
 {
-  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-
-  g_assert_nonnull (src);
-  gst_object_unref (src);       /* the pipeline keeps it alive */
-  return src;
+  run->timeout_s = RUN_TIMEOUT_S;
+  kit_run_pipeline (run, pipeline);
 }
 
-/* Runs @pipeline until EOS or an error; returns every message it posted.
- * The pipeline is left in PLAYING (or wherever the error left it). */
-static GPtrArray *
-run_pipeline (GstElement * pipeline)
-{
-  GPtrArray *messages =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_message_unref);
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
-  gint64 deadline = g_get_monotonic_time () + RUN_TIMEOUT / GST_USECOND;
-
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  for (;;) {
-    gint64 left = deadline - g_get_monotonic_time ();
-    GstMessage *message;
-
-    g_assert_cmpint (left, >, 0);
-    message = gst_bus_timed_pop (bus, left * GST_USECOND);
-    g_assert_nonnull (message);
-    g_ptr_array_add (messages, message);
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS
-        || GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
-      break;
-  }
-  return messages;
-}
-
-static GstMessage *
-find_message (GPtrArray * messages, GstMessageType type)
-{
-  for (guint i = 0; i < messages->len; i++) {
-    GstMessage *message = messages->pdata[i];
-
-    if (GST_MESSAGE_TYPE (message) == type)
-      return message;
-  }
-  return NULL;
-}
-
-/* Runs the pipeline to EOS, then to NULL. */
 static void
 run_to_eos (GstElement * pipeline)
 {
-  g_autoptr (GPtrArray) messages = run_pipeline (pipeline);
-  GstMessage *error = find_message (messages, GST_MESSAGE_ERROR);
+  g_auto (KitRun) run = { 0 };
 
-  if (error) {
-    g_autoptr (GError) gerror = NULL;
-    g_autofree gchar *debug = NULL;
+  run_pipeline (pipeline, &run);
+  kit_run_assert_eos (&run);
+}
 
-    gst_message_parse_error (error, &gerror, &debug);
-    g_error ("unexpected error: %s (%s)", gerror->message, debug);
-  }
-  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+/* The run ends with an error of the source. */
+static void
+run_to_error (GstElement * pipeline, KitRun * run)
+{
+  run_pipeline (pipeline, run);
+  kit_run_assert_error_from (run, "src");
 }
 
 /* The NDJSON the pipeline wrote, one parsed event a line. */
 static JsonArray *
 read_output (Fixture * f)
 {
-  g_autofree gchar *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GError) error = NULL;
-  JsonArray *events = json_array_new ();
-  guint n;
-
-  g_file_get_contents (f->output, &text, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_utf8_validate (text, -1, NULL));
-  if (*text == '\0')
-    return events;
-  lines = g_strsplit (text, "\n", -1);
-  n = g_strv_length (lines);
-  /* every line ends with \n, so the last piece is empty */
-  g_assert_cmpuint (n, >=, 1);
-  g_assert_cmpstr (lines[n - 1], ==, "");
-  for (guint i = 0; i + 1 < n; i++) {
-    JsonNode *node = json_from_string (lines[i], &error);
-
-    g_assert_no_error (error);
-    g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-    json_array_add_element (events, node);
-  }
-  return events;
-}
-
-static void
-assert_events_equal (JsonArray * got, JsonArray * expected)
-{
-  g_assert_cmpuint (json_array_get_length (got), ==,
-      json_array_get_length (expected));
-  for (guint i = 0; i < json_array_get_length (got); i++) {
-    JsonNode *a = json_array_get_element (got, i);
-    JsonNode *b = json_array_get_element (expected, i);
-
-    if (!json_node_equal (a, b)) {
-      g_autofree gchar *sa = json_to_string (a, FALSE);
-      g_autofree gchar *sb = json_to_string (b, FALSE);
-
-      g_error ("event %u differs:\n got %s\nwant %s", i, sa, sb);
-    }
-  }
-}
-
-/* The backend's events of the versions (ascending, as it lists them). */
-static JsonArray *
-expected_events (Fixture * f, const guint * versions, guint n_versions)
-{
-  JsonArray *all = json_array_new ();
-
-  for (guint i = 0; i < n_versions; i++) {
-    g_autoptr (JsonArray) events =
-        synapse_test_backend_dup_events (f->backend, versions[i]);
-
-    g_assert_nonnull (events);
-    for (guint j = 0; j < json_array_get_length (events); j++)
-      json_array_add_element (all,
-          json_node_copy (json_array_get_element (events, j)));
-  }
-  return all;
-}
-
-static JsonArray *
-first_events (JsonArray * events, guint n)
-{
-  JsonArray *first = json_array_new ();
-
-  for (guint i = 0; i < n && i < json_array_get_length (events); i++)
-    json_array_add_element (first,
-        json_node_copy (json_array_get_element (events, i)));
-  return first;
-}
-
-/* The query strings of the event listings the backend received. */
-static GPtrArray *
-listing_queries (Fixture * f)
-{
-  g_autoptr (GPtrArray) requests =
-      synapse_test_backend_dup_requests (f->backend);
-  GPtrArray *queries = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < requests->len; i++) {
-    SynapseTestRequest *request = requests->pdata[i];
-
-    if (strstr (request->path, "sdk/ground_truth_events/"))
-      g_ptr_array_add (queries, g_strdup (request->query ? request->query :
-              ""));
-  }
-  return queries;
+  return kit_read_ndjson (f->output);
 }
 
 static guint
 count_listings (Fixture * f)
 {
-  return synapse_test_backend_count_requests (f->backend,
-      "sdk/ground_truth_events/");
+  return synapse_test_backend_count_requests (f->backend, EVENTS_PATH);
 }
 
-static void
-add_fault (Fixture * f, const gchar * spec)
+/* The query of the first event listing the backend received. */
+static gchar *
+dup_first_query (Fixture * f)
 {
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend, spec,
-          &error), >, 0);
-  g_assert_no_error (error);
-}
-
-/* The error a failed run posted, with its details. */
-typedef struct
-{
-  GError *error;
-  gchar *debug;
-  GstStructure *details;
-} PostedError;
-
-static void
-posted_error_clear (PostedError * posted)
-{
-  g_clear_error (&posted->error);
-  g_clear_pointer (&posted->debug, g_free);
-  g_clear_pointer (&posted->details, gst_structure_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PostedError, posted_error_clear);
-
-static void
-run_to_error (GstElement * pipeline, PostedError * posted)
-{
-  g_autoptr (GPtrArray) messages = run_pipeline (pipeline);
-  GstMessage *message = find_message (messages, GST_MESSAGE_ERROR);
-  const GstStructure *details = NULL;
-
-  g_assert_nonnull (message);
-  g_assert_true (GST_IS_ELEMENT (GST_MESSAGE_SRC (message)));
-  g_assert_true (g_str_has_prefix (GST_MESSAGE_SRC_NAME (message), "src"));
-  gst_message_parse_error (message, &posted->error, &posted->debug);
-  gst_message_parse_error_details (message, &details);
-  posted->details = details ? gst_structure_copy (details) : NULL;
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-}
-
-/* Nothing a user can see holds @secret. */
-static void
-assert_no_secret (const PostedError * posted, const gchar * secret)
-{
-  g_autofree gchar *details = posted->details ?
-      gst_structure_to_string (posted->details) : NULL;
-
-  g_assert_null (strstr (posted->error->message, secret));
-  g_assert_true (posted->debug == NULL || !strstr (posted->debug, secret));
-  g_assert_true (details == NULL || !strstr (details, secret));
+  return kit_dup_request_query (f->backend, EVENTS_PATH, 0);
 }
 
 /* --- streaming ---------------------------------------------------------- */
@@ -314,9 +125,9 @@ test_ndjson_equals_backend_events (Fixture * f, gconstpointer data)
   run_to_eos (pipeline);
 
   got = read_output (f);
-  want = expected_events (f, versions, 1);
+  want = kit_dup_events (f->backend, versions, 1);
   g_assert_cmpuint (json_array_get_length (want), ==, EVENTS_PER_VERSION);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
   /* 25 events, 10 a page: 3 requests, no more */
   g_assert_cmpuint (count_listings (f), ==, 3);
 }
@@ -392,11 +203,10 @@ test_num_buffers_caps_the_events (Fixture * f, gconstpointer data)
       make_pipeline (f, "dataset-versions=3 page-size=5 num-buffers=12");
   g_autoptr (JsonArray) got = NULL;
   g_autoptr (JsonArray) all = synapse_test_backend_dup_events (f->backend, 3);
-  g_autoptr (JsonArray) want = first_events (all, 12);
 
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_first_events (got, all, 12);
   /* events 11 and 12 are on page 3: no page beyond is asked for */
   g_assert_cmpuint (count_listings (f), ==, 3);
 }
@@ -406,15 +216,19 @@ test_empty_listing (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f,
       "dataset-versions=1 created-after=2100-01-01T00:00:00Z");
-  g_autoptr (GPtrArray) messages = NULL;
+  g_auto (KitRun) run = {.timeout_s = RUN_TIMEOUT_S };
   g_autoptr (JsonArray) got = NULL;
   guint pages = 0;
   gint64 total = -2;
 
-  messages = run_pipeline (pipeline);
-  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
-  for (guint i = 0; i < messages->len; i++) {
-    const GstStructure *s = gst_message_get_structure (messages->pdata[i]);
+  /* the total, once the stream ended, before it is stopped */
+  kit_run_start (&run, pipeline);
+  g_assert_true (GST_MESSAGE_TYPE (kit_run_wait (&run, GST_MESSAGE_EOS |
+              GST_MESSAGE_ERROR)) == GST_MESSAGE_EOS);
+  g_object_get (kit_get_element (pipeline, "src"), "total-count", &total, NULL);
+  kit_run_stop (&run);
+  for (guint i = 0; i < run.messages->len; i++) {
+    const GstStructure *s = gst_message_get_structure (run.messages->pdata[i]);
     guint events = 99;
 
     if (s && gst_structure_has_name (s, "synapse-page")) {
@@ -424,9 +238,7 @@ test_empty_listing (Fixture * f, gconstpointer data)
     }
   }
   g_assert_cmpuint (pages, ==, 1);
-  g_object_get (get_src (pipeline), "total-count", &total, NULL);
   g_assert_cmpint (total, ==, 0);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
 
   got = read_output (f);
   g_assert_cmpuint (json_array_get_length (got), ==, 0);
@@ -438,14 +250,14 @@ test_restart_streams_again (Fixture * f, gconstpointer data)
   g_autoptr (GstElement) pipeline =
       make_pipeline (f, "dataset-versions=1 page-size=10");
   const guint versions[] = { 1 };
-  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+  g_autoptr (JsonArray) want = kit_dup_events (f->backend, versions, 1);
 
   for (guint run = 0; run < 2; run++) {
     g_autoptr (JsonArray) got = NULL;
 
     run_to_eos (pipeline);
     got = read_output (f);
-    assert_events_equal (got, want);
+    kit_assert_events (got, want);
     g_assert_cmpuint (count_listings (f), ==, 3 * (run + 1));
   }
 }
@@ -457,11 +269,11 @@ test_prefetch_keeps_order (Fixture * f, gconstpointer data)
       make_pipeline (f, "dataset-versions=1,2,3 page-size=7 prefetch=4");
   g_autoptr (JsonArray) got = NULL;
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+  g_autoptr (JsonArray) want = kit_dup_events (f->backend, versions, 3);
 
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
   /* 75 events, 7 a page: 11 pages, and none past the last */
   g_assert_cmpuint (count_listings (f), ==, 11);
 }
@@ -493,12 +305,12 @@ test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
   /* pages of about 3 KB, and room for less than one */
   g_autoptr (GstElement) pipeline = make_pipeline (f,
       "page-size=5 prefetch=8 prefetch-bytes=1000");
-  g_autoptr (GstPad) pad = gst_element_get_static_pad (get_src (pipeline),
-      "src");
+  g_autoptr (GstPad) pad =
+      gst_element_get_static_pad (kit_get_element (pipeline, "src"), "src");
   AheadCount count = {.f = f };
   g_autoptr (JsonArray) got = NULL;
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+  g_autoptr (JsonArray) want = kit_dup_events (f->backend, versions, 3);
 
   /* requests sent at once all reach the backend before any is answered */
   synapse_test_backend_set_latency (f->backend, 50);
@@ -506,7 +318,7 @@ test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
       &count, NULL);
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
   g_assert_cmpuint (count.pages, ==, 15);
   /* one page ahead at most, whatever the prefetch */
   g_assert_cmpuint (count.most_ahead, <=, 1);
@@ -522,18 +334,18 @@ test_filter_versions_list (Fixture * f, gconstpointer data)
       make_pipeline (f, "dataset-versions=\"3, 1\" page-size=20");
   g_autoptr (JsonArray) got = NULL;
   g_autoptr (JsonArray) want = NULL;
-  g_autoptr (GPtrArray) queries = NULL;
+  g_autofree gchar *query = NULL;
   const guint versions[] = { 1, 3 };
 
   run_to_eos (pipeline);
   got = read_output (f);
-  want = expected_events (f, versions, 2);
-  assert_events_equal (got, want);
+  want = kit_dup_events (f->backend, versions, 2);
+  kit_assert_events (got, want);
 
-  queries = listing_queries (f);
-  g_assert_cmpuint (queries->len, ==, 3);
+  query = dup_first_query (f);
+  g_assert_cmpuint (count_listings (f), ==, 3);
   /* a list is sent as the key repeated */
-  g_assert_nonnull (strstr (queries->pdata[0],
+  g_assert_nonnull (strstr (query,
           "ground_truth_dataset_versions=3&ground_truth_dataset_versions=1"));
 }
 
@@ -544,17 +356,17 @@ test_filter_project (Fixture * f, gconstpointer data)
   g_autoptr (GstElement) pipeline = make_pipeline (f, "project=2");
   g_autoptr (JsonArray) got = NULL;
   g_autoptr (JsonArray) want = NULL;
-  g_autoptr (GPtrArray) queries = NULL;
+  g_autofree gchar *query = NULL;
   const guint versions[] = { 2 };
 
   run_to_eos (pipeline);
   got = read_output (f);
-  want = expected_events (f, versions, 1);
-  assert_events_equal (got, want);
+  want = kit_dup_events (f->backend, versions, 1);
+  kit_assert_events (got, want);
 
-  queries = listing_queries (f);
-  g_assert_nonnull (strstr (queries->pdata[0], "project=2"));
-  g_assert_null (strstr (queries->pdata[0], "ground_truth_dataset_versions"));
+  query = dup_first_query (f);
+  g_assert_nonnull (strstr (query, "project=2"));
+  g_assert_null (strstr (query, "ground_truth_dataset_versions"));
 }
 
 static gboolean
@@ -586,7 +398,7 @@ test_filter_data_type_property (Fixture * f, gconstpointer data)
 
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
 }
 
 static void
@@ -598,11 +410,11 @@ test_filter_extra_params (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) got = NULL;
   g_autoptr (JsonArray) all = NULL;
   g_autoptr (JsonArray) want = json_array_new ();
-  g_autoptr (GPtrArray) queries = NULL;
+  g_autofree gchar *query = NULL;
   const guint versions[] = { 1, 3 };
   guint n;
 
-  all = expected_events (f, versions, 2);
+  all = kit_dup_events (f->backend, versions, 2);
   for (guint i = 0; i < json_array_get_length (all); i++) {
     JsonNode *event = json_array_get_element (all, i);
 
@@ -614,16 +426,16 @@ test_filter_extra_params (Fixture * f, gconstpointer data)
 
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
 
   /* page_size of extra-params wins over the page-size property */
-  queries = listing_queries (f);
-  g_assert_cmpuint (queries->len, ==, (n + 3) / 4);
-  g_assert_nonnull (strstr (queries->pdata[0], "page_size=4"));
-  g_assert_null (strstr (queries->pdata[0], "page_size=100"));
-  g_assert_nonnull (strstr (queries->pdata[0],
+  query = dup_first_query (f);
+  g_assert_cmpuint (count_listings (f), ==, (n + 3) / 4);
+  g_assert_nonnull (strstr (query, "page_size=4"));
+  g_assert_null (strstr (query, "page_size=100"));
+  g_assert_nonnull (strstr (query,
           "ground_truth_dataset_versions=1&ground_truth_dataset_versions=3"));
-  g_assert_nonnull (strstr (queries->pdata[0], "data_type=image"));
+  g_assert_nonnull (strstr (query, "data_type=image"));
 }
 
 static void
@@ -632,12 +444,10 @@ test_extra_params_types (Fixture * f, gconstpointer data)
   g_autoptr (GstElement) pipeline = make_pipeline (f,
       "dataset-versions=1 extra-params=\"p, search=cat, flag=true, "
       "ratio=0.5, big=(gint64)12345678901, n=(uint)7, tags={a,b}\"");
-  g_autoptr (GPtrArray) queries = NULL;
-  const gchar *query;
+  g_autofree gchar *query = NULL;
 
   run_to_eos (pipeline);
-  queries = listing_queries (f);
-  query = queries->pdata[0];
+  query = dup_first_query (f);
   g_assert_nonnull (strstr (query, "search=cat"));
   g_assert_nonnull (strstr (query, "flag=true"));
   g_assert_nonnull (strstr (query, "ratio=0.5"));
@@ -654,20 +464,13 @@ static void
 assert_pipeline_refused (Fixture * f, GstElement * pipeline,
     const gchar * message_part)
 {
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
-  g_autoptr (GstMessage) message = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *debug = NULL;
+  g_auto (KitRun) run = { 0 };
 
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), ==,
-      GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  g_assert_nonnull (message);
-  gst_message_parse_error (message, &error, &debug);
-  g_assert_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  if (message_part && !strstr (error->message, message_part))
-    g_error ("\"%s\" does not say \"%s\"", error->message, message_part);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  kit_run_refused (&run, pipeline, GST_STATE_PAUSED);
+  kit_run_assert_error_from (&run, "src");
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  if (message_part && !strstr (run.gerror->message, message_part))
+    g_error ("\"%s\" does not say \"%s\"", run.gerror->message, message_part);
   g_assert_cmpuint (count_listings (f), ==, 0);
 }
 
@@ -692,7 +495,8 @@ test_bad_dataset_versions (Fixture * f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (empty_items); i++) {
     g_autoptr (GstElement) pipeline = make_pipeline (f, NULL);
 
-    g_object_set (get_src (pipeline), "dataset-versions", empty_items[i], NULL);
+    g_object_set (kit_get_element (pipeline, "src"), "dataset-versions",
+        empty_items[i], NULL);
     assert_pipeline_refused (f, pipeline, "empty item");
   }
 }
@@ -702,16 +506,17 @@ test_empty_dataset_versions_mean_every_version (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f, "page-size=30");
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) want = expected_events (f, versions, 3);
+  g_autoptr (JsonArray) want = kit_dup_events (f->backend, versions, 3);
   g_autoptr (JsonArray) got = NULL;
-  g_autoptr (GPtrArray) queries = NULL;
+  g_autofree gchar *query = NULL;
 
-  g_object_set (get_src (pipeline), "dataset-versions", "", NULL);
+  g_object_set (kit_get_element (pipeline, "src"), "dataset-versions", "",
+      NULL);
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
-  queries = listing_queries (f);
-  g_assert_null (strstr (queries->pdata[0], "ground_truth_dataset_versions"));
+  kit_assert_events (got, want);
+  query = dup_first_query (f);
+  g_assert_null (strstr (query, "ground_truth_dataset_versions"));
 }
 
 static void
@@ -725,7 +530,8 @@ test_bad_url_prefix (Fixture * f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++) {
     g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
 
-    g_object_set (get_src (pipeline), "url-prefix", prefixes[i], NULL);
+    g_object_set (kit_get_element (pipeline, "src"), "url-prefix", prefixes[i],
+        NULL);
     assert_pipeline_refused (f, pipeline, "url-prefix");
   }
 }
@@ -742,23 +548,12 @@ static void
 test_missing_base_url (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f, NULL);
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
-  g_autoptr (GstMessage) message = NULL;
-  g_autoptr (GError) error = NULL;
 
-  g_object_set (get_src (pipeline), "base-url", NULL, NULL);
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), ==,
-      GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  gst_message_parse_error (message, &error, NULL);
-  g_assert_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  g_assert_nonnull (strstr (error->message, "SYNAPSE_BACKEND_URL"));
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-
-  g_object_set (get_src (pipeline), "base-url", "ftp://example.com/", NULL);
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), ==,
-      GST_STATE_CHANGE_FAILURE);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_object_set (kit_get_element (pipeline, "src"), "base-url", NULL, NULL);
+  assert_pipeline_refused (f, pipeline, "SYNAPSE_BACKEND_URL");
+  g_object_set (kit_get_element (pipeline, "src"), "base-url",
+      "ftp://example.com/", NULL);
+  assert_pipeline_refused (f, pipeline, NULL);
 }
 
 /* --- URL conversion ----------------------------------------------------- */
@@ -803,7 +598,7 @@ test_url_prefix (Fixture * f, gconstpointer data)
   run_to_eos (pipeline);
   got = read_output (f);
   /* only "files" (the default url-fields) changed: data_unit is as sent */
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
 }
 
 static void
@@ -821,46 +616,10 @@ test_download_dir (Fixture * f, gconstpointer data)
   got = read_output (f);
   g_assert_cmpuint (json_array_get_length (got), ==, 12);
 
-  for (guint i = 0; i < 12; i++) {
-    JsonObject *event = json_array_get_object_element (got, i);
-    JsonObject *original = json_array_get_object_element (sent, i);
-    JsonObject *files = json_object_get_object_member (event, "files");
-    JsonObject *sent_files = json_object_get_object_member (original,
-        "files");
-    JsonObject *unit_image = json_object_get_object_member
-        (json_object_get_object_member (json_object_get_object_member (event,
-                "data_unit"), "files"), "image");
-    JsonObject *sent_unit_image = json_object_get_object_member
-        (json_object_get_object_member (json_object_get_object_member
-            (original, "data_unit"), "files"), "image");
-    JsonObjectIter iter;
-    const gchar *name;
-    JsonNode *node;
-
-    json_object_iter_init (&iter, files);
-    while (json_object_iter_next (&iter, &name, &node)) {
-      const gchar *path = json_node_get_string (node);
-      g_autoptr (GBytes) served = synapse_test_backend_dup_media (f->backend,
-          json_object_get_string_member (sent_files, name));
-      g_autofree gchar *contents = NULL;
-      gsize length;
-
-      g_assert_true (g_str_has_prefix (path, media));
-      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
-      g_assert_nonnull (served);
-      g_assert_cmpmem (contents, length, g_bytes_get_data (served, NULL),
-          g_bytes_get_size (served));
-    }
-
-    /* a file entry gets a path in place of its url */
-    g_assert_false (json_object_has_member (unit_image, "url"));
-    g_assert_true (g_str_has_prefix (json_object_get_string_member
-            (unit_image, "path"), media));
-    g_assert_cmpint (json_object_get_int_member (unit_image, "size"), ==,
-        json_object_get_int_member (sent_unit_image, "size"));
-    g_assert_true (g_file_test (json_object_get_string_member (unit_image,
-                "path"), G_FILE_TEST_IS_REGULAR));
-  }
+  /* each a file in media (a file entry gets a path in place of its url) */
+  for (guint i = 0; i < 12; i++)
+    kit_assert_event_downloaded (f->backend, json_array_get_object_element
+        (got, i), json_array_get_object_element (sent, i), media);
 }
 
 static gchar *
@@ -883,7 +642,7 @@ test_convert_url_signal (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
   guint calls = 0;
 
-  g_signal_connect (get_src (pipeline), "convert-url",
+  g_signal_connect (kit_get_element (pipeline, "src"), "convert-url",
       G_CALLBACK (convert_masks), &calls);
   run_to_eos (pipeline);
   got = read_output (f);
@@ -957,21 +716,11 @@ test_prefix_then_download (Fixture * f, gconstpointer data)
 static GPtrArray *
 run_for_warnings (GstElement * pipeline)
 {
-  g_autoptr (GPtrArray) messages = run_pipeline (pipeline);
-  GPtrArray *warnings =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_auto (KitRun) run = { 0 };
 
-  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
-  for (guint i = 0; i < messages->len; i++) {
-    GError *warning = NULL;
-
-    if (GST_MESSAGE_TYPE (messages->pdata[i]) != GST_MESSAGE_WARNING)
-      continue;
-    gst_message_parse_warning (messages->pdata[i], &warning, NULL);
-    g_ptr_array_add (warnings, warning);
-  }
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  return warnings;
+  run_pipeline (pipeline, &run);
+  kit_run_assert_eos (&run);
+  return kit_run_dup_warnings (&run);
 }
 
 static void
@@ -1019,24 +768,6 @@ test_url_fields_that_match_say_nothing (Fixture * f, gconstpointer data)
 
 /* --- the backend's bytes, the right files ------------------------------- */
 
-/* Serves @results (the JSON text of @count events) as the one page of
- * every event listing. */
-static void
-serve_events (Fixture * f, const gchar * results, guint count)
-{
-  g_autofree gchar *body = g_strdup_printf ("{\"count\":%u,\"next\":null,"
-      "\"previous\":null,\"results\":[%s]}", count, results);
-  SynapseTestFault page = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "sdk/ground_truth_events/",
-    .status = 200,
-    .retry_after = -1,
-    .body = body,
-  };
-
-  synapse_test_backend_add_fault (f->backend, &page);
-}
-
 /* Events whose numbers and strings json-glib cannot give back as they
  * came, each with a file URL in `files` and a file entry, of the real
  * size and checksum, in `data_unit.files`. */
@@ -1049,16 +780,13 @@ hostile_events (Fixture * f, guint count, GPtrArray * urls)
     gchar *file = g_strdup_printf ("%smedia/events/%u/mask.png", f->url, id);
     gchar *unit = g_strdup_printf ("%smedia/data_units/%u/image.jpg", f->url,
         id);
-    g_autoptr (GBytes) media = synapse_test_backend_dup_media (f->backend,
-        unit);
-    g_autofree gchar *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5,
-        media);
+    g_autofree gchar *entry = kit_file_entry (f->backend, unit,
+        G_CHECKSUM_MD5, NULL);
 
     g_string_append_printf (events, "%s{\"id\":%u,\"data\":{\"score\":0.942,"
         "\"big\":18446744073709551615,\"far\":1e400,\"nul\":\"a\\u0000b\"},"
         "\"files\":{\"mask\":\"%s\"},\"data_unit\":{\"files\":{\"image\":"
-        "{\"url\":\"%s\",\"size\":%" G_GSIZE_FORMAT ",\"checksum\":\"%s\"}}}}",
-        id > 1 ? "," : "", id, file, unit, g_bytes_get_size (media), md5);
+        "%s}}}", id > 1 ? "," : "", id, file, entry);
     g_ptr_array_add (urls, file);
     g_ptr_array_add (urls, unit);
   }
@@ -1120,7 +848,7 @@ test_url_prefix_keeps_the_bytes (Fixture * f, gconstpointer data)
       "url-fields=files,data_unit.files "
       "url-prefix=https://cdn.example.com/mirror");
 
-  serve_events (f, events, 3);
+  kit_serve_events (f->backend, events, 3);
   run_to_eos (pipeline);
   assert_output_is_the_events (f, events, urls, on_the_mirror);
 }
@@ -1145,9 +873,9 @@ test_convert_url_keeps_the_bytes (Fixture * f, gconstpointer data)
   g_autoptr (GstElement) pipeline = make_pipeline (f,
       "url-fields=files,data_unit.files");
 
-  g_signal_connect (get_src (pipeline), "convert-url",
+  g_signal_connect (kit_get_element (pipeline, "src"), "convert-url",
       G_CALLBACK (to_bucket), NULL);
-  serve_events (f, events, 3);
+  kit_serve_events (f->backend, events, 3);
   run_to_eos (pipeline);
   assert_output_is_the_events (f, events, urls, in_the_bucket);
 }
@@ -1166,13 +894,8 @@ downloaded (Fixture * f, const gchar * url)
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, dir);
   gchar *path = synapse_url_conversion_get_cache_path (conversion, url);
-  g_autoptr (GBytes) served = synapse_test_backend_dup_media (f->backend, url);
-  g_autofree gchar *contents = NULL;
-  gsize length;
 
-  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
-  g_assert_cmpmem (contents, length, g_bytes_get_data (served, NULL),
-      g_bytes_get_size (served));
+  kit_assert_file_holds_media (f->backend, path, url);
   return path;
 }
 
@@ -1194,7 +917,7 @@ test_download_dir_keeps_the_bytes (Fixture * f, gconstpointer data)
   g_autoptr (GstElement) pipeline = download_pipeline (f, NULL);
   g_autofree gchar *entries = NULL;
 
-  serve_events (f, events, 3);
+  kit_serve_events (f->backend, events, 3);
   run_to_eos (pipeline);
   /* a file entry's url became its path: the only other change */
   {
@@ -1220,7 +943,7 @@ test_download_dir_query_names_the_file (Fixture * f, gconstpointer data)
         id > 1 ? "," : "", id, url);
     g_ptr_array_add (urls, url);
   }
-  serve_events (f, events->str, 2);
+  kit_serve_events (f->backend, events->str, 2);
   run_to_eos (pipeline);
   assert_output_is_the_events (f, events->str, urls, downloaded);
 }
@@ -1231,7 +954,7 @@ static void
 assert_download_fails (Fixture * f, const gchar * fault, const gchar * what)
 {
   g_autoptr (GstElement) pipeline = download_pipeline (f, NULL);
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
   g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *events = hostile_events (f, 2, urls);
   g_autofree gchar *dir = media_dir (f);
@@ -1240,12 +963,12 @@ assert_download_fails (Fixture * f, const gchar * fault, const gchar * what)
   g_autofree gchar *path = synapse_url_conversion_get_cache_path (conversion,
       urls->pdata[3]);
 
-  serve_events (f, events, 2);
-  add_fault (f, fault);
-  run_to_error (pipeline, &posted);
-  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
-  g_assert_nonnull (strstr (posted.error->message, what));
-  g_assert_nonnull (strstr (posted.debug, urls->pdata[3]));
+  kit_serve_events (f->backend, events, 2);
+  kit_add_fault (f->backend, fault);
+  run_to_error (pipeline, &run);
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_nonnull (strstr (run.gerror->message, what));
+  g_assert_nonnull (strstr (run.debug, urls->pdata[3]));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   {
     g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
@@ -1277,20 +1000,20 @@ test_max_download_size (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = download_pipeline (f,
       "max-download-size=63");
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
   g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *events = hostile_events (f, 2, urls);
   g_autofree gchar *dir = media_dir (f);
   g_autoptr (GDir) d = NULL;
 
   g_assert_cmpuint (g_value_get_uint64 (g_param_spec_get_default_value
-          (g_object_class_find_property (G_OBJECT_GET_CLASS (get_src
-                      (pipeline)), "max-download-size"))), ==,
+          (g_object_class_find_property (G_OBJECT_GET_CLASS (kit_get_element
+                      (pipeline, "src")), "max-download-size"))), ==,
       G_GUINT64_CONSTANT (4) << 30);
-  serve_events (f, events, 2);
-  run_to_error (pipeline, &posted);
-  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
-  g_assert_nonnull (strstr (posted.error->message, "more than 63 bytes"));
+  kit_serve_events (f->backend, events, 2);
+  run_to_error (pipeline, &run);
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_nonnull (strstr (run.gerror->message, "more than 63 bytes"));
   d = g_dir_open (dir, 0, NULL);
   g_assert_true (d == NULL || g_dir_read_name (d) == NULL);
 }
@@ -1323,7 +1046,7 @@ test_download_dir_checks_the_cache (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (symlink (outside, linked), ==, 0);
 
-  serve_events (f, events, 2);
+  kit_serve_events (f->backend, events, 2);
   run_to_eos (pipeline);
   g_assert_false (g_file_test (linked, G_FILE_TEST_IS_SYMLINK));
   g_free (downloaded (f, urls->pdata[1]));
@@ -1341,8 +1064,8 @@ test_download_dir_gzip_cut_is_retried (Fixture * f, gconstpointer data)
   g_autofree gchar *events = hostile_events (f, 2, urls);
   g_autoptr (GstElement) pipeline = download_pipeline (f, "retries=3");
 
-  serve_events (f, events, 2);
-  add_fault (f, "gzip bytes=40 path=media/ times=2");
+  kit_serve_events (f->backend, events, 2);
+  kit_add_fault (f->backend, "gzip bytes=40 path=media/ times=2");
   run_to_eos (pipeline);
   for (guint i = 0; i < urls->len; i++)
     g_free (downloaded (f, urls->pdata[i]));
@@ -1401,14 +1124,14 @@ assert_identical_despite (Fixture * f, const gchar * fault, guint expected_hits)
       make_pipeline (f, "dataset-versions=3 page-size=5 retries=3");
   g_autoptr (JsonArray) got = NULL;
   const guint versions[] = { 3 };
-  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+  g_autoptr (JsonArray) want = kit_dup_events (f->backend, versions, 1);
   g_autoptr (GError) error = NULL;
   guint id = synapse_test_backend_add_fault_spec (f->backend, fault, &error);
 
   g_assert_no_error (error);
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
   g_assert_cmpuint (synapse_test_backend_get_fault_hits (f->backend, id), ==,
       expected_hits);
   /* 5 pages, plus one request a fault */
@@ -1445,15 +1168,16 @@ test_fault_503_with_prefetch (Fixture * f, gconstpointer data)
       make_pipeline (f, "dataset-versions=2 page-size=3 prefetch=3");
   g_autoptr (JsonArray) got = NULL;
   const guint versions[] = { 2 };
-  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+  g_autoptr (JsonArray) want = kit_dup_events (f->backend, versions, 1);
 
-  add_fault (f, "status=503 path=sdk/ground_truth_events/ query=page=3 "
-      "times=2");
-  add_fault (f, "cut-response bytes=500 path=sdk/ground_truth_events/ "
+  kit_add_fault (f->backend,
+      "status=503 path=sdk/ground_truth_events/ query=page=3 " "times=2");
+  kit_add_fault (f->backend,
+      "cut-response bytes=500 path=sdk/ground_truth_events/ "
       "query=page=6 times=1");
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
 }
 
 /* --- walks that would never end ------------------------------------------ */
@@ -1469,20 +1193,19 @@ assert_stream_refused (Fixture * f, const gchar * props,
 {
   g_autofree gchar *all_props = g_strconcat ("page-size=5 ", props, NULL);
   g_autoptr (GstElement) pipeline = make_pipeline (f, all_props);
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) all = expected_events (f, versions, 3);
-  g_autoptr (JsonArray) want = first_events (all, n_events);
+  g_autoptr (JsonArray) all = kit_dup_events (f->backend, versions, 3);
   g_autoptr (JsonArray) got = NULL;
 
   for (guint i = 0; faults[i]; i++)
-    add_fault (f, faults[i]);
-  run_to_error (pipeline, &posted);
-  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
-  if (!strstr (posted.debug, says))
-    g_error ("\"%s\" does not say \"%s\"", posted.debug, says);
+    kit_add_fault (f->backend, faults[i]);
+  run_to_error (pipeline, &run);
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  if (!strstr (run.debug, says))
+    g_error ("\"%s\" does not say \"%s\"", run.debug, says);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_first_events (got, all, n_events);
   g_assert_cmpuint (count_listings (f), >=, min_requests);
   g_assert_cmpuint (count_listings (f), <=, max_requests);
 }
@@ -1559,31 +1282,30 @@ static void
 test_wrong_token_not_authorized (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
   guint status = 0;
   const gchar *url;
 
-  g_object_set (get_src (pipeline), "access-token", WRONG_TOKEN, NULL);
-  run_to_error (pipeline, &posted);
+  g_object_set (kit_get_element (pipeline, "src"), "access-token", WRONG_TOKEN,
+      NULL);
+  run_to_error (pipeline, &run);
 
-  g_assert_error (posted.error, GST_RESOURCE_ERROR,
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_NOT_AUTHORIZED);
-  g_assert_nonnull (strstr (posted.error->message, "access token"));
-  g_assert_nonnull (strstr (posted.error->message, "401"));
-  g_assert_nonnull (posted.details);
-  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+  g_assert_nonnull (strstr (run.gerror->message, "access token"));
+  g_assert_nonnull (strstr (run.gerror->message, "401"));
+  g_assert_nonnull (run.details);
+  g_assert_true (gst_structure_get_uint (run.details, "http-status-code",
           &status));
   g_assert_cmpuint (status, ==, 401);
-  url = gst_structure_get_string (posted.details, "url");
+  url = gst_structure_get_string (run.details, "url");
   g_assert_true (g_str_has_prefix (url, f->url));
   g_assert_nonnull (strstr (url, "sdk/ground_truth_events/"));
-  g_assert_cmpstr (gst_structure_get_string (posted.details, "method"), ==,
-      "GET");
-  g_assert_nonnull (gst_structure_get_string (posted.details, "server-detail"));
+  g_assert_cmpstr (gst_structure_get_string (run.details, "method"), ==, "GET");
+  g_assert_nonnull (gst_structure_get_string (run.details, "server-detail"));
   /* the debug string is the library's account: method and URL */
-  g_assert_nonnull (strstr (posted.debug, "GET "));
-  assert_no_secret (&posted, WRONG_TOKEN);
-  assert_no_secret (&posted, TOKEN);
+  g_assert_nonnull (strstr (run.debug, "GET "));
+  kit_run_assert_no_secret (&run, secrets);
   /* 401 is never retried */
   g_assert_cmpuint (count_listings (f), ==, 1);
 }
@@ -1592,32 +1314,32 @@ static void
 test_no_token_says_so (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
 
-  g_object_set (get_src (pipeline), "access-token", NULL, NULL);
-  run_to_error (pipeline, &posted);
-  g_assert_error (posted.error, GST_RESOURCE_ERROR,
+  g_object_set (kit_get_element (pipeline, "src"), "access-token", NULL, NULL);
+  run_to_error (pipeline, &run);
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_NOT_AUTHORIZED);
-  g_assert_nonnull (strstr (posted.error->message, "SYNAPSE_ACCESS_TOKEN"));
+  g_assert_nonnull (strstr (run.gerror->message, "SYNAPSE_ACCESS_TOKEN"));
 }
 
 static void
 test_unknown_version (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=99");
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
   guint status = 0;
 
-  run_to_error (pipeline, &posted);
+  run_to_error (pipeline, &run);
   /* DRF answers an unknown choice with 400 and a field error */
-  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
-  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_true (gst_structure_get_uint (run.details, "http-status-code",
           &status));
   g_assert_cmpuint (status, ==, 400);
-  g_assert_nonnull (strstr (gst_structure_get_string (posted.details,
+  g_assert_nonnull (strstr (gst_structure_get_string (run.details,
               "server-detail"), "Select a valid choice"));
-  g_assert_nonnull (strstr (posted.error->message, "99"));
-  assert_no_secret (&posted, TOKEN);
+  g_assert_nonnull (strstr (run.gerror->message, "99"));
+  kit_run_assert_no_secret (&run, secrets);
 }
 
 static void
@@ -1625,17 +1347,16 @@ test_wrong_endpoint_not_found (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f, "dataset-versions=1");
   g_autofree gchar *base = g_strconcat (f->url, "no/such/api/", NULL);
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
   guint status = 0;
 
-  g_object_set (get_src (pipeline), "base-url", base, NULL);
-  run_to_error (pipeline, &posted);
-  g_assert_error (posted.error, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_FOUND);
-  g_assert_cmpstr (posted.error->message, ==,
+  g_object_set (kit_get_element (pipeline, "src"), "base-url", base, NULL);
+  run_to_error (pipeline, &run);
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
+  g_assert_cmpstr (run.gerror->message, ==,
       "The Synapse backend has no such endpoint (HTTP 404): check the base "
       "URL.");
-  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+  g_assert_true (gst_structure_get_uint (run.details, "http-status-code",
           &status));
   g_assert_cmpuint (status, ==, 404);
 }
@@ -1645,18 +1366,19 @@ test_retries_exhausted (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline =
       make_pipeline (f, "dataset-versions=1 page-size=10 retries=2 prefetch=1");
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
   g_autoptr (JsonArray) got = NULL;
   guint status = 0;
 
-  add_fault (f, "status=503 path=sdk/ground_truth_events/ query=page=2");
-  run_to_error (pipeline, &posted);
-  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
-  g_assert_true (gst_structure_get_uint (posted.details, "http-status-code",
+  kit_add_fault (f->backend,
+      "status=503 path=sdk/ground_truth_events/ query=page=2");
+  run_to_error (pipeline, &run);
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_true (gst_structure_get_uint (run.details, "http-status-code",
           &status));
   /* the real status, not a summary */
   g_assert_cmpuint (status, ==, 503);
-  g_assert_nonnull (strstr (posted.error->message, "503"));
+  g_assert_nonnull (strstr (run.gerror->message, "503"));
   /* page 1, then page 2 three times */
   g_assert_cmpuint (count_listings (f), ==, 4);
 
@@ -1670,78 +1392,29 @@ test_unreachable_backend (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline =
       make_pipeline (f, "dataset-versions=1 retries=0");
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
 
   synapse_test_backend_stop (f->backend);
-  run_to_error (pipeline, &posted);
-  g_assert_error (posted.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
-  g_assert_nonnull (strstr (posted.error->message, "connect"));
-  g_assert_false (gst_structure_has_field (posted.details, "http-status-code"));
+  run_to_error (pipeline, &run);
+  g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_nonnull (strstr (run.gerror->message, "connect"));
+  g_assert_false (gst_structure_has_field (run.details, "http-status-code"));
 }
 
 /* --- going to NULL never hangs ------------------------------------------ */
 
-static void
-wait_for_listing_request (Fixture * f)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (count_listings (f) == 0) {
-    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    g_usleep (5000);
-  }
-}
-
-typedef struct
-{
-  GMutex lock;
-  GPtrArray *messages;
-} MessageLog;
-
-/* Keeps every message as it is posted: going to NULL flushes the bus. */
-static GstBusSyncReply
-log_message (GstBus * bus, GstMessage * message, gpointer user_data)
-{
-  MessageLog *log = user_data;
-
-  g_mutex_lock (&log->lock);
-  g_ptr_array_add (log->messages, gst_message_ref (message));
-  g_mutex_unlock (&log->lock);
-  return GST_BUS_PASS;
-}
-
 /* Goes to PLAYING, waits for the first request to reach the backend, then
- * to NULL, which must take well under a second; returns the messages
+ * to NULL, which must take well under a second; @run keeps the messages
  * posted all along. */
-static GPtrArray *
-assert_null_is_prompt (Fixture * f, GstElement * pipeline)
+static void
+assert_null_is_prompt (Fixture * f, GstElement * pipeline, KitRun * run)
 {
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
-  MessageLog log = { 0 };
-  gint64 start;
-  gint64 elapsed;
-
-  g_mutex_init (&log.lock);
-  log.messages =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_message_unref);
-  gst_bus_set_sync_handler (bus, log_message, &log, NULL);
-
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), ==,
-      GST_STATE_CHANGE_ASYNC);
-  wait_for_listing_request (f);
+  g_assert_cmpint (kit_run_start (run, pipeline), ==, GST_STATE_CHANGE_ASYNC);
+  kit_wait_for_requests (f->backend, EVENTS_PATH, 1);
   g_usleep (100 * 1000);
-
-  start = g_get_monotonic_time ();
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_NULL), ==,
-      GST_STATE_CHANGE_SUCCESS);
-  elapsed = g_get_monotonic_time () - start;
-  g_assert_cmpint (elapsed, <, G_USEC_PER_SEC / 2);
-
-  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
-  g_mutex_clear (&log.lock);
+  kit_run_stop_promptly (run);
   /* a cancellation is not an error */
-  g_assert_null (find_message (log.messages, GST_MESSAGE_ERROR));
-  return log.messages;
+  g_assert_null (run->error);
 }
 
 static void
@@ -1749,18 +1422,13 @@ test_null_during_stalled_request (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline = make_pipeline (f,
       "dataset-versions=1 timeout=60");
-  g_autoptr (GPtrArray) messages = NULL;
-  GstProgressType last = GST_PROGRESS_TYPE_START;
+  g_auto (KitRun) run = { 0 };
 
-  add_fault (f, "stall path=sdk/ground_truth_events/");
-  messages = assert_null_is_prompt (f, pipeline);
-
+  kit_add_fault (f->backend, "stall path=sdk/ground_truth_events/");
+  assert_null_is_prompt (f, pipeline, &run);
   /* the request's progress ends as CANCELED */
-  for (guint i = 0; i < messages->len; i++) {
-    if (GST_MESSAGE_TYPE (messages->pdata[i]) == GST_MESSAGE_PROGRESS)
-      gst_message_parse_progress (messages->pdata[i], &last, NULL, NULL);
-  }
-  g_assert_cmpint (last, ==, GST_PROGRESS_TYPE_CANCELED);
+  g_assert_cmpint (kit_run_last_progress (&run), ==,
+      GST_PROGRESS_TYPE_CANCELED);
 }
 
 static void
@@ -1769,10 +1437,11 @@ test_null_during_stalled_prefetch (Fixture * f, gconstpointer data)
   /* pages 1 and 2 arrive, page 3 (requested ahead) never does */
   g_autoptr (GstElement) pipeline = make_pipeline (f,
       "dataset-versions=1 page-size=5 prefetch=3");
-  g_autoptr (GPtrArray) messages = NULL;
+  g_auto (KitRun) run = { 0 };
 
-  add_fault (f, "stall path=sdk/ground_truth_events/ query=page=3");
-  messages = assert_null_is_prompt (f, pipeline);
+  kit_add_fault (f->backend,
+      "stall path=sdk/ground_truth_events/ query=page=3");
+  assert_null_is_prompt (f, pipeline, &run);
 }
 
 static void
@@ -1781,23 +1450,20 @@ test_restart_after_interruption (Fixture * f, gconstpointer data)
   g_autoptr (GstElement) pipeline =
       make_pipeline (f, "dataset-versions=2 page-size=10");
   const guint versions[] = { 2 };
-  g_autoptr (JsonArray) want = expected_events (f, versions, 1);
+  g_autoptr (JsonArray) want = kit_dup_events (f->backend, versions, 1);
   g_autoptr (JsonArray) got = NULL;
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
   /* page 2 hangs: stop there, then start over without the fault */
-  add_fault (f, "stall path=sdk/ground_truth_events/ query=page=2");
+  kit_add_fault (f->backend,
+      "stall path=sdk/ground_truth_events/ query=page=2");
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  while (count_listings (f) < 2) {
-    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    g_usleep (5000);
-  }
+  kit_wait_for_requests (f->backend, EVENTS_PATH, 2);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   synapse_test_backend_clear_faults (f->backend);
 
   run_to_eos (pipeline);
   got = read_output (f);
-  assert_events_equal (got, want);
+  kit_assert_events (got, want);
 }
 
 static void
@@ -1806,10 +1472,11 @@ test_null_during_backoff (Fixture * f, gconstpointer data)
   /* the backend asks for a 30 s pause: the element must not sit it out */
   g_autoptr (GstElement) pipeline = make_pipeline (f,
       "dataset-versions=1 retries=3 retry-backoff-max=60");
-  g_autoptr (GPtrArray) messages = NULL;
+  g_auto (KitRun) run = { 0 };
 
-  add_fault (f, "status=503 retry-after=30 path=sdk/ground_truth_events/");
-  messages = assert_null_is_prompt (f, pipeline);
+  kit_add_fault (f->backend,
+      "status=503 retry-after=30 path=sdk/ground_truth_events/");
+  assert_null_is_prompt (f, pipeline, &run);
 }
 
 /* --- messages and properties ------------------------------------------- */
@@ -1819,20 +1486,25 @@ test_page_messages_and_total_count (Fixture * f, gconstpointer data)
 {
   g_autoptr (GstElement) pipeline =
       make_pipeline (f, "dataset-versions=1 page-size=10");
-  GstElement *src = get_src (pipeline);
-  g_autoptr (GPtrArray) messages = NULL;
+  GstElement *src = kit_get_element (pipeline, "src");
+  g_auto (KitRun) run = {.timeout_s = RUN_TIMEOUT_S };
   const guint want_events[] = { 10, 10, 5 };
   guint pages = 0;
   gint64 total = 0;
+  gint64 total_at_eos = 0;
   GstProgressType last = GST_PROGRESS_TYPE_ERROR;
   guint starts = 0, completes = 0;
 
   g_object_get (src, "total-count", &total, NULL);
   g_assert_cmpint (total, ==, -1);
 
-  messages = run_pipeline (pipeline);
-  for (guint i = 0; i < messages->len; i++) {
-    GstMessage *message = messages->pdata[i];
+  kit_run_start (&run, pipeline);
+  kit_run_wait (&run, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_object_get (src, "total-count", &total_at_eos, NULL);
+  kit_run_stop (&run);
+  kit_run_assert_eos (&run);
+  for (guint i = 0; i < run.messages->len; i++) {
+    GstMessage *message = run.messages->pdata[i];
     const GstStructure *s = gst_message_get_structure (message);
 
     if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_PROGRESS) {
@@ -1872,15 +1544,12 @@ test_page_messages_and_total_count (Fixture * f, gconstpointer data)
       pages++;
     }
   }
-  g_assert_nonnull (find_message (messages, GST_MESSAGE_EOS));
   g_assert_cmpuint (pages, ==, 3);
   g_assert_cmpint (last, ==, GST_PROGRESS_TYPE_COMPLETE);
   g_assert_cmpuint (starts, ==, completes);
   g_assert_cmpuint (starts, >=, 3);
 
-  g_object_get (src, "total-count", &total, NULL);
-  g_assert_cmpint (total, ==, EVENTS_PER_VERSION);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_cmpint (total_at_eos, ==, EVENTS_PER_VERSION);
   /* still readable once stopped */
   g_object_get (src, "total-count", &total, NULL);
   g_assert_cmpint (total, ==, EVENTS_PER_VERSION);
@@ -1889,33 +1558,7 @@ test_page_messages_and_total_count (Fixture * f, gconstpointer data)
 static void
 test_credentials_from_environment (void)
 {
-  g_autoptr (GstElement) src = NULL;
-  g_autofree gchar *url = NULL;
-  g_autofree gchar *token = NULL;
-  g_autofree gchar *tenant = NULL;
-
-  g_setenv ("SYNAPSE_BACKEND_URL", "https://synapse.example.com/", TRUE);
-  g_setenv ("SYNAPSE_ACCESS_TOKEN", TOKEN, TRUE);
-  g_setenv ("SYNAPSE_TENANT", "acme", TRUE);
-  src = gst_object_ref_sink (gst_element_factory_make ("synapsegtsrc", NULL));
-  g_unsetenv ("SYNAPSE_BACKEND_URL");
-  g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
-  g_unsetenv ("SYNAPSE_TENANT");
-
-  g_object_get (src, "base-url", &url, "access-token", &token, "tenant",
-      &tenant, NULL);
-  g_assert_cmpstr (url, ==, "https://synapse.example.com/");
-  g_assert_cmpstr (tenant, ==, "acme");
-  /* the token is never read back */
-  g_assert_cmpstr (token, ==, "********");
-  g_clear_pointer (&token, g_free);
-
-  g_object_set (src, "access-token", NULL, NULL);
-  g_object_get (src, "access-token", &token, NULL);
-  g_assert_null (token);
-  g_object_set (src, "access-token", "", NULL);
-  g_object_get (src, "access-token", &token, NULL);
-  g_assert_null (token);
+  kit_assert_connection_from_environment ("synapsegtsrc");
 }
 
 static void
@@ -1969,33 +1612,28 @@ test_token_never_logged_subprocess (Fixture * f, gconstpointer data)
   g_autoptr (GstElement) good =
       make_pipeline (f, "dataset-versions=1 num-buffers=3");
   g_autoptr (GstElement) bad = make_pipeline (f, "dataset-versions=1");
-  g_auto (PostedError) posted = { 0 };
+  g_auto (KitRun) run = { 0 };
 
   run_to_eos (good);
-  g_object_set (get_src (bad), "access-token", WRONG_TOKEN, NULL);
-  run_to_error (bad, &posted);
+  g_object_set (kit_get_element (bad, "src"), "access-token", WRONG_TOKEN,
+      NULL);
+  run_to_error (bad, &run);
 }
 
 static void
 test_token_never_logged (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
-  g_autofree gchar *log =
-      synapse_test_run_logged_child
-      ("/synapsegtsrc/security/token-never-logged/subprocess", log_path);
-
   /* the log did capture the element's work, and the refusal */
-  g_assert_nonnull (strstr (log, "page 1: 3 events"));
-  g_assert_nonnull (strstr (log, "HTTP 401"));
-  g_assert_null (strstr (log, TOKEN));
-  g_assert_null (strstr (log, WRONG_TOKEN));
+  const gchar *const logged[] = { "page 1: 3 events", "HTTP 401", NULL };
+
+  kit_assert_child_logs_no_secret ("/synapsegtsrc/security/"
+      "token-never-logged/subprocess", f->dir, logged, secrets);
 }
 
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  gst_init (&argc, &argv);
+  kit_gst_init (&argc, &argv);
 
 #define ADD(name, func) \
   g_test_add ("/synapsegtsrc/" name, Fixture, NULL, fixture_set_up, func, \

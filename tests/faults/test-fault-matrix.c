@@ -34,7 +34,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
-#include "faults-common.h"
+#include "kit-gst.h"
 
 #define TOKEN "matrix-Token-4e1b7d93"
 #define EVENTS 50               /* in version 1, the one listed */
@@ -398,7 +398,7 @@ typedef struct
   /* what the run gave */
   gint64 elapsed_us;
   GError *error;                /* library subjects */
-  FaultsRun run;                /* element subjects */
+  KitRun run;                   /* element subjects */
   JsonArray *events;            /* listings: what was delivered */
   GBytes *stored;               /* uploads: what the backend stored */
 } Fixture;
@@ -416,24 +416,16 @@ fixture_set_up (Fixture * f, gconstpointer data)
     .max_upload_bytes = row->max_upload_bytes,
     .hide_model_upload = row->hide_model_upload,
   };
-  g_autoptr (GError) error = NULL;
 
   f->row = row;
   f->version = row->version ? row->version : 1;
-  f->backend = synapse_test_backend_new (&options, &error);
-  g_assert_no_error (error);
-  f->url = synapse_test_backend_dup_url (f->backend);
-  f->dir = g_dir_make_tmp ("synapse-faults-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->data = faults_make_bytes (FILE_SIZE, 11);
-  f->path = faults_write_file (f->dir, "matrix.bin", f->data);
+  f->backend = kit_backend_new (&options, &f->url);
+  f->dir = kit_make_tmp_dir ();
+  f->data = kit_make_bytes (FILE_SIZE, 11);
+  f->path = kit_write_file (f->dir, "matrix.bin", f->data);
   f->models_before = synapse_test_backend_count_models (f->backend);
-  if (row->fault) {
-    f->fault_id = synapse_test_backend_add_fault_spec (f->backend, row->fault,
-        &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (f->fault_id, >, 0);
-  }
+  if (row->fault)
+    f->fault_id = kit_add_fault (f->backend, row->fault);
 }
 
 static void
@@ -441,12 +433,11 @@ fixture_tear_down (Fixture * f, gconstpointer data)
 {
   g_assert_null (f->restarter);
   g_clear_error (&f->error);
-  faults_run_clear (&f->run);
+  kit_run_clear (&f->run);
   g_clear_pointer (&f->events, json_array_unref);
   g_clear_pointer (&f->stored, g_bytes_unref);
   g_clear_object (&f->backend);
-  synapse_test_remove_tree (f->dir);
-  g_free (f->dir);
+  kit_clear_tmp_dir (&f->dir);
   g_free (f->url);
   g_free (f->path);
   g_bytes_unref (f->data);
@@ -543,12 +534,11 @@ on_element_message (GstMessage * message, gpointer data)
 static SynapseClient *
 make_client (Fixture * f, guint prefetch)
 {
-  SynapseClient *client = synapse_client_new (f->url, TOKEN);
+  SynapseClient *client = kit_client_new (f->url, TOKEN);
 
   g_object_set (client, "timeout", row_timeout (f->row), "retries",
-      row_retries (f->row), "retry-backoff-factor", 0.01,
-      "retry-backoff-max", row_backoff_max (f->row), "page-size", PAGE,
-      "prefetch", prefetch, NULL);
+      row_retries (f->row), "retry-backoff-max", row_backoff_max (f->row),
+      "page-size", PAGE, "prefetch", prefetch, NULL);
   if (f->row->low_speed_limit)
     g_object_set (client, "low-speed-limit", f->row->low_speed_limit, NULL);
   return client;
@@ -631,7 +621,7 @@ run_upload (Fixture * f)
   }
   result = synapse_chunked_upload_finish (upload, NULL, &f->error);
   if (result)
-    f->stored = faults_dup_upload_bytes (f->backend,
+    f->stored = kit_dup_upload_bytes (f->backend,
         json_object_get_string_member (result, "id"));
 }
 
@@ -658,7 +648,7 @@ run_create_model (Fixture * f)
   model = synapse_client_create_model (client, data, on_library_progress, f,
       NULL, &f->error);
   if (model)
-    f->stored = faults_dup_model_file (f->backend,
+    f->stored = kit_dup_model_file (f->backend,
         json_object_get_int_member (model, "id"));
 }
 
@@ -687,8 +677,10 @@ run_gtsrc (Fixture * f)
   g_autoptr (GstElement) pipeline = gst_parse_launch (launch, &error);
 
   g_assert_no_error (error);
-  faults_run_pipeline (pipeline, 20, on_element_message, f, &f->run);
-  f->events = faults_read_ndjson (output);
+  f->run.hook = on_element_message;
+  f->run.hook_data = f;
+  kit_run_pipeline (&f->run, pipeline);
+  f->events = kit_read_ndjson (output);
 }
 
 static void
@@ -700,16 +692,16 @@ run_modelsink (Fixture * f)
       "model-type=detection project=1", f->path, conn, CHUNK);
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) pipeline = gst_parse_launch (launch, &error);
-  g_autoptr (GstElement) sink = NULL;
   gint64 id = -1;
 
   g_assert_no_error (error);
-  faults_run_pipeline (pipeline, 20, on_element_message, f, &f->run);
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  g_object_get (sink, "model-id", &id, NULL);
+  f->run.hook = on_element_message;
+  f->run.hook_data = f;
+  kit_run_pipeline (&f->run, pipeline);
+  g_object_get (kit_get_element (pipeline, "sink"), "model-id", &id, NULL);
   if (f->run.eos) {
     g_assert_cmpint (id, >, SEEDED_MODELS);
-    f->stored = faults_dup_model_file (f->backend, id);
+    f->stored = kit_dup_model_file (f->backend, id);
   }
 }
 
@@ -781,14 +773,11 @@ check_listing (Fixture * f)
 {
   const Row *row = f->row;
   g_autoptr (JsonArray) want = synapse_test_backend_dup_events (f->backend, 1);
-  g_autofree gchar *why = NULL;
 
   if (row->subject == VERSION || !is_listing (row->subject))
     return;
   /* what was delivered is the backend's events in order, each once */
-  if (!faults_events_are_prefix (f->events, want, &why))
-    g_error ("%s", why);
-  g_assert_cmpuint (json_array_get_length (f->events), ==,
+  kit_assert_first_events (f->events, want,
       row->code == 0 ? EVENTS : row->delivered);
 }
 
@@ -853,7 +842,7 @@ check_fault_hit (Fixture * f)
             "chunked_upload/" : "sdk/ground_truth_events/"), >=, 1);
   /* the upload went on from the backend's offset, not from the start */
   if (row->mismatches)
-    g_assert_cmpuint (faults_count_requests (f->backend, "PUT",
+    g_assert_cmpuint (kit_count_requests (f->backend, "PUT",
             "chunked_upload/", 400), ==, row->mismatches);
 }
 
@@ -911,8 +900,7 @@ test_row (Fixture * f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  gst_init (&argc, &argv);
+  kit_gst_init (&argc, &argv);
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
     const Row *row = &rows[i];

@@ -22,7 +22,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
-#include "faults-common.h"
+#include "kit-gst.h"
 
 #define TOKEN "hostile-Token-0d5e7a21"
 #define EVENTS 12
@@ -48,15 +48,11 @@ fixture_init (Fixture * f, GTlsCertificate * certificate)
     .seed = 4,
     .tls_certificate = certificate,
   };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) data = faults_make_bytes (2 * CHUNK + 3, 8);
+  g_autoptr (GBytes) data = kit_make_bytes (2 * CHUNK + 3, 8);
 
-  f->backend = synapse_test_backend_new (&options, &error);
-  g_assert_no_error (error);
-  f->url = synapse_test_backend_dup_url (f->backend);
-  f->dir = g_dir_make_tmp ("synapse-hostile-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->input = faults_write_file (f->dir, "model.bin", data);
+  f->backend = kit_backend_new (&options, &f->url);
+  f->dir = kit_make_tmp_dir ();
+  f->input = kit_write_file (f->dir, "model.bin", data);
   f->models = synapse_test_backend_count_models (f->backend);
 }
 
@@ -66,22 +62,11 @@ fixture_set_up (Fixture * f, gconstpointer data)
   fixture_init (f, NULL);
 }
 
-static gchar *
-data_file (const gchar * name)
-{
-  return g_test_build_filename (G_TEST_DIST, "..", "data", name, NULL);
-}
-
 static void
 fixture_set_up_tls (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *cert = data_file ("server.pem");
-  g_autofree gchar *key = data_file ("server-key.pem");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsCertificate) certificate =
-      g_tls_certificate_new_from_files (cert, key, &error);
+  g_autoptr (GTlsCertificate) certificate = kit_dup_test_certificate ();
 
-  g_assert_no_error (error);
   fixture_init (f, certificate);
   g_assert_true (g_str_has_prefix (f->url, "https://"));
 }
@@ -90,8 +75,7 @@ static void
 fixture_tear_down (Fixture * f, gconstpointer data)
 {
   g_clear_object (&f->backend);
-  synapse_test_remove_tree (f->dir);
-  g_free (f->dir);
+  kit_clear_tmp_dir (&f->dir);
   g_free (f->url);
   g_free (f->input);
 }
@@ -109,7 +93,7 @@ static const gchar *const which_names[] = { "synapsegtsrc",
 /* The element of @which, pointed at the backend with the token (a
  * property, never in the launch line) and @props, run to its end. */
 static GstElement *
-run_element (Fixture * f, Which which, const gchar * props, FaultsRun * run)
+run_element (Fixture * f, Which which, const gchar * props, KitRun * run)
 {
   g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson", NULL);
   g_autofree gchar *launch = which == GTSRC ?
@@ -118,19 +102,14 @@ run_element (Fixture * f, Which which, const gchar * props, FaultsRun * run)
       g_strdup_printf ("filesrc location=\"%s\" ! synapsemodelsink name=el "
       "retries=0 chunk-size=%u model-name=hostile model-type=detection "
       "project=1 %s", f->input, CHUNK, props);
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (launch, &error);
-  g_autoptr (GstElement) element = NULL;
+  GstElement *pipeline = kit_pipeline_new (launch, "el", f->url, TOKEN);
 
-  g_assert_no_error (error);
-  element = gst_bin_get_by_name (GST_BIN (pipeline), "el");
-  g_object_set (element, "base-url", f->url, "access-token", TOKEN, NULL);
-  faults_run_pipeline (pipeline, 20, NULL, NULL, run);
+  kit_run_pipeline (run, pipeline);
   return pipeline;
 }
 
 static void
-assert_failed (Fixture * f, Which which, FaultsRun * run, gint code,
+assert_failed (Fixture * f, Which which, KitRun * run, gint code,
     const gchar * says, const gchar * debug_says)
 {
   if (run->gerror == NULL)
@@ -149,7 +128,7 @@ assert_failed (Fixture * f, Which which, FaultsRun * run, gint code,
 }
 
 static void
-assert_succeeded (Fixture * f, Which which, FaultsRun * run)
+assert_succeeded (Fixture * f, Which which, KitRun * run)
 {
   if (run->gerror)
     g_error ("%s: %s (%s)", which_names[which], run->gerror->message,
@@ -166,7 +145,7 @@ static void
 test_untrusted_certificate_refused (Fixture * f, gconstpointer data)
 {
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
     g_autoptr (GstElement) pipeline = run_element (f, which, "", &run);
     g_autofree gchar *origin = g_strndup (f->url, strlen (f->url) - 1);
 
@@ -183,18 +162,17 @@ test_untrusted_certificate_refused (Fixture * f, gconstpointer data)
 static void
 test_certificate_trusted_through_ca_file (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *ca = data_file ("ca.pem");
+  g_autofree gchar *ca = kit_data_file ("ca.pem");
   g_autofree gchar *props = g_strdup_printf ("ca-file=\"%s\"", ca);
 
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
     g_autoptr (GstElement) pipeline = run_element (f, which, props, &run);
-    g_autoptr (GstElement) element =
-        gst_bin_get_by_name (GST_BIN (pipeline), "el");
     g_autofree gchar *read_back = NULL;
 
     assert_succeeded (f, which, &run);
-    g_object_get (element, "ca-file", &read_back, NULL);
+    g_object_get (kit_get_element (pipeline, "el"), "ca-file", &read_back,
+        NULL);
     g_assert_cmpstr (read_back, ==, ca);
   }
 }
@@ -203,7 +181,7 @@ static void
 test_certificate_check_opted_out (Fixture * f, gconstpointer data)
 {
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
     g_autoptr (GstElement) pipeline = run_element (f, which,
         "ssl-strict=false", &run);
 
@@ -222,7 +200,7 @@ test_bad_ca_file (Fixture * f, gconstpointer data)
   for (Which which = GTSRC; which <= MODELSINK; which++) {
     for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
       g_autofree gchar *props = g_strdup_printf ("ca-file=\"%s\"", files[i]);
-      g_auto (FaultsRun) run = { 0 };
+      g_auto (KitRun) run = { 0 };
       g_autoptr (GstElement) pipeline = run_element (f, which, props, &run);
 
       assert_failed (f, which, &run, GST_RESOURCE_ERROR_SETTINGS,
@@ -236,23 +214,6 @@ test_bad_ca_file (Fixture * f, gconstpointer data)
 
 /* --- huge and deeply nested answers ------------------------------------- */
 
-/* A 200 whose body is @body, for every request on @path. */
-static void
-answer_with (Fixture * f, const gchar * method, const gchar * path,
-    const gchar * body)
-{
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .method = method,
-    .path = path,
-    .status = 200,
-    .retry_after = -1,
-    .body = body,
-  };
-
-  synapse_test_backend_add_fault (f->backend, &fault);
-}
-
 static void
 test_deep_nesting_refused (Fixture * f, gconstpointer data)
 {
@@ -261,11 +222,11 @@ test_deep_nesting_refused (Fixture * f, gconstpointer data)
   /* a million levels would overflow a recursive parser's stack */
   for (guint i = 0; i < 1000000; i++)
     g_string_append_c (deep, '[');
-  answer_with (f, "GET", "sdk/ground_truth_events/", deep->str);
-  answer_with (f, "PUT", "chunked_upload/", deep->str);
+  kit_answer_with (f->backend, "GET", "sdk/ground_truth_events/", deep->str);
+  kit_answer_with (f->backend, "PUT", "chunked_upload/", deep->str);
 
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
     g_autoptr (GstElement) pipeline = run_element (f, which, "", &run);
 
     assert_failed (f, which, &run, which == GTSRC ? GST_RESOURCE_ERROR_READ :
@@ -285,12 +246,12 @@ test_huge_answer_refused (Fixture * f, gconstpointer data)
   huge[0] = '[';
   huge[size - 1] = ']';
   huge[size] = '\0';
-  answer_with (f, "GET", "sdk/ground_truth_events/", huge);
-  answer_with (f, "PUT", "chunked_upload/", huge);
+  kit_answer_with (f->backend, "GET", "sdk/ground_truth_events/", huge);
+  kit_answer_with (f->backend, "PUT", "chunked_upload/", huge);
   g_free (huge);
 
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
     g_autoptr (GstElement) pipeline = run_element (f, which, "", &run);
 
     assert_failed (f, which, &run, which == GTSRC ? GST_RESOURCE_ERROR_READ :
@@ -334,7 +295,7 @@ test_server_text_quoted_safely (Fixture * f, gconstpointer data)
 
   synapse_test_backend_add_fault (f->backend, &fault);
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
     const gchar *detail;
 
     /* the run keeps what was posted */
@@ -403,22 +364,19 @@ test_download_names_stay_in_folder (Fixture * f, gconstpointer data)
   g_autofree gchar *launch = g_strdup_printf ("synapsegtsrc name=el "
       "retries=0 dataset-versions=1 download-dir=\"%s\" ! filesink "
       "location=\"%s\"", deep, output);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GstElement) pipeline = gst_parse_launch (launch, &error);
-  g_autoptr (GstElement) element = NULL;
+  g_autoptr (GstElement) pipeline = kit_pipeline_new (launch, "el", f->url,
+      TOKEN);
   g_autoptr (JsonArray) events = NULL;
-  g_auto (FaultsRun) run = { 0 };
+  g_auto (KitRun) run = { 0 };
   guint files = 0;
 
-  g_assert_no_error (error);
-  element = gst_bin_get_by_name (GST_BIN (pipeline), "el");
-  g_object_set (element, "base-url", f->url, "access-token", TOKEN, NULL);
-  g_signal_connect (element, "convert-url", G_CALLBACK (to_hostile), f);
-  faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+  g_signal_connect (kit_get_element (pipeline, "el"), "convert-url",
+      G_CALLBACK (to_hostile), f);
+  kit_run_pipeline (&run, pipeline);
   assert_succeeded (f, GTSRC, &run);
 
   /* every file is in the folder, named after the URL's MD5 */
-  events = faults_read_ndjson (output);
+  events = kit_read_ndjson (output);
   g_assert_cmpuint (json_array_get_length (events), ==, EVENTS);
   for (guint i = 0; i < json_array_get_length (events); i++) {
     JsonObject *event_files = json_object_get_object_member
@@ -451,8 +409,7 @@ test_download_names_stay_in_folder (Fixture * f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  gst_init (&argc, &argv);
+  kit_gst_init (&argc, &argv);
 
   g_test_add ("/hostile/tls/untrusted-refused", Fixture, NULL,
       fixture_set_up_tls, test_untrusted_certificate_refused,

@@ -29,7 +29,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
-#include "faults-common.h"
+#include "kit-gst.h"
 
 #define TOKEN "secrets-Token-b8e2f4a1"
 #define FILE_TOKEN "secrets-FileToken-61d0aa3c"
@@ -43,13 +43,12 @@
 #define USERINFO "synapse-user:" PASSWORD
 #define EVENTS 25
 #define CHUNK 65536
-#define CHILD_ENV "SYNAPSE_SECRETS_CHILD"
 /* what the elements read back for a token that is set */
 #define MASK "********"
 
 static const gchar *const secrets[] = {
   TOKEN, FILE_TOKEN, WRONG_TOKEN, ENV_TOKEN, AUTH_TOKEN, AGENT_TOKEN,
-  CTRL_TOKEN, PASSWORD,
+  CTRL_TOKEN, PASSWORD, NULL
 };
 
 typedef struct
@@ -72,17 +71,11 @@ fixture_set_up (Fixture * f, gconstpointer data)
     .seed = 9,
   };
   SynapseTestBackendOptions foreign_options = options;
-  g_autoptr (GError) error = NULL;
 
   foreign_options.token = NULL;
-  f->backend = synapse_test_backend_new (&options, &error);
-  g_assert_no_error (error);
-  f->foreign = synapse_test_backend_new (&foreign_options, &error);
-  g_assert_no_error (error);
-  f->url = synapse_test_backend_dup_url (f->backend);
-  f->foreign_url = synapse_test_backend_dup_url (f->foreign);
-  f->dir = g_dir_make_tmp ("synapse-secrets-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->backend = kit_backend_new (&options, &f->url);
+  f->foreign = kit_backend_new (&foreign_options, &f->foreign_url);
+  f->dir = kit_make_tmp_dir ();
 }
 
 static void
@@ -90,24 +83,12 @@ fixture_tear_down (Fixture * f, gconstpointer data)
 {
   g_clear_object (&f->backend);
   g_clear_object (&f->foreign);
-  synapse_test_remove_tree (f->dir);
-  g_free (f->dir);
+  kit_clear_tmp_dir (&f->dir);
   g_free (f->url);
   g_free (f->foreign_url);
 }
 
 /* --- what must hold ----------------------------------------------------- */
-
-static void
-assert_no_secret_in (const gchar * text, const gchar * where)
-{
-  if (text == NULL)
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++) {
-    if (strstr (text, secrets[i]))
-      g_error ("a token (%s) appears in %s", secrets[i], where);
-  }
-}
 
 static gboolean
 is_credential_header (const gchar * name)
@@ -132,14 +113,17 @@ assert_foreign_got_no_credentials (Fixture * f)
     SoupMessageHeadersIter iter;
     const gchar *name, *value;
 
-    assert_no_secret_in (request->path, "a request path to another origin");
-    assert_no_secret_in (request->query, "a query to another origin");
+    kit_assert_no_secret_in (request->path, secrets,
+        "a request path to another origin");
+    kit_assert_no_secret_in (request->query, secrets,
+        "a query to another origin");
     soup_message_headers_iter_init (&iter, request->headers);
     while (soup_message_headers_iter_next (&iter, &name, &value)) {
       if (is_credential_header (name))
         g_error ("%s %s on another origin carried %s", request->method,
             request->path, name);
-      assert_no_secret_in (value, "a header sent to another origin");
+      kit_assert_no_secret_in (value, secrets,
+          "a header sent to another origin");
     }
   }
 }
@@ -148,45 +132,11 @@ assert_foreign_got_no_credentials (Fixture * f)
 static void
 assert_backend_got_token (Fixture * f, const gchar * token)
 {
-  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
-      (f->backend);
   g_autofree gchar *want = g_strconcat ("Token ", token, NULL);
+  g_autofree gchar *sent = kit_dup_request_header (f->backend, NULL, 0,
+      "Synapse-Access-Token");
 
-  g_assert_cmpuint (requests->len, >, 0);
-  g_assert_cmpstr (soup_message_headers_get_one (((SynapseTestRequest *)
-              requests->pdata[0])->headers, "Synapse-Access-Token"), ==, want);
-}
-
-/* Every message of the run, serialized, holds no token. */
-static void
-assert_run_has_no_secret (FaultsRun * run)
-{
-  for (guint i = 0; i < run->messages->len; i++) {
-    GstMessage *message = run->messages->pdata[i];
-    const GstStructure *s = gst_message_get_structure (message);
-    g_autofree gchar *text = s ? gst_structure_to_string (s) : NULL;
-
-    assert_no_secret_in (text, "a bus message");
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
-        || GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
-      g_autoptr (GError) error = NULL;
-      g_autofree gchar *debug = NULL;
-      const GstStructure *details = NULL;
-      g_autofree gchar *details_text = NULL;
-
-      if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
-        gst_message_parse_error (message, &error, &debug);
-        gst_message_parse_error_details (message, &details);
-      } else {
-        gst_message_parse_warning (message, &error, &debug);
-        gst_message_parse_warning_details (message, &details);
-      }
-      details_text = details ? gst_structure_to_string (details) : NULL;
-      assert_no_secret_in (error->message, "an error message");
-      assert_no_secret_in (debug, "an error's debug string");
-      assert_no_secret_in (details_text, "an error's details");
-    }
-  }
+  g_assert_cmpstr (sent, ==, want);
 }
 
 /* Every readable property of @element, and the dot graph of @pipeline,
@@ -208,11 +158,11 @@ assert_properties_have_no_secret (GstElement * pipeline, GstElement * element)
     g_value_init (&value, pspecs[i]->value_type);
     g_object_get_property (G_OBJECT (element), pspecs[i]->name, &value);
     text = g_strdup_value_contents (&value);
-    assert_no_secret_in (text, pspecs[i]->name);
+    kit_assert_no_secret_in (text, secrets, pspecs[i]->name);
   }
   dot = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
       GST_DEBUG_GRAPH_SHOW_ALL);
-  assert_no_secret_in (dot, "the pipeline's dot graph");
+  kit_assert_no_secret_in (dot, secrets, "the pipeline's dot graph");
 }
 
 /* --- helpers ------------------------------------------------------------ */
@@ -228,35 +178,15 @@ write_token_file (Fixture * f, const gchar * name, const gchar * content)
   return path;
 }
 
-/* The token is set as a property, never in the launch description:
- * GStreamer's parser logs descriptions (GST_PIPELINE and default
- * categories, DEBUG level), property assignments included. */
-static void
-set_token (GstElement * pipeline, const gchar * name, const gchar * token)
-{
-  GstElement *element;
-
-  if (token == NULL)
-    return;
-  element = gst_bin_get_by_name (GST_BIN (pipeline), name);
-  g_object_set (element, "access-token", token, NULL);
-  gst_object_unref (element);
-}
-
 static GstElement *
 gtsrc_pipeline (Fixture * f, const gchar * props, const gchar * token,
     const gchar * output)
 {
   g_autofree gchar *launch = g_strdup_printf ("synapsegtsrc name=src "
-      "base-url=\"%s\" dataset-versions=1 page-size=10 retries=1 "
-      "retry-backoff-factor=0.01 %s ! filesink buffer-mode=unbuffered "
-      "location=\"%s\"", f->url, props, output);
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (launch, &error);
+      "dataset-versions=1 page-size=10 retries=1 retry-backoff-factor=0.01 "
+      "%s ! filesink buffer-mode=unbuffered location=\"%s\"", props, output);
 
-  g_assert_no_error (error);
-  set_token (pipeline, "src", token);
-  return pipeline;
+  return kit_pipeline_new (launch, "src", f->url, token);
 }
 
 static GstElement *
@@ -264,45 +194,28 @@ modelsink_pipeline (Fixture * f, const gchar * props, const gchar * token,
     const gchar * input)
 {
   g_autofree gchar *launch = g_strdup_printf ("filesrc location=\"%s\" ! "
-      "synapsemodelsink name=sink base-url=\"%s\" chunk-size=%u retries=1 "
+      "synapsemodelsink name=sink chunk-size=%u retries=1 "
       "retry-backoff-factor=0.01 model-name=secret-model "
-      "model-type=detection project=1 %s", input, f->url, CHUNK, props);
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (launch, &error);
+      "model-type=detection project=1 %s", input, CHUNK, props);
 
-  g_assert_no_error (error);
-  set_token (pipeline, "sink", token);
-  return pipeline;
-}
-
-static GstElement *
-get_by_name (GstElement * pipeline, const gchar * name)
-{
-  GstElement *element = gst_bin_get_by_name (GST_BIN (pipeline), name);
-
-  g_assert_nonnull (element);
-  gst_object_unref (element);   /* the pipeline keeps it */
-  return element;
+  return kit_pipeline_new (launch, "sink", f->url, token);
 }
 
 static gchar *
 make_model_file (Fixture * f, gsize size)
 {
-  g_autoptr (GBytes) bytes = faults_make_bytes (size, 3);
+  g_autoptr (GBytes) bytes = kit_make_bytes (size, 3);
 
-  return faults_write_file (f->dir, "model.bin", bytes);
+  return kit_write_file (f->dir, "model.bin", bytes);
 }
 
 static void
 assert_output_is_events (Fixture * f, const gchar * output)
 {
-  g_autoptr (JsonArray) got = faults_read_ndjson (output);
+  g_autoptr (JsonArray) got = kit_read_ndjson (output);
   g_autoptr (JsonArray) want = synapse_test_backend_dup_events (f->backend, 1);
-  g_autofree gchar *why = NULL;
 
-  if (!faults_events_are_prefix (got, want, &why))
-    g_error ("%s", why);
-  g_assert_cmpuint (json_array_get_length (got), ==, EVENTS);
+  kit_assert_first_events (got, want, EVENTS);
 }
 
 /* --- library: never to another origin ----------------------------------- */
@@ -310,12 +223,12 @@ assert_output_is_events (Fixture * f, const gchar * output)
 static SynapseClient *
 make_client (Fixture * f)
 {
-  SynapseClient *client = synapse_client_new (f->url, TOKEN);
+  SynapseClient *client = kit_client_new (f->url, TOKEN);
 
   /* every credential there is */
   g_object_set (client, "authorization-token", AUTH_TOKEN, "agent-token",
-      AGENT_TOKEN, "tenant", "acme", "retries", 1, "retry-backoff-factor",
-      0.01, "chunk-size", (guint64) CHUNK, NULL);
+      AGENT_TOKEN, "tenant", "acme", "retries", 1, "chunk-size",
+      (guint64) CHUNK, NULL);
   return client;
 }
 
@@ -337,10 +250,10 @@ test_library_foreign_upload_url (Fixture * f, gconstpointer data)
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_NOT_FOUND);
   g_assert_true (g_str_has_prefix (synapse_client_error_get_url (error),
           f->foreign_url));
-  assert_no_secret_in (error->message, "the library's error");
+  kit_assert_no_secret_in (error->message, secrets, "the library's error");
   assert_backend_got_token (f, TOKEN);
   assert_foreign_got_no_credentials (f);
-  g_assert_cmpuint (faults_count_requests (f->foreign, "PUT",
+  g_assert_cmpuint (kit_count_requests (f->foreign, "PUT",
           "chunked_upload/", 0), ==, 1);
 }
 
@@ -390,10 +303,9 @@ test_library_foreign_file_download (Fixture * f, gconstpointer data)
 
   assert_backend_got_token (f, TOKEN);
   assert_foreign_got_no_credentials (f);
-  g_assert_cmpuint (faults_count_requests (f->foreign, "GET", "media/", 200),
+  g_assert_cmpuint (kit_count_requests (f->foreign, "GET", "media/", 200),
       >=, EVENTS);
-  g_assert_cmpuint (faults_count_requests (f->backend, "GET", "media/", 0),
-      ==, 0);
+  g_assert_cmpuint (kit_count_requests (f->backend, "GET", "media/", 0), ==, 0);
 }
 
 /* --- elements: never to another origin ---------------------------------- */
@@ -403,20 +315,20 @@ test_gtsrc_foreign_next (Fixture * f, gconstpointer data)
 {
   g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson", NULL);
   g_autoptr (GstElement) pipeline = gtsrc_pipeline (f, "", TOKEN, output);
-  g_auto (FaultsRun) run = { 0 };
+  g_auto (KitRun) run = { 0 };
 
   /* page 1 from the backend, whose `next` leads to another origin serving
    * the same events (pointing at the backend's media) */
   synapse_test_backend_set_next_base_url (f->backend, f->foreign_url);
   synapse_test_backend_set_media_base_url (f->foreign, f->url);
-  faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+  kit_run_pipeline (&run, pipeline);
   g_assert_null (run.gerror);
   assert_output_is_events (f, output);
-  assert_run_has_no_secret (&run);
+  kit_run_assert_no_secret (&run, secrets);
   assert_backend_got_token (f, TOKEN);
   assert_foreign_got_no_credentials (f);
   /* pages 2 and 3 came from there */
-  g_assert_cmpuint (faults_count_requests (f->foreign, "GET",
+  g_assert_cmpuint (kit_count_requests (f->foreign, "GET",
           "sdk/ground_truth_events/", 200), ==, 2);
 }
 
@@ -427,21 +339,21 @@ test_gtsrc_foreign_file_download (Fixture * f, gconstpointer data)
   g_autofree gchar *media = g_build_filename (f->dir, "media", NULL);
   g_autofree gchar *props = g_strdup_printf ("download-dir=\"%s\"", media);
   g_autoptr (GstElement) pipeline = gtsrc_pipeline (f, props, TOKEN, output);
-  g_auto (FaultsRun) run = { 0 };
+  g_auto (KitRun) run = { 0 };
   g_autoptr (JsonArray) got = NULL;
 
   synapse_test_backend_set_media_base_url (f->backend, f->foreign_url);
-  faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+  kit_run_pipeline (&run, pipeline);
   g_assert_null (run.gerror);
-  got = faults_read_ndjson (output);
+  got = kit_read_ndjson (output);
   g_assert_cmpuint (json_array_get_length (got), ==, EVENTS);
   g_assert_true (g_str_has_prefix (json_object_get_string_member
           (json_object_get_object_member (json_array_get_object_element (got,
                       0), "files"), "image"), media));
-  assert_run_has_no_secret (&run);
+  kit_run_assert_no_secret (&run, secrets);
   assert_backend_got_token (f, TOKEN);
   assert_foreign_got_no_credentials (f);
-  g_assert_cmpuint (faults_count_requests (f->foreign, "GET", "media/", 200),
+  g_assert_cmpuint (kit_count_requests (f->foreign, "GET", "media/", 200),
       >=, EVENTS);
 }
 
@@ -450,16 +362,16 @@ test_modelsink_foreign_upload_url (Fixture * f, gconstpointer data)
 {
   g_autofree gchar *input = make_model_file (f, 3 * CHUNK + 5);
   g_autoptr (GstElement) pipeline = modelsink_pipeline (f, "", TOKEN, input);
-  g_auto (FaultsRun) run = { 0 };
+  g_auto (KitRun) run = { 0 };
   guint models = synapse_test_backend_count_models (f->backend);
 
   synapse_test_backend_set_upload_base_url (f->backend, f->foreign_url);
-  faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+  kit_run_pipeline (&run, pipeline);
   /* the other origin does not know the upload */
   g_assert_error (run.gerror, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
   g_assert_false (run.eos);
   g_assert_cmpuint (synapse_test_backend_count_models (f->backend), ==, models);
-  assert_run_has_no_secret (&run);
+  kit_run_assert_no_secret (&run, secrets);
   assert_backend_got_token (f, TOKEN);
   assert_foreign_got_no_credentials (f);
 }
@@ -475,7 +387,7 @@ typedef enum
 /* Runs the element of @which with @props and @token (nullable). */
 static void
 run_element (Fixture * f, Which which, const gchar * props,
-    const gchar * token, FaultsRun * run, GstElement ** pipeline_out)
+    const gchar * token, KitRun * run, GstElement ** pipeline_out)
 {
   g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson", NULL);
   g_autofree gchar *input = make_model_file (f, 2 * CHUNK + 1);
@@ -483,8 +395,8 @@ run_element (Fixture * f, Which which, const gchar * props,
       gtsrc_pipeline (f, props, token, output) :
       modelsink_pipeline (f, props, token, input);
 
-  faults_run_pipeline (pipeline, 20, NULL, NULL, run);
-  assert_run_has_no_secret (run);
+  kit_run_pipeline (run, pipeline);
+  kit_run_assert_no_secret (run, secrets);
   if (pipeline_out)
     *pipeline_out = pipeline;
   else
@@ -501,7 +413,7 @@ test_token_file (Fixture * f, gconstpointer data)
         " " FILE_TOKEN " \r\n");
     g_autofree gchar *props = g_strdup_printf ("access-token-file=\"%s\"",
         file);
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
     g_autoptr (GstElement) pipeline = NULL;
     GstElement *element;
     g_autofree gchar *token = NULL;
@@ -515,7 +427,7 @@ test_token_file (Fixture * f, gconstpointer data)
     assert_backend_got_token (f, FILE_TOKEN);
 
     /* the path reads back, the token never */
-    element = get_by_name (pipeline, name);
+    element = kit_get_element (pipeline, name);
     g_object_get (element, "access-token", &token, "access-token-file",
         &read_file, NULL);
     g_assert_null (token);
@@ -530,21 +442,24 @@ test_token_file_replaces_environment (Fixture * f, gconstpointer data)
   g_autofree gchar *file = write_token_file (f, "token", FILE_TOKEN "\n");
   g_autofree gchar *output = g_build_filename (f->dir, "events.ndjson", NULL);
   g_autoptr (GstElement) pipeline = NULL;
-  g_auto (FaultsRun) run = { 0 };
+  g_auto (KitRun) run = { 0 };
   g_autofree gchar *token = NULL;
 
   g_setenv ("SYNAPSE_ACCESS_TOKEN", ENV_TOKEN, TRUE);
   pipeline = gtsrc_pipeline (f, "", NULL, output);
   g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
-  g_object_get (get_by_name (pipeline, "src"), "access-token", &token, NULL);
+  g_object_get (kit_get_element (pipeline, "src"), "access-token", &token,
+      NULL);
   g_assert_cmpstr (token, ==, MASK);
-  g_object_set (get_by_name (pipeline, "src"), "access-token-file", file, NULL);
+  g_object_set (kit_get_element (pipeline, "src"), "access-token-file", file,
+      NULL);
 
-  faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
+  kit_run_pipeline (&run, pipeline);
   g_assert_null (run.gerror);
-  assert_run_has_no_secret (&run);
+  kit_run_assert_no_secret (&run, secrets);
   assert_backend_got_token (f, FILE_TOKEN);
-  assert_properties_have_no_secret (pipeline, get_by_name (pipeline, "src"));
+  assert_properties_have_no_secret (pipeline, kit_get_element (pipeline,
+          "src"));
 }
 
 typedef struct
@@ -576,7 +491,7 @@ test_token_file_errors (Fixture * f, gconstpointer data)
       g_autofree gchar *file = g_build_filename (f->dir, bad->what, NULL);
       g_autofree gchar *props = g_strdup_printf ("access-token-file=\"%s\"",
           file);
-      g_auto (FaultsRun) run = { 0 };
+      g_auto (KitRun) run = { 0 };
 
       if (bad->content && bad->content[0] == '\1')
         g_assert_cmpint (g_mkdir (file, 0700), ==, 0);
@@ -611,7 +526,7 @@ test_unreadable_token_file (Fixture * f, gconstpointer data)
   g_autofree gchar *file = write_token_file (f, "token", FILE_TOKEN);
   g_autofree gchar *props = g_strdup_printf ("access-token-file=\"%s\"",
       file);
-  g_auto (FaultsRun) run = { 0 };
+  g_auto (KitRun) run = { 0 };
 
   g_chmod (file, 0);
   if (g_access (file, R_OK) == 0) {
@@ -643,7 +558,7 @@ test_control_characters_refused (Fixture * f, gconstpointer data)
             NULL);
         g_autofree gchar *input = make_model_file (f, CHUNK);
         g_autoptr (GstElement) pipeline = NULL;
-        g_auto (FaultsRun) run = { 0 };
+        g_auto (KitRun) run = { 0 };
         GstElement *element;
 
         /* the property, the environment, the tenant */
@@ -652,7 +567,7 @@ test_control_characters_refused (Fixture * f, gconstpointer data)
         pipeline = which == GTSRC ? gtsrc_pipeline (f, "", NULL, output) :
             modelsink_pipeline (f, "", NULL, input);
         g_unsetenv ("SYNAPSE_ACCESS_TOKEN");
-        element = get_by_name (pipeline, name);
+        element = kit_get_element (pipeline, name);
         if (how == 0)
           g_object_set (element, "access-token", values[i], NULL);
         else if (how == 2)
@@ -660,8 +575,8 @@ test_control_characters_refused (Fixture * f, gconstpointer data)
               NULL);
 
         synapse_test_backend_clear_requests (f->backend);
-        faults_run_pipeline (pipeline, 20, NULL, NULL, &run);
-        assert_run_has_no_secret (&run);
+        kit_run_pipeline (&run, pipeline);
+        kit_run_assert_no_secret (&run, secrets);
         g_assert_error (run.gerror, GST_RESOURCE_ERROR,
             GST_RESOURCE_ERROR_SETTINGS);
         g_assert_nonnull (strstr (run.gerror->message,
@@ -707,7 +622,7 @@ assert_backend_got_basic_auth (Fixture * f)
  * launch line, which GStreamer logs, has none), and checks that nothing
  * shows it. */
 static void
-run_with_userinfo (Fixture * f, Which which, FaultsRun * run)
+run_with_userinfo (Fixture * f, Which which, KitRun * run)
 {
   const gchar *name = which == GTSRC ? "src" : "sink";
   g_autofree gchar *url = url_with_userinfo (f);
@@ -716,13 +631,13 @@ run_with_userinfo (Fixture * f, Which which, FaultsRun * run)
   g_autoptr (GstElement) pipeline = which == GTSRC ?
       gtsrc_pipeline (f, "", TOKEN, output) :
       modelsink_pipeline (f, "", TOKEN, input);
-  GstElement *element = get_by_name (pipeline, name);
+  GstElement *element = kit_get_element (pipeline, name);
   g_autofree gchar *read_back = NULL;
 
   g_object_set (element, "base-url", url, NULL);
   synapse_test_backend_clear_requests (f->backend);
-  faults_run_pipeline (pipeline, 20, NULL, NULL, run);
-  assert_run_has_no_secret (run);
+  kit_run_pipeline (run, pipeline);
+  kit_run_assert_no_secret (run, secrets);
   assert_properties_have_no_secret (pipeline, element);
   g_object_get (element, "base-url", &read_back, NULL);
   g_assert_cmpstr (read_back, ==, f->url);
@@ -737,9 +652,9 @@ static void
 test_userinfo_runs (Fixture * f, gconstpointer data)
 {
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) good = { 0 };
-    g_auto (FaultsRun) failed = { 0 };
-    g_auto (FaultsRun) foreign = { 0 };
+    g_auto (KitRun) good = { 0 };
+    g_auto (KitRun) failed = { 0 };
+    g_auto (KitRun) foreign = { 0 };
     g_autoptr (GError) error = NULL;
 
     run_with_userinfo (f, which, &good);
@@ -774,15 +689,13 @@ test_userinfo_runs (Fixture * f, gconstpointer data)
 static void
 test_userinfo_never_logged (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
-  g_autofree gchar *log = synapse_test_run_logged_child ("/secrets/userinfo/"
-      "runs", log_path);
-
   /* the log did capture the runs: the client, its retries, the error */
-  g_assert_nonnull (strstr (log, "client for http://127.0.0.1:"));
-  g_assert_nonnull (strstr (log, "retrying in"));
-  g_assert_nonnull (strstr (log, "HTTP 503"));
-  assert_no_secret_in (log, "the GST_DEBUG=*:9 log");
+  const gchar *const logged[] = { "client for http://127.0.0.1:",
+    "retrying in", "HTTP 503", NULL
+  };
+
+  kit_assert_child_logs_no_secret ("/secrets/userinfo/runs", f->dir, logged,
+      secrets);
 }
 
 /* --- messages, properties, logs ----------------------------------------- */
@@ -795,24 +708,25 @@ test_messages_and_properties (Fixture * f, gconstpointer data)
     const gchar *name = which == GTSRC ? "src" : "sink";
     g_autoptr (GstElement) good = NULL;
     g_autoptr (GstElement) bad = NULL;
-    g_auto (FaultsRun) good_run = { 0 };
-    g_auto (FaultsRun) bad_run = { 0 };
+    g_auto (KitRun) good_run = { 0 };
+    g_auto (KitRun) bad_run = { 0 };
     g_autofree gchar *token = NULL;
 
     run_element (f, which, "", TOKEN, &good_run, &good);
     g_assert_null (good_run.gerror);
-    assert_properties_have_no_secret (good, get_by_name (good, name));
-    g_object_get (get_by_name (good, name), "access-token", &token, NULL);
+    assert_properties_have_no_secret (good, kit_get_element (good, name));
+    g_object_get (kit_get_element (good, name), "access-token", &token, NULL);
     g_assert_cmpstr (token, ==, MASK);
 
     run_element (f, which, "", WRONG_TOKEN, &bad_run, &bad);
     g_assert_error (bad_run.gerror, GST_RESOURCE_ERROR,
         GST_RESOURCE_ERROR_NOT_AUTHORIZED);
-    assert_properties_have_no_secret (bad, get_by_name (bad, name));
+    assert_properties_have_no_secret (bad, kit_get_element (bad, name));
   }
 }
 
-/* The runs whose logs test_debug_log() searches; in a child process. */
+/* The runs whose logs test_debug_log() searches; in a child process
+ * (GLib runs a /subprocess path only when asked for it). */
 static void
 test_debug_log_child (Fixture * f, gconstpointer data)
 {
@@ -823,10 +737,6 @@ test_debug_log_child (Fixture * f, gconstpointer data)
   g_autofree gchar *media = g_build_filename (f->dir, "media", NULL);
   g_autofree gchar *with_download = NULL;
 
-  if (!g_getenv (CHILD_ENV)) {
-    g_test_skip ("run by /secrets/logs/debug-log");
-    return;
-  }
   file = write_token_file (f, "token", FILE_TOKEN "\n");
   wrong = write_token_file (f, "wrong", WRONG_TOKEN "\n");
   with_file = g_strdup_printf ("access-token-file=\"%s\"", file);
@@ -835,10 +745,10 @@ test_debug_log_child (Fixture * f, gconstpointer data)
 
   /* the backend wants FILE_TOKEN */
   for (Which which = GTSRC; which <= MODELSINK; which++) {
-    g_auto (FaultsRun) by_file = { 0 };
-    g_auto (FaultsRun) refused_file = { 0 };
-    g_auto (FaultsRun) by_property = { 0 };
-    g_auto (FaultsRun) refused = { 0 };
+    g_auto (KitRun) by_file = { 0 };
+    g_auto (KitRun) refused_file = { 0 };
+    g_auto (KitRun) by_property = { 0 };
+    g_auto (KitRun) refused = { 0 };
 
     run_element (f, which, with_file, NULL, &by_file, NULL);
     g_assert_null (by_file.gerror);
@@ -854,7 +764,7 @@ test_debug_log_child (Fixture * f, gconstpointer data)
   synapse_test_backend_set_next_base_url (f->backend, f->foreign_url);
   synapse_test_backend_set_media_base_url (f->foreign, f->url);
   {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
 
     run_element (f, GTSRC, with_file, NULL, &run, NULL);
     g_assert_null (run.gerror);
@@ -862,87 +772,44 @@ test_debug_log_child (Fixture * f, gconstpointer data)
   synapse_test_backend_set_next_base_url (f->backend, NULL);
   synapse_test_backend_set_media_base_url (f->backend, f->foreign_url);
   {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
 
     run_element (f, GTSRC, with_download, NULL, &run, NULL);
     g_assert_null (run.gerror);
   }
   synapse_test_backend_set_upload_base_url (f->backend, f->foreign_url);
   {
-    g_auto (FaultsRun) run = { 0 };
+    g_auto (KitRun) run = { 0 };
 
     run_element (f, MODELSINK, with_file, NULL, &run, NULL);
     g_assert_nonnull (run.gerror);
   }
 }
 
-static gchar *
-self_path (void)
-{
-  gchar *path = g_file_read_link ("/proc/self/exe", NULL);
-
-  g_assert_nonnull (path);
-  return path;
-}
-
 static void
 test_debug_log (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *exe = self_path ();
-  g_autofree gchar *log_path = g_build_filename (f->dir, "gst.log", NULL);
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr (GSubprocess) child = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *output = NULL;
-  g_autofree gchar *log = NULL;
-  gsize log_size = 0;
+  /* the log did capture the work and the refusals, in detail, and the
+   * token file's use, by its path */
+  const gchar *const logged[] = { "page 1:", "HTTP 401", "token set from ",
+    NULL
+  };
 
-  g_subprocess_launcher_setenv (launcher, CHILD_ENV, "1", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "*:9", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", log_path, TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  child = g_subprocess_launcher_spawn (launcher, &error, exe, "-p",
-      "/secrets/logs/debug-log/child", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (child, NULL, NULL, &output, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (child))
-    g_error ("the child failed:\n%s", output);
-
-  g_assert_true (g_file_get_contents (log_path, &log, &log_size, &error));
-  g_test_message ("GST_DEBUG=*:9 log: %" G_GSIZE_FORMAT " bytes", log_size);
-  /* the log did capture the work and the refusals, in detail */
-  g_assert_nonnull (strstr (log, "page 1:"));
-  g_assert_nonnull (strstr (log, "HTTP 401"));
-  /* ...and the token file's use, by its path */
-  g_assert_nonnull (strstr (log, "token set from "));
-  assert_no_secret_in (log, "the GST_DEBUG=*:9 log");
-  assert_no_secret_in (output, "the output (G_MESSAGES_DEBUG=all)");
+  kit_assert_child_logs_no_secret ("/secrets/logs/debug-log/subprocess",
+      f->dir, logged, secrets);
 }
 
+/* Runs @argv with synapse*:9 debug output, @token_env (NULL: none) as
+ * SYNAPSE_ACCESS_TOKEN; returns all it printed. */
 static gchar *
 run_command (const gchar * const *argv, const gchar * token_env, gboolean * ok)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr (GSubprocess) child = NULL;
-  g_autoptr (GError) error = NULL;
+  const gchar *const env[] = { "GST_DEBUG", "synapse*:9",
+    "GST_DEBUG_NO_COLOR", "1", "SYNAPSE_ACCESS_TOKEN", token_env, NULL
+  };
   gchar *output = NULL;
 
-  if (token_env)
-    g_subprocess_launcher_setenv (launcher, "SYNAPSE_ACCESS_TOKEN", token_env,
-        TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "synapse*:9", TRUE);
-  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
-  child = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (child, NULL, NULL, &output, NULL, &error);
-  g_assert_no_error (error);
-  *ok = g_subprocess_get_successful (child);
+  *ok = kit_spawn (argv, env, &output);
   return output;
 }
 
@@ -964,7 +831,7 @@ test_gst_inspect (Fixture * f, gconstpointer data)
     g_assert_true (ok);
     /* it did describe the properties */
     g_assert_nonnull (strstr (output, "access-token-file"));
-    assert_no_secret_in (output, "gst-inspect-1.0's output");
+    kit_assert_no_secret_in (output, secrets, "gst-inspect-1.0's output");
   }
 }
 
@@ -993,7 +860,7 @@ test_gst_launch (Fixture * f, gconstpointer data)
 
     g_assert_true (ok);
     g_assert_nonnull (strstr (output, "synapse-page"));
-    assert_no_secret_in (output, "gst-launch-1.0 -v -m's output");
+    kit_assert_no_secret_in (output, secrets, "gst-launch-1.0 -v -m's output");
   }
   {
     const gchar *argv[] = { launch, "-e", "-v", "-m", "filesrc", location,
@@ -1005,7 +872,7 @@ test_gst_launch (Fixture * f, gconstpointer data)
 
     g_assert_true (ok);
     g_assert_nonnull (strstr (output, "synapse-model-created"));
-    assert_no_secret_in (output, "gst-launch-1.0 -v -m's output");
+    kit_assert_no_secret_in (output, secrets, "gst-launch-1.0 -v -m's output");
   }
   /* the token from the environment, taken... */
   {
@@ -1016,7 +883,7 @@ test_gst_launch (Fixture * f, gconstpointer data)
     g_autofree gchar *output = run_command (argv, FILE_TOKEN, &ok);
 
     g_assert_true (ok);
-    assert_no_secret_in (output, "gst-launch-1.0 -v -m's output");
+    kit_assert_no_secret_in (output, secrets, "gst-launch-1.0 -v -m's output");
   }
   /* ...and refused */
   {
@@ -1028,15 +895,14 @@ test_gst_launch (Fixture * f, gconstpointer data)
 
     g_assert_false (ok);
     g_assert_nonnull (strstr (output, "HTTP 401"));
-    assert_no_secret_in (output, "gst-launch-1.0 -v -m's output");
+    kit_assert_no_secret_in (output, secrets, "gst-launch-1.0 -v -m's output");
   }
 }
 
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  gst_init (&argc, &argv);
+  kit_gst_init (&argc, &argv);
 
 #define ADD(name, func, token) \
   g_test_add ("/secrets/" name, Fixture, token, fixture_set_up, func, \
@@ -1058,7 +924,7 @@ main (int argc, char **argv)
   ADD ("userinfo/never-logged", test_userinfo_never_logged, NULL);
   ADD ("logs/messages-and-properties", test_messages_and_properties, NULL);
   ADD ("logs/debug-log", test_debug_log, FILE_TOKEN);
-  ADD ("logs/debug-log/child", test_debug_log_child, FILE_TOKEN);
+  ADD ("logs/debug-log/subprocess", test_debug_log_child, FILE_TOKEN);
   ADD ("logs/gst-inspect", test_gst_inspect, FILE_TOKEN);
   ADD ("logs/gst-launch", test_gst_launch, FILE_TOKEN);
 

@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "test-common.h"
+#include "kit-fixture.h"
 
 static const SynapseTestBackendOptions foreign_options = {
   .versions = 3,
@@ -36,13 +36,13 @@ test_credentials_are_sent_as_tokens (Fixture * f, gconstpointer data)
   models = list_models (f, &error);
   g_assert_no_error (error);
 
-  access = fixture_dup_request_header (f, "models/", 0,
+  access = kit_dup_request_header (f->backend, "models/", 0,
       "synapse-access-token");
-  tenant = fixture_dup_request_header (f, "models/", 0, "Synapse-Tenant");
-  authorization = fixture_dup_request_header (f, "models/", 0,
+  tenant = kit_dup_request_header (f->backend, "models/", 0, "Synapse-Tenant");
+  authorization = kit_dup_request_header (f->backend, "models/", 0,
       "Authorization");
-  agent = fixture_dup_request_header (f, "models/", 0, "SYNAPSE-Agent");
-  user_agent = fixture_dup_request_header (f, "models/", 0, "User-Agent");
+  agent = kit_dup_request_header (f->backend, "models/", 0, "SYNAPSE-Agent");
+  user_agent = kit_dup_request_header (f->backend, "models/", 0, "User-Agent");
   g_assert_cmpstr (access, ==, "Token " TEST_TOKEN);
   g_assert_cmpstr (tenant, ==, "Token acme");
   g_assert_cmpstr (authorization, ==, "Token auth-1");
@@ -66,9 +66,9 @@ test_unset_credentials_are_not_sent (Fixture * f, gconstpointer data)
   /* the backend wants a token: no header means 401 */
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_UNAUTHORIZED);
-  access = fixture_dup_request_header (f, "models/", 0,
+  access = kit_dup_request_header (f->backend, "models/", 0,
       "Synapse-Access-Token");
-  tenant = fixture_dup_request_header (f, "models/", 0, "Synapse-Tenant");
+  tenant = kit_dup_request_header (f->backend, "models/", 0, "Synapse-Tenant");
   g_assert_null (access);
   g_assert_null (tenant);
 }
@@ -97,7 +97,7 @@ test_credentials_stay_on_the_backend_origin (Fixture * f, gconstpointer data)
   events = synapse_client_list_ground_truth_events (f->client, params, NULL,
       TRUE, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (json_arrays_equal (events, expected));
+  kit_assert_events (events, expected);
 
   foreign_requests = synapse_test_backend_dup_requests (foreign);
   g_assert_cmpuint (foreign_requests->len, ==, 2);
@@ -157,11 +157,11 @@ test_userinfo_is_sent_as_basic_auth (Fixture * f, gconstpointer data)
   g_object_set (client, "retry-backoff-factor", 0.01, NULL);
   models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  authorization = fixture_dup_request_header (f, "models/", 0,
+  authorization = kit_dup_request_header (f->backend, "models/", 0,
       "Authorization");
   g_assert_cmpstr (authorization, ==, expected);
   g_clear_pointer (&authorization, g_free);
-  authorization = fixture_dup_request_header (f, "models/", 0,
+  authorization = kit_dup_request_header (f->backend, "models/", 0,
       "Synapse-Access-Token");
   g_assert_cmpstr (authorization, ==, "Token " TEST_TOKEN);
 
@@ -189,7 +189,7 @@ test_userinfo_is_sent_as_basic_auth (Fixture * f, gconstpointer data)
     g_assert_cmpstr (synapse_client_get_base_url (from_env), ==, f->url);
     listed = synapse_client_list_models (from_env, NULL, NULL, NULL, &error);
     g_assert_no_error (error);
-    authorization = fixture_dup_request_header (f, "models/", 0,
+    authorization = kit_dup_request_header (f->backend, "models/", 0,
         "Authorization");
     g_assert_cmpstr (authorization, ==, expected);
   }
@@ -202,7 +202,7 @@ test_userinfo_is_sent_as_basic_auth (Fixture * f, gconstpointer data)
   g_object_set (client, "authorization-token", "auth-1", NULL);
   models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  authorization = fixture_dup_request_header (f, "models/", 0,
+  authorization = kit_dup_request_header (f->backend, "models/", 0,
       "Authorization");
   g_assert_cmpstr (authorization, ==, "Token auth-1");
 }
@@ -233,8 +233,9 @@ test_userinfo_stays_on_the_backend_origin (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (events), ==, 100);
 
-  authorization = fixture_dup_request_header (f, "sdk/ground_truth_events/",
-      0, "Authorization");
+  authorization =
+      kit_dup_request_header (f->backend, "sdk/ground_truth_events/", 0,
+      "Authorization");
   g_assert_cmpstr (authorization, ==, expected);
   foreign_requests = synapse_test_backend_dup_requests (foreign);
   g_assert_cmpuint (foreign_requests->len, ==, 2);
@@ -496,7 +497,7 @@ test_repeated_keys_reach_the_backend (Fixture * f, gconstpointer data)
 
     g_assert_true (version == 1 || version == 3);
   }
-  query = fixture_dup_request_query (f, "sdk/ground_truth_events/", 0);
+  query = kit_dup_request_query (f->backend, "sdk/ground_truth_events/", 0);
   g_assert_nonnull (strstr (query, "ground_truth_dataset_versions=1&"
           "ground_truth_dataset_versions=3"));
 }
@@ -550,17 +551,11 @@ static void
 test_400_field_errors_are_described (Fixture * f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 400,
-    .retry_after = -1,
-    .body = "{\"page_size\": [\"Enter a whole number.\"]}",
-  };
   g_autoptr (JsonArray) models = NULL;
   JsonNode *detail;
 
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=400 path=models/ body='{\"page_size\": "
+      "[\"Enter a whole number.\"]}'");
   models = list_models (f, &error);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_BAD_REQUEST);
@@ -699,19 +694,12 @@ test_retryable_statuses (Fixture * f, gconstpointer data)
 static void
 test_retry_after_is_honoured (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 429,
-    .times = 1,
-    .retry_after = 1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
   gint64 start;
 
   g_object_set (f->client, "retry-backoff-max", 5.0, NULL);
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=429 path=models/ times=1 retry-after=1");
   start = g_get_monotonic_time ();
   models = list_models (f, &error);
   g_assert_no_error (error);
@@ -722,19 +710,13 @@ test_retry_after_is_honoured (Fixture * f, gconstpointer data)
 static void
 test_retry_after_is_capped (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 429,
-    .times = 1,
-    .retry_after = 3600,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
   gint64 start;
 
   g_object_set (f->client, "retry-backoff-max", 0.2, NULL);
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=429 path=models/ times=1 "
+      "retry-after=3600");
   start = g_get_monotonic_time ();
   models = list_models (f, &error);
   g_assert_no_error (error);
@@ -826,16 +808,11 @@ test_broken_responses_are_retried (Fixture * f, gconstpointer data)
 static void
 test_malformed_json_is_a_protocol_error (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_TRUNCATE,
-    .path = "models/",
-    .bytes = 15,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
 
   g_object_set (f->client, "retries", 1, NULL);
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "truncate path=models/ bytes=15");
   models = list_models (f, &error);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_PROTOCOL);
@@ -930,43 +907,28 @@ assert_cancelled_promptly (Fixture * f)
 static void
 test_cancel_ends_a_stalled_request (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault stall = {
-    .kind = SYNAPSE_TEST_FAULT_STALL,
-    .path = "models/",
-  };
 
-  synapse_test_backend_add_fault (f->backend, &stall);
+  kit_add_fault (f->backend, "stall path=models/");
   assert_cancelled_promptly (f);
 }
 
 static void
 test_cancel_ends_a_backoff_sleep (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault busy = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "models/",
-    .status = 503,
-    .retry_after = 60,
-  };
 
   g_object_set (f->client, "retry-backoff-max", 60.0, NULL);
-  synapse_test_backend_add_fault (f->backend, &busy);
+  kit_add_fault (f->backend, "status=503 path=models/ retry-after=60");
   assert_cancelled_promptly (f);
 }
 
 static void
 test_timeout_then_retry (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault stall = {
-    .kind = SYNAPSE_TEST_FAULT_STALL,
-    .path = "models/",
-    .times = 1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
 
   g_object_set (f->client, "timeout", 1, NULL);
-  synapse_test_backend_add_fault (f->backend, &stall);
+  kit_add_fault (f->backend, "stall path=models/ times=1");
   models = list_models (f, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
@@ -976,16 +938,12 @@ test_timeout_then_retry (Fixture * f, gconstpointer data)
 static void
 test_timeout_exhausted (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault stall = {
-    .kind = SYNAPSE_TEST_FAULT_STALL,
-    .path = "models/",
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
   gint64 start = g_get_monotonic_time ();
 
   g_object_set (f->client, "timeout", 1, "retries", 1, NULL);
-  synapse_test_backend_add_fault (f->backend, &stall);
+  kit_add_fault (f->backend, "stall path=models/");
   models = list_models (f, &error);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_TIMEOUT);
@@ -1093,7 +1051,7 @@ test_low_speed_steady_transfer_passes (Fixture * f, gconstpointer data)
   events = synapse_client_list_ground_truth_events (f->client, params, NULL,
       FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (json_arrays_equal (events, expected));
+  kit_assert_events (events, expected);
   requests = synapse_test_backend_dup_requests (f->backend);
   g_assert_cmpuint (requests->len, ==, 1);
   request = requests->pdata[0];
@@ -1175,7 +1133,7 @@ test_restarted_backend_is_reached_again (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   second = list_models (f, &error);
   g_assert_no_error (error);
-  g_assert_true (json_arrays_equal (first, second));
+  kit_assert_events (first, second);
 }
 
 static void
@@ -1245,9 +1203,9 @@ test_client_from_environment (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   models = synapse_client_list_models (client, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  access = fixture_dup_request_header (f, "models/", 0,
+  access = kit_dup_request_header (f->backend, "models/", 0,
       "Synapse-Access-Token");
-  tenant = fixture_dup_request_header (f, "models/", 0, "Synapse-Tenant");
+  tenant = kit_dup_request_header (f->backend, "models/", 0, "Synapse-Tenant");
   g_assert_cmpstr (access, ==, "Token " TEST_TOKEN);
   g_assert_cmpstr (tenant, ==, "Token acme");
   g_unsetenv ("SYNAPSE_BACKEND_URL");
@@ -1336,13 +1294,7 @@ test_control_characters_in_credentials_are_refused (Fixture * f,
 static void
 fixture_set_up_tls (Fixture * f, gconstpointer data)
 {
-  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "..", "data",
-      "server.pem", NULL);
-  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "..", "data",
-      "server-key.pem", NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTlsCertificate) certificate =
-      g_tls_certificate_new_from_files (cert, key, &error);
+  g_autoptr (GTlsCertificate) certificate = kit_dup_test_certificate ();
   SynapseTestBackendOptions options = {
     .token = TEST_TOKEN,
     .versions = 1,
@@ -1352,7 +1304,6 @@ fixture_set_up_tls (Fixture * f, gconstpointer data)
     .tls_certificate = certificate,
   };
 
-  g_assert_no_error (error);
   fixture_set_up (f, &options);
   g_assert_true (g_str_has_prefix (f->url, "https://"));
 }
@@ -1373,8 +1324,7 @@ test_untrusted_certificate_is_refused (Fixture * f, gconstpointer data)
 static void
 test_certificate_trusted_through_ca_file (Fixture * f, gconstpointer data)
 {
-  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "..", "data",
-      "ca.pem", NULL);
+  g_autofree char *ca = kit_data_file ("ca.pem");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonArray) models = NULL;
 
@@ -1433,74 +1383,80 @@ test_hostile_nesting_is_refused (Fixture * f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "nesting deeper than"));
 }
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  kit_init (&argc, &argv);
 
-  ADD ("/client/credentials/sent-as-tokens",
+  FIXTURE_ADD ("/client/credentials/sent-as-tokens",
       test_credentials_are_sent_as_tokens);
-  ADD ("/client/credentials/unset-not-sent",
+  FIXTURE_ADD ("/client/credentials/unset-not-sent",
       test_unset_credentials_are_not_sent);
-  ADD ("/client/credentials/stay-on-origin",
+  FIXTURE_ADD ("/client/credentials/stay-on-origin",
       test_credentials_stay_on_the_backend_origin);
-  ADD ("/client/credentials/origin-rule", test_origin_is_scheme_host_and_port);
-  ADD ("/client/url/http-urls", test_http_urls_are_told_apart);
-  ADD ("/client/credentials/userinfo-is-basic-auth",
+  FIXTURE_ADD ("/client/credentials/origin-rule",
+      test_origin_is_scheme_host_and_port);
+  FIXTURE_ADD ("/client/url/http-urls", test_http_urls_are_told_apart);
+  FIXTURE_ADD ("/client/credentials/userinfo-is-basic-auth",
       test_userinfo_is_sent_as_basic_auth);
-  ADD ("/client/credentials/userinfo-stays-on-origin",
+  FIXTURE_ADD ("/client/credentials/userinfo-stays-on-origin",
       test_userinfo_stays_on_the_backend_origin);
-  ADD ("/client/credentials/not-through-redirects",
+  FIXTURE_ADD ("/client/credentials/not-through-redirects",
       test_redirect_to_another_origin_drops_credentials);
-  ADD ("/client/credentials/token-write-only", test_token_is_write_only);
-  ADD ("/client/credentials/control-characters-refused",
+  FIXTURE_ADD ("/client/credentials/token-write-only",
+      test_token_is_write_only);
+  FIXTURE_ADD ("/client/credentials/control-characters-refused",
       test_control_characters_in_credentials_are_refused);
-  ADD ("/client/url/joining", test_urls_are_joined_like_the_sdk);
-  ADD ("/client/url/params", test_params_are_encoded_like_the_sdk);
-  ADD ("/client/url/repeated-keys", test_repeated_keys_reach_the_backend);
-  ADD ("/client/errors/404", test_http_errors_keep_status_and_detail);
-  ADD ("/client/errors/401", test_wrong_token_is_401_with_the_server_detail);
-  ADD ("/client/errors/400", test_400_field_errors_are_described);
-  ADD ("/client/errors/server-text-quoted-safely",
+  FIXTURE_ADD ("/client/url/joining", test_urls_are_joined_like_the_sdk);
+  FIXTURE_ADD ("/client/url/params", test_params_are_encoded_like_the_sdk);
+  FIXTURE_ADD ("/client/url/repeated-keys",
+      test_repeated_keys_reach_the_backend);
+  FIXTURE_ADD ("/client/errors/404", test_http_errors_keep_status_and_detail);
+  FIXTURE_ADD ("/client/errors/401",
+      test_wrong_token_is_401_with_the_server_detail);
+  FIXTURE_ADD ("/client/errors/400", test_400_field_errors_are_described);
+  FIXTURE_ADD ("/client/errors/server-text-quoted-safely",
       test_server_text_is_quoted_safely);
-  ADD ("/client/errors/malformed-json",
+  FIXTURE_ADD ("/client/errors/malformed-json",
       test_malformed_json_is_a_protocol_error);
-  ADD ("/client/errors/unexpected-shapes",
+  FIXTURE_ADD ("/client/errors/unexpected-shapes",
       test_unexpected_shapes_are_protocol_errors);
-  ADD ("/client/errors/oversized", test_oversized_response_is_refused);
-  ADD ("/client/errors/hostile-nesting", test_hostile_nesting_is_refused);
-  ADD ("/client/errors/unreachable",
+  FIXTURE_ADD ("/client/errors/oversized", test_oversized_response_is_refused);
+  FIXTURE_ADD ("/client/errors/hostile-nesting",
+      test_hostile_nesting_is_refused);
+  FIXTURE_ADD ("/client/errors/unreachable",
       test_unreachable_backend_is_a_connection_error);
-  ADD ("/client/retry/statuses", test_retryable_statuses);
-  ADD ("/client/retry/retry-after", test_retry_after_is_honoured);
-  ADD ("/client/retry/retry-after-capped", test_retry_after_is_capped);
-  ADD ("/client/retry/post-not-repeated",
+  FIXTURE_ADD ("/client/retry/statuses", test_retryable_statuses);
+  FIXTURE_ADD ("/client/retry/retry-after", test_retry_after_is_honoured);
+  FIXTURE_ADD ("/client/retry/retry-after-capped", test_retry_after_is_capped);
+  FIXTURE_ADD ("/client/retry/post-not-repeated",
       test_post_is_never_repeated_blindly);
-  ADD ("/client/retry/broken-responses", test_broken_responses_are_retried);
-  ADD ("/client/retry/restarted-backend",
+  FIXTURE_ADD ("/client/retry/broken-responses",
+      test_broken_responses_are_retried);
+  FIXTURE_ADD ("/client/retry/restarted-backend",
       test_restarted_backend_is_reached_again);
-  ADD ("/client/cancel/stalled-request", test_cancel_ends_a_stalled_request);
-  ADD ("/client/cancel/backoff-sleep", test_cancel_ends_a_backoff_sleep);
-  ADD ("/client/timeout/retried", test_timeout_then_retry);
-  ADD ("/client/timeout/exhausted", test_timeout_exhausted);
-  ADD ("/client/low-speed/trickle", test_low_speed_trickle_is_a_timeout);
-  ADD ("/client/low-speed/processing-forever",
+  FIXTURE_ADD ("/client/cancel/stalled-request",
+      test_cancel_ends_a_stalled_request);
+  FIXTURE_ADD ("/client/cancel/backoff-sleep",
+      test_cancel_ends_a_backoff_sleep);
+  FIXTURE_ADD ("/client/timeout/retried", test_timeout_then_retry);
+  FIXTURE_ADD ("/client/timeout/exhausted", test_timeout_exhausted);
+  FIXTURE_ADD ("/client/low-speed/trickle",
+      test_low_speed_trickle_is_a_timeout);
+  FIXTURE_ADD ("/client/low-speed/processing-forever",
       test_low_speed_processing_forever_is_a_timeout);
-  ADD ("/client/low-speed/exhausted", test_low_speed_exhausted);
-  ADD ("/client/low-speed/error-body-keeps-status",
+  FIXTURE_ADD ("/client/low-speed/exhausted", test_low_speed_exhausted);
+  FIXTURE_ADD ("/client/low-speed/error-body-keeps-status",
       test_low_speed_error_body_keeps_the_status);
-  ADD ("/client/low-speed/steady-transfer-passes",
+  FIXTURE_ADD ("/client/low-speed/steady-transfer-passes",
       test_low_speed_steady_transfer_passes);
-  ADD ("/client/low-speed/slow-upload-passes",
+  FIXTURE_ADD ("/client/low-speed/slow-upload-passes",
       test_low_speed_slow_upload_passes);
-  ADD ("/client/low-speed/cancel-is-not-a-timeout",
+  FIXTURE_ADD ("/client/low-speed/cancel-is-not-a-timeout",
       test_low_speed_cancel_is_not_a_timeout);
-  ADD ("/client/request/generic", test_generic_request);
-  ADD ("/client/request/generic-async", test_generic_request_async);
-  ADD ("/client/environment", test_client_from_environment);
+  FIXTURE_ADD ("/client/request/generic", test_generic_request);
+  FIXTURE_ADD ("/client/request/generic-async", test_generic_request_async);
+  FIXTURE_ADD ("/client/environment", test_client_from_environment);
 
   g_test_add ("/client/tls/untrusted-refused", Fixture, NULL,
       fixture_set_up_tls, test_untrusted_certificate_is_refused,

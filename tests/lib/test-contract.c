@@ -15,16 +15,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "test-common.h"
+#include "kit-fixture.h"
 
+/* @spec becomes the backend's one fault. */
 static void
-add_fault (Fixture * f, const char *spec)
+set_fault (Fixture * f, const char *spec)
 {
-  g_autoptr (GError) error = NULL;
-
   synapse_test_backend_clear_faults (f->backend);
-  synapse_test_backend_add_fault_spec (f->backend, spec, &error);
-  g_assert_no_error (error);
+  kit_add_fault (f->backend, spec);
 }
 
 /* The result of an _async call, waited for in the thread-default main
@@ -63,14 +61,14 @@ test_null_error_client (Fixture * f, gconstpointer data)
   /* an answer that is an error, with and without a body worth reading */
   g_assert_null (synapse_client_request (f->client, "GET", "models/999/",
           NULL, NULL, NULL, NULL));
-  add_fault (f, "status=500 method=POST path=models/");
+  set_fault (f, "status=500 method=POST path=models/");
   g_assert_null (synapse_client_request (f->client, "POST", "models/", NULL,
           body, NULL, NULL));
   /* a URL no request can go to */
   g_assert_null (synapse_client_request (f->client, "GET",
           "https://", NULL, NULL, NULL, NULL));
   /* a connection that breaks, retried and given up */
-  add_fault (f, "cut-response bytes=5 path=models/");
+  set_fault (f, "cut-response bytes=5 path=models/");
   g_assert_null (synapse_client_request (f->client, "GET", "models/", NULL,
           NULL, NULL, NULL));
 
@@ -96,7 +94,7 @@ test_null_error_ml (Fixture * f, gconstpointer data)
   json_object_set_string_member (bad, "name", "no type, no project");
   json_object_set_string_member (upload, "id", "no-such-upload");
 
-  add_fault (f, "status=400 path=models/");
+  set_fault (f, "status=400 path=models/");
   g_assert_null (synapse_client_list_models (f->client, NULL, NULL, NULL,
           NULL));
   g_assert_null (synapse_client_get_model (f->client, 1, NULL, NULL, NULL,
@@ -133,7 +131,7 @@ test_null_error_ml (Fixture * f, gconstpointer data)
   g_clear_object (&result);
   /* the upload itself fails */
   json_object_set_string_member (model, "file", file);
-  add_fault (f, "status=403 path=chunked_upload/");
+  set_fault (f, "status=403 path=chunked_upload/");
   g_assert_null (synapse_client_create_model (f->client, model, NULL, NULL,
           NULL, NULL));
 
@@ -158,7 +156,7 @@ test_null_error_listings (Fixture * f, gconstpointer data)
   json_object_set_int_member (params, "ground_truth_dataset_versions", 1);
   json_object_set_int_member (params, "page_size", 10);
   /* the second page fails, after one that worked */
-  add_fault (f, "status=401 path=sdk/ground_truth_events/ query=page=2");
+  set_fault (f, "status=401 path=sdk/ground_truth_events/ query=page=2");
   g_assert_null (synapse_client_list_ground_truth_events (f->client, params,
           NULL, TRUE, NULL, NULL, NULL));
   synapse_client_list_ground_truth_events_async (f->client, params, NULL,
@@ -181,7 +179,7 @@ test_null_error_listings (Fixture * f, gconstpointer data)
   g_assert_null (synapse_pager_read_page (page_pager, NULL, NULL));
 
   /* from the first page on, one pager a call */
-  add_fault (f, "status=401 path=sdk/ground_truth_events/");
+  set_fault (f, "status=401 path=sdk/ground_truth_events/");
   for (guint call = 0; call < 4; call++) {
     g_autoptr (SynapsePager) failing =
         synapse_client_iter_ground_truth_events (f->client, NULL, NULL);
@@ -224,7 +222,7 @@ test_null_error_uploads (Fixture * f, gconstpointer data)
 
   g_assert_null (synapse_client_create_chunked_upload (f->client, missing,
           0, NULL, NULL, NULL, NULL));
-  add_fault (f, "status=413 path=chunked_upload/");
+  set_fault (f, "status=413 path=chunked_upload/");
   g_assert_null (synapse_client_create_chunked_upload (f->client, file, 1000,
           NULL, NULL, NULL, NULL));
   synapse_client_create_chunked_upload_async (f->client, file, 1000, NULL,
@@ -298,7 +296,7 @@ test_null_error_url_conversion (Fixture * f, gconstpointer data)
   g_assert_false (synapse_url_conversion_apply (forgetting, f->client, events,
           NULL, NULL));
   /* the files are not there */
-  add_fault (f, "status=404 path=media/");
+  set_fault (f, "status=404 path=media/");
   g_assert_false (synapse_url_conversion_apply (download, f->client, events,
           NULL, NULL));
   /* and through the calls that convert */
@@ -385,7 +383,7 @@ test_cancel_while_reading_an_error_body (Fixture * f, gconstpointer data)
   GThread *thread;
 
   /* a 400 is final: without the cancellation, it would be the answer */
-  add_fault (f, "trickle status=400 bytes=1 ms=500 path=models/1/ "
+  set_fault (f, "trickle status=400 bytes=1 ms=500 path=models/1/ "
       "body='{\"detail\": \"This answer takes a minute to arrive.\"}'");
   g_object_set (f->client, "timeout", 60, NULL);
   thread = g_thread_new ("canceller", cancel_when_answered, &canceller);
@@ -399,23 +397,21 @@ test_cancel_while_reading_an_error_body (Fixture * f, gconstpointer data)
           "models/1/"), ==, 1);
 }
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  kit_init (&argc, &argv);
 
-  ADD ("/contract/null-error/client", test_null_error_client);
-  ADD ("/contract/null-error/ml", test_null_error_ml);
-  ADD ("/contract/null-error/listings", test_null_error_listings);
-  ADD ("/contract/null-error/uploads", test_null_error_uploads);
-  ADD ("/contract/null-error/url-conversion", test_null_error_url_conversion);
+  FIXTURE_ADD ("/contract/null-error/client", test_null_error_client);
+  FIXTURE_ADD ("/contract/null-error/ml", test_null_error_ml);
+  FIXTURE_ADD ("/contract/null-error/listings", test_null_error_listings);
+  FIXTURE_ADD ("/contract/null-error/uploads", test_null_error_uploads);
+  FIXTURE_ADD ("/contract/null-error/url-conversion",
+      test_null_error_url_conversion);
   g_test_add_func ("/contract/getters/another-domain",
       test_getters_on_another_domain);
   g_test_add_func ("/contract/getters/bare-copy", test_getters_on_a_bare_copy);
-  ADD ("/contract/cancel/while-reading-an-error-body",
+  FIXTURE_ADD ("/contract/cancel/while-reading-an-error-body",
       test_cancel_while_reading_an_error_body);
 
   return g_test_run ();

@@ -10,36 +10,16 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "test-common.h"
+#include "kit-fixture.h"
 
 static const char *const unit_files[] = { "data_unit.files", NULL };
-
-static void
-add_fault (Fixture * f, const char *spec)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend, spec,
-          &error), >, 0);
-  g_assert_no_error (error);
-}
-
-static JsonObject *
-version_params (guint version, guint page_size)
-{
-  JsonObject *params = json_object_new ();
-
-  json_object_set_int_member (params, "ground_truth_dataset_versions", version);
-  json_object_set_int_member (params, "page_size", page_size);
-  return params;
-}
 
 /* The events of one page of version 1 (of @page_size), converted. */
 static JsonArray *
 list (Fixture * f, SynapseUrlConversion * conversion, guint page_size,
     GError ** error)
 {
-  g_autoptr (JsonObject) params = version_params (1, page_size);
+  g_autoptr (JsonObject) params = kit_version_params (1, page_size);
 
   return synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, error);
@@ -48,9 +28,8 @@ list (Fixture * f, SynapseUrlConversion * conversion, guint page_size,
 static JsonObject *
 unit_image (JsonArray * events, guint index)
 {
-  return json_object_get_object_member (json_object_get_object_member
-      (json_object_get_object_member (json_array_get_object_element (events,
-                  index), "data_unit"), "files"), "image");
+  return kit_event_object (json_array_get_object_element (events, index),
+      "data_unit.files.image");
 }
 
 /* Every event's data_unit image is in the folder, whole. */
@@ -60,16 +39,16 @@ assert_unit_images_whole (Fixture * f, JsonArray * events)
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
 
   for (guint i = 0; i < json_array_get_length (events); i++)
-    fixture_assert_file_holds_media (f, json_object_get_string_member
+    kit_assert_file_holds_media (f->backend, json_object_get_string_member
         (unit_image (events, i), "path"), json_object_get_string_member
         (unit_image (sent, i), "url"));
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".part"), ==, 0);
 }
 
 static void
 assert_nothing_kept (Fixture * f)
 {
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 0);
 }
 
 /* --- whole files -------------------------------------------------------- */
@@ -87,7 +66,7 @@ assert_cut_is_retried (Fixture * f, const char *kind)
       synapse_url_conversion_new_download (unit_files, f->tmpdir);
   g_autoptr (JsonArray) events = NULL;
 
-  add_fault (f, spec);
+  kit_add_fault (f->backend, spec);
   events = list (f, conversion, 3, &error);
   g_assert_no_error (error);
   assert_unit_images_whole (f, events);
@@ -117,7 +96,7 @@ test_cut_without_length_fails_at_last (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
 
-  add_fault (f, "cut-chunked bytes=64 path=media/data_units/1/");
+  kit_add_fault (f->backend, "cut-chunked bytes=64 path=media/data_units/1/");
   events = list (f, conversion, 1, &error);
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
@@ -139,11 +118,12 @@ test_gzip_is_decoded (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) events = NULL;
   g_autofree char *encoding = NULL;
 
-  add_fault (f, "gzip path=media/");
+  kit_add_fault (f->backend, "gzip path=media/");
   events = list (f, conversion, 3, &error);
   g_assert_no_error (error);
   assert_unit_images_whole (f, events);
-  encoding = fixture_dup_request_header (f, "media/", 0, "Accept-Encoding");
+  encoding =
+      kit_dup_request_header (f->backend, "media/", 0, "Accept-Encoding");
   g_assert_cmpstr (encoding, ==, "gzip, deflate");
 }
 
@@ -158,10 +138,10 @@ test_gzip_cut_short_is_retried (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
 
-  add_fault (f, "gzip bytes=100 path=media/ times=2");
+  kit_add_fault (f->backend, "gzip bytes=100 path=media/ times=2");
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
-  fixture_assert_file_holds_media (f, json_object_get_string_member
+  kit_assert_file_holds_media (f->backend, json_object_get_string_member
       (json_object_get_object_member (json_array_get_object_element (events,
                   0), "files"), "mask"), json_object_get_string_member
       (json_object_get_object_member (json_array_get_object_element (sent,
@@ -178,7 +158,7 @@ test_gzip_cut_short_fails_at_last (Fixture * f, gconstpointer data)
       synapse_url_conversion_new_download (NULL, f->tmpdir);
   g_autoptr (JsonArray) events = NULL;
 
-  add_fault (f, "gzip bytes=100 path=media/");
+  kit_add_fault (f->backend, "gzip bytes=100 path=media/");
   events = list (f, conversion, 1, &error);
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CONNECTION);
@@ -198,7 +178,7 @@ test_checksum_mismatch_names_the_event (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) sent = synapse_test_backend_dup_events (f->backend, 1);
 
   /* same size, one byte changed */
-  add_fault (f, "corrupt bytes=10 path=media/data_units/2/");
+  kit_add_fault (f->backend, "corrupt bytes=10 path=media/data_units/2/");
   events = list (f, conversion, 3, &error);
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
@@ -206,7 +186,7 @@ test_checksum_mismatch_names_the_event (Fixture * f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, json_object_get_string_member
           (unit_image (sent, 1), "url")));
   g_assert_nonnull (strstr (error->message, "checksum"));
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".part"), ==, 0);
   /* not that file, and not retried: the server said what it has */
   {
     g_autofree char *path = synapse_url_conversion_get_cache_path (conversion,
@@ -227,14 +207,14 @@ test_size_mismatch_names_the_event (Fixture * f, gconstpointer data)
       synapse_url_conversion_new_download (unit_files, f->tmpdir);
   g_autoptr (JsonArray) events = NULL;
 
-  add_fault (f, "truncate bytes=100 path=media/data_units/3/");
+  kit_add_fault (f->backend, "truncate bytes=100 path=media/data_units/3/");
   events = list (f, conversion, 3, &error);
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_CHECKSUM);
   g_assert_nonnull (strstr (error->message, "event 3 "));
   g_assert_nonnull (strstr (error->message, "media/data_units/3/image.jpg"));
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".jpg"), <, 3);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".part"), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".jpg"), <, 3);
   /* a short file may be a cut one: tried again, as many times as a
    * broken download */
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
@@ -261,8 +241,8 @@ test_checksum_forms (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) got = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (forms); i++) {
-    g_autofree char *path = g_strdup_printf ("media/forms/%u.bin", i);
-    g_autofree char *entry = fixture_file_entry (f, path, forms[i].type,
+    g_autofree char *url = g_strdup_printf ("%smedia/forms/%u.bin", f->url, i);
+    g_autofree char *entry = kit_file_entry (f->backend, url, forms[i].type,
         forms[i].prefix);
 
     g_string_append_printf (events, "%s{\"id\":%u,\"data_unit\":{\"files\":"
@@ -272,11 +252,11 @@ test_checksum_forms (Fixture * f, gconstpointer data)
   g_string_append_printf (events, ",{\"id\":9,\"data_unit\":{\"files\":"
       "{\"f\":{\"url\":\"%smedia/forms/9.bin\",\"checksum\":\"crc32c:"
       "0123abcd\"}}}}", f->url);
-  fixture_serve_events (f, events->str, G_N_ELEMENTS (forms) + 1);
+  kit_serve_events (f->backend, events->str, G_N_ELEMENTS (forms) + 1);
   got = synapse_client_list_ground_truth_events (f->client, NULL, conversion,
       FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".bin"), ==,
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".bin"), ==,
       G_N_ELEMENTS (forms) + 1);
 
   /* and a wrong one of each known form is refused */
@@ -287,8 +267,8 @@ test_checksum_forms (Fixture * f, gconstpointer data)
     synapse_test_remove_tree (f->tmpdir);
     g_mkdir (f->tmpdir, 0700);
     synapse_test_backend_clear_faults (f->backend);
-    fixture_serve_events (f, events->str, G_N_ELEMENTS (forms) + 1);
-    add_fault (f, spec);
+    kit_serve_events (f->backend, events->str, G_N_ELEMENTS (forms) + 1);
+    kit_add_fault (f->backend, spec);
     g_clear_pointer (&got, json_array_unref);
     got = synapse_client_list_ground_truth_events (f->client, NULL,
         conversion, FALSE, NULL, NULL, &error);
@@ -375,7 +355,7 @@ test_cached_symlink_is_replaced (Fixture * f, gconstpointer data)
   g_assert_cmpint (symlink (outside, path), ==, 0);
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
-  fixture_assert_file_holds_media (f, path, json_object_get_string_member
+  kit_assert_file_holds_media (f->backend, path, json_object_get_string_member
       (unit_image (sent, 0), "url"));
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 1);
@@ -390,7 +370,7 @@ test_cached_symlink_is_replaced (Fixture * f, gconstpointer data)
   g_clear_pointer (&events, json_array_unref);
   events = list (f, conversion, 1, &error);
   g_assert_no_error (error);
-  fixture_assert_file_holds_media (f, path, json_object_get_string_member
+  kit_assert_file_holds_media (f->backend, path, json_object_get_string_member
       (unit_image (sent, 0), "url"));
 }
 
@@ -430,8 +410,8 @@ assert_cap_counted_as_it_arrives (Fixture * f, const char *fault)
   g_autofree char *event = g_strdup_printf ("{\"id\":1,\"files\":"
       "\"%smedia/zeros/16777216\"}", f->url);
 
-  fixture_serve_events (f, event, 1);
-  add_fault (f, fault);
+  kit_serve_events (f->backend, event, 1);
+  kit_add_fault (f->backend, fault);
   synapse_url_conversion_set_max_file_size (conversion, 1 << 20);
   events = synapse_client_list_ground_truth_events (f->client, NULL,
       conversion, FALSE, NULL, NULL, &error);
@@ -457,32 +437,33 @@ test_cap_gzip_bomb (Fixture * f, gconstpointer data)
   assert_cap_counted_as_it_arrives (f, "gzip path=media/zeros/");
 }
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  kit_init (&argc, &argv);
 
-  ADD ("/downloads/whole/cut-chunked-is-retried", test_cut_chunked_is_retried);
-  ADD ("/downloads/whole/cut-eof-is-retried", test_cut_eof_is_retried);
-  ADD ("/downloads/whole/cut-fails-at-last",
+  FIXTURE_ADD ("/downloads/whole/cut-chunked-is-retried",
+      test_cut_chunked_is_retried);
+  FIXTURE_ADD ("/downloads/whole/cut-eof-is-retried", test_cut_eof_is_retried);
+  FIXTURE_ADD ("/downloads/whole/cut-fails-at-last",
       test_cut_without_length_fails_at_last);
-  ADD ("/downloads/whole/gzip-is-decoded", test_gzip_is_decoded);
-  ADD ("/downloads/whole/gzip-cut-short-is-retried",
+  FIXTURE_ADD ("/downloads/whole/gzip-is-decoded", test_gzip_is_decoded);
+  FIXTURE_ADD ("/downloads/whole/gzip-cut-short-is-retried",
       test_gzip_cut_short_is_retried);
-  ADD ("/downloads/whole/gzip-cut-short-fails-at-last",
+  FIXTURE_ADD ("/downloads/whole/gzip-cut-short-fails-at-last",
       test_gzip_cut_short_fails_at_last);
-  ADD ("/downloads/declared/checksum-mismatch",
+  FIXTURE_ADD ("/downloads/declared/checksum-mismatch",
       test_checksum_mismatch_names_the_event);
-  ADD ("/downloads/declared/size-mismatch", test_size_mismatch_names_the_event);
-  ADD ("/downloads/declared/checksum-forms", test_checksum_forms);
-  ADD ("/downloads/cache/checked-again", test_cached_file_is_checked_again);
-  ADD ("/downloads/cache/symlink-replaced", test_cached_symlink_is_replaced);
-  ADD ("/downloads/cap/content-length", test_cap_by_content_length);
-  ADD ("/downloads/cap/body-without-length", test_cap_without_length);
-  ADD ("/downloads/cap/gzip-bomb", test_cap_gzip_bomb);
+  FIXTURE_ADD ("/downloads/declared/size-mismatch",
+      test_size_mismatch_names_the_event);
+  FIXTURE_ADD ("/downloads/declared/checksum-forms", test_checksum_forms);
+  FIXTURE_ADD ("/downloads/cache/checked-again",
+      test_cached_file_is_checked_again);
+  FIXTURE_ADD ("/downloads/cache/symlink-replaced",
+      test_cached_symlink_is_replaced);
+  FIXTURE_ADD ("/downloads/cap/content-length", test_cap_by_content_length);
+  FIXTURE_ADD ("/downloads/cap/body-without-length", test_cap_without_length);
+  FIXTURE_ADD ("/downloads/cap/gzip-bomb", test_cap_gzip_bomb);
 
   return g_test_run ();
 }

@@ -4,23 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "test-common.h"
-
-static JsonArray *
-backend_events (Fixture * f, const guint * versions, guint n_versions)
-{
-  JsonArray *all = json_array_new ();
-
-  for (guint v = 0; v < n_versions; v++) {
-    g_autoptr (JsonArray) events = synapse_test_backend_dup_events (f->backend,
-        versions[v]);
-
-    for (guint i = 0; i < json_array_get_length (events); i++)
-      json_array_add_element (all,
-          json_node_ref (json_array_get_element (events, i)));
-  }
-  return all;
-}
+#include "kit-fixture.h"
 
 static gboolean
 objects_equal (JsonObject * a, JsonObject * b)
@@ -126,14 +110,14 @@ test_list_all_costs_one_request_a_page (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   guint64 total = 0;
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 3);
   g_autoptr (JsonArray) events =
       synapse_client_list_ground_truth_events (f->client, NULL, NULL, TRUE,
       &total, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_cmpuint (total, ==, 300);
-  g_assert_true (json_arrays_equal (events, expected));
+  kit_assert_events (events, expected);
   /* 300 events at the default 100 a page: 3 requests, not the SDK's 4 */
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "sdk/ground_truth_events/"), ==, 3);
@@ -143,7 +127,7 @@ static void
 test_version_filter_forms (Fixture * f, gconstpointer data)
 {
   const guint versions[] = { 1, 3 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 2);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 2);
   const char *forms[] = {
     "{\"ground_truth_dataset_versions\": [1, 3]}",
     "{\"ground_truth_dataset_versions\": \"1,3\"}",
@@ -158,7 +142,7 @@ test_version_filter_forms (Fixture * f, gconstpointer data)
     events = synapse_client_list_ground_truth_events (f->client,
         json_node_get_object (params), NULL, TRUE, NULL, NULL, &error);
     g_assert_no_error (error);
-    g_assert_true (json_arrays_equal (events, expected));
+    kit_assert_events (events, expected);
   }
 }
 
@@ -168,7 +152,7 @@ test_pager_walks_every_event_once (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   const guint versions[] = { 1, 2 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 2);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 2);
   g_autoptr (JsonArray) versions_param = json_array_new ();
   g_autoptr (SynapsePager) pager = NULL;
   JsonObject *event;
@@ -266,20 +250,14 @@ test_empty_listing (Fixture * f, gconstpointer data)
 static void
 test_pager_error_mid_listing (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "sdk/ground_truth_events/",
-    .query = "page=3",
-    .status = 401,
-    .retry_after = -1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (SynapsePager) pager = NULL;
   JsonArray *page;
   guint pages = 0;
 
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=401 path=sdk/ground_truth_events/ "
+      "query=page=3");
   json_object_set_int_member (params, "page_size", 10);
   pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
   while ((page = synapse_pager_next_page (pager, NULL, &error))) {
@@ -304,7 +282,7 @@ test_retried_pages_lose_and_repeat_nothing (Fixture * f, gconstpointer data)
     {.kind = SYNAPSE_TEST_FAULT_DROP_RESPONSE,.query = "page=7",.times = 1},
   };
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 3);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (JsonArray) events = NULL;
@@ -315,7 +293,7 @@ test_retried_pages_lose_and_repeat_nothing (Fixture * f, gconstpointer data)
   events = synapse_client_list_ground_truth_events (f->client, params, NULL,
       TRUE, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (json_arrays_equal (events, expected));
+  kit_assert_events (events, expected);
 }
 
 static void
@@ -439,7 +417,7 @@ test_async_twins (Fixture * f, gconstpointer data)
   synapse_pager_next_async (state.pager, NULL, on_next, &state);
   g_main_loop_run (loop);
 
-  g_assert_true (json_arrays_equal (state.events, expected));
+  kit_assert_events (state.events, expected);
   g_assert_cmpuint (state.total, ==, 100);
   g_assert_cmpint (json_object_get_int_member (state.model, "id"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (state.version, "id"), ==, 1);
@@ -512,7 +490,7 @@ test_prefetch_never_asks_past_the_last_page (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (GPtrArray) requests = NULL;
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 3);
 
   /* 300 events, 64 a page: 5 pages, the last one short */
   g_object_set (f->client, "prefetch", 8, NULL);
@@ -520,7 +498,7 @@ test_prefetch_never_asks_past_the_last_page (Fixture * f, gconstpointer data)
   events = synapse_client_list_ground_truth_events (f->client, params, NULL,
       TRUE, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (json_arrays_equal (events, expected));
+  kit_assert_events (events, expected);
 
   requests = synapse_test_backend_dup_requests (f->backend);
   g_assert_cmpuint (requests->len, ==, 5);
@@ -532,23 +510,16 @@ test_prefetch_never_asks_past_the_last_page (Fixture * f, gconstpointer data)
 static void
 test_prefetch_failure_surfaces_in_order (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault fault = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .query = "page=4",
-    .status = 401,
-    .retry_after = -1,
-    .times = 1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (SynapsePager) pager = NULL;
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 3);
   g_autoptr (JsonArray) walked = json_array_new ();
   SynapsePage *page;
   guint failures = 0;
 
-  synapse_test_backend_add_fault (f->backend, &fault);
+  kit_add_fault (f->backend, "status=401 query=page=4 times=1");
   json_object_set_int_member (params, "page_size", 30);
   pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
   synapse_pager_set_prefetch (pager, 4);
@@ -577,7 +548,7 @@ test_prefetch_failure_surfaces_in_order (Fixture * f, gconstpointer data)
     synapse_page_unref (page);
   }
   g_assert_cmpuint (failures, ==, 1);
-  g_assert_true (json_arrays_equal (walked, expected));
+  kit_assert_events (walked, expected);
 }
 
 static void
@@ -587,7 +558,7 @@ test_limit_stops_the_walk (Fixture * f, gconstpointer data)
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (SynapsePager) pager = NULL;
   const guint versions[] = { 1 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 1);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 1);
   JsonObject *event;
   guint n = 0;
 
@@ -666,7 +637,7 @@ static JsonArray *
 events_between (Fixture * f, guint first, guint last)
 {
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) all = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) all = kit_dup_events (f->backend, versions, 3);
   JsonArray *some = json_array_new ();
 
   for (guint id = first; id <= last; id++)
@@ -698,7 +669,7 @@ assert_walk_refused (Fixture * f, SynapsePager * pager, JsonArray * expected,
   if (strstr (error->message, says) == NULL)
     g_error ("\"%s\" does not say \"%s\"", error->message, says);
   /* what came before the backend's misstep, each once */
-  g_assert_true (json_arrays_equal (walked, expected));
+  kit_assert_events (walked, expected);
   requests = synapse_test_backend_count_requests (f->backend, EVENTS_PATH);
   g_assert_cmpuint (requests, >=, min_requests);
   g_assert_cmpuint (requests, <=, max_requests);
@@ -898,7 +869,7 @@ test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapsePager) pager = events_pager (f, 20);
   const guint versions[] = { 1, 2, 3 };
-  g_autoptr (JsonArray) expected = backend_events (f, versions, 3);
+  g_autoptr (JsonArray) expected = kit_dup_events (f->backend, versions, 3);
   g_autoptr (JsonArray) walked = json_array_new ();
   SynapsePage *page;
   guint pages = 0;
@@ -918,7 +889,7 @@ test_prefetch_bytes_bound_the_pages_ahead (Fixture * f, gconstpointer data)
   }
   g_assert_no_error (error);
   g_assert_cmpuint (pages, ==, 15);
-  g_assert_true (json_arrays_equal (walked, expected));
+  kit_assert_events (walked, expected);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           EVENTS_PATH), ==, 15);
 }
@@ -979,67 +950,70 @@ test_prefetch_bytes_hold_what_fits (Fixture * f, gconstpointer data)
           EVENTS_PATH), ==, 15);
 }
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  kit_init (&argc, &argv);
 
-  ADD ("/listing/models/one-page", test_list_models_one_page);
-  ADD ("/listing/models/filters", test_list_models_filters);
-  ADD ("/listing/models/get", test_get_model);
-  ADD ("/listing/events/one-page", test_list_events_one_page);
-  ADD ("/listing/events/list-all-one-request-a-page",
+  FIXTURE_ADD ("/listing/models/one-page", test_list_models_one_page);
+  FIXTURE_ADD ("/listing/models/filters", test_list_models_filters);
+  FIXTURE_ADD ("/listing/models/get", test_get_model);
+  FIXTURE_ADD ("/listing/events/one-page", test_list_events_one_page);
+  FIXTURE_ADD ("/listing/events/list-all-one-request-a-page",
       test_list_all_costs_one_request_a_page);
-  ADD ("/listing/events/version-filter-forms", test_version_filter_forms);
-  ADD ("/listing/events/empty", test_empty_listing);
-  ADD ("/listing/events/retries-lose-nothing",
+  FIXTURE_ADD ("/listing/events/version-filter-forms",
+      test_version_filter_forms);
+  FIXTURE_ADD ("/listing/events/empty", test_empty_listing);
+  FIXTURE_ADD ("/listing/events/retries-lose-nothing",
       test_retried_pages_lose_and_repeat_nothing);
-  ADD ("/listing/pager/every-event-once", test_pager_walks_every_event_once);
-  ADD ("/listing/pager/pages", test_pager_pages_and_rest_of_page);
-  ADD ("/listing/pager/error-mid-listing", test_pager_error_mid_listing);
-  ADD ("/listing/pager/raw-item-bytes",
+  FIXTURE_ADD ("/listing/pager/every-event-once",
+      test_pager_walks_every_event_once);
+  FIXTURE_ADD ("/listing/pager/pages", test_pager_pages_and_rest_of_page);
+  FIXTURE_ADD ("/listing/pager/error-mid-listing",
+      test_pager_error_mid_listing);
+  FIXTURE_ADD ("/listing/pager/raw-item-bytes",
       test_raw_item_bytes_are_the_backend_bytes);
-  ADD ("/listing/prefetch/every-event-once",
+  FIXTURE_ADD ("/listing/prefetch/every-event-once",
       test_prefetch_walks_every_event_once);
-  ADD ("/listing/prefetch/pages", test_prefetch_pages_and_rest_of_page);
-  ADD ("/listing/prefetch/retries-lose-nothing",
+  FIXTURE_ADD ("/listing/prefetch/pages", test_prefetch_pages_and_rest_of_page);
+  FIXTURE_ADD ("/listing/prefetch/retries-lose-nothing",
       test_prefetch_retries_lose_nothing);
-  ADD ("/listing/prefetch/not-past-last-page",
+  FIXTURE_ADD ("/listing/prefetch/not-past-last-page",
       test_prefetch_never_asks_past_the_last_page);
-  ADD ("/listing/prefetch/limit", test_limit_stops_the_walk);
-  ADD ("/listing/prefetch/failure-in-order",
+  FIXTURE_ADD ("/listing/prefetch/limit", test_limit_stops_the_walk);
+  FIXTURE_ADD ("/listing/prefetch/failure-in-order",
       test_prefetch_failure_surfaces_in_order);
-  ADD ("/listing/versions/get", test_get_ground_truth_version);
-  ADD ("/listing/async/twins", test_async_twins);
-  ADD ("/listing/async/cancel", test_async_cancel);
-  ADD ("/listing/walk/cycle-by-page-number", test_walk_cycle_by_page_number);
-  ADD ("/listing/walk/cycle-by-page-number/one-at-a-time",
+  FIXTURE_ADD ("/listing/versions/get", test_get_ground_truth_version);
+  FIXTURE_ADD ("/listing/async/twins", test_async_twins);
+  FIXTURE_ADD ("/listing/async/cancel", test_async_cancel);
+  FIXTURE_ADD ("/listing/walk/cycle-by-page-number",
+      test_walk_cycle_by_page_number);
+  FIXTURE_ADD ("/listing/walk/cycle-by-page-number/one-at-a-time",
       test_walk_cycle_by_page_number_one_at_a_time);
-  ADD ("/listing/walk/cycle-to-the-first-page",
+  FIXTURE_ADD ("/listing/walk/cycle-to-the-first-page",
       test_walk_cycle_to_the_first_page);
-  ADD ("/listing/walk/cycle-by-cursor", test_walk_cycle_by_cursor);
-  ADD ("/listing/walk/cycle-by-cursor/one-at-a-time",
+  FIXTURE_ADD ("/listing/walk/cycle-by-cursor", test_walk_cycle_by_cursor);
+  FIXTURE_ADD ("/listing/walk/cycle-by-cursor/one-at-a-time",
       test_walk_cycle_by_cursor_one_at_a_time);
-  ADD ("/listing/walk/more-results-than-count",
+  FIXTURE_ADD ("/listing/walk/more-results-than-count",
       test_walk_more_results_than_count);
-  ADD ("/listing/walk/more-results-than-count/one-at-a-time",
+  FIXTURE_ADD ("/listing/walk/more-results-than-count/one-at-a-time",
       test_walk_more_results_than_count_one_at_a_time);
-  ADD ("/listing/walk/more-pages-than-count-fills",
+  FIXTURE_ADD ("/listing/walk/more-pages-than-count-fills",
       test_walk_more_pages_than_count_fills);
-  ADD ("/listing/walk/more-pages-than-count-fills/one-at-a-time",
+  FIXTURE_ADD ("/listing/walk/more-pages-than-count-fills/one-at-a-time",
       test_walk_more_pages_than_count_fills_one_at_a_time);
-  ADD ("/listing/walk/endless-empty-pages", test_walk_endless_empty_pages);
-  ADD ("/listing/walk/endless-empty-pages/one-at-a-time",
+  FIXTURE_ADD ("/listing/walk/endless-empty-pages",
+      test_walk_endless_empty_pages);
+  FIXTURE_ADD ("/listing/walk/endless-empty-pages/one-at-a-time",
       test_walk_endless_empty_pages_one_at_a_time);
-  ADD ("/listing/walk/empty-pages-fetched-ahead",
+  FIXTURE_ADD ("/listing/walk/empty-pages-fetched-ahead",
       test_walk_empty_pages_fetched_ahead);
-  ADD ("/listing/walk/list-all-refuses-a-cycle", test_list_all_refuses_a_cycle);
-  ADD ("/listing/prefetch/bytes-bound-the-pages-ahead",
+  FIXTURE_ADD ("/listing/walk/list-all-refuses-a-cycle",
+      test_list_all_refuses_a_cycle);
+  FIXTURE_ADD ("/listing/prefetch/bytes-bound-the-pages-ahead",
       test_prefetch_bytes_bound_the_pages_ahead);
-  ADD ("/listing/prefetch/bytes-hold-what-fits",
+  FIXTURE_ADD ("/listing/prefetch/bytes-hold-what-fits",
       test_prefetch_bytes_hold_what_fits);
 
   return g_test_run ();

@@ -7,28 +7,24 @@
 
 #include <glib/gstdio.h>
 
-#include "test-common.h"
+#include "kit-fixture.h"
 
 #define CHUNK 1000
 
 static void
 assert_stored_equals_file (Fixture * f, JsonObject * upload, const char *path)
 {
-  const char *id = json_object_get_string_member (upload, "id");
-  g_autofree char *stored_path = synapse_test_backend_dup_upload_path
-      (f->backend, id);
-  g_autofree char *stored = NULL;
+  g_autoptr (GBytes) stored = kit_dup_upload_bytes (f->backend,
+      json_object_get_string_member (upload, "id"));
   g_autofree char *local = NULL;
-  gsize stored_length = 0, local_length = 0;
+  gsize local_length = 0;
   g_autoptr (GError) error = NULL;
   g_autofree char *md5 = NULL;
 
-  g_assert_nonnull (stored_path);
-  g_file_get_contents (stored_path, &stored, &stored_length, &error);
-  g_assert_no_error (error);
   g_file_get_contents (path, &local, &local_length, &error);
   g_assert_no_error (error);
-  g_assert_cmpmem (stored, stored_length, local, local_length);
+  g_assert_cmpmem (g_bytes_get_data (stored, NULL), g_bytes_get_size (stored),
+      local, local_length);
 
   md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (guchar *) local,
       local_length);
@@ -365,17 +361,12 @@ test_checksum_disagreement_is_an_error (Fixture * f, gconstpointer data)
 static void
 test_lost_finish_reply_is_recovered (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault drop = {
-    .kind = SYNAPSE_TEST_FAULT_DROP_RESPONSE,
-    .method = "POST",
-    .path = "chunked_upload/",
-    .times = 1,
-  };
   g_autofree char *path = fixture_make_file (f, "finish.bin", 2 * CHUNK);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) upload = NULL;
 
-  synapse_test_backend_add_fault (f->backend, &drop);
+  kit_add_fault (f->backend, "drop-response method=POST path=chunked_upload/ "
+      "times=1");
   upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
       NULL, NULL, &error);
   g_assert_no_error (error);
@@ -465,21 +456,14 @@ test_create_model_checks_first (Fixture * f, gconstpointer data)
 static void
 test_create_model_400_carries_field_errors (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault refuse = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .method = "POST",
-    .path = "models/",
-    .status = 400,
-    .retry_after = -1,
-    .body = "{\"name\": [\"A model with this name already exists.\"]}",
-  };
   g_autofree char *path = fixture_make_file (f, "dup.pt", 100);
   g_autoptr (JsonObject) input = model_data (path);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) model = NULL;
   JsonNode *detail;
 
-  synapse_test_backend_add_fault (f->backend, &refuse);
+  kit_add_fault (f->backend, "status=400 method=POST path=models/ "
+      "body='{\"name\": [\"A model with this name already exists.\"]}'");
   model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
       &error);
   g_assert_null (model);
@@ -610,35 +594,12 @@ count_answered (Fixture * f, const char *method, guint status)
 static JsonObject *
 dup_sent_model (Fixture * f)
 {
-  g_autoptr (GPtrArray) requests = synapse_test_backend_dup_requests
-      (f->backend);
+  g_autofree char *text = kit_dup_request_body (f->backend, "POST",
+      "models/");
+  g_autoptr (JsonNode) node = json_from_string (text, NULL);
 
-  for (guint i = 0; i < requests->len; i++) {
-    SynapseTestRequest *request = requests->pdata[i];
-    g_autoptr (JsonNode) node = NULL;
-    g_autofree char *text = NULL;
-
-    if (!g_str_equal (request->method, "POST")
-        || !g_str_equal (request->path, "models/"))
-      continue;
-    g_assert_nonnull (request->body);
-    text = g_strndup (g_bytes_get_data (request->body, NULL),
-        g_bytes_get_size (request->body));
-    node = json_from_string (text, NULL);
-    g_assert_nonnull (node);
-    return json_object_ref (json_node_get_object (node));
-  }
-  g_assert_not_reached ();
-}
-
-static void
-add_fault (Fixture * f, const char *spec)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend, spec,
-          &error), >, 0);
-  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
 }
 
 /* Creates the model of model_data() from a file, with @fault on the way. */
@@ -649,7 +610,7 @@ create_with_fault (Fixture * f, const char *fault, GError ** error)
   g_autoptr (JsonObject) input = model_data (path);
 
   g_object_set (f->client, "chunk-size", (guint64) CHUNK, NULL);
-  add_fault (f, fault);
+  kit_add_fault (f->backend, fault);
   return synapse_client_create_model (f->client, input, NULL, NULL, NULL,
       error);
 }
@@ -759,7 +720,7 @@ test_create_model_failed_lookup_is_an_error (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) model = NULL;
 
-  add_fault (f, "status=403 method=GET path=models/");
+  kit_add_fault (f->backend, "status=403 method=GET path=models/");
   model = create_with_fault (f, "drop-response method=POST path=models/",
       &error);
   g_assert_null (model);
@@ -799,7 +760,7 @@ test_create_model_from_upload_recovers (Fixture * f, gconstpointer data)
   finished = synapse_client_create_chunked_upload (f->client, path, 0, NULL,
       NULL, NULL, &error);
   g_assert_no_error (error);
-  add_fault (f, "cut-response bytes=10 method=POST path=models/");
+  kit_add_fault (f->backend, "cut-response bytes=10 method=POST path=models/");
   model = synapse_client_create_model_from_upload (f->client, input,
       finished, NULL, &error);
   g_assert_no_error (error);
@@ -842,7 +803,7 @@ assert_first_chunk_recovered (Fixture * f, const char *fault)
   g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
 
-  add_fault (f, fault);
+  kit_add_fault (f->backend, fault);
   result = stream_upload (f, &upload, &error);
   g_assert_no_error (error);
   assert_stored_equals_file (f, result, path);
@@ -877,7 +838,8 @@ test_first_chunk_not_handled_is_sent_again (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
 
-  add_fault (f, "status=503 method=PUT path=chunked_upload/ times=1");
+  kit_add_fault (f->backend,
+      "status=503 method=PUT path=chunked_upload/ times=1");
   result = stream_upload (f, &upload, &error);
   g_assert_no_error (error);
   assert_stored_equals_file (f, result, path);
@@ -899,8 +861,10 @@ test_first_chunk_lost_without_listing_says_so (Fixture * f,
   g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (f->tmpdir, "first.bin", NULL);
 
-  add_fault (f, "status=405 method=GET path=chunked_upload/ query=page");
-  add_fault (f, "drop-response method=PUT path=chunked_upload/ times=1");
+  kit_add_fault (f->backend,
+      "status=405 method=GET path=chunked_upload/ query=page");
+  kit_add_fault (f->backend,
+      "drop-response method=PUT path=chunked_upload/ times=1");
   result = stream_upload (f, &upload, &error);
   g_assert_no_error (error);
   assert_stored_equals_file (f, result, path);
@@ -927,7 +891,8 @@ test_first_chunk_lost_ambiguous_says_so (Fixture * f, gconstpointer data)
       CHUNK);
   g_assert_true (synapse_chunked_upload_write (earlier, block, CHUNK, NULL,
           &error));
-  add_fault (f, "drop-response method=PUT path=chunked_upload/ times=1");
+  kit_add_fault (f->backend,
+      "drop-response method=PUT path=chunked_upload/ times=1");
   result = stream_upload (f, &upload, &error);
   g_assert_no_error (error);
   assert_stored_equals_file (f, result, path);
@@ -946,7 +911,7 @@ test_first_chunk_lost_every_time_gives_up (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   g_object_set (f->client, "retries", 2, NULL);
-  add_fault (f, "status=502 method=PUT path=chunked_upload/");
+  kit_add_fault (f->backend, "status=502 method=PUT path=chunked_upload/");
   result = stream_upload (f, &upload, &error);
   g_assert_null (result);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
@@ -965,9 +930,10 @@ test_first_chunk_orphan_is_logged (Fixture * f, gconstpointer data)
   g_autoptr (JsonObject) upload = NULL;
   g_autoptr (GError) error = NULL;
 
-  add_fault (f, "status=405 method=GET path=chunked_upload/ query=page");
-  add_fault (f, "replace-status status=502 method=PUT path=chunked_upload/ "
-      "times=1");
+  kit_add_fault (f->backend,
+      "status=405 method=GET path=chunked_upload/ query=page");
+  kit_add_fault (f->backend,
+      "replace-status status=502 method=PUT path=chunked_upload/ " "times=1");
   g_test_expect_message ("Synapse", G_LOG_LEVEL_MESSAGE,
       "Upload of logged.bin: * may keep 1 unfinished upload of it *");
   upload = synapse_client_create_chunked_upload (f->client, path, CHUNK, NULL,
@@ -986,7 +952,8 @@ test_oscillating_offsets_end_the_upload (Fixture * f, gconstpointer data)
   g_autoptr (JsonObject) result = NULL;
   g_autoptr (GError) error = NULL;
 
-  add_fault (f, "oscillate-offset method=PUT path=chunked_upload/ skip=1");
+  kit_add_fault (f->backend,
+      "oscillate-offset method=PUT path=chunked_upload/ skip=1");
   result = stream_upload (f, &upload, &error);
   g_assert_null (result);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL);
@@ -1010,7 +977,8 @@ test_no_progress_ends_the_upload (Fixture * f, gconstpointer data)
   g_autoptr (JsonObject) result = NULL;
   g_autoptr (GError) error = NULL;
 
-  add_fault (f, "status=400 method=PUT path=chunked_upload/ skip=1 "
+  kit_add_fault (f->backend,
+      "status=400 method=PUT path=chunked_upload/ skip=1 "
       "body='{\"detail\": \"Offsets do not match\", \"offset\": 1000}'");
   result = stream_upload (f, &upload, &error);
   g_assert_null (result);
@@ -1033,7 +1001,6 @@ test_create_model_numbers_as_written (Fixture * f, gconstpointer data)
   g_autoptr (JsonNode) parsed = NULL;
   g_autoptr (JsonObject) model = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) requests = NULL;
   g_autofree char *want = g_strdup_printf ("\"metrics\":%s", metrics);
   g_autofree char *sent = NULL;
 
@@ -1044,16 +1011,7 @@ test_create_model_numbers_as_written (Fixture * f, gconstpointer data)
       &error);
   g_assert_no_error (error);
 
-  requests = synapse_test_backend_dup_requests (f->backend);
-  for (guint i = 0; i < requests->len; i++) {
-    SynapseTestRequest *request = requests->pdata[i];
-
-    if (g_str_equal (request->method, "POST")
-        && g_str_equal (request->path, "models/"))
-      sent = g_strndup (g_bytes_get_data (request->body, NULL),
-          g_bytes_get_size (request->body));
-  }
-  g_assert_nonnull (sent);
+  sent = kit_dup_request_body (f->backend, "POST", "models/");
   if (!strstr (sent, want))
     g_error ("sent %s, not %s", sent, want);
 }
@@ -1137,74 +1095,78 @@ static const SynapseTestBackendOptions hidden_uploads = {
   .hide_model_upload = TRUE,
 };
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  kit_init (&argc, &argv);
 
-  ADD ("/upload/sizes", test_file_sizes);
-  ADD ("/upload/default-chunk", test_default_chunk_is_50_mib);
-  ADD ("/upload/bad-files", test_bad_files_fail_before_any_request);
-  ADD ("/upload/resume/cut-connection", test_resume_after_cut_connection);
-  ADD ("/upload/resume/lost-reply",
+  FIXTURE_ADD ("/upload/sizes", test_file_sizes);
+  FIXTURE_ADD ("/upload/default-chunk", test_default_chunk_is_50_mib);
+  FIXTURE_ADD ("/upload/bad-files", test_bad_files_fail_before_any_request);
+  FIXTURE_ADD ("/upload/resume/cut-connection",
+      test_resume_after_cut_connection);
+  FIXTURE_ADD ("/upload/resume/lost-reply",
       test_lost_reply_continues_from_backend_offset);
-  ADD ("/upload/resume/server-errors",
+  FIXTURE_ADD ("/upload/resume/server-errors",
       test_server_errors_on_a_chunk_are_retried);
-  ADD ("/upload/resume/lost-finish-reply",
+  FIXTURE_ADD ("/upload/resume/lost-finish-reply",
       test_lost_finish_reply_is_recovered);
-  ADD ("/upload/resume/oscillating-offsets-end",
+  FIXTURE_ADD ("/upload/resume/oscillating-offsets-end",
       test_oscillating_offsets_end_the_upload);
-  ADD ("/upload/resume/no-progress-ends", test_no_progress_ends_the_upload);
+  FIXTURE_ADD ("/upload/resume/no-progress-ends",
+      test_no_progress_ends_the_upload);
   g_test_add ("/upload/errors/413", Fixture, &small_limit, fixture_set_up,
       test_too_large_is_413, fixture_tear_down);
-  ADD ("/upload/errors/410", test_expired_upload_is_410);
-  ADD ("/upload/first-chunk/dropped-reply-resumes",
+  FIXTURE_ADD ("/upload/errors/410", test_expired_upload_is_410);
+  FIXTURE_ADD ("/upload/first-chunk/dropped-reply-resumes",
       test_first_chunk_dropped_reply_resumes);
-  ADD ("/upload/first-chunk/504-after-creating-resumes",
+  FIXTURE_ADD ("/upload/first-chunk/504-after-creating-resumes",
       test_first_chunk_504_after_creating_resumes);
-  ADD ("/upload/first-chunk/not-handled-sent-again",
+  FIXTURE_ADD ("/upload/first-chunk/not-handled-sent-again",
       test_first_chunk_not_handled_is_sent_again);
-  ADD ("/upload/first-chunk/no-listing-says-so",
+  FIXTURE_ADD ("/upload/first-chunk/no-listing-says-so",
       test_first_chunk_lost_without_listing_says_so);
-  ADD ("/upload/first-chunk/ambiguous-says-so",
+  FIXTURE_ADD ("/upload/first-chunk/ambiguous-says-so",
       test_first_chunk_lost_ambiguous_says_so);
-  ADD ("/upload/first-chunk/lost-every-time-gives-up",
+  FIXTURE_ADD ("/upload/first-chunk/lost-every-time-gives-up",
       test_first_chunk_lost_every_time_gives_up);
-  ADD ("/upload/first-chunk/orphan-is-logged",
+  FIXTURE_ADD ("/upload/first-chunk/orphan-is-logged",
       test_first_chunk_orphan_is_logged);
-  ADD ("/upload/errors/checksum", test_checksum_disagreement_is_an_error);
-  ADD ("/upload/cancel", test_cancelled_upload_stops);
-  ADD ("/upload/streaming/any-sizes", test_streaming_writes_of_any_size);
-  ADD ("/upload/streaming/size-must-match", test_streaming_size_must_match);
-  ADD ("/model/create", test_create_model);
-  ADD ("/model/create/checks-first", test_create_model_checks_first);
-  ADD ("/model/create/400-field-errors",
+  FIXTURE_ADD ("/upload/errors/checksum",
+      test_checksum_disagreement_is_an_error);
+  FIXTURE_ADD ("/upload/cancel", test_cancelled_upload_stops);
+  FIXTURE_ADD ("/upload/streaming/any-sizes",
+      test_streaming_writes_of_any_size);
+  FIXTURE_ADD ("/upload/streaming/size-must-match",
+      test_streaming_size_must_match);
+  FIXTURE_ADD ("/model/create", test_create_model);
+  FIXTURE_ADD ("/model/create/checks-first", test_create_model_checks_first);
+  FIXTURE_ADD ("/model/create/400-field-errors",
       test_create_model_400_carries_field_errors);
-  ADD ("/model/create/backend-validation", test_create_model_real_validation);
-  ADD ("/model/create/async", test_create_model_async);
-  ADD ("/model/create/from-streamed-upload",
+  FIXTURE_ADD ("/model/create/backend-validation",
+      test_create_model_real_validation);
+  FIXTURE_ADD ("/model/create/async", test_create_model_async);
+  FIXTURE_ADD ("/model/create/from-streamed-upload",
       test_create_model_from_streamed_upload);
-  ADD ("/model/create/numbers-as-written",
+  FIXTURE_ADD ("/model/create/numbers-as-written",
       test_create_model_numbers_as_written);
-  ADD ("/client/query-numbers-as-written", test_query_numbers_as_written);
+  FIXTURE_ADD ("/client/query-numbers-as-written",
+      test_query_numbers_as_written);
   g_test_add_func ("/json/parse-exact", test_json_parse_exact);
-  ADD ("/model/create/recovery/reply-dropped",
+  FIXTURE_ADD ("/model/create/recovery/reply-dropped",
       test_create_model_recovers_dropped_reply);
-  ADD ("/model/create/recovery/504-after-creation",
+  FIXTURE_ADD ("/model/create/recovery/504-after-creation",
       test_create_model_recovers_504_after_creation);
-  ADD ("/model/create/recovery/none-made-resent",
+  FIXTURE_ADD ("/model/create/recovery/none-made-resent",
       test_create_model_resends_when_none_was_made);
-  ADD ("/model/create/recovery/lost-twice",
+  FIXTURE_ADD ("/model/create/recovery/lost-twice",
       test_create_model_lost_twice_is_an_error);
-  ADD ("/model/create/recovery/lookup-failed",
+  FIXTURE_ADD ("/model/create/recovery/lookup-failed",
       test_create_model_failed_lookup_is_an_error);
   g_test_add ("/model/create/recovery/uploads-not-named", Fixture,
       &hidden_uploads, fixture_set_up,
       test_create_model_unnamed_uploads_is_an_error, fixture_tear_down);
-  ADD ("/model/create/recovery/from-upload",
+  FIXTURE_ADD ("/model/create/recovery/from-upload",
       test_create_model_from_upload_recovers);
 
   return g_test_run ();

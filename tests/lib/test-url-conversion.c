@@ -6,17 +6,7 @@
 
 #include <glib/gstdio.h>
 
-#include "test-common.h"
-
-static JsonObject *
-version_params (guint version, guint page_size)
-{
-  JsonObject *params = json_object_new ();
-
-  json_object_set_int_member (params, "ground_truth_dataset_versions", version);
-  json_object_set_int_member (params, "page_size", page_size);
-  return params;
-}
+#include "kit-fixture.h"
 
 static char *
 to_cdn (const char *url, gpointer user_data, GError ** error)
@@ -36,7 +26,7 @@ test_converter_applies_to_every_page (Fixture * f, gconstpointer data)
   guint calls = 0;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_converter (NULL, to_cdn, &calls, NULL);
-  g_autoptr (JsonObject) params = version_params (1, 30);
+  g_autoptr (JsonObject) params = kit_version_params (1, 30);
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
       1);
@@ -59,10 +49,8 @@ test_converter_applies_to_every_page (Fixture * f, gconstpointer data)
                 "image"), strstr (image, "/media/")));
     /* data_unit.files is not a default field */
     g_assert_true (g_str_has_prefix (json_object_get_string_member
-            (json_object_get_object_member (json_object_get_object_member
-                    (json_object_get_object_member
-                        (json_array_get_object_element (events, i),
-                            "data_unit"), "files"), "image"), "url"), f->url));
+            (kit_event_object (json_array_get_object_element (events, i),
+                    "data_unit.files.image"), "url"), f->url));
   }
 }
 
@@ -74,7 +62,7 @@ test_converter_on_a_single_page (Fixture * f, gconstpointer data)
   const char *fields[] = { "data_unit.files", NULL };
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_converter (fields, to_cdn, &calls, NULL);
-  g_autoptr (JsonObject) params = version_params (2, 10);
+  g_autoptr (JsonObject) params = kit_version_params (2, 10);
   g_autoptr (JsonArray) events = NULL;
 
   /* the SDK converts nothing on a single page; we do */
@@ -83,10 +71,8 @@ test_converter_on_a_single_page (Fixture * f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (calls, ==, 10);
   for (guint i = 0; i < 10; i++) {
-    JsonObject *image = json_object_get_object_member
-        (json_object_get_object_member (json_object_get_object_member
-            (json_array_get_object_element (events, i), "data_unit"),
-            "files"), "image");
+    JsonObject *image = kit_event_object (json_array_get_object_element
+        (events, i), "data_unit.files.image");
 
     /* a file entry keeps its other keys; its url is converted in place */
     g_assert_true (g_str_has_prefix (json_object_get_string_member (image,
@@ -109,7 +95,7 @@ test_converter_error_fails_the_listing (Fixture * f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_converter (NULL, refuse, NULL, NULL);
-  g_autoptr (JsonObject) params = version_params (1, 10);
+  g_autoptr (JsonObject) params = kit_version_params (1, 10);
   g_autoptr (JsonArray) events =
       synapse_client_list_ground_truth_events (f->client, params, conversion,
       FALSE, NULL, NULL, &error);
@@ -127,7 +113,7 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
       NULL);
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (fields, dir);
-  g_autoptr (JsonObject) params = version_params (3, 25);
+  g_autoptr (JsonObject) params = kit_version_params (3, 25);
   g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
       3);
   g_autoptr (JsonArray) events = NULL;
@@ -143,9 +129,6 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
     JsonObject *files = json_object_get_object_member (event, "files");
     JsonObject *original_files = json_object_get_object_member (original,
         "files");
-    JsonObject *unit_image = json_object_get_object_member
-        (json_object_get_object_member (json_object_get_object_member (event,
-                "data_unit"), "files"), "image");
     const char *image_url = json_object_get_string_member (original_files,
         "image");
     const char *image_path = json_object_get_string_member (files, "image");
@@ -163,22 +146,12 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
     g_assert_cmpstr (image_path, ==, cache_path);
     g_assert_true (g_str_has_prefix (name, digest));
     g_assert_true (g_str_has_suffix (name, ".jpg"));
-    fixture_assert_file_holds_media (f, image_path, image_url);
-    fixture_assert_file_holds_media (f, json_object_get_string_member (files,
-            "mask"), json_object_get_string_member (original_files, "mask"));
-
-    /* a file entry's url moves to path, as the SDK does */
-    g_assert_false (json_object_has_member (unit_image, "url"));
-    g_assert_true (g_file_test (json_object_get_string_member (unit_image,
-                "path"), G_FILE_TEST_IS_REGULAR));
-    fixture_assert_file_holds_media (f,
-        json_object_get_string_member (unit_image, "path"),
-        json_object_get_string_member (json_object_get_object_member
-            (json_object_get_object_member (json_object_get_object_member
-                    (original, "data_unit"), "files"), "image"), "url"));
+    /* and every file is there (a file entry's url moves to path, as the
+     * SDK does) */
+    kit_assert_event_downloaded (f->backend, event, original, dir);
   }
-  g_assert_cmpuint (fixture_count_files (dir, ".part"), ==, 0);
-  g_assert_cmpuint (fixture_count_files (dir, NULL), ==, 300);
+  g_assert_cmpuint (kit_count_files (dir, ".part"), ==, 0);
+  g_assert_cmpuint (kit_count_files (dir, NULL), ==, 300);
 
   /* a second listing reuses what is there */
   media_requests = synapse_test_backend_count_requests (f->backend, "media/");
@@ -193,72 +166,55 @@ test_download_into_cache_folder (Fixture * f, gconstpointer data)
 static void
 test_downloads_are_bounded (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault slow = {
-    .kind = SYNAPSE_TEST_FAULT_DELAY,
-    .path = "media/",
-    .ms = 150,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (1, 4);
+  g_autoptr (JsonObject) params = kit_version_params (1, 4);
   g_autoptr (JsonArray) events = NULL;
   gint64 start;
 
   synapse_url_conversion_set_max_downloads (conversion, 2);
-  synapse_test_backend_add_fault (f->backend, &slow);
+  kit_add_fault (f->backend, "delay path=media/ ms=150");
   start = g_get_monotonic_time ();
   events = synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
   /* 8 files, 2 at a time, 150 ms each: no faster than 4 rounds */
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 4 * 150 * 1000);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 8);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 8);
 }
 
 static void
 test_failed_download_leaves_nothing (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault gone = {
-    .kind = SYNAPSE_TEST_FAULT_STATUS,
-    .path = "mask.png",
-    .status = 404,
-    .retry_after = -1,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (1, 5);
+  g_autoptr (JsonObject) params = kit_version_params (1, 5);
   g_autoptr (JsonArray) events = NULL;
 
-  synapse_test_backend_add_fault (f->backend, &gone);
+  kit_add_fault (f->backend, "status=404 path=mask.png");
   events = synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, &error);
   g_assert_null (events);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "mask.png"));
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".part"), ==, 0);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, ".png"), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".part"), ==, 0);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, ".png"), ==, 0);
 }
 
 static void
 test_interrupted_download_is_retried (Fixture * f, gconstpointer data)
 {
-  SynapseTestFault cut = {
-    .kind = SYNAPSE_TEST_FAULT_CUT_RESPONSE,
-    .path = "media/",
-    .bytes = 10,
-    .times = 3,
-  };
   g_autoptr (GError) error = NULL;
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (2, 3);
+  g_autoptr (JsonObject) params = kit_version_params (2, 3);
   g_autoptr (JsonArray) events = NULL;
   g_autoptr (JsonArray) expected = synapse_test_backend_dup_events (f->backend,
       2);
 
-  synapse_test_backend_add_fault (f->backend, &cut);
+  kit_add_fault (f->backend, "cut-response path=media/ times=3 bytes=10");
   events = synapse_client_list_ground_truth_events (f->client, params,
       conversion, FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -268,10 +224,12 @@ test_interrupted_download_is_retried (Fixture * f, gconstpointer data)
     JsonObject *original = json_object_get_object_member
         (json_array_get_object_element (expected, i), "files");
 
-    fixture_assert_file_holds_media (f, json_object_get_string_member (files,
-            "image"), json_object_get_string_member (original, "image"));
-    fixture_assert_file_holds_media (f, json_object_get_string_member (files,
-            "mask"), json_object_get_string_member (original, "mask"));
+    kit_assert_file_holds_media (f->backend,
+        json_object_get_string_member (files, "image"),
+        json_object_get_string_member (original, "image"));
+    kit_assert_file_holds_media (f->backend,
+        json_object_get_string_member (files, "mask"),
+        json_object_get_string_member (original, "mask"));
   }
 }
 
@@ -287,7 +245,7 @@ test_model_file_is_the_default_field (Fixture * f, gconstpointer data)
       1);
 
   g_assert_no_error (error);
-  fixture_assert_file_holds_media (f, json_object_get_string_member (model,
+  kit_assert_file_holds_media (f->backend, json_object_get_string_member (model,
           "file"), json_object_get_string_member (original, "file"));
 }
 
@@ -358,8 +316,7 @@ hostile_event (Fixture * f, guint id, char **urls)
       id);
   urls[1] = g_strdup_printf ("%smedia/events/%u/mask.png", f->url, id);
   urls[2] = g_strdup_printf ("%smedia/data_units/%u/image.jpg", f->url, id);
-  entry = fixture_file_entry (f, strstr (urls[2], "media/"),
-      G_CHECKSUM_MD5, NULL);
+  entry = kit_file_entry (f->backend, urls[2], G_CHECKSUM_MD5, NULL);
   return g_strdup_printf ("{\"id\":%u,\"data\":{\"score\":0.942,"
       "\"big\":18446744073709551615,\"far\":1e400,\"nul\":\"a\\u0000b\","
       "\"esc\":\"caf\\u00e9 \\/ \\\"q\\\"\"},\"files\":{\"image\":\"%s\","
@@ -402,7 +359,7 @@ test_converter_keeps_the_backend_bytes (Fixture * f, gconstpointer data)
   g_autoptr (GPtrArray) texts = NULL;
   g_autofree char *want = g_strdup (event);
 
-  fixture_serve_events (f, event, 1);
+  kit_serve_events (f->backend, event, 1);
   texts = events_as_text (f, conversion);
   for (guint i = 0; i < 3; i++) {
     g_autofree char *cdn = g_strconcat ("https://cdn.example.com",
@@ -428,14 +385,14 @@ test_download_keeps_the_backend_bytes (Fixture * f, gconstpointer data)
   g_autoptr (GPtrArray) texts = NULL;
   g_autofree char *want = g_strdup (event);
 
-  fixture_serve_events (f, event, 1);
+  kit_serve_events (f->backend, event, 1);
   texts = events_as_text (f, conversion);
   for (guint i = 0; i < 3; i++) {
     g_autofree char *path = synapse_url_conversion_get_cache_path (conversion,
         urls[i]);
     g_autofree char *next = replace_string_token (want, urls[i], path);
 
-    fixture_assert_file_holds_media (f, path, urls[i]);
+    kit_assert_file_holds_media (f->backend, path, urls[i]);
     g_free (want);
     want = g_steal_pointer (&next);
   }
@@ -469,7 +426,7 @@ test_apply_page_converts_in_the_bytes (Fixture * f, gconstpointer data)
   g_autoptr (SynapsePage) converted = NULL;
   g_autoptr (GError) error = NULL;
 
-  fixture_serve_events (f, events, 2);
+  kit_serve_events (f->backend, events, 2);
   converted_by_pager = events_as_text (f, conversion);
   pager = synapse_client_iter_ground_truth_events (f->client, NULL, NULL);
   page = synapse_pager_read_page (pager, NULL, &error);
@@ -509,7 +466,7 @@ test_query_names_the_file (Fixture * f, gconstpointer data)
   g_autoptr (JsonArray) got = NULL;
   const char *first, *second;
 
-  fixture_serve_events (f, events, 2);
+  kit_serve_events (f->backend, events, 2);
   got = synapse_client_list_ground_truth_events (f->client, NULL, conversion,
       FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -519,9 +476,9 @@ test_query_names_the_file (Fixture * f, gconstpointer data)
       (json_array_get_object_element (got, 1), "files"), 0);
   /* two files, each with its own bytes */
   g_assert_cmpstr (first, !=, second);
-  fixture_assert_file_holds_media (f, first, one);
-  fixture_assert_file_holds_media (f, second, two);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 2);
+  kit_assert_file_holds_media (f->backend, first, one);
+  kit_assert_file_holds_media (f->backend, second, two);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 2);
 }
 
 static void
@@ -545,7 +502,7 @@ test_signatures_do_not_name_the_file (Fixture * f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
     g_string_append_printf (events, "%s{\"id\":%u,\"files\":\"%s?%s\"}",
         i ? "," : "", i + 1, bare, queries[i]);
-  fixture_serve_events (f, events->str, G_N_ELEMENTS (queries));
+  kit_serve_events (f->backend, events->str, G_N_ELEMENTS (queries));
   got = synapse_client_list_ground_truth_events (f->client, NULL, conversion,
       FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -558,7 +515,7 @@ test_signatures_do_not_name_the_file (Fixture * f, gconstpointer data)
 
     g_assert_cmpstr (path, ==, cache);
   }
-  fixture_assert_file_holds_media (f, json_object_get_string_member
+  kit_assert_file_holds_media (f->backend, json_object_get_string_member
       (json_array_get_object_element (got, 0), "files"), bare);
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/signed/"), ==, 1);
@@ -613,7 +570,7 @@ test_limit_downloads_only_what_is_handed_out (Fixture * f, gconstpointer data)
 {
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (1, 25);
+  g_autoptr (JsonObject) params = kit_version_params (1, 25);
   g_autoptr (SynapsePager) pager =
       synapse_client_iter_ground_truth_events (f->client, params, conversion);
   g_autoptr (GError) error = NULL;
@@ -630,7 +587,7 @@ test_limit_downloads_only_what_is_handed_out (Fixture * f, gconstpointer data)
   /* two files an event ("files"), of the 4 events handed out only */
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
           "media/"), ==, 8);
-  g_assert_cmpuint (fixture_count_files (f->tmpdir, NULL), ==, 8);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 8);
 }
 
 static void
@@ -638,7 +595,7 @@ test_limit_with_pages_ahead (Fixture * f, gconstpointer data)
 {
   g_autoptr (SynapseUrlConversion) conversion =
       synapse_url_conversion_new_download (NULL, f->tmpdir);
-  g_autoptr (JsonObject) params = version_params (2, 25);
+  g_autoptr (JsonObject) params = kit_version_params (2, 25);
   g_autoptr (SynapsePager) pager =
       synapse_client_iter_ground_truth_events (f->client, params, conversion);
   g_autoptr (GError) error = NULL;
@@ -725,45 +682,44 @@ test_limit_with_short_pages_ahead (Fixture * f, gconstpointer data)
   g_assert_cmpuint (calls, ==, 7);
 }
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  kit_init (&argc, &argv);
 
-  ADD ("/url-conversion/converter/every-page",
+  FIXTURE_ADD ("/url-conversion/converter/every-page",
       test_converter_applies_to_every_page);
-  ADD ("/url-conversion/converter/single-page",
+  FIXTURE_ADD ("/url-conversion/converter/single-page",
       test_converter_on_a_single_page);
-  ADD ("/url-conversion/converter/error",
+  FIXTURE_ADD ("/url-conversion/converter/error",
       test_converter_error_fails_the_listing);
-  ADD ("/url-conversion/download/cache-folder",
+  FIXTURE_ADD ("/url-conversion/download/cache-folder",
       test_download_into_cache_folder);
-  ADD ("/url-conversion/download/bounded", test_downloads_are_bounded);
-  ADD ("/url-conversion/download/failure-leaves-nothing",
+  FIXTURE_ADD ("/url-conversion/download/bounded", test_downloads_are_bounded);
+  FIXTURE_ADD ("/url-conversion/download/failure-leaves-nothing",
       test_failed_download_leaves_nothing);
-  ADD ("/url-conversion/download/retried",
+  FIXTURE_ADD ("/url-conversion/download/retried",
       test_interrupted_download_is_retried);
-  ADD ("/url-conversion/download/model-file",
+  FIXTURE_ADD ("/url-conversion/download/model-file",
       test_model_file_is_the_default_field);
-  ADD ("/url-conversion/download/hostile-names",
+  FIXTURE_ADD ("/url-conversion/download/hostile-names",
       test_hostile_urls_stay_in_the_folder);
-  ADD ("/url-conversion/bytes/converter-keeps-backend-bytes",
+  FIXTURE_ADD ("/url-conversion/bytes/converter-keeps-backend-bytes",
       test_converter_keeps_the_backend_bytes);
-  ADD ("/url-conversion/bytes/download-keeps-backend-bytes",
+  FIXTURE_ADD ("/url-conversion/bytes/download-keeps-backend-bytes",
       test_download_keeps_the_backend_bytes);
-  ADD ("/url-conversion/bytes/apply-page",
+  FIXTURE_ADD ("/url-conversion/bytes/apply-page",
       test_apply_page_converts_in_the_bytes);
-  ADD ("/url-conversion/cache/query-names-the-file", test_query_names_the_file);
-  ADD ("/url-conversion/cache/signatures-do-not",
+  FIXTURE_ADD ("/url-conversion/cache/query-names-the-file",
+      test_query_names_the_file);
+  FIXTURE_ADD ("/url-conversion/cache/signatures-do-not",
       test_signatures_do_not_name_the_file);
-  ADD ("/url-conversion/cache/keys", test_cache_keys);
-  ADD ("/url-conversion/limit/downloads-only-what-is-handed-out",
+  FIXTURE_ADD ("/url-conversion/cache/keys", test_cache_keys);
+  FIXTURE_ADD ("/url-conversion/limit/downloads-only-what-is-handed-out",
       test_limit_downloads_only_what_is_handed_out);
-  ADD ("/url-conversion/limit/pages-ahead", test_limit_with_pages_ahead);
-  ADD ("/url-conversion/limit/short-pages-ahead",
+  FIXTURE_ADD ("/url-conversion/limit/pages-ahead",
+      test_limit_with_pages_ahead);
+  FIXTURE_ADD ("/url-conversion/limit/short-pages-ahead",
       test_limit_with_short_pages_ahead);
 
   return g_test_run ();
