@@ -11,7 +11,8 @@
  * declare; otherwise it is downloaded under a temporary name (decoded,
  * counted against the size cap, hashed as it arrives) and renamed only
  * once it is whole and matches every declaration of it. A batch downloads
- * several files at a time. Which strings are file URLs, and what replaces
+ * several files at a time: the caller's thread and jobs of the client's
+ * workers (synapse-workers.c). Which strings are file URLs, and what replaces
  * them in the events, is synapse-url-conversion.c's; the public account
  * of these rules is SynapseUrlConversion's documentation there. */
 
