@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "synapse-chunked-upload-private.h"
+#include "synapse-client-private.h"
 #include "synapse-error-private.h"
 #include "synapse-json-private.h"
 #include "synapse-pager.h"
@@ -62,7 +63,7 @@
 #include "synapse-uri.h"
 
 #define UPLOAD_PATH "chunked_upload/"
-/* chunks from this size on are hashed in a thread while they are sent */
+/* chunks from this size on are hashed by a worker while they are sent */
 #define PARALLEL_HASH_SIZE (1024 * 1024)
 /* replies in a row that take the upload no further than it has been:
  * beyond, the backend is not storing what it is sent */
@@ -545,27 +546,28 @@ report_progress (SynapseChunkedUpload * self, guint64 offset)
     self->progress (offset, self->total_size, self->progress_data);
 }
 
-static gpointer
-hash_buffer (gpointer data)
+static void
+hash_buffer (gpointer data, GCancellable * cancellable)
 {
   SynapseChunkedUpload *self = data;
 
   g_checksum_update (self->md5, self->buffer->data, self->buffer->len);
-  return NULL;
 }
 
-/* Adds the buffer to the running MD5, once; a large one in a thread of its
- * own, to be joined when the buffer has been sent: hashing then costs no
- * time on a machine with a core to spare. */
-static GThread *
+/* Adds the buffer to the running MD5, once; a large one by one of the
+ * client's workers, to be waited for when the buffer has been sent.
+ * Not as the bytes are written: hashing (about 500 MiB/s a core) would
+ * then add its time to the sending's, where this overlaps them. */
+static SynapseJob *
 start_hashing_buffer (SynapseChunkedUpload * self)
 {
   if (self->buffer_hashed)
     return NULL;
   self->buffer_hashed = TRUE;
   if (self->buffer->len >= PARALLEL_HASH_SIZE)
-    return g_thread_new ("synapse-md5", hash_buffer, self);
-  hash_buffer (self);
+    return synapse_workers_push (synapse_client_get_workers (self->client),
+        hash_buffer, self, NULL, NULL);
+  hash_buffer (self, NULL);
   return NULL;
 }
 
@@ -577,11 +579,11 @@ static gboolean
 send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
     GError ** error)
 {
-  GThread *hashing = start_hashing_buffer (self);
+  g_autoptr (SynapseJob) hashing = start_hashing_buffer (self);
   gboolean sent = send_buffer_hashed (self, cancellable, error);
 
   if (hashing)
-    g_thread_join (hashing);
+    synapse_job_wait (hashing, NULL);
   if (sent) {
     self->buffer_start += self->buffer->len;
     g_byte_array_set_size (self->buffer, 0);
@@ -888,9 +890,9 @@ synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
 {
   g_return_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self));
 
-  synapse_task_run (self, synapse_chunked_upload_finish_async, finish_run,
-      NULL, NULL, (GDestroyNotify) json_object_unref, cancellable, callback,
-      user_data);
+  synapse_task_run (self->client, self, synapse_chunked_upload_finish_async,
+      finish_run, NULL, NULL, (GDestroyNotify) json_object_unref, cancellable,
+      callback, user_data);
 }
 
 /**

@@ -14,6 +14,7 @@
 
 #include "synapse-client.h"
 #include "synapse-request.h"
+#include "synapse-workers.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,10 @@ G_BEGIN_DECLS
  * than `prefetch` of them; one page of the largest response the client
  * takes by default (SynapseClient:max-response-size). */
 #define SYNAPSE_DEFAULT_PREFETCH_BYTES (64 * 1024 * 1024)
+
+/* The client's workers (synapse-workers.c), made on first use; they live
+ * as long as the client. */
+SynapseWorkers *synapse_client_get_workers (SynapseClient * self);
 
 /* The client's session, made on first use with its settings. */
 SoupSession *synapse_client_dup_session (SynapseClient * self,

@@ -70,6 +70,7 @@
 #define DEFAULT_BACKOFF_MAX 30.0
 #define DEFAULT_PAGE_SIZE 100
 #define DEFAULT_PREFETCH 8
+#define DEFAULT_WORKER_THREADS 16
 #define DEFAULT_MAX_RESPONSE_SIZE (64 * 1024 * 1024)
 #define DEFAULT_USER_AGENT "gst-synapse/" VERSION " "
 
@@ -107,6 +108,10 @@ struct _SynapseClient
    * changes (libsoup wants a session configured before its first request),
    * while requests in flight keep their own reference to the old one. */
   SoupSession *session;
+
+  guint worker_threads;
+  /* made on first use (synapse-workers.c) */
+  SynapseWorkers *workers;
 };
 
 G_DEFINE_FINAL_TYPE (SynapseClient, synapse_client, G_TYPE_OBJECT);
@@ -132,6 +137,7 @@ enum
   PROP_CHUNK_SIZE,
   PROP_PREFETCH_BYTES,
   PROP_LOW_SPEED_LIMIT,
+  PROP_WORKER_THREADS,
   N_PROPS
 };
 
@@ -236,6 +242,11 @@ synapse_client_set_property (GObject * object, guint prop_id,
     case PROP_LOW_SPEED_LIMIT:
       self->low_speed_limit = g_value_get_uint (value);
       break;
+    case PROP_WORKER_THREADS:
+      self->worker_threads = g_value_get_uint (value);
+      if (self->workers)
+        synapse_workers_set_max_threads (self->workers, self->worker_threads);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -298,6 +309,9 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_LOW_SPEED_LIMIT:
       g_value_set_uint (value, self->low_speed_limit);
       break;
+    case PROP_WORKER_THREADS:
+      g_value_set_uint (value, self->worker_threads);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -311,6 +325,7 @@ synapse_client_finalize (GObject * object)
   SynapseClient *self = SYNAPSE_CLIENT (object);
 
   g_clear_object (&self->session);
+  g_clear_pointer (&self->workers, synapse_workers_shutdown);
   synapse_client_set_base_url (self, NULL);
   g_free (self->access_token);
   g_free (self->authorization_token);
@@ -439,6 +454,23 @@ synapse_client_class_init (SynapseClientClass * klass)
       "Slowest transfer accepted in bytes a second, measured over windows "
       "of timeout seconds (0 = no limit)", 0, G_MAXUINT,
       DEFAULT_LOW_SPEED_LIMIT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapseClient:worker-threads:
+   *
+   * How many threads at most run this client's work in the background:
+   * the `_async` calls, the pages a #SynapsePager fetches ahead, the
+   * downloads of a #SynapseUrlConversion, the checksum of an upload's
+   * chunk while it is sent. A caller that waits for work no thread has
+   * started runs it itself, so a small number makes the client slower,
+   * never stuck; cancelling the call cancels the work done for it.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_WORKER_THREADS] =
+      g_param_spec_uint ("worker-threads", "Worker threads",
+      "Threads at most that run the client's background work", 1, 1024,
+      DEFAULT_WORKER_THREADS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * SynapseClient:retries:
@@ -605,6 +637,7 @@ synapse_client_init (SynapseClient * self)
   self->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
   self->chunk_size = SYNAPSE_DEFAULT_CHUNK_SIZE;
   self->prefetch_bytes = SYNAPSE_DEFAULT_PREFETCH_BYTES;
+  self->worker_threads = DEFAULT_WORKER_THREADS;
 }
 
 /**
@@ -806,6 +839,19 @@ synapse_client_is_backend_origin (SynapseClient * self, const char *url)
 
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
   return synapse_uri_same_origin (uri, self->base_uri);
+}
+
+SynapseWorkers *
+synapse_client_get_workers (SynapseClient * self)
+{
+  SynapseWorkers *workers;
+
+  g_mutex_lock (&self->lock);
+  if (self->workers == NULL)
+    self->workers = synapse_workers_new (self->worker_threads);
+  workers = self->workers;
+  g_mutex_unlock (&self->lock);
+  return workers;
 }
 
 SoupSession *

@@ -11,7 +11,8 @@
  * declare; otherwise it is downloaded under a temporary name (decoded,
  * counted against the size cap, hashed as it arrives) and renamed only
  * once it is whole and matches every declaration of it. A batch downloads
- * several files at a time. Which strings are file URLs, and what replaces
+ * several files at a time: the caller's thread and jobs of the client's
+ * workers (synapse-workers.c). Which strings are file URLs, and what replaces
  * them in the events, is synapse-url-conversion.c's; the public account
  * of these rules is SynapseUrlConversion's documentation there. */
 
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "synapse-client-private.h"
 #include "synapse-download.h"
 #include "synapse-error-private.h"
 #include "synapse-request.h"
@@ -644,8 +646,10 @@ typedef struct
   GError *error;
 } Downloads;
 
-static gpointer
-download_worker (gpointer data)
+/* Downloads the files no one has taken yet, until none is left; as many
+ * run at once as a batch may have downloads. */
+static void
+download_worker (gpointer data, GCancellable * job_cancellable)
 {
   Downloads *downloads = data;
 
@@ -656,7 +660,7 @@ download_worker (gpointer data)
     g_mutex_lock (&downloads->lock);
     if (downloads->error || downloads->next >= downloads->downloads->len) {
       g_mutex_unlock (&downloads->lock);
-      return NULL;
+      return;
     }
     index = downloads->next++;
     g_mutex_unlock (&downloads->lock);
@@ -757,7 +761,9 @@ run_downloads (SynapseDownloadBatch * batch, SynapseClient * client,
     .cancellable = g_cancellable_new (),
   };
   guint n_workers = MIN (batch->max_downloads, batch->files->len);
-  g_autoptr (GPtrArray) threads = g_ptr_array_new ();
+  g_autoptr (GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      synapse_job_unref);
+  SynapseWorkers *workers = synapse_client_get_workers (client);
   gulong handler = 0;
 
   g_mutex_init (&downloads.lock);
@@ -765,12 +771,14 @@ run_downloads (SynapseDownloadBatch * batch, SynapseClient * client,
     handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_child),
         g_object_ref (downloads.cancellable), g_object_unref);
 
+  /* this thread downloads too; the workers' jobs stop with its
+   * cancellable, which the caller's cancels */
   for (guint i = 1; i < n_workers; i++)
-    g_ptr_array_add (threads, g_thread_new ("synapse-download",
-            download_worker, &downloads));
-  download_worker (&downloads);
-  for (guint i = 0; i < threads->len; i++)
-    g_thread_join (threads->pdata[i]);
+    g_ptr_array_add (jobs, synapse_workers_push (workers, download_worker,
+            &downloads, NULL, NULL));
+  download_worker (&downloads, NULL);
+  for (guint i = 0; i < jobs->len; i++)
+    synapse_job_wait (jobs->pdata[i], NULL);
 
   if (cancellable)
     g_cancellable_disconnect (cancellable, handler);

@@ -196,7 +196,7 @@ synapse_client_create_chunked_upload_async (SynapseClient * self,
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
   g_return_if_fail (path != NULL);
 
-  synapse_task_run (self, synapse_client_create_chunked_upload_async,
+  synapse_task_run (self, self, synapse_client_create_chunked_upload_async,
       file_upload_run, file_upload_args_new (path, chunk_size, progress,
           progress_data, progress_data_free),
       (GDestroyNotify) file_upload_args_free,

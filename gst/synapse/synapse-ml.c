@@ -232,9 +232,10 @@ synapse_client_list_models_async (SynapseClient * self, JsonObject * params,
 {
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
 
-  synapse_task_run (self, synapse_client_list_models_async, list_models_run,
-      ml_args_new (0, params, NULL, FALSE), (GDestroyNotify) ml_args_free,
-      (GDestroyNotify) listing_free, cancellable, callback, user_data);
+  synapse_task_run (self, self, synapse_client_list_models_async,
+      list_models_run, ml_args_new (0, params, NULL, FALSE),
+      (GDestroyNotify) ml_args_free, (GDestroyNotify) listing_free, cancellable,
+      callback, user_data);
 }
 
 /**
@@ -326,7 +327,7 @@ synapse_client_get_model_async (SynapseClient * self, gint64 id,
 {
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
 
-  synapse_task_run (self, synapse_client_get_model_async, get_model_run,
+  synapse_task_run (self, self, synapse_client_get_model_async, get_model_run,
       ml_args_new (id, params, conversion, FALSE),
       (GDestroyNotify) ml_args_free, (GDestroyNotify) json_object_unref,
       cancellable, callback, user_data);
@@ -428,7 +429,7 @@ synapse_client_list_ground_truth_events_async (SynapseClient * self,
 {
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
 
-  synapse_task_run (self, synapse_client_list_ground_truth_events_async,
+  synapse_task_run (self, self, synapse_client_list_ground_truth_events_async,
       list_events_run, ml_args_new (0, params, conversion, list_all),
       (GDestroyNotify) ml_args_free, (GDestroyNotify) listing_free,
       cancellable, callback, user_data);
@@ -539,7 +540,7 @@ synapse_client_get_ground_truth_version_async (SynapseClient * self,
 {
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
 
-  synapse_task_run (self, synapse_client_get_ground_truth_version_async,
+  synapse_task_run (self, self, synapse_client_get_ground_truth_version_async,
       get_version_run, ml_args_new (id, NULL, NULL, FALSE),
       (GDestroyNotify) ml_args_free, (GDestroyNotify) json_object_unref,
       cancellable, callback, user_data);

@@ -428,7 +428,7 @@ synapse_client_create_model_async (SynapseClient * self, JsonObject * data,
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
   g_return_if_fail (data != NULL);
 
-  synapse_task_run (self, synapse_client_create_model_async,
+  synapse_task_run (self, self, synapse_client_create_model_async,
       create_model_run, create_args_new (data, NULL, progress,
           progress_data, progress_data_free), (GDestroyNotify) create_args_free,
       (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
@@ -525,7 +525,7 @@ synapse_client_create_model_from_upload_async (SynapseClient * self,
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
   g_return_if_fail (data != NULL && upload != NULL);
 
-  synapse_task_run (self, synapse_client_create_model_from_upload_async,
+  synapse_task_run (self, self, synapse_client_create_model_from_upload_async,
       create_model_from_upload_run, create_args_new (data, upload, NULL, NULL,
           NULL), (GDestroyNotify) create_args_free,
       (GDestroyNotify) json_object_unref, cancellable, callback, user_data);

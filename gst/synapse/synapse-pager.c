@@ -65,14 +65,20 @@
 #include "synapse-page-private.h"
 #include "synapse-pager.h"
 #include "synapse-task.h"
+#include "synapse-workers.h"
 
-/* A page requested ahead, filled in by a worker thread. */
+/* A page requested ahead: a job of the client's workers, which holds
+ * what it needs (not the pager, which may go first). */
 typedef struct
 {
   gatomicrefcount ref_count;
+  SynapseClient *client;
+  SynapseUrlConversion *conversion;
   char *url;
   guint number;                 /* the `page` parameter it asks for */
-  gboolean done;                /* guarded by the pager's lock */
+  guint wanted;                 /* results to convert */
+  SynapseJob *job;
+  gint done;                    /* atomic: the fields below are set */
   SynapseFetchedPage result;
   GError *error;
 } Fetch;
@@ -100,10 +106,6 @@ struct _SynapsePager
   GError *walk_error;           /* the backend's misstep that ended the walk */
 
   /* fetching ahead: pages `ahead_number` … `ahead_last` of `ahead_url` */
-  GThreadPool *pool;
-  GCancellable *ahead_cancellable;
-  GMutex lock;
-  GCond cond;
   GQueue ahead;                 /* of Fetch, in page order */
   char *ahead_url;
   guint ahead_number;
@@ -142,21 +144,29 @@ fetch_unref (Fetch * fetch)
 {
   if (!g_atomic_ref_count_dec (&fetch->ref_count))
     return;
+  g_object_unref (fetch->client);
+  g_clear_object (&fetch->conversion);
+  g_clear_pointer (&fetch->job, synapse_job_unref);
   g_free (fetch->url);
   synapse_fetched_page_clear (&fetch->result);
   g_clear_error (&fetch->error);
   g_free (fetch);
 }
 
-/* Stops fetching ahead: what is in flight is dropped (its worker finishes
- * on its own). */
+/* Stops fetching ahead: what is in flight is cancelled, and over when
+ * this returns (a fetch no worker started ends without a request). */
 static void
 synapse_pager_stop_ahead (SynapsePager * self)
 {
-  g_mutex_lock (&self->lock);
-  g_queue_clear_full (&self->ahead, (GDestroyNotify) fetch_unref);
+  Fetch *fetch;
+
+  for (GList * l = self->ahead.head; l; l = l->next)
+    synapse_job_cancel (((Fetch *) l->data)->job);
+  while ((fetch = g_queue_pop_head (&self->ahead))) {
+    synapse_job_wait (fetch->job, NULL);
+    fetch_unref (fetch);
+  }
   g_clear_pointer (&self->ahead_url, g_free);
-  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -164,14 +174,7 @@ synapse_pager_finalize (GObject * object)
 {
   SynapsePager *self = SYNAPSE_PAGER (object);
 
-  if (self->pool) {
-    g_cancellable_cancel (self->ahead_cancellable);
-    /* waits for the workers, which stop at once; the fetches still queued
-     * run too (and stop at once), since each must release its fetch */
-    g_thread_pool_free (self->pool, FALSE, TRUE);
-  }
   synapse_pager_stop_ahead (self);
-  g_clear_object (&self->ahead_cancellable);
   g_clear_object (&self->client);
   g_free (self->path);
   g_clear_pointer (&self->params, json_object_unref);
@@ -180,8 +183,6 @@ synapse_pager_finalize (GObject * object)
   g_clear_pointer (&self->page, synapse_page_unref);
   synapse_walk_guard_clear (&self->guard);
   g_clear_error (&self->walk_error);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (synapse_pager_parent_class)->finalize (object);
 }
@@ -212,9 +213,7 @@ synapse_pager_set_property (GObject * object, guint prop_id,
       self->limit = g_value_get_uint64 (value);
       break;
     case PROP_PREFETCH_BYTES:
-      g_mutex_lock (&self->lock);
       self->prefetch_bytes = g_value_get_uint64 (value);
-      g_mutex_unlock (&self->lock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -248,9 +247,7 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint64 (value, self->limit);
       break;
     case PROP_PREFETCH_BYTES:
-      g_mutex_lock (&self->lock);
       g_value_set_uint64 (value, self->prefetch_bytes);
-      g_mutex_unlock (&self->lock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -398,8 +395,6 @@ synapse_pager_init (SynapsePager * self)
   self->total_count = -1;
   self->prefetch = 1;
   self->prefetch_bytes = SYNAPSE_DEFAULT_PREFETCH_BYTES;
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
   g_queue_init (&self->ahead);
 }
 
@@ -432,8 +427,7 @@ synapse_pager_new (SynapseClient * client, const char *path,
       "params", params, "conversion", conversion, NULL);
 }
 
-/* Takes @size as a page's, for the estimate of those in flight; lock
- * held. */
+/* Takes @size as a page's, for the estimate of those in flight. */
 static void
 note_page_size (SynapsePager * self, gsize size)
 {
@@ -452,29 +446,17 @@ wanted_from (SynapsePager * self, guint64 position)
 }
 
 static void
-fetch_ahead (gpointer data, gpointer user_data)
+fetch_ahead (gpointer data, GCancellable * cancellable)
 {
   Fetch *fetch = data;
-  SynapsePager *self = user_data;
-  GError *error = NULL;
 
-  /* converted as far as the limit, were the pages before it full ones */
-  synapse_fetch_page (self->client, fetch->url, self->conversion,
-      wanted_from (self, (guint64) (fetch->number - 1)
-          * self->ahead_page_length), &fetch->result,
-      self->ahead_cancellable, &error);
-
-  g_mutex_lock (&self->lock);
-  fetch->error = error;
-  fetch->done = TRUE;
-  note_page_size (self, fetch->result.size);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  fetch_unref (fetch);
+  synapse_fetch_page (fetch->client, fetch->url, fetch->conversion,
+      fetch->wanted, &fetch->result, cancellable, &fetch->error);
+  g_atomic_int_set (&fetch->done, TRUE);
 }
 
 /* The bytes held ahead: the pages fetched by their size, those in flight
- * by the largest page seen; lock held. */
+ * by the largest page seen. */
 static guint64
 ahead_bytes (SynapsePager * self)
 {
@@ -483,7 +465,12 @@ ahead_bytes (SynapsePager * self)
   for (GList * l = self->ahead.head; l; l = l->next) {
     Fetch *fetch = l->data;
 
-    bytes += fetch->done ? fetch->result.size : self->page_bytes;
+    if (g_atomic_int_get (&fetch->done)) {
+      note_page_size (self, fetch->result.size);
+      bytes += fetch->result.size;
+    } else {
+      bytes += self->page_bytes;
+    }
   }
   return bytes;
 }
@@ -493,7 +480,8 @@ ahead_bytes (SynapsePager * self)
 static void
 synapse_pager_top_up (SynapsePager * self)
 {
-  g_mutex_lock (&self->lock);
+  SynapseWorkers *workers = synapse_client_get_workers (self->client);
+
   while (self->ahead_url && self->ahead.length < self->prefetch
       && self->ahead_number <= self->ahead_last
       && (self->ahead.length == 0
@@ -501,12 +489,20 @@ synapse_pager_top_up (SynapsePager * self)
     Fetch *fetch = g_new0 (Fetch, 1);
 
     g_atomic_ref_count_init (&fetch->ref_count);
+    fetch->client = g_object_ref (self->client);
+    fetch->conversion = self->conversion ? g_object_ref (self->conversion)
+        : NULL;
     fetch->number = self->ahead_number++;
     fetch->url = synapse_listing_url_with_page (self->ahead_url, fetch->number);
+    /* converted as far as the limit, were the pages before it full ones */
+    fetch->wanted = wanted_from (self, (guint64) (fetch->number - 1)
+        * self->ahead_page_length);
+    /* not the caller's cancellable: the page serves later calls too; a
+     * call that gives up waiting for it stops the fetches ahead */
+    fetch->job = synapse_workers_push (workers, fetch_ahead, fetch_ref (fetch),
+        (GDestroyNotify) fetch_unref, NULL);
     g_queue_push_tail (&self->ahead, fetch);
-    g_thread_pool_push (self->pool, fetch_ref (fetch), NULL);
   }
-  g_mutex_unlock (&self->lock);
 }
 
 /* After the first page: fetch ahead when the links number their pages and
@@ -524,12 +520,6 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   if (number < 2)
     return;
 
-  if (self->pool == NULL) {
-    self->ahead_cancellable = g_cancellable_new ();
-    self->pool = g_thread_pool_new (fetch_ahead, self, self->prefetch, FALSE,
-        NULL);
-  }
-  g_mutex_lock (&self->lock);
   self->ahead_url = g_strdup (first->next);
   self->ahead_number = number;
   self->ahead_page_length = n_results;
@@ -538,59 +528,28 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
   if (self->limit)
     self->ahead_last = MIN (self->ahead_last, 1 + (self->limit - 1)
         / n_results);
-  g_mutex_unlock (&self->lock);
 
   /* the ahead pages take over from the sequential walk */
   g_clear_pointer (&self->next_url, g_free);
   synapse_pager_top_up (self);
 }
 
-static void
-wake_waiter (GCancellable * cancellable, SynapsePager * self)
-{
-  g_mutex_lock (&self->lock);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-/* Waits until @fetch is done, unless @cancellable fires first. */
-static gboolean
-wait_for_fetch (SynapsePager * self, Fetch * fetch,
-    GCancellable * cancellable, GError ** error)
-{
-  gulong handler = 0;
-  gboolean done;
-
-  if (cancellable)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_waiter),
-        self, NULL);
-  g_mutex_lock (&self->lock);
-  while (!fetch->done && !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait (&self->cond, &self->lock);
-  done = fetch->done;
-  g_mutex_unlock (&self->lock);
-  if (cancellable)
-    g_cancellable_disconnect (cancellable, handler);
-
-  if (!done)
-    return !g_cancellable_set_error_if_cancelled (cancellable, error);
-  return TRUE;
-}
-
 /* Takes the next page requested ahead into @result, with the URL it came
- * from and its number. */
+ * from and its number. A caller that gives up waiting stops the fetches
+ * ahead: the next call asks for that page again, one page at a time. */
 static gboolean
 take_ahead (SynapsePager * self, SynapseFetchedPage * result, char **url,
     guint * number, GCancellable * cancellable, GError ** error)
 {
   Fetch *fetch = g_queue_peek_head (&self->ahead);
 
-  if (!wait_for_fetch (self, fetch, cancellable, error))
-    return FALSE;
-
-  g_mutex_lock (&self->lock);
+  if (!synapse_job_wait (fetch->job, cancellable)) {
+    self->next_url = g_strdup (fetch->url);
+    synapse_pager_stop_ahead (self);
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  }
   g_queue_pop_head (&self->ahead);
-  g_mutex_unlock (&self->lock);
+  note_page_size (self, fetch->result.size);
 
   if (fetch->error) {
     /* the next call asks for this page again, one page at a time */
@@ -687,9 +646,7 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
             cancellable, error))
       return NULL;
     url = g_steal_pointer (&self->next_url);
-    g_mutex_lock (&self->lock);
     note_page_size (self, result.size);
-    g_mutex_unlock (&self->lock);
   } else {
     return NULL;
   }
@@ -835,9 +792,9 @@ synapse_pager_next_async (SynapsePager * self, GCancellable * cancellable,
 {
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
 
-  synapse_task_run (self, synapse_pager_next_async, pager_next_run, NULL,
-      NULL, (GDestroyNotify) json_object_unref, cancellable, callback,
-      user_data);
+  synapse_task_run (self->client, self, synapse_pager_next_async,
+      pager_next_run, NULL, NULL, (GDestroyNotify) json_object_unref,
+      cancellable, callback, user_data);
 }
 
 /**
@@ -905,9 +862,9 @@ synapse_pager_read_page_async (SynapsePager * self,
 {
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
 
-  synapse_task_run (self, synapse_pager_read_page_async, pager_read_page_run,
-      NULL, NULL, (GDestroyNotify) synapse_page_unref, cancellable, callback,
-      user_data);
+  synapse_task_run (self->client, self, synapse_pager_read_page_async,
+      pager_read_page_run, NULL, NULL, (GDestroyNotify) synapse_page_unref,
+      cancellable, callback, user_data);
 }
 
 /**
@@ -974,9 +931,9 @@ synapse_pager_next_page_async (SynapsePager * self,
 {
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
 
-  synapse_task_run (self, synapse_pager_next_page_async, pager_next_page_run,
-      NULL, NULL, (GDestroyNotify) json_array_unref, cancellable, callback,
-      user_data);
+  synapse_task_run (self->client, self, synapse_pager_next_page_async,
+      pager_next_page_run, NULL, NULL, (GDestroyNotify) json_array_unref,
+      cancellable, callback, user_data);
 }
 
 /**

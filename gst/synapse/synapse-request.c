@@ -766,7 +766,7 @@ synapse_client_request_async (SynapseClient * self, const char *method,
   g_return_if_fail (SYNAPSE_IS_CLIENT (self));
   g_return_if_fail (method != NULL && path != NULL);
 
-  synapse_task_run (self, synapse_client_request_async, request_run,
+  synapse_task_run (self, self, synapse_client_request_async, request_run,
       request_args_new (method, path, params, body),
       (GDestroyNotify) request_args_free, (GDestroyNotify) json_node_unref,
       cancellable, callback, user_data);

@@ -36,7 +36,9 @@ struct _SynapseSpeedWatch
 };
 
 /* One thread for the whole process, whose context runs every watch's
- * timer: the attempts themselves are blocked in libsoup's reads. */
+ * timer: the attempts themselves are blocked in libsoup's reads, in the
+ * callers' threads or the clients' workers (synapse-workers.c), so the
+ * timer cannot be one of their jobs. */
 static gpointer
 watchdog_run (gpointer data)
 {

@@ -10,6 +10,8 @@
 
 #include "synapse-task.h"
 
+#include "synapse-client-private.h"
+
 typedef struct
 {
   GMutex lock;
@@ -71,12 +73,13 @@ task_job_free (TaskJob * job)
 }
 
 static void
-task_job_run (GTask * task, gpointer source, gpointer task_data,
-    GCancellable * cancellable)
+task_job_run (gpointer data, GCancellable * cancellable)
 {
-  TaskJob *job = task_data;
+  GTask *task = data;
+  TaskJob *job = g_task_get_task_data (task);
   GError *error = NULL;
-  gpointer result = job->func (source, job->data, cancellable, &error);
+  gpointer result = job->func (g_task_get_source_object (task), job->data,
+      cancellable, &error);
 
   if (error)
     g_task_return_error (task, error);
@@ -85,7 +88,8 @@ task_job_run (GTask * task, gpointer source, gpointer task_data,
 }
 
 void
-synapse_task_run (gpointer source, gpointer source_tag, SynapseTaskFunc func,
+synapse_task_run (SynapseClient * client, gpointer source,
+    gpointer source_tag, SynapseTaskFunc func,
     gpointer data, GDestroyNotify data_free, GDestroyNotify result_free,
     GCancellable * cancellable, GAsyncReadyCallback callback,
     gpointer user_data)
@@ -100,7 +104,9 @@ synapse_task_run (gpointer source, gpointer source_tag, SynapseTaskFunc func,
   job->result_free = result_free;
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, job, (GDestroyNotify) task_job_free);
-  g_task_run_in_thread (task, task_job_run);
+  /* the task's callback runs in the caller's main context, as ever */
+  synapse_job_unref (synapse_workers_push (synapse_client_get_workers (client),
+          task_job_run, g_object_ref (task), g_object_unref, cancellable));
 }
 
 gpointer

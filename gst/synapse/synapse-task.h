@@ -6,13 +6,14 @@
 
 /* How blocking work runs and waits: the GTask runner behind every _async
  * twin (the blocking call and its twin share one implementation, run here
- * in a worker thread), and the cancellable sleep of backoffs. The threads
- * of the pager's fetch-ahead, the downloads, the MD5 of large chunks and
- * the speed watchdog are made by those units themselves. */
+ * by one of the client's workers, synapse-workers.c), and the cancellable
+ * sleep of backoffs. */
 
 #pragma once
 
 #include <gio/gio.h>
+
+#include "synapse-client.h"
 
 G_BEGIN_DECLS
 
@@ -20,12 +21,13 @@ G_BEGIN_DECLS
 gboolean synapse_sleep (gint64 microseconds, GCancellable * cancellable,
     GError ** error);
 
-/* Runs @func (source, data) in a worker thread: the one implementation a
- * blocking call shares with its _async twin. */
+/* Runs @func (source, data) in one of @client's workers: the one
+ * implementation a blocking call shares with its _async twin. */
 typedef gpointer (*SynapseTaskFunc) (gpointer source, gpointer data,
     GCancellable * cancellable, GError ** error);
 
-void synapse_task_run (gpointer source, gpointer source_tag,
+void synapse_task_run (SynapseClient * client, gpointer source,
+    gpointer source_tag,
     SynapseTaskFunc func, gpointer data, GDestroyNotify data_free,
     GDestroyNotify result_free, GCancellable * cancellable,
     GAsyncReadyCallback callback, gpointer user_data);
