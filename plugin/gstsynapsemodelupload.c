@@ -472,7 +472,7 @@ gst_synapse_model_upload_create (GstSynapseModelUpload * upload,
   g_autoptr (JsonObject) model = NULL;
   JsonNode *model_id;
 
-  done = synapse_chunked_upload_finish (upload->upload, cancellable, &error);
+  done = synapse_chunked_upload_complete (upload->upload, cancellable, &error);
   gst_synapse_model_upload_warn_orphans (upload);
   if (done == NULL) {
     *failed = !gst_synapse_is_cancellation (error, cancellable);

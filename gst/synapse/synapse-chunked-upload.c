@@ -16,12 +16,12 @@
  *
  * Uploads a file to the backend in chunks (protocol §6, the
  * drf-chunked-upload protocol) from data that arrives in pieces of any
- * size: make it with the total size, write the bytes, then finish.
+ * size: make it with the total size, write the bytes, then complete it.
  *
  * It holds at most one chunk in memory. Each full chunk is sent as a `PUT`
  * with a `Content-Range`, first to `chunked_upload/` and then to the `url`
  * the backend returns, while a running MD5 of the whole file is kept;
- * finishing sends the last chunk and `POST`s the MD5, which the backend
+ * completing sends the last chunk and `POST`s the MD5, which the backend
  * checks against the bytes it stored.
  *
  * A chunk that fails is sent again with the very same bytes under the
@@ -810,7 +810,7 @@ request_finish (SynapseChunkedUpload * self, GCancellable * cancellable,
 }
 
 static gpointer
-finish_run (gpointer source, gpointer data, GCancellable * cancellable,
+complete_run (gpointer source, gpointer data, GCancellable * cancellable,
     GError ** error)
 {
   SynapseChunkedUpload *self = source;
@@ -845,7 +845,7 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
 }
 
 /**
- * synapse_chunked_upload_finish:
+ * synapse_chunked_upload_complete:
  * @self: a [class@Synapse.ChunkedUpload]
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @error: return location for a [struct@GLib.Error]
@@ -853,7 +853,7 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
  * Sends the last chunk and completes the upload with the file's MD5, which
  * the backend checks. It fails when fewer bytes were written than
  * announced, or when the backend's checksum or size differ from the
- * file's. A finish that failed may be called again.
+ * file's. A completion that failed may be tried again.
  *
  * Returns: (transfer full): the completed upload as the backend describes
  *   it (its `id` is what a model's `chunked_upload` takes), or %NULL with
@@ -862,57 +862,57 @@ finish_run (gpointer source, gpointer data, GCancellable * cancellable,
  * Since: 0.1
  */
 JsonObject *
-synapse_chunked_upload_finish (SynapseChunkedUpload * self,
+synapse_chunked_upload_complete (SynapseChunkedUpload * self,
     GCancellable * cancellable, GError ** error)
 {
   g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return finish_run (self, NULL, cancellable, error);
+  return complete_run (self, NULL, cancellable, error);
 }
 
 /**
- * synapse_chunked_upload_finish_async:
+ * synapse_chunked_upload_complete_async:
  * @self: a [class@Synapse.ChunkedUpload]
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the upload is complete
  * @user_data: data for @callback
  *
- * Completes the upload as [method@Synapse.ChunkedUpload.finish] does, without
+ * Completes the upload as [method@Synapse.ChunkedUpload.complete] does, without
  * blocking.
  *
  * Since: 0.1
  */
 void
-synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
+synapse_chunked_upload_complete_async (SynapseChunkedUpload * self,
     GCancellable * cancellable, GAsyncReadyCallback callback,
     gpointer user_data)
 {
   g_return_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self));
 
-  synapse_task_run (self->client, self, synapse_chunked_upload_finish_async,
-      finish_run, NULL, NULL, (GDestroyNotify) json_object_unref, cancellable,
+  synapse_task_run (self->client, self, synapse_chunked_upload_complete_async,
+      complete_run, NULL, NULL, (GDestroyNotify) json_object_unref, cancellable,
       callback, user_data);
 }
 
 /**
- * synapse_chunked_upload_finish_finish:
+ * synapse_chunked_upload_complete_finish:
  * @self: a [class@Synapse.ChunkedUpload]
  * @result: the [iface@Gio.AsyncResult] given to the callback
  * @error: return location for a [struct@GLib.Error]
  *
- * Finishes [method@Synapse.ChunkedUpload.finish_async].
+ * Finishes [method@Synapse.ChunkedUpload.complete_async].
  *
  * Returns: (transfer full): the completed upload, or %NULL with @error set
  *
  * Since: 0.1
  */
 JsonObject *
-synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
+synapse_chunked_upload_complete_finish (SynapseChunkedUpload * self,
     GAsyncResult * result, GError ** error)
 {
   return synapse_task_finish (self, result,
-      synapse_chunked_upload_finish_async, error);
+      synapse_chunked_upload_complete_async, error);
 }
 
 /**
@@ -1042,7 +1042,7 @@ synapse_chunked_upload_get_orphans (SynapseChunkedUpload * self)
  * backend to check.
  *
  * Returns: (transfer none) (nullable): the hex MD5 of the file, or %NULL
- *   until [method@Synapse.ChunkedUpload.finish] was called with every byte
+ *   until [method@Synapse.ChunkedUpload.complete] was called with every byte
  *   written
  *
  * Since: 0.1

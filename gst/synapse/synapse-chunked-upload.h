@@ -72,16 +72,16 @@ SYNAPSE_API gboolean synapse_chunked_upload_write_bytes (SynapseChunkedUpload * 
     GCancellable * cancellable,
     GError ** error);
 
-SYNAPSE_API JsonObject *synapse_chunked_upload_finish (SynapseChunkedUpload * self,
+SYNAPSE_API JsonObject *synapse_chunked_upload_complete (SynapseChunkedUpload * self,
     GCancellable * cancellable,
     GError ** error);
 
-SYNAPSE_API void synapse_chunked_upload_finish_async (SynapseChunkedUpload * self,
+SYNAPSE_API void synapse_chunked_upload_complete_async (SynapseChunkedUpload * self,
     GCancellable * cancellable,
     GAsyncReadyCallback callback,
     gpointer user_data);
 
-SYNAPSE_API JsonObject *synapse_chunked_upload_finish_finish (SynapseChunkedUpload * self,
+SYNAPSE_API JsonObject *synapse_chunked_upload_complete_finish (SynapseChunkedUpload * self,
     GAsyncResult * result,
     GError ** error);
 

@@ -459,9 +459,9 @@ synapse_client_class_init (SynapseClientClass * klass)
    * SynapseClient:worker-threads:
    *
    * How many threads at most run this client's work in the background:
-   * the `_async` calls, the pages a #SynapsePager fetches ahead, the
-   * downloads of a #SynapseUrlConversion, the checksum of an upload's
-   * chunk while it is sent. A caller that waits for work no thread has
+   * the `_async` calls, the pages a [class@Synapse.Pager] fetches ahead,
+   * the downloads of a [class@Synapse.UrlConversion], the checksum of an
+   * upload's chunk while it is sent. A caller that waits for work no thread has
    * started runs it itself, so a small number makes the client slower,
    * never stuck; cancelling the call cancels the work done for it.
    *

@@ -114,7 +114,7 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
   written = synapse_chunked_upload_write_from_fd (upload, fd, cancellable,
       error);
   close (fd);
-  finished = written ? synapse_chunked_upload_finish (upload, cancellable,
+  finished = written ? synapse_chunked_upload_complete (upload, cancellable,
       error) : NULL;
   /* the caller never sees the upload object: say it where it is seen */
   orphans = synapse_chunked_upload_get_orphans (upload);

@@ -461,8 +461,8 @@ synapse_client_create_model_finish (SynapseClient * self,
  *   `segmentation`) and `project` (an id) are required; `description`,
  *   `metrics` and `configuration` (JSON objects) and `is_active` are
  *   optional
- * @upload: a finished upload, as [method@Synapse.ChunkedUpload.finish] returns
- *   it
+ * @upload: a completed upload, as
+ *   [method@Synapse.ChunkedUpload.complete] returns it
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @error: return location for a [struct@GLib.Error]
  *
@@ -507,7 +507,7 @@ synapse_client_create_model_from_upload (SynapseClient * self,
  * synapse_client_create_model_from_upload_async:
  * @self: a [class@Synapse.Client]
  * @data: the model, as for [method@Synapse.Client.create_model_from_upload]
- * @upload: a finished upload
+ * @upload: a completed upload
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the model is created
  * @user_data: data for @callback

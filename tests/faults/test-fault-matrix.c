@@ -619,7 +619,7 @@ run_upload (Fixture * f)
       return;
     done += n;
   }
-  result = synapse_chunked_upload_finish (upload, NULL, &f->error);
+  result = synapse_chunked_upload_complete (upload, NULL, &f->error);
   if (result)
     f->stored = kit_dup_upload_bytes (f->backend,
         json_object_get_string_member (result, "id"));

@@ -242,7 +242,7 @@ test_null_error_uploads (Fixture * f, gconstpointer data)
   /* once failed, it takes no more */
   g_assert_false (synapse_chunked_upload_write (upload,
           (const guint8 *) "0123456789", 10, NULL, NULL));
-  g_assert_null (synapse_chunked_upload_finish (upload, NULL, NULL));
+  g_assert_null (synapse_chunked_upload_complete (upload, NULL, NULL));
 
   bytes_upload = synapse_chunked_upload_new (f->client, "m.bin", 20, 10);
   g_assert_false (synapse_chunked_upload_write_bytes (bytes_upload, chunk,
@@ -252,13 +252,13 @@ test_null_error_uploads (Fixture * f, gconstpointer data)
   finish_upload = synapse_chunked_upload_new (f->client, "m.bin", 5, 10);
   g_assert_true (synapse_chunked_upload_write (finish_upload,
           (const guint8 *) "01234", 5, NULL, NULL));
-  g_assert_null (synapse_chunked_upload_finish (finish_upload, NULL, NULL));
+  g_assert_null (synapse_chunked_upload_complete (finish_upload, NULL, NULL));
 
   async_upload = synapse_chunked_upload_new (f->client, "m.bin", 5, 10);
   g_assert_true (synapse_chunked_upload_write (async_upload,
           (const guint8 *) "01234", 5, NULL, NULL));
-  synapse_chunked_upload_finish_async (async_upload, NULL, on_done, &result);
-  g_assert_null (synapse_chunked_upload_finish_finish (async_upload,
+  synapse_chunked_upload_complete_async (async_upload, NULL, on_done, &result);
+  g_assert_null (synapse_chunked_upload_complete_finish (async_upload,
           wait_for (&result), NULL));
   g_clear_object (&result);
 }
@@ -537,7 +537,7 @@ test_g_object_new_chunked_upload (Fixture * f, gconstpointer data)
   g_assert_true (synapse_chunked_upload_write (upload,
           (const guint8 *) bytes, size, NULL, &error));
   g_assert_no_error (error);
-  result = synapse_chunked_upload_finish (upload, NULL, &error);
+  result = synapse_chunked_upload_complete (upload, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (result, "checksum"), ==, md5);
   g_assert_cmpstr (json_object_get_string_member (result, "filename"), ==,

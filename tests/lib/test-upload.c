@@ -301,7 +301,7 @@ test_streaming_writes_of_any_size (Fixture * f, gconstpointer data)
     g_assert_cmpuint (written - synapse_chunked_upload_get_offset (upload),
         <, CHUNK);
   }
-  result = synapse_chunked_upload_finish (upload, NULL, &error);
+  result = synapse_chunked_upload_complete (upload, NULL, &error);
   g_assert_no_error (error);
   assert_stored_equals_file (f, result, path);
   g_assert_cmpstr (synapse_chunked_upload_get_md5 (upload), ==,
@@ -325,7 +325,7 @@ test_streaming_size_must_match (Fixture * f, gconstpointer data)
 
   g_assert_true (synapse_chunked_upload_write (upload, block, 50, NULL,
           &error));
-  result = synapse_chunked_upload_finish (upload, NULL, &error);
+  result = synapse_chunked_upload_complete (upload, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, SYNAPSE_CLIENT_ERROR,
       SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
@@ -535,7 +535,7 @@ test_create_model_from_streamed_upload (Fixture * f, gconstpointer data)
     block[i] = i * 7;
   g_assert_true (synapse_chunked_upload_write (upload, block, sizeof block,
           NULL, &error));
-  finished = synapse_chunked_upload_finish (upload, NULL, &error);
+  finished = synapse_chunked_upload_complete (upload, NULL, &error);
   g_assert_no_error (error);
 
   model = synapse_client_create_model_from_upload (f->client, input,
@@ -783,7 +783,7 @@ stream_upload (Fixture * f, SynapseChunkedUpload ** out, GError ** error)
   if (!synapse_chunked_upload_write (upload, (guint8 *) contents, length,
           NULL, error))
     return NULL;
-  return synapse_chunked_upload_finish (upload, NULL, error);
+  return synapse_chunked_upload_complete (upload, NULL, error);
 }
 
 /* Requests that would create an upload: PUT chunked_upload/ itself. */

@@ -222,7 +222,7 @@ class TestBinding(Case):
                                        filename="props.bin",
                                        total_size=len(data), chunk_size=16)
         self.assertTrue(upload.write(data))
-        self.assertEqual(upload.finish()["checksum"],
+        self.assertEqual(upload.complete()["checksum"],
                          hashlib.md5(data).hexdigest())
 
     def test_new_from_env(self):
@@ -583,7 +583,7 @@ class TestCreateModel(Case):
         upload.set_progress_func(lambda sent, total: progress.append(sent))
         for start in range(0, len(data), 7000):
             self.assertTrue(upload.write(data[start:start + 7000]))
-        completed = upload.finish()
+        completed = upload.complete()
         self.assertIsInstance(completed, dict)
         self.assertIn("id", completed)
         self.assertEqual(upload.get_md5(), hashlib.md5(data).hexdigest())

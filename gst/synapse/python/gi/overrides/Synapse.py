@@ -456,14 +456,14 @@ class ChunkedUpload(Synapse.ChunkedUpload):
         (``None`` to stop)."""
         Synapse.ChunkedUpload.set_progress_func(self, _progress(progress))
 
-    def finish(self, cancellable=None):
+    def complete(self, cancellable=None):
         """Sends the last chunk, completes the upload and returns it as a
         dict; its ``id`` is what a model's ``chunked_upload`` takes."""
-        return _to_python(Synapse.ChunkedUpload.finish(self, cancellable))
+        return _to_python(Synapse.ChunkedUpload.complete(self, cancellable))
 
-    def finish_finish(self, result):
-        """The upload completed by :meth:`finish_async`, as a dict."""
-        return _to_python(Synapse.ChunkedUpload.finish_finish(self, result))
+    def complete_finish(self, result):
+        """The upload completed by :meth:`complete_async`, as a dict."""
+        return _to_python(Synapse.ChunkedUpload.complete_finish(self, result))
 
 
 ChunkedUpload = override(ChunkedUpload)
