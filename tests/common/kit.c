@@ -106,10 +106,19 @@ kit_count_requests (SynapseTestBackend * backend, const char *method,
   return n;
 }
 
+gint64
+kit_timeout_multiplier (void)
+{
+  const char *multiplier = g_getenv ("KIT_TIMEOUT_MULTIPLIER");
+
+  return multiplier ? MAX (g_ascii_strtoll (multiplier, NULL, 10), 1) : 1;
+}
+
 void
 kit_wait_for_requests (SynapseTestBackend * backend, const char *path, guint n)
 {
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + kit_timeout_multiplier () * 5
+      * G_USEC_PER_SEC;
 
   while (synapse_test_backend_count_requests (backend, path) < n) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);

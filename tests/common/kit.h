@@ -36,6 +36,11 @@ G_BEGIN_DECLS
  * build's library folder in SYNAPSE_BUILD_LIBRARY_DIR. */
 void kit_init (int *argc, char ***argv);
 
+/* How much the tests' limits on waits stretch (they catch hangs, they
+ * time nothing): $KIT_TIMEOUT_MULTIPLIER, which the valgrind test setup
+ * sets, else 1. */
+gint64 kit_timeout_multiplier (void);
+
 /* --- the backend -------------------------------------------------------- */
 
 /* A backend serving @options, listening; its URL in @url. */
