@@ -107,10 +107,11 @@ keep_message (GstBus * bus, GstMessage * message, gpointer user_data)
   if (log->hook)
     log->hook (message, log->hook_data);
   g_mutex_lock (&log->lock);
-  g_ptr_array_add (log->messages, gst_message_ref (message));
+  g_ptr_array_add (log->messages, message);
   g_cond_broadcast (&log->cond);
   g_mutex_unlock (&log->lock);
-  /* kept here: nothing waits on the bus */
+  /* kept here: nothing waits on the bus. A handler that drops a message
+   * owns the bus's reference to it, the one the log keeps. */
   return GST_BUS_DROP;
 }
 
