@@ -83,22 +83,13 @@ struct _SynapseClient
   GMutex lock;
 
   char *base_url;               /* without userinfo */
-  GUri *base_uri;
-  /* "Basic …" from the userinfo base-url was given with, or NULL */
-  char *basic_auth;
-  char *access_token;
-  char *authorization_token;
-  char *tenant;
-  char *agent_token;
-  guint timeout;
-  guint low_speed_limit;
-  guint retries;
-  double retry_backoff_factor;
-  double retry_backoff_max;
+  /* what a request reads (copied for it): the origin, the credentials,
+   * the basic auth from the userinfo base-url was given with, timeouts
+   * and the retry policy */
+  SynapseRequestSettings settings;
   guint page_size;
   guint prefetch;
   char *user_agent;
-  gboolean ssl_strict;
   char *ca_file;
   guint64 max_response_size;
   guint64 chunk_size;
@@ -149,13 +140,15 @@ static void
 synapse_client_set_base_url (SynapseClient * self, const char *base_url)
 {
   g_clear_pointer (&self->base_url, g_free);
-  g_clear_pointer (&self->base_uri, g_uri_unref);
-  g_clear_pointer (&self->basic_auth, synapse_secret_free);
+  g_clear_pointer (&self->settings.base_uri, g_uri_unref);
+  g_clear_pointer (&self->settings.basic_auth, synapse_secret_free);
   if (base_url == NULL)
     return;
 
-  self->base_url = synapse_uri_split_userinfo (base_url, &self->basic_auth);
-  self->base_uri = g_uri_parse (self->base_url, SOUP_HTTP_URI_FLAGS, NULL);
+  self->base_url =
+      synapse_uri_split_userinfo (base_url, &self->settings.basic_auth);
+  self->settings.base_uri =
+      g_uri_parse (self->base_url, SOUP_HTTP_URI_FLAGS, NULL);
 }
 
 /* Stores a string setting; returns whether it changed. */
@@ -184,29 +177,29 @@ synapse_client_set_property (GObject * object, guint prop_id,
       synapse_client_set_base_url (self, g_value_get_string (value));
       break;
     case PROP_ACCESS_TOKEN:
-      replace_string (&self->access_token, value);
+      replace_string (&self->settings.access_token, value);
       break;
     case PROP_AUTHORIZATION_TOKEN:
-      replace_string (&self->authorization_token, value);
+      replace_string (&self->settings.authorization_token, value);
       break;
     case PROP_TENANT:
-      replace_string (&self->tenant, value);
+      replace_string (&self->settings.tenant, value);
       break;
     case PROP_AGENT_TOKEN:
-      replace_string (&self->agent_token, value);
+      replace_string (&self->settings.agent_token, value);
       break;
     case PROP_TIMEOUT:
-      session_changed = self->timeout != g_value_get_uint (value);
-      self->timeout = g_value_get_uint (value);
+      session_changed = self->settings.timeout != g_value_get_uint (value);
+      self->settings.timeout = g_value_get_uint (value);
       break;
     case PROP_RETRIES:
-      self->retries = g_value_get_uint (value);
+      self->settings.retries = g_value_get_uint (value);
       break;
     case PROP_RETRY_BACKOFF_FACTOR:
-      self->retry_backoff_factor = g_value_get_double (value);
+      self->settings.backoff_factor = g_value_get_double (value);
       break;
     case PROP_RETRY_BACKOFF_MAX:
-      self->retry_backoff_max = g_value_get_double (value);
+      self->settings.backoff_max = g_value_get_double (value);
       break;
     case PROP_PAGE_SIZE:
       self->page_size = g_value_get_uint (value);
@@ -225,7 +218,7 @@ synapse_client_set_property (GObject * object, guint prop_id,
       }
       break;
     case PROP_SSL_STRICT:
-      self->ssl_strict = g_value_get_boolean (value);
+      self->settings.ssl_strict = g_value_get_boolean (value);
       break;
     case PROP_CA_FILE:
       session_changed = replace_string (&self->ca_file, value);
@@ -240,7 +233,7 @@ synapse_client_set_property (GObject * object, guint prop_id,
       self->prefetch_bytes = g_value_get_uint64 (value);
       break;
     case PROP_LOW_SPEED_LIMIT:
-      self->low_speed_limit = g_value_get_uint (value);
+      self->settings.low_speed_limit = g_value_get_uint (value);
       break;
     case PROP_WORKER_THREADS:
       self->worker_threads = g_value_get_uint (value);
@@ -268,19 +261,19 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_string (value, self->base_url);
       break;
     case PROP_TENANT:
-      g_value_set_string (value, self->tenant);
+      g_value_set_string (value, self->settings.tenant);
       break;
     case PROP_TIMEOUT:
-      g_value_set_uint (value, self->timeout);
+      g_value_set_uint (value, self->settings.timeout);
       break;
     case PROP_RETRIES:
-      g_value_set_uint (value, self->retries);
+      g_value_set_uint (value, self->settings.retries);
       break;
     case PROP_RETRY_BACKOFF_FACTOR:
-      g_value_set_double (value, self->retry_backoff_factor);
+      g_value_set_double (value, self->settings.backoff_factor);
       break;
     case PROP_RETRY_BACKOFF_MAX:
-      g_value_set_double (value, self->retry_backoff_max);
+      g_value_set_double (value, self->settings.backoff_max);
       break;
     case PROP_PAGE_SIZE:
       g_value_set_uint (value, self->page_size);
@@ -292,7 +285,7 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_string (value, self->user_agent);
       break;
     case PROP_SSL_STRICT:
-      g_value_set_boolean (value, self->ssl_strict);
+      g_value_set_boolean (value, self->settings.ssl_strict);
       break;
     case PROP_CA_FILE:
       g_value_set_string (value, self->ca_file);
@@ -307,7 +300,7 @@ synapse_client_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint64 (value, self->prefetch_bytes);
       break;
     case PROP_LOW_SPEED_LIMIT:
-      g_value_set_uint (value, self->low_speed_limit);
+      g_value_set_uint (value, self->settings.low_speed_limit);
       break;
     case PROP_WORKER_THREADS:
       g_value_set_uint (value, self->worker_threads);
@@ -326,11 +319,8 @@ synapse_client_finalize (GObject * object)
 
   g_clear_object (&self->session);
   g_clear_pointer (&self->workers, synapse_workers_shutdown);
-  synapse_client_set_base_url (self, NULL);
-  g_free (self->access_token);
-  g_free (self->authorization_token);
-  g_free (self->tenant);
-  g_free (self->agent_token);
+  g_free (self->base_url);
+  synapse_request_settings_clear (&self->settings);
   g_free (self->user_agent);
   g_free (self->ca_file);
   g_mutex_clear (&self->lock);
@@ -625,15 +615,15 @@ static void
 synapse_client_init (SynapseClient * self)
 {
   g_mutex_init (&self->lock);
-  self->timeout = DEFAULT_TIMEOUT;
-  self->low_speed_limit = DEFAULT_LOW_SPEED_LIMIT;
-  self->retries = DEFAULT_RETRIES;
-  self->retry_backoff_factor = DEFAULT_BACKOFF_FACTOR;
-  self->retry_backoff_max = DEFAULT_BACKOFF_MAX;
+  self->settings.timeout = DEFAULT_TIMEOUT;
+  self->settings.low_speed_limit = DEFAULT_LOW_SPEED_LIMIT;
+  self->settings.retries = DEFAULT_RETRIES;
+  self->settings.backoff_factor = DEFAULT_BACKOFF_FACTOR;
+  self->settings.backoff_max = DEFAULT_BACKOFF_MAX;
   self->page_size = DEFAULT_PAGE_SIZE;
   self->prefetch = DEFAULT_PREFETCH;
   self->user_agent = g_strdup (DEFAULT_USER_AGENT);
-  self->ssl_strict = TRUE;
+  self->settings.ssl_strict = TRUE;
   self->max_response_size = DEFAULT_MAX_RESPONSE_SIZE;
   self->chunk_size = SYNAPSE_DEFAULT_CHUNK_SIZE;
   self->prefetch_bytes = SYNAPSE_DEFAULT_PREFETCH_BYTES;
@@ -717,8 +707,9 @@ synapse_client_check_credentials (SynapseClient * self, GError ** error)
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_mutex_lock (&self->lock);
-  ok = check_credentials (self->access_token, self->authorization_token,
-      self->tenant, self->agent_token, error);
+  ok = check_credentials (self->settings.access_token,
+      self->settings.authorization_token, self->settings.tenant,
+      self->settings.agent_token, error);
   g_mutex_unlock (&self->lock);
   return ok;
 }
@@ -838,7 +829,7 @@ synapse_client_is_backend_origin (SynapseClient * self, const char *url)
   g_return_val_if_fail (url != NULL, FALSE);
 
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  return synapse_uri_same_origin (uri, self->base_uri);
+  return synapse_uri_same_origin (uri, self->settings.base_uri);
 }
 
 SynapseWorkers *
@@ -877,10 +868,11 @@ synapse_client_dup_session (SynapseClient * self, GError ** error)
     }
     /* Enough connections per host for the pages a pager fetches ahead and
      * the downloads of a URL conversion. */
-    self->session = soup_session_new_with_options ("timeout", self->timeout,
-        "user-agent", self->user_agent,
-        "max-conns-per-host", MAX (8, self->prefetch + 2),
-        "max-conns", MAX (16, self->prefetch * 2 + 4), NULL);
+    self->session =
+        soup_session_new_with_options ("timeout", self->settings.timeout,
+        "user-agent", self->user_agent, "max-conns-per-host", MAX (8,
+            self->prefetch + 2), "max-conns", MAX (16, self->prefetch * 2 + 4),
+        NULL);
     if (database)
       soup_session_set_tls_database (self->session, database);
   }
@@ -897,18 +889,7 @@ synapse_client_get_request_settings (SynapseClient * self,
   gboolean ok;
 
   g_mutex_lock (&self->lock);
-  settings->base_uri = self->base_uri ? g_uri_ref (self->base_uri) : NULL;
-  settings->basic_auth = g_strdup (self->basic_auth);
-  settings->access_token = g_strdup (self->access_token);
-  settings->authorization_token = g_strdup (self->authorization_token);
-  settings->tenant = g_strdup (self->tenant);
-  settings->agent_token = g_strdup (self->agent_token);
-  settings->timeout = self->timeout;
-  settings->low_speed_limit = self->low_speed_limit;
-  settings->retries = self->retries;
-  settings->backoff_factor = self->retry_backoff_factor;
-  settings->backoff_max = self->retry_backoff_max;
-  settings->ssl_strict = self->ssl_strict;
+  synapse_request_settings_copy (&self->settings, settings);
   /* the very values the request will send */
   ok = check_credentials (settings->access_token,
       settings->authorization_token, settings->tenant, settings->agent_token,

@@ -25,6 +25,19 @@
 #define READ_CHUNK_SIZE (64 * 1024)
 
 void
+synapse_request_settings_copy (const SynapseRequestSettings * settings,
+    SynapseRequestSettings * copy)
+{
+  *copy = *settings;
+  copy->base_uri = settings->base_uri ? g_uri_ref (settings->base_uri) : NULL;
+  copy->basic_auth = g_strdup (settings->basic_auth);
+  copy->access_token = g_strdup (settings->access_token);
+  copy->authorization_token = g_strdup (settings->authorization_token);
+  copy->tenant = g_strdup (settings->tenant);
+  copy->agent_token = g_strdup (settings->agent_token);
+}
+
+void
 synapse_request_settings_clear (SynapseRequestSettings * settings)
 {
   g_clear_pointer (&settings->base_uri, g_uri_unref);

@@ -60,6 +60,10 @@ typedef struct
   gboolean ssl_strict;
 } SynapseRequestSettings;
 
+/* Fills @copy with what @settings hold, its own copies of them. */
+void synapse_request_settings_copy (const SynapseRequestSettings * settings,
+    SynapseRequestSettings * copy);
+
 void synapse_request_settings_clear (SynapseRequestSettings * settings);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SynapseRequestSettings,
