@@ -687,14 +687,14 @@ static const Row rows[] = {
   {"unlock/null-during-stalled-chunk", SOURCE_FILESRC, 4 * SMALL_CHUNK, 15,
         .props = IN_CHUNKS " timeout=60", .faults = {"stall method=PUT "
           "path=chunked_upload/ skip=1"}, .how = STOPPED_ON_THE_WAY,
-        .at = "chunked_upload/", .at_count = 1,
+        .at = "chunked_upload/", .at_count = 2,
         .warns = {"no model was created"},
       .reached = REACHED_CHUNKS},
   /* the element is in its EOS handling when it is stopped */
   {"unlock/null-during-stalled-finish", SOURCE_FDSRC_PIPE, SMALL_CHUNK / 2,
         16, .props = MODEL " timeout=60", .faults = {"stall method=POST "
           "path=chunked_upload/"}, .how = STOPPED_ON_THE_WAY,
-        .at = "chunked_upload/", .at_count = 1,
+        .at = "chunked_upload/", .at_count = 2,
       .warns = {"no model was created"}, .reached = REACHED_THE_FINISH},
   /* the request had gone out: the element cannot tell */
   {"unlock/null-during-stalled-creation", SOURCE_FILESRC, 1000, 17,
@@ -709,7 +709,7 @@ static const Row rows[] = {
         .props = IN_CHUNKS " retries=3 retry-backoff-max=60",
         .faults = {"status=503 retry-after=30 method=PUT "
           "path=chunked_upload/ skip=1"}, .how = STOPPED_ON_THE_WAY,
-        .at = "chunked_upload/", .at_count = 1,
+        .at = "chunked_upload/", .at_count = 2,
         .warns = {"no model was created"},
       .reached = REACHED_CHUNKS},
 };
