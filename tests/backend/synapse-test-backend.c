@@ -206,8 +206,9 @@ request_attach (SynapseTestBackend * self, SoupServerMessage * msg)
       && g_str_has_prefix (path, "chunked_upload/")) {
     goffset length = soup_message_headers_get_content_length (headers);
 
+    /* room for the NUL that request_body () adds */
     req->upload_body = g_byte_array_sized_new ((guint) CLAMP (length, 0,
-            256 * 1024 * 1024));
+            256 * 1024 * 1024) + 1);
     soup_message_body_set_accumulate (soup_server_message_get_request_body
         (msg), FALSE);
   }
@@ -369,16 +370,23 @@ auth_failure (SynapseTestBackend * self, SoupServerMessage * msg)
 }
 
 /* The request body in one piece; kept, as a deferred PUT is processed
- * again. */
+ * again.  A NUL follows it in memory, as after soup_message_body_flatten ():
+ * libsoup's multipart parser runs strstr () over the body. */
 static GBytes *
 request_body (SoupServerMessage * msg, StbRequest * req)
 {
   if (!req->body) {
-    if (req->upload_body)
-      req->body = g_byte_array_free_to_bytes (g_steal_pointer
+    if (req->upload_body) {
+      guint length = req->upload_body->len;
+      g_autoptr (GBytes) terminated = NULL;
+
+      g_byte_array_append (req->upload_body, (const guint8 *) "", 1);
+      terminated = g_byte_array_free_to_bytes (g_steal_pointer
           (&req->upload_body));
-    else
+      req->body = g_bytes_new_from_bytes (terminated, 0, length);
+    } else {
       req->body = stb_request_body (msg);
+    }
   }
   return g_bytes_ref (req->body);
 }
