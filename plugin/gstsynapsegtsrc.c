@@ -76,7 +76,9 @@
  * * `synapse-page`, an element message after each page, with the fields
  *   `page` (#guint, from 1), `events` (#guint, events in this page),
  *   `position` (#guint64, events received so far, this page included) and
- *   `total` (#gint64, the backend's count, -1 if it gave none).
+ *   `total` (#gint64, the backend's count, -1 if it gave none) and
+ *   `skipped` (#guint, events of the page not pushed: always 0 here;
+ *   synapsemediasrc skips events without their file).
  * * #GST_MESSAGE_PROGRESS with the code `fetch`, around each request:
  *   START before it, COMPLETE once its events are ready, files downloaded
  *   included ("Received all N ground-truth events" for the last page),
@@ -560,7 +562,7 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
         (const gchar * const *) fields, page);
   }
   gst_synapse_listing_post_page (&self->listing,
-      synapse_page_get_n_items (page));
+      synapse_page_get_n_items (page), 0);
   if (self->page_downloaded)
     gst_synapse_listing_end_request (&self->listing);
   return GST_FLOW_OK;

@@ -734,11 +734,13 @@ gst_synapse_listing_end_request (GstSynapseListing * listing)
  * gst_synapse_listing_post_page:
  * @listing: the walk
  * @events: the events of the page that arrived
+ * @skipped: how many of them the element will not push
  *
  * Posts the `synapse-page` element message.
  */
 void
-gst_synapse_listing_post_page (GstSynapseListing * listing, guint events)
+gst_synapse_listing_post_page (GstSynapseListing * listing, guint events,
+    guint skipped)
 {
   guint page = synapse_pager_get_pages_fetched (listing->pager);
   guint64 position = synapse_pager_get_position (listing->pager);
@@ -751,7 +753,7 @@ gst_synapse_listing_post_page (GstSynapseListing * listing, guint events)
 
   s = gst_structure_new ("synapse-page", "page", G_TYPE_UINT, page,
       "events", G_TYPE_UINT, events, "position", G_TYPE_UINT64, position,
-      "total", G_TYPE_INT64, total, NULL);
+      "total", G_TYPE_INT64, total, "skipped", G_TYPE_UINT, skipped, NULL);
   gst_element_post_message (listing->element,
       gst_message_new_element (GST_OBJECT (listing->element), s));
 }
@@ -796,7 +798,7 @@ gst_synapse_listing_end (GstSynapseListing * listing)
 {
   if (synapse_pager_get_pages_fetched (listing->pager) >
       listing->pages_reported)
-    gst_synapse_listing_post_page (listing, 0);
+    gst_synapse_listing_post_page (listing, 0, 0);
   GST_INFO_OBJECT (listing->element, "end of the listing: %u pages, %"
       G_GUINT64_FORMAT " events",
       synapse_pager_get_pages_fetched (listing->pager),

@@ -118,7 +118,8 @@ SynapsePage *gst_synapse_listing_read_page (GstSynapseListing * listing,
 
 GstFlowReturn gst_synapse_listing_end (GstSynapseListing * listing);
 
-void gst_synapse_listing_post_page (GstSynapseListing * listing, guint events);
+void gst_synapse_listing_post_page (GstSynapseListing * listing, guint events,
+    guint skipped);
 
 void gst_synapse_listing_begin_request (GstSynapseListing * listing);
 
