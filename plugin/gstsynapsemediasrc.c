@@ -32,7 +32,11 @@
  * type of the response's `Content-Type` when that names one, else what
  * typefinding the bytes finds (never the URL's extension: backends serve
  * PNGs under `.jpg` names), else `application/octet-stream`; a file of
- * another type than the one before is a new caps event. The buffer of
+ * another type than the one before starts a new stream (stream-start, then
+ * its caps). `decodebin` and a fixed decoder take one type a stream: for a
+ * listing that mixes PNG and JPEG, select one type (a filter or
+ * #GstSynapseMediaSrc:file-key), or use an element that follows stream
+ * changes, such as `decodebin3`. The buffer of
  * the event with index i in the listing (from 0, skipped events
  * included) has #GST_BUFFER_OFFSET i and #GST_BUFFER_OFFSET_END i + 1; with
  * #GstSynapseMediaSrc:framerate its PTS is i / framerate and its duration
@@ -99,9 +103,7 @@
  * |[
  * gst-launch-1.0 synapsemediasrc dataset-versions=12 framerate=2/1 ! \
  *   decodebin ! videoconvert ! autovideosink
- * ]| A slideshow of dataset version 12, two images a second (a listing
- * whose images are all of one type: `decodebin` decodes one type a
- * stream).
+ * ]| A slideshow of dataset version 12, two images a second.
  * |[
  * gst-launch-1.0 synapsemediasrc dataset-versions=12 file-key=image_1 ! \
  *   decodebin ! videoconvert ! videoscale ! \
@@ -109,7 +111,7 @@
  * ]| Frames for training, 224×224 RGB, each with its event in its
  * SynapseEventMeta.
  * |[
- * gst-launch-1.0 synapsemediasrc dataset-versions=12 framerate=25/1 ! \
+ * gst-launch-1.0 -e synapsemediasrc dataset-versions=12 framerate=25/1 ! \
  *   jpegdec ! videoconvert ! videoscale ! video/x-raw,width=640,height=480 ! \
  *   x264enc ! mp4mux ! filesink location=dataset-12.mp4
  * ]| Re-encodes a dataset version of JPEG images into a video file, a frame
