@@ -33,10 +33,10 @@
  * typefinding the bytes finds (never the URL's extension: backends serve
  * PNGs under `.jpg` names), else `application/octet-stream`; a file of
  * another type than the one before starts a new stream (stream-start, then
- * its caps). `decodebin` and a fixed decoder take one type a stream: for a
- * listing that mixes PNG and JPEG, select one type (a filter or
- * #GstSynapseMediaSrc:file-key), or use an element that follows stream
- * changes, such as `decodebin3`. The buffer of
+ * its caps, then the segment again): `decodebin3` follows such changes,
+ * with a decoder for each type, while `decodebin` and a fixed decoder take
+ * one type a stream, so a listing that mixes PNG and JPEG wants
+ * `decodebin3` (or a filter that selects one type). The buffer of
  * the event with index i in the listing (from 0, skipped events
  * included) has #GST_BUFFER_OFFSET i and #GST_BUFFER_OFFSET_END i + 1; with
  * #GstSynapseMediaSrc:framerate its PTS is i / framerate and its duration
@@ -106,10 +106,10 @@
  * ]| A slideshow of dataset version 12, two images a second.
  * |[
  * gst-launch-1.0 synapsemediasrc dataset-versions=12 file-key=image_1 ! \
- *   decodebin ! videoconvert ! videoscale ! \
+ *   decodebin3 ! videoconvert ! videoscale ! \
  *   video/x-raw,format=RGB,width=224,height=224 ! appsink name=frames
  * ]| Frames for training, 224×224 RGB, each with its event in its
- * SynapseEventMeta.
+ * SynapseEventMeta, whatever mix of image types the dataset holds.
  * |[
  * gst-launch-1.0 -e synapsemediasrc dataset-versions=12 framerate=25/1 ! \
  *   jpegdec ! videoconvert ! videoscale ! video/x-raw,width=640,height=480 ! \
@@ -828,6 +828,41 @@ caps_of (GstSynapseMediaSrc * self, MediaFetch * fetch, GstBuffer * buffer)
   }
 }
 
+/* Caps for a file of another type than the one before: a new stream
+ * (stream-start, caps, segment, as a stream begins), so that elements that
+ * follow stream changes set themselves up again. */
+static void
+gst_synapse_media_src_change_type (GstSynapseMediaSrc * self,
+    MediaFetch * fetch, GstCaps * caps)
+{
+  GstBaseSrc *bsrc = GST_BASE_SRC (self);
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+  g_autofree gchar *id = NULL;
+  GstEvent *start;
+  GstSegment segment;
+
+  GST_DEBUG_OBJECT (self, "event %" G_GINT64_FORMAT ": caps %" GST_PTR_FORMAT,
+      fetch->fields.event_id, caps);
+  if (self->caps == NULL) {
+    /* the first stream, which the base class started */
+    gst_base_src_set_caps (bsrc, caps);
+    gst_caps_replace (&self->caps, caps);
+    return;
+  }
+
+  id = gst_pad_create_stream_id_printf (pad, GST_ELEMENT (self),
+      "%" G_GUINT64_FORMAT, fetch->fields.index);
+  start = gst_event_new_stream_start (id);
+  gst_event_set_group_id (start, gst_util_group_id_next ());
+  gst_pad_push_event (pad, start);
+  gst_base_src_set_caps (bsrc, caps);
+  gst_caps_replace (&self->caps, caps);
+  GST_OBJECT_LOCK (self);
+  gst_segment_copy_into (&bsrc->segment, &segment);
+  GST_OBJECT_UNLOCK (self);
+  gst_pad_push_event (pad, gst_event_new_segment (&segment));
+}
+
 /* The buffer of a fetched file: its bytes, its offsets and timestamps,
  * its event. */
 static GstBuffer *
@@ -838,21 +873,8 @@ make_buffer (GstSynapseMediaSrc * self, MediaFetch * fetch)
   gint fps_n = self->run.framerate[0], fps_d = self->run.framerate[1];
   g_autoptr (GstCaps) caps = caps_of (self, fetch, buffer);
 
-  if (self->caps == NULL || !gst_caps_is_equal (caps, self->caps)) {
-    GST_DEBUG_OBJECT (self, "event %" G_GINT64_FORMAT ": caps %"
-        GST_PTR_FORMAT, fetch->fields.event_id, caps);
-    if (self->caps) {
-      GstPad *pad = GST_BASE_SRC_PAD (self);
-      g_autofree gchar *id = gst_pad_create_stream_id_printf (pad,
-          GST_ELEMENT (self), "%" G_GUINT64_FORMAT, index);
-      GstEvent *start = gst_event_new_stream_start (id);
-
-      gst_event_set_group_id (start, gst_util_group_id_next ());
-      gst_pad_push_event (pad, start);
-    }
-    gst_base_src_set_caps (GST_BASE_SRC (self), caps);
-    gst_caps_replace (&self->caps, caps);
-  }
+  if (self->caps == NULL || !gst_caps_is_equal (caps, self->caps))
+    gst_synapse_media_src_change_type (self, fetch, caps);
 
   GST_BUFFER_OFFSET (buffer) = index;
   GST_BUFFER_OFFSET_END (buffer) = index + 1;

@@ -347,6 +347,31 @@ test_meta_survives_decoding_jpeg (Fixture * f, gconstpointer data)
   assert_meta_survives_decoding (f, ids, G_N_ELEMENTS (ids));
 }
 
+/* A listing that mixes PNGs and JPEGs: each change of type is a new
+ * stream, which decodebin3 follows, a decoder for each. */
+static void
+test_mixed_types_through_decodebin3 (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline_to (f,
+      "dataset-versions=1 num-buffers=12",
+      "decodebin3 ! videoconvert ! videoscale ! "
+      "video/x-raw,format=RGB,width=100,height=90");
+  g_auto (KitRun) run = { 0 };
+
+  run_to_eos (pipeline, &run);
+
+  g_assert_cmpuint (f->buffers->len, ==, 12);
+  for (guint i = 0; i < f->buffers->len; i++) {
+    guint64 index = G_MAXUINT64;
+
+    g_assert_true (gst_structure_get_uint64 (event_meta (f->buffers->pdata[i]),
+            "index", &index));
+    g_assert_cmpuint (index, ==, i);
+    g_assert_cmpint (meta_int64 (f->buffers->pdata[i], "data-unit-id"), ==,
+        i + 1);
+  }
+}
+
 static void
 test_num_buffers_fetches_only_pushed (Fixture * f, gconstpointer data)
 {
@@ -712,6 +737,8 @@ main (int argc, char **argv)
   ADD ("stream/meta-survives-decoding/png", test_meta_survives_decoding_png);
   ADD ("stream/meta-survives-decoding/jpeg",
       test_meta_survives_decoding_jpeg);
+  ADD ("stream/mixed-types-through-decodebin3",
+      test_mixed_types_through_decodebin3);
   ADD ("stream/num-buffers-fetches-only-pushed",
       test_num_buffers_fetches_only_pushed);
   ADD ("stream/max-bytes-bounds-the-downloads",
