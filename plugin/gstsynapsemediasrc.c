@@ -608,8 +608,13 @@ static MediaFetch *
 describe_fetch (GstSynapseMediaSrc * self, SynapsePage * page, guint index,
     guint64 listing_index)
 {
-  g_autoptr (JsonObject) event = synapse_page_dup_item (page, index);
-  JsonObject *data_unit = object_member (event, "data_unit");
+  /* two members parsed, not the page: the cost of an event is its
+   * download's */
+  g_autoptr (JsonNode) id = synapse_page_dup_item_member (page, index, "id");
+  g_autoptr (JsonNode) unit = synapse_page_dup_item_member (page, index,
+      "data_unit");
+  JsonObject *data_unit = unit && JSON_NODE_HOLDS_OBJECT (unit) ?
+      json_node_get_object (unit) : NULL;
   JsonObject *files = object_member (data_unit, "files");
   JsonNode *entry = NULL;
   const gchar *key = self->run.file_key;
@@ -638,7 +643,8 @@ describe_fetch (GstSynapseMediaSrc * self, SynapsePage * page, guint index,
 
   fetch = g_new0 (MediaFetch, 1);
   fetch->self = self;
-  fetch->fields.event_id = int_member (event, "id", -1);
+  fetch->fields.event_id = id && json_node_get_value_type (id) ==
+      G_TYPE_INT64 ? json_node_get_int (id) : -1;
   fetch->fields.index = listing_index;
   fetch->fields.event = synapse_page_get_item_bytes (page, index);
   fetch->fields.data_unit_id = int_member (data_unit, "id", -1);
@@ -772,6 +778,9 @@ may_start (GstSynapseMediaSrc * self)
 static GstFlowReturn
 fill (GstSynapseMediaSrc * self, GCancellable * cancellable)
 {
+  /* fetches that are over, not only the oldest, free their place */
+  while (g_main_context_iteration (self->context, FALSE))
+    continue;
   while (may_start (self)) {
     MediaFetch *fetch;
 
