@@ -31,6 +31,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "synapse-json-scan.h"
@@ -260,6 +261,106 @@ synapse_page_dup_item (SynapsePage * page, guint index)
           index));
 }
 
+/* --- one value, built from the scanner: the bytes were checked when the
+ * page arrived, and a JsonParser costs more than the little it reads --- */
+
+static SynapseJsonPos build_value (SynapseJsonScanner * s, SynapseJsonPos p,
+    JsonNode ** out);
+
+static SynapseJsonPos
+build_member (SynapseJsonScanner * s, SynapseJsonPos key,
+    SynapseJsonPos key_end, SynapseJsonPos p, GString * name, gpointer data)
+{
+  JsonNode *value = NULL;
+
+  p = build_value (s, p, &value);
+  /* the last of duplicate keys wins, as in a parse */
+  if (value)
+    json_object_set_member (data, name->str, value);
+  return p;
+}
+
+static SynapseJsonPos
+build_element (SynapseJsonScanner * s, SynapseJsonPos p, gpointer data)
+{
+  JsonNode *value = NULL;
+
+  p = build_value (s, p, &value);
+  if (value)
+    json_array_add_element (data, value);
+  return p;
+}
+
+/* A number as json-glib reads it: a whole number that fits a gint64 is an
+ * integer, anything else a double. */
+static JsonNode *
+build_number (SynapseJsonPos start, SynapseJsonPos end, gboolean is_integer)
+{
+  char text[64];
+  g_autofree char *long_text = NULL;
+  const char *digits = text;
+  gint64 integer;
+
+  if ((gsize) (end - start) < sizeof text) {
+    memcpy (text, start, end - start);
+    text[end - start] = '\0';
+  } else {
+    digits = long_text = g_strndup ((const char *) start, end - start);
+  }
+  if (is_integer) {
+    errno = 0;
+    integer = g_ascii_strtoll (digits, NULL, 10);
+    if (errno == 0)
+      return json_node_init_int (json_node_alloc (), integer);
+  }
+  return json_node_init_double (json_node_alloc (), g_ascii_strtod (digits,
+          NULL));
+}
+
+static SynapseJsonPos
+build_value (SynapseJsonScanner * s, SynapseJsonPos p, JsonNode ** out)
+{
+  SynapseJsonPos end;
+  gboolean is_integer;
+
+  switch (*p) {
+    case '{':{
+      JsonObject *object = json_object_new ();
+
+      *out = json_node_init_object (json_node_alloc (), object);
+      json_object_unref (object);
+      return (p = synapse_json_scan_enter (s, p))
+          ? synapse_json_scan_members (s, p, build_member, object) : NULL;
+    }
+    case '[':{
+      JsonArray *array = json_array_new ();
+
+      *out = json_node_init_array (json_node_alloc (), array);
+      json_array_unref (array);
+      return (p = synapse_json_scan_enter (s, p))
+          ? synapse_json_scan_elements (s, p, build_element, array) : NULL;
+    }
+    case '"':{
+      g_autoptr (GString) text = g_string_new (NULL);
+
+      if ((end = synapse_json_scan_string (s, p, text)))
+        *out = json_node_init_string (json_node_alloc (), text->str);
+      return end;
+    }
+    case 't':
+    case 'f':
+      *out = json_node_init_boolean (json_node_alloc (), *p == 't');
+      return synapse_json_scan_value (s, p);
+    case 'n':
+      *out = json_node_init_null (json_node_alloc ());
+      return synapse_json_scan_value (s, p);
+    default:
+      if ((end = synapse_json_scan_number (s, p, &is_integer)))
+        *out = build_number (p, end, is_integer);
+      return end;
+  }
+}
+
 /* The search for the value at a dot path in one result: as a parse
  * would, the last of duplicate keys wins. */
 typedef struct
@@ -300,9 +401,11 @@ find_path_member (SynapseJsonScanner * s, SynapseJsonPos key,
  * @index: a result's index on the page
  * @path: a dot path of member names, e.g. `id` or `data_unit.files`
  *
- * The value at @path in the result at @index, parsed alone: the result's
- * bytes are scanned to the value and only the value is parsed, so reading
- * a few members of each result costs much less than
+ * The value at @path in the result at @index, read alone: the result's
+ * bytes are scanned to the value and only the value is read, into the
+ * nodes a parse would give (numbers as json-glib reads them: a whole
+ * number that fits a #gint64 is an integer, anything else a double), so
+ * reading a few members of each result costs much less than
  * [method@Synapse.Page.dup_item], which parses the whole page.
  *
  * Returns: (transfer full) (nullable): the value, or %NULL when the
@@ -319,7 +422,7 @@ synapse_page_dup_item_member (SynapsePage * page, guint index,
   SynapseJsonScanner s;
   SynapseJsonSpan *span;
   SynapseJsonPos p;
-  g_autofree char *text = NULL;
+  JsonNode *value = NULL;
 
   g_return_val_if_fail (page != NULL, NULL);
   g_return_val_if_fail (index < synapse_page_get_n_items (page), NULL);
@@ -335,8 +438,11 @@ synapse_page_dup_item_member (SynapsePage * page, guint index,
     p = synapse_json_scan_members (&s, p, find_path_member, &search);
   if (p == NULL || search.start == NULL)
     return NULL;
-  text = g_strndup ((const char *) search.start, search.end - search.start);
-  return json_from_string (text, NULL);
+  p = synapse_json_scanner_init (&s, (const char *) search.start,
+      search.end - search.start, NULL);
+  if (p == NULL || build_value (&s, p, &value) == NULL)
+    g_clear_pointer (&value, json_node_unref);
+  return value;
 }
 
 /**

@@ -234,10 +234,12 @@ test_page_item_member (Fixture * f, gconstpointer data)
       "{\"id\": 7, \"data_unit\": {\"id\": 1, \"files\": {\"image\": "
       "{\"url\": \"http://x/a.jpg\", \"size\": 12}}}, \"s\": \"caf\\u00e9\"},"
       "{\"id\": 8, \"data_unit\": {\"id\": 2}, \"data_unit\": "
-      "{\"files\": [1, {\"a\": 2}]}, \"score\": 0.5e1}";
+      "{\"files\": [1, {\"a\": 2}]}, \"score\": 0.5e1, \"v\": {\"max\": "
+      "9223372036854775807, \"min\": -9223372036854775808, \"f\": -1.25, "
+      "\"t\": true, \"no\": false, \"n\": null, \"a\": [[], {}, \"\\\"\"]}}";
   const char *const paths[] = { "id", "data_unit", "data_unit.files",
     "data_unit.files.image.url", "data_unit.id", "s", "score", "missing",
-    "data_unit.files.image.url.deeper", "id.x", NULL
+    "data_unit.files.image.url.deeper", "id.x", "v", "v.max", "v.a", NULL
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
