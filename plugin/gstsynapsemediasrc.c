@@ -36,7 +36,11 @@
  * its caps, then the segment again): `decodebin3` follows such changes,
  * with a decoder for each type, while `decodebin` and a fixed decoder take
  * one type a stream, so a listing that mixes PNG and JPEG wants
- * `decodebin3` (or a filter that selects one type). The buffer of
+ * `decodebin3` (or a filter that selects one type). GStreamer 1.22's
+ * `decodebin3` waits for ever on a stream that ends before its first
+ * buffer (an empty listing, every event skipped): an application that may
+ * meet one watches for an EOS before any caps on the source's pad, as
+ * `examples/frames_with_ground_truth.py` does. The buffer of
  * the event with index i in the listing (from 0, skipped events
  * included) has #GST_BUFFER_OFFSET i and #GST_BUFFER_OFFSET_END i + 1; with
  * #GstSynapseMediaSrc:framerate its PTS is i / framerate and its duration
