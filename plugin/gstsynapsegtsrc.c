@@ -455,14 +455,12 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
   g_autoptr (JsonObject) params = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SynapseClient) client = NULL;
   g_autoptr (SynapseUrlConversion) converter = NULL;
   g_autoptr (SynapseUrlConversion) download = NULL;
   g_auto (GStrv) fields = NULL;
   g_autofree gchar *download_dir = NULL;
   g_autofree gchar *first_url = NULL;
   guint64 max_download_size;
-  SynapsePager *pager;
   guint page_size;
 
   gst_synapse_gt_src_clear_run (self);
@@ -483,10 +481,6 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
         (NULL));
     return FALSE;
   }
-
-  client = gst_synapse_listing_make_client (&self->listing);
-  if (client == NULL)
-    return FALSE;
 
   self->run_convert_signal = g_signal_has_handler_pending (self,
       signals[SIGNAL_CONVERT_URL], 0, FALSE);
@@ -509,12 +503,11 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
    * backend sent. With num-buffers it converts only the events pushed. */
   if (converter && download)
     self->download = g_steal_pointer (&download);
-  pager = synapse_client_iter_ground_truth_events (client, params,
+  first_url = gst_synapse_listing_open (&self->listing, params,
       converter ? converter : download);
-  first_url = synapse_client_build_url (client, "sdk/ground_truth_events/",
-      params);
-  g_object_get (client, "page-size", &page_size, NULL);
-  gst_synapse_listing_start (&self->listing, g_steal_pointer (&client), pager);
+  if (first_url == NULL)
+    return FALSE;
+  g_object_get (self->listing.client, "page-size", &page_size, NULL);
 
   GST_INFO_OBJECT (self, "streaming %s, %u events a page%s%s%s%s%s",
       first_url, page_size,

@@ -507,7 +507,6 @@ gst_synapse_media_src_start (GstBaseSrc * bsrc)
   GstSynapseMediaSrc *self = GST_SYNAPSE_MEDIA_SRC (bsrc);
   g_autoptr (JsonObject) params = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SynapseClient) client = NULL;
   g_autofree gchar *first_url = NULL;
   guint workers, prefetch;
 
@@ -517,8 +516,8 @@ gst_synapse_media_src_start (GstBaseSrc * bsrc)
         (NULL));
     return FALSE;
   }
-  client = gst_synapse_listing_make_client (&self->listing);
-  if (client == NULL)
+  first_url = gst_synapse_listing_open (&self->listing, params, NULL);
+  if (first_url == NULL)
     return FALSE;
 
   GST_OBJECT_LOCK (self);
@@ -529,17 +528,13 @@ gst_synapse_media_src_start (GstBaseSrc * bsrc)
 
   /* the downloads and the pages fetched ahead share the client's
    * workers: enough of them that both run at once */
-  g_object_get (client, "worker-threads", &workers, "prefetch", &prefetch,
-      NULL);
+  g_object_get (self->listing.client, "worker-threads", &workers,
+      "prefetch", &prefetch, NULL);
   if (workers < self->run.max_downloads + prefetch)
-    g_object_set (client, "worker-threads", self->run.max_downloads +
-        prefetch, NULL);
+    g_object_set (self->listing.client, "worker-threads",
+        self->run.max_downloads + prefetch, NULL);
 
   self->context = g_main_context_new ();
-  first_url = synapse_client_build_url (client, "sdk/ground_truth_events/",
-      params);
-  gst_synapse_listing_start (&self->listing, g_object_ref (client),
-      synapse_client_iter_ground_truth_events (client, params, NULL));
 
   GST_INFO_OBJECT (self, "streaming the files %s of %s, %u at once, "
       "%" G_GUINT64_FORMAT " bytes held at most%s%s",

@@ -136,15 +136,13 @@ def run_sdk_events(url, page_size):
                      "events", url, TOKEN, str(page_size)])
 
 
-def run_curl_pages(url, page_size, pages, parallel, workdir):
-    """Seconds curl takes to fetch the page URLs 1..pages (bodies thrown
-    away), on one connection in turn, or `parallel` at a time."""
-    config = os.path.join(workdir, "pages.curl")
+def run_curl(urls, parallel, workdir):
+    """Seconds curl takes to fetch `urls` (bodies thrown away), on one
+    connection in turn, or `parallel` at a time."""
+    config = os.path.join(workdir, "urls.curl")
     with open(config, "w") as f:
-        for page in range(1, pages + 1):
-            f.write(f'url = "{url}sdk/ground_truth_events/'
-                    f'?page_size={page_size}&page={page}"\n'
-                    f'output = "{os.devnull}"\n')
+        for each in urls:
+            f.write(f'url = "{each}"\noutput = "{os.devnull}"\n')
     argv = ["curl", "-sS", "--no-progress-meter", "--fail", "-H",
             f"Synapse-Access-Token: Token {TOKEN}", "-K", config]
     if parallel > 1:
@@ -152,6 +150,13 @@ def run_curl_pages(url, page_size, pages, parallel, workdir):
     start = time.monotonic()
     subprocess.run(argv, check=True)
     return time.monotonic() - start
+
+
+def run_curl_pages(url, page_size, pages, parallel, workdir):
+    """run_curl () over the page URLs 1..pages."""
+    return run_curl([f"{url}sdk/ground_truth_events/?page_size={page_size}"
+                     f"&page={page}" for page in range(1, pages + 1)],
+                    parallel, workdir)
 
 
 def list_file_urls(url, page_size):
@@ -173,22 +178,6 @@ def list_file_urls(url, page_size):
                 break
         page_url = page["next"]
     return urls
-
-
-def run_curl_files(urls, parallel, workdir):
-    """Seconds curl takes to fetch `urls` (bodies thrown away), on one
-    connection in turn, or `parallel` at a time."""
-    config = os.path.join(workdir, "files.curl")
-    with open(config, "w") as f:
-        for file_url in urls:
-            f.write(f'url = "{file_url}"\noutput = "{os.devnull}"\n')
-    argv = ["curl", "-sS", "--no-progress-meter", "--fail", "-H",
-            f"Synapse-Access-Token: Token {TOKEN}", "-K", config]
-    if parallel > 1:
-        argv[1:1] = ["--parallel", "--parallel-max", str(parallel)]
-    start = time.monotonic()
-    subprocess.run(argv, check=True)
-    return time.monotonic() - start
 
 
 def median_run(runs, measure):
@@ -285,9 +274,9 @@ def bench_media(build, quick, workdir, rows):
                 ["/usr/bin/python3", os.path.join(HERE, "sdk_baseline.py"),
                  "media", backend.url, TOKEN, str(page_size)]),
             "curl_seq": lambda: {
-                "seconds": run_curl_files(urls, 1, workdir)},
+                "seconds": run_curl(urls, 1, workdir)},
             "curl_par": lambda: {
-                "seconds": run_curl_files(urls, 8, workdir)}}
+                "seconds": run_curl(urls, 8, workdir)}}
         for n in (1, 4, 16):
             measures[n] = (lambda n=n: run_mediasrc(
                 build, backend.url, page_size, f"max-downloads={n}"))
