@@ -40,6 +40,7 @@ void synapse_element_init (GstPlugin * plugin);
       synapse_element_init (plugin))
 
 GST_ELEMENT_REGISTER_DECLARE (synapsegtsrc);
+GST_ELEMENT_REGISTER_DECLARE (synapsemediasrc);
 GST_ELEMENT_REGISTER_DECLARE (synapsemodelsink);
 
 G_END_DECLS

@@ -76,7 +76,9 @@
  * * `synapse-page`, an element message after each page, with the fields
  *   `page` (#guint, from 1), `events` (#guint, events in this page),
  *   `position` (#guint64, events received so far, this page included) and
- *   `total` (#gint64, the backend's count, -1 if it gave none).
+ *   `total` (#gint64, the backend's count, -1 if it gave none) and
+ *   `skipped` (#guint, events of the page not pushed: always 0 here;
+ *   synapsemediasrc skips events without their file).
  * * #GST_MESSAGE_PROGRESS with the code `fetch`, around each request:
  *   START before it, COMPLETE once its events are ready, files downloaded
  *   included ("Received all N ground-truth events" for the last page),
@@ -453,14 +455,12 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (bsrc);
   g_autoptr (JsonObject) params = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SynapseClient) client = NULL;
   g_autoptr (SynapseUrlConversion) converter = NULL;
   g_autoptr (SynapseUrlConversion) download = NULL;
   g_auto (GStrv) fields = NULL;
   g_autofree gchar *download_dir = NULL;
   g_autofree gchar *first_url = NULL;
   guint64 max_download_size;
-  SynapsePager *pager;
   guint page_size;
 
   gst_synapse_gt_src_clear_run (self);
@@ -481,10 +481,6 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
         (NULL));
     return FALSE;
   }
-
-  client = gst_synapse_listing_make_client (&self->listing);
-  if (client == NULL)
-    return FALSE;
 
   self->run_convert_signal = g_signal_has_handler_pending (self,
       signals[SIGNAL_CONVERT_URL], 0, FALSE);
@@ -507,12 +503,11 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
    * backend sent. With num-buffers it converts only the events pushed. */
   if (converter && download)
     self->download = g_steal_pointer (&download);
-  pager = synapse_client_iter_ground_truth_events (client, params,
+  first_url = gst_synapse_listing_open (&self->listing, params,
       converter ? converter : download);
-  first_url = synapse_client_build_url (client, "sdk/ground_truth_events/",
-      params);
-  g_object_get (client, "page-size", &page_size, NULL);
-  gst_synapse_listing_start (&self->listing, g_steal_pointer (&client), pager);
+  if (first_url == NULL)
+    return FALSE;
+  g_object_get (self->listing.client, "page-size", &page_size, NULL);
 
   GST_INFO_OBJECT (self, "streaming %s, %u events a page%s%s%s%s%s",
       first_url, page_size,
@@ -560,7 +555,7 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
         (const gchar * const *) fields, page);
   }
   gst_synapse_listing_post_page (&self->listing,
-      synapse_page_get_n_items (page));
+      synapse_page_get_n_items (page), 0);
   if (self->page_downloaded)
     gst_synapse_listing_end_request (&self->listing);
   return GST_FLOW_OK;

@@ -6,9 +6,9 @@
 
 /* What lives here: what a source that walks the backend's ground-truth
  * listing does the same way whatever it pushes. synapsegtsrc pushes each
- * event as a line of JSON; synapsemediasrc (planned) will push each
- * event's file from the same walk, and its seeking and sharding will come
- * through the same query and pager.
+ * event as a line of JSON; synapsemediasrc pushes each event's file from
+ * the same walk; seeking and sharding (planned) will come through the same
+ * query and pager.
  *
  * - The listing properties, declared here for every listing source (an
  *   element sets their ids aside and calls
@@ -22,7 +22,8 @@
  *   page, or a SETTINGS error that names the property, before any
  *   request; the client with the paging properties applied; the duration
  *   query, answered with total-count; not seekable (yet).
- * - The walk: the run's client and pager; the cancellable that unlock ()
+ * - The walk: the run's client and pager (gst_synapse_listing_open ());
+ *   the cancellable that unlock ()
  *   cancels, so that going to READY ends the request in flight and any
  *   backoff wait at once; the messages around each page (the element
  *   message `synapse-page`, and a `fetch` progress operation a request,
@@ -514,18 +515,10 @@ gst_synapse_listing_make_params (GstSynapseListing * listing, GError ** error)
   return params;
 }
 
-/**
- * gst_synapse_listing_make_client:
- * @listing: the walk
- *
- * The run's client (gst_synapse_connection_make_client ()), with the
- * paging properties applied.
- *
- * Returns: (transfer full) (nullable): the client, or %NULL after posting
- *   an error
- */
-SynapseClient *
-gst_synapse_listing_make_client (GstSynapseListing * listing)
+/* The run's client (gst_synapse_connection_make_client ()), with the
+ * paging properties applied; NULL after posting an error. */
+static SynapseClient *
+make_client (GstSynapseListing * listing)
 {
   SynapseClient *client;
   guint page_size, prefetch;
@@ -580,28 +573,39 @@ gst_synapse_listing_cancel_request (GstSynapseListing * listing, guint64 pushed)
 }
 
 /**
- * gst_synapse_listing_start:
+ * gst_synapse_listing_open:
  * @listing: the walk
- * @client: (transfer full): the run's client
- * @pager: (transfer full): the run's pager
+ * @params: the query of the listing's first page
+ *   (gst_synapse_listing_make_params ())
+ * @conversion: (nullable): how the pager converts the pages
  *
- * Begins a run's walk, which ends at #GstBaseSrc:num-buffers events if it
- * is set; total-count is -1 until its first page.
+ * Begins a run's walk: the client made from the connection and paging
+ * properties, and a pager over the ground-truth listing, which ends at
+ * #GstBaseSrc:num-buffers events if it is set (no page past the last event
+ * wanted is asked for, not even ahead); total-count is -1 until its first
+ * page.
+ *
+ * Returns: (transfer full) (nullable): the URL of the first page, for the
+ *   log, or %NULL when no client could be made (an error was posted)
  */
-void
-gst_synapse_listing_start (GstSynapseListing * listing,
-    SynapseClient * client, SynapsePager * pager)
+gchar *
+gst_synapse_listing_open (GstSynapseListing * listing, JsonObject * params,
+    SynapseUrlConversion * conversion)
 {
   gint num_buffers = GST_BASE_SRC (listing->element)->num_buffers;
+  SynapseClient *client = make_client (listing);
 
+  if (client == NULL)
+    return NULL;
   gst_synapse_listing_reset (listing);
   listing->client = client;
-  listing->pager = pager;
-  /* with num-buffers (a buffer an event), no page past the last event
-   * wanted is asked for, not even ahead */
+  listing->pager = synapse_client_iter_ground_truth_events (client, params,
+      conversion);
   if (num_buffers > 0)
-    synapse_pager_set_limit (pager, num_buffers);
+    synapse_pager_set_limit (listing->pager, num_buffers);
   set_total_count (listing, -1);
+  return synapse_client_build_url (client, "sdk/ground_truth_events/",
+      params);
 }
 
 /**
@@ -734,11 +738,13 @@ gst_synapse_listing_end_request (GstSynapseListing * listing)
  * gst_synapse_listing_post_page:
  * @listing: the walk
  * @events: the events of the page that arrived
+ * @skipped: how many of them the element will not push
  *
  * Posts the `synapse-page` element message.
  */
 void
-gst_synapse_listing_post_page (GstSynapseListing * listing, guint events)
+gst_synapse_listing_post_page (GstSynapseListing * listing, guint events,
+    guint skipped)
 {
   guint page = synapse_pager_get_pages_fetched (listing->pager);
   guint64 position = synapse_pager_get_position (listing->pager);
@@ -751,7 +757,7 @@ gst_synapse_listing_post_page (GstSynapseListing * listing, guint events)
 
   s = gst_structure_new ("synapse-page", "page", G_TYPE_UINT, page,
       "events", G_TYPE_UINT, events, "position", G_TYPE_UINT64, position,
-      "total", G_TYPE_INT64, total, NULL);
+      "total", G_TYPE_INT64, total, "skipped", G_TYPE_UINT, skipped, NULL);
   gst_element_post_message (listing->element,
       gst_message_new_element (GST_OBJECT (listing->element), s));
 }
@@ -796,7 +802,7 @@ gst_synapse_listing_end (GstSynapseListing * listing)
 {
   if (synapse_pager_get_pages_fetched (listing->pager) >
       listing->pages_reported)
-    gst_synapse_listing_post_page (listing, 0);
+    gst_synapse_listing_post_page (listing, 0, 0);
   GST_INFO_OBJECT (listing->element, "end of the listing: %u pages, %"
       G_GUINT64_FORMAT " events",
       synapse_pager_get_pages_fetched (listing->pager),

@@ -100,12 +100,11 @@ void gst_synapse_listing_init (GstSynapseListing * listing,
 JsonObject *gst_synapse_listing_make_params (GstSynapseListing * listing,
     GError ** error);
 
-SynapseClient *gst_synapse_listing_make_client (GstSynapseListing * listing);
 
 void gst_synapse_listing_clear (GstSynapseListing * listing);
 
-void gst_synapse_listing_start (GstSynapseListing * listing,
-    SynapseClient * client, SynapsePager * pager);
+gchar *gst_synapse_listing_open (GstSynapseListing * listing,
+    JsonObject * params, SynapseUrlConversion * conversion);
 
 void gst_synapse_listing_stop (GstSynapseListing * listing, guint64 pushed);
 
@@ -118,7 +117,8 @@ SynapsePage *gst_synapse_listing_read_page (GstSynapseListing * listing,
 
 GstFlowReturn gst_synapse_listing_end (GstSynapseListing * listing);
 
-void gst_synapse_listing_post_page (GstSynapseListing * listing, guint events);
+void gst_synapse_listing_post_page (GstSynapseListing * listing, guint events,
+    guint skipped);
 
 void gst_synapse_listing_begin_request (GstSynapseListing * listing);
 

@@ -42,7 +42,8 @@ setting_offset_quark (void)
 
 /* The value types a setting may have: those whose field has the C type
  * that GObject collects and copies them as, told by the type's collect
- * format (gint, gint64, gdouble or, for a string, gchar *). */
+ * format (gint, gint64, gdouble or, for a string, gchar *), and a
+ * fraction, whose field is gint[2] (numerator, denominator). */
 static const GType setting_types[] = {
   G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_ENUM, G_TYPE_INT, G_TYPE_UINT,
   G_TYPE_INT64, G_TYPE_UINT64, G_TYPE_DOUBLE,
@@ -54,7 +55,7 @@ static void
 bind_field (GParamSpec * pspec, gsize offset)
 {
   GType fundamental = G_TYPE_FUNDAMENTAL (pspec->value_type);
-  gboolean known = FALSE;
+  gboolean known = fundamental == GST_TYPE_FRACTION;
 
   for (guint i = 0; i < G_N_ELEMENTS (setting_types); i++)
     known |= setting_types[i] == fundamental;
@@ -104,6 +105,12 @@ store (gpointer field, GParamSpec * pspec, const GValue * value)
   GTypeCValue location = {.v_pointer = field };
   g_auto (GValue) fallback = G_VALUE_INIT;
 
+  /* two values, which no collect format of one pointer carries */
+  if (GST_VALUE_HOLDS_FRACTION (value)) {
+    ((gint *) field)[0] = gst_value_get_fraction_numerator (value);
+    ((gint *) field)[1] = gst_value_get_fraction_denominator (value);
+    return;
+  }
   if (G_VALUE_HOLDS_STRING (value)) {
     const gchar *str = g_value_get_string (value);
 
@@ -125,6 +132,11 @@ load (gconstpointer field, GParamSpec * pspec, GValue * value)
   GTypeValueTable *table = g_type_value_table_peek (pspec->value_type);
   GTypeCValue collected = { 0 };
 
+  if (GST_VALUE_HOLDS_FRACTION (value)) {
+    gst_value_set_fraction (value, ((const gint *) field)[0],
+        ((const gint *) field)[1]);
+    return;
+  }
   /* the members of the union all start at its start */
   memcpy (&collected, field, field_size (pspec->value_type));
   g_free (table->collect_value (value, 1, &collected, 0));
@@ -178,8 +190,9 @@ gst_synapse_settings_get_property (GObject * object, guint prop_id,
  *   ids (the first is not used)
  * @fields: (array length=n_pspecs): for each id, the offset in the
  *   instance of the field that holds the property's value, of the C type
- *   of the value (gchar * for a string, gint for an enum…); strings,
- *   booleans, enums, (unsigned) 32- and 64-bit integers and doubles
+ *   of the value (gchar * for a string, gint for an enum, gint[2] for a
+ *   fraction…); strings, booleans, enums, (unsigned) 32- and 64-bit
+ *   integers, doubles and fractions
  * @n_pspecs: the length of @pspecs and @fields
  *
  * Installs @pspecs, and, when the element implements

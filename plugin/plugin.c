@@ -74,6 +74,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (synapsegtsrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (synapsemediasrc, plugin);
   ret |= GST_ELEMENT_REGISTER (synapsemodelsink, plugin);
 
   return ret;

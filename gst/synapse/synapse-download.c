@@ -35,6 +35,9 @@
  * before it is reused; larger ones only their size. */
 #define CHEAP_CHECKSUM_SIZE (16 << 20)
 #define COPY_BUFFER_SIZE (64 * 1024)
+/* The most a file fetched into memory reserves from its Content-Length
+ * before the bytes arrive. */
+#define MAX_PREALLOCATED (64 << 20)
 
 /* --- cache names -------------------------------------------------------- */
 
@@ -214,12 +217,13 @@ download_clear (Download * download)
   g_array_unref (download->claims);
 }
 
-
-
-static const char *
-event_name (const Claim * claim)
+/* "The file of event <id> at <url>", or "The file at <url>" for a claim
+ * that names no event (the caller names it). */
+static char *
+claim_subject (const Claim * claim, const char *shown)
 {
-  return claim->event ? claim->event : "(no id)";
+  return claim->event ? g_strdup_printf ("The file of event %s at %s",
+      claim->event, shown) : g_strdup_printf ("The file at %s", shown);
 }
 
 /* The digests a download's claims need, running over its bytes. */
@@ -270,20 +274,19 @@ check_claims (const Download * download, const char *shown, guint64 size,
 {
   for (guint i = 0; i < download->claims->len; i++) {
     const Claim *claim = &g_array_index (download->claims, Claim, i);
+    g_autofree char *subject = claim_subject (claim, shown);
     const char *got;
 
     if (claim->size >= 0 && size < (guint64) claim->size) {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_PROTOCOL, "GET",
-          shown, 0, NULL, "The file of event %s at %s ended after %"
-          G_GUINT64_FORMAT " of its %" G_GINT64_FORMAT " declared bytes",
-          event_name (claim), shown, size, claim->size);
+          shown, 0, NULL, "%s ended after %" G_GUINT64_FORMAT " of its %"
+          G_GINT64_FORMAT " declared bytes", subject, size, claim->size);
       return VERDICT_SHORT;
     }
     if (claim->size >= 0 && size > (guint64) claim->size) {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "GET",
-          shown, 0, NULL, "The file of event %s at %s has %" G_GUINT64_FORMAT
-          " bytes, not its %" G_GINT64_FORMAT " declared ones",
-          event_name (claim), shown, size, claim->size);
+          shown, 0, NULL, "%s has %" G_GUINT64_FORMAT " bytes, not its %"
+          G_GINT64_FORMAT " declared ones", subject, size, claim->size);
       return VERDICT_WRONG;
     }
     if (claim->algorithm < 0 || digests == NULL)
@@ -291,9 +294,9 @@ check_claims (const Download * download, const char *shown, guint64 size,
     got = g_checksum_get_string (digests->sums[claim->algorithm]);
     if (!g_str_equal (got, claim->hex)) {
       synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_CHECKSUM, "GET",
-          shown, 0, NULL, "The file of event %s at %s does not match its "
-          "declared checksum (%s %s, the file's is %s)", event_name (claim),
-          shown, digest_types[claim->algorithm].name, claim->hex, got);
+          shown, 0, NULL, "%s does not match its declared checksum (%s %s, "
+          "the file's is %s)", subject, digest_types[claim->algorithm].name,
+          claim->hex, got);
       return VERDICT_WRONG;
     }
   }
@@ -386,10 +389,11 @@ reuse_cached (const Download * download, const char *shown, GError ** error)
 }
 
 /* One download attempt's writer: the body, decoded, into the temporary
- * file, counted and digested as it goes. */
+ * file (or into memory), counted and digested as it goes. */
 typedef struct
 {
   int fd;
+  GByteArray *memory;           /* set: the body goes here, not to fd */
   const char *temp_path;
   const char *shown;
   const Download *download;
@@ -401,6 +405,7 @@ typedef struct
   guint64 written;
   Digests digests;
   Verdict verdict;
+  char *content_type;           /* the response's media type, or NULL */
 } FileWriter;
 
 static gboolean
@@ -435,7 +440,9 @@ write_file_bytes (FileWriter * writer, const char *data, gsize length,
 {
   if (writer->max_size && writer->written + length > writer->max_size)
     return too_large (writer, writer->written + length, error);
-  if (!write_all (writer->fd, data, length))
+  if (writer->memory)
+    g_byte_array_append (writer->memory, (const guint8 *) data, length);
+  else if (!write_all (writer->fd, data, length))
     return set_io_error (error, "Cannot write", writer->temp_path);
   digests_update (&writer->digests, data, length);
   writer->written += length;
@@ -513,12 +520,25 @@ start_attempt (FileWriter * writer, SoupMessage * msg, GError ** error)
   writer->written = 0;
   writer->decoded_all = FALSE;
   writer->verdict = VERDICT_WHOLE;
-  if (ftruncate (writer->fd, 0) < 0 || lseek (writer->fd, 0, SEEK_SET) < 0)
+  g_free (writer->content_type);
+  writer->content_type = g_strdup (soup_message_headers_get_content_type
+      (headers, NULL));
+  if (writer->memory) {
+    g_byte_array_set_size (writer->memory, 0);
+  } else if (ftruncate (writer->fd, 0) < 0
+      || lseek (writer->fd, 0, SEEK_SET) < 0) {
     return set_io_error (error, "Cannot write", writer->temp_path);
+  }
 
   if (encoding == NULL || g_ascii_strcasecmp (encoding, "identity") == 0) {
     if (writer->max_size && length > 0 && (guint64) length > writer->max_size)
       return too_large (writer, length, error);
+    /* room for the announced body at once, within reason */
+    if (writer->memory && length > 0) {
+      g_byte_array_set_size (writer->memory, (guint) MIN (length,
+              MAX_PREALLOCATED));
+      g_byte_array_set_size (writer->memory, 0);
+    }
   } else if (g_ascii_strcasecmp (encoding, "gzip") == 0
       || g_ascii_strcasecmp (encoding, "x-gzip") == 0) {
     writer->gzip = TRUE;
@@ -570,6 +590,35 @@ write_download (SoupMessage * msg, GInputStream * body, gpointer user_data,
   return writer->verdict == VERDICT_WHOLE;
 }
 
+/* Sends the GET of @writer's download, its body into @writer. A file
+ * still short of its declared size after the retries is a file that does
+ * not match its event, whatever the cause. */
+static gboolean
+send_download (SynapseClient * client, FileWriter * writer,
+    GCancellable * cancellable, GError ** error)
+{
+  SynapseRequest request = {
+    .method = "GET",
+    .path = writer->download->url,
+    .idempotent = TRUE,
+    /* decoded here, where its end is checked */
+    .accept_encoding = "gzip, deflate",
+  };
+  GError *failure = NULL;
+  gboolean ok = synapse_request_send (client, &request, write_download,
+      writer, cancellable, &failure);
+
+  g_clear_object (&writer->decoder);
+  digests_clear (&writer->digests);
+  if (ok)
+    return TRUE;
+  if (writer->verdict == VERDICT_SHORT && g_error_matches (failure,
+          SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL))
+    failure->code = SYNAPSE_CLIENT_ERROR_CHECKSUM;
+  g_propagate_error (error, failure);
+  return FALSE;
+}
+
 static gboolean
 download_file (SynapseClient * client, const Download * download,
     guint64 max_size, GCancellable * cancellable, GError ** error)
@@ -582,13 +631,6 @@ download_file (SynapseClient * client, const Download * download,
     .shown = shown,
     .download = download,
     .max_size = max_size,
-  };
-  SynapseRequest request = {
-    .method = "GET",
-    .path = download->url,
-    .idempotent = TRUE,
-    /* decoded here, where its end is checked */
-    .accept_encoding = "gzip, deflate",
   };
   g_autoptr (GError) failure = NULL;
   gboolean ok;
@@ -606,10 +648,8 @@ download_file (SynapseClient * client, const Download * download,
   if (writer.fd < 0)
     return set_io_error (error, "Cannot create a file in", download->path);
 
-  ok = synapse_request_send (client, &request, write_download, &writer,
-      cancellable, &failure);
-  g_clear_object (&writer.decoder);
-  digests_clear (&writer.digests);
+  ok = send_download (client, &writer, cancellable, &failure);
+  g_free (writer.content_type);
   if (close (writer.fd) < 0 && ok)
     ok = set_io_error (&failure, "Cannot write", download->path);
   /* renaming replaces a symlink made meanwhile, never follows it */
@@ -625,11 +665,6 @@ download_file (SynapseClient * client, const Download * download,
     return TRUE;
 
   g_unlink (temp_path);
-  /* still short of its declared size after the retries: a file that does
-   * not match its event, whatever the cause */
-  if (writer.verdict == VERDICT_SHORT && g_error_matches (failure,
-          SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_PROTOCOL))
-    failure->code = SYNAPSE_CLIENT_ERROR_CHECKSUM;
   g_propagate_error (error, g_steal_pointer (&failure));
   return FALSE;
 }
@@ -820,4 +855,56 @@ const char *
 synapse_download_batch_get_path (SynapseDownloadBatch * batch, guint index)
 {
   return g_array_index (batch->files, Download, index).path;
+}
+
+/* --- one file in memory --------------------------------------------------- */
+
+GBytes *
+synapse_download_fetch (SynapseClient * client, const char *url,
+    const char *directory, gint64 size, const char *checksum,
+    guint64 max_size, char **content_type, GCancellable * cancellable,
+    GError ** error)
+{
+  Download download = { url, NULL, g_array_new (FALSE, FALSE, sizeof (Claim)) };
+  Claim claim = { NULL, size, -1 };
+  g_autofree char *shown = synapse_uri_redact (url);
+  GBytes *bytes = NULL;
+
+  if (checksum)
+    claim.algorithm = parse_checksum (checksum, claim.hex);
+  if (claim.size >= 0 || claim.algorithm >= 0)
+    g_array_append_val (download.claims, claim);
+
+  if (directory) {
+    /* through the cache: reused when it is there and right */
+    char *contents;
+    gsize length;
+
+    download.path = synapse_download_cache_path (directory, url);
+    if (g_mkdir_with_parents (directory, 0755) < 0)
+      set_io_error (error, "Cannot make the download folder", directory);
+    else if (download_file (client, &download, max_size, cancellable, error)) {
+      if (g_file_get_contents (download.path, &contents, &length, error))
+        bytes = g_bytes_new_take (contents, length);
+    }
+  } else {
+    FileWriter writer = {
+      .fd = -1,
+      .memory = g_byte_array_new (),
+      .shown = shown,
+      .download = &download,
+      .max_size = max_size,
+    };
+
+    if (send_download (client, &writer, cancellable, error)) {
+      bytes = g_byte_array_free_to_bytes (g_steal_pointer (&writer.memory));
+      if (content_type)
+        *content_type = g_steal_pointer (&writer.content_type);
+    }
+    if (writer.memory)
+      g_byte_array_unref (writer.memory);
+    g_free (writer.content_type);
+  }
+  download_clear (&download);
+  return bytes;
 }

@@ -4,9 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The verified download cache of a downloading URL conversion (see
- * synapse-download.c): where a URL's file is kept, and batches of files
- * downloaded together, each checked against what its events declare. */
+/* The verified downloads (see synapse-download.c): where the cache of a
+ * downloading URL conversion keeps a URL's file, batches of files
+ * downloaded together, and one file fetched into memory, each checked
+ * against what its events declare. */
 
 #pragma once
 
@@ -48,5 +49,16 @@ gboolean synapse_download_batch_run (SynapseDownloadBatch * batch,
 /* The local path of the file at @index. */
 const char *synapse_download_batch_get_path (SynapseDownloadBatch * batch,
     guint index);
+
+/* The file at @url (an http(s) URL) in memory, whole and as declared:
+ * @size bytes (-1: not declared), the @checksum (NULL: none), at most
+ * @max_size bytes after decoding (0: no limit). With @directory, it goes
+ * through the cache folder (reused when there and right, else downloaded
+ * there first), and @content_type is left alone; else @content_type (when
+ * given) gets the response's media type, or NULL. */
+GBytes *synapse_download_fetch (SynapseClient * client, const char *url,
+    const char *directory, gint64 size, const char *checksum,
+    guint64 max_size, char **content_type, GCancellable * cancellable,
+    GError ** error);
 
 G_END_DECLS

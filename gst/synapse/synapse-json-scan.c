@@ -367,6 +367,9 @@ synapse_json_scan_members (SynapseJsonScanner * s, SynapseJsonPos p,
     if (G_UNLIKELY (p >= s->end || *p != ':'))
       return synapse_json_scan_fail (s, p, "a missing ':'");
     p = skip_space (s, p + 1);
+    /* the callbacks look at the value's first byte */
+    if (G_UNLIKELY (p >= s->end))
+      return synapse_json_scan_fail (s, p, "a missing value");
     if (!(p = member ? member (s, key_start, key_end, p, key, data)
             : synapse_json_scan_value (s, p)))
       return NULL;
@@ -393,6 +396,8 @@ synapse_json_scan_elements (SynapseJsonScanner * s, SynapseJsonPos p,
     return p + 1;
   }
   for (;;) {
+    if (G_UNLIKELY (p >= s->end))
+      return synapse_json_scan_fail (s, p, "a missing value");
     if (!(p = element ? element (s, p, data) : synapse_json_scan_value (s, p)))
       return NULL;
     p = skip_space (s, p);

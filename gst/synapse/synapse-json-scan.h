@@ -85,7 +85,8 @@ SynapseJsonPos synapse_json_scan_enter (SynapseJsonScanner * s,
 
 /* Scans the members of an object after its '{' has been entered, handing
  * each key (its token from @key to @key_end, and decoded) and the value's
- * position to @member; without @member, keys are not decoded. */
+ * position (before the end of the data) to @member; without @member, keys
+ * are not decoded. */
 typedef SynapseJsonPos (*SynapseJsonMemberFunc) (SynapseJsonScanner * s,
     SynapseJsonPos key, SynapseJsonPos key_end, SynapseJsonPos p,
     GString * name, gpointer data);
@@ -94,7 +95,8 @@ SynapseJsonPos synapse_json_scan_members (SynapseJsonScanner * s,
     SynapseJsonPos p, SynapseJsonMemberFunc member, gpointer data);
 
 /* Scans the elements of an array after its '[' has been entered; @element
- * (or synapse_json_scan_value ()) scans each one. */
+ * (or synapse_json_scan_value ()) scans each one, from a position before
+ * the end of the data. */
 typedef SynapseJsonPos (*SynapseJsonElementFunc) (SynapseJsonScanner * s,
     SynapseJsonPos p, gpointer data);
 

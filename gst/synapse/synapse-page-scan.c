@@ -714,9 +714,6 @@ scan_page_member (SynapseJsonScanner * s, SynapseJsonPos key_start,
   PageScan *scan = data;
   SynapseJsonPage *page = scan->page;
 
-  if (p >= s->end)
-    return synapse_json_scan_fail (s, p, "a missing value");
-
   if (g_str_equal (key->str, "results")) {
     g_clear_pointer (&page->results, g_array_unref);
     if (*p != '[')

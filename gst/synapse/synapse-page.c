@@ -31,6 +31,9 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include "synapse-json-scan.h"
 #include "synapse-page-private.h"
 #include "synapse-page-scan.h"
@@ -256,6 +259,190 @@ synapse_page_dup_item (SynapsePage * page, guint index)
 
   return json_object_ref (json_array_get_object_element (page_items (page),
           index));
+}
+
+/* --- one value, built from the scanner: the bytes were checked when the
+ * page arrived, and a JsonParser costs more than the little it reads --- */
+
+static SynapseJsonPos build_value (SynapseJsonScanner * s, SynapseJsonPos p,
+    JsonNode ** out);
+
+static SynapseJsonPos
+build_member (SynapseJsonScanner * s, SynapseJsonPos key,
+    SynapseJsonPos key_end, SynapseJsonPos p, GString * name, gpointer data)
+{
+  JsonNode *value = NULL;
+
+  p = build_value (s, p, &value);
+  /* the last of duplicate keys wins, as in a parse */
+  if (value)
+    json_object_set_member (data, name->str, value);
+  return p;
+}
+
+static SynapseJsonPos
+build_element (SynapseJsonScanner * s, SynapseJsonPos p, gpointer data)
+{
+  JsonNode *value = NULL;
+
+  p = build_value (s, p, &value);
+  if (value)
+    json_array_add_element (data, value);
+  return p;
+}
+
+/* A number as json-glib reads it: a whole number that fits a gint64 is an
+ * integer, anything else a double. */
+static JsonNode *
+build_number (SynapseJsonPos start, SynapseJsonPos end, gboolean is_integer)
+{
+  char text[64];
+  g_autofree char *long_text = NULL;
+  const char *digits = text;
+  gint64 integer;
+
+  if ((gsize) (end - start) < sizeof text) {
+    memcpy (text, start, end - start);
+    text[end - start] = '\0';
+  } else {
+    digits = long_text = g_strndup ((const char *) start, end - start);
+  }
+  if (is_integer) {
+    errno = 0;
+    integer = g_ascii_strtoll (digits, NULL, 10);
+    if (errno == 0)
+      return json_node_init_int (json_node_alloc (), integer);
+  }
+  return json_node_init_double (json_node_alloc (), g_ascii_strtod (digits,
+          NULL));
+}
+
+static SynapseJsonPos
+build_value (SynapseJsonScanner * s, SynapseJsonPos p, JsonNode ** out)
+{
+  SynapseJsonPos end;
+  gboolean is_integer;
+
+  switch (*p) {
+    case '{':{
+      JsonObject *object = json_object_new ();
+
+      *out = json_node_init_object (json_node_alloc (), object);
+      json_object_unref (object);
+      return (p = synapse_json_scan_enter (s, p))
+          ? synapse_json_scan_members (s, p, build_member, object) : NULL;
+    }
+    case '[':{
+      JsonArray *array = json_array_new ();
+
+      *out = json_node_init_array (json_node_alloc (), array);
+      json_array_unref (array);
+      return (p = synapse_json_scan_enter (s, p))
+          ? synapse_json_scan_elements (s, p, build_element, array) : NULL;
+    }
+    case '"':{
+      g_autoptr (GString) text = g_string_new (NULL);
+
+      if ((end = synapse_json_scan_string (s, p, text)))
+        *out = json_node_init_string (json_node_alloc (), text->str);
+      return end;
+    }
+    case 't':
+    case 'f':
+      *out = json_node_init_boolean (json_node_alloc (), *p == 't');
+      return synapse_json_scan_value (s, p);
+    case 'n':
+      *out = json_node_init_null (json_node_alloc ());
+      return synapse_json_scan_value (s, p);
+    default:
+      if ((end = synapse_json_scan_number (s, p, &is_integer)))
+        *out = build_number (p, end, is_integer);
+      return end;
+  }
+}
+
+/* The search for the value at a dot path in one result: as a parse
+ * would, the last of duplicate keys wins. */
+typedef struct
+{
+  char **names;                 /* the path's names left */
+  SynapseJsonPos start;         /* the value, once found */
+  SynapseJsonPos end;
+} PathSearch;
+
+static SynapseJsonPos
+find_path_member (SynapseJsonScanner * s, SynapseJsonPos key,
+    SynapseJsonPos key_end, SynapseJsonPos p, GString * name, gpointer data)
+{
+  PathSearch *search = data;
+  PathSearch inner = { search->names + 1, NULL, NULL };
+
+  if (strlen (name->str) != name->len || strcmp (name->str, search->names[0]))
+    return synapse_json_scan_value (s, p);
+  search->start = search->end = NULL;
+  if (search->names[1] == NULL) {
+    search->start = p;
+    return search->end = synapse_json_scan_value (s, p);
+  }
+  /* the path goes on through an object, or finds nothing here */
+  if (*p != '{')
+    return synapse_json_scan_value (s, p);
+  if (!(p = synapse_json_scan_enter (s, p))
+      || !(p = synapse_json_scan_members (s, p, find_path_member, &inner)))
+    return NULL;
+  search->start = inner.start;
+  search->end = inner.end;
+  return p;
+}
+
+/**
+ * synapse_page_dup_item_member:
+ * @page: a [struct@Synapse.Page]
+ * @index: a result's index on the page
+ * @path: a dot path of member names, e.g. `id` or `data_unit.files`
+ *
+ * The value at @path in the result at @index, read alone: the result's
+ * bytes are scanned to the value and only the value is read, into the
+ * nodes a parse would give (numbers as json-glib reads them: a whole
+ * number that fits a #gint64 is an integer, anything else a double), so
+ * reading a few members of each result costs much less than
+ * [method@Synapse.Page.dup_item], which parses the whole page.
+ *
+ * Returns: (transfer full) (nullable): the value, or %NULL when the
+ *   result has no such member
+ *
+ * Since: 0.1
+ */
+JsonNode *
+synapse_page_dup_item_member (SynapsePage * page, guint index,
+    const char *path)
+{
+  g_auto (GStrv) names = NULL;
+  PathSearch search = { NULL, NULL, NULL };
+  SynapseJsonScanner s;
+  SynapseJsonSpan *span;
+  SynapseJsonPos p;
+  JsonNode *value = NULL;
+
+  g_return_val_if_fail (page != NULL, NULL);
+  g_return_val_if_fail (index < synapse_page_get_n_items (page), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  span = &g_array_index (page->spans, SynapseJsonSpan, index);
+  names = g_strsplit (path, ".", -1);
+  search.names = names;
+  /* the body was checked when it arrived: the scan cannot fail */
+  p = synapse_json_scanner_init (&s, (const char *) g_bytes_get_data
+      (page->body, NULL) + span->offset, span->length, NULL);
+  if (p && *p == '{' && (p = synapse_json_scan_enter (&s, p)))
+    p = synapse_json_scan_members (&s, p, find_path_member, &search);
+  if (p == NULL || search.start == NULL)
+    return NULL;
+  p = synapse_json_scanner_init (&s, (const char *) search.start,
+      search.end - search.start, NULL);
+  if (p == NULL || build_value (&s, p, &value) == NULL)
+    g_clear_pointer (&value, json_node_unref);
+  return value;
 }
 
 /**

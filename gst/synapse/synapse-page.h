@@ -36,6 +36,10 @@ SYNAPSE_API GBytes *synapse_page_get_item_bytes (SynapsePage * page,
 SYNAPSE_API JsonObject *synapse_page_dup_item (SynapsePage * page,
     guint index);
 
+SYNAPSE_API JsonNode *synapse_page_dup_item_member (SynapsePage * page,
+    guint index,
+    const char *path);
+
 SYNAPSE_API JsonArray *synapse_page_dup_items (SynapsePage * page);
 
 SYNAPSE_API guint synapse_page_get_number (SynapsePage * page);

@@ -17,6 +17,7 @@
 #include <synapse/synapse-client.h>
 #include <synapse/synapse-json.h>
 #include <synapse/synapse-url-conversion.h>
+#include <synapse/synapse-file-fetch.h>
 #include <synapse/synapse-page.h>
 #include <synapse/synapse-pager.h>
 #include <synapse/synapse-chunked-upload.h>

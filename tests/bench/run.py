@@ -13,6 +13,14 @@ Sections:
            latency a page, beside the SDK's way in Python (sdk_baseline.py)
            and curl fetching the same page URLs, one after another and 8 at
            a time; time to the first event
+  media    files/s (and MiB/s) of `synapsemediasrc ! fakesink` over a
+           listing of 2,000 events, a data unit's image each (max-downloads
+           8, and 1, 4, 16), beside the SDK's way in Python (the listing,
+           then each file in turn on one session) and curl fetching the
+           same file URLs in turn and 8 at a time (listed beforehand,
+           untimed); time to the first file; peak RSS, and with a slow
+           sink at max-bytes 64 MiB and 1 MiB beside synapsegtsrc's
+           listing alone
   memory   peak RSS while streaming 1,000 and 1,000,000 events
   hotpath  instructions an event costs (callgrind, repeatable whatever the
            load) from the page's bytes to the buffer pushed: the backend's
@@ -34,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 MIB = 1024 * 1024
 
@@ -93,12 +102,33 @@ os.environ["GIO_USE_PROXY_RESOLVER"] = "dummy"
 os.environ["no_proxy"] = "127.0.0.1"
 
 
+def bench_src_argv(build, element, url, settings, consume_us=0):
+    """bench-src streaming `element` from the backend at `url` into a
+    fakesink, each of `settings` a PROPERTY=VALUE; the sink spends
+    `consume_us` on each buffer."""
+    argv = [os.path.join(build, "tests", "bench", "bench-src")]
+    if consume_us:
+        argv.append(f"--consume-us={consume_us}")
+    return argv + [element, f"base-url={url}", f"access-token={TOKEN}",
+                   *settings]
+
+
 def run_gtsrc(build, url, page_size, prefetch, num_events=None):
-    argv = [os.path.join(build, "tests", "bench", "bench-gtsrc"), url, TOKEN,
-            str(page_size), str(prefetch)]
+    settings = [f"page-size={page_size}", f"prefetch={prefetch}"]
     if num_events is not None:
-        argv.append(str(num_events))
-    return run_json(argv, env=gst_env(build))
+        settings.append(f"num-buffers={num_events}")
+    result = run_json(bench_src_argv(build, "synapsegtsrc", url, settings),
+                      env=gst_env(build))
+    result["events"] = result.pop("buffers")
+    return result
+
+
+def run_mediasrc(build, url, page_size, *settings, consume_us=0):
+    result = run_json(bench_src_argv(build, "synapsemediasrc", url,
+                                     [f"page-size={page_size}", *settings],
+                                     consume_us), env=gst_env(build))
+    result["files"] = result.pop("buffers")
+    return result
 
 
 def run_sdk_events(url, page_size):
@@ -106,15 +136,13 @@ def run_sdk_events(url, page_size):
                      "events", url, TOKEN, str(page_size)])
 
 
-def run_curl_pages(url, page_size, pages, parallel, workdir):
-    """Seconds curl takes to fetch the page URLs 1..pages (bodies thrown
-    away), on one connection in turn, or `parallel` at a time."""
-    config = os.path.join(workdir, "pages.curl")
+def run_curl(urls, parallel, workdir):
+    """Seconds curl takes to fetch `urls` (bodies thrown away), on one
+    connection in turn, or `parallel` at a time."""
+    config = os.path.join(workdir, "urls.curl")
     with open(config, "w") as f:
-        for page in range(1, pages + 1):
-            f.write(f'url = "{url}sdk/ground_truth_events/'
-                    f'?page_size={page_size}&page={page}"\n'
-                    f'output = "{os.devnull}"\n')
+        for each in urls:
+            f.write(f'url = "{each}"\noutput = "{os.devnull}"\n')
     argv = ["curl", "-sS", "--no-progress-meter", "--fail", "-H",
             f"Synapse-Access-Token: Token {TOKEN}", "-K", config]
     if parallel > 1:
@@ -124,12 +152,53 @@ def run_curl_pages(url, page_size, pages, parallel, workdir):
     return time.monotonic() - start
 
 
+def run_curl_pages(url, page_size, pages, parallel, workdir):
+    """run_curl () over the page URLs 1..pages."""
+    return run_curl([f"{url}sdk/ground_truth_events/?page_size={page_size}"
+                     f"&page={page}" for page in range(1, pages + 1)],
+                    parallel, workdir)
+
+
+def list_file_urls(url, page_size):
+    """The URL of the first file of each event's data unit, the listing
+    walked by its `next` links (with the standard library: the suite's
+    python3 may lack requests)."""
+    urls = []
+    page_url = f"{url}sdk/ground_truth_events/?page_size={page_size}"
+    while page_url:
+        request = urllib.request.Request(page_url, headers={
+            "Synapse-Access-Token": f"Token {TOKEN}"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            page = json.load(reply)
+        for event in page["results"]:
+            files = (event.get("data_unit") or {}).get("files") or {}
+            for entry in files.values():
+                urls.append(entry["url"] if isinstance(entry, dict)
+                            else entry)
+                break
+        page_url = page["next"]
+    return urls
+
+
 def median_run(runs, measure):
     """The run with the median time of `runs` runs of `measure()` (a dict
     with "seconds"): these 2-core machines are noisy."""
     results = sorted((measure() for _ in range(runs)),
                      key=lambda r: r["seconds"])
     return results[len(results) // 2]
+
+
+def interleaved_medians(runs, measures):
+    """median_run () of each of `measures` (a dict of name: measure), the
+    runs taken in rounds, one of each a round: a burst of load from
+    elsewhere on the machine then slows every contender alike, rather than
+    the one whose runs it falls on."""
+    results = {name: [] for name in measures}
+    for _ in range(runs):
+        for name, measure in measures.items():
+            results[name].append(measure())
+    return {name: sorted(done, key=lambda r: r["seconds"])[len(done) // 2]
+            for name, done in results.items()}
 
 
 def bench_events(build, quick, workdir, rows):
@@ -183,6 +252,99 @@ def bench_events(build, quick, workdir, rows):
         backend.set_latency(0)
 
 
+def bench_media(build, quick, workdir, rows):
+    page_size = 100
+    events = 60 if quick else 2000
+    runs = 1 if quick else 5
+    downloads = element_default(build, "synapsemediasrc", "max-downloads", 8)
+    budget = element_default(build, "synapsemediasrc", "max-bytes", 64 * MIB)
+    small_budget = 1 * MIB
+    # a sink that takes 1 ms a file (a decoder, a model) gives the element
+    # the time to fetch ahead of it, within max-bytes: a budget that binds
+    # shows in the peak RSS
+    consume_us = 1000
+
+    # real images (no --placeholder-media): the element checks each MD5
+    with Backend(build, "--versions", "1", "--events", str(events)) as backend:
+        run_mediasrc(build, backend.url, page_size)               # warm up
+        urls = list_file_urls(backend.url, page_size)             # untimed
+        measures = {
+            "ours": lambda: run_mediasrc(build, backend.url, page_size),
+            "sdk": lambda: run_json(
+                ["/usr/bin/python3", os.path.join(HERE, "sdk_baseline.py"),
+                 "media", backend.url, TOKEN, str(page_size)]),
+            "curl_seq": lambda: {
+                "seconds": run_curl(urls, 1, workdir)},
+            "curl_par": lambda: {
+                "seconds": run_curl(urls, 8, workdir)}}
+        for n in (1, 4, 16):
+            measures[n] = (lambda n=n: run_mediasrc(
+                build, backend.url, page_size, f"max-downloads={n}"))
+        medians = interleaved_medians(runs, measures)
+        slow_default = run_mediasrc(build, backend.url, page_size,
+                                    consume_us=consume_us)
+        slow_small = run_mediasrc(build, backend.url, page_size,
+                                  f"max-bytes={small_budget}",
+                                  consume_us=consume_us)
+        listing = run_gtsrc(build, backend.url, page_size,
+                            default_prefetch(build))
+    ours, sdk = medians["ours"], medians["sdk"]
+    curl_seq = medians["curl_seq"]["seconds"]
+    curl_par = medians["curl_par"]["seconds"]
+    others = {n: medians[n] for n in (1, 4, 16)}
+    files = len(urls)
+    size = ours["bytes"]
+    for result in (ours, sdk, slow_default, slow_small, *others.values()):
+        assert (result["files"], result["bytes"]) == (files, size), result
+    assert files == events, files
+
+    def rates(seconds):
+        return (f"{files / seconds:,.0f} files/s, "
+                f"{size / seconds / MIB:.1f} MiB/s")
+
+    def over_listing(result):
+        extra = (result["max_rss_kib"] - listing["max_rss_kib"]) / 1024
+        return f"+{extra:.1f} MiB over the listing"
+
+    rate = files / ours["seconds"]
+    work = (f"{events:,} events, images of {size / files / 1024:.1f} KiB"
+            + (f" (median of {runs})" if runs > 1 else ""))
+    rows.append(("media", work,
+                 f"synapsemediasrc ! fakesink, max-downloads={downloads}",
+                 rates(ours["seconds"]),
+                 f"x{rate / (files / sdk['seconds']):.1f} the SDK"))
+    for n, result in others.items():
+        rows.append(("media", "", f"synapsemediasrc, max-downloads={n}",
+                     rates(result["seconds"]),
+                     f"x{(files / result['seconds']) / rate:.2f} "
+                     f"max-downloads={downloads}"))
+    rows.append(("media", "", "SDK-style Python, files in turn",
+                 rates(sdk["seconds"]), ""))
+    rows.append(("media", "", "curl, files in turn (listing untimed)",
+                 rates(curl_seq), f"x{rate / (files / curl_seq):.2f} curl"))
+    rows.append(("media", "", "curl, 8 files at a time (listing untimed)",
+                 rates(curl_par),
+                 f"x{rate / (files / curl_par):.2f} curl -Z"))
+    rows.append(("media", "", "time to first file",
+                 f"{ours['first_seconds'] * 1000:.1f} ms",
+                 f"SDK {sdk['first_seconds'] * 1000:.1f} ms"))
+    rows.append(("media", "", "synapsemediasrc peak RSS",
+                 f"{ours['max_rss_kib'] / 1024:.1f} MiB",
+                 f"SDK {sdk['max_rss_kib'] / 1024:.1f} MiB"))
+    small_to_default = slow_small["max_rss_kib"] / slow_default["max_rss_kib"]
+    rows.append(("media", f"sink {consume_us // 1000} ms a file",
+                 f"synapsemediasrc peak RSS, max-bytes={budget // MIB} MiB",
+                 f"{slow_default['max_rss_kib'] / 1024:.1f} MiB",
+                 over_listing(slow_default)))
+    rows.append(("media", "", "synapsemediasrc peak RSS, max-bytes="
+                 f"{small_budget // MIB} MiB",
+                 f"{slow_small['max_rss_kib'] / 1024:.1f} MiB",
+                 f"x{small_to_default:.2f} the default, "
+                 f"{over_listing(slow_small)}"))
+    rows.append(("media", "", "synapsegtsrc peak RSS, the listing alone",
+                 f"{listing['max_rss_kib'] / 1024:.1f} MiB", ""))
+
+
 def bench_memory(build, quick, workdir, rows):
     small, large = (1000, 20000) if quick else (1000, 1000000)
     prefetch = default_prefetch(build)
@@ -200,11 +362,11 @@ def bench_memory(build, quick, workdir, rows):
 
 
 def callgrind_instructions(build, url, events, url_prefix=None):
-    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-            os.path.join(build, "tests", "bench", "bench-gtsrc"), url, TOKEN,
-            "100", "1", str(events)]
+    settings = ["page-size=100", "prefetch=1", f"num-buffers={events}"]
     if url_prefix:
-        argv.append(url_prefix)
+        settings.append(f"url-prefix={url_prefix}")
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+            *bench_src_argv(build, "synapsegtsrc", url, settings)]
     result = subprocess.run(argv, capture_output=True, text=True,
                             env=gst_env(build), check=True)
     return int(re.search(r"I\s+refs:\s+([\d,]+)",
@@ -234,13 +396,20 @@ def bench_hotpath(build, quick, workdir, rows):
                  "path"))
 
 
-def default_prefetch(build):
-    """The element's default prefetch, as gst-inspect-1.0 reports it."""
-    out = subprocess.run(["gst-inspect-1.0", "synapsegtsrc"],
+def element_default(build, element, prop, fallback):
+    """An element's default for a number property, as gst-inspect-1.0
+    reports it."""
+    out = subprocess.run(["gst-inspect-1.0", element],
                          capture_output=True, text=True, env=gst_env(build),
                          check=True).stdout
-    match = re.search(r"\n  prefetch .*?Default: (\d+)", out, re.S)
-    return int(match.group(1)) if match else 1
+    match = re.search(r"\n  " + re.escape(prop) + r" .*?Default: (\d+)",
+                      out, re.S)
+    return int(match.group(1)) if match else fallback
+
+
+def default_prefetch(build):
+    """synapsegtsrc's default prefetch."""
+    return element_default(build, "synapsegtsrc", "prefetch", 1)
 
 
 def make_file(path, size):
@@ -367,8 +536,9 @@ def bench_upload(build, quick, workdir, rows):
     os.unlink(path)
 
 
-SECTIONS = {"events": bench_events, "memory": bench_memory,
-            "hotpath": bench_hotpath, "upload": bench_upload}
+SECTIONS = {"events": bench_events, "media": bench_media,
+            "memory": bench_memory, "hotpath": bench_hotpath,
+            "upload": bench_upload}
 
 
 def print_table(rows):

@@ -189,6 +189,17 @@ kit_run_start (KitRun * run, GstElement * pipeline)
   return gst_element_set_state (pipeline, GST_STATE_PLAYING);
 }
 
+/* Whether @type is one of @types. Extended types (GST_MESSAGE_EXTENDED
+ * plus a small number, e.g. STREAM_COLLECTION) are not flags: as a mask,
+ * 0x80000003 would match EOS | ERROR. */
+static gboolean
+is_one_of (GstMessageType type, GstMessageType types)
+{
+  if (type & GST_MESSAGE_EXTENDED)
+    return type == types;
+  return (type & types) != 0;
+}
+
 GstMessage *
 kit_run_wait (KitRun * run, GstMessageType types)
 {
@@ -199,7 +210,7 @@ kit_run_wait (KitRun * run, GstMessageType types)
   g_mutex_lock (&log->lock);
   for (guint i = 0; !found;) {
     for (; i < log->messages->len && !found; i++)
-      if (GST_MESSAGE_TYPE (log->messages->pdata[i]) & types)
+      if (is_one_of (GST_MESSAGE_TYPE (log->messages->pdata[i]), types))
         found = log->messages->pdata[i];
     if (!found && !g_cond_wait_until (&log->cond, &log->lock, run->deadline))
       break;

@@ -9,7 +9,12 @@ what it wrote, so that none can rot:
 - gst-events-to-file.sh, gst-download-files.sh and gst-upload-model.sh, the
   gst-launch-1.0 pipelines, with the plugin of this build;
 - list_events.py, with the typelib of this build and the override of this
-  tree.
+  tree;
+- frames_with_ground_truth.py, synapsemediasrc with decodebin3 and appsink:
+  its printed frames are checked against the listing, and its frames()
+  generator, imported, is checked to yield each data unit's own image (the
+  id the backend paints in it, read back from the pixels at an odd width,
+  whose rows are padded).
 
 Each runs inside `meson devenv -C BUILD_DIR`, as the README tells users to
 run them from a build tree, so the development environment is tested too.
@@ -121,6 +126,48 @@ def python_example(name, *args):
         return [sys.executable, "-c", OVERRIDES_FIRST, SOURCE,
                 example(name)] + list(args)
     return [sys.executable, example(name)] + list(args)
+
+
+# Imports examples/frames_with_ground_truth.py and prints, for each (frame,
+# event) its frames() generator yields, the event's ids, the frame's shape
+# and dtype and the id painted in it (read as synapse_test_media_id_from_rgb ()
+# reads it, see tests/backend/synapse-test-media.h; -1: none): argv is the
+# example, the dataset versions, the width, the height and how many frames
+# to take before closing the generator.
+FRAMES_DRIVER = """
+import json, runpy, sys
+frames = runpy.run_path(sys.argv[1])["frames"]
+versions, width, height, limit = sys.argv[2], *map(int, sys.argv[3:6])
+
+def painted_id(frame):
+    h, w = frame.shape[:2]
+    value = 0
+    for k in range(16):
+        r, c = divmod(k, 8)
+        cell = frame[h * (9 + 4 * r) // 16:h * (11 + 4 * r) // 16,
+                     w * (4 * c + 1) // 32:w * (4 * c + 3) // 32]
+        sums = cell.reshape(-1, 3).sum(axis=0, dtype="uint64")
+        for ch in range(3):
+            if int(sums[ch]) > 128 * cell.shape[0] * cell.shape[1]:
+                value |= 1 << (3 * k + 2 - ch)
+    id = value & ((1 << 40) - 1)
+    check = (((id * 0x9E3779B97F4A7C15) % (1 << 64)) >> 56) ^ 0xA5
+    return id if id and id | check << 40 == value else -1
+
+loader = frames(versions, width, height)
+for n, (frame, event) in enumerate(loader):
+    print(json.dumps({"event": event["id"],
+                      "data_unit": event["data_unit"]["id"],
+                      "shape": frame.shape, "dtype": str(frame.dtype),
+                      "painted": painted_id(frame)}))
+    if n + 1 == limit:
+        break
+loader.close()
+print("closed")
+"""
+
+FRAME_LINE = re.compile(r"^event (\d+)  data unit (\d+)  "
+                        r"shape \((\d+), (\d+), 3\)  mean (\d+\.\d)$")
 
 
 def run(argv, extra_env=None, timeout=120, logs_dir=None):
@@ -358,6 +405,103 @@ class TestPython(Case):
         result = run(python_example("list_events.py", "1"),
                      {"SYNAPSE_ACCESS_TOKEN": "wrong-token"})
         self.assertRan(result, 1)
+        self.assertIn("http-status: 401", result.stderr)
+        self.assertNotIn("wrong-token", result.stderr)
+
+
+class TestFrames(Case):
+    """examples/frames_with_ground_truth.py"""
+
+    def frames(self, result):
+        """The (event id, data unit id, (height, width)) of each frame
+        line it printed, and its summary line."""
+        self.assertRan(result)
+        lines = result.stdout.splitlines()
+        self.assertTrue(lines, result.stderr)
+        printed = []
+        for line in lines[:-1]:
+            match = FRAME_LINE.match(line)
+            self.assertIsNotNone(match, "not a frame line: %r" % line)
+            event, data_unit, height, width, mean = match.groups()
+            self.assertLessEqual(float(mean), 255)
+            printed.append((int(event), int(data_unit),
+                            (int(height), int(width))))
+        return printed, lines[-1]
+
+    def listed(self, *versions):
+        """The (event id, data unit id) of the versions' events, in the
+        listing's order."""
+        events = [json.loads(line) for version in versions
+                  for line in served_events(version).splitlines()]
+        return [(e["id"], e["data_unit"]["id"]) for e in events]
+
+    def test_frames_with_ground_truth(self):
+        # the consumer stops after 20 frames of 250: the pipeline stops
+        # with it, and the example ends as it should
+        result = run(python_example("frames_with_ground_truth.py",
+                                    "--dataset-versions", "1",
+                                    "--size", "224", "--limit", "20"))
+        printed, summary = self.frames(result)
+        self.assertEqual(len(printed), 20)
+        self.assertEqual([p[:2] for p in printed], self.listed(1)[:20])
+        self.assertEqual({p[2] for p in printed}, {(224, 224)})
+        self.assertRegex(summary, r"^20 frames of 224x224 from dataset "
+                         r"versions 1, mean pixel value \d+\.\d$")
+        self.assertEqual(result.stderr, "")
+
+    def test_frames_of_two_whole_versions_at_an_odd_size(self):
+        # every event, to the end of the stream; PNG and JPEG files in
+        # turn (a new stream at each change); rows of 75 * 3 bytes padded
+        result = run(python_example("frames_with_ground_truth.py",
+                                    "--dataset-versions", "2,3",
+                                    "--size", "75x51"))
+        printed, summary = self.frames(result)
+        self.assertEqual(len(printed), 2 * EVENTS)
+        self.assertEqual([p[:2] for p in printed], self.listed(2, 3))
+        self.assertEqual({p[2] for p in printed}, {(51, 75)})
+        self.assertTrue(summary.startswith(
+            "%d frames of 75x51 from dataset versions 2,3, " % (2 * EVENTS)),
+            summary)
+
+    def test_frames_are_the_data_units_images(self):
+        # 67 * 3 bytes a row, padded to 204; 40 events: each of the six
+        # kinds of file (PNG and JPEG, three sizes) several times
+        result = run([sys.executable, "-c", FRAMES_DRIVER,
+                      example("frames_with_ground_truth.py"), "3", "67",
+                      "45", "40"])
+        self.assertRan(result)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[-1], "closed")
+        yielded = [json.loads(line) for line in lines[:-1]]
+        self.assertEqual([(y["event"], y["data_unit"]) for y in yielded],
+                         self.listed(3)[:40])
+        for y in yielded:
+            self.assertEqual(y["shape"], [45, 67, 3])
+            self.assertEqual(y["dtype"], "uint8")
+            self.assertEqual(y["painted"], y["data_unit"],
+                             "event %d: not the image of its data unit"
+                             % y["event"])
+
+    def test_frames_of_no_event_end(self):
+        # every event skipped (no such file): no frame, a warning, an end
+        result = run(python_example("frames_with_ground_truth.py",
+                                    "--dataset-versions", "1",
+                                    "--file-key", "no-such-key"))
+        printed, summary = self.frames(result)
+        self.assertEqual(printed, [])
+        self.assertEqual(summary, "0 frames of 224x224 from dataset "
+                         "versions 1")
+        self.assertIn("WARNING: source: Event %d has no file no-such-key"
+                      % self.listed(1)[0][0], result.stderr)
+
+    def test_frames_with_a_refused_token(self):
+        result = run(python_example("frames_with_ground_truth.py",
+                                    "--dataset-versions", "1"),
+                     {"SYNAPSE_ACCESS_TOKEN": "wrong-token"})
+        self.assertRan(result, 1)
+        self.assertEqual(result.stdout, "")
+        self.assertIn("error: source: The Synapse backend refused the "
+                      "access token (HTTP 401).", result.stderr)
         self.assertIn("http-status: 401", result.stderr)
         self.assertNotIn("wrong-token", result.stderr)
 

@@ -8,7 +8,8 @@
  * - they are never sent to another origin: a foreign `next` link
  *   (synapsegtsrc; the library's proof is in tests/lib/test-client.c), a
  *   foreign upload `url` (library and synapsemodelsink), a foreign file URL
- *   downloaded with download-dir (library and synapsegtsrc). A second
+ *   downloaded with download-dir (library and synapsegtsrc) or fetched into
+ *   memory (synapsemediasrc, also in the debug log's runs). A second
  *   backend plays the foreign origin; its request log must hold no
  *   credential header and no token anywhere;
  * - the token never appears in a bus message (every message's structure
@@ -201,6 +202,16 @@ modelsink_pipeline (Fixture * f, const gchar * props, const gchar * token,
   return kit_pipeline_new (launch, "sink", f->url, token);
 }
 
+static GstElement *
+mediasrc_pipeline (Fixture * f, const gchar * props, const gchar * token)
+{
+  g_autofree gchar *launch = g_strdup_printf ("synapsemediasrc name=src "
+      "dataset-versions=1 page-size=10 retries=1 retry-backoff-factor=0.01 "
+      "%s ! fakesink", props);
+
+  return kit_pipeline_new (launch, "src", f->url, token);
+}
+
 static gchar *
 make_model_file (Fixture * f, gsize size)
 {
@@ -355,6 +366,27 @@ test_gtsrc_foreign_file_download (Fixture * f, gconstpointer data)
   assert_foreign_got_no_credentials (f);
   g_assert_cmpuint (kit_count_requests (f->foreign, "GET", "media/", 200),
       >=, EVENTS);
+}
+
+/* Data unit files on another origin (a presigned store) are fetched into
+ * memory without the backend's credentials. */
+static void
+test_mediasrc_foreign_files (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = mediasrc_pipeline (f, "", TOKEN);
+  g_auto (KitRun) run = { 0 };
+
+  synapse_test_backend_set_media_base_url (f->backend, f->foreign_url);
+  kit_run_pipeline (&run, pipeline);
+  g_assert_null (run.gerror);
+  g_assert_true (run.eos);
+  kit_run_assert_no_secret (&run, secrets);
+  assert_backend_got_token (f, TOKEN);
+  assert_foreign_got_no_credentials (f);
+  g_assert_cmpuint (kit_count_requests (f->foreign, "GET", "media/", 200),
+      ==, EVENTS);
+  g_assert_cmpuint (kit_count_requests (f->backend, "GET", "media/", 0), ==,
+      0);
 }
 
 static void
@@ -784,6 +816,19 @@ test_debug_log_child (Fixture * f, gconstpointer data)
     run_element (f, MODELSINK, with_file, NULL, &run, NULL);
     g_assert_nonnull (run.gerror);
   }
+  /* the files of the data units, from the other origin, then refused */
+  {
+    g_auto (KitRun) run = { 0 };
+    g_auto (KitRun) refused = { 0 };
+    g_autoptr (GstElement) pipeline = mediasrc_pipeline (f, with_file, NULL);
+    g_autoptr (GstElement) wrong_pipeline = mediasrc_pipeline (f, with_wrong,
+        NULL);
+
+    kit_run_pipeline (&run, pipeline);
+    g_assert_null (run.gerror);
+    kit_run_pipeline (&refused, wrong_pipeline);
+    g_assert_nonnull (refused.gerror);
+  }
 }
 
 static void
@@ -817,7 +862,9 @@ static void
 test_gst_inspect (Fixture * f, gconstpointer data)
 {
   g_autofree gchar *inspect = g_find_program_in_path ("gst-inspect-1.0");
-  const gchar *elements[] = { "synapsegtsrc", "synapsemodelsink" };
+  const gchar *elements[] = { "synapsegtsrc", "synapsemediasrc",
+    "synapsemodelsink"
+  };
 
   if (inspect == NULL) {
     g_test_skip ("no gst-inspect-1.0");
@@ -913,6 +960,7 @@ main (int argc, char **argv)
       NULL);
   ADD ("gtsrc/foreign-next", test_gtsrc_foreign_next, NULL);
   ADD ("gtsrc/foreign-file-download", test_gtsrc_foreign_file_download, NULL);
+  ADD ("mediasrc/foreign-files", test_mediasrc_foreign_files, NULL);
   ADD ("modelsink/foreign-upload-url", test_modelsink_foreign_upload_url, NULL);
   ADD ("token-file/read-at-start", test_token_file, FILE_TOKEN);
   ADD ("token-file/replaces-environment",

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 
-ELEMENTS = ("synapsegtsrc", "synapsemodelsink")
+ELEMENTS = ("synapsegtsrc", "synapsemediasrc", "synapsemodelsink")
 REFRESH = "ninja -C <build directory> update-inspect-snapshots"
 HEADER = ("# gst-inspect-1.0 %s with GStreamer %s, normalised by "
           "tests/inspect/inspect_snapshot.py; refresh with: %s\n")

@@ -1,4 +1,5 @@
-/* Tests of what a downloading SynapseUrlConversion keeps, against the local
+/* Tests of what a downloading SynapseUrlConversion keeps (and what
+ * synapse_client_fetch_file () hands out in memory), against the local
  * backend bending its answers: only whole files (cut bodies without
  * Content-Length, gzip cut short), only the files the events declare (size
  * and checksum), cached files checked again before they are trusted, and
@@ -424,6 +425,181 @@ test_cap_gzip_bomb (Fixture * f, gconstpointer data)
   assert_cap_counted_as_it_arrives (f, "gzip path=media/zeros/");
 }
 
+/* --- one file in memory: synapse_client_fetch_file () ------------------- */
+
+/* The URL of data unit @id's file, and what the backend serves there. */
+static char *
+unit_url (Fixture * f, guint id, const char *name)
+{
+  return g_strdup_printf ("%smedia/data_units/%u/%s", f->url, id, name);
+}
+
+static void
+test_fetch_whole_and_typed (Fixture * f, gconstpointer data)
+{
+  /* data unit 2: a PNG served as image/png; 6: one served as
+   * application/octet-stream, under a .jpg name */
+  const struct
+  {
+    guint id;
+    const char *name;
+    const char *type;
+  } files[] = { {2, "image.png", "image/png"},
+  {6, "image.jpg", "application/octet-stream"}
+  };
+
+  kit_add_fault (f->backend, "gzip path=media/data_units/6/");
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    g_autofree char *url = unit_url (f, files[i].id, files[i].name);
+    g_autoptr (GBytes) want = synapse_test_backend_dup_media (f->backend, url);
+    g_autofree char *checksum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1,
+        want);
+    g_autofree char *type = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GBytes) got = synapse_client_fetch_file (f->client, url,
+        g_bytes_get_size (want), checksum, NULL, 0, &type, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_bytes_equal (got, want));
+    g_assert_cmpstr (type, ==, files[i].type);
+  }
+}
+
+static void
+assert_fetch_fails (Fixture * f, const char *fault, gint64 size,
+    const char *checksum, guint64 max_size, gint code,
+    const char *words)
+{
+  g_autofree char *url = unit_url (f, 3, "image.jpg");
+  g_autoptr (GBytes) want = synapse_test_backend_dup_media (f->backend, url);
+  g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, want);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) got = NULL;
+
+  if (fault)
+    kit_add_fault (f->backend, fault);
+  got = synapse_client_fetch_file (f->client, url,
+      size == 0 ? (gint64) g_bytes_get_size (want) : size,
+      checksum ? checksum : md5, NULL, max_size, NULL, NULL, &error);
+  g_assert_null (got);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, code);
+  g_assert_nonnull (strstr (error->message, url));
+  g_assert_nonnull (strstr (error->message, words));
+}
+
+static void
+test_fetch_checksum_mismatch (Fixture * f, gconstpointer data)
+{
+  assert_fetch_fails (f, "corrupt bytes=10 path=media/data_units/3/", 0,
+      NULL, 0, SYNAPSE_CLIENT_ERROR_CHECKSUM, "checksum");
+}
+
+/* cut short on every attempt: after the retries, a file that does not
+ * match its declared size */
+static void
+test_fetch_short_after_retries (Fixture * f, gconstpointer data)
+{
+  assert_fetch_fails (f, "truncate bytes=20 path=media/data_units/3/", 0,
+      NULL, 0, SYNAPSE_CLIENT_ERROR_CHECKSUM, "ended after 20");
+}
+
+static void
+test_fetch_cap (Fixture * f, gconstpointer data)
+{
+  assert_fetch_fails (f, NULL, -1, NULL, 100,
+      SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE, "more than 100 bytes");
+}
+
+static void
+test_fetch_refuses_other_urls (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) got = synapse_client_fetch_file (f->client,
+      "file:///etc/passwd", -1, NULL, NULL, 0, NULL, NULL, &error);
+
+  g_assert_null (got);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 0);
+}
+
+/* Through the cache folder: fetched once, then read from there. */
+static void
+test_fetch_through_the_cache (Fixture * f, gconstpointer data)
+{
+  g_autofree char *url = unit_url (f, 4, "image.jpg");
+  g_autoptr (GBytes) want = synapse_test_backend_dup_media (f->backend, url);
+
+  for (guint round = 0; round < 2; round++) {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *type = NULL;
+    g_autoptr (GBytes) got = synapse_client_fetch_file (f->client, url,
+        g_bytes_get_size (want), NULL, f->tmpdir, 0, &type, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_bytes_equal (got, want));
+    g_assert_null (type);
+  }
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend,
+          "media/"), ==, 1);
+  g_assert_cmpuint (kit_count_files (f->tmpdir, NULL), ==, 1);
+}
+
+typedef struct
+{
+  GBytes *bytes;
+  GError *error;
+  guint *pending;
+} Fetched;
+
+static void
+fetched (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  Fetched *one = user_data;
+
+  one->bytes = synapse_client_fetch_file_finish (SYNAPSE_CLIENT (source),
+      result, NULL, &one->error);
+  (*one->pending)--;
+}
+
+/* Several at once, each whole; a cancelled one ends cancelled. */
+static void
+test_fetch_async (Fixture * f, gconstpointer data)
+{
+  Fetched all[7] = { 0 };
+  guint pending = G_N_ELEMENTS (all);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+
+  kit_add_fault (f->backend, "stall path=media/data_units/7/");
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++) {
+    g_autofree char *url = unit_url (f, i + 1, i == 1 ? "image.png" :
+        "image.jpg");
+
+    all[i].pending = &pending;
+    synapse_client_fetch_file_async (f->client, url, -1, NULL, NULL, 0,
+        i == 6 ? cancellable : NULL, fetched, &all[i]);
+  }
+  while (pending > 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  while (pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  for (guint i = 0; i < 6; i++) {
+    g_autofree char *url = unit_url (f, i + 1, i == 1 ? "image.png" :
+        "image.jpg");
+    g_autoptr (GBytes) want = synapse_test_backend_dup_media (f->backend, url);
+
+    g_assert_no_error (all[i].error);
+    g_assert_true (g_bytes_equal (all[i].bytes, want));
+    g_bytes_unref (all[i].bytes);
+  }
+  g_assert_null (all[6].bytes);
+  g_assert_error (all[6].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&all[6].error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -451,6 +627,17 @@ main (int argc, char **argv)
   FIXTURE_ADD ("/downloads/cap/content-length", test_cap_by_content_length);
   FIXTURE_ADD ("/downloads/cap/body-without-length", test_cap_without_length);
   FIXTURE_ADD ("/downloads/cap/gzip-bomb", test_cap_gzip_bomb);
+  FIXTURE_ADD ("/downloads/memory/whole-and-typed", test_fetch_whole_and_typed);
+  FIXTURE_ADD ("/downloads/memory/checksum-mismatch",
+      test_fetch_checksum_mismatch);
+  FIXTURE_ADD ("/downloads/memory/short-after-retries",
+      test_fetch_short_after_retries);
+  FIXTURE_ADD ("/downloads/memory/cap", test_fetch_cap);
+  FIXTURE_ADD ("/downloads/memory/refuses-other-urls",
+      test_fetch_refuses_other_urls);
+  FIXTURE_ADD ("/downloads/memory/through-the-cache",
+      test_fetch_through_the_cache);
+  FIXTURE_ADD ("/downloads/memory/async", test_fetch_async);
 
   return g_test_run ();
 }

@@ -225,6 +225,55 @@ test_pager_pages_and_rest_of_page (Fixture * f, gconstpointer data)
   g_assert_cmpuint (synapse_pager_get_position (pager), ==, 100);
 }
 
+/* One member of a result, parsed alone, is what the parse of the whole
+ * page has there; the last of duplicate keys wins, as in a parse. */
+static void
+test_page_item_member (Fixture * f, gconstpointer data)
+{
+  const char *events =
+      "{\"id\": 7, \"data_unit\": {\"id\": 1, \"files\": {\"image\": "
+      "{\"url\": \"http://x/a.jpg\", \"size\": 12}}}, \"s\": \"caf\\u00e9\"},"
+      "{\"id\": 8, \"data_unit\": {\"id\": 2}, \"data_unit\": "
+      "{\"files\": [1, {\"a\": 2}]}, \"score\": 0.5e1, \"v\": {\"max\": "
+      "9223372036854775807, \"min\": -9223372036854775808, \"f\": -1.25, "
+      "\"t\": true, \"no\": false, \"n\": null, \"a\": [[], {}, \"\\\"\"]}}";
+  const char *const paths[] = { "id", "data_unit", "data_unit.files",
+    "data_unit.files.image.url", "data_unit.id", "s", "score", "missing",
+    "data_unit.files.image.url.deeper", "id.x", "v", "v.max", "v.a", NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (SynapsePage) page = NULL;
+
+  kit_serve_events (f->backend, events, 2);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  page = synapse_pager_read_page (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (synapse_page_get_n_items (page), ==, 2);
+
+  for (guint i = 0; i < 2; i++) {
+    g_autoptr (JsonObject) item = synapse_page_dup_item (page, i);
+    g_autoptr (JsonNode) root = json_node_init_object (json_node_alloc (),
+        item);
+
+    for (guint k = 0; paths[k]; k++) {
+      g_autoptr (JsonNode) got = synapse_page_dup_item_member (page, i,
+          paths[k]);
+      JsonNode *want = root;
+      g_auto (GStrv) names = g_strsplit (paths[k], ".", -1);
+
+      for (guint n = 0; names[n] && want; n++)
+        want = JSON_NODE_HOLDS_OBJECT (want) ? json_object_get_member
+            (json_node_get_object (want), names[n]) : NULL;
+      if (want == NULL)
+        g_assert_null (got);
+      else
+        g_assert_true (json_node_equal (got, want));
+    }
+  }
+}
+
 static void
 test_empty_listing (Fixture * f, gconstpointer data)
 {
@@ -969,6 +1018,7 @@ main (int argc, char **argv)
   FIXTURE_ADD ("/listing/pager/every-event-once",
       test_pager_walks_every_event_once);
   FIXTURE_ADD ("/listing/pager/pages", test_pager_pages_and_rest_of_page);
+  FIXTURE_ADD ("/listing/pager/item-member", test_page_item_member);
   FIXTURE_ADD ("/listing/pager/error-mid-listing",
       test_pager_error_mid_listing);
   FIXTURE_ADD ("/listing/pager/raw-item-bytes",

@@ -241,9 +241,12 @@ class TestSynapseGtSrc(unittest.TestCase):
 
         self.assertTrue(run.eos)
         self.assertEqual(run.pages, [
-            {"page": 1, "events": 100, "position": 100, "total": EVENTS},
-            {"page": 2, "events": 100, "position": 200, "total": EVENTS},
-            {"page": 3, "events": 50, "position": 250, "total": EVENTS},
+            {"page": 1, "events": 100, "position": 100, "total": EVENTS,
+             "skipped": 0},
+            {"page": 2, "events": 100, "position": 200, "total": EVENTS,
+             "skipped": 0},
+            {"page": 3, "events": 50, "position": 250, "total": EVENTS,
+             "skipped": 0},
         ])
         # ...all of them before EOS
         self.assertEqual(run.kinds()[-1], "eos")
@@ -290,6 +293,42 @@ class TestSynapseGtSrc(unittest.TestCase):
         self.assertTrue(details["url"].startswith(URL), details["url"])
         for text in (error.message, debug or "", repr(details)):
             self.assertNotIn("not-the-token", text)
+
+
+class TestSynapseMediaSrc(unittest.TestCase):
+
+    def test_each_buffer_is_a_file_with_its_event(self):
+        pipeline = Gst.parse_launch(
+            "synapsemediasrc name=src dataset-versions=2 num-buffers=8 ! "
+            "fakesink name=sink signal-handoffs=true")
+        src = pipeline.get_by_name("src")
+        src.set_property("base-url", URL)
+        src.set_property("access-token", TOKEN)
+        got = []
+
+        def handoff(sink, buffer, pad):
+            meta = buffer.get_custom_meta("SynapseEventMeta")
+            fields = meta.get_structure()
+            ok, data = buffer.map(Gst.MapFlags.READ)
+            self.assertTrue(ok)
+            got.append((json.loads(fields.get_string("event")),
+                        fields.get_string("url"), bytes(data.data)))
+            buffer.unmap(data)
+
+        pipeline.get_by_name("sink").connect("handoff", handoff)
+        run = run_pipeline(pipeline)
+
+        self.assertIsNone(run.error)
+        self.assertTrue(run.eos)
+        events = [json.loads(line) for line in
+                  control("events/?version=2").decode().splitlines()][:8]
+        self.assertEqual([event for event, _, _ in got], events)
+        for event, url, data in got:
+            image = event["data_unit"]["files"]["image"]
+            self.assertEqual(url, image["url"])
+            self.assertEqual(len(data), image["size"])
+            self.assertEqual(hashlib.md5(data).hexdigest(), image["checksum"])
+            self.assertEqual(data, fetch(url))
 
 
 class TestSynapseModelSink(unittest.TestCase):

@@ -1,0 +1,181 @@
+/* bench-src: stream a Synapse source element into a fakesink and report
+ * the figures as JSON: {"seconds", "buffers", "bytes", "first_seconds",
+ * "max_rss_kib"}.
+ *
+ *   bench-src [--consume-us=US] ELEMENT [PROPERTY=VALUE ...]
+ *
+ * e.g. `bench-src synapsegtsrc base-url=URL access-token=T page-size=100`
+ * (a buffer is an event) or `bench-src synapsemediasrc base-url=URL
+ * access-token=T max-downloads=8` (a buffer is a file). Each property is
+ * set from its string as gst-launch-1.0 would (gst_util_set_object_arg ()),
+ * so that one driver serves every element and setting the benchmarks try,
+ * and a misspelt property is an error rather than a default measured.
+ *
+ * --consume-us makes the sink spend that long on each buffer (or buffer
+ * list), in the streaming thread, as a decoder or a model would: a source
+ * that fetches ahead of a slow consumer then shows what it holds
+ * (synapsemediasrc's max-bytes) in the peak RSS.
+ *
+ * The peak RSS is the process's own (VmHWM), not getrusage ()'s
+ * ru_maxrss: Linux carries ru_maxrss over an exec, so a child of run.py
+ * would report at least run.py's own RSS.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <gst/gst.h>
+
+static gint consume_us;
+
+typedef struct
+{
+  gint64 start;
+  gint64 first;
+  guint64 buffers;
+  guint64 bytes;
+} Counts;
+
+static gboolean
+count_one (GstBuffer ** buffer, guint index, gpointer user_data)
+{
+  Counts *counts = user_data;
+
+  if (counts->buffers == 0)
+    counts->first = g_get_monotonic_time ();
+  counts->buffers++;
+  counts->bytes += gst_buffer_get_size (*buffer);
+  return TRUE;
+}
+
+/* Buffers pushed alone or in lists. */
+static GstPadProbeReturn
+count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), count_one,
+        user_data);
+  else {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    count_one (&buffer, 0, user_data);
+  }
+  if (consume_us > 0)
+    g_usleep (consume_us);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The peak RSS of this process since its exec, in KiB. */
+static glong
+peak_rss_kib (void)
+{
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+  struct rusage usage;
+
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      && (line = strstr (status, "\nVmHWM:")) != NULL)
+    return strtol (line + strlen ("\nVmHWM:"), NULL, 10);
+  /* not Linux: ru_maxrss, which is right where exec () resets it */
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+/* NAME=VALUE set on @src; FALSE, with a message, if it cannot be. */
+static gboolean
+set_property (GstElement * src, const gchar * setting)
+{
+  const gchar *equals = strchr (setting, '=');
+  g_autofree gchar *name = NULL;
+
+  if (equals == NULL) {
+    fprintf (stderr, "not PROPERTY=VALUE: %s\n", setting);
+    return FALSE;
+  }
+  name = g_strndup (setting, equals - setting);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (src), name) == NULL) {
+    fprintf (stderr, "%s has no property %s\n", GST_ELEMENT_NAME (src), name);
+    return FALSE;
+  }
+  gst_util_set_object_arg (G_OBJECT (src), name, equals + 1);
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  const GOptionEntry entries[] = {
+    {"consume-us", 0, 0, G_OPTION_ARG_INT, &consume_us,
+        "Microseconds the sink spends on each buffer", "US"},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) options =
+      g_option_context_new ("ELEMENT [PROPERTY=VALUE ...]");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  GstElement *src, *sink;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) message = NULL;
+  Counts counts = { 0 };
+  gint64 end;
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  g_option_context_add_group (options, gst_init_get_option_group ());
+  if (!g_option_context_parse (options, &argc, &argv, &error)) {
+    fprintf (stderr, "%s\n", error->message);
+    return 2;
+  }
+  if (argc < 2) {
+    fprintf (stderr, "usage: %s [--consume-us=US] ELEMENT "
+        "[PROPERTY=VALUE ...]\n", argv[0]);
+    return 2;
+  }
+
+  src = gst_element_factory_make (argv[1], "src");
+  if (src == NULL) {
+    fprintf (stderr, "no element %s\n", argv[1]);
+    return 1;
+  }
+  pipeline = gst_pipeline_new (NULL);
+  sink = gst_element_factory_make ("fakesink", "sink");
+  g_object_set (sink, "sync", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  if (!gst_element_link (src, sink)) {
+    fprintf (stderr, "cannot link %s to fakesink\n", argv[1]);
+    return 1;
+  }
+  for (int i = 2; i < argc; i++) {
+    if (!set_property (src, argv[i]))
+      return 2;
+  }
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, count_buffers, &counts, NULL);
+
+  counts.start = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (pipeline);
+  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  end = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    g_autoptr (GError) failure = NULL;
+
+    gst_message_parse_error (message, &failure, NULL);
+    fprintf (stderr, "%s\n", failure->message);
+    return 1;
+  }
+
+  printf ("{\"seconds\": %.6f, \"buffers\": %" G_GUINT64_FORMAT
+      ", \"bytes\": %" G_GUINT64_FORMAT ", \"first_seconds\": %.6f, "
+      "\"max_rss_kib\": %ld}\n", (end - counts.start) / 1e6, counts.buffers,
+      counts.bytes, (counts.first - counts.start) / 1e6, peak_rss_kib ());
+  return 0;
+}
