@@ -22,11 +22,12 @@
  *   as the element is made, the token and any password in the URL never
  *   read back nor left in freed memory.
  * - The one place an element gets its SynapseClient:
- *   gst_synapse_connection_make_client (), which reads an access-token
- *   file and refuses settings that cannot work, before any request. The
- *   `synapse.client` GstContext (one client shared by a pipeline) is to
- *   be looked for there first, and posted from there, so that elements
- *   get it without a change of their own.
+ *   gst_synapse_connection_make_client (), which looks for a
+ *   `synapse.client` GstContext first (one client shared by a pipeline:
+ *   the application's, or one another element made from the same
+ *   settings), else reads an access-token file, refuses settings that
+ *   cannot work before any request, makes the client and posts it as a
+ *   context; the elements' set_context () keeps what they are given.
  * - Properties that mirror one of the client's (page-size, chunk-size,
  *   timeout…), so that their ranges and defaults are the library's.
  *
@@ -52,7 +53,7 @@
  * SECTION:gstsynapseconnection
  * @title: GstSynapseConnection
  * @short_description: the connection properties of every Synapse element
- * @see_also: synapsegtsrc, synapsemodelsink
+ * @see_also: synapsegtsrc, synapsemediasrc, synapsemodelsink
  *
  * Every Synapse element implements this interface: its properties say
  * which backend the element talks to, with which credentials, and how
@@ -79,6 +80,39 @@
  * #GstSynapseConnection:timeout seconds and retried
  * (#GstSynapseConnection:low-speed-limit). What each element retries, and
  * what it recovers rather than repeats, its own documentation says.
+ *
+ * ## One client for the whole pipeline
+ *
+ * The elements of a pipeline share one SynapseClient through a GstContext
+ * of type `synapse.client` (#GST_SYNAPSE_CLIENT_CONTEXT), whose structure
+ * holds the client in the field `client`, as souphttpsrc shares its
+ * session through `gst.soup.session`:
+ *
+ * * An application configures one client (URL, token, TLS, proxy,
+ *   retries) and sets the context on the pipeline, or answers an
+ *   element's need-context message with it from a bus sync handler; every
+ *   Synapse element then uses that client, and its own connection
+ *   properties do not apply. From a binding that cannot fill a
+ *   GstContext's structure (PyGObject 3.42 hands out a copy), set
+ *   #GstSynapseConnection:client on one element instead: it offers the
+ *   client to the others.
+ * * Otherwise an element makes a client from its connection properties as
+ *   it starts and posts it in a have-context message; an element of the
+ *   same pipeline whose connection properties are the same (URL,
+ *   credentials, tenant, TLS settings, timeouts and retries) uses that
+ *   client instead of making another one.
+ *
+ * |[<!-- language="C" -->
+ * GstContext *context = gst_context_new ("synapse.client", TRUE);
+ *
+ * gst_structure_set (gst_context_writable_structure (context), "client",
+ *     SYNAPSE_TYPE_CLIENT, client, NULL);
+ * gst_element_set_context (pipeline, context);
+ * gst_context_unref (context);
+ * ]|
+ *
+ * The paging properties (page-size, prefetch…) stay the element's, even
+ * on a shared client.
  */
 
 #include "config.h"
@@ -113,6 +147,7 @@ enum
   PROP_SSL_STRICT,
   PROP_CA_FILE,
   PROP_LOW_SPEED_LIMIT,
+  PROP_CLIENT,
   N_PROPS
 };
 
@@ -135,7 +170,14 @@ typedef struct
   gdouble retry_backoff_max;
   gboolean ssl_strict;
   gchar *ca_file;
+  /* from a synapse.client context (set_context ()) */
+  SynapseClient *shared;
+  /* the client property */
+  SynapseClient *client;
 } Connection;
+
+static Connection *connection_of (GstSynapseConnection * self);
+static void post_client (GstSynapseConnection * self, SynapseClient * client);
 
 G_DEFINE_INTERFACE (GstSynapseConnection, gst_synapse_connection,
     GST_TYPE_ELEMENT);
@@ -144,6 +186,15 @@ static GQuark
 connection_quark (void)
 {
   return g_quark_from_static_string ("gst-synapse-connection");
+}
+
+/* On a client an element made: a digest of the settings it was made from,
+ * so that another element with the same settings reuses it. A client
+ * without it is the application's. */
+static GQuark
+settings_digest_quark (void)
+{
+  return g_quark_from_static_string ("gst-synapse-settings-digest");
 }
 
 /* The client's own property @name. */
@@ -384,8 +435,56 @@ gst_synapse_connection_default_init (GstSynapseConnectionInterface * iface)
       "moves less than this times timeout in any timeout seconds fails "
       "and is retried like a timeout (0 = no limit)");
 
+  /**
+   * GstSynapseConnection:client:
+   *
+   * An application's client, for this element and, shared as a
+   * `synapse.client` GstContext, for every Synapse element of the
+   * pipeline: when it is set, the connection properties above do not
+   * apply. It is what a C application does with a GstContext set on the
+   * pipeline, in one property, for bindings that cannot fill a
+   * GstContext's structure (PyGObject 3.42 hands out a copy of it). Set on
+   * an element that is in its pipeline already, it is offered to the
+   * others at once, so that every element has it before any starts; else
+   * when the element starts. %NULL (the default): the client the pipeline
+   * shares, if any, else one made from the connection properties.
+   */
+  properties[PROP_CLIENT] =
+      g_param_spec_object ("client", "Client",
+      "An application's SynapseClient, for every Synapse element of the "
+      "pipeline (its connection properties then do not apply)",
+      SYNAPSE_TYPE_CLIENT, flags);
+
   for (guint id = 1; id < N_PROPS; id++)
     g_object_interface_install_property (iface, properties[id]);
+}
+
+/* The element's set_context (): keeps the client of a synapse.client
+ * context for gst_synapse_connection_make_client (). */
+static void
+gst_synapse_connection_set_context (GstElement * element, GstContext * context)
+{
+  GstElementClass *parent_class =
+      g_type_class_peek_parent (G_OBJECT_GET_CLASS (element));
+  const GValue *value = gst_context_has_context_type (context,
+      GST_SYNAPSE_CLIENT_CONTEXT) ? gst_structure_get_value
+      (gst_context_get_structure (context), "client") : NULL;
+  /* held as a SynapseClient, or as a GObject that is one (bindings) */
+  SynapseClient *client = value && G_VALUE_HOLDS_OBJECT (value)
+      && SYNAPSE_IS_CLIENT (g_value_get_object (value)) ?
+      g_value_get_object (value) : NULL;
+
+  if (client) {
+    Connection *conn = connection_of (GST_SYNAPSE_CONNECTION (element));
+
+    GST_DEBUG_OBJECT (element, "given the client of %s",
+        synapse_client_get_base_url (client));
+    GST_OBJECT_LOCK (element);
+    g_set_object (&conn->shared, client);
+    GST_OBJECT_UNLOCK (element);
+  }
+  if (parent_class->set_context)
+    parent_class->set_context (element, context);
 }
 
 /**
@@ -405,6 +504,7 @@ gst_synapse_connection_install_properties (GObjectClass * klass,
   for (guint id = 1; id < N_PROPS; id++)
     g_object_class_override_property (klass, first_prop_id + id - 1,
         properties[id]->name);
+  GST_ELEMENT_CLASS (klass)->set_context = gst_synapse_connection_set_context;
   /* documented once, as the interface, rather than with each element */
   gst_type_mark_as_plugin_api (GST_TYPE_SYNAPSE_CONNECTION, 0);
 }
@@ -431,6 +531,8 @@ free_secret (gchar * secret)
 static void
 connection_free (Connection * conn)
 {
+  g_clear_object (&conn->shared);
+  g_clear_object (&conn->client);
   free_secret (conn->base_url);
   free_secret (conn->access_token);
   g_free (conn->access_token_file);
@@ -510,6 +612,7 @@ gst_synapse_connection_set_property (GstSynapseConnection * self,
     GParamSpec * pspec, const GValue * value)
 {
   Connection *conn = connection_of (self);
+  g_autoptr (SynapseClient) offered = NULL;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id_of (pspec)) {
@@ -553,10 +656,17 @@ gst_synapse_connection_set_property (GstSynapseConnection * self,
       g_free (conn->ca_file);
       conn->ca_file = dup_nonempty (value);
       break;
+    case PROP_CLIENT:
+      g_set_object (&conn->client, g_value_get_object (value));
+      offered = conn->client ? g_object_ref (conn->client) : NULL;
+      break;
     default:
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* in its pipeline already: the others get it before any of them starts */
+  if (offered && GST_OBJECT_PARENT (self))
+    post_client (self, offered);
 }
 
 /* @url for people and property reads: without userinfo (a password the
@@ -631,6 +741,9 @@ gst_synapse_connection_get_property (GstSynapseConnection * self,
       break;
     case PROP_CA_FILE:
       g_value_set_string (value, conn->ca_file);
+      break;
+    case PROP_CLIENT:
+      g_value_set_object (value, conn->client);
       break;
     default:
       break;
@@ -727,24 +840,32 @@ out:
   return token;
 }
 
-/**
- * gst_synapse_connection_make_client:
- * @self: the element; errors are posted on it
- *
- * Makes a client from the element's connection properties. A missing
- * base URL, or one that is not an http(s) URL with a host, is posted as a
- * RESOURCE SETTINGS error. With `access-token-file`, the token is read
- * from the file now: a file that cannot be read, or that is empty, is a
- * RESOURCE SETTINGS error, and so is an `access-token` set as well (one
- * set by SYNAPSE_ACCESS_TOKEN is replaced by the file's), and so is a
- * credential holding a control character
- * (synapse_client_check_credentials()).
- *
- * Returns: (transfer full) (nullable): the client, or %NULL after posting
- *   an error
- */
-SynapseClient *
-gst_synapse_connection_make_client (GstSynapseConnection * self)
+/* A digest of the settings a client is made from, the token included (a
+ * digest only: it never leaves the process, nor shows the token). */
+static gchar *
+settings_digest (const gchar * base_url, const gchar * token,
+    const gchar * tenant, guint timeout, guint low_speed_limit, guint retries,
+    gdouble backoff_factor, gdouble backoff_max, gboolean ssl_strict,
+    const gchar * ca_file)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  const gchar *strings[] = { base_url, token, tenant, ca_file };
+  g_autofree gchar *numbers = g_strdup_printf ("%u %u %u %.17g %.17g %d",
+      timeout, low_speed_limit, retries, backoff_factor, backoff_max,
+      ssl_strict);
+
+  /* each string with its NUL, NULL as "\1": no two settings read alike */
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    g_checksum_update (sum, (const guchar *) (strings[i] ? strings[i] :
+            "\1"), strings[i] ? strlen (strings[i]) + 1 : 2);
+  g_checksum_update (sum, (const guchar *) numbers, -1);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* The client of the element's own connection properties, and the digest
+ * of its settings in @digest; NULL after posting an error. */
+static SynapseClient *
+make_own_client (GstSynapseConnection * self, gchar ** digest)
 {
   GstElement *element = GST_ELEMENT (self);
   Connection *conn = connection_of (self);
@@ -831,6 +952,9 @@ gst_synapse_connection_make_client (GstSynapseConnection * self)
     }
   }
 
+  *digest = settings_digest (base_url, token, tenant, timeout,
+      low_speed_limit, retries, backoff_factor, backoff_max, ssl_strict,
+      ca_file);
   client = g_object_new (SYNAPSE_TYPE_CLIENT, "base-url", base_url,
       "access-token", token, "tenant", tenant, "timeout", timeout,
       "low-speed-limit", low_speed_limit, "retries", retries,
@@ -861,5 +985,111 @@ gst_synapse_connection_make_client (GstSynapseConnection * self)
       token_file ? " from " : "", token_file ? token_file : "",
       timeout, low_speed_limit, retries, backoff_factor, backoff_max,
       ssl_strict, ca_file ? ", CAs of " : "", ca_file ? ca_file : "");
+  return client;
+}
+
+/* The client of a synapse.client context: one set on the element (by the
+ * application, or by the pipeline when another element posted it), else
+ * one the application or the pipeline gives when the element asks, with a
+ * need-context message. */
+static SynapseClient *
+find_shared_client (GstSynapseConnection * self)
+{
+  GstElement *element = GST_ELEMENT (self);
+  Connection *conn = connection_of (self);
+  SynapseClient *client;
+
+  for (guint asked = 0;; asked++) {
+    GST_OBJECT_LOCK (element);
+    client = conn->shared ? g_object_ref (conn->shared) : NULL;
+    GST_OBJECT_UNLOCK (element);
+    if (client || asked)
+      return client;
+    /* a bin answers from the contexts it has, an application's sync
+     * handler by setting one: either before the post returns */
+    gst_element_post_message (element, gst_message_new_need_context
+        (GST_OBJECT (element), GST_SYNAPSE_CLIENT_CONTEXT));
+  }
+}
+
+/* Offers @client, which the element made, to the rest of the pipeline. */
+static void
+post_client (GstSynapseConnection * self, SynapseClient * client)
+{
+  GstContext *context = gst_context_new (GST_SYNAPSE_CLIENT_CONTEXT, FALSE);
+
+  gst_structure_set (gst_context_writable_structure (context), "client",
+      SYNAPSE_TYPE_CLIENT, client, NULL);
+  gst_element_set_context (GST_ELEMENT (self), context);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_have_context (GST_OBJECT (self), context));
+}
+
+/**
+ * gst_synapse_connection_make_client:
+ * @self: the element; errors are posted on it
+ *
+ * The element's client for a run. An application's client, given by the
+ * client property (then posted for the rest of the pipeline) or in a
+ * `synapse.client` context (set on the element or the pipeline, or in
+ * answer to the element's need-context message), is used as it is, and
+ * the element's connection properties are not looked at. Otherwise the
+ * client is made from the connection properties, unless another element of
+ * the pipeline made one from the same settings (the same base URL,
+ * credentials, TLS settings, timeouts and retries), which is used instead;
+ * a client made here is posted in a have-context message for the others.
+ *
+ * Making one: a missing base URL, or one that is not an http(s) URL with
+ * a host, is posted as a RESOURCE SETTINGS error. With
+ * `access-token-file`, the token is read from the file now: a file that
+ * cannot be read, or that is empty, is a RESOURCE SETTINGS error, and so is
+ * an `access-token` set as well (one set by SYNAPSE_ACCESS_TOKEN is
+ * replaced by the file's), and so is a credential holding a control
+ * character (synapse_client_check_credentials()).
+ *
+ * Returns: (transfer full) (nullable): the client, or %NULL after posting
+ *   an error
+ */
+SynapseClient *
+gst_synapse_connection_make_client (GstSynapseConnection * self)
+{
+  GstElement *element = GST_ELEMENT (self);
+  Connection *conn = connection_of (self);
+  g_autoptr (SynapseClient) shared = NULL;
+  const gchar *made_from;
+  g_autofree gchar *digest = NULL;
+  SynapseClient *client;
+
+  GST_OBJECT_LOCK (element);
+  client = conn->client ? g_object_ref (conn->client) : NULL;
+  GST_OBJECT_UNLOCK (element);
+  if (client) {
+    GST_INFO_OBJECT (element, "using the client property's client of %s, "
+        "for the pipeline", synapse_client_get_base_url (client));
+    post_client (self, client);
+    return client;
+  }
+
+  shared = find_shared_client (self);
+  made_from = shared ? g_object_get_qdata (G_OBJECT (shared),
+      settings_digest_quark ()) : NULL;
+  if (shared && made_from == NULL) {
+    GST_INFO_OBJECT (element, "using the application's client of %s (the "
+        "connection properties do not apply)",
+        synapse_client_get_base_url (shared));
+    return g_steal_pointer (&shared);
+  }
+  client = make_own_client (self, &digest);
+  if (client == NULL)
+    return NULL;
+  if (shared && g_str_equal (made_from, digest)) {
+    GST_DEBUG_OBJECT (element, "using the pipeline's client of %s, made from "
+        "the same settings", synapse_client_get_base_url (shared));
+    g_object_unref (client);
+    return g_steal_pointer (&shared);
+  }
+  g_object_set_qdata_full (G_OBJECT (client), settings_digest_quark (),
+      g_steal_pointer (&digest), g_free);
+  post_client (self, client);
   return client;
 }

@@ -16,6 +16,15 @@
 
 G_BEGIN_DECLS
 
+/**
+ * GST_SYNAPSE_CLIENT_CONTEXT:
+ *
+ * The type of the GstContext that shares one SynapseClient among the
+ * Synapse elements of a pipeline: its structure holds the client in the
+ * field `client`.
+ */
+#define GST_SYNAPSE_CLIENT_CONTEXT "synapse.client"
+
 #define GST_TYPE_SYNAPSE_CONNECTION (gst_synapse_connection_get_type ())
 
 /* *INDENT-OFF* */

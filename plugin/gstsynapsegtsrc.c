@@ -461,7 +461,6 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   g_autofree gchar *download_dir = NULL;
   g_autofree gchar *first_url = NULL;
   guint64 max_download_size;
-  guint page_size;
 
   gst_synapse_gt_src_clear_run (self);
 
@@ -507,10 +506,9 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
       converter ? converter : download);
   if (first_url == NULL)
     return FALSE;
-  g_object_get (self->listing.client, "page-size", &page_size, NULL);
 
-  GST_INFO_OBJECT (self, "streaming %s, %u events a page%s%s%s%s%s",
-      first_url, page_size,
+  /* the URL names the page size */
+  GST_INFO_OBJECT (self, "streaming %s%s%s%s%s%s", first_url,
       self->run_url_prefix ? ", URLs rewritten to " : "",
       self->run_url_prefix ? self->run_url_prefix : "",
       self->run_convert_signal ? ", URLs converted by the application" : "",

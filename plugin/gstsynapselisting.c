@@ -515,29 +515,6 @@ gst_synapse_listing_make_params (GstSynapseListing * listing, GError ** error)
   return params;
 }
 
-/* The run's client (gst_synapse_connection_make_client ()), with the
- * paging properties applied; NULL after posting an error. */
-static SynapseClient *
-make_client (GstSynapseListing * listing)
-{
-  SynapseClient *client;
-  guint page_size, prefetch;
-  guint64 prefetch_bytes;
-
-  client = gst_synapse_connection_make_client (GST_SYNAPSE_CONNECTION
-      (listing->element));
-  if (client == NULL)
-    return NULL;
-  GST_OBJECT_LOCK (listing->element);
-  page_size = listing->page_size;
-  prefetch = listing->prefetch;
-  prefetch_bytes = listing->prefetch_bytes;
-  GST_OBJECT_UNLOCK (listing->element);
-  g_object_set (client, "page-size", page_size, "prefetch", prefetch,
-      "prefetch-bytes", prefetch_bytes, NULL);
-  return client;
-}
-
 /* Sets total-count, notified when it changes. */
 static void
 set_total_count (GstSynapseListing * listing, gint64 total)
@@ -593,19 +570,45 @@ gst_synapse_listing_open (GstSynapseListing * listing, JsonObject * params,
     SynapseUrlConversion * conversion)
 {
   gint num_buffers = GST_BASE_SRC (listing->element)->num_buffers;
-  SynapseClient *client = make_client (listing);
+  SynapseClient *client = gst_synapse_connection_make_client
+      (GST_SYNAPSE_CONNECTION (listing->element));
+  g_autoptr (JsonObject) query = NULL;
+  guint page_size, prefetch;
+  guint64 prefetch_bytes;
 
   if (client == NULL)
     return NULL;
+  GST_OBJECT_LOCK (listing->element);
+  page_size = listing->page_size;
+  prefetch = listing->prefetch;
+  prefetch_bytes = listing->prefetch_bytes;
+  GST_OBJECT_UNLOCK (listing->element);
+
+  /* the paging properties go to this walk, not to the client, which may
+   * be the pipeline's (extra-params may give page_size) */
+  query = json_object_new ();
+  {
+    JsonObjectIter iter;
+    const gchar *name;
+    JsonNode *node;
+
+    json_object_iter_init_ordered (&iter, params);
+    while (json_object_iter_next_ordered (&iter, &name, &node))
+      json_object_set_member (query, name, json_node_ref (node));
+  }
+  if (!json_object_has_member (query, "page_size"))
+    json_object_set_int_member (query, "page_size", page_size);
+
   gst_synapse_listing_reset (listing);
   listing->client = client;
-  listing->pager = synapse_client_iter_ground_truth_events (client, params,
+  listing->pager = synapse_client_iter_ground_truth_events (client, query,
       conversion);
+  synapse_pager_set_prefetch (listing->pager, prefetch);
+  g_object_set (listing->pager, "prefetch-bytes", prefetch_bytes, NULL);
   if (num_buffers > 0)
     synapse_pager_set_limit (listing->pager, num_buffers);
   set_total_count (listing, -1);
-  return synapse_client_build_url (client, "sdk/ground_truth_events/",
-      params);
+  return synapse_client_build_url (client, "sdk/ground_truth_events/", query);
 }
 
 /**

@@ -331,6 +331,29 @@ class TestSynapseMediaSrc(unittest.TestCase):
             self.assertEqual(data, fetch(url))
 
 
+class TestClientContext(unittest.TestCase):
+    """One application client for the whole pipeline. PyGObject 3.42 hands
+    out a copy of a Gst.Context's structure, so Python gives the client to
+    one element's `client` property, and that element shares it with the
+    others as the synapse.client GstContext."""
+
+    def test_a_pipeline_runs_on_the_application_s_client(self):
+        client = Synapse.Client(base_url=URL, access_token=TOKEN)
+        # no base-url, no token: the environment sets neither
+        pipeline = Gst.parse_launch(
+            "synapsegtsrc name=events dataset-versions=1 num-buffers=3 ! "
+            "fakesink synapsemediasrc name=media dataset-versions=2 "
+            "num-buffers=2 ! fakesink")
+        pipeline.get_by_name("events").set_property("client", client)
+        run = run_pipeline(pipeline)
+
+        self.assertIsNone(run.error)
+        self.assertTrue(run.eos)
+        self.assertEqual(sorted(page["events"] for page in run.pages), [2, 3])
+        self.assertIs(pipeline.get_by_name("media").get_property("client"),
+                      None)
+
+
 class TestSynapseModelSink(unittest.TestCase):
 
     def setUp(self):
