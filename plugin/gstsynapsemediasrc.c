@@ -659,9 +659,9 @@ describe_fetch (GstSynapseMediaSrc * self, SynapsePage * page, guint index,
   if (url == NULL) {
     /* pushed in turn as an error with on-missing=error */
     g_set_error (&fetch->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-        "Event %" G_GINT64_FORMAT " has no file %s in its data unit's files",
-        fetch->fields.event_id, self->run.file_key ? self->run.file_key :
-        "(no entry at all)");
+        "Event %" G_GINT64_FORMAT " has no file%s%s in its data unit's files",
+        fetch->fields.event_id, self->run.file_key ? " " : "",
+        self->run.file_key ? self->run.file_key : "");
     fetch->done = TRUE;
   }
   return fetch;

@@ -378,6 +378,30 @@ class TestListing(Case):
             page[29]
         self.assertEqual(list(pager.read_page()), served[30:60])
 
+    def test_one_member_of_a_result(self):
+        pager = self.client.iter_ground_truth_events(
+            {"ground_truth_dataset_versions": [1], "page_size": 5})
+        page = pager.read_page()
+        served = control_events(1)
+        for i in range(len(page)):
+            self.assertEqual(page.dup_item_member(i, "data_unit"),
+                             served[i]["data_unit"])
+            self.assertEqual(page.dup_item_member(i, "id"), served[i]["id"])
+            self.assertIsNone(page.dup_item_member(i, "data_unit.nothing"))
+
+    def test_fetch_file_checks_what_the_event_declares(self):
+        event = control_events(1)[1]
+        entry = event["data_unit"]["files"]["image"]
+        data, content_type = self.client.fetch_file(
+            entry["url"], entry["size"], entry["checksum"])
+        self.assertEqual(len(data), entry["size"])
+        self.assertEqual(hashlib.md5(data).hexdigest(), entry["checksum"])
+        self.assertEqual(content_type, "image/png")
+        with self.assertRaises(GLib.Error) as caught:
+            self.client.fetch_file(entry["url"], entry["size"], "0" * 32)
+        self.assertTrue(caught.exception.matches(
+            Synapse.client_error_quark(), Synapse.ClientError.CHECKSUM))
+
     def test_next_page(self):
         every, total = self.client.list_models({"page_size": 1000})
         pager = Synapse.Pager.new(self.client, "models/", {"page_size": 2})
@@ -647,6 +671,25 @@ class TestAsync(Case):
         events, total = run_main_loop(start)
         self.assertEqual(total, 100)
         self.assertEqual(events[0]["files"]["mask"], "cache:mask.png")
+
+    def test_fetch_files_at_once(self):
+        entries = [event["data_unit"]["files"]["image"]
+                   for event in control_events(1)[:6]]
+        loop = GLib.MainLoop()
+        got = {}
+
+        def done(client, result, index):
+            got[index] = client.fetch_file_finish(result)
+            if len(got) == len(entries):
+                loop.quit()
+
+        for index, entry in enumerate(entries):
+            self.client.fetch_file_async(entry["url"], entry["size"],
+                                         entry["checksum"], None, 0, None,
+                                         done, index)
+        loop.run()
+        self.assertEqual([len(got[i][0]) for i in range(len(entries))],
+                         [entry["size"] for entry in entries])
 
     def test_pager_next_async(self):
         pager = self.client.iter_ground_truth_events(

@@ -257,6 +257,33 @@ class Client(Synapse.Client):
         return _to_python(
             Synapse.Client.get_ground_truth_version_finish(self, result))
 
+    def fetch_file(self, url, size=-1, checksum=None, cache_dir=None,
+                   max_size=0, cancellable=None):
+        """The file at *url* (an entry of an event's ``data_unit.files``)
+        whole, checked against the *size* and *checksum* the event declares
+        (-1 and None: nothing declared), through the *cache_dir* folder
+        when given: returns ``(data, content_type)``, the file's ``bytes``
+        and the media type of its ``Content-Type`` (None when it gave none
+        or the file came from the folder)."""
+        data, content_type = Synapse.Client.fetch_file(
+            self, url, size, checksum, cache_dir, max_size, cancellable)
+        return data.get_data(), content_type
+
+    def fetch_file_async(self, url, size=-1, checksum=None, cache_dir=None,
+                         max_size=0, cancellable=None, callback=None,
+                         *user_data):
+        """Starts :meth:`fetch_file`; finish it with
+        :meth:`fetch_file_finish`. Several at once fetch several files at
+        once, on the client's workers."""
+        Synapse.Client.fetch_file_async(
+            self, url, size, checksum, cache_dir, max_size, cancellable,
+            _ready(callback, user_data))
+
+    def fetch_file_finish(self, result):
+        """``(data, content_type)`` of :meth:`fetch_file_async`."""
+        data, content_type = Synapse.Client.fetch_file_finish(self, result)
+        return data.get_data(), content_type
+
     def create_chunked_upload(self, path, chunk_size=0, progress=None,
                               cancellable=None):
         """Uploads the local file at *path* in chunks (0: the client's
@@ -384,6 +411,12 @@ class Page(Synapse.Page):
     def dup_items(self):
         """The results of the page, as a list of dicts."""
         return _to_python(Synapse.Page.dup_items(self))
+
+    def dup_item_member(self, index, path):
+        """The value at the dot *path* (``"data_unit.files"``) of the result
+        at *index*, as a Python value, read without parsing the page; None
+        when the result has no such member."""
+        return _to_python(Synapse.Page.dup_item_member(self, index, path))
 
 
 Page = override(Page)
