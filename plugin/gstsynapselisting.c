@@ -553,7 +553,8 @@ gst_synapse_listing_cancel_request (GstSynapseListing * listing, guint64 pushed)
  * gst_synapse_listing_open:
  * @listing: the walk
  * @params: the query of the listing's first page
- *   (gst_synapse_listing_make_params ())
+ *   (gst_synapse_listing_make_params ()), which gets the page-size
+ *   property as `page_size` unless it has one
  * @conversion: (nullable): how the pager converts the pages
  *
  * Begins a run's walk: the client made from the connection and paging
@@ -572,7 +573,6 @@ gst_synapse_listing_open (GstSynapseListing * listing, JsonObject * params,
   gint num_buffers = GST_BASE_SRC (listing->element)->num_buffers;
   SynapseClient *client = gst_synapse_connection_make_client
       (GST_SYNAPSE_CONNECTION (listing->element));
-  g_autoptr (JsonObject) query = NULL;
   guint page_size, prefetch;
   guint64 prefetch_bytes;
 
@@ -586,29 +586,20 @@ gst_synapse_listing_open (GstSynapseListing * listing, JsonObject * params,
 
   /* the paging properties go to this walk, not to the client, which may
    * be the pipeline's (extra-params may give page_size) */
-  query = json_object_new ();
-  {
-    JsonObjectIter iter;
-    const gchar *name;
-    JsonNode *node;
-
-    json_object_iter_init_ordered (&iter, params);
-    while (json_object_iter_next_ordered (&iter, &name, &node))
-      json_object_set_member (query, name, json_node_ref (node));
-  }
-  if (!json_object_has_member (query, "page_size"))
-    json_object_set_int_member (query, "page_size", page_size);
+  if (!json_object_has_member (params, "page_size"))
+    json_object_set_int_member (params, "page_size", page_size);
 
   gst_synapse_listing_reset (listing);
   listing->client = client;
-  listing->pager = synapse_client_iter_ground_truth_events (client, query,
+  listing->pager = synapse_client_iter_ground_truth_events (client, params,
       conversion);
   synapse_pager_set_prefetch (listing->pager, prefetch);
   g_object_set (listing->pager, "prefetch-bytes", prefetch_bytes, NULL);
   if (num_buffers > 0)
     synapse_pager_set_limit (listing->pager, num_buffers);
   set_total_count (listing, -1);
-  return synapse_client_build_url (client, "sdk/ground_truth_events/", query);
+  return synapse_client_build_url (client, "sdk/ground_truth_events/",
+      params);
 }
 
 /**

@@ -592,6 +592,16 @@ int_member (JsonObject * object, const gchar * name, gint64 fallback)
   return json_node_get_int (node);
 }
 
+static const gchar *
+string_member (JsonObject * object, const gchar * name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static JsonObject *
 object_member (JsonObject * object, const gchar * name)
 {
@@ -630,12 +640,8 @@ describe_fetch (GstSynapseMediaSrc * self, SynapsePage * page, guint index,
     json_object_iter_next_ordered (&iter, &key, &entry);
   }
   if (entry && JSON_NODE_HOLDS_OBJECT (entry)) {
-    JsonNode *node;
-
     described = json_node_get_object (entry);
-    node = json_object_get_member (described, "url");
-    if (node && json_node_get_value_type (node) == G_TYPE_STRING)
-      url = json_node_get_string (node);
+    url = string_member (described, "url");
   } else if (entry && json_node_get_value_type (entry) == G_TYPE_STRING) {
     url = json_node_get_string (entry);
   }
@@ -650,12 +656,7 @@ describe_fetch (GstSynapseMediaSrc * self, SynapsePage * page, guint index,
   fetch->file_key = g_strdup (key);
   fetch->url = g_strdup (url);
   fetch->size = int_member (described, "size", -1);
-  if (described && json_object_has_member (described, "checksum")) {
-    JsonNode *node = json_object_get_member (described, "checksum");
-
-    if (json_node_get_value_type (node) == G_TYPE_STRING)
-      fetch->checksum = g_strdup (json_node_get_string (node));
-  }
+  fetch->checksum = g_strdup (string_member (described, "checksum"));
   if (url == NULL) {
     /* pushed in turn as an error with on-missing=error */
     g_set_error (&fetch->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,

@@ -217,6 +217,21 @@ download_clear (Download * download)
   g_array_unref (download->claims);
 }
 
+/* Adds what one event declares of @download's file: @size bytes (-1:
+ * nothing) and @checksum (NULL, or a form that is not checked: nothing);
+ * @event is borrowed. */
+static void
+download_add_claim (Download * download, const char *event, gint64 size,
+    const char *checksum)
+{
+  Claim claim = { event, size, -1 };
+
+  if (checksum)
+    claim.algorithm = parse_checksum (checksum, claim.hex);
+  if (claim.size >= 0 || claim.algorithm >= 0)
+    g_array_append_val (download->claims, claim);
+}
+
 /* "The file of event <id> at <url>", or "The file at <url>" for a claim
  * that names no event (the caller names it). */
 static char *
@@ -763,7 +778,6 @@ synapse_download_batch_add (SynapseDownloadBatch * batch, const char *url,
     const char *event, gint64 size, const char *checksum)
 {
   g_autofree char *path = synapse_download_cache_path (batch->directory, url);
-  Claim claim = { event, size, -1 };
   gpointer index;
   Download *download;
 
@@ -778,10 +792,7 @@ synapse_download_batch_add (SynapseDownloadBatch * batch, const char *url,
     g_hash_table_insert (batch->index_of, g_steal_pointer (&path), index);
   }
   download = &g_array_index (batch->files, Download, GPOINTER_TO_UINT (index));
-  if (checksum)
-    claim.algorithm = parse_checksum (checksum, claim.hex);
-  if (claim.size >= 0 || claim.algorithm >= 0)
-    g_array_append_val (download->claims, claim);
+  download_add_claim (download, event, size, checksum);
   return GPOINTER_TO_UINT (index);
 }
 
@@ -866,14 +877,10 @@ synapse_download_fetch (SynapseClient * client, const char *url,
     GError ** error)
 {
   Download download = { url, NULL, g_array_new (FALSE, FALSE, sizeof (Claim)) };
-  Claim claim = { NULL, size, -1 };
   g_autofree char *shown = synapse_uri_redact (url);
   GBytes *bytes = NULL;
 
-  if (checksum)
-    claim.algorithm = parse_checksum (checksum, claim.hex);
-  if (claim.size >= 0 || claim.algorithm >= 0)
-    g_array_append_val (download.claims, claim);
+  download_add_claim (&download, NULL, size, checksum);
 
   if (directory) {
     /* through the cache: reused when it is there and right */
