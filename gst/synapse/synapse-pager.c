@@ -61,10 +61,13 @@
 #include "config.h"
 
 #include "synapse-client-private.h"
+#include "synapse-enums.h"
+#include "synapse-error-private.h"
 #include "synapse-listing.h"
 #include "synapse-page-private.h"
 #include "synapse-pager.h"
 #include "synapse-task.h"
+#include "synapse-uri.h"
 #include "synapse-workers.h"
 
 /* A page requested ahead: a job of the client's workers, which holds
@@ -94,25 +97,47 @@ struct _SynapsePager
   guint prefetch;
   guint64 prefetch_bytes;
   guint64 limit;                /* 0: every result */
+  guint64 start_index;          /* results of the listing passed over */
+  guint shard_count;            /* 1: the whole listing */
+  guint shard_index;
+  SynapsePagination pagination;
 
+  char *first_url;              /* the first page, without `page` */
+  char *template_url;           /* the first page, with `page=1` */
   char *next_url;               /* the next page to ask for in sequence */
   SynapsePage *page;            /* the page being read */
   guint page_index;             /* its next result to hand out */
   gint64 total_count;           /* -1 until the first page arrived */
   guint pages_fetched;
   guint64 position;             /* results handed out */
-  guint64 results_delivered;    /* results in the pages delivered */
+  guint64 next_index;           /* the listing's index after them */
+  guint64 handed;               /* results in the pages delivered */
+  guint64 walked;               /* results in the pages walked in
+                                 * sequence, dropped ones included */
+  guint64 skip;                 /* results still to drop in sequence */
+  gboolean started;             /* the first page has arrived */
   SynapseWalkGuard guard;
   GError *walk_error;           /* the backend's misstep that ended the walk */
 
-  /* fetching ahead: pages `ahead_number` … `ahead_last` of `ahead_url` */
+  /* The pages fetched ahead, `ahead_number` … `ahead_last` of
+   * `ahead_url`, every `stride`th from `first_page` (1 and 1 when the
+   * walk follows the links): the layout of a listing paginated by page
+   * number, each page `page_length` results but the last. */
   GQueue ahead;                 /* of Fetch, in page order */
   char *ahead_url;
   guint ahead_number;
   guint ahead_last;
   gsize page_bytes;             /* the largest page seen: what one in
                                  * flight is expected to cost */
-  guint ahead_page_length;      /* results a page, by the first one */
+  guint first_page;
+  guint stride;
+  guint page_length;
+  guint drop_first;             /* results of the first page dropped */
+  /* a walk by page number (start-index or shards): the pages are asked
+   * for by number, not by the links, and checked against the count */
+  gboolean numbered;
+  gint64 numbered_count;
+  guint last_page;
 };
 
 G_DEFINE_FINAL_TYPE (SynapsePager, synapse_pager, G_TYPE_OBJECT);
@@ -127,6 +152,10 @@ enum
   PROP_PREFETCH,
   PROP_LIMIT,
   PROP_PREFETCH_BYTES,
+  PROP_START_INDEX,
+  PROP_SHARD_COUNT,
+  PROP_SHARD_INDEX,
+  PROP_PAGINATION,
   N_PROPS
 };
 
@@ -153,10 +182,10 @@ fetch_unref (Fetch * fetch)
   g_free (fetch);
 }
 
-/* Stops fetching ahead: what is in flight is cancelled, and over when
- * this returns (a fetch no worker started ends without a request). */
+/* Cancels the pages in flight ahead; they are over when this returns (a
+ * fetch no worker started ends without a request). */
 static void
-synapse_pager_stop_ahead (SynapsePager * self)
+synapse_pager_drop_ahead (SynapsePager * self)
 {
   Fetch *fetch;
 
@@ -166,7 +195,30 @@ synapse_pager_stop_ahead (SynapsePager * self)
     synapse_job_wait (fetch->job, NULL);
     fetch_unref (fetch);
   }
+}
+
+/* Stops fetching ahead, for good. */
+static void
+synapse_pager_stop_ahead (SynapsePager * self)
+{
+  synapse_pager_drop_ahead (self);
   g_clear_pointer (&self->ahead_url, g_free);
+}
+
+/* After a page (@url, number @number ahead or 0) failed: the next call
+ * asks for it again. A walk by page number goes on by number; one that
+ * follows the links, one page at a time. */
+static void
+synapse_pager_retry_from (SynapsePager * self, const char *url, guint number)
+{
+  if (self->numbered) {
+    synapse_pager_drop_ahead (self);
+    self->ahead_number = number;
+    return;
+  }
+  synapse_pager_stop_ahead (self);
+  g_free (self->next_url);
+  self->next_url = g_strdup (url);
 }
 
 static void
@@ -179,6 +231,8 @@ synapse_pager_finalize (GObject * object)
   g_free (self->path);
   g_clear_pointer (&self->params, json_object_unref);
   g_clear_object (&self->conversion);
+  g_free (self->first_url);
+  g_free (self->template_url);
   g_free (self->next_url);
   g_clear_pointer (&self->page, synapse_page_unref);
   synapse_walk_guard_clear (&self->guard);
@@ -215,6 +269,15 @@ synapse_pager_set_property (GObject * object, guint prop_id,
     case PROP_PREFETCH_BYTES:
       self->prefetch_bytes = g_value_get_uint64 (value);
       break;
+    case PROP_START_INDEX:
+      self->start_index = g_value_get_uint64 (value);
+      break;
+    case PROP_SHARD_COUNT:
+      self->shard_count = g_value_get_uint (value);
+      break;
+    case PROP_SHARD_INDEX:
+      self->shard_index = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -249,10 +312,42 @@ synapse_pager_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_PREFETCH_BYTES:
       g_value_set_uint64 (value, self->prefetch_bytes);
       break;
+    case PROP_START_INDEX:
+      g_value_set_uint64 (value, self->start_index);
+      break;
+    case PROP_SHARD_COUNT:
+      g_value_set_uint (value, self->shard_count);
+      break;
+    case PROP_SHARD_INDEX:
+      g_value_set_uint (value, self->shard_index);
+      break;
+    case PROP_PAGINATION:
+      g_value_set_enum (value, self->pagination);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+}
+
+/* The page size @params ask for (the client adds one when they do not). */
+static guint
+requested_page_size (SynapseClient * client, JsonObject * params)
+{
+  JsonNode *node = json_object_get_member (params, "page_size");
+  guint page_size = 0;
+  gint64 value = 0;
+
+  if (JSON_NODE_HOLDS_VALUE (node)) {
+    if (json_node_get_value_type (node) == G_TYPE_INT64)
+      value = json_node_get_int (node);
+    else if (json_node_get_value_type (node) == G_TYPE_STRING)
+      value = g_ascii_strtoll (json_node_get_string (node), NULL, 10);
+  }
+  if (value > 0 && value <= G_MAXUINT)
+    return value;
+  g_object_get (client, "page-size", &page_size, NULL);
+  return MAX (page_size, 1);
 }
 
 /* The walk starts here, once the construct properties are in: the
@@ -272,9 +367,14 @@ synapse_pager_constructed (GObject * object)
   g_object_get (self->client, "prefetch", &self->prefetch, "prefetch-bytes",
       &self->prefetch_bytes, NULL);
   page_params = synapse_listing_params (self->client, self->params);
-  self->next_url = synapse_client_build_url (self->client, self->path,
+  self->first_url = synapse_client_build_url (self->client, self->path,
       page_params);
-  synapse_walk_guard_init (&self->guard, self->next_url);
+  self->next_url = g_strdup (self->first_url);
+  synapse_walk_guard_init (&self->guard, self->first_url);
+  self->page_length = requested_page_size (self->client, page_params);
+  json_object_set_int_member (page_params, "page", 1);
+  self->template_url = synapse_client_build_url (self->client, self->path,
+      page_params);
 }
 
 static void
@@ -386,6 +486,69 @@ synapse_pager_class_init (SynapsePagerClass * klass)
       "always requested ahead)", 0, G_MAXUINT64, SYNAPSE_DEFAULT_PREFETCH_BYTES,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SynapsePager:start-index:
+   *
+   * The results of the listing passed over before the first one handed
+   * out: a walk that resumes where another stopped. When the listing is
+   * paginated by page number (Django REST Framework's `?page=N`), the
+   * walk starts with the page that holds that result and no page before
+   * it is requested (see [property@Synapse.Pager:pagination]); otherwise
+   * it walks from the first page and drops the results before it. Results
+   * keep their index in the whole listing
+   * ([method@Synapse.Page.get_position]). Set it before the first result is
+   * asked for.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_START_INDEX] =
+      g_param_spec_uint64 ("start-index", "Start index",
+      "Results of the listing passed over before the first one handed out",
+      0, G_MAXUINT64, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:shard-count:
+   *
+   * How many walks share the listing, by pages: the walk of
+   * [property@Synapse.Pager:shard-index] i reads pages i + 1, i + 1 + N,
+   * i + 1 + 2N, … and no other, so N walks together read every page once.
+   * Only a listing paginated by page number can be shared: another fails
+   * with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT at its first page. Set it
+   * before the first result is asked for.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SHARD_COUNT] =
+      g_param_spec_uint ("shard-count", "Shard count",
+      "Walks that share the listing by pages (1 = this walk reads it all)",
+      1, G_MAXUINT, 1, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:shard-index:
+   *
+   * Which of the [property@Synapse.Pager:shard-count] walks this is, from 0.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SHARD_INDEX] =
+      g_param_spec_uint ("shard-index", "Shard index",
+      "Which of the shard-count walks this is, from 0", 0, G_MAXUINT - 1, 0,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SynapsePager:pagination:
+   *
+   * How the listing is paginated, as far as the pages so far tell:
+   * %SYNAPSE_PAGINATION_UNKNOWN until the first page has arrived.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PAGINATION] =
+      g_param_spec_enum ("pagination", "Pagination",
+      "How the listing is paginated, as far as its pages tell",
+      SYNAPSE_TYPE_PAGINATION, SYNAPSE_PAGINATION_UNKNOWN,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -393,6 +556,9 @@ static void
 synapse_pager_init (SynapsePager * self)
 {
   self->total_count = -1;
+  self->shard_count = 1;
+  self->stride = 1;
+  self->first_page = 1;
   self->prefetch = 1;
   self->prefetch_bytes = SYNAPSE_DEFAULT_PREFETCH_BYTES;
   g_queue_init (&self->ahead);
@@ -434,15 +600,37 @@ note_page_size (SynapsePager * self, gsize size)
   self->page_bytes = MAX (self->page_bytes, size);
 }
 
-/* How many results from @position on the limit leaves to hand out: all
- * of them without one. */
+/* How many results the limit leaves to hand out after @handed of them:
+ * all of them without one. */
 static guint
-wanted_from (SynapsePager * self, guint64 position)
+wanted_from (SynapsePager * self, guint64 handed)
 {
   if (self->limit == 0)
     return G_MAXUINT;
-  return self->limit > position ? (guint) MIN (self->limit - position,
+  return self->limit > handed ? (guint) MIN (self->limit - handed,
       G_MAXUINT) : 0;
+}
+
+/* The results this walk hands out before page @number, were its pages
+ * before it full ones. */
+static guint64
+handed_before_page (SynapsePager * self, guint number)
+{
+  guint64 pages = (number - self->first_page) / self->stride;
+
+  return pages ? pages * self->page_length - self->drop_first : 0;
+}
+
+/* The last page of the walk the limit needs, at most @last. */
+static guint
+last_needed_page (SynapsePager * self, guint last)
+{
+  guint64 pages;
+
+  if (self->limit == 0)
+    return last;
+  pages = (self->limit + self->drop_first - 1) / self->page_length;
+  return MIN (last, self->first_page + pages * self->stride);
 }
 
 static void
@@ -492,11 +680,13 @@ synapse_pager_top_up (SynapsePager * self)
     fetch->client = g_object_ref (self->client);
     fetch->conversion = self->conversion ? g_object_ref (self->conversion)
         : NULL;
-    fetch->number = self->ahead_number++;
+    fetch->number = self->ahead_number;
+    self->ahead_number += self->stride;
     fetch->url = synapse_listing_url_with_page (self->ahead_url, fetch->number);
-    /* converted as far as the limit, were the pages before it full ones */
-    fetch->wanted = wanted_from (self, (guint64) (fetch->number - 1)
-        * self->ahead_page_length);
+    /* converted as far as the limit, were the pages before it full ones;
+     * a first page that drops results is converted once they are gone */
+    fetch->wanted = fetch->number == self->first_page && self->drop_first
+        ? 0 : wanted_from (self, handed_before_page (self, fetch->number));
     /* not the caller's cancellable: the page serves later calls too; a
      * call that gives up waiting for it stops the fetches ahead */
     fetch->job = synapse_workers_push (workers, fetch_ahead, fetch_ref (fetch),
@@ -505,8 +695,8 @@ synapse_pager_top_up (SynapsePager * self)
   }
 }
 
-/* After the first page: fetch ahead when the links number their pages and
- * the count says where they end. */
+/* After the first page of a walk that follows the links: fetch ahead
+ * when the links number their pages and the count says where they end. */
 static void
 synapse_pager_maybe_start_ahead (SynapsePager * self,
     const SynapseFetchedPage * first, guint n_results)
@@ -522,12 +712,10 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
 
   self->ahead_url = g_strdup (first->next);
   self->ahead_number = number;
-  self->ahead_page_length = n_results;
+  self->page_length = n_results;
   /* the page that holds the last result wanted: no request goes past it */
-  self->ahead_last = synapse_walk_guard_get_last_page (&self->guard);
-  if (self->limit)
-    self->ahead_last = MIN (self->ahead_last, 1 + (self->limit - 1)
-        / n_results);
+  self->ahead_last = last_needed_page (self,
+      synapse_walk_guard_get_last_page (&self->guard));
 
   /* the ahead pages take over from the sequential walk */
   g_clear_pointer (&self->next_url, g_free);
@@ -536,7 +724,7 @@ synapse_pager_maybe_start_ahead (SynapsePager * self,
 
 /* Takes the next page requested ahead into @result, with the URL it came
  * from and its number. A caller that gives up waiting stops the fetches
- * ahead: the next call asks for that page again, one page at a time. */
+ * ahead: the next call asks for that page again. */
 static gboolean
 take_ahead (SynapsePager * self, SynapseFetchedPage * result, char **url,
     guint * number, GCancellable * cancellable, GError ** error)
@@ -544,18 +732,17 @@ take_ahead (SynapsePager * self, SynapseFetchedPage * result, char **url,
   Fetch *fetch = g_queue_peek_head (&self->ahead);
 
   if (!synapse_job_wait (fetch->job, cancellable)) {
-    self->next_url = g_strdup (fetch->url);
-    synapse_pager_stop_ahead (self);
+    g_autofree char *again = g_strdup (fetch->url);
+
+    synapse_pager_retry_from (self, again, fetch->number);
     return !g_cancellable_set_error_if_cancelled (cancellable, error);
   }
   g_queue_pop_head (&self->ahead);
   note_page_size (self, fetch->result.size);
 
   if (fetch->error) {
-    /* the next call asks for this page again, one page at a time */
     g_propagate_error (error, g_steal_pointer (&fetch->error));
-    self->next_url = g_strdup (fetch->url);
-    synapse_pager_stop_ahead (self);
+    synapse_pager_retry_from (self, fetch->url, fetch->number);
     fetch_unref (fetch);
     return FALSE;
   }
@@ -589,6 +776,11 @@ synapse_pager_follow (SynapsePager * self, const char *url, guint number,
   GError *walk_error = NULL;
   g_autofree char *expected = NULL;
 
+  if (self->numbered) {
+    /* checked against the count: the pages the walk needs are known */
+    synapse_pager_top_up (self);
+    return;
+  }
   if (page->next == NULL) {
     /* the last page: what was asked past it is not needed */
     synapse_pager_stop_ahead (self);
@@ -619,6 +811,243 @@ synapse_pager_follow (SynapsePager * self, const char *url, guint number,
   }
 }
 
+/* The pages a listing of @count results fills at @page_length a page (an
+ * empty listing has its one empty page). */
+static guint
+pages_of (gint64 count, guint page_length)
+{
+  return count <= 0 ? 1 : MIN (G_MAXUINT, 1 + (guint64) (count - 1)
+      / page_length);
+}
+
+/* Checks page @number of a walk by page number, @n_results results from
+ * @url, against what the first page's count says it must be. */
+static gboolean
+check_numbered_page (SynapsePager * self, const char *url, guint number,
+    const SynapseFetchedPage * page, guint n_results, GError ** error)
+{
+  g_autofree char *shown = synapse_uri_redact (url);
+  guint64 expected = number < self->last_page ? self->page_length
+      : (guint64) self->numbered_count - (guint64) (self->last_page - 1)
+      * self->page_length;
+
+  if (page->count != self->numbered_count) {
+    synapse_set_protocol_error (error, "GET", shown, "its count (%"
+        G_GINT64_FORMAT ") is not the %" G_GINT64_FORMAT " of the walk's "
+        "first page: the listing changed while it was read by page number, "
+        "and its pages no longer hold the results they held", page->count,
+        self->numbered_count);
+    return FALSE;
+  }
+  if (n_results != expected) {
+    synapse_set_protocol_error (error, "GET", shown, "page %u holds %u "
+        "results, but %" G_GUINT64_FORMAT " results at %u a page put %"
+        G_GUINT64_FORMAT " on it", number, n_results, self->numbered_count,
+        self->page_length, expected);
+    return FALSE;
+  }
+  if (number < self->last_page ? page->next == NULL
+      || synapse_listing_page_number (page->next) != number + 1
+      : page->next != NULL) {
+    synapse_set_protocol_error (error, "GET", shown, "page %u of %u does "
+        "not link on as its count says (to page %u)", number,
+        self->last_page, number < self->last_page ? number + 1 : 0);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* How a page asked for as page @number of @page_length results answered:
+ * it is that page of a listing paginated by number (TRUE), or the first
+ * page of a listing that took no notice of `page` (FALSE, @unnumbered
+ * set), or neither. */
+static gboolean
+answers_page (const SynapseFetchedPage * page, guint number,
+    guint page_length, gboolean * unnumbered)
+{
+  guint n_results = page->spans->len;
+  guint next_number = page->next ? synapse_listing_page_number (page->next)
+      : 0;
+
+  *unnumbered = FALSE;
+  if (page->count >= 0 && number <= pages_of (page->count, page_length)) {
+    guint last = pages_of (page->count, page_length);
+    guint64 expected = number < last ? page_length
+        : (guint64) page->count - (guint64) (last - 1) * page_length;
+
+    if (n_results == expected
+        && (number < last ? next_number == number + 1 : page->next == NULL))
+      return TRUE;
+  }
+  /* a link by cursor (or offset), which may carry the `page` asked for
+   * as it was, or the one page of a listing without a count: the backend
+   * took no notice of `page` and answered its first page */
+  *unnumbered = page->next ? next_number == 0 || next_number == number
+      : page->count < 0 || page->count == n_results;
+  return FALSE;
+}
+
+/* The first page of a walk that starts by number (start-index, shards):
+ * the page that holds result `start-index`, or the first of this shard's
+ * pages from there, into @result with its @url and @number. A walk that
+ * has nothing to read ends: TRUE with @url NULL. When the backend does not
+ * number its pages, the answer is the listing's first page, walked from
+ * and dropped from in sequence (@number 0). */
+static gboolean
+synapse_pager_jump (SynapsePager * self, SynapseFetchedPage * result,
+    char **url, guint * number, GCancellable * cancellable, GError ** error)
+{
+  guint page_length = self->page_length;
+
+  if (self->shard_index >= self->shard_count) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "shard index %u is not one "
+        "of the %u shards (0 to %u)", self->shard_index, self->shard_count,
+        self->shard_count - 1);
+    return FALSE;
+  }
+
+  for (guint attempt = 0;; attempt++) {
+    guint64 holding = self->start_index / page_length + 1;
+    guint64 first = holding + ((guint64) self->shard_index
+        + self->shard_count - (holding - 1) % self->shard_count)
+        % self->shard_count;
+    g_autofree char *page_url = NULL;
+    g_autofree char *shown = NULL;
+    g_autoptr (GError) page_error = NULL;
+    SynapseFetchedPage probe = { 0 };
+    gboolean unnumbered = FALSE;
+
+    if (first > G_MAXUINT / 2) {
+      *url = NULL;              /* past any listing a page number reaches */
+      return TRUE;
+    }
+    page_url = synapse_listing_url_with_page (self->template_url, first);
+    if (synapse_fetch_page (self->client, page_url, NULL, 0, result,
+            cancellable, &page_error)) {
+      if (answers_page (result, first, page_length, &unnumbered)) {
+        self->pagination = SYNAPSE_PAGINATION_PAGE_NUMBER;
+        self->numbered = TRUE;
+        self->numbered_count = result->count;
+        self->first_page = first;
+        self->stride = self->shard_count;
+        self->page_length = page_length;
+        self->drop_first = first == holding ?
+            self->start_index % page_length : 0;
+        self->last_page = pages_of (result->count, page_length);
+        self->ahead_url = g_strdup (self->template_url);
+        self->ahead_number = first + self->stride;
+        self->ahead_last = last_needed_page (self, self->last_page);
+        g_clear_pointer (&self->next_url, g_free);
+        *url = g_steal_pointer (&page_url);
+        *number = first;
+        return TRUE;
+      }
+      if (unnumbered) {
+        self->pagination = SYNAPSE_PAGINATION_OTHER;
+        if (self->shard_count > 1) {
+          GError *walk_error = NULL;
+
+          synapse_fetched_page_clear (result);
+          g_set_error (&walk_error, SYNAPSE_CLIENT_ERROR,
+              SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "the listing at %s is "
+              "not paginated by page number (its pages link on by cursor), "
+              "so it cannot be split into shards", self->path);
+          synapse_pager_end_walk (self, walk_error);
+          g_propagate_error (error, g_error_copy (walk_error));
+          return FALSE;
+        }
+        g_debug ("the listing at %s is not paginated by page number: "
+            "walking it from the first page and dropping %" G_GUINT64_FORMAT
+            " results", self->path, self->start_index);
+        self->skip = self->start_index;
+        g_clear_pointer (&self->next_url, g_free);
+        *url = g_strdup (self->first_url);
+        *number = 0;
+        return TRUE;
+      }
+      /* neither: a backend whose pages are not the size asked for (its
+       * largest page size) is found out from its first page below */
+      if (first == 1)
+        probe = *result;
+      else
+        synapse_fetched_page_clear (result);
+      memset (result, 0, sizeof *result);
+      shown = synapse_uri_redact (page_url);
+      synapse_set_protocol_error (&page_error, "GET", shown, "page %"
+          G_GUINT64_FORMAT " is not the page %u results a page and the "
+          "count make it", first, page_length);
+    } else if (!g_error_matches (page_error, SYNAPSE_CLIENT_ERROR,
+            SYNAPSE_CLIENT_ERROR_NOT_FOUND)) {
+      g_propagate_error (error, g_steal_pointer (&page_error));
+      return FALSE;
+    }
+
+    /* A page past the end is Django REST Framework's 404, and a page
+     * that is not what it should be may come from a smaller page size
+     * than asked: the first page tells both, at one request. */
+    if (attempt > 0 || (first == 1 && probe.spans == NULL)) {
+      synapse_fetched_page_clear (&probe);
+      g_propagate_error (error, g_steal_pointer (&page_error));
+      return FALSE;
+    }
+    if (probe.spans == NULL) {
+      g_free (page_url);
+      page_url = synapse_listing_url_with_page (self->template_url, 1);
+      if (!synapse_fetch_page (self->client, page_url, NULL, 0, &probe,
+              cancellable, error))
+        return FALSE;
+    }
+    if (probe.count >= 0 && first > pages_of (probe.count, probe.next
+            ? MAX (probe.spans->len, 1) : page_length)) {
+      /* the walk starts past the last page */
+      self->pagination = SYNAPSE_PAGINATION_PAGE_NUMBER;
+      self->total_count = probe.count;
+      synapse_fetched_page_clear (&probe);
+      *url = NULL;
+      return TRUE;
+    }
+    if (probe.next == NULL || probe.spans->len == 0
+        || probe.spans->len == page_length) {
+      synapse_fetched_page_clear (&probe);
+      g_propagate_error (error, g_steal_pointer (&page_error));
+      return FALSE;
+    }
+    page_length = probe.spans->len;
+    synapse_fetched_page_clear (&probe);
+  }
+}
+
+/* Fetches the walk's next page into @result, with its @url and @number
+ * (0 for a page fetched in sequence); TRUE with @url NULL at the end. */
+static gboolean
+synapse_pager_fetch_next (SynapsePager * self, SynapseFetchedPage * result,
+    char **url, guint * number, GCancellable * cancellable, GError ** error)
+{
+  *url = NULL;
+  if (!self->started && (self->start_index > 0 || self->shard_count > 1)) {
+    if (!synapse_pager_jump (self, result, url, number, cancellable, error))
+      return FALSE;
+    self->started = TRUE;
+    if (*url == NULL)           /* nothing from the start index on */
+      g_clear_pointer (&self->next_url, g_free);
+    return TRUE;
+  }
+  if (self->numbered)
+    synapse_pager_top_up (self);
+  if (!g_queue_is_empty (&self->ahead))
+    return take_ahead (self, result, url, number, cancellable, error);
+  if (self->next_url == NULL || self->numbered)
+    return TRUE;
+  if (!synapse_fetch_page (self->client, self->next_url, self->conversion,
+          self->skip ? 0 : wanted_from (self, self->handed), result,
+          cancellable, error))
+    return FALSE;
+  *url = g_steal_pointer (&self->next_url);
+  note_page_size (self, result->size);
+  return TRUE;
+}
+
 /* The next page, or NULL at the end (@error unset) or on failure. */
 static SynapsePage *
 synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
@@ -629,61 +1058,79 @@ synapse_pager_advance (SynapsePager * self, GCancellable * cancellable,
   guint number = 0;
   GError *walk_error = NULL;
   SynapsePage *page;
-  guint n_results, keep;
+  guint64 first_index;
+  guint n_results, drop, keep;
 
-  if (self->limit && self->results_delivered >= self->limit)
+  if (self->limit && self->handed >= self->limit)
     return NULL;
   if (self->walk_error) {
     g_propagate_error (error, g_error_copy (self->walk_error));
     return NULL;
   }
-  if (!g_queue_is_empty (&self->ahead)) {
-    if (!take_ahead (self, &result, &url, &number, cancellable, error))
-      return NULL;
-  } else if (self->next_url) {
-    if (!synapse_fetch_page (self->client, self->next_url, self->conversion,
-            wanted_from (self, self->results_delivered), &result,
-            cancellable, error))
-      return NULL;
-    url = g_steal_pointer (&self->next_url);
-    note_page_size (self, result.size);
-  } else {
+  if (!synapse_pager_fetch_next (self, &result, &url, &number, cancellable,
+          error) || url == NULL)
     return NULL;
-  }
 
   /* Only the results handed out are converted (their files downloaded):
-   * the limit truncates the page first. A page fetched ahead is converted
-   * as far as the pages before it were expected to reach; when they held
-   * fewer results, the rest is converted here. It is converted before the
-   * walk guard sees it, so that a page whose conversion failed, and which
-   * is asked for again, is counted once. */
+   * those before the start index are dropped and the limit truncates the
+   * page first. A page fetched ahead is converted as far as the pages
+   * before it were expected to reach; when they held fewer results, the
+   * rest is converted here. It is converted before the walk guard sees
+   * it, so that a page whose conversion failed, and which is asked for
+   * again, is counted once. */
   n_results = result.spans->len;
-  keep = MIN (n_results, wanted_from (self, self->results_delivered));
-  g_array_set_size (result.spans, keep);
+  if (self->numbered) {
+    first_index = (guint64) (number - 1) * self->page_length;
+    drop = number == self->first_page ? MIN (self->drop_first, n_results) : 0;
+  } else {
+    first_index = self->walked;
+    drop = (guint) MIN (self->skip, n_results);
+  }
+  keep = MIN (n_results - drop, wanted_from (self, self->handed));
+  g_array_set_size (result.spans, drop + keep);
+  /* the dropped results are not converted, as if they were already */
+  g_assert (drop == 0 || result.n_converted == 0);
+  result.n_converted = MAX (result.n_converted, drop);
   if (!synapse_fetched_page_convert (self->client, self->conversion, &result,
-          keep, cancellable, error)) {
-    /* the next call asks for this page again, one page at a time */
-    synapse_pager_stop_ahead (self);
-    g_free (self->next_url);
-    self->next_url = g_steal_pointer (&url);
+          drop + keep, cancellable, error)) {
+    synapse_pager_retry_from (self, url, number);
     synapse_fetched_page_clear (&result);
     return NULL;
   }
-  if (!synapse_walk_guard_check_page (&self->guard, url, result.count,
+  if (self->numbered ? !check_numbered_page (self, url, number, &result,
+          n_results, &walk_error)
+      : !synapse_walk_guard_check_page (&self->guard, url, result.count,
           n_results, &walk_error)) {
     synapse_pager_end_walk (self, walk_error);
     g_propagate_error (error, g_error_copy (walk_error));
     synapse_fetched_page_clear (&result);
     return NULL;
   }
-  if (self->pages_fetched == 0)
+  if (self->pages_fetched == 0) {
     self->total_count = result.count;
+    if (!self->numbered && self->pagination == SYNAPSE_PAGINATION_UNKNOWN)
+      self->pagination = result.next == NULL
+          || synapse_listing_page_number (result.next) >= 2 ?
+          SYNAPSE_PAGINATION_PAGE_NUMBER : SYNAPSE_PAGINATION_OTHER;
+  }
+  self->started = TRUE;
   self->pages_fetched++;
+  if (!self->numbered) {
+    self->walked += n_results;
+    self->skip -= drop;
+  }
   synapse_pager_follow (self, url, number, &result, n_results);
 
   page = synapse_page_new_raw (result.body, g_steal_pointer (&result.spans),
-      self->pages_fetched, self->results_delivered, self->total_count);
-  self->results_delivered += keep;
+      self->numbered ? number : self->pages_fetched, first_index,
+      self->total_count);
+  if (drop > 0) {
+    SynapsePage *rest = synapse_page_new_rest (page, drop);
+
+    synapse_page_unref (page);
+    page = rest;
+  }
+  self->handed += keep;
   synapse_fetched_page_clear (&result);
   return page;
 }
@@ -720,6 +1167,8 @@ pager_next_run (gpointer source, gpointer data, GCancellable * cancellable,
   if (!synapse_pager_ensure_pending (self, cancellable, error))
     return NULL;
   self->position++;
+  self->next_index = synapse_page_get_position (self->page)
+      + self->page_index + 1;
   return synapse_page_dup_item (self->page, self->page_index++);
 }
 
@@ -738,6 +1187,7 @@ pager_read_page_run (gpointer source, gpointer data,
   rest = self->page_index == 0 ? synapse_page_ref (self->page)
       : synapse_page_new_rest (self->page, self->page_index);
   self->position += n_items - self->page_index;
+  self->next_index = synapse_page_get_position (self->page) + n_items;
   self->page_index = n_items;
   return rest;
 }
@@ -1081,4 +1531,86 @@ synapse_pager_set_prefetch_bytes (SynapsePager * self, guint64 prefetch_bytes)
   g_return_if_fail (SYNAPSE_IS_PAGER (self));
 
   g_object_set (self, "prefetch-bytes", prefetch_bytes, NULL);
+}
+
+/**
+ * synapse_pager_set_start_index:
+ * @self: a [class@Synapse.Pager]
+ * @start_index: the results of the listing to pass over
+ *
+ * Sets [property@Synapse.Pager:start-index]: the walk starts at result
+ * @start_index of the listing, e.g. the
+ * [method@Synapse.Pager.get_next_index] of a walk that stopped. Call it
+ * before the first result is asked for.
+ *
+ * Since: 0.1
+ */
+void
+synapse_pager_set_start_index (SynapsePager * self, guint64 start_index)
+{
+  g_return_if_fail (SYNAPSE_IS_PAGER (self));
+
+  g_object_set (self, "start-index", start_index, NULL);
+}
+
+/**
+ * synapse_pager_set_shard:
+ * @self: a [class@Synapse.Pager]
+ * @shard_index: which of the walks this is, from 0
+ * @shard_count: how many walks share the listing, at least 1
+ *
+ * Sets [property@Synapse.Pager:shard-index] and
+ * [property@Synapse.Pager:shard-count]: this walk reads pages
+ * @shard_index + 1, @shard_index + 1 + @shard_count, … of the listing.
+ * Call it before the first result is asked for.
+ *
+ * Since: 0.1
+ */
+void
+synapse_pager_set_shard (SynapsePager * self, guint shard_index,
+    guint shard_count)
+{
+  g_return_if_fail (SYNAPSE_IS_PAGER (self));
+  g_return_if_fail (shard_count >= 1 && shard_index < shard_count);
+
+  g_object_set (self, "shard-count", shard_count, "shard-index", shard_index,
+      NULL);
+}
+
+/**
+ * synapse_pager_get_next_index:
+ * @self: a [class@Synapse.Pager]
+ *
+ * The index in the whole listing of the result after the last one handed
+ * out: where a walk that stops here resumes, with it as its
+ * [property@Synapse.Pager:start-index] (and the same shards).
+ *
+ * Returns: the listing index to resume from
+ *
+ * Since: 0.1
+ */
+guint64
+synapse_pager_get_next_index (SynapsePager * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_PAGER (self), 0);
+
+  return self->position ? self->next_index : self->start_index;
+}
+
+/**
+ * synapse_pager_get_pagination:
+ * @self: a [class@Synapse.Pager]
+ *
+ * How the listing is paginated, as far as the pages so far tell.
+ *
+ * Returns: the [enum@Synapse.Pagination] found
+ *
+ * Since: 0.1
+ */
+SynapsePagination
+synapse_pager_get_pagination (SynapsePager * self)
+{
+  g_return_val_if_fail (SYNAPSE_IS_PAGER (self), SYNAPSE_PAGINATION_UNKNOWN);
+
+  return self->pagination;
 }

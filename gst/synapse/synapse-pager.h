@@ -20,6 +20,27 @@
 
 G_BEGIN_DECLS
 
+/**
+ * SynapsePagination:
+ * @SYNAPSE_PAGINATION_UNKNOWN: no page has arrived yet
+ * @SYNAPSE_PAGINATION_PAGE_NUMBER: the pages are numbered (`?page=N`, as
+ *   Django REST Framework's PageNumberPagination links them): a walk can
+ *   start at any page, and walks can share the pages
+ * @SYNAPSE_PAGINATION_OTHER: the pages link on by something else (a
+ *   cursor): a walk follows the links from the first page
+ *
+ * How a listing is paginated, as a [class@Synapse.Pager] finds out from its
+ * pages.
+ *
+ * Since: 0.1
+ */
+typedef enum
+{
+  SYNAPSE_PAGINATION_UNKNOWN,
+  SYNAPSE_PAGINATION_PAGE_NUMBER,
+  SYNAPSE_PAGINATION_OTHER,
+} SynapsePagination;
+
 #define SYNAPSE_TYPE_PAGER (synapse_pager_get_type ())
 
 SYNAPSE_API
@@ -85,5 +106,16 @@ SYNAPSE_API void synapse_pager_set_limit (SynapsePager * self,
 
 SYNAPSE_API void synapse_pager_set_prefetch_bytes (SynapsePager * self,
     guint64 prefetch_bytes);
+
+SYNAPSE_API void synapse_pager_set_start_index (SynapsePager * self,
+    guint64 start_index);
+
+SYNAPSE_API void synapse_pager_set_shard (SynapsePager * self,
+    guint shard_index,
+    guint shard_count);
+
+SYNAPSE_API guint64 synapse_pager_get_next_index (SynapsePager * self);
+
+SYNAPSE_API SynapsePagination synapse_pager_get_pagination (SynapsePager * self);
 
 G_END_DECLS

@@ -35,6 +35,7 @@ main (int argc, char **argv)
   gint latency = 0, page_size = 100, max_page_size = 1000, expiry = 86400;
   gint64 max_upload = 0;
   gboolean discard = FALSE, no_log = FALSE, quiet = FALSE;
+  gboolean cursor_pagination = FALSE;
   gboolean placeholder_media = FALSE;
   gboolean hide_model_upload = FALSE;
   GOptionEntry entries[] = {
@@ -55,6 +56,8 @@ main (int argc, char **argv)
         "Default page size (default 100)", "N"},
     {"max-page-size", 0, 0, G_OPTION_ARG_INT, &max_page_size,
         "Largest page_size honoured (default 1000)", "N"},
+    {"cursor-pagination", 0, 0, G_OPTION_ARG_NONE, &cursor_pagination,
+        "Paginate listings by cursor, as DRF's CursorPagination", NULL},
     {"max-upload-bytes", 0, 0, G_OPTION_ARG_INT64, &max_upload,
           "Refuse uploads larger than this with 413 (default: no limit)",
         "BYTES"},
@@ -132,6 +135,7 @@ main (int argc, char **argv)
   options.latency_ms = latency;
   options.default_page_size = page_size;
   options.max_page_size = max_page_size;
+  options.cursor_pagination = cursor_pagination;
   options.max_upload_bytes = max_upload;
   options.upload_expiry_s = expiry;
   options.data_dir = data_dir;

@@ -111,6 +111,7 @@ struct _SynapseTestBackend
   char *media_base_url;
   char *upload_base_url;
   guint latency_ms;
+  gboolean cursor_pagination;
   GPtrArray *log;               /* StbLogEntry* */
   GPtrArray *faults;            /* StbFault* */
   guint next_fault_id;
@@ -201,6 +202,7 @@ typedef struct
   guint64 num_pages;
   guint64 offset;               /* of the first result */
   guint64 n;                    /* results on this page */
+  gboolean by_cursor;           /* linked by cursor, no count */
 } StbPage;
 
 /* Works out the page from page/page_size; FALSE (404 sent) when invalid. */

@@ -1093,6 +1093,7 @@ synapse_test_backend_new (const SynapseTestBackendOptions * options,
   self->seed = options->seed;
   self->port = options->port;
   self->latency_ms = options->latency_ms;
+  self->cursor_pagination = options->cursor_pagination;
   self->default_page_size = options->default_page_size ?
       options->default_page_size : 100;
   self->max_page_size = options->max_page_size ? options->max_page_size : 1000;
@@ -1171,6 +1172,15 @@ synapse_test_backend_set_latency (SynapseTestBackend * self, guint ms)
   g_mutex_lock (&self->lock);
   self->latency_ms = ms;
   g_mutex_unlock (&self->lock);
+}
+
+void
+synapse_test_backend_set_cursor_pagination (SynapseTestBackend * self,
+    gboolean cursor_pagination)
+{
+  g_return_if_fail (SYNAPSE_IS_TEST_BACKEND (self));
+  /* read by the listings without the lock */
+  g_atomic_int_set (&self->cursor_pagination, cursor_pagination);
 }
 
 static void

@@ -50,6 +50,9 @@ typedef struct
   /* models leave out `chunked_upload`, as backends whose serializer does
    * not list it (the DRF reference server's) */
   gboolean hide_model_upload;
+  /* listings paginate as DRF's CursorPagination does: opaque `cursor`
+   * links, no `count`, and `page` taken no notice of */
+  gboolean cursor_pagination;
 } SynapseTestBackendOptions;
 
 /* Starts a backend (listening when this returns); NULL @options: the
@@ -65,6 +68,9 @@ guint synapse_test_backend_get_port (SynapseTestBackend * self);
 char *synapse_test_backend_dup_url (SynapseTestBackend * self);
 /* Delay every later API response by @ms (media and control are never delayed). */
 void synapse_test_backend_set_latency (SynapseTestBackend * self, guint ms);
+/* Paginate later listings by cursor (TRUE) or by page number. */
+void synapse_test_backend_set_cursor_pagination (SynapseTestBackend * self,
+    gboolean cursor_pagination);
 
 /* Point generated links at another origin (cross-origin tests); NULL
  * restores the backend's own URL.  A missing trailing '/' is added. */

@@ -522,7 +522,22 @@ stb_page_compute (StbCall * call, guint64 count, StbPage * page)
       (count + page->page_size - 1) / page->page_size;
 
   page->page = 1;
-  if (page_text && *page_text) {
+  page->by_cursor = g_atomic_int_get (&self->cursor_pagination);
+  if (page->by_cursor) {
+    /* DRF's cursors are opaque: base64 of the position; another cursor,
+     * or none, is the first page; `page` means nothing */
+    const char *cursor = stb_params_get (call->params, "cursor");
+    gsize length = 0;
+    g_autofree guchar *decoded = cursor && *cursor ?
+        g_base64_decode (cursor, &length) : NULL;
+    g_autofree char *position = decoded ?
+        g_strndup ((const char *) decoded, length) : NULL;
+
+    if (position && g_str_has_prefix (position, "p=")
+        && stb_parse_int (position + 2, &v) && v >= 1
+        && (guint64) v <= page->num_pages)
+      page->page = v;
+  } else if (page_text && *page_text) {
     if (!strcmp (page_text, "last")) {
       page->page = page->num_pages;
     } else if (stb_parse_int (page_text, &v) && v >= 1
@@ -539,11 +554,31 @@ stb_page_compute (StbCall * call, guint64 count, StbPage * page)
   return TRUE;
 }
 
-/* The request's URL on @base with page replaced (0: removed); every other
- * parameter is kept verbatim and in order. */
 static void
-append_page_link (GString * out, StbCall * call, guint64 page)
+append_position (GString * out, const char *name, guint64 page,
+    const char *cursor)
 {
+  g_string_append (out, name);
+  g_string_append_c (out, '=');
+  if (cursor)
+    stb_json_escape (out, cursor, -1);
+  else
+    stb_json_uint (out, page);
+}
+
+/* The request's URL on @base with page replaced (0: removed), or with
+ * the cursor of that page when @by_cursor; every other parameter is kept
+ * verbatim and in order. */
+static void
+append_page_link (GString * out, StbCall * call, guint64 page,
+    gboolean by_cursor)
+{
+  const char *name = by_cursor ? "cursor" : "page";
+  g_autofree char *position = g_strdup_printf ("p=%" G_GUINT64_FORMAT, page);
+  g_autofree char *encoded = by_cursor ?
+      g_base64_encode ((const guchar *) position, strlen (position)) : NULL;
+  g_autofree char *cursor = encoded ?
+      g_uri_escape_string (encoded, NULL, FALSE) : NULL;
   const char *p = call->raw_query;
   gboolean placed = FALSE;
   char sep = '?';
@@ -559,14 +594,13 @@ append_page_link (GString * out, StbCall * call, guint64 page)
         (eq ? eq : end) - p);
 
     if (end > p) {
-      if (strcmp (key, "page") != 0) {
+      if (strcmp (key, name) != 0) {
         g_string_append_c (out, sep);
         stb_json_escape (out, p, end - p);
         sep = '&';
       } else if (!placed && page > 0) {
         g_string_append_c (out, sep);
-        g_string_append (out, "page=");
-        stb_json_uint (out, page);
+        append_position (out, name, page, cursor);
         sep = '&';
         placed = TRUE;
       }
@@ -575,8 +609,7 @@ append_page_link (GString * out, StbCall * call, guint64 page)
   }
   if (!placed && page > 0) {
     g_string_append_c (out, sep);
-    g_string_append (out, "page=");
-    stb_json_uint (out, page);
+    append_position (out, name, page, cursor);
   }
   g_string_append_c (out, '"');
 }
@@ -584,16 +617,21 @@ append_page_link (GString * out, StbCall * call, guint64 page)
 void
 stb_page_begin (StbCall * call, GString * out, const StbPage * page)
 {
-  g_string_append (out, "{\"count\":");
-  stb_json_uint (out, page->count);
-  g_string_append (out, ",\"next\":");
+  if (page->by_cursor) {
+    g_string_append (out, "{\"next\":");
+  } else {
+    g_string_append (out, "{\"count\":");
+    stb_json_uint (out, page->count);
+    g_string_append (out, ",\"next\":");
+  }
   if (page->page < page->num_pages)
-    append_page_link (out, call, page->page + 1);
+    append_page_link (out, call, page->page + 1, page->by_cursor);
   else
     g_string_append (out, "null");
   g_string_append (out, ",\"previous\":");
   if (page->page > 1)
-    append_page_link (out, call, page->page == 2 ? 0 : page->page - 1);
+    append_page_link (out, call, page->page == 2 && !page->by_cursor ? 0
+        : page->page - 1, page->by_cursor);
   else
     g_string_append (out, "null");
   g_string_append (out, ",\"results\":[");
