@@ -62,7 +62,10 @@
  * and checks them: settings that cannot work (no base URL, a URL that is
  * not http or https, an unreadable token file or CA file, a credential
  * holding a control character) fail with a RESOURCE SETTINGS error then,
- * before any request.
+ * before any request; so does a number out of its property's range, which
+ * GObject would otherwise refuse with a GLib warning and ignore (the error
+ * names the property and its range; its details hold the name as
+ * `property`).
  *
  * The backend's URL and credentials default to the environment variables
  * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`, read
@@ -455,8 +458,11 @@ gst_synapse_connection_default_init (GstSynapseConnectionInterface * iface)
       "pipeline (its connection properties then do not apply)",
       SYNAPSE_TYPE_CLIENT, flags);
 
-  for (guint id = 1; id < N_PROPS; id++)
+  /* numbers out of range are refused at start, with the property named */
+  for (guint id = 1; id < N_PROPS; id++) {
+    properties[id] = gst_synapse_settings_checked_at_start (properties[id]);
     g_object_interface_install_property (iface, properties[id]);
+  }
 }
 
 /* The element's set_context (): keeps the client of a synapse.client
@@ -898,9 +904,10 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
 
   if (base_url == NULL) {
     free_secret (token);
-    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+    GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
         ("No Synapse backend URL is set: set the base-url property or the "
-            "SYNAPSE_BACKEND_URL environment variable."), (NULL));
+            "SYNAPSE_BACKEND_URL environment variable."), (NULL),
+        ("property", G_TYPE_STRING, "base-url", NULL));
     return NULL;
   }
 
@@ -908,9 +915,9 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
     g_autofree gchar *shown = shown_url (base_url);
 
     free_secret (token);
-    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+    GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
         ("The Synapse backend URL %s is not an http or https URL.", shown),
-        (NULL));
+        (NULL), ("property", G_TYPE_STRING, "base-url", NULL));
     return NULL;
   }
 
@@ -925,9 +932,10 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
       gboolean period = g_str_has_suffix (error->message, ".");
 
       free_secret (token);
-      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
           ("Cannot use the ca-file \"%s\": %s%s", ca_file, error->message,
-              period ? "" : "."), (NULL));
+              period ? "" : "."), (NULL),
+          ("property", G_TYPE_STRING, "ca-file", NULL));
       return NULL;
     }
   }
@@ -937,17 +945,19 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
 
     if (token && !token_from_env) {
       free_secret (token);
-      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
           ("Both access-token and access-token-file are set: set only one "
-              "of them."), (NULL));
+              "of them."), (NULL),
+          ("property", G_TYPE_STRING, "access-token-file", NULL));
       return NULL;
     }
     free_secret (token);
     token = read_token_file (token_file, &error);
     if (token == NULL) {
-      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
           ("Cannot use the access-token-file \"%s\": %s.", token_file,
-              error->message), (NULL));
+              error->message), (NULL),
+          ("property", G_TYPE_STRING, "access-token-file", NULL));
       return NULL;
     }
   }
@@ -1039,6 +1049,10 @@ post_client (GstSynapseConnection * self, SynapseClient * client)
  * credentials, TLS settings, timeouts and retries), which is used instead;
  * a client made here is posted in a have-context message for the others.
  *
+ * First, whichever client the element gets: a number property out of its
+ * range (gst_synapse_settings_check_ranges ()) is posted as a RESOURCE
+ * SETTINGS error that names it and its range.
+ *
  * Making one: a missing base URL, or one that is not an http(s) URL with
  * a host, is posted as a RESOURCE SETTINGS error. With
  * `access-token-file`, the token is read from the file now: a file that
@@ -1058,7 +1072,16 @@ gst_synapse_connection_make_client (GstSynapseConnection * self)
   g_autoptr (SynapseClient) shared = NULL;
   const gchar *made_from;
   g_autofree gchar *digest = NULL;
+  g_autoptr (GError) error = NULL;
   SynapseClient *client;
+
+  /* every element starts here: its numbers out of range, which GObject
+   * let through to be refused now (gstsynapsesettings.c), whatever client
+   * it gets */
+  if (!gst_synapse_settings_check_ranges (G_OBJECT (self), &error)) {
+    GST_SYNAPSE_ELEMENT_SETTINGS_ERROR (self, error);
+    return NULL;
+  }
 
   GST_OBJECT_LOCK (element);
   client = conn->client ? g_object_ref (conn->client) : NULL;

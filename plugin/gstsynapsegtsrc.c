@@ -476,8 +476,7 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   GST_OBJECT_UNLOCK (self);
 
   if (params == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        (NULL));
+    GST_SYNAPSE_ELEMENT_SETTINGS_ERROR (self, error);
     return FALSE;
   }
 

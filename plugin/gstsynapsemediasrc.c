@@ -512,8 +512,7 @@ gst_synapse_media_src_start (GstBaseSrc * bsrc)
 
   params = gst_synapse_listing_make_params (&self->listing, &error);
   if (params == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        (NULL));
+    GST_SYNAPSE_ELEMENT_SETTINGS_ERROR (self, error);
     return FALSE;
   }
   first_url = gst_synapse_listing_open (&self->listing, params, NULL);
