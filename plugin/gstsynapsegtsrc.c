@@ -389,7 +389,16 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       "Synapse ground-truth event source", "Source/Network",
       "Streams the ground-truth events of a Synapse ML backend, one JSON "
       "object per buffer (NDJSON), e.g. synapsegtsrc dataset-versions=12 ! "
-      "filesink location=events.ndjson", "gst-synapse developers");
+      "filesink location=events.ndjson. Bus messages: element synapse-page "
+      "after each page (page, events, position, total, skipped); progress, "
+      "code fetch, around each request; need-context and have-context "
+      "synapse.client (one client for the pipeline); a RESOURCE SETTINGS "
+      "warning for url-fields no event has; RESOURCE errors SETTINGS (at "
+      "start, before any request, for settings that cannot work), "
+      "NOT_AUTHORIZED, NOT_FOUND, READ, with http-status-code, url, "
+      "method and server-detail in their details. The connection "
+      "properties are those of GstSynapseConnection, shared by every "
+      "Synapse element", "gst-synapse developers");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_stop);

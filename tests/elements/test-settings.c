@@ -351,6 +351,69 @@ test_properties_over_environment (Fixture * f, gconstpointer data)
   assert_pipeline_refused (f, pipeline, "base-url", "not an http or https");
 }
 
+/* --- gst-inspect-1.0 ---------------------------------------------------- */
+
+/* The long description of each element, which gst-inspect-1.0 prints,
+ * names the element messages it posted in a run and the code of its
+ * progress messages. */
+static void
+test_description_lists_the_messages (Fixture * f, gconstpointer data)
+{
+  const gchar *const factories[] = {
+    "synapsegtsrc", "synapsemediasrc", "synapsemodelsink"
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (factories); i++) {
+    g_autoptr (GstElementFactory) factory =
+        gst_element_factory_find (factories[i]);
+    const gchar *description = gst_element_factory_get_metadata (factory,
+        GST_ELEMENT_METADATA_DESCRIPTION);
+    g_autoptr (GstElement) pipeline = make_pipeline (f, factories[i],
+        g_str_equal (factories[i], "synapsemodelsink") ? "" :
+        "page-size=5 num-buffers=7");
+    g_auto (KitRun) run = { 0 };
+    guint element_messages = 0, progress_messages = 0;
+
+    run.timeout_s = RUN_TIMEOUT_S;
+    kit_run_pipeline (&run, pipeline);
+    kit_run_assert_eos (&run);
+    for (guint m = 0; m < run.messages->len; m++) {
+      GstMessage *message = run.messages->pdata[m];
+      GstProgressType type;
+      g_autofree gchar *code = NULL;
+      g_autofree gchar *text = NULL;
+      g_autofree gchar *words = NULL;
+
+      if (GST_MESSAGE_SRC (message) != GST_OBJECT (kit_get_element (pipeline,
+                  "el")))
+        continue;
+      switch (GST_MESSAGE_TYPE (message)) {
+        case GST_MESSAGE_ELEMENT:
+          assert_says (description,
+              gst_structure_get_name (gst_message_get_structure (message)));
+          element_messages++;
+          break;
+        case GST_MESSAGE_PROGRESS:
+          gst_message_parse_progress (message, &type, &code, &text);
+          words = g_strdup_printf ("progress, code %s", code);
+          assert_says (description, words);
+          progress_messages++;
+          break;
+        case GST_MESSAGE_NEED_CONTEXT:
+        case GST_MESSAGE_HAVE_CONTEXT:
+          assert_says (description, "need-context and have-context "
+              "synapse.client");
+          break;
+        default:
+          break;
+      }
+    }
+    g_assert_cmpuint (element_messages, >, 0);
+    g_assert_cmpuint (progress_messages, >, 0);
+    assert_says (description, "GstSynapseConnection");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -373,6 +436,8 @@ main (int argc, char **argv)
   ADD ("refused/base-url", test_base_url_refused_names_it);
   ADD ("environment/used-not-read-back", test_environment_used_not_read_back);
   ADD ("environment/properties-over-it", test_properties_over_environment);
+  ADD ("inspect/description-lists-the-messages",
+      test_description_lists_the_messages);
 
   return g_test_run ();
 }
