@@ -95,7 +95,9 @@
  *   properties that cannot work (found at start, before any request: a
  *   #GstSynapseGtSrc:dataset-versions item that is empty or not a whole
  *   number, a #GstSynapseGtSrc:url-prefix without a scheme and a host, a
- *   bad #GstSynapseGtSrc:extra-params…), READ for anything else (the backend
+ *   bad #GstSynapseGtSrc:extra-params, a number out of its property's
+ *   range such as `prefetch=100`…; the details' `property` names it), READ
+ *   for anything else (the backend
  *   failed even after retries, could not be reached, sent something
  *   unusable, or refused the filters with HTTP 400, as a Django REST
  *   Framework backend refuses an unknown dataset version; some backends
