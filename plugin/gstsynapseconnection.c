@@ -62,12 +62,18 @@
  * and checks them: settings that cannot work (no base URL, a URL that is
  * not http or https, an unreadable token file or CA file, a credential
  * holding a control character) fail with a RESOURCE SETTINGS error then,
- * before any request.
+ * before any request; so does a number out of its property's range, which
+ * GObject would otherwise refuse with a GLib warning and ignore (the error
+ * names the property and its range; its details hold the name as
+ * `property`).
  *
  * The backend's URL and credentials default to the environment variables
  * `SYNAPSE_BACKEND_URL`, `SYNAPSE_ACCESS_TOKEN` and `SYNAPSE_TENANT`, read
  * when the element is made, so that a token need not appear on a command
  * line, or read from a file with #GstSynapseConnection:access-token-file.
+ * The properties read back what was set on them, never the environment
+ * (%NULL when they are not set), so that gst-inspect-1.0 shows the same
+ * defaults whatever the caller's environment holds.
  * The #GstSynapseConnection:access-token property never reads back in
  * clear, and the token appears in no log line or message; nor does a
  * password in #GstSynapseConnection:base-url. A credential holding a
@@ -156,10 +162,15 @@ static GParamSpec *properties[N_PROPS];
 /* The connection settings of an element, guarded by its object lock. */
 typedef struct
 {
+  /* as set on the properties (NULL: not set) */
   gchar *base_url;
   gchar *access_token;
-  /* the token came from SYNAPSE_ACCESS_TOKEN, not from the property */
-  gboolean access_token_from_env;
+  /* SYNAPSE_BACKEND_URL, SYNAPSE_ACCESS_TOKEN and SYNAPSE_TENANT as the
+   * element was made: used where the property is not set, never read back
+   * (gst-inspect-1.0 would show the caller's environment as defaults) */
+  gchar *env_base_url;
+  gchar *env_access_token;
+  gchar *env_tenant;
   /* read at start (gst_synapse_connection_make_client ()) */
   gchar *access_token_file;
   gchar *tenant;
@@ -269,8 +280,11 @@ gst_synapse_connection_default_init (GstSynapseConnectionInterface * iface)
    * GstSynapseConnection:base-url:
    *
    * The base URL of the Synapse backend, e.g. `https://api.example.com/`.
-   * When the property is not set it is read from the environment variable
-   * `SYNAPSE_BACKEND_URL` as the element is made. A missing URL, or one
+   * When the property is not set (or set to %NULL or an empty string), the
+   * element uses the environment variable `SYNAPSE_BACKEND_URL` as it was
+   * when the element was made; the property then reads %NULL, so that
+   * gst-inspect-1.0 never shows the environment as the default. A missing
+   * URL, or one
    * that is not http or https with a host, fails with a RESOURCE SETTINGS
    * error when the element starts.
    *
@@ -291,10 +305,11 @@ gst_synapse_connection_default_init (GstSynapseConnectionInterface * iface)
    *
    * The personal access token, sent to the backend (and only to its
    * origin) as `Synapse-Access-Token: Token …`. When the property is not
-   * set it is read from the environment variable `SYNAPSE_ACCESS_TOKEN`
-   * as the element is made, which keeps the token off command lines.
-   * Reading the property gives %NULL when no token is set and
-   * `********` when one is: the token itself is never read back.
+   * set, the element uses the environment variable `SYNAPSE_ACCESS_TOKEN`
+   * as it was when the element was made, which keeps the token off
+   * command lines. Reading the property gives %NULL when no token is set
+   * on it (whatever the environment holds) and `********` when one is:
+   * the token itself is never read back.
    */
   properties[PROP_ACCESS_TOKEN] =
       g_param_spec_string ("access-token", "Access token",
@@ -329,8 +344,9 @@ gst_synapse_connection_default_init (GstSynapseConnectionInterface * iface)
    * GstSynapseConnection:tenant:
    *
    * The tenant code, sent as `Synapse-Tenant: Token …` when set. When the
-   * property is not set it is read from the environment variable
-   * `SYNAPSE_TENANT` as the element is made.
+   * property is not set, the element uses the environment variable
+   * `SYNAPSE_TENANT` as it was when the element was made (the property
+   * then reads %NULL).
    */
   properties[PROP_TENANT] =
       g_param_spec_string ("tenant", "Tenant",
@@ -455,8 +471,11 @@ gst_synapse_connection_default_init (GstSynapseConnectionInterface * iface)
       "pipeline (its connection properties then do not apply)",
       SYNAPSE_TYPE_CLIENT, flags);
 
-  for (guint id = 1; id < N_PROPS; id++)
+  /* numbers out of range are refused at start, with the property named */
+  for (guint id = 1; id < N_PROPS; id++) {
+    properties[id] = gst_synapse_settings_checked_at_start (properties[id]);
     g_object_interface_install_property (iface, properties[id]);
+  }
 }
 
 /* The element's set_context (): keeps the client of a synapse.client
@@ -535,6 +554,9 @@ connection_free (Connection * conn)
   g_clear_object (&conn->client);
   free_secret (conn->base_url);
   free_secret (conn->access_token);
+  free_secret (conn->env_base_url);
+  free_secret (conn->env_access_token);
+  g_free (conn->env_tenant);
   g_free (conn->access_token_file);
   g_free (conn->tenant);
   g_free (conn->ca_file);
@@ -560,10 +582,9 @@ gst_synapse_connection_init (GstSynapseConnection * self)
 {
   Connection *conn = g_new0 (Connection, 1);
 
-  conn->base_url = dup_env ("SYNAPSE_BACKEND_URL");
-  conn->access_token = dup_env ("SYNAPSE_ACCESS_TOKEN");
-  conn->access_token_from_env = conn->access_token != NULL;
-  conn->tenant = dup_env ("SYNAPSE_TENANT");
+  conn->env_base_url = dup_env ("SYNAPSE_BACKEND_URL");
+  conn->env_access_token = dup_env ("SYNAPSE_ACCESS_TOKEN");
+  conn->env_tenant = dup_env ("SYNAPSE_TENANT");
   conn->timeout = G_PARAM_SPEC_UINT (properties[PROP_TIMEOUT])->default_value;
   conn->low_speed_limit =
       G_PARAM_SPEC_UINT (properties[PROP_LOW_SPEED_LIMIT])->default_value;
@@ -624,7 +645,6 @@ gst_synapse_connection_set_property (GstSynapseConnection * self,
     case PROP_ACCESS_TOKEN:
       free_secret (conn->access_token);
       conn->access_token = dup_nonempty (value);
-      conn->access_token_from_env = FALSE;
       break;
     case PROP_ACCESS_TOKEN_FILE:
       g_free (conn->access_token_file);
@@ -764,7 +784,8 @@ gst_synapse_connection_has_access_token (GstSynapseConnection * self)
   gboolean has_token;
 
   GST_OBJECT_LOCK (self);
-  has_token = conn->access_token != NULL || conn->access_token_file != NULL;
+  has_token = conn->access_token != NULL || conn->access_token_file != NULL
+      || conn->env_access_token != NULL;
   GST_OBJECT_UNLOCK (self);
   return has_token;
 }
@@ -882,12 +903,13 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
   gboolean has_token;
 
   GST_OBJECT_LOCK (self);
-  base_url = g_strdup (conn->base_url);
-  token = g_strdup (conn->access_token);
-  token_from_env = conn->access_token_from_env;
+  base_url = g_strdup (conn->base_url ? conn->base_url : conn->env_base_url);
+  token_from_env = conn->access_token == NULL;
+  token = g_strdup (token_from_env ? conn->env_access_token :
+      conn->access_token);
   token_file = g_strdup (conn->access_token_file);
   ca_file = g_strdup (conn->ca_file);
-  tenant = g_strdup (conn->tenant);
+  tenant = g_strdup (conn->tenant ? conn->tenant : conn->env_tenant);
   timeout = conn->timeout;
   low_speed_limit = conn->low_speed_limit;
   retries = conn->retries;
@@ -898,9 +920,10 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
 
   if (base_url == NULL) {
     free_secret (token);
-    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+    GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
         ("No Synapse backend URL is set: set the base-url property or the "
-            "SYNAPSE_BACKEND_URL environment variable."), (NULL));
+            "SYNAPSE_BACKEND_URL environment variable."), (NULL),
+        ("property", G_TYPE_STRING, "base-url", NULL));
     return NULL;
   }
 
@@ -908,9 +931,10 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
     g_autofree gchar *shown = shown_url (base_url);
 
     free_secret (token);
-    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
-        ("The Synapse backend URL %s is not an http or https URL.", shown),
-        (NULL));
+    GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
+        ("The Synapse backend URL %s (the base-url property, else "
+            "SYNAPSE_BACKEND_URL) is not an http or https URL.", shown),
+        (NULL), ("property", G_TYPE_STRING, "base-url", NULL));
     return NULL;
   }
 
@@ -925,9 +949,10 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
       gboolean period = g_str_has_suffix (error->message, ".");
 
       free_secret (token);
-      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
           ("Cannot use the ca-file \"%s\": %s%s", ca_file, error->message,
-              period ? "" : "."), (NULL));
+              period ? "" : "."), (NULL),
+          ("property", G_TYPE_STRING, "ca-file", NULL));
       return NULL;
     }
   }
@@ -937,17 +962,19 @@ make_own_client (GstSynapseConnection * self, gchar ** digest)
 
     if (token && !token_from_env) {
       free_secret (token);
-      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
           ("Both access-token and access-token-file are set: set only one "
-              "of them."), (NULL));
+              "of them."), (NULL),
+          ("property", G_TYPE_STRING, "access-token-file", NULL));
       return NULL;
     }
     free_secret (token);
     token = read_token_file (token_file, &error);
     if (token == NULL) {
-      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, SETTINGS,
           ("Cannot use the access-token-file \"%s\": %s.", token_file,
-              error->message), (NULL));
+              error->message), (NULL),
+          ("property", G_TYPE_STRING, "access-token-file", NULL));
       return NULL;
     }
   }
@@ -1039,6 +1066,10 @@ post_client (GstSynapseConnection * self, SynapseClient * client)
  * credentials, TLS settings, timeouts and retries), which is used instead;
  * a client made here is posted in a have-context message for the others.
  *
+ * First, whichever client the element gets: a number property out of its
+ * range (gst_synapse_settings_check_ranges ()) is posted as a RESOURCE
+ * SETTINGS error that names it and its range.
+ *
  * Making one: a missing base URL, or one that is not an http(s) URL with
  * a host, is posted as a RESOURCE SETTINGS error. With
  * `access-token-file`, the token is read from the file now: a file that
@@ -1058,7 +1089,16 @@ gst_synapse_connection_make_client (GstSynapseConnection * self)
   g_autoptr (SynapseClient) shared = NULL;
   const gchar *made_from;
   g_autofree gchar *digest = NULL;
+  g_autoptr (GError) error = NULL;
   SynapseClient *client;
+
+  /* every element starts here: its numbers out of range, which GObject
+   * let through to be refused now (gstsynapsesettings.c), whatever client
+   * it gets */
+  if (!gst_synapse_settings_check_ranges (G_OBJECT (self), &error)) {
+    GST_SYNAPSE_ELEMENT_SETTINGS_ERROR (self, error);
+    return NULL;
+  }
 
   GST_OBJECT_LOCK (element);
   client = conn->client ? g_object_ref (conn->client) : NULL;

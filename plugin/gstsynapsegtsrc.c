@@ -128,9 +128,11 @@
  *   properties that cannot work (found at start, before any request: a
  *   #GstSynapseGtSrc:dataset-versions item that is empty or not a whole
  *   number, a #GstSynapseGtSrc:url-prefix without a scheme and a host, a
- *   bad #GstSynapseGtSrc:extra-params, a #GstSynapseGtSrc:shard-index not
- *   below #GstSynapseGtSrc:shard-count…, and at the first page shards of a
- *   listing linked by cursor), READ for anything else (the backend
+ *   bad #GstSynapseGtSrc:extra-params, a number out of its property's
+ *   range such as `prefetch=100`, a #GstSynapseGtSrc:shard-index not
+ *   below #GstSynapseGtSrc:shard-count…; the details' `property` names
+ *   it; and at the first page, shards of a listing linked by cursor), READ
+ *   for anything else (the backend
  *   failed even after retries, could not be reached, sent something
  *   unusable, or refused the filters with HTTP 400, as a Django REST
  *   Framework backend refuses an unknown dataset version; some backends
@@ -435,7 +437,16 @@ gst_synapse_gt_src_class_init (GstSynapseGtSrcClass * klass)
       "Synapse ground-truth event source", "Source/Network",
       "Streams the ground-truth events of a Synapse ML backend, one JSON "
       "object per buffer (NDJSON), e.g. synapsegtsrc dataset-versions=12 ! "
-      "filesink location=events.ndjson", "gst-synapse developers");
+      "filesink location=events.ndjson. Bus messages: element synapse-page "
+      "after each page (page, events, position, total, skipped); progress, "
+      "code fetch, around each request; need-context and have-context "
+      "synapse.client (one client for the pipeline); a RESOURCE SETTINGS "
+      "warning for url-fields no event has; RESOURCE errors SETTINGS (at "
+      "start, before any request, for settings that cannot work), "
+      "NOT_AUTHORIZED, NOT_FOUND, READ, with http-status-code, url, "
+      "method and server-detail in their details. The connection "
+      "properties are those of GstSynapseConnection, shared by every "
+      "Synapse element", "gst-synapse developers");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_synapse_gt_src_stop);
@@ -522,8 +533,7 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
   GST_OBJECT_UNLOCK (self);
 
   if (params == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        (NULL));
+    GST_SYNAPSE_ELEMENT_SETTINGS_ERROR (self, error);
     return FALSE;
   }
 

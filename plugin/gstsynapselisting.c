@@ -150,14 +150,14 @@ parse_dataset_versions (const gchar * text, GError ** error)
     gint64 id;
 
     if (*item == '\0') {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      gst_synapse_settings_set_error (error, "dataset-versions",
           "The dataset-versions property \"%s\" must be a comma-separated "
           "list of dataset version ids, but it has an empty item (leave "
           "the property unset for every version).", text);
       return NULL;
     }
     if (!g_ascii_string_to_signed (item, 10, 0, G_MAXINT64, &id, NULL)) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      gst_synapse_settings_set_error (error, "dataset-versions",
           "The dataset-versions property \"%s\" must be a comma-separated "
           "list of dataset version ids, but \"%s\" is not a whole number.",
           text, item);
@@ -170,7 +170,7 @@ parse_dataset_versions (const gchar * text, GError ** error)
 
 /* The query parameters of the listing's first page (the client adds
  * `page_size`; a field of extra-params replaces a parameter of the same
- * name), or NULL with a RESOURCE SETTINGS error that names the property
+ * name), or NULL with a GST_SYNAPSE_SETTINGS_ERROR that names the property
  * and what is wrong with it; the element's object lock held. */
 static JsonObject *
 query_to_params (const GstSynapseListingQuery * query, GError ** error)
@@ -206,14 +206,14 @@ query_to_params (const GstSynapseListingQuery * query, GError ** error)
     JsonNode *node;
 
     if (structure == NULL) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      gst_synapse_settings_set_error (error, "extra-params",
           "The extra-params property \"%s\" is not a GstStructure string, "
           "such as \"params, page_size=50, search=cat\".", query->extra_params);
       return NULL;
     }
     extra = structure_to_params (structure, &field_error);
     if (extra == NULL) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      gst_synapse_settings_set_error (error, "extra-params",
           "The extra-params property \"%s\" cannot be used: %s.",
           query->extra_params, field_error->message);
       return NULL;
@@ -562,8 +562,9 @@ gst_synapse_listing_init (GstSynapseListing * listing, GstElement * element)
 /**
  * gst_synapse_listing_make_params:
  * @listing: the walk
- * @error: return location for a RESOURCE SETTINGS error that names the
- *   property and what is wrong with it
+ * @error: return location for a #GST_SYNAPSE_SETTINGS_ERROR that names
+ *   the property and what is wrong with it (post it with
+ *   GST_SYNAPSE_ELEMENT_SETTINGS_ERROR ())
  *
  * The query parameters of the listing's first page, from the filter
  * properties (the client adds `page_size`; a field of extra-params

@@ -420,7 +420,17 @@ gst_synapse_media_src_class_init (GstSynapseMediaSrcClass * klass)
       "Streams the files of the data units of a Synapse ML backend's "
       "ground-truth events, one buffer an event carrying the event in a "
       "SynapseEventMeta, e.g. synapsemediasrc dataset-versions=12 ! "
-      "decodebin ! videoconvert ! autovideosink", "gst-synapse developers");
+      "decodebin ! videoconvert ! autovideosink. Bus messages: element "
+      "synapse-page after each page (page, events, position, total, "
+      "skipped); progress, code fetch, around each request; need-context "
+      "and have-context synapse.client (one client for the pipeline); a "
+      "RESOURCE NOT_FOUND warning for events skipped without their file, a "
+      "RESOURCE READ one for files skipped with on-mismatch=skip; RESOURCE "
+      "errors SETTINGS (at start, before any request, for settings that "
+      "cannot work), NOT_AUTHORIZED, NOT_FOUND, READ, with "
+      "http-status-code, url, method and server-detail in their details. "
+      "The connection properties are those of GstSynapseConnection, shared "
+      "by every Synapse element", "gst-synapse developers");
 
   listing_query = basesrc_class->query;
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_synapse_media_src_start);
@@ -537,8 +547,7 @@ gst_synapse_media_src_start (GstBaseSrc * bsrc)
 
   params = gst_synapse_listing_make_params (&self->listing, &error);
   if (params == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        (NULL));
+    GST_SYNAPSE_ELEMENT_SETTINGS_ERROR (self, error);
     return FALSE;
   }
   first_url = gst_synapse_listing_open (&self->listing, params, NULL);

@@ -513,7 +513,17 @@ gst_synapse_model_sink_class_init (GstSynapseModelSinkClass * klass)
       "Synapse model sink", "Sink/Network",
       "Uploads a model file to a Synapse ML backend in chunks and registers "
       "the model at EOS, e.g. filesrc location=model.bin ! synapsemodelsink "
-      "model-name=m model-type=detection project=1", "gst-synapse developers");
+      "model-name=m model-type=detection project=1. Bus messages: element "
+      "synapse-upload-progress as chunks are stored (bytes-sent, total, "
+      "chunk) and synapse-model-created before EOS (model-id, model, file); "
+      "progress, code upload; need-context and have-context synapse.client "
+      "(one client for the pipeline); RESOURCE WRITE warnings when the "
+      "upload is abandoned or the backend may keep an unfinished one; "
+      "RESOURCE errors SETTINGS (at start, before any request), "
+      "NOT_AUTHORIZED, NOT_FOUND, NO_SPACE_LEFT, WRITE, with "
+      "http-status-code, url, method and server-detail in their details. "
+      "The connection properties are those of GstSynapseConnection, shared "
+      "by every Synapse element", "gst-synapse developers");
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_synapse_model_sink_change_state);

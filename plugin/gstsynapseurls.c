@@ -18,11 +18,12 @@
 #include <string.h>
 
 #include "gstsynapseurls.h"
+#include "gstsynapsesettings.h"
 
 /**
  * gst_synapse_urls_check_prefix:
  * @prefix: (nullable): the url-prefix property
- * @error: return location for a RESOURCE SETTINGS error
+ * @error: return location for a #GST_SYNAPSE_SETTINGS_ERROR
  *
  * A url-prefix must give what it replaces a URL's own with: an http(s)
  * scheme and a host. The value is not quoted: it may carry a password.
@@ -34,7 +35,7 @@ gst_synapse_urls_check_prefix (const gchar * prefix, GError ** error)
 {
   if (prefix == NULL || synapse_is_http_url (prefix))
     return TRUE;
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+  gst_synapse_settings_set_error (error, "url-prefix",
       "The url-prefix property must start with a scheme and a host, such as "
       "\"https://cdn.example.com/mirror\": it replaces the scheme, host "
       "and port of each file URL.");

@@ -440,6 +440,19 @@ kit_assert_connection_from_environment (const char *factory)
   g_unsetenv ("SYNAPSE_TENANT");
 
   g_assert_nonnull (element);
+  /* the properties read what was set on them, never the environment
+   * (gst-inspect-1.0 shows those reads as the defaults); test-refusals
+   * runs elements on what they took from it */
+  g_object_get (element, "base-url", &url, "access-token", &token, "tenant",
+      &tenant, NULL);
+  g_assert_null (url);
+  g_assert_null (tenant);
+  g_assert_null (token);
+
+  g_object_set (element, "base-url", "https://synapse.example.com/",
+      "access-token", "kit-Property-Token-51c2", "tenant", "acme", NULL);
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&tenant, g_free);
   g_object_get (element, "base-url", &url, "access-token", &token, "tenant",
       &tenant, NULL);
   g_assert_cmpstr (url, ==, "https://synapse.example.com/");

@@ -141,10 +141,11 @@ void kit_run_assert_no_secret (KitRun * run, const char *const *secrets);
 void kit_assert_child_logs_no_secret (const char *test_path, const char *dir,
     const char *const *logged, const char *const *secrets);
 
-/* An element of @factory takes base-url, access-token and tenant from
- * SYNAPSE_BACKEND_URL, SYNAPSE_ACCESS_TOKEN and SYNAPSE_TENANT when it is
- * made; the token never reads back, and setting it to NULL or "" unsets
- * it. */
+/* An element of @factory made with SYNAPSE_BACKEND_URL,
+ * SYNAPSE_ACCESS_TOKEN and SYNAPSE_TENANT set reads base-url, access-token
+ * and tenant as NULL (the environment is a fallback, never read back);
+ * set, they read back, the token as ********; setting it to NULL or ""
+ * unsets it. */
 void kit_assert_connection_from_environment (const char *factory);
 
 G_END_DECLS

@@ -16,7 +16,10 @@ commit the diff of plugin/inspect/.
 gst-inspect-1.0 runs with only this plugin (GST_PLUGIN_SYSTEM_PATH_1_0
 empty, a registry of its own), without colours, in the C.UTF-8 locale and
 without the SYNAPSE_* variables (they are the defaults of base-url,
-access-token, tenant). Normalised, because they legitimately vary:
+access-token, tenant). The check also runs it with those variables set,
+and fails unless the output is the same: no default shown may come from
+the caller's environment (a URL, a tenant, a token or the sign of one).
+Normalised, because they legitimately vary:
 
 - the plugin's `Filename` line: only the file's name is kept, not its
   directory;
@@ -50,9 +53,18 @@ def gstreamer_version():
     return match.group(1) if match else "unknown"
 
 
-def inspect(element, plugin_dir, registry):
+# what a caller's environment may hold, which gst-inspect-1.0 must not show
+CALLER_ENV = {
+    "SYNAPSE_BACKEND_URL": "https://inspect-caller.example.com/api/",
+    "SYNAPSE_ACCESS_TOKEN": "inspect-Caller-Token-7f3e",
+    "SYNAPSE_TENANT": "inspect-caller-tenant",
+}
+
+
+def inspect(element, plugin_dir, registry, caller_env=None):
     env = {name: value for name, value in os.environ.items()
            if not name.startswith("SYNAPSE_")}
+    env.update(caller_env or {})
     env.update({
         "GST_PLUGIN_PATH": plugin_dir,
         "GST_PLUGIN_SYSTEM_PATH_1_0": "",
@@ -100,6 +112,18 @@ def main(argv):
         registry = os.path.join(tmp, "registry.bin")
         for element in ELEMENTS:
             live = normalise(inspect(element, plugin_dir, registry), version)
+            if not update:
+                with_env = normalise(inspect(element, plugin_dir, registry,
+                                             CALLER_ENV), version)
+                if with_env != live:
+                    failed = True
+                    sys.stdout.writelines(difflib.unified_diff(
+                        live.splitlines(keepends=True),
+                        with_env.splitlines(keepends=True),
+                        "without SYNAPSE_*", "with SYNAPSE_* set"))
+                    print("\nFAIL: gst-inspect-1.0 %s shows the caller's "
+                          "environment (diff above): a property's default "
+                          "must not come from it." % element)
             path = os.path.join(snapshot_dir, element + ".txt")
             if update:
                 with open(path, "w", encoding="utf-8") as f:
