@@ -33,6 +33,9 @@ void synapse_set_protocol_error (GError ** error, const char *method,
 void synapse_client_error_annotate (GError * error, const char *method,
     const char *url, guint status_code, JsonNode * detail);
 
+/* Names the local file that @error, of SYNAPSE_CLIENT_ERROR, is about. */
+void synapse_client_error_set_path (GError * error, const char *path);
+
 /* A request that is not safe to repeat failed after it may have reached
  * the backend (a 500, 502, 503 or 504, a connection broken or timed out
  * after it was sent): the backend may have acted on it. The request core

@@ -6,7 +6,9 @@
 
 /* The error domain: the extended error's private part (status, the
  * backend's body, method, URL, the outcome-unknown mark), its public
- * getters, and how the library sets such errors. Which failure maps to
+ * getters, and how the library sets such errors. The last error freed by
+ * each thread is kept, for bindings whose copies of errors lose the
+ * private part (synapse_client_error_to_json ()). Which failure maps to
  * which code is the request core's (synapse-request.c). */
 
 #include "config.h"
@@ -21,15 +23,12 @@ typedef struct
   JsonNode *detail;
   char *url;
   char *method;
+  /* the local file a failure is about (SYNAPSE_CLIENT_ERROR_IO) */
+  char *path;
   /* the request may have reached the backend and been acted on, though no
    * answer says so (see synapse_client_error_outcome_unknown()) */
   gboolean outcome_unknown;
 } SynapseClientErrorPrivate;
-
-static void
-synapse_client_error_private_init (SynapseClientErrorPrivate * priv)
-{
-}
 
 static void
 synapse_client_error_private_copy (const SynapseClientErrorPrivate * src,
@@ -39,6 +38,7 @@ synapse_client_error_private_copy (const SynapseClientErrorPrivate * src,
   dest->detail = src->detail ? json_node_copy (src->detail) : NULL;
   dest->url = g_strdup (src->url);
   dest->method = g_strdup (src->method);
+  dest->path = g_strdup (src->path);
   dest->outcome_unknown = src->outcome_unknown;
 }
 
@@ -48,6 +48,86 @@ synapse_client_error_private_clear (SynapseClientErrorPrivate * priv)
   g_clear_pointer (&priv->detail, json_node_unref);
   g_clear_pointer (&priv->url, g_free);
   g_clear_pointer (&priv->method, g_free);
+  g_clear_pointer (&priv->path, g_free);
+}
+
+static gboolean
+private_is_empty (const SynapseClientErrorPrivate * priv)
+{
+  return priv->status_code == 0 && priv->detail == NULL && priv->url == NULL
+      && priv->method == NULL && priv->path == NULL && !priv->outcome_unknown;
+}
+
+/* The last error of this domain with a private part that was freed by
+ * each thread: language bindings that raise their own exception from an
+ * error's domain, code and message (PyGObject does, and frees the error
+ * right away in the same thread) find the rest again here, through
+ * synapse_client_error_to_json (). */
+typedef struct
+{
+  int code;
+  char *message;
+  SynapseClientErrorPrivate priv;
+} FreedError;
+
+static void
+freed_error_free (gpointer data)
+{
+  FreedError *freed = data;
+
+  if (freed == NULL)
+    return;
+  synapse_client_error_private_clear (&freed->priv);
+  g_free (freed->message);
+  g_free (freed);
+}
+
+static GPrivate last_freed = G_PRIVATE_INIT (freed_error_free);
+
+/* G_DEFINE_EXTENDED_ERROR's layout (the private part just before the
+ * GError, aligned to two words), registered by hand so that the clear
+ * function sees the error's code and message as well as its private
+ * part. */
+#define PRIVATE_SIZE ((sizeof (SynapseClientErrorPrivate) \
+        + (2 * sizeof (gsize) - 1)) & -(2 * sizeof (gsize)))
+
+static SynapseClientErrorPrivate *
+synapse_client_error_get_private (const GError * error)
+{
+  return (SynapseClientErrorPrivate *) (((guint8 *) error) - PRIVATE_SIZE);
+}
+
+static void
+error_private_init (GError * error)
+{
+  /* GLib hands out the private part zeroed */
+}
+
+static void
+error_private_copy (const GError * src, GError * dest)
+{
+  synapse_client_error_private_copy (synapse_client_error_get_private (src),
+      synapse_client_error_get_private (dest));
+}
+
+static void
+error_private_clear (GError * error)
+{
+  SynapseClientErrorPrivate *priv = synapse_client_error_get_private (error);
+  FreedError *freed;
+
+  /* a binding's copy (an empty private part) would hide the error it was
+   * made from: only errors that carry something are kept */
+  if (!private_is_empty (priv)) {
+    freed = g_new0 (FreedError, 1);
+    freed->code = error->code;
+    freed->message = g_strdup (error->message);
+    freed->priv = *priv;        /* moved: nothing is left to clear */
+    memset (priv, 0, sizeof (*priv));
+    g_private_replace (&last_freed, freed);
+    return;
+  }
+  synapse_client_error_private_clear (priv);
 }
 
 /**
@@ -59,7 +139,20 @@ synapse_client_error_private_clear (SynapseClientErrorPrivate * priv)
  *
  * Since: 0.1
  */
-G_DEFINE_EXTENDED_ERROR (SynapseClientError, synapse_client_error);
+GQuark
+synapse_client_error_quark (void)
+{
+  static GQuark quark;
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized)) {
+    quark = g_error_domain_register_static ("SynapseClientError",
+        sizeof (SynapseClientErrorPrivate), error_private_init,
+        error_private_copy, error_private_clear);
+    g_once_init_leave (&initialized, 1);
+  }
+  return quark;
+}
 
 /* The private part of an error of this domain; NULL for another domain
  * (the generated getter complains about those) or a copy without one. */
@@ -316,6 +409,127 @@ synapse_client_error_get_method (const GError * error)
 
   priv = private_of (error);
   return priv ? priv->method : NULL;
+}
+
+/**
+ * synapse_client_error_get_path:
+ * @error: a [struct@GLib.Error]
+ *
+ * The local file that a failure is about: the file to upload that
+ * [method@Synapse.Client.create_chunked_upload] or
+ * [method@Synapse.Client.create_model] could not read, with
+ * %SYNAPSE_CLIENT_ERROR_IO.
+ *
+ * Returns: (transfer none) (nullable): the path, or %NULL when the failure
+ *   was not about a local file
+ *
+ * Since: 0.1
+ */
+const char *
+synapse_client_error_get_path (const GError * error)
+{
+  SynapseClientErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  priv = private_of (error);
+  return priv ? priv->path : NULL;
+}
+
+static void
+set_member_string (JsonObject * object, const char *name, const char *value)
+{
+  if (value)
+    json_object_set_string_member (object, name, value);
+  else
+    json_object_set_null_member (object, name);
+}
+
+/* The record of the last error freed by this thread, when it is the one
+ * @error was copied from (same domain, code and message). */
+static const SynapseClientErrorPrivate *
+freed_original_of (const GError * error)
+{
+  FreedError *freed = g_private_get (&last_freed);
+
+  if (freed == NULL || freed->code != error->code
+      || g_strcmp0 (freed->message, error->message) != 0)
+    return NULL;
+  return &freed->priv;
+}
+
+/**
+ * synapse_client_error_to_json:
+ * @error: a [struct@GLib.Error]
+ *
+ * Everything @error tells, as one JSON object: `domain` (the domain's
+ * name), `code`, `message`, `status_code` (as
+ * [func@Synapse.ClientError.get_status_code]: 0 when the backend never
+ * answered), `detail` (the backend's parsed body, or `null`), `method` and
+ * `url` (the request's, or `null`), `path` (see
+ * [func@Synapse.ClientError.get_path]) and `outcome_unknown`.
+ *
+ * For language bindings: a binding that turns an error into an exception
+ * of its own from the error's domain, code and message alone, and gives
+ * that copy back here (PyGObject does both), gets what the original error
+ * carried when it is the last error of [error@Synapse.ClientError] that
+ * the calling thread freed, as the binding's call returning it does. The
+ * Python override builds its exceptions' `status_code`, `response`, `url`
+ * and `method` from this.
+ *
+ * Returns: (transfer full): a JSON object node
+ *
+ * Since: 0.1
+ */
+JsonNode *
+synapse_client_error_to_json (const GError * error)
+{
+  const SynapseClientErrorPrivate *priv;
+  g_autoptr (JsonObject) object = json_object_new ();
+  guint status_code = 0;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  json_object_set_string_member (object, "domain",
+      g_quark_to_string (error->domain));
+  json_object_set_int_member (object, "code", error->code);
+  json_object_set_string_member (object, "message", error->message);
+
+  priv = private_of (error);
+  if (priv && private_is_empty (priv)) {
+    const SynapseClientErrorPrivate *original = freed_original_of (error);
+
+    if (original)
+      priv = original;
+  }
+  if (priv) {
+    status_code = priv->status_code;
+    /* as synapse_client_error_get_status_code () reads a copy */
+    if (status_code == 0 && error->code >= 100 && error->code < 600)
+      status_code = error->code;
+  }
+  json_object_set_int_member (object, "status_code", status_code);
+  if (priv && priv->detail)
+    json_object_set_member (object, "detail", json_node_copy (priv->detail));
+  else
+    json_object_set_null_member (object, "detail");
+  set_member_string (object, "method", priv ? priv->method : NULL);
+  set_member_string (object, "url", priv ? priv->url : NULL);
+  set_member_string (object, "path", priv ? priv->path : NULL);
+  json_object_set_boolean_member (object, "outcome_unknown",
+      priv && priv->outcome_unknown);
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+void
+synapse_client_error_set_path (GError * error, const char *path)
+{
+  SynapseClientErrorPrivate *priv = private_of (error);
+
+  if (priv) {
+    g_free (priv->path);
+    priv->path = g_strdup (path);
+  }
 }
 
 void

@@ -6,7 +6,8 @@
 
 /* The error domain, SYNAPSE_CLIENT_ERROR: its codes (HTTP statuses and
  * small local ones) and the getters of what an error carries (status,
- * the backend's body, method, URL, the outcome-unknown mark), in
+ * the backend's body, method, URL, local path, the outcome-unknown mark,
+ * all of it as JSON), in
  * synapse-error.c. */
 
 #pragma once
@@ -45,6 +46,8 @@ G_BEGIN_DECLS
  * @SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT: the caller's input was refused
  *   before any request was sent (a missing field, an unreadable file)
  * @SYNAPSE_CLIENT_ERROR_IO: a local file could not be read or written
+ *   ([func@Synapse.ClientError.get_path] names it when it is a file to
+ *   upload)
  * @SYNAPSE_CLIENT_ERROR_TLS: the backend's TLS certificate was not trusted
  * @SYNAPSE_CLIENT_ERROR_CHECKSUM: the backend's checksum of uploaded bytes
  *   did not match the local one, or a downloaded file does not match the
@@ -109,6 +112,10 @@ SYNAPSE_API const char *synapse_client_error_get_url (const GError * error);
 
 SYNAPSE_API const char *synapse_client_error_get_method (const GError * error);
 
+SYNAPSE_API const char *synapse_client_error_get_path (const GError * error);
+
 SYNAPSE_API gboolean synapse_client_error_outcome_unknown (const GError * error);
+
+SYNAPSE_API JsonNode *synapse_client_error_to_json (const GError * error);
 
 G_END_DECLS

@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "synapse-chunked-upload-private.h"
-#include "synapse-error.h"
+#include "synapse-error-private.h"
 #include "synapse-file-upload.h"
 #include "synapse-task.h"
 
-/* Checked before any request, so bad input costs nothing. */
+/* Checked before any request, so bad input costs nothing. A file that
+ * cannot be read (missing, not allowed, not a regular file) is an IO
+ * error naming it; an empty one is refused as an argument. */
 int
 synapse_open_upload_file (const char *path, guint64 * size, GError ** error)
 {
@@ -33,15 +35,17 @@ synapse_open_upload_file (const char *path, guint64 * size, GError ** error)
   if (fd < 0) {
     int saved_errno = errno;
 
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Cannot read %s: %s", path,
-        g_strerror (saved_errno));
+    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+        "Cannot read %s: %s", path, g_strerror (saved_errno));
+    if (error)
+      synapse_client_error_set_path (*error, path);
     return -1;
   }
   if (fstat (fd, &info) < 0 || !S_ISREG (info.st_mode)) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-        "%s is not a regular file", path);
+    g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
+        "Cannot read %s: not a regular file", path);
+    if (error)
+      synapse_client_error_set_path (*error, path);
     close (fd);
     return -1;
   }
@@ -49,6 +53,8 @@ synapse_open_upload_file (const char *path, guint64 * size, GError ** error)
     g_set_error (error, SYNAPSE_CLIENT_ERROR,
         SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
         "%s is empty: the backend cannot store an empty file", path);
+    if (error)
+      synapse_client_error_set_path (*error, path);
     close (fd);
     return -1;
   }
@@ -140,9 +146,10 @@ file_upload_run (gpointer source, gpointer data, GCancellable * cancellable,
  * @error: return location for a [struct@GLib.Error]
  *
  * Uploads the file at @path with a [class@Synapse.ChunkedUpload], reading it a
- * chunk at a time. A file that is missing, unreadable, not a regular file
- * or empty fails with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT before any
- * request. Uploads that may have been left behind on the backend (see
+ * chunk at a time. A file that is missing, unreadable or not a regular
+ * file fails with %SYNAPSE_CLIENT_ERROR_IO, an empty one with
+ * %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any request;
+ * [func@Synapse.ClientError.get_path] names the file. Uploads that may have been left behind on the backend (see
  * [method@Synapse.ChunkedUpload.get_orphans]) are told of on the GLib log, as a
  * message of the `Synapse` domain.
  *

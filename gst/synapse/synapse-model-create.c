@@ -85,63 +85,168 @@ is_kind_member (JsonObject * data, const char *name, JsonNodeType kind,
       || json_node_get_value_type (member) == value_type;
 }
 
-static void
-add_problem (GString * problems, const char *problem)
+/* What is wrong with a model's data, twice: in words for the message,
+ * and as DRF's field errors ({"name": ["This field is required."]}),
+ * worded as the backend answers them, for the error's detail. */
+typedef struct
 {
-  if (problems->len)
-    g_string_append (problems, "; ");
-  g_string_append (problems, problem);
+  GString *text;
+  JsonObject *fields;
+} Problems;
+
+static void
+problems_clear (Problems * problems)
+{
+  if (problems->text)
+    g_string_free (problems->text, TRUE);
+  g_clear_pointer (&problems->fields, json_object_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Problems, problems_clear);
+
+static void
+add_problem (Problems * problems, const char *field, const char *problem,
+    const char *field_error)
+{
+  JsonNode *list = json_object_get_member (problems->fields, field);
+
+  if (problems->text->len)
+    g_string_append (problems->text, "; ");
+  g_string_append (problems->text, problem);
+  if (list == NULL) {
+    json_object_set_array_member (problems->fields, field, json_array_new ());
+    list = json_object_get_member (problems->fields, field);
+  }
+  json_array_add_string_element (json_node_get_array (list), field_error);
+}
+
+/* DRF's words for a required member that is missing or null. */
+static const char *
+missing_error (JsonObject * data, const char *name)
+{
+  return json_object_has_member (data, name) ?
+      "This field may not be null." : "This field is required.";
+}
+
+static gboolean
+is_missing (JsonObject * data, const char *name)
+{
+  JsonNode *member = json_object_get_member (data, name);
+
+  return member == NULL || JSON_NODE_HOLDS_NULL (member);
+}
+
+static void
+check_object_member (Problems * problems, JsonObject * data,
+    const char *name)
+{
+  JsonNode *member = json_object_get_member (data, name);
+  g_autofree char *problem = NULL;
+  g_autofree char *field_error = NULL;
+
+  if (is_kind_member (data, name, JSON_NODE_OBJECT, G_TYPE_INVALID))
+    return;
+  problem = g_strdup_printf ("\"%s\" must be a JSON object", name);
+  field_error = g_strdup_printf ("Expected a dictionary of items but got "
+      "type \"%s\".", json_node_type_name (member));
+  add_problem (problems, name, problem, field_error);
 }
 
 /* Checks a new model's data before anything is sent, naming every
- * problem at once. */
+ * problem at once, in the message and as field errors in the detail, as
+ * the backend's 400 would. When the only problem is a file that cannot be
+ * read, the error is that file's (SYNAPSE_CLIENT_ERROR_IO, naming it). */
 static gboolean
 check_model_data (JsonObject * data, gboolean with_file, GError ** error)
 {
-  g_autoptr (GString) problems = g_string_new (NULL);
+  g_auto (Problems) problems = { g_string_new (NULL), json_object_new () };
   g_autoptr (GError) file_error = NULL;
+  g_autoptr (JsonNode) detail = NULL;
+  g_autofree char *name = NULL;
   JsonNode *project = json_object_get_member (data, "project");
 
-  if (!is_string_member (data, "name")
-      || *json_object_get_string_member (data, "name") == '\0')
-    add_problem (problems, "\"name\" must be a non-empty string");
-  if (!is_string_member (data, "model_type")
+  if (is_string_member (data, "name"))
+    name = g_strstrip (g_strdup (json_object_get_string_member (data, "name")));
+  if (is_missing (data, "name"))
+    add_problem (&problems, "name", "\"name\" must be a non-empty string",
+        missing_error (data, "name"));
+  else if (!is_string_member (data, "name"))
+    add_problem (&problems, "name", "\"name\" must be a non-empty string",
+        "Not a valid string.");
+  else if (*name == '\0')
+    add_problem (&problems, "name", "\"name\" must be a non-empty string",
+        "This field may not be blank.");
+
+  if (is_missing (data, "model_type")) {
+    add_problem (&problems, "model_type", "\"model_type\" must be one of "
+        "classification, detection, segmentation",
+        missing_error (data, "model_type"));
+  } else if (!is_string_member (data, "model_type")
       || !g_strv_contains (model_types, json_object_get_string_member (data,
-              "model_type")))
-    add_problem (problems,
-        "\"model_type\" must be one of classification, detection, "
-        "segmentation");
-  if (project == NULL || !JSON_NODE_HOLDS_VALUE (project)
+              "model_type"))) {
+    JsonNode *type = json_object_get_member (data, "model_type");
+    g_autofree char *text = is_string_member (data, "model_type")
+        ? g_strdup (json_node_get_string (type)) : json_to_string (type, FALSE);
+    g_autofree char *field_error =
+        g_strdup_printf ("\"%s\" is not a valid choice.", text);
+
+    add_problem (&problems, "model_type", "\"model_type\" must be one of "
+        "classification, detection, segmentation", field_error);
+  }
+
+  if (is_missing (data, "project"))
+    add_problem (&problems, "project",
+        "\"project\" must be a project id (an integer)",
+        missing_error (data, "project"));
+  else if (!JSON_NODE_HOLDS_VALUE (project)
       || json_node_get_value_type (project) != G_TYPE_INT64)
-    add_problem (problems, "\"project\" must be a project id (an integer)");
-  if (!is_kind_member (data, "metrics", JSON_NODE_OBJECT, G_TYPE_INVALID))
-    add_problem (problems, "\"metrics\" must be a JSON object");
-  if (!is_kind_member (data, "configuration", JSON_NODE_OBJECT, G_TYPE_INVALID))
-    add_problem (problems, "\"configuration\" must be a JSON object");
+    add_problem (&problems, "project",
+        "\"project\" must be a project id (an integer)",
+        "A valid integer is required.");
+
+  check_object_member (&problems, data, "metrics");
+  check_object_member (&problems, data, "configuration");
   if (!is_kind_member (data, "is_active", JSON_NODE_VALUE, G_TYPE_BOOLEAN))
-    add_problem (problems, "\"is_active\" must be true or false");
+    add_problem (&problems, "is_active", "\"is_active\" must be true or false",
+        "Must be a valid boolean.");
   if (!is_kind_member (data, "description", JSON_NODE_VALUE, G_TYPE_STRING))
-    add_problem (problems, "\"description\" must be a string");
+    add_problem (&problems, "description", "\"description\" must be a string",
+        "Not a valid string.");
   if (!with_file) {
     if (json_object_has_member (data, "file"))
-      add_problem (problems, "\"file\" goes with the upload, not here");
+      add_problem (&problems, "file",
+          "\"file\" goes with the upload, not here",
+          "The file goes with the chunked upload, not with the model.");
+  } else if (is_missing (data, "file")) {
+    add_problem (&problems, "file",
+        "\"file\" must be the path of the model file",
+        missing_error (data, "file"));
   } else if (!is_string_member (data, "file")) {
-    add_problem (problems, "\"file\" must be the path of the model file");
+    add_problem (&problems, "file",
+        "\"file\" must be the path of the model file", "Not a valid string.");
   } else {
     guint64 size;
     int fd = synapse_open_upload_file (json_object_get_string_member (data,
             "file"), &size, &file_error);
 
-    if (fd < 0)
-      add_problem (problems, file_error->message);
-    else
+    if (fd >= 0)
       close (fd);
+    else if (problems.text->len == 0 && file_error->code ==
+        SYNAPSE_CLIENT_ERROR_IO) {
+      g_prefix_error (&file_error, "Cannot create the model: ");
+      g_propagate_error (error, g_steal_pointer (&file_error));
+      return FALSE;
+    } else {
+      add_problem (&problems, "file", file_error->message,
+          file_error->message);
+    }
   }
-  if (problems->len == 0)
+  if (problems.text->len == 0)
     return TRUE;
-  g_set_error (error, SYNAPSE_CLIENT_ERROR,
-      SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, "Cannot create the model: %s",
-      problems->str);
+  detail = json_node_init_object (json_node_alloc (), problems.fields);
+  synapse_client_error_set (error, SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+      NULL, NULL, 0, detail, "Cannot create the model: %s",
+      problems.text->str);
   return FALSE;
 }
 
@@ -375,8 +480,12 @@ create_model_from_upload_run (gpointer source, gpointer data,
  * @error: return location for a [struct@GLib.Error]
  *
  * Registers a model: checks @data and the file locally (every problem is
- * reported at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before any
- * request), uploads the file with a chunked upload in chunks of
+ * reported at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT and the
+ * field errors the backend would answer, `{"name": ["This field is
+ * required."]}`, in [func@Synapse.ClientError.get_detail], before any
+ * request; a file that cannot be read, when nothing else is wrong, with
+ * %SYNAPSE_CLIENT_ERROR_IO and its path in
+ * [func@Synapse.ClientError.get_path]), uploads the file with a chunked upload in chunks of
  * [property@Synapse.Client:chunk-size], then `POST`s the model
  * with the upload's id as `chunked_upload`, recovering a lost answer as
  * [method@Synapse.Client.create_model_from_upload] says. A 400 from the backend
@@ -468,8 +577,9 @@ synapse_client_create_model_finish (SynapseClient * self,
  *
  * Registers a model whose file was uploaded already, e.g. with a
  * [class@Synapse.ChunkedUpload] fed as data arrived: checks @data locally
- * (every problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT, before
- * any request), then `POST`s the model with @upload's id as `chunked_upload`.
+ * (every problem at once, with %SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT and
+ * the backend's field errors in [func@Synapse.ClientError.get_detail], as
+ * [method@Synapse.Client.create_model] does, before any request), then `POST`s the model with @upload's id as `chunked_upload`.
  *
  * The `POST` is never repeated blindly, since a second one could make a
  * second model. When its answer is lost or ambiguous (HTTP 500, 502, 503

@@ -23,6 +23,20 @@
  * A conversion made without fields applies to `file` and `files`, the
  * protocol's defaults (a model's file, an event's files).
  *
+ * Each field may have a converter of its own
+ * ([method@Synapse.UrlConversion.add_converter]), so that one conversion
+ * rewrites several fields in several ways, as the Python SDK's dict of
+ * field → function does:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr (SynapseUrlConversion) conversion =
+ *     synapse_url_conversion_new_converter ((const char *[]) { "files", NULL },
+ *     to_cdn, NULL, NULL);
+ *
+ * synapse_url_conversion_add_converter (conversion, "data_unit.files",
+ *     to_mirror, NULL, NULL);
+ * ]|
+ *
  * What a field holds decides what is converted: a string is one URL; an
  * object holding a `url` string is one file entry, whose `url` is
  * converted; any other object is converted entry by entry (a string entry
@@ -118,6 +132,26 @@
 
 static const char *const default_fields[] = { "file", "files", NULL };
 
+/* A field's own converter (synapse_url_conversion_add_converter ()). */
+typedef struct
+{
+  SynapseUrlConverter converter;
+  gpointer data;
+  GDestroyNotify data_free;
+} FieldConverter;
+
+static void
+field_converter_free (gpointer data)
+{
+  FieldConverter *own = data;
+
+  if (own == NULL)
+    return;
+  if (own->data_free)
+    own->data_free (own->data);
+  g_free (own);
+}
+
 struct _SynapseUrlConversion
 {
   GObject parent_instance;
@@ -130,7 +164,13 @@ struct _SynapseUrlConversion
   char *directory;
   guint max_downloads;
   guint64 max_file_size;
-  gboolean renames_entries;
+  /* per field of `fields`, its own FieldConverter or NULL (the
+   * conversion's converter or download); NULL when none was added */
+  GPtrArray *own;
+  gint in_use;                  /* set (atomically) once it converted or
+                                 * gave its paths: fixed from then on */
+  gboolean renames_entries;     /* for tests: the converter's URLs are
+                                 * local paths */
   gboolean broken;              /* made without one way of converting */
 };
 
@@ -166,7 +206,6 @@ synapse_url_conversion_set_property (GObject * object, guint prop_id,
     case PROP_DIRECTORY:
       g_free (self->directory);
       self->directory = g_value_dup_string (value);
-      self->renames_entries = self->directory != NULL;
       break;
     case PROP_MAX_DOWNLOADS:
       self->max_downloads = g_value_get_uint (value);
@@ -235,7 +274,8 @@ synapse_url_conversion_constructed (GObject * object)
   SynapseUrlConversion *self = SYNAPSE_URL_CONVERSION (object);
 
   G_OBJECT_CLASS (synapse_url_conversion_parent_class)->constructed (object);
-  /* the fields are fixed from here on: split them once for every page */
+  /* split the fields once for every page (again only when a field is
+   * added by synapse_url_conversion_add_converter ()) */
   self->paths = synapse_json_paths_new (conversion_fields (self));
   /* a binding may give both ways or neither: such a conversion fails
    * every page it is asked to convert (resolve ()) */
@@ -256,6 +296,7 @@ synapse_url_conversion_finalize (GObject * object)
     self->converter_data_free (self->converter_data);
   g_strfreev (self->fields);
   g_clear_pointer (&self->paths, synapse_json_paths_free);
+  g_clear_pointer (&self->own, g_ptr_array_unref);
   g_free (self->directory);
 
   G_OBJECT_CLASS (synapse_url_conversion_parent_class)->finalize (object);
@@ -558,7 +599,93 @@ synapse_url_conversion_set_max_file_size (SynapseUrlConversion * self,
 const SynapseJsonPaths *
 synapse_url_conversion_get_paths (SynapseUrlConversion * self)
 {
+  g_atomic_int_set (&self->in_use, TRUE);
   return self->paths;
+}
+
+/**
+ * synapse_url_conversion_add_converter:
+ * @self: a [class@Synapse.UrlConversion] not used yet
+ * @field: a field to convert, as a dot-separated path (`data_unit.files`)
+ * @converter: (scope notified) (closure user_data)
+ *   (destroy user_data_free): the function that converts the URLs of
+ *   @field
+ * @user_data: data for @converter
+ * @user_data_free: (nullable): frees @user_data when the conversion is
+ *   finalized or @field is given another converter
+ *
+ * Gives @field a converter of its own, so that one conversion converts
+ * several fields, each in its own way, as the Python SDK's
+ * `url_conversion={"files": to_cdn, "data_unit.files": to_mirror}` does.
+ * @field is added to the conversion's
+ * [property@Synapse.UrlConversion:fields] when it is not among them
+ * (a conversion made without fields has `file` and `files`, which keep the
+ * conversion's own converter or download); when it is, its own converter
+ * takes the place of the conversion's. A URL that two fields reach is
+ * converted once, by the first of them in
+ * [property@Synapse.UrlConversion:fields].
+ *
+ * A downloading conversion may have fields with converters too: their
+ * URLs are converted, the others' downloaded.
+ *
+ * Add every converter before the conversion is first used (given to a
+ * call, a pager or [method@Synapse.UrlConversion.apply]): a conversion in
+ * use may be read by several threads and does not change any more.
+ *
+ * Since: 0.1
+ */
+void
+synapse_url_conversion_add_converter (SynapseUrlConversion * self,
+    const char *field, SynapseUrlConverter converter, gpointer user_data,
+    GDestroyNotify user_data_free)
+{
+  FieldConverter *own;
+  guint index;
+
+  g_return_if_fail (SYNAPSE_IS_URL_CONVERSION (self));
+  g_return_if_fail (field != NULL && *field != '\0');
+  g_return_if_fail (converter != NULL);
+  if (g_atomic_int_get (&self->in_use)) {
+    g_critical ("%s: the URL conversion is in use already: add its "
+        "converters before it converts anything", G_STRFUNC);
+    if (user_data_free)
+      user_data_free (user_data);
+    return;
+  }
+
+  if (self->fields == NULL)
+    self->fields = g_strdupv ((char **) default_fields);
+  for (index = 0; self->fields[index]; index++)
+    if (g_str_equal (self->fields[index], field))
+      break;
+  if (self->fields[index] == NULL) {
+    self->fields = g_renew (char *, self->fields, index + 2);
+    self->fields[index] = g_strdup (field);
+    self->fields[index + 1] = NULL;
+    g_clear_pointer (&self->paths, synapse_json_paths_free);
+    self->paths =
+        synapse_json_paths_new ((const char *const *) self->fields);
+  }
+
+  if (self->own == NULL)
+    self->own = g_ptr_array_new_with_free_func (field_converter_free);
+  if (self->own->len <= index)
+    g_ptr_array_set_size (self->own, index + 1);
+  own = g_new0 (FieldConverter, 1);
+  own->converter = converter;
+  own->data = user_data;
+  own->data_free = user_data_free;
+  field_converter_free (g_ptr_array_index (self->own, index));
+  g_ptr_array_index (self->own, index) = own;
+}
+
+/* The converter of its own that field @field has, or NULL. */
+static const FieldConverter *
+own_converter (SynapseUrlConversion * self, guint field)
+{
+  if (self->own == NULL || field >= self->own->len)
+    return NULL;
+  return g_ptr_array_index (self->own, field);
 }
 
 void
@@ -610,6 +737,8 @@ typedef struct
   JsonNode *node;
   JsonObject *object;           /* the file entry holding node */
   const SynapseJsonUrl *raw;
+  guint field;                  /* the first field that reaches it */
+  gboolean downloaded;          /* its replacement is a local path */
   /* what replaces it; NULL when it stays as it is */
   char *replacement;
 } Slot;
@@ -639,6 +768,7 @@ typedef struct
   GArray *slots;
   GHashTable *seen;
   JsonObject *result;
+  guint field;                  /* the field being walked */
 } Collector;
 
 static gboolean
@@ -660,6 +790,7 @@ add_slot (Collector * collector, JsonNode * node, JsonObject * entry)
    * of other slots (that then change nothing) */
   slot.node = json_node_ref (node);
   slot.object = entry ? json_object_ref (entry) : NULL;
+  slot.field = collector->field;
   if (entry) {
     JsonNode *size = json_object_get_member (entry, "size");
 
@@ -757,6 +888,7 @@ slots_from_urls (GArray * slots, const SynapseJsonUrls * urls, const char *data)
     Slot slot = { urls->text->str + url->text, url->entry, url->size };
 
     slot.raw = url;
+    slot.field = url->field;
     if (url->checksum != G_MAXSIZE)
       slot.checksum = urls->text->str + url->checksum;
     if (url->id_length > 0 && (slot.size >= 0 || slot.checksum))
@@ -767,35 +899,53 @@ slots_from_urls (GArray * slots, const SynapseJsonUrls * urls, const char *data)
 
 /* --- converters --------------------------------------------------------- */
 
+/* Converts the URL of @slot with @converter. */
 static gboolean
-resolve_with_converter (SynapseUrlConversion * self, GArray * slots,
+convert_slot (Slot * slot, SynapseUrlConverter converter, gpointer data,
+    GError ** error)
+{
+  g_autoptr (GError) converter_error = NULL;
+  g_autofree char *converted = converter (slot->url, data, &converter_error);
+
+  if (converted == NULL) {
+    if (converter_error)
+      g_propagate_error (error, g_steal_pointer (&converter_error));
+    else
+      g_set_error (error, SYNAPSE_CLIENT_ERROR,
+          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+          "The URL converter gave no URL for %s", slot->url);
+    return FALSE;
+  }
+  /* it goes into JSON text */
+  if (!g_utf8_validate (converted, -1, NULL)) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "The URL converter gave a string that is not UTF-8 for %s",
+        slot->url);
+    return FALSE;
+  }
+  if (!g_str_equal (converted, slot->url))
+    slot->replacement = g_steal_pointer (&converted);
+  return TRUE;
+}
+
+/* Converts the slots whose field has a converter (its own, or the
+ * conversion's); the others are left to the downloads. */
+static gboolean
+resolve_with_converters (SynapseUrlConversion * self, GArray * slots,
     GError ** error)
 {
   for (guint i = 0; i < slots->len; i++) {
     Slot *slot = &g_array_index (slots, Slot, i);
-    g_autoptr (GError) converter_error = NULL;
-    g_autofree char *converted = self->converter (slot->url,
-        self->converter_data, &converter_error);
+    const FieldConverter *own = own_converter (self, slot->field);
 
-    if (converted == NULL) {
-      if (converter_error)
-        g_propagate_error (error, g_steal_pointer (&converter_error));
-      else
-        g_set_error (error, SYNAPSE_CLIENT_ERROR,
-            SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-            "The URL converter gave no URL for %s", slot->url);
-      return FALSE;
+    if (own) {
+      if (!convert_slot (slot, own->converter, own->data, error))
+        return FALSE;
+    } else if (self->converter) {
+      if (!convert_slot (slot, self->converter, self->converter_data, error))
+        return FALSE;
     }
-    /* it goes into JSON text */
-    if (!g_utf8_validate (converted, -1, NULL)) {
-      g_set_error (error, SYNAPSE_CLIENT_ERROR,
-          SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-          "The URL converter gave a string that is not UTF-8 for %s",
-          slot->url);
-      return FALSE;
-    }
-    if (!g_str_equal (converted, slot->url))
-      slot->replacement = g_steal_pointer (&converted);
   }
   return TRUE;
 }
@@ -817,17 +967,24 @@ resolve_with_downloads (SynapseUrlConversion * self, SynapseClient * client,
   for (guint i = 0; i < slots->len; i++) {
     const Slot *slot = &g_array_index (slots, Slot, i);
 
-    file_of[i] = synapse_is_http_url (slot->url)
+    /* a field with a converter of its own is not downloaded */
+    file_of[i] = own_converter (self, slot->field) == NULL
+        && synapse_is_http_url (slot->url)
         ? synapse_download_batch_add (batch, slot->url, slot->event,
         slot->size, slot->checksum) : G_MAXUINT;
   }
   if (!synapse_download_batch_run (batch, client, cancellable, error))
     return FALSE;
 
-  for (guint i = 0; i < slots->len; i++)
-    if (file_of[i] != G_MAXUINT)
-      g_array_index (slots, Slot, i).replacement =
-          g_strdup (synapse_download_batch_get_path (batch, file_of[i]));
+  for (guint i = 0; i < slots->len; i++) {
+    Slot *slot = &g_array_index (slots, Slot, i);
+
+    if (file_of[i] == G_MAXUINT)
+      continue;
+    slot->replacement =
+        g_strdup (synapse_download_batch_get_path (batch, file_of[i]));
+    slot->downloaded = TRUE;
+  }
   return TRUE;
 }
 
@@ -844,9 +1001,12 @@ resolve (SynapseUrlConversion * self, SynapseClient * client, GArray * slots,
         "The URL conversion has neither a converter nor a download directory");
     return FALSE;
   }
-  if (self->converter)
-    return resolve_with_converter (self, slots, error);
-  return resolve_with_downloads (self, client, slots, cancellable, error);
+  g_atomic_int_set (&self->in_use, TRUE);
+  if (!resolve_with_converters (self, slots, error))
+    return FALSE;
+  if (self->directory)
+    return resolve_with_downloads (self, client, slots, cancellable, error);
+  return TRUE;
 }
 
 /* --- rewriting ---------------------------------------------------------- */
@@ -886,6 +1046,15 @@ add_edit (Edits * edits, gsize offset, gsize length, gsize text,
   Edit edit = { offset, length, text, text_length, entry };
 
   g_array_append_val (edits->edits, edit);
+}
+
+/* Whether the file entry holding @slot's URL gets `path` in place of
+ * `url`: a downloaded file's does. */
+static gboolean
+slot_renames (SynapseUrlConversion * self, const Slot * slot)
+{
+  return slot->downloaded || (self->renames_entries
+      && own_converter (self, slot->field) == NULL);
 }
 
 static void
@@ -1009,7 +1178,7 @@ synapse_url_conversion_convert_bytes (SynapseUrlConversion * self,
     const Slot *slot = &g_array_index (slots, Slot, i);
 
     if (slot->replacement)
-      add_slot_edits (&edits, slot, urls, self->renames_entries);
+      add_slot_edits (&edits, slot, urls, slot_renames (self, slot));
   }
   if (edits.edits->len == 0)
     return g_bytes_ref (body);
@@ -1042,7 +1211,7 @@ synapse_url_conversion_apply (SynapseUrlConversion * self,
   const char *const *fields;
   g_autoptr (GArray) slots = slots_new ();
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  Collector collector = { slots, seen, NULL };
+  Collector collector = { slots, seen, NULL, 0 };
 
   g_return_val_if_fail (SYNAPSE_IS_URL_CONVERSION (self), FALSE);
   g_return_val_if_fail (SYNAPSE_IS_CLIENT (client), FALSE);
@@ -1052,6 +1221,7 @@ synapse_url_conversion_apply (SynapseUrlConversion * self,
   for (guint f = 0; fields[f]; f++) {
     g_auto (GStrv) segments = g_strsplit (fields[f], ".", -1);
 
+    collector.field = f;
     for (guint i = 0; i < json_array_get_length (objects); i++) {
       JsonNode *result = json_array_get_element (objects, i);
 
@@ -1068,7 +1238,7 @@ synapse_url_conversion_apply (SynapseUrlConversion * self,
 
     if (slot->replacement == NULL)
       continue;
-    if (self->renames_entries && slot->object) {
+    if (slot_renames (self, slot) && slot->object) {
       json_object_set_string_member (slot->object, "path", slot->replacement);
       json_object_remove_member (slot->object, "url");
     } else {

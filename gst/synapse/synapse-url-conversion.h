@@ -5,8 +5,9 @@
  */
 
 /* SynapseUrlConversion (synapse-url-conversion.c): how the file URLs of
- * results are rewritten, by a converter function or into the local paths
- * of the download cache (synapse-download.c). */
+ * results are rewritten, by a converter function (one for all its fields,
+ * or one a field) or into the local paths of the download cache
+ * (synapse-download.c). */
 
 #pragma once
 
@@ -53,6 +54,13 @@ SYNAPSE_API SynapseUrlConversion *synapse_url_conversion_new_converter (
 SYNAPSE_API SynapseUrlConversion *synapse_url_conversion_new_download (
     const char * const *fields,
     const char *directory);
+
+SYNAPSE_API void synapse_url_conversion_add_converter (
+    SynapseUrlConversion * self,
+    const char *field,
+    SynapseUrlConverter converter,
+    gpointer user_data,
+    GDestroyNotify user_data_free);
 
 SYNAPSE_API const char * const *synapse_url_conversion_get_fields (
     SynapseUrlConversion * self);

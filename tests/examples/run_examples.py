@@ -10,6 +10,10 @@ what it wrote, so that none can rot:
   gst-launch-1.0 pipelines, with the plugin of this build;
 - list_events.py, with the typelib of this build and the override of this
   tree;
+- sdk_port.py, the Python SDK's ML examples as written for the SDK: what
+  they print is checked against the backend's data, the models they
+  create are read back, and robust_model_operations' 404, 400 and missing
+  file take the branches the SDK's ClientError would;
 - frames_with_ground_truth.py, synapsemediasrc with decodebin3 and appsink:
   its printed frames are checked against the listing, and its frames()
   generator, imported, is checked to yield each data unit's own image (the
@@ -407,6 +411,68 @@ class TestPython(Case):
         self.assertRan(result, 1)
         self.assertIn("http-status: 401", result.stderr)
         self.assertNotIn("wrong-token", result.stderr)
+
+
+class TestSdkPort(Case):
+    """examples/sdk_port.py"""
+
+    def created(self, stdout, prefix):
+        """The model whose id follows *prefix* in *stdout* (its first
+        line so), as the backend has it."""
+        line = next(line for line in stdout.splitlines()
+                    if line.startswith(prefix))
+        return json.loads(get(URL + "models/%d/" % int(line[len(prefix):])))
+
+    def test_the_sdk_examples_run_unchanged(self):
+        result = run(python_example("sdk_port.py"))
+        self.assertRan(result)
+        out = result.stdout
+        lines = out.splitlines()
+        # listings: one page is (events, total), list_all the whole list
+        self.assertIn("One page: 100 of %d events" % EVENTS, lines)
+        self.assertIn("All events: %d" % (VERSIONS * EVENTS), lines)
+        self.assertIn("Ground truth events: %d" % EVENTS, lines)
+        self.assertIn("Exported %d images and 0 annotations" % EVENTS, lines)
+        # project 1 holds versions 1 and 3
+        self.assertIn("Found %d ground truth events" % (2 * EVENTS), lines)
+        self.assertIn("Training samples: %d" % (2 * EVENTS * 8 // 10), lines)
+        # url_conversion={'file': …} and {'files': …}
+        self.assertIn("Converted file: https://cdn.example.com" + URL
+                      + "media/models/1/model.pt", lines)
+        self.assertIn("Converted files: {'image': 'https://cdn.example.com"
+                      + URL + "media/events/1/image.jpg", out)
+        # the models they create are there, as they described them
+        made = self.created(out, "Created model with ID: ")
+        self.assertEqual(made["name"], "Object Detection Model v2")
+        self.assertEqual(made["configuration"]["input_size"], [640, 640])
+        deployed = self.created(out, "Deployed model: ")
+        self.assertEqual(deployed["name"], "Production Object Detector v3")
+        self.assertIs(deployed["is_active"], True)
+        workflow = self.created(out.split("=== ML Workflow Started")[1],
+                                "Deployed model: ")
+        self.assertEqual(workflow["name"],
+                         "Auto-Generated Model for Project 1")
+        # robust_model_operations: e.status_code and e.response
+        self.assertIn("== robust_model_operations\nModel not found\n"
+                      "returned: None\n", out)
+        self.assertIn("Error creating model: ", out)
+        self.assertIn("/path/to/model.pkl", out)
+        self.assertIn("Invalid model data: {'name': ['This field is "
+                      "required.']}", lines)
+        # the two refused, the third created
+        self.assertEqual([line for line in lines
+                          if line.startswith("created: ")][:2],
+                         ["created: None", "created: None"])
+        test_model = self.created(
+            "\n".join(lines[-2:]), "created: ")
+        self.assertEqual(test_model["name"], "Test Model")
+
+    def test_a_refused_token_is_reported_with_its_status(self):
+        result = run(python_example("sdk_port.py"),
+                     {"SYNAPSE_ACCESS_TOKEN": "wrong-token"})
+        self.assertRan(result, 1)
+        self.assertIn("(HTTP 401)", result.stderr)
+        self.assertNotIn("wrong-token", result.stdout + result.stderr)
 
 
 class TestFrames(Case):

@@ -112,6 +112,7 @@ test_bad_files_fail_before_any_request (Fixture * f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++) {
     g_autoptr (GError) error = NULL;
     g_autoptr (JsonObject) upload = NULL;
+    int code;
 
     /* root reads anything: the unreadable case only means something
      * for other users */
@@ -120,9 +121,12 @@ test_bad_files_fail_before_any_request (Fixture * f, gconstpointer data)
     upload = synapse_client_create_chunked_upload (f->client, paths[i], CHUNK,
         NULL, NULL, NULL, &error);
     g_assert_null (upload);
-    g_assert_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT);
+    /* a file that cannot be read is an IO error; an empty one is refused */
+    code = paths[i] == empty ? SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT
+        : SYNAPSE_CLIENT_ERROR_IO;
+    g_assert_error (error, SYNAPSE_CLIENT_ERROR, code);
     g_assert_nonnull (strstr (error->message, paths[i]));
+    g_assert_cmpstr (synapse_client_error_get_path (error), ==, paths[i]);
   }
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
       ==, 0);
@@ -434,6 +438,8 @@ test_create_model_checks_first (Fixture * f, gconstpointer data)
   g_autoptr (JsonObject) input = json_object_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) model = NULL;
+  JsonNode *detail;
+  JsonObject *fields;
 
   json_object_set_string_member (input, "model_type", "regression");
   json_object_set_string_member (input, "metrics", "high");
@@ -451,6 +457,89 @@ test_create_model_checks_first (Fixture * f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "/nonexistent/model.bin"));
   g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
       ==, 0);
+  /* and as the backend's 400 would list them: DRF's field errors */
+  detail = synapse_client_error_get_detail (error);
+  g_assert_nonnull (detail);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (detail));
+  fields = json_node_get_object (detail);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member
+          (fields, "name"), 0), ==, "This field is required.");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member
+          (fields, "model_type"), 0), ==, "\"regression\" is not a valid choice.");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member
+          (fields, "project"), 0), ==, "This field is required.");
+  g_assert_true (json_object_has_member (fields, "metrics"));
+  g_assert_true (json_object_has_member (fields, "file"));
+  /* nothing was sent: no status, no request */
+  g_assert_cmpuint (synapse_client_error_get_status_code (error), ==, 0);
+  g_assert_null (synapse_client_error_get_url (error));
+}
+
+static void
+test_create_model_unreadable_file_is_its_own_error (Fixture * f,
+    gconstpointer data)
+{
+  g_autofree char *missing = g_build_filename (f->tmpdir, "gone.pt", NULL);
+  g_autoptr (JsonObject) input = model_data (missing);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) model = NULL;
+
+  model = synapse_client_create_model (f->client, input, NULL, NULL, NULL,
+      &error);
+  g_assert_null (model);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO);
+  g_assert_cmpstr (synapse_client_error_get_path (error), ==, missing);
+  g_assert_nonnull (strstr (error->message, missing));
+  g_assert_null (synapse_client_error_get_detail (error));
+  g_assert_cmpuint (synapse_test_backend_count_requests (f->backend, NULL),
+      ==, 0);
+}
+
+/* What a binding sees: it raises its own exception from the domain, code
+ * and message, frees the error, and hands a copy of those back. */
+static void
+test_error_to_json_finds_a_bindings_copy (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) copy = NULL;
+  g_autoptr (GError) stranger = NULL;
+  g_autoptr (JsonNode) original = NULL;
+  g_autoptr (JsonNode) found = NULL;
+  g_autoptr (JsonNode) none = NULL;
+  g_autoptr (JsonObject) model = NULL;
+  JsonObject *object;
+
+  model = synapse_client_get_model (f->client, 424242, NULL, NULL, NULL,
+      &error);
+  g_assert_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_NOT_FOUND);
+  original = synapse_client_error_to_json (error);
+  object = json_node_get_object (original);
+  g_assert_cmpint (json_object_get_int_member (object, "status_code"), ==,
+      404);
+  g_assert_cmpstr (json_object_get_string_member (object, "method"), ==,
+      "GET");
+  g_assert_nonnull (strstr (json_object_get_string_member (object, "url"),
+          "models/424242/"));
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_object_get_member (object,
+              "detail")));
+  g_assert_cmpstr (json_object_get_string_member (object, "message"), ==,
+      error->message);
+
+  copy = g_error_new_literal (error->domain, error->code, error->message);
+  g_clear_error (&error);
+  g_assert_null (synapse_client_error_get_url (copy));
+  found = synapse_client_error_to_json (copy);
+  g_assert_true (json_node_equal (found, original));
+
+  /* another message is another error: nothing is made up for it */
+  stranger = g_error_new_literal (SYNAPSE_CLIENT_ERROR,
+      SYNAPSE_CLIENT_ERROR_NOT_FOUND, "something else");
+  none = synapse_client_error_to_json (stranger);
+  object = json_node_get_object (none);
+  g_assert_cmpint (json_object_get_int_member (object, "status_code"), ==,
+      404);
+  g_assert_true (json_object_get_null_member (object, "url"));
+  g_assert_true (json_object_get_null_member (object, "detail"));
 }
 
 static void
@@ -1141,6 +1230,9 @@ main (int argc, char **argv)
       test_streaming_size_must_match);
   FIXTURE_ADD ("/model/create", test_create_model);
   FIXTURE_ADD ("/model/create/checks-first", test_create_model_checks_first);
+  FIXTURE_ADD ("/model/create/unreadable-file",
+      test_create_model_unreadable_file_is_its_own_error);
+  FIXTURE_ADD ("/errors/to-json", test_error_to_json_finds_a_bindings_copy);
   FIXTURE_ADD ("/model/create/400-field-errors",
       test_create_model_400_carries_field_errors);
   FIXTURE_ADD ("/model/create/backend-validation",

@@ -81,6 +81,123 @@ test_converter_on_a_single_page (Fixture * f, gconstpointer data)
   }
 }
 
+/* The URL's /media/… path on the host @user_data names. */
+static char *
+on_host (const char *url, gpointer user_data, GError ** error)
+{
+  const char *path = strstr (url, "/media/");
+
+  g_assert_nonnull (path);
+  return g_strconcat ((const char *) user_data, path, NULL);
+}
+
+static void
+assert_each_field_on_its_host (JsonArray * events)
+{
+  g_assert_cmpuint (json_array_get_length (events), >, 0);
+  for (guint i = 0; i < json_array_get_length (events); i++) {
+    JsonObject *event = json_array_get_object_element (events, i);
+    JsonObject *files = json_object_get_object_member (event, "files");
+    JsonObject *image = kit_event_object (event, "data_unit.files.image");
+    JsonObjectIter iter;
+    const char *key;
+    JsonNode *url;
+
+    json_object_iter_init (&iter, files);
+    while (json_object_iter_next (&iter, &key, &url))
+      g_assert_true (g_str_has_prefix (json_node_get_string (url),
+              "https://cdn.example.com/media/"));
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (image,
+                "url"), "https://mirror.example.com/media/"));
+    g_assert_true (json_object_has_member (image, "checksum"));
+  }
+}
+
+static void
+test_each_field_has_its_converter (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  const char *fields[] = { "files", NULL };
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_converter (fields, on_host,
+      g_strdup ("https://cdn.example.com"), g_free);
+  g_autoptr (JsonObject) params = kit_version_params (1, 30);
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) served = synapse_test_backend_dup_events (f->backend,
+      1);
+  g_autoptr (JsonNode) served_node = NULL;
+  g_autoptr (JsonNode) events_node = NULL;
+  const char *const *all;
+
+  synapse_url_conversion_add_converter (conversion, "data_unit.files",
+      on_host, g_strdup ("https://mirror.example.com"), g_free);
+  all = synapse_url_conversion_get_fields (conversion);
+  g_assert_cmpuint (g_strv_length ((char **) all), ==, 2);
+  g_assert_cmpstr (all[0], ==, "files");
+  g_assert_cmpstr (all[1], ==, "data_unit.files");
+
+  /* in the backend's bytes, page after page */
+  events = synapse_client_list_ground_truth_events (f->client, params,
+      conversion, TRUE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (events), ==, 100);
+  assert_each_field_on_its_host (events);
+
+  /* and in parsed objects, the same */
+  g_assert_true (synapse_url_conversion_apply (conversion, f->client, served,
+          NULL, &error));
+  g_assert_no_error (error);
+  served_node = json_node_init_array (json_node_alloc (), served);
+  events_node = json_node_init_array (json_node_alloc (), events);
+  g_assert_true (json_node_equal (served_node, events_node));
+
+  /* once in use, it does not change */
+  g_test_expect_message ("Synapse", G_LOG_LEVEL_CRITICAL, "*in use already*");
+  synapse_url_conversion_add_converter (conversion, "file", on_host,
+      g_strdup ("https://late.example.com"), g_free);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (g_strv_length ((char **) synapse_url_conversion_get_fields
+          (conversion)), ==, 2);
+}
+
+static void
+test_a_field_converter_beside_downloads (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_build_filename (f->tmpdir, "cache", NULL);
+  const char *fields[] = { "files", NULL };
+  g_autoptr (SynapseUrlConversion) conversion =
+      synapse_url_conversion_new_download (fields, dir);
+  g_autoptr (JsonObject) params = kit_version_params (2, 10);
+  g_autoptr (JsonArray) events = NULL;
+  g_autoptr (JsonArray) served = synapse_test_backend_dup_events (f->backend,
+      2);
+
+  /* the SDK's default field, converted; the events' own files downloaded */
+  synapse_url_conversion_add_converter (conversion, "data_unit.files",
+      on_host, g_strdup ("https://mirror.example.com"), g_free);
+  events = synapse_client_list_ground_truth_events (f->client, params,
+      conversion, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (events), ==, 10);
+  for (guint i = 0; i < 10; i++) {
+    JsonObject *event = json_array_get_object_element (events, i);
+    JsonObject *files = json_object_get_object_member (event, "files");
+    JsonObject *original = json_object_get_object_member
+        (json_array_get_object_element (served, i), "files");
+    JsonObject *image = kit_event_object (event, "data_unit.files.image");
+
+    kit_assert_file_holds_media (f->backend,
+        json_object_get_string_member (files, "image"),
+        json_object_get_string_member (original, "image"));
+    /* a converted entry keeps its url: nothing was downloaded for it */
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (image,
+                "url"), "https://mirror.example.com/media/"));
+    g_assert_false (json_object_has_member (image, "path"));
+  }
+  g_assert_cmpuint (kit_count_files (dir, NULL), ==, 20);
+}
+
 static char *
 refuse (const char *url, gpointer user_data, GError ** error)
 {
@@ -691,6 +808,10 @@ main (int argc, char **argv)
       test_converter_applies_to_every_page);
   FIXTURE_ADD ("/url-conversion/converter/single-page",
       test_converter_on_a_single_page);
+  FIXTURE_ADD ("/url-conversion/converter/one-a-field",
+      test_each_field_has_its_converter);
+  FIXTURE_ADD ("/url-conversion/converter/beside-downloads",
+      test_a_field_converter_beside_downloads);
   FIXTURE_ADD ("/url-conversion/converter/error",
       test_converter_error_fails_the_listing);
   FIXTURE_ADD ("/url-conversion/download/cache-folder",

@@ -5,21 +5,26 @@
 
 """PyGObject overrides for Synapse-1.0.
 
-They make the client read like Python: plain values (``dict``, ``list``,
-``str``, ``int``, ``float``, ``bool``, ``None``, nested as deep as needed)
-go in wherever C takes a ``JsonObject`` or a ``JsonNode``, and results come
-back as plain ``dict`` and ``list`` values. A one-page listing returns
-``(results, total)``; a :class:`Pager` is a Python iterator; a Python
-function is a URL converter. Anything not overridden here is the plain
+They make the client read like Python, and like the Python SDK
+(``synapse_sdk``): plain values (``dict``, ``list``, ``tuple``, ``set``,
+``str``, ``int``, ``float``, ``bool``, ``None``, ``pathlib.Path`` and any
+``os.PathLike``, ``datetime``/``date`` as ISO 8601, nested as deep as
+needed) go in wherever C takes a ``JsonObject`` or a ``JsonNode``, and
+results come back as plain ``dict`` and ``list`` values. ``list_models``
+returns ``(models, total)``; ``list_ground_truth_events`` returns
+``(events, total)``, or with ``list_all=True`` the list of every event; a
+:class:`Pager` is a Python iterator; a ``url_conversion`` is a dict of
+field → function (``{"files": lambda url: …}``) or a
+:class:`UrlConversion`. Anything not overridden here is the plain
 introspected API, and the overridden calls still accept ``Json.Object`` and
 ``Json.Node`` values.
 
-Failures are ``GLib.Error`` exceptions. An HTTP failure has the domain of
-``Synapse.client_error_quark()`` and its HTTP status as ``code``, which
-``Synapse.client_error_get_status_code(error)`` also returns. PyGObject
-keeps only the domain, code and message of an error, so the backend's
-parsed body (``client_error_get_detail``), URL and method are not there in
-Python: the message names the request and quotes the body.
+Failures raise :class:`Error`, a ``GLib.Error`` subclass (so ``except
+GLib.Error`` still catches them) that also carries ``status_code`` (the
+HTTP status; 0 when the backend never answered), ``response`` (the
+backend's body, parsed), ``url``, ``method`` and ``path``. An HTTP failure
+has the domain of ``Synapse.client_error_quark()`` and its status as
+``code``.
 
 ::
 
@@ -29,17 +34,20 @@ Python: the message names the request and quotes the body.
 
     client = Synapse.Client(base_url="https://api.example.com/",
                             access_token="…")
-    models, total = client.list_models({"model_type": "detection"})
-    for event in client.iter_ground_truth_events(
-            {"ground_truth_dataset_versions": [12, 13]}):
-        print(event["id"], event["files"])
+    models, total = client.list_models(params={"model_type": "detection"})
+    events = client.list_ground_truth_events(
+        params={"ground_truth_dataset_versions": [12, 13]},
+        url_conversion={"files": lambda url: url.replace("api.", "cdn.")},
+        list_all=True)
     try:
         client.get_model(404404)
     except GLib.Error as error:
-        print(Synapse.client_error_get_status_code(error))   # 404
+        print(error.status_code, error.response)   # 404 {'detail': …}
 """
 
+import datetime
 import json
+import os
 
 from gi.repository import GLib, Json
 
@@ -54,6 +62,24 @@ __all__ = []
 # ------------------------------------------------------- JSON in and out
 
 
+def _json_value(value):
+    """The JSON form of the values SDK users pass that ``json`` does not
+    know: a path (``pathlib.Path``, any ``os.PathLike``) as its string, a
+    ``datetime``, ``date`` or ``time`` in ISO 8601, a set as a list (in
+    order when its items sort). Tuples are lists already."""
+    if isinstance(value, os.PathLike):
+        return os.fsdecode(os.fspath(value))
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        try:
+            return sorted(value)
+        except TypeError:
+            return list(value)
+    raise TypeError("Object of type %s is not JSON serializable"
+                    % type(value).__name__)
+
+
 def _to_node(value):
     """A ``Json.Node`` holding *value* (``None`` stays ``None``)."""
     if value is None or isinstance(value, Json.Node):
@@ -62,8 +88,9 @@ def _to_node(value):
         return Json.Node.alloc().init_object(value)
     if isinstance(value, Json.Array):
         return Json.Node.alloc().init_array(value)
-    # json.dumps names what it cannot encode (a set, NaN, an object)
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    # json.dumps names what it cannot encode (NaN, an object)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False,
+                      default=_json_value)
     return Json.from_string(text)
 
 
@@ -92,6 +119,12 @@ def _to_python(value):
     return json.loads(Json.to_string(_to_node(value), False))
 
 
+def _path(value):
+    """A path argument as a string: ``str``, ``bytes`` or ``os.PathLike``
+    (``None`` stays ``None``)."""
+    return None if value is None else os.fsdecode(os.fspath(value))
+
+
 def _ready(callback, user_data):
     """Adapts ``callback(source, result, *user_data)`` to a
     ``GAsyncReadyCallback`` (the data stays in Python)."""
@@ -108,6 +141,132 @@ def _progress(progress):
     return lambda sent, total, *data: progress(sent, total)
 
 
+# ---------------------------------------------------------------- errors
+
+
+_DOMAIN = GLib.quark_to_string(Synapse.client_error_quark())
+
+
+class Error(GLib.Error):
+    """The exception every overridden call raises when it fails: a
+    ``GLib.Error`` (``domain``, ``code``, ``message``, ``matches()``) that
+    also tells what the Python SDK's ``ClientError`` tells:
+
+    ``status_code``
+        the HTTP status the backend answered (after any retries: the last
+        real one); 0 when it never answered (a connection, a timeout, a
+        local file). A model's data that the library refuses before
+        sending it, as the backend would refuse it with 400 (a missing
+        ``name``, a bad ``model_type``), has 400 here too.
+    ``response``
+        the backend's body, parsed: a dict such as ``{"detail": "Not
+        found."}`` or DRF's field errors ``{"name": ["This field is
+        required."]}``, a list, or a str when it was not JSON; None without
+        a body. The local refusals above have the field errors the backend
+        would have sent.
+    ``url``, ``method``
+        the request that failed (the URL without any password), or None
+        when the failure was not a request's.
+    ``path``
+        the local file the failure is about (a file to upload that cannot
+        be read: ``code`` is ``Synapse.ClientError.IO``), or None.
+
+    Failures of other domains (``Gio.IOErrorEnum.CANCELLED``, an error a
+    URL converter raised) are this class too, with ``status_code`` 0.
+    """
+
+    def __init__(self, message="unknown error", domain=_DOMAIN, code=0,
+                 status_code=0, response=None, url=None, method=None,
+                 path=None):
+        """An error as :meth:`GLib.Error.__init__` makes one, plus what a
+        failed request tells."""
+        super().__init__(message, domain, code)
+        self.status_code = status_code
+        self.response = response
+        self.url = url
+        self.method = method
+        self.path = path
+
+    def copy(self):
+        """The same error, with everything it carries."""
+        return Error(self.message, self.domain, self.code, self.status_code,
+                     self.response, self.url, self.method, self.path)
+
+    def __repr__(self):
+        """``Synapse.Error(message, domain, code, status_code=…)``."""
+        return "Synapse.Error(%r, %r, %d, status_code=%d)" % (
+            self.message, self.domain, self.code, self.status_code)
+
+
+__all__.append("Error")
+
+
+def _is_field_errors(response):
+    """Whether *response* has the shape of DRF's field errors."""
+    return (isinstance(response, dict) and bool(response)
+            and all(isinstance(messages, list) for messages
+                    in response.values()))
+
+
+def _error(error):
+    """The :class:`Error` for a ``GLib.Error`` a C call raised. PyGObject
+    keeps only the domain, code and message of a ``GError``; the library
+    finds the rest again (``client_error_to_json``) as long as nothing
+    else of it failed in this thread since, which is why this runs right
+    where the call raised."""
+    if isinstance(error, Error):
+        return error
+    if error.domain != _DOMAIN:
+        return Error(error.message, error.domain, error.code)
+    report = _to_python(Synapse.client_error_to_json(error))
+    status_code = report["status_code"]
+    response = report["detail"]
+    if (status_code == 0
+            and error.code == int(Synapse.ClientError.INVALID_ARGUMENT)
+            and _is_field_errors(response)):
+        # refused here as the backend would refuse it
+        status_code = 400
+    return Error(error.message, error.domain, error.code, status_code,
+                 response, report["url"], report["method"], report["path"])
+
+
+def _call(function, *args, **kwargs):
+    """Calls *function* with the arguments given, raising :class:`Error`
+    for the ``GLib.Error`` it raises."""
+    try:
+        return function(*args, **kwargs)
+    except GLib.Error as error:
+        raise _error(error) from None
+
+
+def _conversion(url_conversion, conversion):
+    """The ``Synapse.UrlConversion`` of an SDK-style *url_conversion* (a
+    dict of field → function, or a conversion), or of *conversion*, the
+    older name of the argument."""
+    if conversion is not None:
+        if url_conversion is not None:
+            raise TypeError("give url_conversion or conversion, not both")
+        url_conversion = conversion
+    if url_conversion is None or isinstance(url_conversion,
+                                            Synapse.UrlConversion):
+        return url_conversion
+    if not hasattr(url_conversion, "items"):
+        raise TypeError("url_conversion must be a dict of field → function "
+                        "or a Synapse.UrlConversion, not %s"
+                        % type(url_conversion).__name__)
+    made = None
+    for field, converter in url_conversion.items():
+        if not isinstance(field, str) or not callable(converter):
+            raise TypeError("url_conversion maps a field (a dot path, e.g. "
+                            "'files') to a function of one URL; got %r: %r"
+                            % (field, converter))
+        if made is None:
+            made = UrlConversion.new_converter([field], converter)
+        else:
+            made.add_converter(field, converter)
+    return made
+
+
 # ------------------------------------------------------------ the client
 
 
@@ -120,10 +279,24 @@ class Client(Synapse.Client):
     reads ``SYNAPSE_BACKEND_URL``, ``SYNAPSE_ACCESS_TOKEN`` and
     ``SYNAPSE_TENANT``.
 
-    Every blocking call takes an optional ``Gio.Cancellable`` and raises
-    ``GLib.Error`` on failure; each has an ``_async`` twin whose callback
-    gets the result from the matching ``_finish`` call.
+    The calls take their arguments as the Python SDK's ``BackendClient``
+    does (``params=``, ``url_conversion=``, ``list_all=``). Every blocking
+    call takes an optional ``Gio.Cancellable`` and raises :class:`Error`
+    (a ``GLib.Error``) on failure; each has an ``_async`` twin whose
+    callback gets the result from the matching ``_finish`` call.
     """
+
+    @classmethod
+    def new_from_env(cls):
+        """A client for ``SYNAPSE_BACKEND_URL``, with
+        ``SYNAPSE_ACCESS_TOKEN`` and ``SYNAPSE_TENANT`` when they are
+        set."""
+        return _call(Synapse.Client.new_from_env)
+
+    def check_credentials(self, *args):
+        """Checks that the credentials can be sent (no control character
+        in a token); raises :class:`Error` when they cannot."""
+        return _call(Synapse.Client.check_credentials, self, *args)
 
     def build_url(self, path, params=None):
         """The URL a request to *path* with the *params* dict goes to."""
@@ -135,9 +308,9 @@ class Client(Synapse.Client):
         as a Python value (``None`` for an empty answer). *params* is a
         dict of query parameters (a list value repeats its key), *body*
         any JSON value."""
-        return _to_python(Synapse.Client.request(
-            self, method, path, _to_object(params), _to_node(body),
-            cancellable))
+        return _to_python(_call(
+            Synapse.Client.request, self, method, path, _to_object(params),
+            _to_node(body), cancellable))
 
     def request_async(self, method, path, params=None, body=None,
                       cancellable=None, callback=None, *user_data):
@@ -148,15 +321,16 @@ class Client(Synapse.Client):
 
     def request_finish(self, result):
         """The answer of :meth:`request_async`, as a Python value."""
-        return _to_python(Synapse.Client.request_finish(self, result))
+        return _to_python(_call(Synapse.Client.request_finish, self, result))
 
     def list_models(self, params=None, cancellable=None):
         """One page of models, filtered by the *params* dict (``project``,
         ``model_type``, ``is_active``, ``created_after``, ``search``,
         ``page``, ``page_size``): returns ``(models, total)``, a list of
-        dicts and the number of models matching over all pages."""
-        models, total = Synapse.Client.list_models(
-            self, _to_object(params), cancellable)
+        dicts and the number of models matching over all pages, as the
+        SDK does."""
+        models, total = _call(Synapse.Client.list_models, self,
+                              _to_object(params), cancellable)
         return _to_python(models), total
 
     def list_models_async(self, params=None, cancellable=None,
@@ -169,37 +343,53 @@ class Client(Synapse.Client):
 
     def list_models_finish(self, result):
         """``(models, total)`` of :meth:`list_models_async`."""
-        models, total = Synapse.Client.list_models_finish(self, result)
+        models, total = _call(Synapse.Client.list_models_finish, self,
+                              result)
         return _to_python(models), total
 
-    def get_model(self, id, params=None, conversion=None, cancellable=None):
+    def get_model(self, id, params=None, url_conversion=None,
+                  cancellable=None, conversion=None):
         """One model as a dict; *params* may ask e.g. for
-        ``{"expand": "metrics"}``, *conversion* converts its ``file``."""
-        return _to_python(Synapse.Client.get_model(
-            self, id, _to_object(params), conversion, cancellable))
+        ``{"expand": "metrics"}``, *url_conversion* converts its file URLs:
+        a dict of field → function (``{"file": lambda url: …}``) or a
+        :class:`UrlConversion`. (*conversion* is the older name of
+        *url_conversion*.)"""
+        return _to_python(_call(
+            Synapse.Client.get_model, self, id, _to_object(params),
+            _conversion(url_conversion, conversion), cancellable))
 
-    def get_model_async(self, id, params=None, conversion=None,
-                        cancellable=None, callback=None, *user_data):
+    def get_model_async(self, id, params=None, url_conversion=None,
+                        cancellable=None, callback=None, *user_data,
+                        conversion=None):
         """Starts :meth:`get_model`; finish it with
         :meth:`get_model_finish`."""
         Synapse.Client.get_model_async(
-            self, id, _to_object(params), conversion, cancellable,
+            self, id, _to_object(params),
+            _conversion(url_conversion, conversion), cancellable,
             _ready(callback, user_data))
 
     def get_model_finish(self, result):
         """The model of :meth:`get_model_async`, as a dict."""
-        return _to_python(Synapse.Client.get_model_finish(self, result))
+        return _to_python(_call(Synapse.Client.get_model_finish, self,
+                                result))
 
     def create_model(self, data, progress=None, cancellable=None):
         """Registers a model from the *data* dict: ``name``,
         ``model_type``, ``project`` and ``file`` (the path of a local file,
-        uploaded first) are required; ``description``, ``metrics``,
-        ``configuration`` and ``is_active`` are optional. *progress*, when
-        given, is called as ``progress(sent, total)`` after each chunk.
-        Returns the created model as a dict."""
-        return _to_python(Synapse.Client.create_model(
-            self, _to_object(data), _progress(progress),
-            cancellable=cancellable))
+        a ``str`` or a ``pathlib.Path``, uploaded first) are required;
+        ``description``, ``metrics``, ``configuration`` and ``is_active``
+        are optional. *progress*, when given, is called as
+        ``progress(sent, total)`` after each chunk. Returns the created
+        model as a dict.
+
+        Data the backend would refuse is refused before anything is sent,
+        as the backend would (``status_code`` 400, its field errors as
+        ``response``); a file that cannot be read raises :class:`Error`
+        with ``code`` ``Synapse.ClientError.IO`` and the file as
+        ``path``."""
+        return _to_python(_call(
+            Synapse.Client.create_model, self, _to_object(data),
+            _progress(progress), cancellable=cancellable))
 
     def create_model_async(self, data, progress=None, cancellable=None,
                            callback=None, *user_data):
@@ -211,62 +401,110 @@ class Client(Synapse.Client):
 
     def create_model_finish(self, result):
         """The model created by :meth:`create_model_async`, as a dict."""
-        return _to_python(Synapse.Client.create_model_finish(self, result))
+        return _to_python(_call(Synapse.Client.create_model_finish, self,
+                                result))
 
-    def list_ground_truth_events(self, params=None, conversion=None,
-                                 list_all=False, cancellable=None):
+    def create_model_from_upload(self, data, upload, cancellable=None):
+        """Registers a model whose file was uploaded already: *data* as
+        for :meth:`create_model` without ``file``, *upload* the dict that
+        :meth:`ChunkedUpload.complete` or :meth:`create_chunked_upload`
+        returned. Returns the created model as a dict."""
+        return _to_python(_call(
+            Synapse.Client.create_model_from_upload, self, _to_object(data),
+            _to_object(upload), cancellable))
+
+    def create_model_from_upload_async(self, data, upload, cancellable=None,
+                                       callback=None, *user_data):
+        """Starts :meth:`create_model_from_upload`; finish it with
+        :meth:`create_model_from_upload_finish`."""
+        Synapse.Client.create_model_from_upload_async(
+            self, _to_object(data), _to_object(upload), cancellable,
+            _ready(callback, user_data))
+
+    def create_model_from_upload_finish(self, result):
+        """The model created by :meth:`create_model_from_upload_async`, as
+        a dict."""
+        return _to_python(_call(
+            Synapse.Client.create_model_from_upload_finish, self, result))
+
+    def list_ground_truth_events(self, params=None, url_conversion=None,
+                                 list_all=False, cancellable=None,
+                                 conversion=None):
         """Ground-truth events filtered by the *params* dict
         (``ground_truth_dataset_versions``: an id or a list of ids,
         ``project``, ``created_after``, ``data_type``, ``search``, ``page``,
-        ``page_size``): the one page *params* asks for, or with *list_all*
-        every page from there. Returns ``(events, total)``."""
-        events, total = Synapse.Client.list_ground_truth_events(
-            self, _to_object(params), conversion, list_all, cancellable)
-        return _to_python(events), total
+        ``page_size``), as the SDK returns them: the one page *params* asks
+        for as ``(events, total)``, or with *list_all* every page from
+        there as one list. *url_conversion* converts the events' file URLs:
+        a dict of field → function (``{"files": lambda url: …}``, dot paths
+        such as ``"data_unit.files"`` allowed) or a :class:`UrlConversion`.
+        (*conversion* is the older name of *url_conversion*.)"""
+        events, total = _call(
+            Synapse.Client.list_ground_truth_events, self,
+            _to_object(params), _conversion(url_conversion, conversion),
+            list_all, cancellable)
+        events = _to_python(events)
+        return events if list_all else (events, total)
 
-    def list_ground_truth_events_async(self, params=None, conversion=None,
-                                       list_all=False, cancellable=None,
-                                       callback=None, *user_data):
+    def list_ground_truth_events_async(self, params=None,
+                                       url_conversion=None, list_all=False,
+                                       cancellable=None, callback=None,
+                                       *user_data, conversion=None):
         """Starts :meth:`list_ground_truth_events`; finish it with
-        :meth:`list_ground_truth_events_finish`."""
+        :meth:`list_ground_truth_events_finish`, which returns what the
+        blocking call returns for the same *list_all*."""
+        ready = None
+        if callback is not None:
+            def ready(source, result, *ignored):
+                result._synapse_list_all = list_all
+                callback(source, result, *user_data)
         Synapse.Client.list_ground_truth_events_async(
-            self, _to_object(params), conversion, list_all, cancellable,
-            _ready(callback, user_data))
+            self, _to_object(params), _conversion(url_conversion, conversion),
+            list_all, cancellable, ready)
 
     def list_ground_truth_events_finish(self, result):
-        """``(events, total)`` of :meth:`list_ground_truth_events_async`."""
-        events, total = Synapse.Client.list_ground_truth_events_finish(
-            self, result)
-        return _to_python(events), total
+        """What :meth:`list_ground_truth_events` returns, for
+        :meth:`list_ground_truth_events_async`: ``(events, total)``, or
+        the list of every event when it was asked for with *list_all*."""
+        events, total = _call(
+            Synapse.Client.list_ground_truth_events_finish, self, result)
+        events = _to_python(events)
+        if getattr(result, "_synapse_list_all", False):
+            return events
+        return events, total
 
-    def iter_ground_truth_events(self, params=None, conversion=None):
+    def iter_ground_truth_events(self, params=None, url_conversion=None,
+                                 conversion=None):
         """A :class:`Pager` over the events the *params* dict selects:
         iterate it to stream a listing of any length, one dict at a time,
-        in bounded memory."""
+        in bounded memory. *url_conversion* as for
+        :meth:`list_ground_truth_events`."""
         return Synapse.Client.iter_ground_truth_events(
-            self, _to_object(params), conversion)
+            self, _to_object(params), _conversion(url_conversion, conversion))
 
     def get_ground_truth_version(self, id, cancellable=None):
         """One ground-truth dataset version as a dict."""
-        return _to_python(Synapse.Client.get_ground_truth_version(
-            self, id, cancellable))
+        return _to_python(_call(Synapse.Client.get_ground_truth_version,
+                                self, id, cancellable))
 
     def get_ground_truth_version_finish(self, result):
         """The version of :meth:`get_ground_truth_version_async`, as a
         dict."""
-        return _to_python(
-            Synapse.Client.get_ground_truth_version_finish(self, result))
+        return _to_python(_call(
+            Synapse.Client.get_ground_truth_version_finish, self, result))
 
     def fetch_file(self, url, size=-1, checksum=None, cache_dir=None,
                    max_size=0, cancellable=None):
         """The file at *url* (an entry of an event's ``data_unit.files``)
         whole, checked against the *size* and *checksum* the event declares
         (-1 and None: nothing declared), through the *cache_dir* folder
-        when given: returns ``(data, content_type)``, the file's ``bytes``
-        and the media type of its ``Content-Type`` (None when it gave none
-        or the file came from the folder)."""
-        data, content_type = Synapse.Client.fetch_file(
-            self, url, size, checksum, cache_dir, max_size, cancellable)
+        (a ``str`` or a ``pathlib.Path``) when given: returns
+        ``(data, content_type)``, the file's ``bytes`` and the media type
+        of its ``Content-Type`` (None when it gave none or the file came
+        from the folder)."""
+        data, content_type = _call(
+            Synapse.Client.fetch_file, self, url, size, checksum,
+            _path(cache_dir), max_size, cancellable)
         return data.get_data(), content_type
 
     def fetch_file_async(self, url, size=-1, checksum=None, cache_dir=None,
@@ -276,23 +514,25 @@ class Client(Synapse.Client):
         :meth:`fetch_file_finish`. Several at once fetch several files at
         once, on the client's workers."""
         Synapse.Client.fetch_file_async(
-            self, url, size, checksum, cache_dir, max_size, cancellable,
-            _ready(callback, user_data))
+            self, url, size, checksum, _path(cache_dir), max_size,
+            cancellable, _ready(callback, user_data))
 
     def fetch_file_finish(self, result):
         """``(data, content_type)`` of :meth:`fetch_file_async`."""
-        data, content_type = Synapse.Client.fetch_file_finish(self, result)
+        data, content_type = _call(Synapse.Client.fetch_file_finish, self,
+                                   result)
         return data.get_data(), content_type
 
     def create_chunked_upload(self, path, chunk_size=0, progress=None,
                               cancellable=None):
-        """Uploads the local file at *path* in chunks (0: the client's
-        ``chunk-size``), calling ``progress(sent, total)`` after each one
-        when given. Returns the completed upload as a dict; its ``id`` is
-        what a model's ``chunked_upload`` takes."""
-        return _to_python(Synapse.Client.create_chunked_upload(
-            self, path, chunk_size, _progress(progress),
-            cancellable=cancellable))
+        """Uploads the local file at *path* (a ``str`` or a
+        ``pathlib.Path``) in chunks (0: the client's ``chunk-size``),
+        calling ``progress(sent, total)`` after each one when given.
+        Returns the completed upload as a dict; its ``id`` is what a
+        model's ``chunked_upload`` takes."""
+        return _to_python(_call(
+            Synapse.Client.create_chunked_upload, self, _path(path),
+            chunk_size, _progress(progress), cancellable=cancellable))
 
     def create_chunked_upload_async(self, path, chunk_size=0, progress=None,
                                     cancellable=None, callback=None,
@@ -301,14 +541,14 @@ class Client(Synapse.Client):
         from a worker thread); finish it with
         :meth:`create_chunked_upload_finish`."""
         Synapse.Client.create_chunked_upload_async(
-            self, path, chunk_size, _progress(progress),
+            self, _path(path), chunk_size, _progress(progress),
             cancellable=cancellable, callback=_ready(callback, user_data))
 
     def create_chunked_upload_finish(self, result):
         """The upload completed by :meth:`create_chunked_upload_async`, as
         a dict."""
-        return _to_python(
-            Synapse.Client.create_chunked_upload_finish(self, result))
+        return _to_python(_call(
+            Synapse.Client.create_chunked_upload_finish, self, result))
 
 
 Client = override(Client)
@@ -333,12 +573,24 @@ class Pager(Synapse.Pager):
     ``pager.next(cancellable)`` yourself (it returns ``None`` at the end).
     """
 
+    def __init__(self, **properties):
+        """A pager from its properties, e.g. ``Synapse.Pager(client=c,
+        path="models/", params={"page_size": 10})``: *params* may be a
+        dict, *conversion* a dict of field → function."""
+        if "params" in properties:
+            properties["params"] = _to_object(properties["params"])
+        if "conversion" in properties:
+            properties["conversion"] = _conversion(properties["conversion"],
+                                                   None)
+        super().__init__(**properties)
+
     @classmethod
-    def new(cls, client, path, params=None, conversion=None):
+    def new(cls, client, path, params=None, url_conversion=None,
+            conversion=None):
         """A pager over any paginated endpoint (e.g. ``"models/"``), its
         first page selected by the *params* dict."""
         return Synapse.Pager.new(client, path, _to_object(params),
-                                 conversion)
+                                 _conversion(url_conversion, conversion))
 
     @property
     def total_count(self):
@@ -360,23 +612,33 @@ class Pager(Synapse.Pager):
 
     def next(self, cancellable=None):
         """The next result as a dict, or ``None`` at the end."""
-        return _to_python(Synapse.Pager.next(self, cancellable))
+        return _to_python(_call(Synapse.Pager.next, self, cancellable))
 
     def next_finish(self, result):
         """The result of :meth:`next_async`: a dict, or ``None`` at the
         end."""
-        return _to_python(Synapse.Pager.next_finish(self, result))
+        return _to_python(_call(Synapse.Pager.next_finish, self, result))
 
     def next_page(self, cancellable=None):
         """The results of the next page (the rest of the current one when
         :meth:`next` has handed out part of it) as a list of dicts, or
         ``None`` at the end."""
-        return _to_python(Synapse.Pager.next_page(self, cancellable))
+        return _to_python(_call(Synapse.Pager.next_page, self, cancellable))
 
     def next_page_finish(self, result):
         """The results of :meth:`next_page_async`: a list of dicts, or
         ``None`` at the end."""
-        return _to_python(Synapse.Pager.next_page_finish(self, result))
+        return _to_python(_call(Synapse.Pager.next_page_finish, self,
+                                result))
+
+    def read_page(self, cancellable=None):
+        """The next page (the rest of the current one) as a :class:`Page`,
+        or ``None`` at the end."""
+        return _call(Synapse.Pager.read_page, self, cancellable)
+
+    def read_page_finish(self, result):
+        """The page of :meth:`read_page_async`, or ``None`` at the end."""
+        return _call(Synapse.Pager.read_page_finish, self, result)
 
 
 Pager = override(Pager)
@@ -436,10 +698,30 @@ def _converter_error(url, exc):
         int(Synapse.ClientError.INVALID_ARGUMENT))
 
 
+def _python_converter(converter, user_data):
+    """The C converter that calls ``converter(url, *user_data)``."""
+
+    def convert(url, *ignored):
+        try:
+            converted = converter(url, *user_data)
+            if converted is not None and not isinstance(converted, str):
+                raise TypeError("it returned %s, not a str"
+                                % type(converted).__name__)
+            return converted
+        except GLib.Error:
+            raise
+        except Exception as exc:
+            raise _converter_error(url, exc) from exc
+
+    return convert
+
+
 class UrlConversion(Synapse.UrlConversion):
-    """How the file URLs in results are rewritten: by a Python function
-    (:meth:`new_converter`) or by downloading each file into a cache folder
-    (``Synapse.UrlConversion.new_download(fields, directory)``)."""
+    """How the file URLs in results are rewritten: by Python functions
+    (:meth:`new_converter`, one per field with :meth:`add_converter`, or
+    from a dict of field → function wherever a call takes
+    ``url_conversion=``), or by downloading each file into a cache folder
+    (:meth:`new_download`)."""
 
     @classmethod
     def new_converter(cls, fields, converter, *user_data):
@@ -449,28 +731,35 @@ class UrlConversion(Synapse.UrlConversion):
         When it raises, the call that converts fails with a ``GLib.Error``
         (a ``GLib.Error`` it raises is kept as it is; any other exception
         becomes ``Synapse.ClientError.INVALID_ARGUMENT`` naming it)."""
+        return Synapse.UrlConversion.new_converter(
+            fields, _python_converter(converter, user_data))
 
-        def convert(url, *ignored):
-            try:
-                converted = converter(url, *user_data)
-                if converted is not None and not isinstance(converted, str):
-                    raise TypeError("it returned %s, not a str"
-                                    % type(converted).__name__)
-                return converted
-            except GLib.Error:
-                raise
-            except Exception as exc:
-                raise _converter_error(url, exc) from exc
+    @classmethod
+    def new_download(cls, fields, directory):
+        """A conversion that downloads every http(s) URL in *fields* into
+        the *directory* folder (a ``str`` or a ``pathlib.Path``) and puts
+        the local path in its place."""
+        return Synapse.UrlConversion.new_download(fields, _path(directory))
 
-        return Synapse.UrlConversion.new_converter(fields, convert)
+    def add_converter(self, field, converter, *user_data):
+        """Gives the *field* (a dot path) a converter of its own,
+        ``converter(url, *user_data)``, as the SDK's dict of field →
+        function does; call it before the conversion is first used."""
+        Synapse.UrlConversion.add_converter(
+            self, field, _python_converter(converter, user_data))
 
     def apply(self, client, objects, cancellable=None):
         """Converts the URLs of *objects* (a list of dicts obtained some
         other way) and returns the converted list; *objects* itself is left
         as it was."""
         array = _to_array(objects)
-        Synapse.UrlConversion.apply(self, client, array, cancellable)
+        _call(Synapse.UrlConversion.apply, self, client, array, cancellable)
         return _to_python(array)
+
+    def apply_page(self, client, page, cancellable=None):
+        """The :class:`Page` *page* with its URLs converted."""
+        return _call(Synapse.UrlConversion.apply_page, self, client, page,
+                     cancellable)
 
 
 UrlConversion = override(UrlConversion)
@@ -482,21 +771,33 @@ __all__.append("UrlConversion")
 
 class ChunkedUpload(Synapse.ChunkedUpload):
     """Uploads data that arrives in pieces: ``write(bytes)`` each piece,
-    then :meth:`finish`."""
+    then :meth:`complete`."""
 
     def set_progress_func(self, progress):
         """Calls ``progress(sent, total)`` after each stored chunk
         (``None`` to stop)."""
         Synapse.ChunkedUpload.set_progress_func(self, _progress(progress))
 
+    def write(self, data, cancellable=None):
+        """Adds the ``bytes`` *data* to the upload, sending each chunk as
+        it fills."""
+        return _call(Synapse.ChunkedUpload.write, self, data, cancellable)
+
+    def write_bytes(self, data, cancellable=None):
+        """Adds the ``GLib.Bytes`` *data* to the upload."""
+        return _call(Synapse.ChunkedUpload.write_bytes, self, data,
+                     cancellable)
+
     def complete(self, cancellable=None):
         """Sends the last chunk, completes the upload and returns it as a
         dict; its ``id`` is what a model's ``chunked_upload`` takes."""
-        return _to_python(Synapse.ChunkedUpload.complete(self, cancellable))
+        return _to_python(_call(Synapse.ChunkedUpload.complete, self,
+                                cancellable))
 
     def complete_finish(self, result):
         """The upload completed by :meth:`complete_async`, as a dict."""
-        return _to_python(Synapse.ChunkedUpload.complete_finish(self, result))
+        return _to_python(_call(Synapse.ChunkedUpload.complete_finish, self,
+                                result))
 
 
 ChunkedUpload = override(ChunkedUpload)
