@@ -653,16 +653,21 @@ gst_synapse_listing_open (GstSynapseListing * listing, JsonObject * params,
   shard_count = listing->shard_count;
   shard_index = listing->shard_index;
   GST_OBJECT_UNLOCK (listing->element);
-  if (shard_index >= shard_count) {
-    GST_ELEMENT_ERROR (listing->element, RESOURCE, SETTINGS,
-        ("The shard-index property (%u) must be below shard-count (%u).",
-            shard_index, shard_count), (NULL));
-    return NULL;
-  }
+  /* the properties' ranges first */
   client = gst_synapse_connection_make_client (GST_SYNAPSE_CONNECTION
       (listing->element));
   if (client == NULL)
     return NULL;
+  if (shard_index >= shard_count) {
+    g_autoptr (GError) error = NULL;
+
+    gst_synapse_settings_set_error (&error, "shard-index", "The shard-index "
+        "property (%u) must be below shard-count (%u).", shard_index,
+        shard_count);
+    GST_SYNAPSE_ELEMENT_SETTINGS_ERROR (listing->element, error);
+    g_object_unref (client);
+    return NULL;
+  }
 
   /* the paging properties go to this walk, not to the client, which may
    * be the pipeline's (extra-params may give page_size) */
