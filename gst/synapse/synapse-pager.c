@@ -45,6 +45,18 @@
  * hashes of their URLs (`page=1` and no `page` being one page), 16 bytes a
  * page, however long the walk.
  *
+ * A walk can start anywhere ([property@Synapse.Pager:start-index]) and
+ * share a listing with other walks ([property@Synapse.Pager:shard-count],
+ * [property@Synapse.Pager:shard-index]). Such a walk asks for its pages by
+ * number (`page=N`) instead of following the links, and checks each one
+ * against the first page's count: its number of results, its link to the
+ * next page, and the count itself (a listing that changes while it is
+ * read by number would skip or repeat results, so the walk fails with a
+ * %SYNAPSE_CLIENT_ERROR_PROTOCOL error that says so). Results keep their
+ * index in the whole listing ([method@Synapse.Page.get_position]), and
+ * [method@Synapse.Pager.get_next_index] is where a walk that stops
+ * resumes.
+ *
  * A page that fails (after the client's retries) fails the call that
  * needed it; the next call asks for that page again.
  *
