@@ -832,6 +832,17 @@ pages_of (gint64 count, guint page_length)
       / page_length);
 }
 
+/* The results page @number of a listing of @count results holds at
+ * @page_length a page (the pages up to the last: pages_of ()). */
+static guint64
+results_on_page (gint64 count, guint page_length, guint number)
+{
+  guint last = pages_of (count, page_length);
+
+  return number < last ? page_length
+      : (guint64) MAX (count, 0) - (guint64) (last - 1) * page_length;
+}
+
 /* Checks page @number of a walk by page number, @n_results results from
  * @url, against what the first page's count says it must be. */
 static gboolean
@@ -839,9 +850,8 @@ check_numbered_page (SynapsePager * self, const char *url, guint number,
     const SynapseFetchedPage * page, guint n_results, GError ** error)
 {
   g_autofree char *shown = synapse_uri_redact (url);
-  guint64 expected = number < self->last_page ? self->page_length
-      : (guint64) self->numbered_count - (guint64) (self->last_page - 1)
-      * self->page_length;
+  guint64 expected = results_on_page (self->numbered_count,
+      self->page_length, number);
 
   if (page->count != self->numbered_count) {
     synapse_set_protocol_error (error, "GET", shown, "its count (%"
@@ -883,12 +893,10 @@ answers_page (const SynapseFetchedPage * page, guint number,
 
   *unnumbered = FALSE;
   if (page->count >= 0 && number <= pages_of (page->count, page_length)) {
-    guint last = pages_of (page->count, page_length);
-    guint64 expected = number < last ? page_length
-        : (guint64) page->count - (guint64) (last - 1) * page_length;
+    gboolean last = number == pages_of (page->count, page_length);
 
-    if (n_results == expected
-        && (number < last ? next_number == number + 1 : page->next == NULL))
+    if (n_results == results_on_page (page->count, page_length, number)
+        && (last ? page->next == NULL : next_number == number + 1))
       return TRUE;
   }
   /* a link by cursor (or offset), which may carry the `page` asked for

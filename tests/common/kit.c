@@ -89,6 +89,17 @@ kit_serve_events (SynapseTestBackend * backend, const char *results,
 }
 
 guint
+kit_request_page_number (const SynapseTestRequest * request)
+{
+  const char *at = request->query ? strstr (request->query, "page=") : NULL;
+
+  /* `page=` and not the end of `page_size=` */
+  while (at && at != request->query && at[-1] != '&')
+    at = strstr (at + 1, "page=");
+  return at ? (guint) g_ascii_strtoull (at + 5, NULL, 10) : 1;
+}
+
+guint
 kit_count_requests (SynapseTestBackend * backend, const char *method,
     const char *path, guint status)
 {

@@ -61,6 +61,10 @@ void kit_answer_with (SynapseTestBackend * backend, const char *method,
 void kit_serve_events (SynapseTestBackend * backend, const char *results,
     guint count);
 
+/* The page a logged listing request asked for: its `page` parameter, 1
+ * without one. */
+guint kit_request_page_number (const SynapseTestRequest * request);
+
 /* The logged requests of @method (NULL: any) whose path holds @path (NULL:
  * any) and that were answered @status (0: any answer, or none). */
 guint kit_count_requests (SynapseTestBackend * backend, const char *method,

@@ -181,16 +181,10 @@ assert_pages_requested (Fixture * f, guint first, guint last)
 
   for (guint i = 0; i < requests->len; i++) {
     SynapseTestRequest *request = requests->pdata[i];
-    const gchar *at;
-    guint number = 1;
+    guint number = kit_request_page_number (request);
 
     if (!g_str_has_prefix (request->path, EVENTS_PATH))
       continue;
-    at = request->query ? strstr (request->query, "page=") : NULL;
-    while (at && at != request->query && at[-1] != '&')
-      at = strstr (at + 1, "page=");
-    if (at)
-      number = (guint) g_ascii_strtoull (at + 5, NULL, 10);
     g_assert_cmpuint (request->status, ==, 200);
     g_assert_cmpuint (number, >=, first);
     g_assert_cmpuint (number, <=, last);
@@ -200,6 +194,16 @@ assert_pages_requested (Fixture * f, guint first, guint last)
   for (guint number = first; number <= last; number++)
     g_assert_cmpuint (seen[number], ==, 1);
   g_assert_cmpuint (n, ==, last - first + 1);
+}
+
+/* Sets @pipeline to PAUSED and waits for it to preroll. */
+static void
+preroll (GstElement * pipeline)
+{
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), !=,
+      GST_STATE_CHANGE_FAILURE);
+  g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL,
+          GST_CLOCK_TIME_NONE), ==, GST_STATE_CHANGE_SUCCESS);
 }
 
 static const gchar *const factories[] = { "synapsegtsrc", "synapsemediasrc" };
@@ -353,10 +357,7 @@ test_seek_from_paused (Fixture * f, gconstpointer data)
 
       forget_buffers (f);
       run.timeout_s = RUN_TIMEOUT_S;
-      g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED),
-          !=, GST_STATE_CHANGE_FAILURE);
-      g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL,
-              GST_CLOCK_TIME_NONE), ==, GST_STATE_CHANGE_SUCCESS);
+      preroll (pipeline);
       synapse_test_backend_clear_requests (f->backend);
       g_mutex_lock (&f->lock);
       prerolled = f->offsets->len;
@@ -473,10 +474,7 @@ test_seeking_query (Fixture * f, gconstpointer data)
 
     synapse_test_backend_set_cursor_pagination (f->backend,
         cases[i].by_cursor);
-    g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED),
-        !=, GST_STATE_CHANGE_FAILURE);
-    g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL,
-            GST_CLOCK_TIME_NONE), ==, GST_STATE_CHANGE_SUCCESS);
+    preroll (pipeline);
     g_assert_true (gst_element_query (kit_get_element (pipeline, "src"),
             query));
     gst_query_parse_seeking (query, NULL, &seekable, NULL, NULL);
@@ -498,10 +496,7 @@ test_media_seek_in_time (Fixture * f, gconstpointer data)
   guint prerolled;
   GstBuffer *first;
 
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PAUSED), !=,
-      GST_STATE_CHANGE_FAILURE);
-  g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL,
-          GST_CLOCK_TIME_NONE), ==, GST_STATE_CHANGE_SUCCESS);
+  preroll (pipeline);
   prerolled = f->offsets->len;
   /* 2.35 s: event 24 is the first at or after it (2.4 s) */
   g_assert_true (gst_element_seek (pipeline, 1.0, GST_FORMAT_TIME,

@@ -83,16 +83,10 @@ requested_pages (Fixture * f, GArray ** statuses)
   *statuses = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < requests->len; i++) {
     SynapseTestRequest *request = requests->pdata[i];
-    const char *at = request->query ? strstr (request->query, "page=") : NULL;
-    guint number = 1;
+    guint number = kit_request_page_number (request);
 
     if (!g_str_has_prefix (request->path, EVENTS_PATH))
       continue;
-    /* `page=` and not the end of `page_size=` */
-    while (at && at != request->query && at[-1] != '&')
-      at = strstr (at + 1, "page=");
-    if (at)
-      number = (guint) g_ascii_strtoull (at + 5, NULL, 10);
     g_array_append_val (pages, number);
     g_array_append_val (*statuses, request->status);
   }
