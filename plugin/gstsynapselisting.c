@@ -1008,6 +1008,10 @@ describe_failure (const GError * error)
   if (error->code == SYNAPSE_CLIENT_ERROR_CHECKSUM
       || error->code == SYNAPSE_CLIENT_ERROR_FILE_TOO_LARGE)
     return error->message;
+  /* the library's words on the walk asked for (shards of a listing by
+   * cursor), which hold no secret */
+  if (error->code == SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT)
+    return error->message;
   if (synapse_client_error_get_status_code (error) == 404)
     return "The Synapse backend has no such endpoint (HTTP 404): check "
         "the base URL.";

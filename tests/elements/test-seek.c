@@ -422,9 +422,11 @@ test_seek_while_playing (Fixture * f, gconstpointer data)
     synapse_test_backend_clear_requests (f->backend);
     run.timeout_s = RUN_TIMEOUT_S;
     kit_run_start (&run, pipeline);
-    /* pages 1 to 3, and the request for page 4, which hangs */
+    /* pages 1 to 3, and the request for page 4, which hangs; some events
+     * are out (synapsemediasrc reads page 4 while the files of page 3 may
+     * still be downloading) */
     kit_wait_for_requests (f->backend, EVENTS_PATH, 4);
-    wait_for_buffers (f, 10);
+    wait_for_buffers (f, 1);
     g_assert_true (seek_events (pipeline, 85, -1));
     kit_run_end (&run);
     kit_run_assert_eos (&run);
@@ -578,8 +580,8 @@ test_shards_of_a_cursor_listing (Fixture * f, gconstpointer data)
     kit_run_assert_error_from (&run, "src");
     g_assert_error (run.gerror, GST_RESOURCE_ERROR,
         GST_RESOURCE_ERROR_SETTINGS);
-    g_assert_true (strstr (run.gerror->message, "cannot be split into shards")
-        || (run.debug && strstr (run.debug, "cannot be split into shards")));
+    g_assert_nonnull (strstr (run.gerror->message,
+            "cannot be split into shards"));
     kit_run_assert_no_secret (&run, secrets);
     synapse_test_backend_set_cursor_pagination (f->backend, FALSE);
   }
