@@ -27,9 +27,10 @@
  * that `filesink` writes NDJSON (one JSON object a line). The caps are
  * `application/x-json, format=ndjson`.
  *
- * Buffers count events: the buffer of the event with index i (from 0) has
- * #GST_BUFFER_OFFSET i and #GST_BUFFER_OFFSET_END i + 1, and the segment is
- * in %GST_FORMAT_DEFAULT, whose unit is one event. A duration query in
+ * Buffers count events: the buffer of the event with index i in the
+ * listing (from 0) has #GST_BUFFER_OFFSET i and #GST_BUFFER_OFFSET_END
+ * i + 1, whatever event the stream started at, and the segment is in
+ * %GST_FORMAT_DEFAULT, whose unit is one event. A duration query in
  * that format answers the backend's count of matching events once the
  * first page has arrived (also the #GstSynapseGtSrc:total-count property).
  * Each buffer holds the very bytes the backend sent for the event (any
@@ -44,6 +45,36 @@
  * however long the listing is and however large its pages.
  * #GstBaseSrc:num-buffers caps the number of events; after the last one
  * the element sends EOS.
+ *
+ * ## Starting anywhere, seeking, sharing a listing
+ *
+ * #GstSynapseGtSrc:start-index starts the stream at any event of the
+ * listing. The element is seekable in %GST_FORMAT_DEFAULT: a flushing seek
+ * (also from PAUSED, or sent in READY before any data) cancels the
+ * requests in flight and starts the walk again at the event sought; a
+ * seek's stop ends the stream before that event (a stop of 50 pushes
+ * events up to 49). When the backend numbers its pages (Django REST
+ * Framework's `?page=N`, as its `next` links show), the walk requests the
+ * page that holds that event first and no page before it: a seek to the
+ * middle of a long listing costs one page request, not the pages before
+ * it. A backend that links its pages by cursor is walked from its first
+ * page with the events before the start dropped (a start-index, or a seek
+ * before the first page), and once that is known the element answers the
+ * seeking query with not seekable.
+ *
+ * #GstSynapseGtSrc:shard-count and #GstSynapseGtSrc:shard-index split the
+ * listing between N streams (in as many processes or machines) by pages:
+ * the stream of shard-index i reads pages i + 1, i + 1 + N, … and no
+ * other, and pushes their events in order with the offsets of the whole
+ * listing, so that the N outputs merged by offset are the listing, each
+ * event once. A stream whose first page is past the end is empty. A
+ * backend that links its pages by cursor cannot be shared: the stream
+ * fails with a SETTINGS error at its first page.
+ *
+ * To resume after a crash, keep the `next-index` of the last `synapse-page`
+ * message (or, event by event, the offset of the last buffer done with,
+ * plus one) and start the new stream with start-index at it (and the same
+ * shards): the events of that page come again, so nothing is lost.
  *
  * A backend whose pages would be walked forever ends the stream with a
  * READ error instead, after the events before its misstep (each pushed
@@ -69,14 +100,16 @@
  * (#GstSynapseConnection:low-speed-limit). Going to
  * READY or NULL cancels the request in flight and any backoff wait at
  * once, so a hung backend never blocks a state change; going to PLAYING
- * again streams the listing again from the start.
+ * again streams the listing again from its start-index.
  *
  * ## Messages
  *
  * * `synapse-page`, an element message after each page, with the fields
- *   `page` (#guint, from 1), `events` (#guint, events in this page),
- *   `position` (#guint64, events received so far, this page included) and
- *   `total` (#gint64, the backend's count, -1 if it gave none) and
+ *   `page` (#guint, from 1, pages of this walk), `events` (#guint, events
+ *   in this page), `next-index` (#guint64, the listing index of the page's
+ *   first event: the next event pushed, where a stream that stops now
+ *   resumes), `position` (#guint64, the listing index after the page's
+ *   events), `total` (#gint64, the backend's count, -1 if it gave none) and
  *   `skipped` (#guint, events of the page not pushed: always 0 here;
  *   synapsemediasrc skips events without their file).
  * * #GST_MESSAGE_PROGRESS with the code `fetch`, around each request:
@@ -95,7 +128,9 @@
  *   properties that cannot work (found at start, before any request: a
  *   #GstSynapseGtSrc:dataset-versions item that is empty or not a whole
  *   number, a #GstSynapseGtSrc:url-prefix without a scheme and a host, a
- *   bad #GstSynapseGtSrc:extra-params…), READ for anything else (the backend
+ *   bad #GstSynapseGtSrc:extra-params, a #GstSynapseGtSrc:shard-index not
+ *   below #GstSynapseGtSrc:shard-count…, and at the first page shards of a
+ *   listing linked by cursor), READ for anything else (the backend
  *   failed even after retries, could not be reached, sent something
  *   unusable, or refused the filters with HTTP 400, as a Django REST
  *   Framework backend refuses an unknown dataset version; some backends
@@ -136,6 +171,17 @@
  * gst-launch-1.0 synapsegtsrc dataset-versions=12 \
  *   url-prefix=https://cdn.example.com/mirror ! filesink location=events.ndjson
  * ]| Writes events whose file URLs point to the same paths on a mirror.
+ * |[
+ * gst-launch-1.0 synapsegtsrc dataset-versions=12 shard-index=2 \
+ *   shard-count=8 ! filesink location=shard-2.ndjson
+ * ]| Writes the events of pages 3, 11, 19, … of version 12: one of 8 workers
+ * that read the listing between them (see `examples/dask_shards.py` and
+ * `examples/kubernetes-indexed-job.yaml`).
+ * |[
+ * gst-launch-1.0 synapsegtsrc dataset-versions=12 start-index=250000 ! \
+ *   filesink location=rest.ndjson append=true
+ * ]| Resumes a stream that stopped before event 250000 (the `next-index` of
+ * its last `synapse-page` message).
  */
 
 #include "config.h"
@@ -506,6 +552,11 @@ gst_synapse_gt_src_start (GstBaseSrc * bsrc)
       converter ? converter : download);
   if (first_url == NULL)
     return FALSE;
+  /* one unit of the segment is one event of the listing */
+  GST_OBJECT_LOCK (self);
+  bsrc->segment.start = bsrc->segment.position = bsrc->segment.time =
+      self->listing.walk_start;
+  GST_OBJECT_UNLOCK (self);
 
   /* the URL names the page size */
   GST_INFO_OBJECT (self, "streaming %s%s%s%s%s%s", first_url,
@@ -544,6 +595,7 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
 
   self->page = page;
   self->page_index = 0;
+  self->offset = synapse_page_get_position (page);
   self->page_downloaded = self->download == NULL;
   if (self->run_url_fields && synapse_page_get_n_items (page) > 0) {
     /* once a run */
@@ -552,8 +604,7 @@ gst_synapse_gt_src_fetch_page (GstSynapseGtSrc * self,
     gst_synapse_urls_check_fields (GST_ELEMENT (self),
         (const gchar * const *) fields, page);
   }
-  gst_synapse_listing_post_page (&self->listing,
-      synapse_page_get_n_items (page), 0);
+  gst_synapse_listing_post_page (&self->listing, page, 0);
   if (self->page_downloaded)
     gst_synapse_listing_end_request (&self->listing);
   return GST_FLOW_OK;
@@ -649,17 +700,28 @@ gst_synapse_gt_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GstSynapseGtSrc *self = GST_SYNAPSE_GT_SRC (psrc);
   g_autoptr (GCancellable) cancellable =
       gst_synapse_listing_ref_cancellable (&self->listing);
+  guint64 stop = gst_synapse_listing_get_stop (&self->listing);
   GstBufferList *list;
   GstFlowReturn ret;
   guint n_events;
 
+  if (gst_synapse_listing_restart (&self->listing)) {
+    /* a seek: the walk starts again, without what the last one held */
+    g_clear_pointer (&self->page, synapse_page_unref);
+    self->page_index = 0;
+  }
   ret = gst_synapse_gt_src_next_event (self, cancellable);
   if (ret != GST_FLOW_OK)
     return ret;
+  if (self->offset >= stop)
+    return GST_FLOW_EOS;
 
   /* The rest of the page goes out at once, one buffer an event, as one
-   * buffer list: pushing them one by one costs more than making them. */
+   * buffer list: pushing them one by one costs more than making them;
+   * no further than the segment's stop. */
   n_events = synapse_page_get_n_items (self->page);
+  if (stop - self->offset < n_events - self->page_index)
+    n_events = self->page_index + (guint) (stop - self->offset);
   list = gst_buffer_list_new_sized (n_events - self->page_index);
   GST_LOG_OBJECT (self, "events %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
       self->offset, self->offset + n_events - self->page_index - 1);

@@ -239,6 +239,9 @@ static const gsize listing_fields[GST_SYNAPSE_LISTING_N_PROPS] = {
   [GST_SYNAPSE_LISTING_PROP_PAGE_SIZE] = FIELD (page_size),
   [GST_SYNAPSE_LISTING_PROP_PREFETCH] = FIELD (prefetch),
   [GST_SYNAPSE_LISTING_PROP_PREFETCH_BYTES] = FIELD (prefetch_bytes),
+  [GST_SYNAPSE_LISTING_PROP_START_INDEX] = FIELD (start_index),
+  [GST_SYNAPSE_LISTING_PROP_SHARD_COUNT] = FIELD (shard_count),
+  [GST_SYNAPSE_LISTING_PROP_SHARD_INDEX] = FIELD (shard_index),
   [GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT] = FIELD (total_count),
 };
 
@@ -288,11 +291,32 @@ gst_synapse_listing_unlock_stop (GstBaseSrc * src)
   return TRUE;
 }
 
-/* Not yet: seeking in events is planned, here, for every listing source. */
+/* Seekable in events unless the listing turned out to link its pages by
+ * cursor: a walk by page number starts at any page. */
 static gboolean
 gst_synapse_listing_is_seekable (GstBaseSrc * src)
 {
-  return FALSE;
+  GstSynapseListing *listing = listing_of (src);
+  gboolean seekable;
+
+  GST_OBJECT_LOCK (src);
+  seekable = listing->pagination != SYNAPSE_PAGINATION_OTHER;
+  GST_OBJECT_UNLOCK (src);
+  return seekable;
+}
+
+/* The source's do_seek () in events (GST_FORMAT_DEFAULT): the walk starts
+ * again at the segment's start (start-index, as start () set it, before
+ * any seek) and stops before its stop. */
+static gboolean
+gst_synapse_listing_do_seek (GstBaseSrc * src, GstSegment * segment)
+{
+  if (segment->format != GST_FORMAT_DEFAULT)
+    return FALSE;
+  gst_synapse_listing_seek (listing_of (src), segment->start,
+      segment->stop == GST_CLOCK_TIME_NONE ? G_MAXUINT64 : segment->stop);
+  segment->position = segment->start;
+  return TRUE;
 }
 
 /* The source's query (): a duration query in events (GST_FORMAT_DEFAULT)
@@ -333,8 +357,8 @@ gst_synapse_listing_query (GstBaseSrc * src, GstQuery * query)
  *
  * Fills in the listing properties, new GParamSpecs for the element's
  * class, and where their values live, for the element to install with
- * its own; makes unlock (), unlock_stop (), is_seekable () and query ()
- * the listing's.
+ * its own; makes unlock (), unlock_stop (), is_seekable (), do_seek ()
+ * (in events) and query () the listing's.
  */
 void
 gst_synapse_listing_class_init (GstBaseSrcClass * klass, GParamSpec ** pspecs,
@@ -459,6 +483,48 @@ gst_synapse_listing_class_init (GstBaseSrcClass * klass, GParamSpec ** pspecs,
    * arrived or when the backend gives no count. It is notified when it
    * changes.
    */
+  /* start-index:
+   *
+   * The events of the listing passed over: the stream starts at event
+   * start-index, e.g. the `next-index` of the last `synapse-page` message
+   * of a stream that stopped. Offsets count from the listing's start all
+   * the same. With a backend that numbers its pages (Django REST
+   * Framework's `?page=N`), the first request is for the page that holds
+   * that event and no page before it is fetched; with pages linked by
+   * cursor the listing is walked from its first page and the events
+   * before it are dropped (the log says so). A start past the end is an
+   * empty stream.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_START_INDEX] =
+      g_param_spec_uint64 ("start-index", "Start index",
+      "Events of the listing passed over: the stream starts at this event",
+      0, G_MAXUINT64, 0, flags);
+
+  /* shard-count:
+   *
+   * How many streams share the listing, by pages: the stream of
+   * shard-index i reads pages i + 1, i + 1 + N, i + 1 + 2N, … of the
+   * listing and no other, and pushes their events in order, with the
+   * offsets of the whole listing, so that N sources (in as many processes
+   * or machines) read every event once between them. Only a backend that
+   * numbers its pages can be shared: another fails with a RESOURCE
+   * SETTINGS error at its first page.
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_SHARD_COUNT] =
+      g_param_spec_uint ("shard-count", "Shard count",
+      "Streams that share the listing by pages (1 = this one reads it all)",
+      1, G_MAXUINT, 1, flags);
+
+  /* shard-index:
+   *
+   * Which of the shard-count streams this is, from 0; it must be below
+   * shard-count (a RESOURCE SETTINGS error at start otherwise).
+   */
+  pspecs[GST_SYNAPSE_LISTING_PROP_SHARD_INDEX] =
+      g_param_spec_uint ("shard-index", "Shard index",
+      "Which of the shard-count streams this is, from 0", 0, G_MAXUINT - 1,
+      0, flags);
+
   pspecs[GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT] =
       g_param_spec_int64 ("total-count", "Total count",
       "Events matching the filters, as the backend counts them (-1 until "
@@ -473,6 +539,7 @@ gst_synapse_listing_class_init (GstBaseSrcClass * klass, GParamSpec ** pspecs,
   klass->unlock = GST_DEBUG_FUNCPTR (gst_synapse_listing_unlock);
   klass->unlock_stop = GST_DEBUG_FUNCPTR (gst_synapse_listing_unlock_stop);
   klass->is_seekable = GST_DEBUG_FUNCPTR (gst_synapse_listing_is_seekable);
+  klass->do_seek = GST_DEBUG_FUNCPTR (gst_synapse_listing_do_seek);
   klass->query = GST_DEBUG_FUNCPTR (gst_synapse_listing_query);
 }
 
@@ -535,9 +602,14 @@ gst_synapse_listing_reset (GstSynapseListing * listing)
 {
   g_clear_object (&listing->pager);
   g_clear_object (&listing->client);
+  g_clear_pointer (&listing->params, json_object_unref);
+  g_clear_object (&listing->conversion);
   gst_synapse_progress_reset (&listing->progress);
   listing->pages_reported = 0;
   listing->finished = FALSE;
+  listing->walk_pending = FALSE;
+  listing->streaming = FALSE;
+  listing->seek_recorded = FALSE;
 }
 
 /* Ends the progress operation of a request in flight as CANCELED. */
@@ -570,19 +642,26 @@ gchar *
 gst_synapse_listing_open (GstSynapseListing * listing, JsonObject * params,
     SynapseUrlConversion * conversion)
 {
-  gint num_buffers = GST_BASE_SRC (listing->element)->num_buffers;
-  SynapseClient *client = gst_synapse_connection_make_client
-      (GST_SYNAPSE_CONNECTION (listing->element));
-  guint page_size, prefetch;
-  guint64 prefetch_bytes;
+  SynapseClient *client;
+  guint page_size, shard_count, shard_index;
+  guint64 start_index;
 
-  if (client == NULL)
-    return NULL;
   GST_OBJECT_LOCK (listing->element);
   page_size = listing->page_size;
-  prefetch = listing->prefetch;
-  prefetch_bytes = listing->prefetch_bytes;
+  start_index = listing->start_index;
+  shard_count = listing->shard_count;
+  shard_index = listing->shard_index;
   GST_OBJECT_UNLOCK (listing->element);
+  if (shard_index >= shard_count) {
+    GST_ELEMENT_ERROR (listing->element, RESOURCE, SETTINGS,
+        ("The shard-index property (%u) must be below shard-count (%u).",
+            shard_index, shard_count), (NULL));
+    return NULL;
+  }
+  client = gst_synapse_connection_make_client (GST_SYNAPSE_CONNECTION
+      (listing->element));
+  if (client == NULL)
+    return NULL;
 
   /* the paging properties go to this walk, not to the client, which may
    * be the pipeline's (extra-params may give page_size) */
@@ -591,15 +670,103 @@ gst_synapse_listing_open (GstSynapseListing * listing, JsonObject * params,
 
   gst_synapse_listing_reset (listing);
   listing->client = client;
-  listing->pager = synapse_client_iter_ground_truth_events (client, params,
-      conversion);
-  synapse_pager_set_prefetch (listing->pager, prefetch);
-  g_object_set (listing->pager, "prefetch-bytes", prefetch_bytes, NULL);
-  if (num_buffers > 0)
-    synapse_pager_set_limit (listing->pager, num_buffers);
+  listing->params = json_object_ref (params);
+  listing->conversion = conversion ? g_object_ref (conversion) : NULL;
+  GST_OBJECT_LOCK (listing->element);
+  listing->prefetch_run = listing->prefetch;
+  listing->prefetch_bytes_run = listing->prefetch_bytes;
+  listing->pagination = SYNAPSE_PAGINATION_UNKNOWN;
+  GST_OBJECT_UNLOCK (listing->element);
+  /* the walk is made by the first create (), or by a seek before it */
+  gst_synapse_listing_seek (listing, start_index, G_MAXUINT64);
   set_total_count (listing, -1);
   return synapse_client_build_url (client, "sdk/ground_truth_events/",
       params);
+}
+
+/**
+ * gst_synapse_listing_seek:
+ * @listing: the walk
+ * @start: the event the walk is to start at
+ * @stop: the event it is to stop before, or %G_MAXUINT64
+ *
+ * Makes the next gst_synapse_listing_restart () start the walk again at
+ * @start (the element's do_seek (), with the stream lock held).
+ */
+void
+gst_synapse_listing_seek (GstSynapseListing * listing, guint64 start,
+    guint64 stop)
+{
+  GST_DEBUG_OBJECT (listing->element, "the walk starts at event %"
+      G_GUINT64_FORMAT ", stops before %" G_GUINT64_FORMAT, start, stop);
+  listing->walk_start = start;
+  listing->walk_stop = stop;
+  listing->walk_pending = TRUE;
+}
+
+/**
+ * gst_synapse_listing_restart:
+ * @listing: the walk
+ *
+ * Called by create () before anything else: when a seek (or start ())
+ * asked for it, makes the walk, at the event it starts at, and no page
+ * past the stop, the shards or #GstBaseSrc:num-buffers is asked for; the
+ * element then forgets what it held of the walk before.
+ *
+ * Returns: whether the walk starts (again) here
+ */
+gboolean
+gst_synapse_listing_restart (GstSynapseListing * listing)
+{
+  gint num_buffers = GST_BASE_SRC (listing->element)->num_buffers;
+  guint shard_count, shard_index;
+  guint64 limit = 0;
+
+  listing->streaming = TRUE;
+  if (!listing->walk_pending)
+    return FALSE;
+  listing->walk_pending = FALSE;
+
+  GST_OBJECT_LOCK (listing->element);
+  shard_count = listing->shard_count;
+  shard_index = listing->shard_index;
+  GST_OBJECT_UNLOCK (listing->element);
+
+  g_clear_object (&listing->pager);
+  listing->pager = synapse_client_iter_ground_truth_events (listing->client,
+      listing->params, listing->conversion);
+  synapse_pager_set_prefetch (listing->pager, listing->prefetch_run);
+  synapse_pager_set_prefetch_bytes (listing->pager,
+      listing->prefetch_bytes_run);
+  synapse_pager_set_start_index (listing->pager, listing->walk_start);
+  synapse_pager_set_shard (listing->pager, shard_index, shard_count);
+  /* a shard's stop is checked event by event: its pages are not all */
+  if (listing->walk_stop != G_MAXUINT64 && shard_count == 1)
+    limit = listing->walk_stop > listing->walk_start ?
+        listing->walk_stop - listing->walk_start : 1;
+  if (num_buffers > 0)
+    limit = limit ? MIN (limit, (guint64) num_buffers) : (guint64) num_buffers;
+  synapse_pager_set_limit (listing->pager, limit);
+  listing->pages_reported = 0;
+  listing->finished = listing->walk_stop <= listing->walk_start;
+  GST_INFO_OBJECT (listing->element, "walking the listing from event %"
+      G_GUINT64_FORMAT "%s (shard %u of %u)", listing->walk_start,
+      listing->finished ? ", past the segment's stop" : "", shard_index,
+      shard_count);
+  return TRUE;
+}
+
+/**
+ * gst_synapse_listing_get_stop:
+ * @listing: the walk
+ *
+ * Returns: the event the walk stops before (a seek's stop), or
+ *   %G_MAXUINT64
+ */
+guint64
+gst_synapse_listing_get_stop (GstSynapseListing * listing)
+{
+  return listing->walk_stop;
 }
 
 /**
@@ -670,7 +837,7 @@ gint
 gst_synapse_listing_percent (GstSynapseListing * listing)
 {
   gint64 total = synapse_pager_get_total_count (listing->pager);
-  guint64 position = synapse_pager_get_position (listing->pager);
+  guint64 position = synapse_pager_get_next_index (listing->pager);
 
   if (total <= 0)
     return total == 0 ? 100 : -1;
@@ -695,7 +862,7 @@ gst_synapse_listing_begin_request (GstSynapseListing * listing)
   /* every event counted has arrived: asking the pager for more only
    * confirms the end, it sends no request */
   if (synapse_pager_get_pages_fetched (pager) > 0 && total >= 0
-      && synapse_pager_get_position (pager) >= (guint64) total)
+      && synapse_pager_get_next_index (pager) >= (guint64) total)
     return;
   gst_synapse_progress_start (&listing->progress,
       synapse_pager_get_pages_fetched (pager) > 0 ?
@@ -713,7 +880,7 @@ gst_synapse_listing_begin_request (GstSynapseListing * listing)
 void
 gst_synapse_listing_end_request (GstSynapseListing * listing)
 {
-  guint64 position = synapse_pager_get_position (listing->pager);
+  guint64 position = synapse_pager_get_next_index (listing->pager);
   gint64 total = synapse_pager_get_total_count (listing->pager);
   guint pages = synapse_pager_get_pages_fetched (listing->pager);
 
@@ -731,27 +898,36 @@ gst_synapse_listing_end_request (GstSynapseListing * listing)
 /**
  * gst_synapse_listing_post_page:
  * @listing: the walk
- * @events: the events of the page that arrived
- * @skipped: how many of them the element will not push
+ * @page: (nullable): the page that arrived, %NULL for the end of the
+ *   listing
+ * @skipped: how many of its events the element will not push
  *
- * Posts the `synapse-page` element message.
+ * Posts the `synapse-page` element message: `position` is the index in
+ * the listing after the page's events, `next-index` that of its first,
+ * the next event the element pushes (where a stream that stops now
+ * resumes, with start-index).
  */
 void
-gst_synapse_listing_post_page (GstSynapseListing * listing, guint events,
-    guint skipped)
+gst_synapse_listing_post_page (GstSynapseListing * listing,
+    SynapsePage * page, guint skipped)
 {
-  guint page = synapse_pager_get_pages_fetched (listing->pager);
-  guint64 position = synapse_pager_get_position (listing->pager);
+  guint pages = synapse_pager_get_pages_fetched (listing->pager);
+  guint events = page ? synapse_page_get_n_items (page) : 0;
+  guint64 next_index = page ? synapse_page_get_position (page)
+      : synapse_pager_get_next_index (listing->pager);
+  guint64 position = next_index + events;
   gint64 total = synapse_pager_get_total_count (listing->pager);
   GstStructure *s;
 
-  listing->pages_reported = page;
+  listing->pages_reported = pages;
   GST_INFO_OBJECT (listing->element, "page %u: %u events, %" G_GUINT64_FORMAT
-      " of %" G_GINT64_FORMAT " so far", page, events, position, total);
+      " to %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT, pages, events,
+      next_index, position, total);
 
-  s = gst_structure_new ("synapse-page", "page", G_TYPE_UINT, page,
+  s = gst_structure_new ("synapse-page", "page", G_TYPE_UINT, pages,
       "events", G_TYPE_UINT, events, "position", G_TYPE_UINT64, position,
-      "total", G_TYPE_INT64, total, "skipped", G_TYPE_UINT, skipped, NULL);
+      "next-index", G_TYPE_UINT64, next_index, "total", G_TYPE_INT64, total,
+      "skipped", G_TYPE_UINT, skipped, NULL);
   gst_element_post_message (listing->element,
       gst_message_new_element (GST_OBJECT (listing->element), s));
 }
@@ -779,6 +955,15 @@ gst_synapse_listing_read_page (GstSynapseListing * listing,
       synapse_pager_get_pages_fetched (listing->pager));
   page = synapse_pager_read_page (listing->pager, cancellable, error);
   set_total_count (listing, synapse_pager_get_total_count (listing->pager));
+  GST_OBJECT_LOCK (listing->element);
+  listing->pagination = synapse_pager_get_pagination (listing->pager);
+  GST_OBJECT_UNLOCK (listing->element);
+  if (listing->pagination == SYNAPSE_PAGINATION_OTHER
+      && listing->walk_start > 0 && synapse_pager_get_pages_fetched
+      (listing->pager) == 1)
+    GST_WARNING_OBJECT (listing->element, "the backend links its pages by "
+        "cursor: walking the listing from its first page to event %"
+        G_GUINT64_FORMAT, listing->walk_start);
   return page;
 }
 
@@ -796,7 +981,7 @@ gst_synapse_listing_end (GstSynapseListing * listing)
 {
   if (synapse_pager_get_pages_fetched (listing->pager) >
       listing->pages_reported)
-    gst_synapse_listing_post_page (listing, 0, 0);
+    gst_synapse_listing_post_page (listing, NULL, 0);
   GST_INFO_OBJECT (listing->element, "end of the listing: %u pages, %"
       G_GUINT64_FORMAT " events",
       synapse_pager_get_pages_fetched (listing->pager),

@@ -54,6 +54,9 @@ enum
   GST_SYNAPSE_LISTING_PROP_PAGE_SIZE,
   GST_SYNAPSE_LISTING_PROP_PREFETCH,
   GST_SYNAPSE_LISTING_PROP_PREFETCH_BYTES,
+  GST_SYNAPSE_LISTING_PROP_START_INDEX,
+  GST_SYNAPSE_LISTING_PROP_SHARD_COUNT,
+  GST_SYNAPSE_LISTING_PROP_SHARD_INDEX,
   GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT,
   GST_SYNAPSE_LISTING_N_PROPS
 };
@@ -64,6 +67,9 @@ enum
  * @page_size: the page-size property
  * @prefetch: the prefetch property
  * @prefetch_bytes: the prefetch-bytes property
+ * @start_index: the start-index property
+ * @shard_count: the shard-count property
+ * @shard_index: the shard-index property
  * @total_count: the read-only total-count property
  * @client: the run's client
  * @pager: the run's walk through the listing
@@ -80,6 +86,9 @@ typedef struct
   guint page_size;
   guint prefetch;
   guint64 prefetch_bytes;
+  guint64 start_index;
+  guint shard_count;
+  guint shard_index;
   gint64 total_count;
   SynapseClient *client;
   SynapsePager *pager;
@@ -89,6 +98,22 @@ typedef struct
   GCancellable *cancellable;    /* object lock */
   guint pages_reported;
   gboolean finished;            /* the listing has no more pages */
+
+  /* the run's walk, made again at each seek (the streaming thread, or
+   * do_seek () with the stream lock held) */
+  JsonObject *params;
+  SynapseUrlConversion *conversion;
+  guint prefetch_run;
+  guint64 prefetch_bytes_run;
+  guint64 walk_start;           /* the event the walk starts at */
+  guint64 walk_stop;            /* the event it stops before, or
+                                 * G_MAXUINT64 */
+  gboolean walk_pending;        /* to be made at walk_start */
+  gboolean streaming;           /* create () has run since start () */
+  gboolean seek_recorded;       /* a DEFAULT seek, for a TIME segment */
+  guint64 seek_start;
+  guint64 seek_stop;
+  SynapsePagination pagination; /* object lock: what the last walk found */
 } GstSynapseListing;
 
 void gst_synapse_listing_class_init (GstBaseSrcClass * klass,
@@ -112,13 +137,20 @@ GCancellable *gst_synapse_listing_ref_cancellable (GstSynapseListing * listing);
 
 gboolean gst_synapse_listing_is_finished (GstSynapseListing * listing);
 
+void gst_synapse_listing_seek (GstSynapseListing * listing, guint64 start,
+    guint64 stop);
+
+gboolean gst_synapse_listing_restart (GstSynapseListing * listing);
+
+guint64 gst_synapse_listing_get_stop (GstSynapseListing * listing);
+
 SynapsePage *gst_synapse_listing_read_page (GstSynapseListing * listing,
     GCancellable * cancellable, GError ** error);
 
 GstFlowReturn gst_synapse_listing_end (GstSynapseListing * listing);
 
-void gst_synapse_listing_post_page (GstSynapseListing * listing, guint events,
-    guint skipped);
+void gst_synapse_listing_post_page (GstSynapseListing * listing,
+    SynapsePage * page, guint skipped);
 
 void gst_synapse_listing_begin_request (GstSynapseListing * listing);
 

@@ -94,7 +94,17 @@
  * #GstBaseSrc:num-buffers caps the events of the listing taken (skipped
  * ones count), and only their files are fetched. Going to READY or NULL
  * cancels every download and request at once; going to PLAYING again
- * streams the listing again from the start.
+ * streams the listing again from its start-index.
+ *
+ * #GstSynapseMediaSrc:start-index, #GstSynapseMediaSrc:shard-count and
+ * #GstSynapseMediaSrc:shard-index start anywhere and share the listing as
+ * in synapsegtsrc. The element is seekable in %GST_FORMAT_DEFAULT (one
+ * unit, one event), and with a framerate in %GST_FORMAT_TIME too, where a
+ * seek starts at the first event whose PTS is at or after the position
+ * sought (a conversion query maps one to the other). A flushing seek
+ * cancels the downloads and requests in flight and starts again at that
+ * event; without a framerate the segment of the new stream is in TIME
+ * from 0, its buffers untimed.
  *
  * The connection properties (base URL, credentials, timeouts, retries) are
  * those every Synapse element shares (see #GstSynapseConnection); the
@@ -272,6 +282,11 @@ static gboolean gst_synapse_media_src_start (GstBaseSrc * bsrc);
 static gboolean gst_synapse_media_src_stop (GstBaseSrc * bsrc);
 static gboolean gst_synapse_media_src_query (GstBaseSrc * bsrc,
     GstQuery * query);
+static gboolean gst_synapse_media_src_prepare_seek_segment (GstBaseSrc *
+    bsrc, GstEvent * event, GstSegment * segment);
+static gboolean gst_synapse_media_src_do_seek (GstBaseSrc * bsrc,
+    GstSegment * segment);
+static GstClockTime event_time (GstSynapseMediaSrc * self, guint64 index);
 static GstFlowReturn gst_synapse_media_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
 
@@ -411,6 +426,9 @@ gst_synapse_media_src_class_init (GstSynapseMediaSrcClass * klass)
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_synapse_media_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_synapse_media_src_stop);
   basesrc_class->query = GST_DEBUG_FUNCPTR (gst_synapse_media_src_query);
+  basesrc_class->prepare_seek_segment =
+      GST_DEBUG_FUNCPTR (gst_synapse_media_src_prepare_seek_segment);
+  basesrc_class->do_seek = GST_DEBUG_FUNCPTR (gst_synapse_media_src_do_seek);
   pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_synapse_media_src_create);
 
   gst_type_mark_as_plugin_api (GST_TYPE_SYNAPSE_MEDIA_SRC_ACTION, 0);
@@ -463,11 +481,11 @@ media_fetch_free (MediaFetch * fetch)
   g_free (fetch);
 }
 
-/* Ends every fetch in flight (they complete cancelled) and drops what a
- * run holds but the listing's walk. Not from the streaming thread while
- * it runs. */
+/* Ends every fetch in flight (they complete cancelled) and forgets the
+ * events of the walk: a walk starts again after it. Not from the
+ * streaming thread while it runs. */
 static void
-gst_synapse_media_src_clear_run (GstSynapseMediaSrc * self)
+gst_synapse_media_src_drop_fetches (GstSynapseMediaSrc * self)
 {
   for (GList * l = self->fetches.head; l; l = l->next) {
     MediaFetch *fetch = l->data;
@@ -480,10 +498,17 @@ gst_synapse_media_src_clear_run (GstSynapseMediaSrc * self)
   g_queue_clear_full (&self->fetches, (GDestroyNotify) media_fetch_free);
   g_clear_pointer (&self->upcoming, g_ptr_array_unref);
   self->upcoming_index = 0;
-  g_clear_pointer (&self->context, g_main_context_unref);
-  media_settings_clear (&self->run);
   self->held_bytes = 0;
   self->listed_all = FALSE;
+}
+
+/* Drops what a run holds but the listing's walk. */
+static void
+gst_synapse_media_src_clear_run (GstSynapseMediaSrc * self)
+{
+  gst_synapse_media_src_drop_fetches (self);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  media_settings_clear (&self->run);
   self->warned_missing = FALSE;
   gst_clear_caps (&self->caps);
   self->pushed = 0;
@@ -535,6 +560,11 @@ gst_synapse_media_src_start (GstBaseSrc * bsrc)
         self->run.max_downloads + prefetch, NULL);
 
   self->context = g_main_context_new ();
+  /* with a framerate, the segment starts at the time of the first event */
+  GST_OBJECT_LOCK (self);
+  bsrc->segment.start = bsrc->segment.position = bsrc->segment.time =
+      event_time (self, self->listing.walk_start);
+  GST_OBJECT_UNLOCK (self);
 
   GST_INFO_OBJECT (self, "streaming the files %s of %s, %u at once, "
       "%" G_GUINT64_FORMAT " bytes held at most%s%s",
@@ -555,8 +585,119 @@ gst_synapse_media_src_stop (GstBaseSrc * bsrc)
   return TRUE;
 }
 
-/* A duration in TIME, with a framerate: the events of the listing, a frame
- * each; the rest is the listing's. */
+/* --- seeking: events, and with a framerate their times ------------------- */
+
+/* The time of event @index (%G_MAXUINT64: the end, none); without a
+ * framerate the events have none, and a segment spans from 0 to the
+ * end. */
+static GstClockTime
+event_time (GstSynapseMediaSrc * self, guint64 index)
+{
+  gint fps_n = self->run.framerate[0], fps_d = self->run.framerate[1];
+
+  if (index == G_MAXUINT64)
+    return GST_CLOCK_TIME_NONE;
+  if (fps_n <= 0)
+    return 0;
+  return gst_util_uint64_scale (index, fps_d * GST_SECOND, fps_n);
+}
+
+/* The first event at or after @time, with a framerate. */
+static guint64
+event_at (GstSynapseMediaSrc * self, GstClockTime time)
+{
+  gint fps_n = self->run.framerate[0], fps_d = self->run.framerate[1];
+
+  if (!GST_CLOCK_TIME_IS_VALID (time))
+    return G_MAXUINT64;
+  return gst_util_uint64_scale_ceil (time, fps_n, fps_d * GST_SECOND);
+}
+
+/* A seek in events (GST_FORMAT_DEFAULT): the walk's events are kept for
+ * do_seek (), and the segment, in TIME for the decoders, spans their
+ * times (from 0, without a framerate). */
+static gboolean
+gst_synapse_media_src_prepare_seek_segment (GstBaseSrc * bsrc,
+    GstEvent * event, GstSegment * segment)
+{
+  GstSynapseMediaSrc *self = GST_SYNAPSE_MEDIA_SRC (bsrc);
+  GstSeekType start_type, stop_type;
+  GstSeekFlags flags;
+  GstFormat format;
+  gint64 start, stop;
+  gdouble rate;
+
+  gst_event_parse_seek (event, &rate, &format, &flags, &start_type, &start,
+      &stop_type, &stop);
+  if (format != GST_FORMAT_DEFAULT || start_type != GST_SEEK_TYPE_SET
+      || stop_type == GST_SEEK_TYPE_END || start < 0)
+    return FALSE;
+  self->listing.seek_start = start;
+  self->listing.seek_stop = stop_type == GST_SEEK_TYPE_SET && stop >= 0 ?
+      (guint64) stop : G_MAXUINT64;
+  self->listing.seek_recorded = TRUE;
+  return gst_segment_do_seek (segment, rate, GST_FORMAT_TIME, flags,
+      GST_SEEK_TYPE_SET, event_time (self, start), GST_SEEK_TYPE_SET,
+      self->run.framerate[0] > 0 ? event_time (self, self->listing.seek_stop)
+      : GST_CLOCK_TIME_NONE, NULL);
+}
+
+/* The walk starts again at the segment's events: those of a seek in
+ * events, or, with a framerate, the first at or after its start time;
+ * without one a TIME seek can only go back to the first event. The
+ * segment start () set is the start-index's. */
+static gboolean
+gst_synapse_media_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
+{
+  GstSynapseMediaSrc *self = GST_SYNAPSE_MEDIA_SRC (bsrc);
+  GstSynapseListing *listing = &self->listing;
+  guint64 start, stop;
+
+  if (listing->seek_recorded) {
+    start = listing->seek_start;
+    stop = listing->seek_stop;
+    listing->seek_recorded = FALSE;
+  } else if (!listing->streaming && listing->walk_pending) {
+    start = listing->walk_start;
+    stop = G_MAXUINT64;
+  } else if (self->run.framerate[0] > 0) {
+    start = event_at (self, segment->start);
+    stop = event_at (self, segment->stop);
+  } else if (segment->start == 0) {
+    start = 0;
+    stop = G_MAXUINT64;
+  } else {
+    GST_DEBUG_OBJECT (self, "a seek in time needs a framerate");
+    return FALSE;
+  }
+  gst_synapse_listing_seek (listing, start, stop);
+  segment->position = segment->start;
+  return TRUE;
+}
+
+/* Converts between events and their times, with a framerate. */
+static gboolean
+convert (GstSynapseMediaSrc * self, GstFormat from, gint64 value,
+    GstFormat to, gint64 * result)
+{
+  if (from == to) {
+    *result = value;
+    return TRUE;
+  }
+  if (self->run.framerate[0] <= 0 || value < 0)
+    return FALSE;
+  if (from == GST_FORMAT_DEFAULT && to == GST_FORMAT_TIME)
+    *result = event_time (self, value);
+  else if (from == GST_FORMAT_TIME && to == GST_FORMAT_DEFAULT)
+    *result = event_at (self, value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Seeking in events (and in TIME with a framerate), conversions between
+ * them, and a duration in TIME with a framerate: the events of the
+ * listing, a frame each; the rest is the listing's. */
 static gboolean
 gst_synapse_media_src_query (GstBaseSrc * bsrc, GstQuery * query)
 {
@@ -565,6 +706,32 @@ gst_synapse_media_src_query (GstBaseSrc * bsrc, GstQuery * query)
   gint64 total;
   gint fps_n, fps_d;
 
+  if (GST_QUERY_TYPE (query) == GST_QUERY_SEEKING) {
+    gint64 duration = -1;
+
+    gst_query_parse_seeking (query, &format, NULL, NULL, NULL);
+    GST_OBJECT_LOCK (self);
+    fps_n = self->settings.framerate[0];
+    total = self->listing.total_count;
+    GST_OBJECT_UNLOCK (self);
+    if (format != GST_FORMAT_DEFAULT && format != GST_FORMAT_TIME)
+      return listing_query (bsrc, query);
+    if (total >= 0 && (format == GST_FORMAT_DEFAULT || fps_n > 0))
+      convert (self, GST_FORMAT_DEFAULT, total, format, &duration);
+    gst_query_set_seeking (query, format, GST_BASE_SRC_GET_CLASS (bsrc)->is_seekable (bsrc)
+        && (format == GST_FORMAT_DEFAULT || fps_n > 0), 0, duration);
+    return TRUE;
+  }
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONVERT) {
+    GstFormat from, to;
+    gint64 value, result;
+
+    gst_query_parse_convert (query, &from, &value, &to, NULL);
+    if (!convert (self, from, value, to, &result))
+      return listing_query (bsrc, query);
+    gst_query_set_convert (query, from, value, to, result);
+    return TRUE;
+  }
   if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
     return listing_query (bsrc, query);
   gst_query_parse_duration (query, &format, NULL);
@@ -758,7 +925,7 @@ read_page (GstSynapseMediaSrc * self, GCancellable * cancellable)
     }
     g_ptr_array_add (self->upcoming, fetch);
   }
-  gst_synapse_listing_post_page (listing, n_events, skipped);
+  gst_synapse_listing_post_page (listing, page, skipped);
   gst_synapse_listing_end_request (listing);
   return GST_FLOW_OK;
 }
@@ -798,6 +965,13 @@ fill (GstSynapseMediaSrc * self, GCancellable * cancellable)
     fetch = g_steal_pointer (&self->upcoming->pdata[self->upcoming_index++]);
     if (fetch == NULL)
       continue;
+    if (fetch->fields.index >= gst_synapse_listing_get_stop (&self->listing)) {
+      /* the segment's stop: nothing after it is needed */
+      media_fetch_free (fetch);
+      self->listed_all = TRUE;
+      g_clear_pointer (&self->upcoming, g_ptr_array_unref);
+      break;
+    }
     g_queue_push_tail (&self->fetches, fetch);
     if (fetch->done) {
       /* an error in its turn: nothing after it is needed */
@@ -940,6 +1114,9 @@ gst_synapse_media_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   g_autoptr (GCancellable) cancellable =
       gst_synapse_listing_ref_cancellable (&self->listing);
 
+  /* a seek: the walk starts again, without the files of the last one */
+  if (gst_synapse_listing_restart (&self->listing))
+    gst_synapse_media_src_drop_fetches (self);
   for (;;) {
     GstFlowReturn ret = fill (self, cancellable);
     MediaFetch *head;

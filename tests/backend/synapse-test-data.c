@@ -746,8 +746,10 @@ stb_handle_events (StbCall * call)
   GString *out;
   GBytes *cached;
   g_autoptr (GBytes) body = NULL;
+  /* a page by cursor is another page */
   char *key = g_strconcat (call->raw_query ? call->raw_query : "", "\n",
-      call->next_base, "\n", call->media_base, NULL);
+      call->next_base, "\n", call->media_base,
+      g_atomic_int_get (&self->cursor_pagination) ? "\ncursor" : "", NULL);
 
   cached = g_hash_table_lookup (self->events_cache, key);
   if (cached) {

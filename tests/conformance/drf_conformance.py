@@ -15,7 +15,8 @@ independent DRF reference server) and checks what a user would check:
   tests/drf/faultproxy.py), and exactly one model appears each time;
 - and the same for the installed GStreamer elements, run by gst-launch-1.0:
   `synapsegtsrc dataset-versions=N ! filesink` writes exactly that
-  version's events in order, a wrong token ends it with the
+  version's events in order, from any start-index and split into shards
+  by the server's own page numbers, a wrong token ends it with the
   NOT_AUTHORIZED error and the token is nowhere in GST_DEBUG=*:9 output;
   `filesrc ! synapsemodelsink` creates exactly one model whose file has
   the local file's MD5, also with a connection cut mid-upload, with a
@@ -158,6 +159,36 @@ def check_elements(url, drf, plugin_dir, libdir, work, version, expected):
         written = ndjson(f.read())
     check(written == expected, f"synapsegtsrc wrote exactly version "
           f"{version}'s {len(expected)} events, in order")
+
+    # Django REST Framework's own page numbers: a start inside a page, and
+    # three shards whose pages, taken in turn, are the listing
+    first = len(expected) // 2 + 3
+    result, _ = gst_launch(["synapsegtsrc", f"dataset-versions={version}",
+                            "page-size=7", f"start-index={first}", "!",
+                            "filesink", f"location={events_file}"],
+                           url, plugin_dir, libdir, work)
+    with open(events_file, encoding="utf-8") as f:
+        written = ndjson(f.read())
+    check(result.returncode == 0 and written == expected[first:],
+          f"synapsegtsrc start-index={first} wrote the events from there")
+    shards = []
+    for index in range(3):
+        result, _ = gst_launch(["synapsegtsrc", f"dataset-versions={version}",
+                                "page-size=7", f"shard-index={index}",
+                                "shard-count=3", "!", "filesink",
+                                f"location={events_file}"],
+                               url, plugin_dir, libdir, work)
+        if result.returncode != 0:
+            fail(f"shard {index}: {result.stdout[-500:]}")
+        with open(events_file, encoding="utf-8") as f:
+            shards.append(ndjson(f.read()))
+    merged = []
+    for page in range(0, len(expected), 7):
+        shard = shards[(page // 7) % 3]
+        merged += shard[:7]
+        del shard[:7]
+    check(merged == expected and not any(shards),
+          "three shards of 7-event pages hold the listing once between them")
 
     wrong = "wrong-token-for-the-element"
     log = os.path.join(work, "gst-debug.log")

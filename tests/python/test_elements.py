@@ -241,12 +241,12 @@ class TestSynapseGtSrc(unittest.TestCase):
 
         self.assertTrue(run.eos)
         self.assertEqual(run.pages, [
-            {"page": 1, "events": 100, "position": 100, "total": EVENTS,
-             "skipped": 0},
-            {"page": 2, "events": 100, "position": 200, "total": EVENTS,
-             "skipped": 0},
-            {"page": 3, "events": 50, "position": 250, "total": EVENTS,
-             "skipped": 0},
+            {"page": 1, "events": 100, "position": 100, "next-index": 0,
+             "total": EVENTS, "skipped": 0},
+            {"page": 2, "events": 100, "position": 200, "next-index": 100,
+             "total": EVENTS, "skipped": 0},
+            {"page": 3, "events": 50, "position": 250, "next-index": 200,
+             "total": EVENTS, "skipped": 0},
         ])
         # ...all of them before EOS
         self.assertEqual(run.kinds()[-1], "eos")
