@@ -173,19 +173,26 @@ def _run_pager(job, shard, send):
         send(("page", page.get_position(), n, page.get_total_count(), data))
 
 
-def _check_bus(bus, Gst):
-    """Raises the first error on the pipeline's bus as a GLib.Error, its
-    HTTP status (0: none) beside it."""
+def _check_bus(bus, Gst, shards):
+    """Raises the first error on the pipeline's bus as a PipelineError: the
+    element's message, the reason its debug text gives, the HTTP status
+    (0: none); a CursorListing for shards of a cursor listing."""
     while True:
         message = bus.pop_filtered(Gst.MessageType.ERROR)
         if message is None:
             return
-        error, _ = message.parse_error()
+        error, debug = message.parse_error()
         details = message.parse_error_details()
         status = 0
         if details is not None and details.has_field("http-status-code"):
             status = details.get_uint("http-status-code")[1]
-        raise PipelineError(error.message, status)
+        # the debug text: "file(line): function (): element path:\nreason"
+        reason = debug.split("\n", 1)[-1].strip() if debug else ""
+        if shards > 1 and "cursor" in reason and error.matches(
+                Gst.ResourceError.quark(), Gst.ResourceError.SETTINGS):
+            raise CursorListing(reason)
+        raise PipelineError("%s (%s)" % (error.message, reason) if reason
+                            else error.message, status)
 
 
 class CursorListing(Exception):
@@ -239,14 +246,15 @@ def _run_pipeline(job, shard, send):
     try:
         if pipeline.set_state(Gst.State.PLAYING) == \
                 Gst.StateChangeReturn.FAILURE:
-            _check_bus(bus, Gst)
+            _check_bus(bus, Gst, job["shards"])
             raise PipelineError("the pipeline cannot start", 0)
         while True:
-            _check_bus(bus, Gst)
+            _check_bus(bus, Gst, job["shards"])
             sample = sink.try_pull_sample(int(POLL * Gst.SECOND))
             if sample is None:
                 if sink.is_eos():
-                    _check_bus(bus, Gst)  # an error ends the stream too
+                    # an error ends the stream too
+                    _check_bus(bus, Gst, job["shards"])
                     flush()
                     return
                 continue
@@ -417,12 +425,14 @@ def dask_client(args):
     # forkserver: one fresh interpreter imports dask once and forks the
     # workers (spawn starts each from nothing, several times slower; fork
     # would copy this process and its threads)
+    method = {"distributed.worker.multiprocessing-method": "forkserver"}
     try:
-        with dask.config.set({"distributed.worker.multiprocessing-method":
-                              "forkserver"}), LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                          processes=not args.threads,
-                          dashboard_address=None, local_directory=workspace,
-                          silence_logs=logging.ERROR) as cluster, \
+        with dask.config.set(method), \
+                LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                             processes=not args.threads,
+                             dashboard_address=None,
+                             local_directory=workspace,
+                             silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             yield client
     finally:

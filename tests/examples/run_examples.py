@@ -646,12 +646,17 @@ class TestDaskShards(Sharded):
                                            "100", "--cursor-pagination")
         try:
             out = os.path.join(self.dir, "events.ndjson")
-            result = run(python_example(
-                "dask_shards.py", "--workers", "2", "--out", out),
-                {"SYNAPSE_BACKEND_URL": cursor_url})
-            self.assertFailedCleanly(result, out)
-            self.assertIn("cannot be split into shards (read it with "
-                          "--workers 1)", result.stderr)
+            modes = [[]]
+            if element_has("synapsegtsrc", "shard-count"):
+                modes.append(["--pipeline"])
+            for mode in modes:
+                with self.subTest(mode=mode):
+                    result = run(python_example(
+                        "dask_shards.py", "--workers", "2", "--out", out,
+                        *mode), {"SYNAPSE_BACKEND_URL": cursor_url})
+                    self.assertFailedCleanly(result, out)
+                    self.assertIn("cannot be split into shards (read it "
+                                  "with --workers 1)", result.stderr)
 
             # one shard reads it
             result = run(python_example(
