@@ -60,6 +60,7 @@ plugin, python3-gst-1.0 and gir1.2-gst-plugins-base-1.0).
 """
 
 import argparse
+import asyncio
 import contextlib
 import os
 import shutil
@@ -407,6 +408,18 @@ def output(path):
             os.unlink(partial)
 
 
+class _CutOffReportStream:
+    """A logging filter for a close that distributed 2022.12 logs as an
+    error: a Client gives the scheduler 100 ms to close its report stream,
+    then cancels it, and the CancelledError goes to the log with its
+    traceback (a busy machine is enough). It is no failure of the run,
+    whose failures come through the queues and the futures."""
+
+    def filter(self, record):
+        return not (record.exc_info and isinstance(record.exc_info[1],
+                                                   asyncio.CancelledError))
+
+
 @contextlib.contextmanager
 def dask_client(args):
     """A dask Client: on the scheduler of --scheduler, or on a LocalCluster
@@ -416,6 +429,12 @@ def dask_client(args):
 
     import dask
     from distributed import Client, LocalCluster
+
+    # log_errors () logs as the module of its caller's frame: for a task,
+    # the event loop's
+    for name in ("asyncio.events", "distributed.client",
+                 "distributed.utils"):
+        logging.getLogger(name).addFilter(_CutOffReportStream())
 
     if args.scheduler:
         with Client(args.scheduler) as client:
