@@ -280,6 +280,7 @@ def read_shard(job, shard, queue_name, stop_name):
     message, HTTP status) rather than raised, so that the merge reports it
     as the backend put it."""
     GLib, Synapse = _synapse()
+    _CutOffReportStream.install()
     send = _sender(queue_name, stop_name, job["queue_depth"])
     try:
         try:
@@ -419,6 +420,20 @@ class _CutOffReportStream:
         return not (record.exc_info and isinstance(record.exc_info[1],
                                                    asyncio.CancelledError))
 
+    @classmethod
+    def install(cls):
+        """On the loggers it comes through, in this process: the driver's
+        Client, and in a worker the Client its tasks' queues use."""
+        import logging
+
+        # log_errors () logs as the module of its caller's frame: for a
+        # task, the event loop's
+        for name in ("asyncio.events", "distributed.client",
+                     "distributed.utils"):
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, cls) for f in logger.filters):
+                logger.addFilter(cls())
+
 
 @contextlib.contextmanager
 def dask_client(args):
@@ -430,11 +445,7 @@ def dask_client(args):
     import dask
     from distributed import Client, LocalCluster
 
-    # log_errors () logs as the module of its caller's frame: for a task,
-    # the event loop's
-    for name in ("asyncio.events", "distributed.client",
-                 "distributed.utils"):
-        logging.getLogger(name).addFilter(_CutOffReportStream())
+    _CutOffReportStream.install()
 
     if args.scheduler:
         with Client(args.scheduler) as client:
