@@ -16,6 +16,13 @@
  * that fetches ahead of a slow consumer then shows what it holds
  * (synapsemediasrc's max-bytes) in the peak RSS.
  *
+ * --seek=EVENT measures a seek instead of a whole stream: the pipeline
+ * prerolls in PAUSED (the first page pushed, the next ones requested),
+ * then a flushing seek in GST_FORMAT_DEFAULT goes to EVENT, and the report
+ * is {"seek_seconds", "seek_offset", "max_rss_kib"}: the time from the
+ * seek to the first buffer at that offset reaching the sink, and that
+ * offset. The pipeline stops there.
+ *
  * The peak RSS is the process's own (VmHWM), not getrusage ()'s
  * ru_maxrss: Linux carries ru_maxrss over an exec, so a child of run.py
  * would report at least run.py's own RSS.
@@ -31,6 +38,7 @@
 #include <gst/gst.h>
 
 static gint consume_us;
+static gint64 seek_event = -1;
 
 typedef struct
 {
@@ -38,6 +46,10 @@ typedef struct
   gint64 first;
   guint64 buffers;
   guint64 bytes;
+  /* --seek: the first buffer at the offset sought, once it is sought */
+  gint seeking;
+  gint64 seek_first;
+  guint64 seek_offset;
 } Counts;
 
 static gboolean
@@ -47,6 +59,11 @@ count_one (GstBuffer ** buffer, guint index, gpointer user_data)
 
   if (counts->buffers == 0)
     counts->first = g_get_monotonic_time ();
+  if (g_atomic_int_get (&counts->seeking) && counts->seek_first == 0
+      && GST_BUFFER_OFFSET (*buffer) == (guint64) seek_event) {
+    counts->seek_first = g_get_monotonic_time ();
+    counts->seek_offset = GST_BUFFER_OFFSET (*buffer);
+  }
   counts->buffers++;
   counts->bytes += gst_buffer_get_size (*buffer);
   return TRUE;
@@ -85,6 +102,74 @@ peak_rss_kib (void)
   return usage.ru_maxrss;
 }
 
+/* The message that ends a wait for @types: an ERROR is printed, and NULL
+ * returned. */
+static GstMessage *
+wait_for (GstBus * bus, GstMessageType types)
+{
+  GstMessage *message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      types | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    g_autoptr (GError) failure = NULL;
+
+    gst_message_parse_error (message, &failure, NULL);
+    fprintf (stderr, "%s\n", failure->message);
+    gst_message_unref (message);
+    return NULL;
+  }
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS
+      && !(types & GST_MESSAGE_EOS)) {
+    fprintf (stderr, "end of stream before the event sought\n");
+    gst_message_unref (message);
+    return NULL;
+  }
+  return message;
+}
+
+/* --seek: preroll, seek, wait for the new preroll; the figures on
+ * stdout. */
+static int
+measure_seek (GstElement * pipeline, GstBus * bus, Counts * counts)
+{
+  GstMessage *message;
+  gint64 start;
+
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  if ((message = wait_for (bus, GST_MESSAGE_ASYNC_DONE)) == NULL) {
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    return 1;
+  }
+  gst_message_unref (message);
+
+  g_atomic_int_set (&counts->seeking, 1);
+  start = g_get_monotonic_time ();
+  if (!gst_element_seek (pipeline, 1.0, GST_FORMAT_DEFAULT,
+          GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, seek_event,
+          GST_SEEK_TYPE_NONE, -1)) {
+    fprintf (stderr, "the seek to event %" G_GINT64_FORMAT " was refused\n",
+        seek_event);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    return 1;
+  }
+  /* prerolled again: the first buffer after the seek has reached the sink */
+  if ((message = wait_for (bus, GST_MESSAGE_ASYNC_DONE)) == NULL) {
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    return 1;
+  }
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (counts->seek_first == 0) {
+    fprintf (stderr, "no buffer at offset %" G_GINT64_FORMAT " after the "
+        "seek\n", seek_event);
+    return 1;
+  }
+  printf ("{\"seek_seconds\": %.6f, \"seek_offset\": %" G_GUINT64_FORMAT
+      ", \"max_rss_kib\": %ld}\n", (counts->seek_first - start) / 1e6,
+      counts->seek_offset, peak_rss_kib ());
+  return 0;
+}
+
 /* NAME=VALUE set on @src; FALSE, with a message, if it cannot be. */
 static gboolean
 set_property (GstElement * src, const gchar * setting)
@@ -111,6 +196,8 @@ main (int argc, char **argv)
   const GOptionEntry entries[] = {
     {"consume-us", 0, 0, G_OPTION_ARG_INT, &consume_us,
         "Microseconds the sink spends on each buffer", "US"},
+    {"seek", 0, 0, G_OPTION_ARG_INT64, &seek_event,
+        "Preroll, seek to this event and report the time to it", "EVENT"},
     {NULL}
   };
   g_autoptr (GOptionContext) options =
@@ -131,7 +218,7 @@ main (int argc, char **argv)
     return 2;
   }
   if (argc < 2) {
-    fprintf (stderr, "usage: %s [--consume-us=US] ELEMENT "
+    fprintf (stderr, "usage: %s [--consume-us=US] [--seek=EVENT] ELEMENT "
         "[PROPERTY=VALUE ...]\n", argv[0]);
     return 2;
   }
@@ -157,9 +244,12 @@ main (int argc, char **argv)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_BUFFER_LIST, count_buffers, &counts, NULL);
 
+  bus = gst_element_get_bus (pipeline);
+  if (seek_event >= 0)
+    return measure_seek (pipeline, bus, &counts);
+
   counts.start = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  bus = gst_element_get_bus (pipeline);
   message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   end = g_get_monotonic_time ();

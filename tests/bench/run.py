@@ -29,6 +29,12 @@ Sections:
   upload   a file uploaded by `filesrc ! synapsemodelsink` (and by the
            library alone), beside curl sending the same chunked PUTs and the
            SDK's upload in Python; throughput and peak RSS
+  shards   events/s of 1, 2 and 4 `synapsegtsrc shard-index=i shard-count=N`
+           processes run at once (aggregate, prefetch 4 each) over 1,000
+           pages at 20 ms a page, beside one pipeline with the same total
+           prefetch (4N); the time from a flushing seek to its first event
+           near the start, in the middle and at the end of that listing,
+           beside one page request
 """
 
 import argparse
@@ -129,6 +135,120 @@ def run_mediasrc(build, url, page_size, *settings, consume_us=0):
                                      consume_us), env=gst_env(build))
     result["files"] = result.pop("buffers")
     return result
+
+
+def run_shards(build, url, page_size, shards, prefetch):
+    """`shards` bench-src processes of synapsegtsrc, shard i of `shards`
+    each, started together: the wall-clock seconds from the first start to
+    the last end, and the events of all."""
+    argvs = [bench_src_argv(build, "synapsegtsrc", url, [
+        f"page-size={page_size}", f"prefetch={prefetch}",
+        f"shard-index={i}", f"shard-count={shards}"])
+        for i in range(shards)]
+    start = time.monotonic()
+    processes = [subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True,
+                                  env=gst_env(build)) for argv in argvs]
+    results = [p.communicate() for p in processes]
+    seconds = time.monotonic() - start
+    events = 0
+    for process, (out, err) in zip(processes, results):
+        if process.returncode != 0:
+            raise RuntimeError(f"bench-src failed: {err.strip()}")
+        events += json.loads(out.strip().splitlines()[-1])["buffers"]
+    return {"seconds": seconds, "events": events}
+
+
+def run_seek(build, url, page_size, event):
+    """bench-src --seek: seconds from a flushing seek to event `event` to
+    that event at the sink, the pipeline prerolled before."""
+    result = run_json([bench_src_argv(build, "synapsegtsrc", url, [])[0],
+                       f"--seek={event}", *bench_src_argv(
+                           build, "synapsegtsrc", url,
+                           [f"page-size={page_size}"])[1:]],
+                      env=gst_env(build))
+    assert result["seek_offset"] == event, result
+    result["seconds"] = result["seek_seconds"]
+    return result
+
+
+def page_round_trip(url, page_size, page):
+    """Seconds one GET of a page takes (urllib, a new connection)."""
+    request = urllib.request.Request(
+        f"{url}sdk/ground_truth_events/?page_size={page_size}&page={page}",
+        headers={"Synapse-Access-Token": f"Token {TOKEN}"})
+    start = time.monotonic()
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        reply.read()
+    return {"seconds": time.monotonic() - start}
+
+
+def bench_shards(build, quick, workdir, rows):
+    page_size = 100
+    pages = 20 if quick else 1000
+    events = pages * page_size
+    latency = 20
+    prefetch = 4
+    runs = 1 if quick else 3
+
+    with Backend(build, "--placeholder-media", "--versions", "1", "--events",
+                 str(events), "--latency-ms", str(latency)) as backend:
+        run_gtsrc(build, backend.url, page_size, prefetch)        # warm up
+        # both timed the same way, process starts included: one pipeline
+        # is one shard of one, with N times the prefetch
+        measures = {}
+        for n in (1, 2, 4):
+            measures[("shards", n)] = (lambda n=n: run_shards(
+                build, backend.url, page_size, n, prefetch))
+            if n > 1:
+                measures[("one", n)] = (lambda n=n: run_shards(
+                    build, backend.url, page_size, 1, n * prefetch))
+        medians = interleaved_medians(runs, measures)
+
+        middle = events // 2
+        seeks = {"near the start": page_size + page_size // 2,
+                 "in the middle": middle,
+                 "in the last page": events - page_size // 2}
+        seek_measures = {name: (lambda event=event: run_seek(
+            build, backend.url, page_size, event))
+            for name, event in seeks.items()}
+        seek_measures["page"] = lambda: page_round_trip(
+            backend.url, page_size, pages // 2 + 1)
+        seek_runs = 3 if quick else 7
+        seek_medians = interleaved_medians(seek_runs, seek_measures)
+
+    for result in medians.values():
+        assert result["events"] == events, result
+    base = events / medians[("shards", 1)]["seconds"]
+    rows.append(("shards", f"{pages:,} pages of {page_size}, {latency} ms a "
+                 "page" + (f" (median of {runs})" if runs > 1 else ""),
+                 f"1 shard (one pipeline), prefetch={prefetch}",
+                 f"{base:,.0f} events/s", ""))
+    for n in (2, 4):
+        shards = events / medians[("shards", n)]["seconds"]
+        one = events / medians[("one", n)]["seconds"]
+        rows.append(("shards", "", f"{n} shards at once, prefetch={prefetch}"
+                     " each (aggregate)", f"{shards:,.0f} events/s",
+                     f"x{shards / base:.2f} 1 shard, "
+                     f"x{shards / one:.2f} one pipeline"))
+        rows.append(("shards", "", f"one pipeline, prefetch={n * prefetch}",
+                     f"{one:,.0f} events/s", f"x{one / base:.2f} 1 shard"))
+    page = seek_medians["page"]["seconds"]
+    near = seek_medians["near the start"]["seconds"]
+    first = True
+    for name, event in seeks.items():
+        seconds = seek_medians[name]["seconds"]
+        rows.append(("shards", f"seek, from PAUSED (median of {seek_runs})"
+                     if first else "",
+                     f"to event {event:,} ({name}, page "
+                     f"{event // page_size + 1:,}): first event",
+                     f"{seconds * 1000:.1f} ms",
+                     f"x{seconds / page:.2f} a page request"
+                     + ("" if first else
+                        f", x{seconds / near:.2f} near the start")))
+        first = False
+    rows.append(("shards", "", f"one page request (urllib, page "
+                 f"{pages // 2 + 1:,})", f"{page * 1000:.1f} ms", ""))
 
 
 def run_sdk_events(url, page_size):
@@ -538,7 +658,7 @@ def bench_upload(build, quick, workdir, rows):
 
 SECTIONS = {"events": bench_events, "media": bench_media,
             "memory": bench_memory, "hotpath": bench_hotpath,
-            "upload": bench_upload}
+            "upload": bench_upload, "shards": bench_shards}
 
 
 def print_table(rows):

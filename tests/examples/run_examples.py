@@ -18,7 +18,13 @@ what it wrote, so that none can rot:
   its printed frames are checked against the listing, and its frames()
   generator, imported, is checked to yield each data unit's own image (the
   id the backend paints in it, read back from the pixels at an odd width,
-  whose rows are padded).
+  whose rows are padded);
+- dask_shards.py, 1, 3 and 7 shards on a LocalCluster: what it writes is
+  byte for byte what one synapsegtsrc ! filesink writes, and the backend's
+  log shows every page requested once; a refused token, a cursor listing
+  and a dead backend fail it cleanly;
+- kubernetes-indexed-job.yaml, parsed (with python3-yaml), and its pods'
+  command run here with the merge script it carries.
 
 Each runs inside `meson devenv -C BUILD_DIR`, as the README tells users to
 run them from a build tree, so the development environment is tested too.
@@ -36,11 +42,13 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BUILD = SOURCE = None
@@ -52,19 +60,35 @@ tmp = None
 env = None
 
 
+def start_backend(*flags):
+    """synapse-dev-backend on a free port: (its process, its URL)."""
+    process = subprocess.Popen(
+        [os.path.join(BUILD, "tests", "backend", "synapse-dev-backend"),
+         "--port", "0", "--token", TOKEN, "--quiet"] + list(flags),
+        stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if "listening on " not in line:
+        process.kill()
+        process.wait()
+        raise RuntimeError("synapse-dev-backend did not start: %r" % line)
+    return process, line.split("listening on ", 1)[1].strip()
+
+
+def stop_backend(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
 def setUpModule():
     global backend, URL, tmp, env
     tmp = tempfile.mkdtemp(prefix="synapse-examples-")
-    backend = subprocess.Popen(
-        [os.path.join(BUILD, "tests", "backend", "synapse-dev-backend"),
-         "--port", "0", "--token", TOKEN, "--versions", str(VERSIONS),
-         "--events", str(EVENTS), "--models", str(MODELS), "--quiet"],
-        stdout=subprocess.PIPE, text=True)
-    line = backend.stdout.readline()
-    if "listening on " not in line:
-        backend.kill()
-        raise RuntimeError("synapse-dev-backend did not start: %r" % line)
-    URL = line.split("listening on ", 1)[1].strip()
+    backend, URL = start_backend("--versions", str(VERSIONS), "--events",
+                                 str(EVENTS), "--models", str(MODELS))
 
     env = dict(os.environ)
     for name in list(env):
@@ -80,13 +104,7 @@ def setUpModule():
 
 def tearDownModule():
     if backend is not None:
-        backend.terminate()
-        try:
-            backend.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            backend.kill()
-            backend.wait()
-        backend.stdout.close()
+        stop_backend(backend)
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -570,6 +588,226 @@ class TestFrames(Case):
                       "access token (HTTP 401).", result.stderr)
         self.assertIn("http-status: 401", result.stderr)
         self.assertNotIn("wrong-token", result.stderr)
+
+
+def requested_pages(url=None):
+    """The page numbers of the listing requests in the backend's log, in
+    the order they came (a request without `page` asks for page 1), and
+    the log emptied."""
+    base = url or URL
+    log = json.loads(get(base + "_control/requests", token=None))
+    request = urllib.request.Request(base + "_control/requests",
+                                     method="DELETE")
+    urllib.request.urlopen(request, timeout=10).close()
+    pages = []
+    for entry in log:
+        if entry["path"] != "sdk/ground_truth_events/":
+            continue
+        query = urllib.parse.parse_qs(entry["query"])
+        pages.append(int(query.get("page", ["1"])[0]))
+    return pages
+
+
+def element_has(element, prop):
+    """Whether this build's *element* has the property *prop*."""
+    result = run(["gst-inspect-1.0", element])
+    return re.search(r"^  %s +:" % re.escape(prop), result.stdout,
+                     re.M) is not None
+
+
+# All three versions, 40 events a page: 750 events on 19 pages (the last of
+# 30), which neither 3 nor 7 shards divide.
+SHARDED_VERSIONS = ",".join(str(v) for v in range(1, VERSIONS + 1))
+SHARDED_PAGE_SIZE = 40
+SHARDED_PAGES = -(-VERSIONS * EVENTS // SHARDED_PAGE_SIZE)
+
+
+class Sharded(Case):
+    """What one pipeline writes of the listing the shard tests read."""
+
+    one_pipeline = None
+
+    def setUp(self):
+        super().setUp()
+        if Sharded.one_pipeline is None:
+            out = os.path.join(self.dir, "one-pipeline.ndjson")
+            result = run(["gst-launch-1.0", "-q", "synapsegtsrc",
+                          "dataset-versions=" + SHARDED_VERSIONS,
+                          "page-size=%d" % SHARDED_PAGE_SIZE, "!",
+                          "filesink", "location=" + out])
+            self.assertRan(result)
+            with open(out, "rb") as f:
+                Sharded.one_pipeline = f.read()
+            # which is the backend's listing, in its order
+            self.assertEqual(Sharded.one_pipeline.decode("utf-8"), "".join(
+                served_events(v) for v in range(1, VERSIONS + 1)))
+        requested_pages()
+
+
+class TestDaskShards(Sharded):
+    """examples/dask_shards.py on a LocalCluster (worker processes)."""
+
+    def setUp(self):
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            self.skipTest("python3-distributed is not installed")
+        super().setUp()
+
+    def dask_shards(self, workers, *extra, extra_env=None):
+        out = os.path.join(self.dir, "events.ndjson")
+        result = run(python_example(
+            "dask_shards.py", "--workers", str(workers),
+            "--dataset-versions", SHARDED_VERSIONS,
+            "--page-size", str(SHARDED_PAGE_SIZE), "--out", out, *extra),
+            extra_env, timeout=180)
+        return result, out
+
+    def assertShardsWroteTheListing(self, workers, *extra):
+        result, out = self.dask_shards(workers, *extra)
+        self.assertRan(result)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), Sharded.one_pipeline)
+        self.assertFalse(os.path.exists(out + ".partial"))
+        # every page requested, none twice
+        self.assertEqual(sorted(requested_pages()),
+                         list(range(1, SHARDED_PAGES + 1)))
+        self.assertIn("%d events, %d pages, %d shards" % (
+            VERSIONS * EVENTS, SHARDED_PAGES, workers), result.stderr)
+
+    def test_one_shard_writes_what_one_pipeline_writes(self):
+        self.assertShardsWroteTheListing(1)
+
+    def test_three_shards_write_what_one_pipeline_writes(self):
+        self.assertShardsWroteTheListing(3)
+
+    def test_seven_shards_write_what_one_pipeline_writes(self):
+        # a page ahead at most and one waiting in each queue: the merge
+        # waits for shards and shards for the merge, in turn
+        self.assertShardsWroteTheListing(7, "--prefetch", "1",
+                                         "--queue-depth", "1")
+
+    def test_three_shards_as_pipelines(self):
+        if not element_has("synapsegtsrc", "shard-count"):
+            self.skipTest("synapsegtsrc has no shard-count yet")
+        self.assertShardsWroteTheListing(3, "--pipeline")
+
+    def assertFailedCleanly(self, result, out):
+        self.assertRan(result, 1)
+        self.assertFalse(os.path.exists(out))
+        self.assertFalse(os.path.exists(out + ".partial"))
+        self.assertNotIn("Traceback", result.stderr)
+
+    def test_a_refused_token_fails_with_its_status(self):
+        result, out = self.dask_shards(
+            3, extra_env={"SYNAPSE_ACCESS_TOKEN": "wrong-token-5e1f"})
+        self.assertFailedCleanly(result, out)
+        self.assertIn("HTTP 401", result.stderr)
+        self.assertIn("http-status: 401 (check SYNAPSE_ACCESS_TOKEN)",
+                      result.stderr)
+        self.assertNotIn("wrong-token-5e1f", result.stdout + result.stderr)
+
+    def test_a_cursor_listing_cannot_be_sharded(self):
+        cursor, cursor_url = start_backend("--versions", "1", "--events",
+                                           "100", "--cursor-pagination")
+        try:
+            out = os.path.join(self.dir, "events.ndjson")
+            modes = [[]]
+            if element_has("synapsegtsrc", "shard-count"):
+                modes.append(["--pipeline"])
+            for mode in modes:
+                with self.subTest(mode=mode):
+                    result = run(python_example(
+                        "dask_shards.py", "--workers", "2", "--out", out,
+                        *mode), {"SYNAPSE_BACKEND_URL": cursor_url})
+                    self.assertFailedCleanly(result, out)
+                    self.assertIn("cannot be split into shards (read it "
+                                  "with --workers 1)", result.stderr)
+
+            # one shard reads it
+            result = run(python_example(
+                "dask_shards.py", "--workers", "1", "--out", out),
+                {"SYNAPSE_BACKEND_URL": cursor_url})
+            self.assertRan(result)
+            with open(out, "rb") as f:
+                written = f.read()
+            self.assertEqual(written, get(cursor_url + "_control/events/"
+                                          "?version=1", token=None))
+        finally:
+            stop_backend(cursor)
+
+    def test_a_dead_backend_fails_with_a_connection_error(self):
+        # a port nothing listens on
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        result, out = self.dask_shards(
+            2, "--threads",
+            extra_env={"SYNAPSE_BACKEND_URL": "http://127.0.0.1:%d/" % port})
+        self.assertFailedCleanly(result, out)
+        self.assertRegex(result.stderr, r"error: shard 0: GET http://"
+                         r"127\.0\.0\.1:%d/sdk/ground_truth_events/\S*: "
+                         r"Could not connect" % port)
+
+
+class TestKubernetesJob(Sharded):
+    """examples/kubernetes-indexed-job.yaml: parsed, and its pods' command
+    run here, one after another, with the merge it documents."""
+
+    def setUp(self):
+        try:
+            import yaml
+        except ImportError:
+            self.skipTest("python3-yaml is not installed")
+        with open(example("kubernetes-indexed-job.yaml"),
+                  encoding="utf-8") as f:
+            documents = list(yaml.safe_load_all(f))
+        self.kinds = {d["kind"]: d for d in documents}
+        super().setUp()
+
+    def test_an_indexed_job_of_four_shards_with_the_token_in_a_secret(self):
+        job = self.kinds["Job"]["spec"]
+        self.assertEqual(job["completionMode"], "Indexed")
+        container = job["template"]["spec"]["containers"][0]
+        command = container["command"][-1]
+        count = int(re.search(r"shard-count=(\d+)", command).group(1))
+        self.assertEqual((job["completions"], job["parallelism"]),
+                         (count, count))
+        self.assertIn('shard-index="$JOB_COMPLETION_INDEX"', command)
+        self.assertIn('location="/out/shard-$JOB_COMPLETION_INDEX.ndjson"',
+                      command)
+        env = {e["name"]: e.get("valueFrom", e.get("value"))
+               for e in container["env"]}
+        self.assertEqual(env["SYNAPSE_ACCESS_TOKEN"]["secretKeyRef"]["name"],
+                         "synapse-token")
+        config = self.kinds["ConfigMap"]
+        self.assertEqual(env["SYNAPSE_BACKEND_URL"]["configMapKeyRef"],
+                         {"name": config["metadata"]["name"],
+                          "key": "base-url"})
+        self.assertIn("merge.sh", config["data"])
+
+    def test_its_pods_and_merge_write_what_one_pipeline_writes(self):
+        if not element_has("synapsegtsrc", "shard-count"):
+            self.skipTest("synapsegtsrc has no shard-count yet")
+        job = self.kinds["Job"]["spec"]
+        command = job["template"]["spec"]["containers"][0]["command"]
+        script = command[-1].replace("/out/", self.dir + "/")
+        script = re.sub(r"page-size=\d+", "page-size=%d" % SHARDED_PAGE_SIZE,
+                        script)
+        for index in range(job["completions"]):
+            result = run(command[:-1] + [script],
+                         {"JOB_COMPLETION_INDEX": str(index),
+                          "DATASET_VERSIONS": SHARDED_VERSIONS})
+            self.assertRan(result)
+        self.assertEqual(sorted(requested_pages()),
+                         list(range(1, SHARDED_PAGES + 1)))
+        merge = os.path.join(self.dir, "merge.sh")
+        with open(merge, "w") as f:
+            f.write(self.kinds["ConfigMap"]["data"]["merge.sh"])
+        result = subprocess.run(["sh", merge, str(job["completions"]),
+                                 str(SHARDED_PAGE_SIZE), self.dir],
+                                capture_output=True, check=True)
+        self.assertEqual(result.stdout, Sharded.one_pipeline)
 
 
 if __name__ == "__main__":
