@@ -26,6 +26,13 @@ Sections:
            load) from the page's bytes to the buffer pushed: the backend's
            bytes passed on, beside a URL conversion (url-prefix), which
            rewrites the URL strings in those bytes
+  cost     what an event costs the machine, whole process: instructions
+           (callgrind, 20,000 events minus 1, prefetch=1: the same figure
+           however loaded the machine) of the raw path and of a URL
+           conversion (url-prefix), beside curl fetching the same pages;
+           CPU seconds (user+sys) a million events, beside the SDK's way
+           and curl; synapsemediasrc's instructions a file (500 files
+           minus 1) beside curl fetching the same files
   upload   a file uploaded by `filesrc ! synapsemodelsink` (and by the
            library alone), beside curl sending the same chunked PUTs and the
            SDK's upload in Python; throughput and peak RSS
@@ -396,6 +403,186 @@ def bench_hotpath(build, quick, workdir, rows):
                  "path"))
 
 
+def run_rusage(argv, env=None):
+    """Runs `argv` to its end: (its stdout, its user+sys CPU seconds), the
+    CPU from wait4 (), that process alone."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                   stderr=errors, env=env)
+        out = process.stdout.read()
+        process.stdout.close()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{argv[0]} failed: "
+                               f"{errors.read().decode().strip()}")
+    return out.decode(), usage.ru_utime + usage.ru_stime
+
+
+def callgrind_refs(argv, env=None):
+    """The instructions (callgrind's I refs) `argv` executes, every thread
+    of the process counted."""
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         *argv], capture_output=True, text=True, env=env, check=False)
+    match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+    if result.returncode != 0 or not match:
+        raise RuntimeError(f"callgrind of {argv[0]} failed: "
+                           f"{result.stderr.strip()[-2000:]}")
+    return int(match.group(1).replace(",", ""))
+
+
+def curl_config(urls, workdir, name):
+    """A curl -K file fetching `urls`, bodies thrown away."""
+    config = os.path.join(workdir, name)
+    with open(config, "w") as f:
+        for each in urls:
+            f.write(f'url = "{each}"\noutput = "{os.devnull}"\n')
+    return ["curl", "-sS", "--no-progress-meter", "--fail", "-H",
+            f"Synapse-Access-Token: Token {TOKEN}", "-K", config]
+
+
+def bench_cost(build, quick, workdir, rows):
+    """What an event (and a file) costs the machine: instructions, whole
+    process, counted by callgrind (the same figure on any machine, however
+    loaded), and CPU seconds (user+sys), each beside a baseline measured
+    the same way in the same run. An instruction figure is the difference
+    between a run of N and a run of 1 (N minus 1 events, or files): the
+    process's start-up, the first page and the shut-down cancel out."""
+    page_size = 100
+    # instructions: 20,000 events (200 pages), 500 files; CPU: 100,000
+    grind_events = 400 if quick else 20000
+    grind_files = 20 if quick else 500
+    cpu_events = 2000 if quick else 100000
+    runs = 1 if quick else 5
+    prefix = "https://cdn.example.com"
+    prefetch = default_prefetch(build)
+    env = gst_env(build)
+    have_valgrind = shutil.which("valgrind") is not None
+
+    def gtsrc(url, n, *settings):
+        extra = [f"num-buffers={n}"] if n else []
+        return bench_src_argv(build, "synapsegtsrc", url,
+                              [f"page-size={page_size}", *extra, *settings])
+
+    def pages(url, n):
+        return [f"{url}sdk/ground_truth_events/?page_size={page_size}"
+                f"&page={page}" for page in range(1, n + 1)]
+
+    def per_unit(high, low, n):
+        return (high - low) / (n - 1)
+
+    with Backend(build, "--placeholder-media", "--versions", "1", "--events",
+                 str(max(grind_events, cpu_events))) as backend:
+        url = backend.url
+        # CPU seconds, whole process, a full listing of cpu_events; the
+        # contenders interleaved round by round
+        def cpu(argv, env=None):
+            return lambda: dict(zip(("out", "seconds"), run_rusage(argv,
+                                                                   env)))
+        cpu_pages = cpu_events // page_size
+        measures = {
+            "raw": cpu(gtsrc(url, cpu_events, f"prefetch={prefetch}"), env),
+            "raw1": cpu(gtsrc(url, cpu_events, "prefetch=1"), env),
+            "converted": cpu(gtsrc(url, cpu_events, f"prefetch={prefetch}",
+                                   f"url-prefix={prefix}"), env),
+            "sdk": cpu(["/usr/bin/python3",
+                        os.path.join(HERE, "sdk_baseline.py"), "events", url,
+                        TOKEN, str(page_size)]),
+            "curl": cpu(curl_config(pages(url, cpu_pages), workdir,
+                                    "cost-pages.curl"))}
+        measures["raw"]()                                         # warm up
+        cpu_med = interleaved_medians(runs, measures)
+        for name in ("raw", "raw1", "converted"):
+            assert json.loads(cpu_med[name]["out"])["buffers"] == cpu_events
+        assert json.loads(cpu_med["sdk"]["out"])["events"] == cpu_events
+
+        grind = {}
+        if have_valgrind:
+            for name, settings in (("raw", []),
+                                   ("converted", [f"url-prefix={prefix}"])):
+                one = callgrind_refs(gtsrc(url, 1, "prefetch=1", *settings),
+                                     env)
+                many = callgrind_refs(gtsrc(url, grind_events, "prefetch=1",
+                                            *settings), env)
+                grind[name] = (per_unit(many, one, grind_events), one)
+            # curl fetching the same pages in turn: the bytes received
+            curl_one = callgrind_refs(curl_config(pages(url, 1), workdir,
+                                                  "cost-one.curl"))
+            curl_many = callgrind_refs(curl_config(
+                pages(url, grind_events // page_size), workdir,
+                "cost-many.curl"))
+            grind["curl"] = ((curl_many - curl_one) / (grind_events - page_size),
+                             curl_one)
+
+    if have_valgrind:
+        # real images (no --placeholder-media): the element checks each MD5
+        with Backend(build, "--versions", "1", "--events",
+                     str(grind_files)) as backend:
+            urls = list_file_urls(backend.url, page_size)
+            assert len(urls) == grind_files, len(urls)
+
+            def mediasrc(n):
+                return bench_src_argv(build, "synapsemediasrc", backend.url,
+                                      [f"page-size={page_size}",
+                                       f"num-buffers={n}"])
+            media_one = callgrind_refs(mediasrc(1), env)
+            media_many = callgrind_refs(mediasrc(grind_files), env)
+            curl_one = callgrind_refs(curl_config(urls[:1], workdir,
+                                                  "cost-file.curl"))
+            curl_many = callgrind_refs(curl_config(urls, workdir,
+                                                   "cost-files.curl"))
+            media = (per_unit(media_many, media_one, grind_files),
+                     per_unit(curl_many, curl_one, grind_files))
+
+    def per_million(name):
+        return cpu_med[name]["seconds"] / cpu_events * 1e6
+
+    work = f"{cpu_events:,} events, whole process" + (
+        f" (median of {runs})" if runs > 1 else "")
+    rows.append(("cost", work,
+                 f"synapsegtsrc ! fakesink, prefetch={prefetch}",
+                 f"{per_million('raw'):.2f} CPU s/M events",
+                 f"SDK/this = {per_million('sdk') / per_million('raw'):.1f}"))
+    rows.append(("cost", "", "synapsegtsrc ! fakesink, prefetch=1",
+                 f"{per_million('raw1'):.2f} CPU s/M events", ""))
+    rows.append(("cost", "", "synapsegtsrc url-prefix=…",
+                 f"{per_million('converted'):.2f} CPU s/M events",
+                 f"x{per_million('converted') / per_million('raw'):.2f} "
+                 "the raw path"))
+    rows.append(("cost", "", "SDK-style Python (sdk_baseline.py)",
+                 f"{per_million('sdk'):.2f} CPU s/M events", ""))
+    rows.append(("cost", "", "curl, pages in turn",
+                 f"{per_million('curl'):.2f} CPU s/M events",
+                 f"prefetch={prefetch}/curl = "
+                 f"{per_million('raw') / per_million('curl'):.2f}"))
+    if not have_valgrind:
+        rows.append(("cost", "", "valgrind is not installed", "-", ""))
+        return
+    work = (f"callgrind, {grind_events:,} events minus 1, whole process,"
+            " prefetch=1")
+    rows.append(("cost", work, "synapsegtsrc ! fakesink (raw)",
+                 f"{grind['raw'][0]:,.0f} instructions/event",
+                 f"x{grind['raw'][0] / grind['curl'][0]:.1f} curl"))
+    rows.append(("cost", "", "synapsegtsrc url-prefix=… (converted)",
+                 f"{grind['converted'][0]:,.0f} instructions/event",
+                 f"x{grind['converted'][0] / grind['raw'][0]:.2f} the raw "
+                 "path"))
+    rows.append(("cost", "", "curl, the same pages in turn",
+                 f"{grind['curl'][0]:,.0f} instructions/event", ""))
+    rows.append(("cost", "", "start-up and 1 event, raw / converted",
+                 f"{grind['raw'][1] / 1e6:.1f} / "
+                 f"{grind['converted'][1] / 1e6:.1f} M instructions", ""))
+    rows.append(("cost", f"callgrind, {grind_files:,} files minus 1 "
+                 "(image files, MD5 checked)",
+                 "synapsemediasrc ! fakesink",
+                 f"{media[0]:,.0f} instructions/file",
+                 f"x{media[0] / media[1]:.1f} curl"))
+    rows.append(("cost", "", "curl, the same files in turn",
+                 f"{media[1]:,.0f} instructions/file", ""))
+
+
 def element_default(build, element, prop, fallback):
     """An element's default for a number property, as gst-inspect-1.0
     reports it."""
@@ -538,7 +725,7 @@ def bench_upload(build, quick, workdir, rows):
 
 SECTIONS = {"events": bench_events, "media": bench_media,
             "memory": bench_memory, "hotpath": bench_hotpath,
-            "upload": bench_upload}
+            "cost": bench_cost, "upload": bench_upload}
 
 
 def print_table(rows):
