@@ -34,8 +34,13 @@ Sections:
            and curl; synapsemediasrc's instructions a file (500 files
            minus 1) beside curl fetching the same files
   upload   a file uploaded by `filesrc ! synapsemodelsink` (and by the
-           library alone), beside curl sending the same chunked PUTs and the
-           SDK's upload in Python; throughput and peak RSS
+           library alone), beside curl sending the same chunked PUTs (the
+           MD5 by md5sum before them, or alongside) and the SDK's upload in
+           Python; throughput, CPU seconds of client and server, and peak
+           RSS; to upload_endpoint.py, which throws the bytes away at next
+           to no cost (the client measured), and to synapse-dev-backend,
+           which parses and hashes them as a backend does and, on a
+           2-core machine, takes the cores the client would use
 """
 
 import argparse
@@ -609,12 +614,9 @@ def make_file(path, size):
             left -= min(left, MIB)
 
 
-def curl_chunked_upload(url, path, chunk_size, workdir):
-    """The protocol's chunked upload done by curl, one process a chunk,
-    from chunk files split beforehand (not timed), as a client would send
-    them. Returns (seconds of the PUTs and the finish, seconds of md5sum):
-    the MD5 that finishing needs is taken with md5sum, timed apart."""
-    size = os.path.getsize(path)
+def split_chunks(path, chunk_size, workdir):
+    """The file split into chunk files (once, untimed), as a client that
+    PUTs them with curl would have them: [(chunk path, offset, length)]."""
     chunks = []
     with open(path, "rb") as f:
         index = 0
@@ -627,39 +629,60 @@ def curl_chunked_upload(url, path, chunk_size, workdir):
                 out.write(data)
             chunks.append((chunk, index * chunk_size, len(data)))
             index += 1
-    start = time.monotonic()
-    md5 = subprocess.run(["md5sum", path], capture_output=True, text=True,
-                         check=True).stdout.split()[0]
-    md5_seconds = time.monotonic() - start
+    return chunks
 
-    start = time.monotonic()
+
+def curl_chunked_upload(url, path, chunks, md5_alongside=False):
+    """The protocol's chunked upload done by curl, one process a chunk,
+    from `chunks` (split_chunks ()), as a client would send them. The MD5
+    that finishing needs is taken by md5sum: before the PUTs and timed
+    apart ("md5_seconds"; "seconds" and "cpu" are the PUTs' and the
+    finish's), or, with `md5_alongside`, while the PUTs go out, as a
+    client that hashes and sends at once would (then "seconds" is the
+    whole, md5sum included, and "cpu" curl's alone)."""
+    size = os.path.getsize(path)
+    md5_argv = ["md5sum", path]
+    md5_seconds = 0.0
+    if md5_alongside:
+        start = time.monotonic()
+        hashing = subprocess.Popen(md5_argv, stdout=subprocess.PIPE,
+                                   text=True)
+    else:
+        start = time.monotonic()
+        md5 = subprocess.run(md5_argv, capture_output=True, text=True,
+                             check=True).stdout.split()[0]
+        md5_seconds = time.monotonic() - start
+        start = time.monotonic()
+
+    cpu = 0.0
     target = url + "chunked_upload/"
     for chunk, offset, length in chunks:
-        reply = subprocess.run(
+        reply, used = run_rusage(
             ["curl", "-sS", "--fail", "-X", "PUT", "-H",
              f"Synapse-Access-Token: Token {TOKEN}", "-H",
              f"Content-Range: bytes {offset}-{offset + length - 1}/{size}",
              "-F", f"filename={os.path.basename(path)}",
-             "-F", f"file=@{chunk};type=application/octet-stream", target],
-            capture_output=True, check=True).stdout
+             "-F", f"file=@{chunk};type=application/octet-stream", target])
+        cpu += used
         target = json.loads(reply)["url"]
-    subprocess.run(["curl", "-sS", "--fail", "-X", "POST", "-H",
-                    f"Synapse-Access-Token: Token {TOKEN}", "-H",
-                    "Content-Type: application/json", "--data",
-                    json.dumps({"md5": md5}), target],
-                   capture_output=True, check=True)
-    seconds = time.monotonic() - start
-    for chunk, _, _ in chunks:
-        os.unlink(chunk)
-    return seconds, md5_seconds
+    if md5_alongside:
+        md5 = hashing.communicate()[0].split()[0]
+        assert hashing.returncode == 0
+    _, used = run_rusage(["curl", "-sS", "--fail", "-X", "POST", "-H",
+                          f"Synapse-Access-Token: Token {TOKEN}", "-H",
+                          "Content-Type: application/json", "--data",
+                          json.dumps({"md5": md5}), target])
+    cpu += used
+    return {"seconds": time.monotonic() - start, "cpu": cpu,
+            "md5_seconds": md5_seconds}
 
 
 def run_sink(build, url, path, chunk):
     """`filesrc ! synapsemodelsink` through gst-launch-1.0: seconds (process
-    start included) and peak RSS."""
+    start included), CPU seconds and peak RSS."""
     env = dict(gst_env(build), SYNAPSE_BACKEND_URL=url,
                SYNAPSE_ACCESS_TOKEN=TOKEN)
-    argv = ["/usr/bin/time", "-f", "%M", "gst-launch-1.0", "-e", "-q",
+    argv = ["/usr/bin/time", "-f", "%M %U %S", "gst-launch-1.0", "-e", "-q",
             "filesrc", f"location={path}", "!", "synapsemodelsink",
             "model-name=bench", "model-type=detection", "project=1",
             f"chunk-size={chunk}"]
@@ -669,58 +692,156 @@ def run_sink(build, url, path, chunk):
     seconds = time.monotonic() - start
     if result.returncode != 0:
         raise RuntimeError(f"gst-launch-1.0 failed: {result.stderr}")
-    return {"seconds": seconds,
-            "max_rss_kib": int(result.stderr.strip().splitlines()[-1])}
+    rss, user, system = result.stderr.strip().splitlines()[-1].split()
+    return {"seconds": seconds, "max_rss_kib": int(rss),
+            "cpu": float(user) + float(system)}
+
+
+class UploadEndpoint(Backend):
+    """upload_endpoint.py on a free port: a chunked-upload endpoint that
+    throws the bytes away, so that what is measured is the client."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(HERE, "upload_endpoint.py")],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r"(https?://\S+)", line)
+        if not match:
+            self.process.kill()
+            raise RuntimeError(f"upload_endpoint.py did not start: {line!r}")
+        self.url = match.group(1)
+
+
+def process_cpu_seconds(pid):
+    """User+sys CPU seconds a running process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_server_cpu(server, measure):
+    """`measure` (a dict with "seconds"), plus "server_cpu": the CPU
+    seconds the server process used meanwhile."""
+    def run():
+        before = process_cpu_seconds(server.process.pid)
+        result = measure()
+        result["server_cpu"] = process_cpu_seconds(server.process.pid) - before
+        return result
+    return run
 
 
 def bench_upload(build, quick, workdir, rows):
+    """The same upload to two servers: synapse-dev-backend, which parses
+    each multipart body and hashes every chunk as a real backend does (on
+    this machine it shares the cores with the client), and
+    upload_endpoint.py, which throws the bytes away at next to no cost;
+    the client is only measured on the latter. CPU seconds per side."""
     size = 8 * MIB if quick else 1024 * MIB
     chunk = 1 * MIB if quick else 50 * MIB
     path = os.path.join(workdir, "model.bin")
     make_file(path, size)
+    chunks = split_chunks(path, chunk, workdir)
     bench = os.path.join(build, "tests", "bench", "bench-upload")
     runs = 1 if quick else 3
 
-    with Backend(build, "--discard-uploads") as backend:
-        # warm the page cache and the backend, measured by none
-        run_sink(build, backend.url, path, chunk)
-        sink = median_run(runs, lambda: run_sink(build, backend.url, path,
-                                                 chunk))
-        library = median_run(runs, lambda: run_json(
-            [bench, backend.url, path, str(chunk)]))
-        curl = median_run(runs, lambda: dict(zip(
-            ("seconds", "md5_seconds"),
-            curl_chunked_upload(backend.url, path, chunk, workdir))))
-        sdk = median_run(runs, lambda: run_json(
-            ["/usr/bin/python3", os.path.join(HERE, "sdk_baseline.py"),
-             "upload", backend.url, TOKEN, path, str(chunk)]))
+    def library(url, chunk=chunk):
+        def run():
+            out, cpu = run_rusage([bench, url, path, str(chunk)])
+            return dict(json.loads(out.strip().splitlines()[-1]), cpu=cpu)
+        return run
+
+    def sdk(url):
+        def run():
+            out, cpu = run_rusage(["/usr/bin/python3",
+                                   os.path.join(HERE, "sdk_baseline.py"),
+                                   "upload", url, TOKEN, path, str(chunk)])
+            return dict(json.loads(out.strip().splitlines()[-1]), cpu=cpu)
+        return run
+
+    results = {}
+    with Backend(build, "--discard-uploads") as backend, \
+            UploadEndpoint() as endpoint:
+        measures = {}
+        for where, server in (("fast", endpoint), ("dev", backend)):
+            url = server.url
+            measures[where, "sink"] = with_server_cpu(
+                server, lambda url=url: run_sink(build, url, path, chunk))
+            measures[where, "library"] = with_server_cpu(server,
+                                                         library(url))
+            measures[where, "curl"] = with_server_cpu(
+                server, lambda url=url: curl_chunked_upload(url, path,
+                                                            chunks))
+            measures[where, "curl_md5"] = with_server_cpu(
+                server, lambda url=url: curl_chunked_upload(
+                    url, path, chunks, md5_alongside=True))
+            measures[where, "sdk"] = with_server_cpu(server, sdk(url))
+        # warm the page cache and both servers, measured by none
+        for where in ("fast", "dev"):
+            measures[where, "sink"]()
+        results = interleaved_medians(runs, measures)
+        # the chunks held: the peak RSS beside that of chunks 8 times
+        # smaller, the rest of the process being the same
+        small = chunk // 8
+        small_sink = run_sink(build, endpoint.url, path, small)
+        small_lib = library(endpoint.url, small)()
+    for each, _, _ in chunks:
+        os.unlink(each)
+    os.unlink(path)
+
+    def held(result, small_result):
+        return ((result["max_rss_kib"] - small_result["max_rss_kib"]) * 1024
+                / (chunk - small))
 
     def rate(seconds):
         return size / seconds / MIB
 
-    sink_rate = rate(sink["seconds"])
-    work = f"{size // MIB} MiB in {chunk // MIB} MiB chunks" + (
-        f" (median of {runs})" if runs > 1 else "")
-    rows.append(("upload", work, "filesrc ! synapsemodelsink (gst-launch)",
-                 f"{sink_rate:.0f} MiB/s", ""))
-    rows.append(("upload", "", "libsynapse create_chunked_upload",
-                 f"{rate(library['seconds']):.0f} MiB/s", ""))
-    rows.append(("upload", "", "curl PUTs alone",
-                 f"{rate(curl['seconds']):.0f} MiB/s",
-                 f"sink/curl = {sink_rate / rate(curl['seconds']):.2f}"))
-    rows.append(("upload", "", "md5sum, then curl PUTs",
-                 f"{rate(curl['seconds'] + curl['md5_seconds']):.0f} MiB/s",
-                 f"sink/(md5sum+curl) = "
-                 f"{sink_rate / rate(curl['seconds'] + curl['md5_seconds']):.2f}"))
-    rows.append(("upload", "", "SDK-style Python (requests)",
-                 f"{rate(sdk['seconds']):.0f} MiB/s",
-                 f"sink/SDK = {sink_rate / rate(sdk['seconds']):.2f}"))
-    rows.append(("upload", "", "synapsemodelsink peak RSS",
-                 f"{sink['max_rss_kib'] / 1024:.1f} MiB",
-                 f"{sink['max_rss_kib'] / 1024 / (chunk / MIB):.2f} chunks"))
-    rows.append(("upload", "", "SDK-style Python peak RSS",
-                 f"{sdk['max_rss_kib'] / 1024:.1f} MiB", ""))
-    os.unlink(path)
+    def cpu(result):
+        return f"CPU client {result['cpu']:.2f} s, server " \
+            f"{result['server_cpu']:.2f} s"
+
+    for where, title in (("fast", "upload_endpoint.py (bytes discarded)"),
+                         ("dev", "synapse-dev-backend --discard-uploads")):
+        sink, lib, curl, both, py = (results[where, name] for name in
+                                     ("sink", "library", "curl", "curl_md5",
+                                      "sdk"))
+        sink_rate = rate(sink["seconds"])
+        curl_rate = rate(curl["seconds"])
+        work = f"{size // MIB} MiB in {chunk // MIB} MiB chunks to {title}" \
+            + (f" (median of {runs})" if runs > 1 else "")
+        rows.append(("upload", work, "filesrc ! synapsemodelsink (gst-launch)",
+                     f"{sink_rate:.0f} MiB/s",
+                     f"sink/curl = {sink_rate / curl_rate:.2f}; {cpu(sink)}"))
+        rows.append(("upload", "", "libsynapse create_chunked_upload",
+                     f"{rate(lib['seconds']):.0f} MiB/s",
+                     f"x{rate(lib['seconds']) / curl_rate:.2f} curl; "
+                     f"{cpu(lib)}"))
+        rows.append(("upload", "", "curl PUTs alone",
+                     f"{curl_rate:.0f} MiB/s", cpu(curl)))
+        md5_curl = rate(curl["seconds"] + curl["md5_seconds"])
+        rows.append(("upload", "", "md5sum, then curl PUTs",
+                     f"{md5_curl:.0f} MiB/s",
+                     f"sink/(md5sum+curl) = {sink_rate / md5_curl:.2f}"))
+        both_rate = rate(both["seconds"])
+        rows.append(("upload", "", "md5sum alongside curl PUTs",
+                     f"{both_rate:.0f} MiB/s",
+                     f"sink/that = {sink_rate / both_rate:.2f}; md5sum "
+                     f"alone {rate(curl['md5_seconds']):.0f} MiB/s"))
+        rows.append(("upload", "", "SDK-style Python (requests)",
+                     f"{rate(py['seconds']):.0f} MiB/s",
+                     f"sink/SDK = {sink_rate / rate(py['seconds']):.2f}; "
+                     f"{cpu(py)}"))
+        rows.append(("upload", "", "synapsemodelsink peak RSS",
+                     f"{sink['max_rss_kib'] / 1024:.1f} MiB",
+                     f"{held(sink, small_sink):.2f} chunks held "
+                     f"(beside {small_sink['max_rss_kib'] / 1024:.1f} MiB "
+                     f"with chunks of {small / MIB:g} MiB)"))
+        rows.append(("upload", "", "libsynapse peak RSS",
+                     f"{lib['max_rss_kib'] / 1024:.1f} MiB",
+                     f"{held(lib, small_lib):.2f} chunks held "
+                     f"(beside {small_lib['max_rss_kib'] / 1024:.1f} MiB)"))
+        rows.append(("upload", "", "SDK-style Python peak RSS",
+                     f"{py['max_rss_kib'] / 1024:.1f} MiB", ""))
 
 
 SECTIONS = {"events": bench_events, "media": bench_media,
