@@ -3,7 +3,7 @@
 
     upload_endpoint.py   -> prints "upload endpoint listening on URL"
 
-It speaks just enough of the protocol (../../../shared/docs/synapse-protocol.md
+It speaks just enough of the protocol (synapse-protocol.md
 section 6, and `POST models/`) for synapsemodelsink, libsynapse and curl to
 run a whole upload against it: each chunk's body is read into one reused
 buffer and thrown away (no multipart parsing, no MD5, nothing stored), the
