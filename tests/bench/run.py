@@ -677,13 +677,16 @@ def curl_chunked_upload(url, path, chunks, md5_alongside=False):
             "md5_seconds": md5_seconds}
 
 
-def run_sink(build, url, path, chunk):
+def run_sink(build, url, path, chunk, blocksize=None):
     """`filesrc ! synapsemodelsink` through gst-launch-1.0: seconds (process
-    start included), CPU seconds and peak RSS."""
+    start included), CPU seconds and peak RSS; filesrc reads `blocksize`
+    bytes a buffer (its default: 4 KiB)."""
     env = dict(gst_env(build), SYNAPSE_BACKEND_URL=url,
                SYNAPSE_ACCESS_TOKEN=TOKEN)
     argv = ["/usr/bin/time", "-f", "%M %U %S", "gst-launch-1.0", "-e", "-q",
-            "filesrc", f"location={path}", "!", "synapsemodelsink",
+            "filesrc", f"location={path}",
+            *([f"blocksize={blocksize}"] if blocksize else []),
+            "!", "synapsemodelsink",
             "model-name=bench", "model-type=detection", "project=1",
             f"chunk-size={chunk}"]
     start = time.monotonic()
@@ -776,6 +779,10 @@ def bench_upload(build, quick, workdir, rows):
                 server, lambda url=url: curl_chunked_upload(
                     url, path, chunks, md5_alongside=True))
             measures[where, "sdk"] = with_server_cpu(server, sdk(url))
+        # the cost of a buffer: filesrc's default 4 KiB, and 64 KiB
+        measures["fast", "sink64k"] = with_server_cpu(
+            endpoint, lambda: run_sink(build, endpoint.url, path, chunk,
+                                       64 * 1024))
         # warm the page cache and both servers, measured by none
         for where in ("fast", "dev"):
             measures[where, "sink"]()
@@ -812,6 +819,12 @@ def bench_upload(build, quick, workdir, rows):
         rows.append(("upload", work, "filesrc ! synapsemodelsink (gst-launch)",
                      f"{sink_rate:.0f} MiB/s",
                      f"sink/curl = {sink_rate / curl_rate:.2f}; {cpu(sink)}"))
+        if (where, "sink64k") in results:
+            big = results[where, "sink64k"]
+            rows.append(("upload", "", "filesrc blocksize=65536 ! "
+                         "synapsemodelsink", f"{rate(big['seconds']):.0f} "
+                         "MiB/s", f"x{rate(big['seconds']) / sink_rate:.2f} "
+                         f"4 KiB buffers; {cpu(big)}"))
         rows.append(("upload", "", "libsynapse create_chunked_upload",
                      f"{rate(lib['seconds']):.0f} MiB/s",
                      f"x{rate(lib['seconds']) / curl_rate:.2f} curl; "
