@@ -26,9 +26,21 @@ Sections:
            load) from the page's bytes to the buffer pushed: the backend's
            bytes passed on, beside a URL conversion (url-prefix), which
            rewrites the URL strings in those bytes
+  cost     what an event costs the machine, whole process: instructions
+           (callgrind, 20,000 events minus 1, prefetch=1: the same figure
+           however loaded the machine) of the raw path and of a URL
+           conversion (url-prefix), beside curl fetching the same pages;
+           CPU seconds (user+sys) a million events, beside the SDK's way
+           and curl; synapsemediasrc's instructions a file (500 files
+           minus 1) beside curl fetching the same files
   upload   a file uploaded by `filesrc ! synapsemodelsink` (and by the
-           library alone), beside curl sending the same chunked PUTs and the
-           SDK's upload in Python; throughput and peak RSS
+           library alone), beside curl sending the same chunked PUTs (the
+           MD5 by md5sum before them, or alongside) and the SDK's upload in
+           Python; throughput, CPU seconds of client and server, and peak
+           RSS; to upload_endpoint.py, which throws the bytes away at next
+           to no cost (the client measured), and to synapse-dev-backend,
+           which parses and hashes them as a backend does and, on a
+           2-core machine, takes the cores the client would use
   shards   events/s of 1, 2 and 4 `synapsegtsrc shard-index=i shard-count=N`
            processes run at once (aggregate, prefetch 4 each) over 1,000
            pages at 20 ms a page, beside one pipeline with the same total
@@ -516,6 +528,186 @@ def bench_hotpath(build, quick, workdir, rows):
                  "path"))
 
 
+def run_rusage(argv, env=None):
+    """Runs `argv` to its end: (its stdout, its user+sys CPU seconds), the
+    CPU from wait4 (), that process alone."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                   stderr=errors, env=env)
+        out = process.stdout.read()
+        process.stdout.close()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{argv[0]} failed: "
+                               f"{errors.read().decode().strip()}")
+    return out.decode(), usage.ru_utime + usage.ru_stime
+
+
+def callgrind_refs(argv, env=None):
+    """The instructions (callgrind's I refs) `argv` executes, every thread
+    of the process counted."""
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         *argv], capture_output=True, text=True, env=env, check=False)
+    match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+    if result.returncode != 0 or not match:
+        raise RuntimeError(f"callgrind of {argv[0]} failed: "
+                           f"{result.stderr.strip()[-2000:]}")
+    return int(match.group(1).replace(",", ""))
+
+
+def curl_config(urls, workdir, name):
+    """A curl -K file fetching `urls`, bodies thrown away."""
+    config = os.path.join(workdir, name)
+    with open(config, "w") as f:
+        for each in urls:
+            f.write(f'url = "{each}"\noutput = "{os.devnull}"\n')
+    return ["curl", "-sS", "--no-progress-meter", "--fail", "-H",
+            f"Synapse-Access-Token: Token {TOKEN}", "-K", config]
+
+
+def bench_cost(build, quick, workdir, rows):
+    """What an event (and a file) costs the machine: instructions, whole
+    process, counted by callgrind (the same figure on any machine, however
+    loaded), and CPU seconds (user+sys), each beside a baseline measured
+    the same way in the same run. An instruction figure is the difference
+    between a run of N and a run of 1 (N minus 1 events, or files): the
+    process's start-up, the first page and the shut-down cancel out."""
+    page_size = 100
+    # instructions: 20,000 events (200 pages), 500 files; CPU: 100,000
+    grind_events = 400 if quick else 20000
+    grind_files = 20 if quick else 500
+    cpu_events = 2000 if quick else 100000
+    runs = 1 if quick else 5
+    prefix = "https://cdn.example.com"
+    prefetch = default_prefetch(build)
+    env = gst_env(build)
+    have_valgrind = shutil.which("valgrind") is not None
+
+    def gtsrc(url, n, *settings):
+        extra = [f"num-buffers={n}"] if n else []
+        return bench_src_argv(build, "synapsegtsrc", url,
+                              [f"page-size={page_size}", *extra, *settings])
+
+    def pages(url, n):
+        return [f"{url}sdk/ground_truth_events/?page_size={page_size}"
+                f"&page={page}" for page in range(1, n + 1)]
+
+    def per_unit(high, low, n):
+        return (high - low) / (n - 1)
+
+    with Backend(build, "--placeholder-media", "--versions", "1", "--events",
+                 str(max(grind_events, cpu_events))) as backend:
+        url = backend.url
+        # CPU seconds, whole process, a full listing of cpu_events; the
+        # contenders interleaved round by round
+        def cpu(argv, env=None):
+            return lambda: dict(zip(("out", "seconds"), run_rusage(argv,
+                                                                   env)))
+        cpu_pages = cpu_events // page_size
+        measures = {
+            "raw": cpu(gtsrc(url, cpu_events, f"prefetch={prefetch}"), env),
+            "raw1": cpu(gtsrc(url, cpu_events, "prefetch=1"), env),
+            "converted": cpu(gtsrc(url, cpu_events, f"prefetch={prefetch}",
+                                   f"url-prefix={prefix}"), env),
+            "sdk": cpu(["/usr/bin/python3",
+                        os.path.join(HERE, "sdk_baseline.py"), "events", url,
+                        TOKEN, str(page_size)]),
+            "curl": cpu(curl_config(pages(url, cpu_pages), workdir,
+                                    "cost-pages.curl"))}
+        measures["raw"]()                                         # warm up
+        cpu_med = interleaved_medians(runs, measures)
+        for name in ("raw", "raw1", "converted"):
+            assert json.loads(cpu_med[name]["out"])["buffers"] == cpu_events
+        assert json.loads(cpu_med["sdk"]["out"])["events"] == cpu_events
+
+        grind = {}
+        if have_valgrind:
+            for name, settings in (("raw", []),
+                                   ("converted", [f"url-prefix={prefix}"])):
+                one = callgrind_refs(gtsrc(url, 1, "prefetch=1", *settings),
+                                     env)
+                many = callgrind_refs(gtsrc(url, grind_events, "prefetch=1",
+                                            *settings), env)
+                grind[name] = (per_unit(many, one, grind_events), one)
+            # curl fetching the same pages in turn: the bytes received
+            curl_one = callgrind_refs(curl_config(pages(url, 1), workdir,
+                                                  "cost-one.curl"))
+            curl_many = callgrind_refs(curl_config(
+                pages(url, grind_events // page_size), workdir,
+                "cost-many.curl"))
+            grind["curl"] = ((curl_many - curl_one) / (grind_events - page_size),
+                             curl_one)
+
+    if have_valgrind:
+        # real images (no --placeholder-media): the element checks each MD5
+        with Backend(build, "--versions", "1", "--events",
+                     str(grind_files)) as backend:
+            urls = list_file_urls(backend.url, page_size)
+            assert len(urls) == grind_files, len(urls)
+
+            def mediasrc(n):
+                return bench_src_argv(build, "synapsemediasrc", backend.url,
+                                      [f"page-size={page_size}",
+                                       f"num-buffers={n}"])
+            media_one = callgrind_refs(mediasrc(1), env)
+            media_many = callgrind_refs(mediasrc(grind_files), env)
+            curl_one = callgrind_refs(curl_config(urls[:1], workdir,
+                                                  "cost-file.curl"))
+            curl_many = callgrind_refs(curl_config(urls, workdir,
+                                                   "cost-files.curl"))
+            media = (per_unit(media_many, media_one, grind_files),
+                     per_unit(curl_many, curl_one, grind_files))
+
+    def per_million(name):
+        return cpu_med[name]["seconds"] / cpu_events * 1e6
+
+    work = f"{cpu_events:,} events, whole process" + (
+        f" (median of {runs})" if runs > 1 else "")
+    rows.append(("cost", work,
+                 f"synapsegtsrc ! fakesink, prefetch={prefetch}",
+                 f"{per_million('raw'):.2f} CPU s/M events",
+                 f"SDK/this = {per_million('sdk') / per_million('raw'):.1f}"))
+    rows.append(("cost", "", "synapsegtsrc ! fakesink, prefetch=1",
+                 f"{per_million('raw1'):.2f} CPU s/M events", ""))
+    rows.append(("cost", "", "synapsegtsrc url-prefix=…",
+                 f"{per_million('converted'):.2f} CPU s/M events",
+                 f"x{per_million('converted') / per_million('raw'):.2f} "
+                 "the raw path"))
+    rows.append(("cost", "", "SDK-style Python (sdk_baseline.py)",
+                 f"{per_million('sdk'):.2f} CPU s/M events", ""))
+    rows.append(("cost", "", "curl, pages in turn",
+                 f"{per_million('curl'):.2f} CPU s/M events",
+                 f"prefetch={prefetch}/curl = "
+                 f"{per_million('raw') / per_million('curl'):.2f}"))
+    if not have_valgrind:
+        rows.append(("cost", "", "valgrind is not installed", "-", ""))
+        return
+    work = (f"callgrind, {grind_events:,} events minus 1, whole process,"
+            " prefetch=1")
+    rows.append(("cost", work, "synapsegtsrc ! fakesink (raw)",
+                 f"{grind['raw'][0]:,.0f} instructions/event",
+                 f"x{grind['raw'][0] / grind['curl'][0]:.1f} curl"))
+    rows.append(("cost", "", "synapsegtsrc url-prefix=… (converted)",
+                 f"{grind['converted'][0]:,.0f} instructions/event",
+                 f"x{grind['converted'][0] / grind['raw'][0]:.2f} the raw "
+                 "path"))
+    rows.append(("cost", "", "curl, the same pages in turn",
+                 f"{grind['curl'][0]:,.0f} instructions/event", ""))
+    rows.append(("cost", "", "start-up and 1 event, raw / converted",
+                 f"{grind['raw'][1] / 1e6:.1f} / "
+                 f"{grind['converted'][1] / 1e6:.1f} M instructions", ""))
+    rows.append(("cost", f"callgrind, {grind_files:,} files minus 1 "
+                 "(image files, MD5 checked)",
+                 "synapsemediasrc ! fakesink",
+                 f"{media[0]:,.0f} instructions/file",
+                 f"x{media[0] / media[1]:.1f} curl"))
+    rows.append(("cost", "", "curl, the same files in turn",
+                 f"{media[1]:,.0f} instructions/file", ""))
+
+
 def element_default(build, element, prop, fallback):
     """An element's default for a number property, as gst-inspect-1.0
     reports it."""
@@ -542,12 +734,9 @@ def make_file(path, size):
             left -= min(left, MIB)
 
 
-def curl_chunked_upload(url, path, chunk_size, workdir):
-    """The protocol's chunked upload done by curl, one process a chunk,
-    from chunk files split beforehand (not timed), as a client would send
-    them. Returns (seconds of the PUTs and the finish, seconds of md5sum):
-    the MD5 that finishing needs is taken with md5sum, timed apart."""
-    size = os.path.getsize(path)
+def split_chunks(path, chunk_size, workdir):
+    """The file split into chunk files (once, untimed), as a client that
+    PUTs them with curl would have them: [(chunk path, offset, length)]."""
     chunks = []
     with open(path, "rb") as f:
         index = 0
@@ -560,40 +749,64 @@ def curl_chunked_upload(url, path, chunk_size, workdir):
                 out.write(data)
             chunks.append((chunk, index * chunk_size, len(data)))
             index += 1
-    start = time.monotonic()
-    md5 = subprocess.run(["md5sum", path], capture_output=True, text=True,
-                         check=True).stdout.split()[0]
-    md5_seconds = time.monotonic() - start
+    return chunks
 
-    start = time.monotonic()
+
+def curl_chunked_upload(url, path, chunks, md5_alongside=False):
+    """The protocol's chunked upload done by curl, one process a chunk,
+    from `chunks` (split_chunks ()), as a client would send them. The MD5
+    that finishing needs is taken by md5sum: before the PUTs and timed
+    apart ("md5_seconds"; "seconds" and "cpu" are the PUTs' and the
+    finish's), or, with `md5_alongside`, while the PUTs go out, as a
+    client that hashes and sends at once would (then "seconds" is the
+    whole, md5sum included, and "cpu" curl's alone)."""
+    size = os.path.getsize(path)
+    md5_argv = ["md5sum", path]
+    md5_seconds = 0.0
+    if md5_alongside:
+        start = time.monotonic()
+        hashing = subprocess.Popen(md5_argv, stdout=subprocess.PIPE,
+                                   text=True)
+    else:
+        start = time.monotonic()
+        md5 = subprocess.run(md5_argv, capture_output=True, text=True,
+                             check=True).stdout.split()[0]
+        md5_seconds = time.monotonic() - start
+        start = time.monotonic()
+
+    cpu = 0.0
     target = url + "chunked_upload/"
     for chunk, offset, length in chunks:
-        reply = subprocess.run(
+        reply, used = run_rusage(
             ["curl", "-sS", "--fail", "-X", "PUT", "-H",
              f"Synapse-Access-Token: Token {TOKEN}", "-H",
              f"Content-Range: bytes {offset}-{offset + length - 1}/{size}",
              "-F", f"filename={os.path.basename(path)}",
-             "-F", f"file=@{chunk};type=application/octet-stream", target],
-            capture_output=True, check=True).stdout
+             "-F", f"file=@{chunk};type=application/octet-stream", target])
+        cpu += used
         target = json.loads(reply)["url"]
-    subprocess.run(["curl", "-sS", "--fail", "-X", "POST", "-H",
-                    f"Synapse-Access-Token: Token {TOKEN}", "-H",
-                    "Content-Type: application/json", "--data",
-                    json.dumps({"md5": md5}), target],
-                   capture_output=True, check=True)
-    seconds = time.monotonic() - start
-    for chunk, _, _ in chunks:
-        os.unlink(chunk)
-    return seconds, md5_seconds
+    if md5_alongside:
+        md5 = hashing.communicate()[0].split()[0]
+        assert hashing.returncode == 0
+    _, used = run_rusage(["curl", "-sS", "--fail", "-X", "POST", "-H",
+                          f"Synapse-Access-Token: Token {TOKEN}", "-H",
+                          "Content-Type: application/json", "--data",
+                          json.dumps({"md5": md5}), target])
+    cpu += used
+    return {"seconds": time.monotonic() - start, "cpu": cpu,
+            "md5_seconds": md5_seconds}
 
 
-def run_sink(build, url, path, chunk):
+def run_sink(build, url, path, chunk, blocksize=None):
     """`filesrc ! synapsemodelsink` through gst-launch-1.0: seconds (process
-    start included) and peak RSS."""
+    start included), CPU seconds and peak RSS; filesrc reads `blocksize`
+    bytes a buffer (its default: 4 KiB)."""
     env = dict(gst_env(build), SYNAPSE_BACKEND_URL=url,
                SYNAPSE_ACCESS_TOKEN=TOKEN)
-    argv = ["/usr/bin/time", "-f", "%M", "gst-launch-1.0", "-e", "-q",
-            "filesrc", f"location={path}", "!", "synapsemodelsink",
+    argv = ["/usr/bin/time", "-f", "%M %U %S", "gst-launch-1.0", "-e", "-q",
+            "filesrc", f"location={path}",
+            *([f"blocksize={blocksize}"] if blocksize else []),
+            "!", "synapsemodelsink",
             "model-name=bench", "model-type=detection", "project=1",
             f"chunk-size={chunk}"]
     start = time.monotonic()
@@ -602,63 +815,172 @@ def run_sink(build, url, path, chunk):
     seconds = time.monotonic() - start
     if result.returncode != 0:
         raise RuntimeError(f"gst-launch-1.0 failed: {result.stderr}")
-    return {"seconds": seconds,
-            "max_rss_kib": int(result.stderr.strip().splitlines()[-1])}
+    rss, user, system = result.stderr.strip().splitlines()[-1].split()
+    return {"seconds": seconds, "max_rss_kib": int(rss),
+            "cpu": float(user) + float(system)}
+
+
+class UploadEndpoint(Backend):
+    """upload_endpoint.py on a free port: a chunked-upload endpoint that
+    throws the bytes away, so that what is measured is the client."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(HERE, "upload_endpoint.py")],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r"(https?://\S+)", line)
+        if not match:
+            self.process.kill()
+            raise RuntimeError(f"upload_endpoint.py did not start: {line!r}")
+        self.url = match.group(1)
+
+
+def process_cpu_seconds(pid):
+    """User+sys CPU seconds a running process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_server_cpu(server, measure):
+    """`measure` (a dict with "seconds"), plus "server_cpu": the CPU
+    seconds the server process used meanwhile."""
+    def run():
+        before = process_cpu_seconds(server.process.pid)
+        result = measure()
+        result["server_cpu"] = process_cpu_seconds(server.process.pid) - before
+        return result
+    return run
 
 
 def bench_upload(build, quick, workdir, rows):
+    """The same upload to two servers: synapse-dev-backend, which parses
+    each multipart body and hashes every chunk as a real backend does (on
+    this machine it shares the cores with the client), and
+    upload_endpoint.py, which throws the bytes away at next to no cost;
+    the client is only measured on the latter. CPU seconds per side."""
     size = 8 * MIB if quick else 1024 * MIB
     chunk = 1 * MIB if quick else 50 * MIB
     path = os.path.join(workdir, "model.bin")
     make_file(path, size)
+    chunks = split_chunks(path, chunk, workdir)
     bench = os.path.join(build, "tests", "bench", "bench-upload")
     runs = 1 if quick else 3
 
-    with Backend(build, "--discard-uploads") as backend:
-        # warm the page cache and the backend, measured by none
-        run_sink(build, backend.url, path, chunk)
-        sink = median_run(runs, lambda: run_sink(build, backend.url, path,
-                                                 chunk))
-        library = median_run(runs, lambda: run_json(
-            [bench, backend.url, path, str(chunk)]))
-        curl = median_run(runs, lambda: dict(zip(
-            ("seconds", "md5_seconds"),
-            curl_chunked_upload(backend.url, path, chunk, workdir))))
-        sdk = median_run(runs, lambda: run_json(
-            ["/usr/bin/python3", os.path.join(HERE, "sdk_baseline.py"),
-             "upload", backend.url, TOKEN, path, str(chunk)]))
+    def library(url, chunk=chunk):
+        def run():
+            out, cpu = run_rusage([bench, url, path, str(chunk)])
+            return dict(json.loads(out.strip().splitlines()[-1]), cpu=cpu)
+        return run
+
+    def sdk(url):
+        def run():
+            out, cpu = run_rusage(["/usr/bin/python3",
+                                   os.path.join(HERE, "sdk_baseline.py"),
+                                   "upload", url, TOKEN, path, str(chunk)])
+            return dict(json.loads(out.strip().splitlines()[-1]), cpu=cpu)
+        return run
+
+    results = {}
+    with Backend(build, "--discard-uploads") as backend, \
+            UploadEndpoint() as endpoint:
+        measures = {}
+        for where, server in (("fast", endpoint), ("dev", backend)):
+            url = server.url
+            measures[where, "sink"] = with_server_cpu(
+                server, lambda url=url: run_sink(build, url, path, chunk))
+            measures[where, "library"] = with_server_cpu(server,
+                                                         library(url))
+            measures[where, "curl"] = with_server_cpu(
+                server, lambda url=url: curl_chunked_upload(url, path,
+                                                            chunks))
+            measures[where, "curl_md5"] = with_server_cpu(
+                server, lambda url=url: curl_chunked_upload(
+                    url, path, chunks, md5_alongside=True))
+            measures[where, "sdk"] = with_server_cpu(server, sdk(url))
+        # the cost of a buffer: filesrc's default 4 KiB, and 64 KiB
+        measures["fast", "sink64k"] = with_server_cpu(
+            endpoint, lambda: run_sink(build, endpoint.url, path, chunk,
+                                       64 * 1024))
+        # warm the page cache and both servers, measured by none
+        for where in ("fast", "dev"):
+            measures[where, "sink"]()
+        results = interleaved_medians(runs, measures)
+        # the chunks held: the peak RSS beside that of chunks 8 times
+        # smaller, the rest of the process being the same
+        small = chunk // 8
+        small_sink = run_sink(build, endpoint.url, path, small)
+        small_lib = library(endpoint.url, small)()
+    for each, _, _ in chunks:
+        os.unlink(each)
+    os.unlink(path)
+
+    def held(result, small_result):
+        return ((result["max_rss_kib"] - small_result["max_rss_kib"]) * 1024
+                / (chunk - small))
 
     def rate(seconds):
         return size / seconds / MIB
 
-    sink_rate = rate(sink["seconds"])
-    work = f"{size // MIB} MiB in {chunk // MIB} MiB chunks" + (
-        f" (median of {runs})" if runs > 1 else "")
-    rows.append(("upload", work, "filesrc ! synapsemodelsink (gst-launch)",
-                 f"{sink_rate:.0f} MiB/s", ""))
-    rows.append(("upload", "", "libsynapse create_chunked_upload",
-                 f"{rate(library['seconds']):.0f} MiB/s", ""))
-    rows.append(("upload", "", "curl PUTs alone",
-                 f"{rate(curl['seconds']):.0f} MiB/s",
-                 f"sink/curl = {sink_rate / rate(curl['seconds']):.2f}"))
-    rows.append(("upload", "", "md5sum, then curl PUTs",
-                 f"{rate(curl['seconds'] + curl['md5_seconds']):.0f} MiB/s",
-                 f"sink/(md5sum+curl) = "
-                 f"{sink_rate / rate(curl['seconds'] + curl['md5_seconds']):.2f}"))
-    rows.append(("upload", "", "SDK-style Python (requests)",
-                 f"{rate(sdk['seconds']):.0f} MiB/s",
-                 f"sink/SDK = {sink_rate / rate(sdk['seconds']):.2f}"))
-    rows.append(("upload", "", "synapsemodelsink peak RSS",
-                 f"{sink['max_rss_kib'] / 1024:.1f} MiB",
-                 f"{sink['max_rss_kib'] / 1024 / (chunk / MIB):.2f} chunks"))
-    rows.append(("upload", "", "SDK-style Python peak RSS",
-                 f"{sdk['max_rss_kib'] / 1024:.1f} MiB", ""))
-    os.unlink(path)
+    def cpu(result):
+        return f"CPU client {result['cpu']:.2f} s, server " \
+            f"{result['server_cpu']:.2f} s"
+
+    for where, title in (("fast", "upload_endpoint.py (bytes discarded)"),
+                         ("dev", "synapse-dev-backend --discard-uploads")):
+        sink, lib, curl, both, py = (results[where, name] for name in
+                                     ("sink", "library", "curl", "curl_md5",
+                                      "sdk"))
+        sink_rate = rate(sink["seconds"])
+        curl_rate = rate(curl["seconds"])
+        work = f"{size // MIB} MiB in {chunk // MIB} MiB chunks to {title}" \
+            + (f" (median of {runs})" if runs > 1 else "")
+        rows.append(("upload", work, "filesrc ! synapsemodelsink (gst-launch)",
+                     f"{sink_rate:.0f} MiB/s",
+                     f"sink/curl = {sink_rate / curl_rate:.2f}; {cpu(sink)}"))
+        if (where, "sink64k") in results:
+            big = results[where, "sink64k"]
+            rows.append(("upload", "", "filesrc blocksize=65536 ! "
+                         "synapsemodelsink", f"{rate(big['seconds']):.0f} "
+                         "MiB/s", f"x{rate(big['seconds']) / sink_rate:.2f} "
+                         f"4 KiB buffers; {cpu(big)}"))
+        rows.append(("upload", "", "libsynapse create_chunked_upload",
+                     f"{rate(lib['seconds']):.0f} MiB/s",
+                     f"x{rate(lib['seconds']) / curl_rate:.2f} curl; "
+                     f"{cpu(lib)}"))
+        rows.append(("upload", "", "curl PUTs alone",
+                     f"{curl_rate:.0f} MiB/s", cpu(curl)))
+        md5_curl = rate(curl["seconds"] + curl["md5_seconds"])
+        rows.append(("upload", "", "md5sum, then curl PUTs",
+                     f"{md5_curl:.0f} MiB/s",
+                     f"sink/(md5sum+curl) = {sink_rate / md5_curl:.2f}"))
+        both_rate = rate(both["seconds"])
+        rows.append(("upload", "", "md5sum alongside curl PUTs",
+                     f"{both_rate:.0f} MiB/s",
+                     f"sink/that = {sink_rate / both_rate:.2f}; md5sum "
+                     f"alone {rate(curl['md5_seconds']):.0f} MiB/s"))
+        rows.append(("upload", "", "SDK-style Python (requests)",
+                     f"{rate(py['seconds']):.0f} MiB/s",
+                     f"sink/SDK = {sink_rate / rate(py['seconds']):.2f}; "
+                     f"{cpu(py)}"))
+        rows.append(("upload", "", "synapsemodelsink peak RSS",
+                     f"{sink['max_rss_kib'] / 1024:.1f} MiB",
+                     f"{held(sink, small_sink):.2f} chunks held "
+                     f"(beside {small_sink['max_rss_kib'] / 1024:.1f} MiB "
+                     f"with chunks of {small / MIB:g} MiB)"))
+        rows.append(("upload", "", "libsynapse peak RSS",
+                     f"{lib['max_rss_kib'] / 1024:.1f} MiB",
+                     f"{held(lib, small_lib):.2f} chunks held "
+                     f"(beside {small_lib['max_rss_kib'] / 1024:.1f} MiB)"))
+        rows.append(("upload", "", "SDK-style Python peak RSS",
+                     f"{py['max_rss_kib'] / 1024:.1f} MiB", ""))
 
 
 SECTIONS = {"events": bench_events, "media": bench_media,
             "memory": bench_memory, "hotpath": bench_hotpath,
-            "upload": bench_upload, "shards": bench_shards}
+            "cost": bench_cost, "upload": bench_upload,
+            "shards": bench_shards}
 
 
 def print_table(rows):
