@@ -22,10 +22,6 @@ Sections:
            sink at max-bytes 64 MiB and 1 MiB beside synapsegtsrc's
            listing alone
   memory   peak RSS while streaming 1,000 and 1,000,000 events
-  hotpath  instructions an event costs (callgrind, repeatable whatever the
-           load) from the page's bytes to the buffer pushed: the backend's
-           bytes passed on, beside a URL conversion (url-prefix), which
-           rewrites the URL strings in those bytes
   cost     what an event costs the machine, whole process: instructions
            (callgrind, 20,000 events minus 1, prefetch=1: the same figure
            however loaded the machine) of the raw path and of a URL
@@ -493,41 +489,6 @@ def bench_memory(build, quick, workdir, rows):
                  f" MiB over {small:,}"))
 
 
-def callgrind_instructions(build, url, events, url_prefix=None):
-    settings = ["page-size=100", "prefetch=1", f"num-buffers={events}"]
-    if url_prefix:
-        settings.append(f"url-prefix={url_prefix}")
-    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-            *bench_src_argv(build, "synapsegtsrc", url, settings)]
-    result = subprocess.run(argv, capture_output=True, text=True,
-                            env=gst_env(build), check=True)
-    return int(re.search(r"I\s+refs:\s+([\d,]+)",
-                         result.stderr).group(1).replace(",", ""))
-
-
-def bench_hotpath(build, quick, workdir, rows):
-    if shutil.which("valgrind") is None:
-        rows.append(("hotpath", "", "valgrind is not installed", "-", ""))
-        return
-    few, many = (1000, 2000) if quick else (5000, 10000)
-    with Backend(build, "--placeholder-media", "--versions", "1", "--events",
-                 str(many)) as backend:
-        per_event = {}
-        for name, prefix in (("raw", None),
-                             ("converted", "https://cdn.example.com")):
-            # the difference leaves start-up and the first page out
-            low = callgrind_instructions(build, backend.url, few, prefix)
-            high = callgrind_instructions(build, backend.url, many, prefix)
-            per_event[name] = (high - low) / (many - few)
-    rows.append(("hotpath", "events, prefetch=1",
-                 "backend's bytes passed on (default)",
-                 f"{per_event['raw']:,.0f} instructions/event", ""))
-    rows.append(("hotpath", "", "URLs rewritten in the bytes (url-prefix)",
-                 f"{per_event['converted']:,.0f} instructions/event",
-                 f"x{per_event['converted'] / per_event['raw']:.1f} the raw "
-                 "path"))
-
-
 def run_rusage(argv, env=None):
     """Runs `argv` to its end: (its stdout, its user+sys CPU seconds), the
     CPU from wait4 (), that process alone."""
@@ -978,9 +939,8 @@ def bench_upload(build, quick, workdir, rows):
 
 
 SECTIONS = {"events": bench_events, "media": bench_media,
-            "memory": bench_memory, "hotpath": bench_hotpath,
-            "cost": bench_cost, "upload": bench_upload,
-            "shards": bench_shards}
+            "memory": bench_memory, "cost": bench_cost,
+            "upload": bench_upload, "shards": bench_shards}
 
 
 def print_table(rows):
