@@ -313,8 +313,8 @@ gst_synapse_listing_do_seek (GstBaseSrc * src, GstSegment * segment)
 {
   if (segment->format != GST_FORMAT_DEFAULT)
     return FALSE;
-  gst_synapse_listing_seek (listing_of (src), segment->start,
-      segment->stop == GST_CLOCK_TIME_NONE ? G_MAXUINT64 : segment->stop);
+  /* a segment's stop of -1 (none) is G_MAXUINT64, the walk's none */
+  gst_synapse_listing_seek (listing_of (src), segment->start, segment->stop);
   segment->position = segment->start;
   return TRUE;
 }
@@ -476,13 +476,6 @@ gst_synapse_listing_class_init (GstBaseSrcClass * klass, GParamSpec ** pspecs,
       "Prefetch bytes", "Most bytes of pages held ahead of the page being "
       "pushed (one page is always requested ahead)");
 
-  /* total-count:
-   *
-   * The backend's count of the events matching the filters, from the
-   * first page of the current (or last) run; -1 until the first page has
-   * arrived or when the backend gives no count. It is notified when it
-   * changes.
-   */
   /* start-index:
    *
    * The events of the listing passed over: the stream starts at event
@@ -525,6 +518,13 @@ gst_synapse_listing_class_init (GstBaseSrcClass * klass, GParamSpec ** pspecs,
       "Which of the shard-count streams this is, from 0", 0, G_MAXUINT - 1,
       0, flags);
 
+  /* total-count:
+   *
+   * The backend's count of the events matching the filters, from the
+   * first page of the current (or last) run; -1 until the first page has
+   * arrived or when the backend gives no count. It is notified when it
+   * changes.
+   */
   pspecs[GST_SYNAPSE_LISTING_PROP_TOTAL_COUNT] =
       g_param_spec_int64 ("total-count", "Total count",
       "Events matching the filters, as the backend counts them (-1 until "

@@ -421,8 +421,8 @@ gst_synapse_media_src_class_init (GstSynapseMediaSrcClass * klass)
       "ground-truth events, one buffer an event carrying the event in a "
       "SynapseEventMeta, e.g. synapsemediasrc dataset-versions=12 ! "
       "decodebin ! videoconvert ! autovideosink. Bus messages: element "
-      "synapse-page after each page (page, events, position, total, "
-      "skipped); progress, code fetch, around each request; need-context "
+      "synapse-page after each page (page, events, next-index, position, "
+      "total, skipped); progress, code fetch, around each request; need-context "
       "and have-context synapse.client (one client for the pipeline); a "
       "RESOURCE NOT_FOUND warning for events skipped without their file, a "
       "RESOURCE READ one for files skipped with on-mismatch=skip; RESOURCE "
@@ -666,12 +666,14 @@ gst_synapse_media_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
     start = listing->seek_start;
     stop = listing->seek_stop;
     listing->seek_recorded = FALSE;
-  } else if (!listing->streaming && listing->walk_pending) {
-    start = listing->walk_start;
-    stop = G_MAXUINT64;
   } else if (self->run.framerate[0] > 0) {
+    /* start () set the segment at the start-index's time */
     start = event_at (self, segment->start);
     stop = event_at (self, segment->stop);
+  } else if (!listing->streaming && listing->walk_pending) {
+    /* untimed: the first segment is the start-index's */
+    start = listing->walk_start;
+    stop = G_MAXUINT64;
   } else if (segment->start == 0) {
     start = 0;
     stop = G_MAXUINT64;

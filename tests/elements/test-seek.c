@@ -514,6 +514,38 @@ test_media_seek_in_time (Fixture * f, gconstpointer data)
   g_assert_cmpuint (GST_BUFFER_PTS (first), ==, 2400 * GST_MSECOND);
 }
 
+/* synapsemediasrc with a framerate and a start-index: the segment starts
+ * at that event's time, and the buffers are timed as in the whole stream
+ * (a seek sent before data, in time, goes where it says). */
+static void
+test_media_start_index_in_time (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GstElement) pipeline = make_pipeline (f, "synapsemediasrc",
+      "page-size=10 framerate=10/1 start-index=37");
+  g_autoptr (GstElement) sought = make_pipeline (f, "synapsemediasrc",
+      "page-size=10 framerate=10/1 start-index=37");
+  g_auto (KitRun) run = { 0 };
+  g_auto (KitRun) run_sought = { 0 };
+
+  run.timeout_s = RUN_TIMEOUT_S;
+  kit_run_pipeline (&run, pipeline);
+  kit_run_assert_eos (&run);
+  assert_events (f, 0, 37, EVENTS, FALSE);
+  g_assert_cmpuint (GST_BUFFER_PTS (f->buffers->pdata[0]), ==,
+      3700 * GST_MSECOND);
+
+  forget_buffers (f);
+  g_assert_cmpint (gst_element_set_state (sought, GST_STATE_READY), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  g_assert_true (gst_element_send_event (kit_get_element (sought, "src"),
+          gst_event_new_seek (1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
+              GST_SEEK_TYPE_SET, 9 * GST_SECOND, GST_SEEK_TYPE_NONE, -1)));
+  run_sought.timeout_s = RUN_TIMEOUT_S;
+  kit_run_pipeline (&run_sought, sought);
+  kit_run_assert_eos (&run_sought);
+  assert_events (f, 0, 90, EVENTS, FALSE);
+}
+
 /* --- shards ------------------------------------------------------------- */
 
 /* Shards 0 … N-1, one pipeline each: each pushes its pages' events in
@@ -621,6 +653,7 @@ main (int argc, char **argv)
   ADD ("/seek/while-playing", test_seek_while_playing);
   ADD ("/seek/query", test_seeking_query);
   ADD ("/seek/media-in-time", test_media_seek_in_time);
+  ADD ("/seek/media-start-index-in-time", test_media_start_index_in_time);
   ADD ("/shard/union", test_shards);
   ADD ("/shard/cursor-listing", test_shards_of_a_cursor_listing);
   ADD ("/shard/index-out-of-range", test_shard_index_out_of_range);
