@@ -266,6 +266,55 @@ test_http_urls_are_told_apart (Fixture * f, gconstpointer data)
     g_assert_false (synapse_is_http_url (no[i]));
 }
 
+/* GUri's verdict, strict as libsoup parses: the definition the library's
+ * test must keep, however it gets there. */
+static gboolean
+guri_says_http_url (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+
+  return uri && (g_str_equal (g_uri_get_scheme (uri), "http")
+      || g_str_equal (g_uri_get_scheme (uri), "https"))
+      && g_uri_get_host (uri) && *g_uri_get_host (uri);
+}
+
+/* The library's quick test of plain URLs agrees with GUri on 200,000
+ * strings made of URL pieces, well formed and not (escapes, ports past
+ * 65535, brackets, spaces, non-ASCII, upper-case schemes, a second `#`). */
+static void
+test_http_url_check_agrees_with_guri (Fixture * f, gconstpointer data)
+{
+  static const char *const pieces[] = {
+    "http://", "https://", "HTTP://", "http:", "//", "/", "?", "#", "@",
+    ":", ":80", ":0", ":65535", ":65536", ":123456", "%", "%41", "%zz",
+    " ", "[", "]", "[::1]", "a", "Z", "09", "-", ".", "_", "~", "!", "$",
+    "&", "'", "(", "*", "+", ",", ";", "=", "\"", "<", "\\", "^", "|",
+    "\xc3\xa9", "\x7f", "\t", "host", "cdn.example.com", "media/f.png",
+    "user:pw@",
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20261202);
+  guint agreed = 0;
+
+  for (guint i = 0; i < 200000; i++) {
+    g_autoptr (GString) url = g_string_new (NULL);
+    guint n = g_rand_int_range (rand, 1, 9);
+
+    /* most strings start as a URL does, so that the rest is what varies */
+    if (g_rand_int_range (rand, 0, 10) < 7)
+      g_string_append (url, g_rand_boolean (rand) ? "http://" : "https://");
+    for (guint k = 0; k < n; k++)
+      g_string_append (url, pieces[g_rand_int_range (rand, 0,
+                  G_N_ELEMENTS (pieces))]);
+    if (synapse_is_http_url (url->str) != guri_says_http_url (url->str))
+      g_error ("\"%s\": the library says %d, GUri %d", url->str,
+          synapse_is_http_url (url->str), guri_says_http_url (url->str));
+    agreed += guri_says_http_url (url->str);
+  }
+  /* both verdicts came up often */
+  g_assert_cmpuint (agreed, >, 20000);
+  g_assert_cmpuint (agreed, <, 180000);
+}
+
 static void
 test_origin_is_scheme_host_and_port (Fixture * f, gconstpointer data)
 {
@@ -1397,6 +1446,8 @@ main (int argc, char **argv)
   FIXTURE_ADD ("/client/credentials/origin-rule",
       test_origin_is_scheme_host_and_port);
   FIXTURE_ADD ("/client/url/http-urls", test_http_urls_are_told_apart);
+  FIXTURE_ADD ("/client/url/http-urls/agree-with-guri",
+      test_http_url_check_agrees_with_guri);
   FIXTURE_ADD ("/client/credentials/userinfo-is-basic-auth",
       test_userinfo_is_sent_as_basic_auth);
   FIXTURE_ADD ("/client/credentials/userinfo-stays-on-origin",
