@@ -610,7 +610,6 @@ gst_synapse_listing_reset (GstSynapseListing * listing)
   listing->finished = FALSE;
   listing->walk_pending = FALSE;
   listing->streaming = FALSE;
-  listing->seek_recorded = FALSE;
 }
 
 /* Ends the progress operation of a request in flight as CANCELED. */

@@ -110,9 +110,6 @@ typedef struct
                                  * G_MAXUINT64 */
   gboolean walk_pending;        /* to be made at walk_start */
   gboolean streaming;           /* create () has run since start () */
-  gboolean seek_recorded;       /* a DEFAULT seek, for a TIME segment */
-  guint64 seek_start;
-  guint64 seek_stop;
   SynapsePagination pagination; /* object lock: what the last walk found */
 } GstSynapseListing;
 

@@ -232,6 +232,12 @@ struct _GstSynapseMediaSrc
   gboolean warned_missing;
   GstCaps *caps;                /* of the last buffer pushed */
   guint64 pushed;
+
+  /* a seek in events, kept from prepare_seek_segment () for do_seek ()
+   * (which sees only the TIME segment made of it) */
+  gboolean seek_recorded;
+  guint64 seek_start;
+  guint64 seek_stop;
 };
 
 /* Where the value of each property lives (gstsynapsesettings.c). */
@@ -522,6 +528,7 @@ gst_synapse_media_src_clear_run (GstSynapseMediaSrc * self)
   self->warned_missing = FALSE;
   gst_clear_caps (&self->caps);
   self->pushed = 0;
+  self->seek_recorded = FALSE;
 }
 
 static void
@@ -641,13 +648,13 @@ gst_synapse_media_src_prepare_seek_segment (GstBaseSrc * bsrc,
   if (format != GST_FORMAT_DEFAULT || start_type != GST_SEEK_TYPE_SET
       || stop_type == GST_SEEK_TYPE_END || start < 0)
     return FALSE;
-  self->listing.seek_start = start;
-  self->listing.seek_stop = stop_type == GST_SEEK_TYPE_SET && stop >= 0 ?
+  self->seek_start = start;
+  self->seek_stop = stop_type == GST_SEEK_TYPE_SET && stop >= 0 ?
       (guint64) stop : G_MAXUINT64;
-  self->listing.seek_recorded = TRUE;
+  self->seek_recorded = TRUE;
   return gst_segment_do_seek (segment, rate, GST_FORMAT_TIME, flags,
       GST_SEEK_TYPE_SET, event_time (self, start), GST_SEEK_TYPE_SET,
-      self->run.framerate[0] > 0 ? event_time (self, self->listing.seek_stop)
+      self->run.framerate[0] > 0 ? event_time (self, self->seek_stop)
       : GST_CLOCK_TIME_NONE, NULL);
 }
 
@@ -662,10 +669,10 @@ gst_synapse_media_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
   GstSynapseListing *listing = &self->listing;
   guint64 start, stop;
 
-  if (listing->seek_recorded) {
-    start = listing->seek_start;
-    stop = listing->seek_stop;
-    listing->seek_recorded = FALSE;
+  if (self->seek_recorded) {
+    start = self->seek_start;
+    stop = self->seek_stop;
+    self->seek_recorded = FALSE;
   } else if (self->run.framerate[0] > 0) {
     /* start () set the segment at the start-index's time */
     start = event_at (self, segment->start);

@@ -33,9 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <gst/gst.h>
+
+#include "bench-rss.h"
 
 static gint consume_us;
 static gint64 seek_event = -1;
@@ -84,22 +85,6 @@ count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   if (consume_us > 0)
     g_usleep (consume_us);
   return GST_PAD_PROBE_OK;
-}
-
-/* The peak RSS of this process since its exec, in KiB. */
-static glong
-peak_rss_kib (void)
-{
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-  struct rusage usage;
-
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      && (line = strstr (status, "\nVmHWM:")) != NULL)
-    return strtol (line + strlen ("\nVmHWM:"), NULL, 10);
-  /* not Linux: ru_maxrss, which is right where exec () resets it */
-  getrusage (RUSAGE_SELF, &usage);
-  return usage.ru_maxrss;
 }
 
 /* The message that ends a wait for @types: an ERROR is printed, and NULL
@@ -166,7 +151,7 @@ measure_seek (GstElement * pipeline, GstBus * bus, Counts * counts)
   }
   printf ("{\"seek_seconds\": %.6f, \"seek_offset\": %" G_GUINT64_FORMAT
       ", \"max_rss_kib\": %ld}\n", (counts->seek_first - start) / 1e6,
-      counts->seek_offset, peak_rss_kib ());
+      counts->seek_offset, bench_peak_rss_kib ());
   return 0;
 }
 
@@ -266,6 +251,6 @@ main (int argc, char **argv)
   printf ("{\"seconds\": %.6f, \"buffers\": %" G_GUINT64_FORMAT
       ", \"bytes\": %" G_GUINT64_FORMAT ", \"first_seconds\": %.6f, "
       "\"max_rss_kib\": %ld}\n", (end - counts.start) / 1e6, counts.buffers,
-      counts.bytes, (counts.first - counts.start) / 1e6, peak_rss_kib ());
+      counts.bytes, (counts.first - counts.start) / 1e6, bench_peak_rss_kib ());
   return 0;
 }

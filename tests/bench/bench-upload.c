@@ -9,26 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <synapse/synapse.h>
 
-/* The peak RSS of this process since its exec, in KiB: VmHWM, not
- * getrusage ()'s ru_maxrss, which Linux carries over an exec, so that a
- * child of run.py would report at least run.py's own RSS (as bench-src). */
-static glong
-peak_rss_kib (void)
-{
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-  struct rusage usage;
-
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      && (line = strstr (status, "\nVmHWM:")) != NULL)
-    return strtol (line + strlen ("\nVmHWM:"), NULL, 10);
-  getrusage (RUSAGE_SELF, &usage);
-  return usage.ru_maxrss;
-}
+#include "bench-rss.h"
 
 int
 main (int argc, char **argv)
@@ -57,6 +41,6 @@ main (int argc, char **argv)
   printf ("{\"seconds\": %.6f, \"bytes\": %" G_GINT64_FORMAT
       ", \"max_rss_kib\": %ld}\n", seconds,
       json_object_get_int_member_with_default (upload, "size", 0),
-      peak_rss_kib ());
+      bench_peak_rss_kib ());
   return 0;
 }
