@@ -221,10 +221,28 @@ synapse_uri_resolve (const char *base, const char *reference)
   return synapse_is_http_url (text) ? g_steal_pointer (&text) : NULL;
 }
 
+/* @url without the userinfo of its authority, cut out of the text. */
+static char *
+cut_userinfo (const char *url)
+{
+  const char *authority = strstr (url, "//");
+  const char *end, *at;
+
+  if (authority == NULL)
+    return g_strdup (url);
+  authority += 2;
+  end = authority + strcspn (authority, "/?#");
+  at = g_strrstr_len (authority, end - authority, "@");
+  if (at == NULL)
+    return g_strdup (url);
+  return g_strdup_printf ("%.*s%s", (int) (authority - url), url, at + 1);
+}
+
 char *
 synapse_uri_redact (const char *url)
 {
   g_autoptr (GUri) uri = NULL;
+  const char *path;
 
   if (url == NULL)
     return NULL;
@@ -232,6 +250,11 @@ synapse_uri_redact (const char *url)
       NULL);
   if (uri == NULL || g_uri_get_userinfo (uri) == NULL)
     return g_strdup (url);
+  /* GUri parses, but cannot write out, an authority followed by a path
+   * that is not absolute ("//user@;", from a hostile upload reply) */
+  path = g_uri_get_path (uri);
+  if (g_uri_get_host (uri) && *path != '\0' && *path != '/')
+    return cut_userinfo (url);
   return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
 }
 
