@@ -51,9 +51,16 @@ typedef struct
   guint depth;
   gboolean whitespace;          /* seen between tokens since last reset */
   gboolean exact;               /* see synapse_json_validate_exact () */
+  gboolean reference;           /* see synapse_json_scan_set_reference () */
   GError *inexact;
   GError **error;
 } SynapseJsonScanner;
+
+/* Makes the scans started from now on take the reference steps (one
+ * string byte at a time, containers by recursion) instead of the wide
+ * ones, for the tests and the differential fuzzer, which hold both to the
+ * same verdicts, errors and positions. Not for use while a scan runs. */
+void synapse_json_scan_set_reference (gboolean reference);
 
 /* Starts a scan of @data; returns the position of its first token. */
 SynapseJsonPos synapse_json_scanner_init (SynapseJsonScanner * s,
