@@ -94,22 +94,6 @@ static const guchar string_byte_class[256] = {
   [0x80 ... 0xff] = MULTIBYTE,
 };
 
-#define ONES G_GUINT64_CONSTANT (0x0101010101010101)
-#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
-
-/* Whether none of the 8 bytes of @w ends a plain run in a string: no
- * quote, backslash, control character or non-ASCII byte. (Each test is
- * exact as a whole once bytes of 0x80 and up are ruled out.) */
-static inline gboolean
-word_is_plain (guint64 w)
-{
-  guint64 quote = w ^ (ONES * '"');
-  guint64 backslash = w ^ (ONES * '\\');
-
-  return ((w | ((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote)
-          | ((backslash - ONES) & ~backslash)) & HIGHS) == 0;
-}
-
 /* The reference stride over plain string bytes: one at a time. */
 static inline SynapseJsonPos
 skip_plain_bytes (SynapseJsonPos p, SynapseJsonPos end)
@@ -146,7 +130,7 @@ skip_plain_wide (SynapseJsonPos p, SynapseJsonPos end)
     guint64 w;
 
     memcpy (&w, p, 8);
-    if (!word_is_plain (w))
+    if (!synapse_json_word_is_plain (w))
       break;
     p += 8;
   }
@@ -425,7 +409,8 @@ SynapseJsonPos
 synapse_json_scan_members (SynapseJsonScanner * s, SynapseJsonPos p,
     SynapseJsonMemberFunc member, gpointer data)
 {
-  g_autoptr (GString) key = member ? g_string_new (NULL) : NULL;
+  /* only for keys with escapes: the others are handed as they lie */
+  g_autoptr (GString) decoded = NULL;
 
   p = skip_space (s, p);
   if (p < s->end && *p == '}') {
@@ -434,22 +419,36 @@ synapse_json_scan_members (SynapseJsonScanner * s, SynapseJsonPos p,
   }
   for (;;) {
     SynapseJsonPos key_start = p, key_end;
+    const char *name = NULL;
+    gsize name_length = 0;
 
     if (G_UNLIKELY (p >= s->end || *p != '"'))
       return synapse_json_scan_fail (s, p, "a missing object key");
-    if (key)
-      g_string_truncate (key, 0);
-    if (!(p = key_end = synapse_json_scan_string (s, p, key)))
-      return NULL;
-    p = skip_space (s, p);
+    key_end = skip_plain (s, p + 1);
+    if (G_LIKELY (key_end < s->end && *key_end == '"')) {
+      name = (const char *) p + 1;
+      name_length = key_end++ - (p + 1);
+    } else {
+      if (member && decoded == NULL)
+        decoded = g_string_new (NULL);
+      if (decoded)
+        g_string_truncate (decoded, 0);
+      if (!(key_end = scan_string_rest (s, key_end, p + 1, decoded)))
+        return NULL;
+      if (decoded) {
+        name = decoded->str;
+        name_length = decoded->len;
+      }
+    }
+    p = skip_space (s, key_end);
     if (G_UNLIKELY (p >= s->end || *p != ':'))
       return synapse_json_scan_fail (s, p, "a missing ':'");
     p = skip_space (s, p + 1);
     /* the callbacks look at the value's first byte */
     if (G_UNLIKELY (p >= s->end))
       return synapse_json_scan_fail (s, p, "a missing value");
-    if (!(p = member ? member (s, key_start, key_end, p, key, data)
-            : synapse_json_scan_value (s, p)))
+    if (!(p = member ? member (s, key_start, key_end, p, name, name_length,
+                data) : synapse_json_scan_value (s, p)))
       return NULL;
     p = skip_space (s, p);
     if (p < s->end && *p == ',') {
@@ -711,7 +710,8 @@ static SynapseJsonPos exact_value (SynapseJsonScanner * s, SynapseJsonPos p);
 
 static SynapseJsonPos
 exact_member (SynapseJsonScanner * s, SynapseJsonPos key,
-    SynapseJsonPos key_end, SynapseJsonPos p, GString * name, gpointer data)
+    SynapseJsonPos key_end, SynapseJsonPos p, const char *name,
+    gsize name_length, gpointer data)
 {
   return exact_value (s, p);
 }

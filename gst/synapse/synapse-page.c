@@ -317,14 +317,17 @@ static SynapseJsonPos build_value (SynapseJsonScanner * s, SynapseJsonPos p,
 
 static SynapseJsonPos
 build_member (SynapseJsonScanner * s, SynapseJsonPos key,
-    SynapseJsonPos key_end, SynapseJsonPos p, GString * name, gpointer data)
+    SynapseJsonPos key_end, SynapseJsonPos p, const char *name,
+    gsize name_length, gpointer data)
 {
+  /* the name, cut at a U+0000 as in a parse */
+  g_autofree char *member_name = g_strndup (name, name_length);
   JsonNode *value = NULL;
 
   p = build_value (s, p, &value);
   /* the last of duplicate keys wins, as in a parse */
   if (value)
-    json_object_set_member (data, name->str, value);
+    json_object_set_member (data, member_name, value);
   return p;
 }
 
@@ -420,12 +423,15 @@ typedef struct
 
 static SynapseJsonPos
 find_path_member (SynapseJsonScanner * s, SynapseJsonPos key,
-    SynapseJsonPos key_end, SynapseJsonPos p, GString * name, gpointer data)
+    SynapseJsonPos key_end, SynapseJsonPos p, const char *name,
+    gsize name_length, gpointer data)
 {
   PathSearch *search = data;
   PathSearch inner = { search->names + 1, NULL, NULL };
 
-  if (strlen (name->str) != name->len || strcmp (name->str, search->names[0]))
+  /* (a name holding U+0000 is no path's) */
+  if (name_length != strlen (search->names[0])
+      || memcmp (name, search->names[0], name_length) != 0)
     return synapse_json_scan_value (s, p);
   search->start = search->end = NULL;
   if (search->names[1] == NULL) {
