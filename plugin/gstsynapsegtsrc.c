@@ -42,7 +42,11 @@
  * element holds the page being pushed (and, with
  * #GstSynapseGtSrc:prefetch, the pages requested ahead, no more bytes of
  * them than #GstSynapseGtSrc:prefetch-bytes), so its memory stays bounded
- * however long the listing is and however large its pages.
+ * however long the listing is and however large its pages. The buffers of
+ * a page's events are read-only slices of one block, the page's events as
+ * NDJSON: a buffer held downstream keeps that block alive, so an element
+ * that keeps a few events of many pages (rather than passing them on)
+ * should copy them (gst_buffer_copy_deep ()).
  * #GstBaseSrc:num-buffers caps the number of events; after the last one
  * the element sends EOS.
  *
@@ -251,6 +255,11 @@ struct _GstSynapseGtSrc
                                  * events; NULL once checked */
   SynapsePage *page;            /* the events of the current page */
   guint page_index;             /* the next one to push */
+  GstMemory *lines;             /* the page's events as NDJSON, once the
+                                 * first is pushed, else NULL */
+  const guint8 *lines_data;     /* its bytes */
+  gsize lines_size;
+  gsize lines_offset;           /* where the next one's line starts */
   gboolean page_downloaded;     /* its files are in download-dir */
   guint64 offset;               /* index of the next event pushed */
 };
@@ -465,16 +474,26 @@ gst_synapse_gt_src_init (GstSynapseGtSrc * self)
   gst_base_src_set_live (GST_BASE_SRC (self), FALSE);
 }
 
+/* Lets go of the current page and its events' lines. */
+static void
+gst_synapse_gt_src_drop_page (GstSynapseGtSrc * self)
+{
+  g_clear_pointer (&self->page, synapse_page_unref);
+  g_clear_pointer (&self->lines, gst_memory_unref);
+  self->lines_data = NULL;
+  self->lines_size = self->lines_offset = 0;
+  self->page_index = 0;
+}
+
 /* Drops what a run holds but the listing's walk. */
 static void
 gst_synapse_gt_src_clear_run (GstSynapseGtSrc * self)
 {
-  g_clear_pointer (&self->page, synapse_page_unref);
+  gst_synapse_gt_src_drop_page (self);
   g_clear_object (&self->download);
   g_clear_pointer (&self->run_url_prefix, g_free);
   self->run_convert_signal = FALSE;
   g_clear_pointer (&self->run_url_fields, g_strfreev);
-  self->page_index = 0;
   self->page_downloaded = FALSE;
   self->offset = 0;
 }
@@ -673,7 +692,7 @@ gst_synapse_gt_src_next_event (GstSynapseGtSrc * self,
     }
 
     /* the element holds one page at a time */
-    g_clear_pointer (&self->page, synapse_page_unref);
+    gst_synapse_gt_src_drop_page (self);
     if (gst_synapse_listing_is_finished (&self->listing))
       return GST_FLOW_EOS;
     ret = gst_synapse_gt_src_fetch_page (self, cancellable);
@@ -682,22 +701,33 @@ gst_synapse_gt_src_next_event (GstSynapseGtSrc * self,
   }
 }
 
-/* The buffer of the current page's event at @index: its compact JSON and
- * a newline, the backend's own bytes when nothing was converted. Copied,
- * so that buffers held downstream do not keep whole pages alive. */
+/* The buffer of the current page's next event: its compact JSON and a
+ * newline, the backend's own bytes when nothing was converted. A slice of
+ * the page's lines, made when the first is pushed: one allocation and one
+ * copy a page, not an allocation and a copy an event. */
 static GstBuffer *
-gst_synapse_gt_src_event_buffer (GstSynapseGtSrc * self, guint index)
+gst_synapse_gt_src_event_buffer (GstSynapseGtSrc * self)
 {
-  g_autoptr (GBytes) bytes = synapse_page_get_item_bytes (self->page, index);
+  const guint8 *line, *newline;
+  GstBuffer *buffer = gst_buffer_new ();
   gsize length;
-  gconstpointer data = g_bytes_get_data (bytes, &length);
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, length + 1, NULL);
-  GstMapInfo map;
 
-  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-  memcpy (map.data, data, length);
-  map.data[length] = '\n';
-  gst_buffer_unmap (buffer, &map);
+  if (self->lines == NULL) {
+    GBytes *lines = synapse_page_get_items_ndjson (self->page);
+
+    self->lines_data = g_bytes_get_data (lines, &self->lines_size);
+    self->lines = gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY,
+        (gpointer) self->lines_data, self->lines_size, 0, self->lines_size,
+        lines, (GDestroyNotify) g_bytes_unref);
+    self->lines_offset = 0;
+  }
+  /* compact JSON holds no raw newline: the first one ends the event */
+  line = self->lines_data + self->lines_offset;
+  newline = memchr (line, '\n', self->lines_size - self->lines_offset);
+  length = newline - line + 1;
+  gst_buffer_append_memory (buffer, gst_memory_share (self->lines,
+          self->lines_offset, length));
+  self->lines_offset += length;
 
   GST_BUFFER_OFFSET (buffer) = self->offset;
   GST_BUFFER_OFFSET_END (buffer) = self->offset + 1;
@@ -718,8 +748,7 @@ gst_synapse_gt_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 
   if (gst_synapse_listing_restart (&self->listing)) {
     /* a seek: the walk starts again, without what the last one held */
-    g_clear_pointer (&self->page, synapse_page_unref);
-    self->page_index = 0;
+    gst_synapse_gt_src_drop_page (self);
   }
   ret = gst_synapse_gt_src_next_event (self, cancellable);
   if (ret != GST_FLOW_OK)
@@ -736,9 +765,8 @@ gst_synapse_gt_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   list = gst_buffer_list_new_sized (n_events - self->page_index);
   GST_LOG_OBJECT (self, "events %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
       self->offset, self->offset + n_events - self->page_index - 1);
-  while (self->page_index < n_events)
-    gst_buffer_list_add (list, gst_synapse_gt_src_event_buffer (self,
-            self->page_index++));
+  for (; self->page_index < n_events; self->page_index++)
+    gst_buffer_list_add (list, gst_synapse_gt_src_event_buffer (self));
 
   gst_base_src_submit_buffer_list (GST_BASE_SRC (self), list);
   *outbuf = NULL;

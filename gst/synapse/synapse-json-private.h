@@ -27,6 +27,10 @@ void synapse_append_double (GString * out, double value);
 /* Appends @text (UTF-8) to @out as a JSON string, quotes included. */
 void synapse_json_append_string (GString * out, const char *text);
 
+/* g_utf8_validate (@text, -1, NULL), with ASCII checked a word at a time:
+ * for the strings that go into JSON text once per URL. */
+gboolean synapse_utf8_validate (const char *text);
+
 /* A deep copy of @object (a new empty object for NULL), members in their
  * order. */
 JsonObject *synapse_json_object_copy (JsonObject * object);

@@ -15,6 +15,24 @@
 
 G_BEGIN_DECLS
 
+#define SYNAPSE_JSON_ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define SYNAPSE_JSON_HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+/* Whether none of the 8 bytes of @w ends a plain run in a JSON string: no
+ * quote, backslash, control character or non-ASCII byte; the test that
+ * lets the scanner and the writer of strings go a word at a time. (Each
+ * test is exact as a whole once bytes of 0x80 and up are ruled out.) */
+static inline gboolean
+synapse_json_word_is_plain (guint64 w)
+{
+  const guint64 ones = SYNAPSE_JSON_ONES;
+  guint64 quote = w ^ (ones * '"');
+  guint64 backslash = w ^ (ones * '\\');
+
+  return ((w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote)
+          | ((backslash - ones) & ~backslash)) & SYNAPSE_JSON_HIGHS) == 0;
+}
+
 /* Deeper documents are refused before any parser recurses into them. */
 #define SYNAPSE_JSON_MAX_DEPTH 256
 
@@ -51,9 +69,16 @@ typedef struct
   guint depth;
   gboolean whitespace;          /* seen between tokens since last reset */
   gboolean exact;               /* see synapse_json_validate_exact () */
+  gboolean reference;           /* see synapse_json_scan_set_reference () */
   GError *inexact;
   GError **error;
 } SynapseJsonScanner;
+
+/* Makes the scans started from now on take the reference steps (one
+ * string byte at a time, containers by recursion) instead of the wide
+ * ones, for the tests and the differential fuzzer, which hold both to the
+ * same verdicts, errors and positions. Not for use while a scan runs. */
+void synapse_json_scan_set_reference (gboolean reference);
 
 /* Starts a scan of @data; returns the position of its first token. */
 SynapseJsonPos synapse_json_scanner_init (SynapseJsonScanner * s,
@@ -84,12 +109,13 @@ SynapseJsonPos synapse_json_scan_enter (SynapseJsonScanner * s,
     SynapseJsonPos p);
 
 /* Scans the members of an object after its '{' has been entered, handing
- * each key (its token from @key to @key_end, and decoded) and the value's
- * position (before the end of the data) to @member; without @member, keys
- * are not decoded. */
+ * each key (its token from @key to @key_end, and its @name_length bytes
+ * decoded at @name, not NUL-terminated: in the data itself when the key
+ * has no escapes, and good until @member returns) and the value's
+ * position (before the end of the data) to @member. */
 typedef SynapseJsonPos (*SynapseJsonMemberFunc) (SynapseJsonScanner * s,
     SynapseJsonPos key, SynapseJsonPos key_end, SynapseJsonPos p,
-    GString * name, gpointer data);
+    const char *name, gsize name_length, gpointer data);
 
 SynapseJsonPos synapse_json_scan_members (SynapseJsonScanner * s,
     SynapseJsonPos p, SynapseJsonMemberFunc member, gpointer data);

@@ -256,22 +256,22 @@ find_string (SynapseJsonScanner * s, SynapseJsonPos p, Finder * f, guint roles,
 }
 
 /* Whether a decoded key (which may hold a NUL) is @word. */
-static gboolean
-name_is (const GString * name, const char *word)
+static inline gboolean
+name_is (const char *name, gsize length, const char *word)
 {
-  return name->len == strlen (word) && memcmp (name->str, word, name->len) == 0;
+  return length == strlen (word) && memcmp (name, word, length) == 0;
 }
 
 static MemberKind
-member_kind (const GString * name)
+member_kind (const char *name, gsize length)
 {
-  if (name_is (name, "url"))
+  if (name_is (name, length, "url"))
     return MEMBER_URL;
-  if (name_is (name, "path"))
+  if (name_is (name, length, "path"))
     return MEMBER_PATH;
-  if (name_is (name, "size"))
+  if (name_is (name, length, "size"))
     return MEMBER_SIZE;
-  if (name_is (name, "checksum"))
+  if (name_is (name, length, "checksum"))
     return MEMBER_CHECKSUM;
   return MEMBER_NONE;
 }
@@ -286,7 +286,7 @@ push_role (Finder * f, RoleKind kind, guint field, guint depth)
 
 static SynapseJsonPos
 find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
-    SynapseJsonPos p, GString * name, gpointer data)
+    SynapseJsonPos p, const char *name, gsize name_length, gpointer data)
 {
   ObjectSearch *object = data;
   Finder *f = object->finder;
@@ -304,7 +304,7 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
     switch (role.kind) {
       case ROLE_PATH:
         segment = f->paths->segments[role.field][role.depth];
-        if (name_is (name, segment))
+        if (name_is (name, name_length, segment))
           push_role (f, role.depth + 1 == f->paths->n_segments[role.field]
               ? ROLE_VALUE : ROLE_PATH, role.field, role.depth + 1);
         break;
@@ -313,7 +313,7 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
         /* the object may be a file entry, too */
         G_GNUC_FALLTHROUGH;
       case ROLE_FILE:
-        kind = member_kind (name);
+        kind = member_kind (name, name_length);
         break;
     }
   }
@@ -329,16 +329,16 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
   if (p == NULL)
     return NULL;
 
-  if (object->is_result && name_is (name, "id")) {
+  if (object->is_result && name_is (name, name_length, "id")) {
     f->id = value;
     f->id_end = p;
   }
   if (n_child > 0) {
-    KeyRecord record = { f->names->len, name->len, first_url,
+    KeyRecord record = { f->names->len, name_length, first_url,
       f->out->urls->len
     };
 
-    g_string_append_len (f->names, name->str, name->len);
+    g_string_append_len (f->names, name, name_length);
     g_array_append_val (f->keys, record);
   }
   if (kind != MEMBER_NONE) {
@@ -689,6 +689,18 @@ scan_result (SynapseJsonScanner * s, SynapseJsonPos p, gpointer data)
   return p;
 }
 
+/* Whether a page's key is @word as json-glib reads keys: up to a U+0000
+ * (which only a decoded key holds). */
+static gboolean
+key_is (const char *key, gsize length, const char *word)
+{
+  gsize word_length = strlen (word);
+
+  return (length == word_length || (length > word_length
+          && key[word_length] == '\0'))
+      && memcmp (key, word, word_length) == 0;
+}
+
 static SynapseJsonPos
 scan_count (SynapseJsonScanner * s, SynapseJsonPos p, SynapseJsonPage * page)
 {
@@ -709,12 +721,13 @@ scan_count (SynapseJsonScanner * s, SynapseJsonPos p, SynapseJsonPage * page)
 
 static SynapseJsonPos
 scan_page_member (SynapseJsonScanner * s, SynapseJsonPos key_start,
-    SynapseJsonPos key_end, SynapseJsonPos p, GString * key, gpointer data)
+    SynapseJsonPos key_end, SynapseJsonPos p, const char *key,
+    gsize key_length, gpointer data)
 {
   PageScan *scan = data;
   SynapseJsonPage *page = scan->page;
 
-  if (g_str_equal (key->str, "results")) {
+  if (key_is (key, key_length, "results")) {
     g_clear_pointer (&page->results, g_array_unref);
     if (*p != '[')
       return synapse_json_scan_value (s, p);
@@ -732,10 +745,10 @@ scan_page_member (SynapseJsonScanner * s, SynapseJsonPos key_start,
         : NULL;
   }
 
-  if (g_str_equal (key->str, "count"))
+  if (key_is (key, key_length, "count"))
     return scan_count (s, p, page);
 
-  if (g_str_equal (key->str, "next")) {
+  if (key_is (key, key_length, "next")) {
     g_clear_pointer (&page->next, g_free);
     page->next_valid = *p == '"' || *p == 'n';
     if (*p == '"') {

@@ -33,6 +33,8 @@ SYNAPSE_API guint synapse_page_get_n_items (SynapsePage * page);
 SYNAPSE_API GBytes *synapse_page_get_item_bytes (SynapsePage * page,
     guint index);
 
+SYNAPSE_API GBytes *synapse_page_get_items_ndjson (SynapsePage * page);
+
 SYNAPSE_API JsonObject *synapse_page_dup_item (SynapsePage * page,
     guint index);
 

@@ -173,6 +173,7 @@ read_body (SoupMessage * msg, GInputStream * stream, guint64 max,
       (soup_message_get_response_headers (msg));
   g_autoptr (GByteArray) buffer = NULL;
   gsize length = 0;
+  gsize capacity;
 
   if (content_length > 0 && (guint64) content_length > max && !cut_at_max) {
     synapse_set_protocol_error (error, method, url,
@@ -181,14 +182,19 @@ read_body (SoupMessage * msg, GInputStream * stream, guint64 max,
     return NULL;
   }
 
-  buffer = g_byte_array_sized_new (content_length > 0
-      ? MIN ((guint64) content_length, max) + 1 : READ_CHUNK_SIZE);
+  /* an announced body is read into one allocation, a byte more than it
+   * to see its end; one without a length, or longer than announced, grows */
+  capacity = content_length > 0
+      ? MIN ((guint64) content_length, max) + 1 : READ_CHUNK_SIZE;
+  buffer = g_byte_array_sized_new (capacity);
   for (;;) {
     gssize n;
 
-    g_byte_array_set_size (buffer, length + READ_CHUNK_SIZE);
-    n = g_input_stream_read (stream, buffer->data + length, READ_CHUNK_SIZE,
-        cancellable, error);
+    if (length == capacity)
+      capacity += READ_CHUNK_SIZE;
+    g_byte_array_set_size (buffer, capacity);
+    n = g_input_stream_read (stream, buffer->data + length,
+        MIN (capacity - length, READ_CHUNK_SIZE), cancellable, error);
     if (n < 0)
       return NULL;
     if (n == 0)

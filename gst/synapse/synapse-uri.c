@@ -17,6 +17,16 @@
 #include "synapse-uri.h"
 
 
+/* The bytes RFC 3986 allows as they are after an authority: letters,
+ * digits and some punctuation (not `#`, which comes once). */
+static const gboolean url_byte_is_plain[256] = {
+  ['0' ... '9'] = TRUE,['A' ... 'Z'] = TRUE,['a' ... 'z'] = TRUE,
+  ['-'] = TRUE,['.'] = TRUE,['_'] = TRUE,['~'] = TRUE,['!'] = TRUE,
+  ['$'] = TRUE,['&'] = TRUE,['\''] = TRUE,['('] = TRUE,[')'] = TRUE,
+  ['*'] = TRUE,['+'] = TRUE,[','] = TRUE,[';'] = TRUE,['='] = TRUE,
+  [':'] = TRUE,['@'] = TRUE,['/'] = TRUE,['?'] = TRUE,
+};
+
 /**
  * synapse_is_http_url:
  * @url: (nullable): a string
@@ -43,9 +53,9 @@ is_plain_http_url (const char *url)
   const char *p, *host;
   gboolean fragment = FALSE;
 
-  if (g_str_has_prefix (url, "https://"))
+  if (strncmp (url, "https://", 8) == 0)
     p = url + 8;
-  else if (g_str_has_prefix (url, "http://"))
+  else if (strncmp (url, "http://", 7) == 0)
     p = url + 7;
   else
     return FALSE;
@@ -64,7 +74,7 @@ is_plain_http_url (const char *url)
   if (*p != '\0' && *p != '/' && *p != '?' && *p != '#')
     return FALSE;
   for (; *p; p++) {
-    if (g_ascii_isalnum (*p) || strchr ("-._~!$&'()*+,;=:@/?", *p))
+    if (url_byte_is_plain[(guchar) * p])
       continue;
     if (*p != '#' || fragment)
       return FALSE;

@@ -917,7 +917,7 @@ convert_slot (Slot * slot, SynapseUrlConverter converter, gpointer data,
     return FALSE;
   }
   /* it goes into JSON text */
-  if (!g_utf8_validate (converted, -1, NULL)) {
+  if (!synapse_utf8_validate (converted)) {
     g_set_error (error, SYNAPSE_CLIENT_ERROR,
         SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
         "The URL converter gave a string that is not UTF-8 for %s",

@@ -25,7 +25,9 @@ Sections:
   cost     what an event costs the machine, whole process: instructions
            (callgrind, 20,000 events minus 1, prefetch=1: the same figure
            however loaded the machine) of the raw path and of a URL
-           conversion (url-prefix), beside curl fetching the same pages;
+           conversion (url-prefix), and where they are (gst-synapse's own
+           code, GStreamer's, GLib's, libc's, libsoup's), beside curl
+           fetching the same pages;
            CPU seconds (user+sys) a million events, beside the SDK's way
            and curl; synapsemediasrc's instructions a file (500 files
            minus 1) beside curl fetching the same files
@@ -519,6 +521,52 @@ def callgrind_refs(argv, env=None):
     return int(match.group(1).replace(",", ""))
 
 
+# The parts of the process an instruction count is split into, by the
+# shared object the instruction lies in (inlined code counts where it was
+# inlined).
+COST_PARTS = (("gst-synapse", ("libsynapse", "libgstsynapse")),
+              ("GStreamer", ("libgstreamer", "libgstbase",
+                             "libgstcoreelements")),
+              ("libsoup+GIO", ("libsoup", "libgio")),
+              ("GLib+GObject", ("libglib", "libgobject")),
+              ("libc", ("libc.so", "ld-linux")))
+
+
+def callgrind_parts(argv, workdir, env=None):
+    """callgrind_refs (), split into COST_PARTS (and "other"): each
+    object's own instructions, read from callgrind's profile."""
+    profile = os.path.join(workdir, "callgrind.out")
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}",
+         *argv], capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"callgrind of {argv[0]} failed: "
+                           f"{result.stderr.strip()[-2000:]}")
+    names = {}
+    parts = dict.fromkeys([name for name, _ in COST_PARTS] + ["other"], 0)
+    part = "other"
+    after_call = False
+    with open(profile) as lines:
+        for line in lines:
+            if line.startswith(("ob=", "cob=")):
+                # "ob=(id) name" (or cob=, a callee's) names an object
+                # once, "ob=(id)" after
+                ident, _, name = line.split("=", 1)[1].strip().partition(" ")
+                name = names.setdefault(ident, name)
+                if line.startswith("ob="):
+                    part = next((title for title, objects in COST_PARTS
+                                 if any(o in name for o in objects)), "other")
+            elif line.startswith("calls="):
+                after_call = True
+            elif line[:1].isdigit() or line[:1] in "+-*":
+                # the line after calls= is the call's inclusive cost
+                if not after_call:
+                    parts[part] += int(line.split()[-1])
+                after_call = False
+    os.unlink(profile)
+    return parts
+
+
 def curl_config(urls, workdir, name):
     """A curl -K file fetching `urls`, bodies thrown away."""
     config = os.path.join(workdir, name)
@@ -588,11 +636,16 @@ def bench_cost(build, quick, workdir, rows):
         if have_valgrind:
             for name, settings in (("raw", []),
                                    ("converted", [f"url-prefix={prefix}"])):
-                one = callgrind_refs(gtsrc(url, 1, "prefetch=1", *settings),
-                                     env)
-                many = callgrind_refs(gtsrc(url, grind_events, "prefetch=1",
-                                            *settings), env)
-                grind[name] = (per_unit(many, one, grind_events), one)
+                one = callgrind_parts(gtsrc(url, 1, "prefetch=1", *settings),
+                                      workdir, env)
+                many = callgrind_parts(gtsrc(url, grind_events, "prefetch=1",
+                                             *settings), workdir, env)
+                grind[name] = (per_unit(sum(many.values()),
+                                        sum(one.values()), grind_events),
+                               sum(one.values()))
+                grind[name, "parts"] = {
+                    part: per_unit(many[part], one[part], grind_events)
+                    for part in many}
             # curl fetching the same pages in turn: the bytes received
             curl_one = callgrind_refs(curl_config(pages(url, 1), workdir,
                                                   "cost-one.curl"))
@@ -655,6 +708,12 @@ def bench_cost(build, quick, workdir, rows):
                  f"{grind['converted'][0]:,.0f} instructions/event",
                  f"x{grind['converted'][0] / grind['raw'][0]:.2f} the raw "
                  "path"))
+    for name in ("raw", "converted"):
+        parts = grind[name, "parts"]
+        rows.append(("cost", "", f"  {name}, where they are",
+                     ", ".join(f"{part} {parts[part]:,.0f}"
+                               for part, _ in COST_PARTS),
+                     f"other {parts['other']:,.0f}"))
     rows.append(("cost", "", "curl, the same pages in turn",
                  f"{grind['curl'][0]:,.0f} instructions/event", ""))
     rows.append(("cost", "", "start-up and 1 event, raw / converted",

@@ -664,6 +664,62 @@ test_raw_item_bytes_are_the_backend_bytes (Fixture * f, gconstpointer data)
   }
 }
 
+/* The NDJSON block of a page: each result's bytes (compacted where the
+ * backend put whitespace) and a newline. */
+static void
+assert_ndjson_is_the_items (SynapsePage * page)
+{
+  g_autoptr (GBytes) block = synapse_page_get_items_ndjson (page);
+  g_autoptr (GString) expected = g_string_new (NULL);
+
+  for (guint i = 0; i < synapse_page_get_n_items (page); i++) {
+    g_autoptr (GBytes) bytes = synapse_page_get_item_bytes (page, i);
+    gsize size;
+    const char *text = g_bytes_get_data (bytes, &size);
+
+    g_string_append_len (expected, text, size);
+    g_string_append_c (expected, '\n');
+  }
+  g_assert_cmpmem (g_bytes_get_data (block, NULL), g_bytes_get_size (block),
+      expected->str, expected->len);
+}
+
+static void
+test_page_items_as_ndjson (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (SynapsePager) pager = NULL;
+  g_autoptr (SynapsePage) page = NULL;
+  g_autoptr (SynapsePage) pretty = NULL;
+  g_autoptr (GBytes) pretty_block = NULL;
+
+  json_object_set_int_member (params, "ground_truth_dataset_versions", 2);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  page = synapse_pager_read_page (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (synapse_page_get_n_items (page), ==, 100);
+  assert_ndjson_is_the_items (page);
+
+  /* a backend that indents its page: the lines are compact all the same */
+  g_assert_cmpuint (synapse_test_backend_add_fault_spec (f->backend,
+          "status=200 path=sdk/ground_truth_events/ body='{\"count\": 2, "
+          "\"next\": null, \"results\": [{\"id\": 1, \"data\": {\"a\": "
+          "[1, 2]}}, {\"id\":2,\"note\":\"two  words\"}]}'", &error), >, 0);
+  g_assert_no_error (error);
+  g_clear_object (&pager);
+  pager = synapse_client_iter_ground_truth_events (f->client, params, NULL);
+  pretty = synapse_pager_read_page (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (synapse_page_get_n_items (pretty), ==, 2);
+  assert_ndjson_is_the_items (pretty);
+  pretty_block = synapse_page_get_items_ndjson (pretty);
+  g_assert_cmpmem (g_bytes_get_data (pretty_block, NULL),
+      g_bytes_get_size (pretty_block),
+      "{\"id\":1,\"data\":{\"a\":[1,2]}}\n{\"id\":2,\"note\":\"two  words\"}\n",
+      57);
+}
+
 /* The walk guards: a backend whose pages would be walked forever. */
 
 #define EVENTS_PATH "sdk/ground_truth_events/"
@@ -1023,6 +1079,7 @@ main (int argc, char **argv)
       test_pager_error_mid_listing);
   FIXTURE_ADD ("/listing/pager/raw-item-bytes",
       test_raw_item_bytes_are_the_backend_bytes);
+  FIXTURE_ADD ("/listing/pager/items-as-ndjson", test_page_items_as_ndjson);
   FIXTURE_ADD ("/listing/prefetch/every-event-once",
       test_prefetch_walks_every_event_once);
   FIXTURE_ADD ("/listing/prefetch/pages", test_prefetch_pages_and_rest_of_page);
