@@ -586,6 +586,18 @@ compare_urls (gconstpointer a, gconstpointer b)
   return x->field < y->field ? -1 : x->field > y->field;
 }
 
+/* Whether the URLs from @first are in the order compare_urls () sorts
+ * them in: most results' are, found in document order by one field. */
+static gboolean
+urls_in_order (GArray * urls, guint first)
+{
+  for (guint i = first + 1; i < urls->len; i++)
+    if (compare_urls (&g_array_index (urls, SynapseJsonUrl, i - 1),
+            &g_array_index (urls, SynapseJsonUrl, i)) > 0)
+      return FALSE;
+  return TRUE;
+}
+
 /* Searches one result: every field from its start. Then its URLs are put
  * in document order, each string once, as the first field that reaches it
  * found it (a plain string or a file entry's `url`). */
@@ -611,7 +623,7 @@ find_result (SynapseJsonScanner * s, SynapseJsonPos p, Finder * f, guint result)
       g_array_index (urls, SynapseJsonUrl, kept++) =
           g_array_index (urls, SynapseJsonUrl, i);
   g_array_set_size (urls, kept);
-  if (kept - first_url > 1)
+  if (kept - first_url > 1 && !urls_in_order (urls, first_url))
     qsort (&g_array_index (urls, SynapseJsonUrl, first_url), kept - first_url,
         sizeof (SynapseJsonUrl), compare_urls);
   kept = first_url;

@@ -1172,8 +1172,9 @@ synapse_url_conversion_convert_bytes (SynapseUrlConversion * self,
   if (!resolve (self, client, slots, cancellable, error))
     return NULL;
 
-  edits.edits = g_array_new (FALSE, FALSE, sizeof (Edit));
-  edits.text = g_string_new (NULL);
+  /* an edit for each URL (more for file entries), of about its size */
+  edits.edits = g_array_sized_new (FALSE, FALSE, sizeof (Edit), slots->len);
+  edits.text = g_string_sized_new (urls->text->len + 64);
   for (guint i = 0; i < slots->len; i++) {
     const Slot *slot = &g_array_index (slots, Slot, i);
 
