@@ -171,7 +171,10 @@ test_buffers_offsets_and_caps (Fixture * f, gconstpointer data)
     g_assert_true (json_node_equal (node, json_array_get_element (want, i)));
 
     /* a read-only slice of its page's lines: writing to it writes to a
-     * copy, and the events after it (the loop goes on) stay as they came */
+     * copy, and the events after it (the loop goes on) stay as they came.
+     * Made writable first, as any writer must: the page's buffer list
+     * holds its own reference until the last of its buffers is pushed. */
+    buffer = gst_buffer_make_writable (buffer);
     g_assert_true (gst_buffer_map (buffer, &map, GST_MAP_WRITE));
     memset (map.data, 'X', map.size);
     gst_buffer_unmap (buffer, &map);
