@@ -12,11 +12,13 @@
  *   fields, freed at stop ().
  * - At the first buffer, gst_synapse_model_upload_begin () learns the
  *   file's name and size. A known size starts the worker at once: render
- *   () hands it each buffer (gst_synapse_model_upload_write ()), waiting
- *   only for room, so that about two chunks are held whatever the file's
- *   size (the one going out, the next one arriving). An unknown size
- *   spools the bytes to an unlinked temporary file instead; the worker
- *   starts at EOS, when the size is known, and reads the file back.
+ *   () (gst_synapse_model_upload_write ()) copies each buffer into the
+ *   chunk it fills, and hands a full chunk to the worker once the worker
+ *   has sent the one before, so that two chunks are held whatever the
+ *   file's size (the one going out, the next one arriving), and the two
+ *   threads meet once a chunk, not once a buffer. An unknown size spools
+ *   the bytes to an unlinked temporary file instead; the worker starts at
+ *   EOS, when the size is known, and reads the file back.
  * - At EOS, gst_synapse_model_upload_commit () lets the worker complete
  *   the upload and create the model, and waits for it: EOS reaches the
  *   application only once the model exists.
@@ -32,9 +34,10 @@
  *   keep; gst_synapse_model_upload_abandon () says what became of an
  *   upload stopped before EOS.
  *
- * Locking: @lock guards the hand-over (queue, flags, result) between the
- * streaming thread and the worker; the worker alone uses the chunked
- * upload while it runs.
+ * Locking: @lock guards the hand-over (the full chunk, the spare one,
+ * flags, result) between the streaming thread and the worker; the
+ * streaming thread alone fills its chunk, and the worker alone uses the
+ * chunked upload while it runs.
  */
 
 #include "config.h"
@@ -69,6 +72,7 @@ struct _GstSynapseModelUpload
   gint spool_fd;                /* the temporary file, or -1 */
   guint64 spooled;              /* bytes written to it */
   GstSynapseProgress progress;
+  GByteArray *filling;          /* the streaming thread's chunk, or NULL */
 
   /* The worker's, once it runs (before, the streaming thread's). */
   SynapseChunkedUpload *upload;
@@ -80,8 +84,8 @@ struct _GstSynapseModelUpload
   GCond cond;
   GThread *worker;
   GCancellable *cancellable;
-  GQueue queue;                 /* of GstBuffer handed over, not yet taken */
-  gsize queued;                 /* their bytes */
+  GByteArray *full;             /* handed over, until the worker sent it */
+  GByteArray *spare;            /* sent, for the streaming thread to fill */
   gboolean eos;                 /* no more buffers: finish, create */
   gboolean ended;               /* the worker has ended */
   gboolean failed;              /* and posted an error */
@@ -124,7 +128,6 @@ gst_synapse_model_upload_new (GstBaseSink * sink, SynapseClient * client,
       PROGRESS_CODE);
   g_mutex_init (&upload->lock);
   g_cond_init (&upload->cond);
-  g_queue_init (&upload->queue);
   return upload;
 }
 
@@ -143,7 +146,9 @@ gst_synapse_model_upload_free (GstSynapseModelUpload * upload)
   g_clear_pointer (&upload->model, json_object_unref);
   g_clear_pointer (&upload->created, json_object_unref);
   g_free (upload->name);
-  g_queue_clear_full (&upload->queue, (GDestroyNotify) gst_buffer_unref);
+  g_clear_pointer (&upload->filling, g_byte_array_unref);
+  g_clear_pointer (&upload->full, g_byte_array_unref);
+  g_clear_pointer (&upload->spare, g_byte_array_unref);
   /* the file has no name: closing it frees its space */
   if (upload->spool_fd >= 0)
     close (upload->spool_fd);
@@ -416,46 +421,46 @@ gst_synapse_model_upload_spool (GstSynapseModelUpload * upload,
   return TRUE;
 }
 
-/* Writes the buffers render () hands over into the upload, until EOS. */
+/* Sends the chunks render () hands over, until EOS. Each is written
+ * whole (the last one may be shorter), which the chunked upload sends
+ * without a copy; the chunk then goes back to render () to be filled
+ * again. */
 static gboolean
 gst_synapse_model_upload_queue (GstSynapseModelUpload * upload,
     GCancellable * cancellable, GError ** error)
 {
   for (;;) {
-    GstBuffer *buffer;
-    GstMapInfo map;
+    GByteArray *chunk;
+    g_autoptr (GBytes) bytes = NULL;
     gboolean written;
 
     g_mutex_lock (&upload->lock);
-    while (g_queue_is_empty (&upload->queue) && !upload->eos
+    while (upload->full == NULL && !upload->eos
         && !g_cancellable_is_cancelled (cancellable))
       g_cond_wait (&upload->cond, &upload->lock);
-    buffer = g_queue_pop_head (&upload->queue);
-    if (buffer) {
-      upload->queued -= gst_buffer_get_size (buffer);
-      /* room for render () */
-      g_cond_broadcast (&upload->cond);
-    }
+    chunk = upload->full;
     g_mutex_unlock (&upload->lock);
 
-    if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
-      g_clear_pointer (&buffer, gst_buffer_unref);
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return FALSE;
-    }
-    if (buffer == NULL)
+    if (chunk == NULL)
       return TRUE;
-    if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-      gst_buffer_unref (buffer);
-      g_set_error (error, SYNAPSE_CLIENT_ERROR, SYNAPSE_CLIENT_ERROR_IO,
-          "Could not map a buffer");
-      return FALSE;
-    }
-    /* blocks while a full chunk goes out */
-    written = synapse_chunked_upload_write (upload->upload, map.data,
-        map.size, cancellable, error);
-    gst_buffer_unmap (buffer, &map);
-    gst_buffer_unref (buffer);
+    /* blocks while the chunk goes out */
+    bytes = g_bytes_new_static (chunk->data, chunk->len);
+    written = synapse_chunked_upload_write_bytes (upload->upload, bytes,
+        cancellable, error);
     gst_synapse_model_upload_warn_orphans (upload);
+
+    g_mutex_lock (&upload->lock);
+    upload->full = NULL;
+    g_byte_array_set_size (chunk, 0);
+    if (upload->spare == NULL && !upload->eos)
+      upload->spare = chunk;
+    else
+      g_byte_array_unref (chunk);
+    /* room for render () */
+    g_cond_broadcast (&upload->cond);
+    g_mutex_unlock (&upload->lock);
     if (!written)
       return FALSE;
   }
@@ -641,8 +646,8 @@ gst_synapse_model_upload_wait (GstSynapseModelUpload * upload,
 static gboolean
 has_room (GstSynapseModelUpload * upload)
 {
-  /* the chunked upload holds one chunk at most; the queue the next one */
-  return upload->queued < upload->chunk_size || upload->ended;
+  /* the worker holds one chunk at most; render () fills the next one */
+  return upload->full == NULL || upload->ended;
 }
 
 static gboolean
@@ -728,10 +733,10 @@ gst_synapse_model_upload_begin (GstSynapseModelUpload * upload,
   return TRUE;
 }
 
-/* Hands @buffer to the worker once there is room for it. */
+/* Hands the chunk being filled to the worker once it has room for it:
+ * it has sent the one before. */
 static GstFlowReturn
-gst_synapse_model_upload_hand_over (GstSynapseModelUpload * upload,
-    GstBuffer * buffer)
+gst_synapse_model_upload_hand_over (GstSynapseModelUpload * upload)
 {
   GstFlowReturn ret;
   gboolean failed;
@@ -745,8 +750,8 @@ gst_synapse_model_upload_hand_over (GstSynapseModelUpload * upload,
     return ret;
   }
   if (!upload->ended) {
-    g_queue_push_tail (&upload->queue, gst_buffer_ref (buffer));
-    upload->queued += gst_buffer_get_size (buffer);
+    upload->full = g_steal_pointer (&upload->filling);
+    upload->filling = g_steal_pointer (&upload->spare);
     g_cond_broadcast (&upload->cond);
     g_mutex_unlock (&upload->lock);
     return GST_FLOW_OK;
@@ -757,13 +762,53 @@ gst_synapse_model_upload_hand_over (GstSynapseModelUpload * upload,
   return failed ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
 }
 
+/* Whether the worker has ended: render () stops at once then, not at the
+ * next hand-over. */
+static GstFlowReturn
+gst_synapse_model_upload_check_worker (GstSynapseModelUpload * upload)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  g_mutex_lock (&upload->lock);
+  if (upload->ended)
+    ret = upload->failed ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
+  g_mutex_unlock (&upload->lock);
+  return ret;
+}
+
+/* Copies @data into the chunks, handing each to the worker when full. */
+static GstFlowReturn
+gst_synapse_model_upload_fill (GstSynapseModelUpload * upload,
+    const guint8 * data, gsize size)
+{
+  GstFlowReturn ret = gst_synapse_model_upload_check_worker (upload);
+  guint64 total = synapse_chunked_upload_get_total_size (upload->upload);
+
+  while (ret == GST_FLOW_OK && size > 0) {
+    gsize take;
+
+    /* sized once: a chunk is mapped, and costs memory as it is filled */
+    if (upload->filling == NULL)
+      upload->filling = g_byte_array_sized_new (MIN (upload->chunk_size,
+              total));
+    take = MIN (upload->chunk_size - upload->filling->len, size);
+    g_byte_array_append (upload->filling, data, take);
+    data += take;
+    size -= take;
+    if (upload->filling->len == upload->chunk_size)
+      ret = gst_synapse_model_upload_hand_over (upload);
+  }
+  return ret;
+}
+
 /**
  * gst_synapse_model_upload_write:
  * @upload: the begun upload
  * @buffer: the next bytes of the file
  *
- * Spools @buffer, or hands it to the worker once there is room for it
- * (giving way to the base class's waits meanwhile).
+ * Spools @buffer, or copies it into the chunk being filled, handing a
+ * full chunk to the worker once there is room for it (giving way to the
+ * base class's waits meanwhile).
  *
  * Returns: %GST_FLOW_OK; %GST_FLOW_ERROR when an error was posted (here
  *   or by the worker); else the flow of a flush or a stop
@@ -773,14 +818,17 @@ gst_synapse_model_upload_write (GstSynapseModelUpload * upload,
     GstBuffer * buffer)
 {
   GstMapInfo map;
+  GstFlowReturn ret;
   gboolean written;
-
-  if (upload->spool_fd < 0)
-    return gst_synapse_model_upload_hand_over (upload, buffer);
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
     UPLOAD_ERROR (upload, WRITE, (NULL), ("Could not map a buffer"));
     return GST_FLOW_ERROR;
+  }
+  if (upload->spool_fd < 0) {
+    ret = gst_synapse_model_upload_fill (upload, map.data, map.size);
+    gst_buffer_unmap (buffer, &map);
+    return ret;
   }
   written = spool_write (upload, map.data, map.size);
   gst_buffer_unmap (buffer, &map);
@@ -815,6 +863,15 @@ gst_synapse_model_upload_commit (GstSynapseModelUpload * upload,
     return NULL;
   }
 
+  /* the last chunk, shorter; the spare one it leaves is not filled again */
+  if (upload->filling && upload->filling->len > 0) {
+    ret = gst_synapse_model_upload_hand_over (upload);
+    if (ret != GST_FLOW_OK) {
+      *failed = ret == GST_FLOW_ERROR;
+      return NULL;
+    }
+  }
+  g_clear_pointer (&upload->filling, g_byte_array_unref);
   g_mutex_lock (&upload->lock);
   upload->eos = TRUE;
   g_cond_broadcast (&upload->cond);

@@ -81,8 +81,9 @@ struct _SynapseChunkedUpload
   gsize chunk_size;
 
   GByteArray *buffer;           /* written bytes not yet all stored */
-  guint64 buffer_start;         /* the file offset of buffer[0] */
   gboolean buffer_hashed;       /* the buffer is in the running MD5 */
+  guint64 chunk_start;          /* the file offset of the next chunk sent */
+  GBytes *hashing;              /* the chunk being hashed, while it is */
   guint64 written;              /* bytes the caller has written */
   guint64 offset;               /* bytes the backend acknowledged */
   GChecksum *md5;
@@ -547,73 +548,89 @@ report_progress (SynapseChunkedUpload * self, guint64 offset)
 }
 
 static void
-hash_buffer (gpointer data, GCancellable * cancellable)
+hash_chunk (gpointer data, GCancellable * cancellable)
 {
   SynapseChunkedUpload *self = data;
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (self->hashing, &size);
 
-  g_checksum_update (self->md5, self->buffer->data, self->buffer->len);
+  g_checksum_update (self->md5, bytes, size);
 }
 
-/* Adds the buffer to the running MD5, once; a large one by one of the
- * client's workers, to be waited for when the buffer has been sent.
- * Not as the bytes are written: hashing (about 500 MiB/s a core) would
- * then add its time to the sending's, where this overlaps them (measured
- * with tests/bench/run.py: the sink's upload went from 212 to 174 MiB/s
- * when hashing in write ()). */
+/* Adds @chunk to the running MD5, once (*hashed tells); a large one by
+ * one of the client's workers, to be waited for when the chunk has been
+ * sent. Not as the bytes are written: hashing (about 500 MiB/s a core)
+ * would then add its time to the sending's, where this overlaps them
+ * (measured with tests/bench/run.py: the sink's upload went from 212 to
+ * 174 MiB/s when hashing in write ()). */
 static SynapseJob *
-start_hashing_buffer (SynapseChunkedUpload * self)
+start_hashing_chunk (SynapseChunkedUpload * self, GBytes * chunk,
+    gboolean * hashed)
 {
-  if (self->buffer_hashed)
+  if (*hashed)
     return NULL;
-  self->buffer_hashed = TRUE;
-  if (self->buffer->len >= PARALLEL_HASH_SIZE)
+  *hashed = TRUE;
+  self->hashing = chunk;
+  if (g_bytes_get_size (chunk) >= PARALLEL_HASH_SIZE)
     return synapse_workers_push (synapse_client_get_workers (self->client),
-        hash_buffer, self, NULL, NULL);
-  hash_buffer (self, NULL);
+        hash_chunk, self, NULL, NULL);
+  hash_chunk (self, NULL);
   return NULL;
 }
 
-static gboolean send_buffer_hashed (SynapseChunkedUpload * self,
-    GCancellable * cancellable, GError ** error);
+static gboolean send_chunk_hashed (SynapseChunkedUpload * self,
+    GBytes * chunk, GCancellable * cancellable, GError ** error);
 
-/* Sends the buffered bytes while they are hashed. */
+/* Sends @chunk, the file's bytes from chunk_start on, while it is hashed
+ * (unless *hashed says it was). */
+static gboolean
+send_chunk (SynapseChunkedUpload * self, GBytes * chunk, gboolean * hashed,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (SynapseJob) hashing = start_hashing_chunk (self, chunk, hashed);
+  gboolean sent = send_chunk_hashed (self, chunk, cancellable, error);
+
+  if (hashing)
+    synapse_job_wait (hashing, NULL);
+  self->hashing = NULL;
+  if (sent)
+    self->chunk_start += g_bytes_get_size (chunk);
+  return sent;
+}
+
+/* Sends the buffered bytes. */
 static gboolean
 send_buffer (SynapseChunkedUpload * self, GCancellable * cancellable,
     GError ** error)
 {
-  g_autoptr (SynapseJob) hashing = start_hashing_buffer (self);
-  gboolean sent = send_buffer_hashed (self, cancellable, error);
+  g_autoptr (GBytes) chunk = g_bytes_new_static (self->buffer->data,
+      self->buffer->len);
 
-  if (hashing)
-    synapse_job_wait (hashing, NULL);
-  if (sent) {
-    self->buffer_start += self->buffer->len;
-    g_byte_array_set_size (self->buffer, 0);
-    self->buffer_hashed = FALSE;
-  }
-  return sent;
+  if (!send_chunk (self, chunk, &self->buffer_hashed, cancellable, error))
+    return FALSE;
+  g_byte_array_set_size (self->buffer, 0);
+  self->buffer_hashed = FALSE;
+  return TRUE;
 }
 
-/* Sends the buffered bytes, resuming from wherever the backend says it
- * stands as long as that lies within them. The resumes are bounded: a
- * backend whose offsets get no further over MAX_IDLE_REPLIES replies, or
- * go back MAX_BACKWARD_OFFSETS times in the upload, would be sent chunks
- * for ever. */
+/* Sends @chunk, resuming from wherever the backend says it stands as long
+ * as that lies within it. The resumes are bounded: a backend whose offsets
+ * get no further over MAX_IDLE_REPLIES replies, or go back
+ * MAX_BACKWARD_OFFSETS times in the upload, would be sent chunks for
+ * ever. */
 static gboolean
-send_buffer_hashed (SynapseChunkedUpload * self, GCancellable * cancellable,
-    GError ** error)
+send_chunk_hashed (SynapseChunkedUpload * self, GBytes * chunk,
+    GCancellable * cancellable, GError ** error)
 {
-  guint64 start = self->buffer_start;
-  guint64 end = start + self->buffer->len;
-  g_autoptr (GBytes) window = g_bytes_new_static (self->buffer->data,
-      self->buffer->len);
+  guint64 start = self->chunk_start;
+  guint64 end = start + g_bytes_get_size (chunk);
   /* a finish sent again after a failure resumes where the backend stands */
   guint64 position = MAX (start, self->offset);
   guint64 furthest = position;
   guint idle = 0;
 
   while (position < end) {
-    g_autoptr (GBytes) rest = g_bytes_new_from_bytes (window,
+    g_autoptr (GBytes) rest = g_bytes_new_from_bytes (chunk,
         position - start, end - position);
     guint64 stored = 0;
 
@@ -695,6 +712,22 @@ buffer_grew (SynapseChunkedUpload * self, gsize added,
   return FALSE;
 }
 
+/* Whether @size more bytes may be written. */
+static gboolean
+check_room (SynapseChunkedUpload * self, gsize size, GError ** error)
+{
+  if (!check_writable (self, error))
+    return FALSE;
+  if (size > self->total_size - self->written) {
+    g_set_error (error, SYNAPSE_CLIENT_ERROR,
+        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
+        "%s: more bytes were written than the %" G_GUINT64_FORMAT
+        " announced", self->filename, self->total_size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /**
  * synapse_chunked_upload_write:
  * @self: a [class@Synapse.ChunkedUpload]
@@ -722,15 +755,8 @@ synapse_chunked_upload_write (SynapseChunkedUpload * self,
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_writable (self, error))
+  if (!check_room (self, size, error))
     return FALSE;
-  if (size > self->total_size - self->written) {
-    g_set_error (error, SYNAPSE_CLIENT_ERROR,
-        SYNAPSE_CLIENT_ERROR_INVALID_ARGUMENT,
-        "%s: more bytes were written than the %" G_GUINT64_FORMAT
-        " announced", self->filename, self->total_size);
-    return FALSE;
-  }
 
   while (size > 0) {
     gsize take = MIN (self->chunk_size - self->buffer->len, size);
@@ -751,7 +777,10 @@ synapse_chunked_upload_write (SynapseChunkedUpload * self,
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @error: return location for a [struct@GLib.Error]
  *
- * [method@Synapse.ChunkedUpload.write] for a [struct@GLib.Bytes].
+ * [method@Synapse.ChunkedUpload.write] for a [struct@GLib.Bytes]. The
+ * whole chunks of @bytes that start where a chunk starts are sent as they
+ * are, without a copy: writing the file a chunk at a time this way holds
+ * no chunk of the upload's own.
  *
  * Returns: %TRUE on success
  *
@@ -762,12 +791,30 @@ synapse_chunked_upload_write_bytes (SynapseChunkedUpload * self,
     GBytes * bytes, GCancellable * cancellable, GError ** error)
 {
   gsize size;
+  gsize sent = 0;
   const guint8 *data;
 
+  g_return_val_if_fail (SYNAPSE_IS_CHUNKED_UPLOAD (self), FALSE);
   g_return_val_if_fail (bytes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   data = g_bytes_get_data (bytes, &size);
-  return synapse_chunked_upload_write (self, data, size, cancellable, error);
+  if (!check_room (self, size, error))
+    return FALSE;
+  while (self->buffer->len == 0 && size - sent >= self->chunk_size) {
+    g_autoptr (GBytes) chunk = g_bytes_new_from_bytes (bytes, sent,
+        self->chunk_size);
+    gboolean hashed = FALSE;
+
+    self->written += self->chunk_size;
+    if (!send_chunk (self, chunk, &hashed, cancellable, error)) {
+      self->broken = TRUE;
+      return FALSE;
+    }
+    sent += self->chunk_size;
+  }
+  return synapse_chunked_upload_write (self, data + sent, size - sent,
+      cancellable, error);
 }
 
 static JsonNode *

@@ -312,6 +312,74 @@ test_streaming_writes_of_any_size (Fixture * f, gconstpointer data)
       json_object_get_string_member (result, "checksum"));
 }
 
+/* Whole chunks given as GBytes go out as they are, among bytes copied into
+ * the upload's own chunk: every PUT carries the range that follows the one
+ * before, a chunk long, and the backend stores the file. */
+static void
+test_streaming_whole_chunks_as_bytes (Fixture * f, gconstpointer data)
+{
+  const gsize total = 4321;
+  g_autofree char *path = fixture_make_file (f, "chunks.bin", total);
+  g_autofree char *contents = NULL;
+  g_autoptr (SynapseChunkedUpload) upload = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) file = NULL;
+  /* bytes: two whole chunks and half a one; then copied, the rest of that
+   * chunk; bytes: a whole chunk; bytes again: the end, shorter */
+  const struct
+  {
+    gsize size;
+    gboolean as_bytes;
+  } pieces[] = { {2500, TRUE}, {500, FALSE}, {1000, TRUE}, {321, TRUE} };
+  const char *ranges[] = { "bytes 0-999/4321", "bytes 1000-1999/4321",
+    "bytes 2000-2999/4321", "bytes 3000-3999/4321", "bytes 4000-4320/4321"
+  };
+  gsize written = 0;
+  guint puts = 0;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  file = g_bytes_new_static (contents, total);
+  upload = synapse_chunked_upload_new (f->client, path, total, CHUNK);
+  for (guint i = 0; i < G_N_ELEMENTS (pieces); i++) {
+    gsize n = pieces[i].size;
+
+    if (pieces[i].as_bytes) {
+      g_autoptr (GBytes) piece = g_bytes_new_from_bytes (file, written, n);
+
+      g_assert_true (synapse_chunked_upload_write_bytes (upload, piece, NULL,
+              &error));
+    } else {
+      g_assert_true (synapse_chunked_upload_write (upload,
+              (guint8 *) contents + written, n, NULL, &error));
+    }
+    g_assert_no_error (error);
+    written += n;
+    /* what is not stored yet is less than a chunk */
+    g_assert_cmpuint (written - synapse_chunked_upload_get_offset (upload),
+        <, CHUNK);
+  }
+  result = synapse_chunked_upload_complete (upload, NULL, &error);
+  g_assert_no_error (error);
+  assert_stored_equals_file (f, result, path);
+
+  requests = synapse_test_backend_dup_requests (f->backend);
+  for (guint i = 0; i < requests->len; i++) {
+    SynapseTestRequest *request = requests->pdata[i];
+
+    if (!g_str_equal (request->method, "PUT"))
+      continue;
+    g_assert_cmpuint (puts, <, G_N_ELEMENTS (ranges));
+    g_assert_cmpstr (soup_message_headers_get_one (request->headers,
+            "Content-Range"), ==, ranges[puts]);
+    g_assert_cmpuint (request->status, ==, 200);
+    puts++;
+  }
+  g_assert_cmpuint (puts, ==, G_N_ELEMENTS (ranges));
+}
+
 static void
 test_streaming_size_must_match (Fixture * f, gconstpointer data)
 {
@@ -1226,6 +1294,8 @@ main (int argc, char **argv)
   FIXTURE_ADD ("/upload/cancel", test_cancelled_upload_stops);
   FIXTURE_ADD ("/upload/streaming/any-sizes",
       test_streaming_writes_of_any_size);
+  FIXTURE_ADD ("/upload/streaming/whole-chunks-as-bytes",
+      test_streaming_whole_chunks_as_bytes);
   FIXTURE_ADD ("/upload/streaming/size-must-match",
       test_streaming_size_must_match);
   FIXTURE_ADD ("/model/create", test_create_model);
