@@ -422,9 +422,9 @@ gst_synapse_model_upload_spool (GstSynapseModelUpload * upload,
 }
 
 /* Sends the chunks render () hands over, until EOS. Each is written
- * whole (the last one may be shorter), which the chunked upload sends
- * without a copy; the chunk then goes back to render () to be filled
- * again. */
+ * whole, which the chunked upload sends without a copy (all but the last,
+ * shorter one); the chunk then goes back to render () to be filled again:
+ * it took the spare one at the hand-over. */
 static gboolean
 gst_synapse_model_upload_queue (GstSynapseModelUpload * upload,
     GCancellable * cancellable, GError ** error)
@@ -454,7 +454,7 @@ gst_synapse_model_upload_queue (GstSynapseModelUpload * upload,
     g_mutex_lock (&upload->lock);
     upload->full = NULL;
     g_byte_array_set_size (chunk, 0);
-    if (upload->spare == NULL && !upload->eos)
+    if (!upload->eos)
       upload->spare = chunk;
     else
       g_byte_array_unref (chunk);
