@@ -27,7 +27,10 @@ Sections:
            however loaded the machine) of the raw path and of a URL
            conversion (url-prefix), and where they are (gst-synapse's own
            code, GStreamer's, GLib's, libc's, libsoup's), beside curl
-           fetching the same pages;
+           fetching the same pages and benchpagesrc pushing the same
+           buffers with nothing behind them (bench-page-src.c: what
+           GStreamer alone costs an event, which with curl's is the floor
+           while a buffer is an event);
            CPU seconds (user+sys) a million events, beside the SDK's way
            and curl; synapsemediasrc's instructions a file (500 files
            minus 1) beside curl fetching the same files
@@ -648,6 +651,19 @@ def bench_cost(build, quick, workdir, rows):
                 grind[name, "parts"] = {
                     part: per_unit(many[part], one[part], grind_events)
                     for part in many}
+            # GStreamer's part: the same buffers (as many, as large, in
+            # lists of a page) made and pushed with nothing behind them
+            raw_out = json.loads(cpu_med["raw"]["out"])
+            event_bytes = round(raw_out["bytes"] / raw_out["buffers"])
+
+            def page_src(n):
+                return [os.path.join(build, "tests", "bench", "bench-src"),
+                        "benchpagesrc", f"events={n}",
+                        f"page-size={page_size}", f"event-bytes={event_bytes}"]
+            grind["gstreamer"] = per_unit(callgrind_refs(page_src(grind_events),
+                                                         env),
+                                          callgrind_refs(page_src(1), env),
+                                          grind_events)
             # curl fetching the same pages in turn: the bytes received
             curl_one = callgrind_refs(curl_config(pages(url, 1), workdir,
                                                   "cost-one.curl"))
@@ -718,6 +734,10 @@ def bench_cost(build, quick, workdir, rows):
                      f"other {parts['other']:,.0f}"))
     rows.append(("cost", "", "curl, the same pages in turn",
                  f"{grind['curl'][0]:,.0f} instructions/event", ""))
+    floor = grind["gstreamer"] + grind["curl"][0]
+    rows.append(("cost", "", "benchpagesrc (the raw path's buffers alone)",
+                 f"{grind['gstreamer']:,.0f} instructions/event",
+                 f"+ curl's = {floor:,.0f}, the floor of a buffer an event"))
     rows.append(("cost", "", "start-up and 1 event, raw / converted",
                  f"{grind['raw'][1] / 1e6:.1f} / "
                  f"{grind['converted'][1] / 1e6:.1f} M instructions", ""))
