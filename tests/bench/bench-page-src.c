@@ -1,9 +1,9 @@
 /* benchpagesrc: the buffers synapsegtsrc pushes, with nothing behind them.
  *
  * Each create () pushes one page as synapsegtsrc does: a buffer list of
- * page-size buffers, each an event's slice (gst_memory_share ()) of one
- * memory block the page's events share, offsets set, until `events` have
- * gone. The bytes are made once and never fetched, parsed or copied, so
+ * page-size buffers, each wrapping its event's bytes in one block the
+ * page's events share (and holding a reference to it), offsets set,
+ * until `events` have gone. The bytes are made once and never fetched, parsed or copied, so
  * what the process executes for an event is GStreamer's part alone (the
  * buffer and its memory made, listed, pushed into the sink and freed):
  * the floor under synapsegtsrc's instructions per event while a buffer
@@ -23,7 +23,7 @@ struct _BenchPageSrc
   guint64 events;               /* to push in all */
   guint page_size;              /* events a buffer list */
   guint event_bytes;            /* the size of each */
-  GstMemory *page;              /* one page's events, made at start () */
+  GBytes *page;                 /* one page's events, made at start () */
   guint64 offset;               /* the next event's */
 };
 
@@ -51,8 +51,7 @@ bench_page_src_start (GstBaseSrc * base)
   memset (bytes, 'x', size);
   for (guint i = 1; i <= self->page_size; i++)
     bytes[i * self->event_bytes - 1] = '\n';
-  self->page = gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, bytes, size,
-      0, size, bytes, g_free);
+  self->page = g_bytes_new_take (bytes, size);
   self->offset = 0;
   return TRUE;
 }
@@ -62,7 +61,7 @@ bench_page_src_stop (GstBaseSrc * base)
 {
   BenchPageSrc *self = BENCH_PAGE_SRC (base);
 
-  g_clear_pointer (&self->page, gst_memory_unref);
+  g_clear_pointer (&self->page, g_bytes_unref);
   return TRUE;
 }
 
@@ -70,6 +69,7 @@ static GstFlowReturn
 bench_page_src_create (GstPushSrc * src, GstBuffer ** outbuf)
 {
   BenchPageSrc *self = BENCH_PAGE_SRC (src);
+  const guint8 *bytes = g_bytes_get_data (self->page, NULL);
   GstBufferList *list;
   guint n;
 
@@ -80,8 +80,11 @@ bench_page_src_create (GstPushSrc * src, GstBuffer ** outbuf)
   for (guint i = 0; i < n; i++) {
     GstBuffer *buffer = gst_buffer_new ();
 
-    gst_buffer_append_memory (buffer, gst_memory_share (self->page,
-            (gssize) i * self->event_bytes, self->event_bytes));
+    gst_buffer_append_memory (buffer,
+        gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY,
+            (gpointer) (bytes + (gsize) i * self->event_bytes),
+            self->event_bytes, 0, self->event_bytes, g_bytes_ref (self->page),
+            (GDestroyNotify) g_bytes_unref));
     GST_BUFFER_OFFSET (buffer) = self->offset;
     GST_BUFFER_OFFSET_END (buffer) = ++self->offset;
     gst_buffer_list_add (list, buffer);
