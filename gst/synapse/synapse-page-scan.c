@@ -137,15 +137,46 @@ typedef struct
   gint64 size;                  /* size: the whole number, or -1 */
 } EntryMember;
 
+/* A stack of one kind of item. The finder pushes and pops a few items a
+ * member it reads, where GArray's calls (about 100 instructions an append,
+ * 30 a truncation) came to more than the rest of its work: here a push is
+ * a compare and a store while there is room, and a pop a store. */
+typedef struct
+{
+  guint8 *items;
+  guint len;
+  guint allocated;
+} Stack;
+
+#define STACK_AT(stack, Type, index) (((Type *) (stack).items)[index])
+
+static void
+stack_grow (Stack * stack, gsize item_size)
+{
+  if (G_UNLIKELY (stack->allocated > G_MAXUINT / 2))
+    g_error ("%s: more than %u items", G_STRFUNC, stack->allocated);
+  stack->allocated = MAX (16, stack->allocated * 2);
+  stack->items = g_realloc_n (stack->items, stack->allocated, item_size);
+}
+
+/* The new item on top of @stack, not initialised. */
+G_ALWAYS_INLINE static inline gpointer
+stack_push (Stack * stack, gsize item_size)
+{
+  if (G_UNLIKELY (stack->len == stack->allocated))
+    stack_grow (stack, item_size);
+  return stack->items + (gsize) stack->len++ * item_size;
+}
+
 typedef struct
 {
   const SynapseJsonPaths *paths;
   SynapseJsonUrls *out;
   /* stacks: each value being searched owns a stretch of them */
-  GArray *roles;                /* of Role */
-  GArray *keys;                 /* of KeyRecord */
+  Stack roles;                  /* of Role */
+  Stack keys;                   /* of KeyRecord */
   GString *names;
-  GArray *entry_members;        /* of EntryMember */
+  Stack entry_members;          /* of EntryMember */
   guint result;
   SynapseJsonPos id;            /* the result's `id` value, or NULL */
   SynapseJsonPos id_end;
@@ -166,27 +197,25 @@ static SynapseJsonPos find_value (SynapseJsonScanner * s, SynapseJsonPos p,
 static void
 finder_init (Finder * f, const SynapseJsonPaths * paths, SynapseJsonUrls * out)
 {
+  memset (f, 0, sizeof (Finder));
   f->paths = paths;
   f->out = out;
-  f->roles = g_array_new (FALSE, FALSE, sizeof (Role));
-  f->keys = g_array_new (FALSE, FALSE, sizeof (KeyRecord));
   f->names = g_string_new (NULL);
-  f->entry_members = g_array_new (FALSE, FALSE, sizeof (EntryMember));
 }
 
 static void
 finder_clear (Finder * f)
 {
-  g_array_unref (f->roles);
-  g_array_unref (f->keys);
+  g_free (f->roles.items);
+  g_free (f->keys.items);
   g_string_free (f->names, TRUE);
-  g_array_unref (f->entry_members);
+  g_free (f->entry_members.items);
 }
 
 static inline Role *
 role_at (Finder * f, guint index)
 {
-  return &g_array_index (f->roles, Role, index);
+  return &STACK_AT (f->roles, Role, index);
 }
 
 /* Whether the value is a file to some field among @roles. */
@@ -279,9 +308,11 @@ member_kind (const char *name, gsize length)
 static void
 push_role (Finder * f, RoleKind kind, guint field, guint depth)
 {
-  Role role = { kind, field, depth };
+  Role *role = stack_push (&f->roles, sizeof (Role));
 
-  g_array_append_val (f->roles, role);
+  role->kind = kind;
+  role->field = field;
+  role->depth = depth;
 }
 
 static SynapseJsonPos
@@ -290,7 +321,7 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
 {
   ObjectSearch *object = data;
   Finder *f = object->finder;
-  guint child = f->roles->len;
+  guint child = f->roles.len;
   guint first_url = f->out->urls->len;
   MemberKind kind = MEMBER_NONE;
   EntryMember member = { 0 };
@@ -317,7 +348,7 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
         break;
     }
   }
-  n_child = f->roles->len - child;
+  n_child = f->roles.len - child;
 
   member.text = G_MAXSIZE;
   member.size = -1;
@@ -325,7 +356,7 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
     p = find_string (s, p, f, child, n_child, &member.text);
   else
     p = find_value (s, p, f, child, n_child, FALSE);
-  g_array_set_size (f->roles, child);
+  f->roles.len = child;
   if (p == NULL)
     return NULL;
 
@@ -339,7 +370,7 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
     };
 
     g_string_append_len (f->names, name, name_length);
-    g_array_append_val (f->keys, record);
+    *(KeyRecord *) stack_push (&f->keys, sizeof (KeyRecord)) = record;
   }
   if (kind != MEMBER_NONE) {
     member.kind = kind;
@@ -351,7 +382,8 @@ find_member (SynapseJsonScanner * s, SynapseJsonPos key, SynapseJsonPos key_end,
     member.is_string = *value == '"';
     if (kind == MEMBER_SIZE && (*value == '-' || g_ascii_isdigit (*value)))
       member.size = whole_number (value, p);
-    g_array_append_val (f->entry_members, member);
+    *(EntryMember *) stack_push (&f->entry_members,
+        sizeof (EntryMember)) = member;
   }
   return p;
 }
@@ -375,8 +407,8 @@ static int
 compare_records (gconstpointer a, gconstpointer b, gpointer data)
 {
   Finder *f = data;
-  const KeyRecord *x = &g_array_index (f->keys, KeyRecord, *(guint *) a);
-  const KeyRecord *y = &g_array_index (f->keys, KeyRecord, *(guint *) b);
+  const KeyRecord *x = &STACK_AT (f->keys, KeyRecord, *(guint *) a);
+  const KeyRecord *y = &STACK_AT (f->keys, KeyRecord, *(guint *) b);
   int order = memcmp (f->names->str + x->name, f->names->str + y->name,
       MIN (x->name_length, y->name_length));
 
@@ -393,16 +425,16 @@ compare_records (gconstpointer a, gconstpointer b, gpointer data)
 static void
 drop_duplicate_keys (Finder * f, guint first_key)
 {
-  guint n = f->keys->len - first_key;
+  guint n = f->keys.len - first_key;
 
   if (n < 2)
     return;
   if (n <= 8) {
-    for (guint i = first_key; i + 1 < f->keys->len; i++) {
-      KeyRecord *record = &g_array_index (f->keys, KeyRecord, i);
+    for (guint i = first_key; i + 1 < f->keys.len; i++) {
+      KeyRecord *record = &STACK_AT (f->keys, KeyRecord, i);
 
-      for (guint j = i + 1; j < f->keys->len; j++)
-        if (same_name (f, record, &g_array_index (f->keys, KeyRecord, j))) {
+      for (guint j = i + 1; j < f->keys.len; j++)
+        if (same_name (f, record, &STACK_AT (f->keys, KeyRecord, j))) {
           forget_urls (f, record->first_url, record->end_url);
           break;
         }
@@ -411,14 +443,14 @@ drop_duplicate_keys (Finder * f, guint first_key)
     g_autoptr (GArray) order = g_array_sized_new (FALSE, FALSE,
         sizeof (guint), n);
 
-    for (guint i = first_key; i < f->keys->len; i++)
+    for (guint i = first_key; i < f->keys.len; i++)
       g_array_append_val (order, i);
     g_array_sort_with_data (order, compare_records, f);
     for (guint i = 0; i + 1 < n; i++) {
-      KeyRecord *record = &g_array_index (f->keys, KeyRecord,
+      KeyRecord *record = &STACK_AT (f->keys, KeyRecord,
           g_array_index (order, guint, i));
 
-      if (same_name (f, record, &g_array_index (f->keys, KeyRecord,
+      if (same_name (f, record, &STACK_AT (f->keys, KeyRecord,
                   g_array_index (order, guint, i + 1))))
         forget_urls (f, record->first_url, record->end_url);
     }
@@ -428,8 +460,8 @@ drop_duplicate_keys (Finder * f, guint first_key)
 static const EntryMember *
 last_member (Finder * f, guint first, MemberKind kind)
 {
-  for (guint i = f->entry_members->len; i > first; i--) {
-    const EntryMember *member = &g_array_index (f->entry_members,
+  for (guint i = f->entry_members.len; i > first; i--) {
+    const EntryMember *member = &STACK_AT (f->entry_members,
         EntryMember, i - 1);
 
     if (member->kind == kind)
@@ -471,8 +503,8 @@ settle_entry (SynapseJsonScanner * s, Finder * f, const ObjectSearch * object,
     return;
 
   first_member_out = f->out->members->len;
-  for (guint i = first_member; i < f->entry_members->len; i++) {
-    const EntryMember *member = &g_array_index (f->entry_members,
+  for (guint i = first_member; i < f->entry_members.len; i++) {
+    const EntryMember *member = &STACK_AT (f->entry_members,
         EntryMember, i);
 
     if (member->kind == MEMBER_URL || member->kind == MEMBER_PATH)
@@ -502,18 +534,18 @@ find_object (SynapseJsonScanner * s, SynapseJsonPos p, Finder * f, guint roles,
 {
   ObjectSearch object = { f, roles, n_roles, is_result };
   guint first_url = f->out->urls->len;
-  guint first_key = f->keys->len;
+  guint first_key = f->keys.len;
   gsize names = f->names->len;
-  guint first_member = f->entry_members->len;
+  guint first_member = f->entry_members.len;
 
   if (!(p = synapse_json_scan_enter (s, p))
       || !(p = synapse_json_scan_members (s, p, find_member, &object)))
     return NULL;
   drop_duplicate_keys (f, first_key);
   settle_entry (s, f, &object, first_url, first_member);
-  g_array_set_size (f->keys, first_key);
+  f->keys.len = first_key;
   g_string_truncate (f->names, names);
-  g_array_set_size (f->entry_members, first_member);
+  f->entry_members.len = first_member;
   return p;
 }
 
@@ -538,7 +570,7 @@ static SynapseJsonPos
 find_array (SynapseJsonScanner * s, SynapseJsonPos p, Finder * f, guint roles,
     guint n_roles)
 {
-  ItemSearch items = { f, f->roles->len, 0 };
+  ItemSearch items = { f, f->roles.len, 0 };
 
   for (guint i = 0; i < n_roles; i++) {
     Role role = *role_at (f, roles + i);
@@ -548,11 +580,11 @@ find_array (SynapseJsonScanner * s, SynapseJsonPos p, Finder * f, guint roles,
     else if (role.kind == ROLE_VALUE)
       push_role (f, ROLE_FILE, role.field, 0);
   }
-  items.n_roles = f->roles->len - items.roles;
+  items.n_roles = f->roles.len - items.roles;
   if ((p = synapse_json_scan_enter (s, p)))
     p = synapse_json_scan_elements (s, p, items.n_roles ? find_item : NULL,
         &items);
-  g_array_set_size (f->roles, items.roles);
+  f->roles.len = items.roles;
   return p;
 }
 
@@ -605,7 +637,7 @@ static SynapseJsonPos
 find_result (SynapseJsonScanner * s, SynapseJsonPos p, Finder * f, guint result)
 {
   guint first_url = f->out->urls->len;
-  guint roles = f->roles->len;
+  guint roles = f->roles.len;
   GArray *urls = f->out->urls;
   guint kept = first_url;
 
@@ -613,8 +645,8 @@ find_result (SynapseJsonScanner * s, SynapseJsonPos p, Finder * f, guint result)
   f->id = f->id_end = NULL;
   for (guint i = 0; i < f->paths->n_fields; i++)
     push_role (f, f->paths->n_segments[i] == 0 ? ROLE_VALUE : ROLE_PATH, i, 0);
-  p = find_value (s, p, f, roles, f->roles->len - roles, TRUE);
-  g_array_set_size (f->roles, roles);
+  p = find_value (s, p, f, roles, f->roles.len - roles, TRUE);
+  f->roles.len = roles;
   if (p == NULL)
     return NULL;
 

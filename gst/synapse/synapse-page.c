@@ -232,7 +232,7 @@ GBytes *
 synapse_page_get_items_ndjson (SynapsePage * page)
 {
   const char *body;
-  GByteArray *out;
+  guint8 *out, *end;
   gsize size = 0;
 
   g_return_val_if_fail (page != NULL, NULL);
@@ -240,7 +240,7 @@ synapse_page_get_items_ndjson (SynapsePage * page)
   /* compaction only takes bytes away: one allocation holds all */
   for (guint i = 0; i < page->spans->len; i++)
     size += g_array_index (page->spans, SynapseJsonSpan, i).length + 1;
-  out = g_byte_array_sized_new (size);
+  out = end = g_malloc (size);
   body = g_bytes_get_data (page->body, NULL);
   for (guint i = 0; i < page->spans->len; i++) {
     SynapseJsonSpan *span = &g_array_index (page->spans, SynapseJsonSpan, i);
@@ -251,14 +251,15 @@ synapse_page_get_items_ndjson (SynapsePage * page)
       gsize length;
       gconstpointer data = g_bytes_get_data (compact, &length);
 
-      g_byte_array_append (out, data, length);
+      memcpy (end, data, length);
+      end += length;
     } else {
-      g_byte_array_append (out, (const guint8 *) body + span->offset,
-          span->length);
+      memcpy (end, body + span->offset, span->length);
+      end += span->length;
     }
-    g_byte_array_append (out, (const guint8 *) "\n", 1);
+    *end++ = '\n';
   }
-  return g_byte_array_free_to_bytes (out);
+  return g_bytes_new_take (out, end - out);
 }
 
 /* The results as objects, parsing the body once. */

@@ -256,6 +256,10 @@ synapse_uri_redact (const char *url)
 
   if (url == NULL)
     return NULL;
+  /* userinfo ends at an '@': a URL without one has none (most, and this
+   * runs for every request, so the parse is saved) */
+  if (strchr (url, '@') == NULL)
+    return g_strdup (url);
   uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED,
       NULL);
   if (uri == NULL || g_uri_get_userinfo (uri) == NULL)

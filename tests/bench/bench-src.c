@@ -6,7 +6,9 @@
  *
  * e.g. `bench-src synapsegtsrc base-url=URL access-token=T page-size=100`
  * (a buffer is an event) or `bench-src synapsemediasrc base-url=URL
- * access-token=T max-downloads=8` (a buffer is a file). Each property is
+ * access-token=T max-downloads=8` (a buffer is a file), or `bench-src
+ * benchpagesrc events=N` (bench-page-src.c: synapsegtsrc's buffers with
+ * nothing behind them, GStreamer's share of an event). Each property is
  * set from its string as gst-launch-1.0 would (gst_util_set_object_arg ()),
  * so that one driver serves every element and setting the benchmarks try,
  * and a misspelt property is an error rather than a default measured.
@@ -36,6 +38,7 @@
 
 #include <gst/gst.h>
 
+#include "bench-page-src.h"
 #include "bench-rss.h"
 
 static gint consume_us;
@@ -208,6 +211,7 @@ main (int argc, char **argv)
     return 2;
   }
 
+  bench_page_src_register ();
   src = gst_element_factory_make (argv[1], "src");
   if (src == NULL) {
     fprintf (stderr, "no element %s\n", argv[1]);

@@ -27,7 +27,10 @@ Sections:
            however loaded the machine) of the raw path and of a URL
            conversion (url-prefix), and where they are (gst-synapse's own
            code, GStreamer's, GLib's, libc's, libsoup's), beside curl
-           fetching the same pages;
+           fetching the same pages and benchpagesrc pushing the same
+           buffers with nothing behind them (bench-page-src.c: what
+           GStreamer alone costs an event, which with curl's is the floor
+           while a buffer is an event);
            CPU seconds (user+sys) a million events, beside the SDK's way
            and curl; synapsemediasrc's instructions a file (500 files
            minus 1) beside curl fetching the same files
@@ -36,9 +39,10 @@ Sections:
            MD5 by md5sum before them, or alongside: the baseline the
            ratios take, as the protocol needs the MD5) and the SDK's upload
            in Python; throughput, CPU seconds of client and server, the
-           rate at which both would fill every core, and peak
-           RSS; to upload_endpoint.py, which throws the bytes away at next
-           to no cost (the client measured), and to synapse-dev-backend,
+           rate at which both would fill every core, and peak RSS, and
+           filesrc into a fakesink (what 4 KiB buffers cost GStreamer
+           alone); to upload_endpoint.py, which throws the bytes away at
+           next to no cost (the client measured), and to synapse-dev-backend,
            which parses and hashes them as a backend does and, on a
            2-core machine, takes the cores the client would use
   shards   events/s of 1, 2 and 4 `synapsegtsrc shard-index=i shard-count=N`
@@ -648,6 +652,18 @@ def bench_cost(build, quick, workdir, rows):
                 grind[name, "parts"] = {
                     part: per_unit(many[part], one[part], grind_events)
                     for part in many}
+            # GStreamer's part: the same buffers (as many, as large, in
+            # lists of a page) made and pushed with nothing behind them
+            raw_out = json.loads(cpu_med["raw"]["out"])
+            event_bytes = round(raw_out["bytes"] / raw_out["buffers"])
+
+            def page_src(n):
+                return callgrind_refs(
+                    [os.path.join(build, "tests", "bench", "bench-src"),
+                     "benchpagesrc", f"events={n}", f"page-size={page_size}",
+                     f"event-bytes={event_bytes}"], env)
+            grind["gstreamer"] = per_unit(page_src(grind_events),
+                                          page_src(1), grind_events)
             # curl fetching the same pages in turn: the bytes received
             curl_one = callgrind_refs(curl_config(pages(url, 1), workdir,
                                                   "cost-one.curl"))
@@ -718,6 +734,10 @@ def bench_cost(build, quick, workdir, rows):
                      f"other {parts['other']:,.0f}"))
     rows.append(("cost", "", "curl, the same pages in turn",
                  f"{grind['curl'][0]:,.0f} instructions/event", ""))
+    floor = grind["gstreamer"] + grind["curl"][0]
+    rows.append(("cost", "", "benchpagesrc (the raw path's buffers alone)",
+                 f"{grind['gstreamer']:,.0f} instructions/event",
+                 f"+ curl's = {floor:,.0f}, the floor of a buffer an event"))
     rows.append(("cost", "", "start-up and 1 event, raw / converted",
                  f"{grind['raw'][1] / 1e6:.1f} / "
                  f"{grind['converted'][1] / 1e6:.1f} M instructions", ""))
@@ -819,18 +839,20 @@ def curl_chunked_upload(url, path, chunks, md5_alongside=False):
             "md5_seconds": md5_seconds}
 
 
-def run_sink(build, url, path, chunk, blocksize=None):
+def run_sink(build, url, path, chunk, blocksize=None, sink=None):
     """`filesrc ! synapsemodelsink` through gst-launch-1.0: seconds (process
     start included), CPU seconds and peak RSS; filesrc reads `blocksize`
-    bytes a buffer (its default: 4 KiB)."""
+    bytes a buffer (its default: 4 KiB). `sink` (a gst-launch description)
+    replaces the upload, e.g. to measure the reading alone."""
     env = dict(gst_env(build), SYNAPSE_BACKEND_URL=url,
                SYNAPSE_ACCESS_TOKEN=TOKEN)
+    sink = sink or ["synapsemodelsink", "model-name=bench",
+                    "model-type=detection", "project=1",
+                    f"chunk-size={chunk}"]
     argv = ["/usr/bin/time", "-f", "%M %U %S", "gst-launch-1.0", "-e", "-q",
             "filesrc", f"location={path}",
             *([f"blocksize={blocksize}"] if blocksize else []),
-            "!", "synapsemodelsink",
-            "model-name=bench", "model-type=detection", "project=1",
-            f"chunk-size={chunk}"]
+            "!", *sink]
     start = time.monotonic()
     result = subprocess.run(argv, capture_output=True, text=True, env=env,
                             check=False)
@@ -925,6 +947,13 @@ def bench_upload(build, quick, workdir, rows):
         measures["fast", "sink64k"] = with_server_cpu(
             endpoint, lambda: run_sink(build, endpoint.url, path, chunk,
                                        64 * 1024))
+        # and what GStreamer alone spends on those buffers: the same
+        # reading into a fakesink, nothing uploaded
+        for name, blocksize in (("read4k", None), ("read64k", 64 * 1024)):
+            measures["fast", name] = with_server_cpu(
+                endpoint, lambda blocksize=blocksize: run_sink(
+                    build, endpoint.url, path, chunk, blocksize,
+                    ["fakesink", "sync=false"]))
         # warm the page cache and both servers, measured by none
         for where in ("fast", "dev"):
             measures[where, "sink"]()
@@ -985,6 +1014,14 @@ def bench_upload(build, quick, workdir, rows):
                          "md5sum alongside curl, "
                          f"x{rate(big['seconds']) / sink_rate:.2f} 4 KiB "
                          f"buffers; {cpu(big)}"))
+            small_cpu = results[where, "read4k"]["cpu"]
+            big_cpu = results[where, "read64k"]["cpu"]
+            rows.append(("upload", "", "filesrc ! fakesink, 4 KiB / 64 KiB "
+                         "buffers (nothing uploaded)",
+                         f"{small_cpu:.2f} / {big_cpu:.2f} CPU s",
+                         f"4 KiB buffers cost {small_cpu - big_cpu:.2f} CPU s "
+                         f"more; in the sink {sink['cpu'] - big['cpu']:.2f} "
+                         "s more"))
         rows.append(("upload", "", "libsynapse create_chunked_upload",
                      f"{rate(lib['seconds']):.0f} MiB/s",
                      f"x{rate(lib['seconds']) / both_rate:.2f} md5sum "
