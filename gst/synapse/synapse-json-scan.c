@@ -19,8 +19,8 @@
  * a time (SSE2, baseline on x86-64) or 8 (a word, elsewhere), digits 16 at
  * a time (SSE2). The reference steps (recursion, one byte at a time) stay
  * beside them: the differential fuzzer holds the two to the same verdicts,
- * errors and positions. The exact mode costs the page scan one test, at a \u escape
- * that decodes to U+0000. */
+ * errors and positions. The exact mode costs the page scan one test, at a
+ * \u escape that decodes to U+0000. */
 
 #include "config.h"
 

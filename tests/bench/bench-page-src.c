@@ -3,11 +3,11 @@
  * Each create () pushes one page as synapsegtsrc does: a buffer list of
  * page-size buffers, each wrapping its event's bytes in one block the
  * page's events share (and holding a reference to it), offsets set,
- * until `events` have gone. The bytes are made once and never fetched, parsed or copied, so
- * what the process executes for an event is GStreamer's part alone (the
- * buffer and its memory made, listed, pushed into the sink and freed):
- * the floor under synapsegtsrc's instructions per event while a buffer
- * is an event.
+ * until `events` have gone. The bytes are made once and never fetched,
+ * parsed or copied, so what the process executes for an event is
+ * GStreamer's part alone (the buffer and its memory made, listed, pushed
+ * into the sink and freed): the floor under synapsegtsrc's instructions
+ * per event while a buffer is an event.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
